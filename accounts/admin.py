@@ -1,0 +1,116 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Account, ApiKey, AuditLog, Client, Membership, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user", "client"]
+    fk_name = "account"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "last_login", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "full_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Person"), {"fields": ("full_name",)}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "billing_email", "api_rate_limit", "wallet_balance", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "billing_email", "clients__name"]
+    inlines = [MembershipInline]
+    readonly_fields = ["created_at"]
+
+    @admin.display(description=_("wallet"))
+    def wallet_balance(self, obj):
+        wallet = getattr(obj, "wallet", None)
+        return f"{wallet.balance:.2f} {wallet.currency}" if wallet else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("wallet")
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "account", "email", "reference", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "email", "reference", "account__name"]
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "account", "role", "client", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "account__name", "client__name"]
+    list_select_related = ["user", "account", "client"]
+    autocomplete_fields = ["user", "account", "client"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys cannot be created here (the key would have to be shown in the admin); staff can revoke."""
+
+    list_display = ["name", "masked", "account", "client", "read_only", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["read_only", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "last_four", "account__name"]
+    list_select_related = ["account", "client"]
+    readonly_fields = [
+        "account",
+        "client",
+        "name",
+        "read_only",
+        "prefix",
+        "last_four",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke(self, request, queryset):
+        from .actor import system_actor
+        from .services import api_key_revoke
+
+        for key in queryset.select_related("account"):
+            api_key_revoke(actor=system_actor(key.account, user=request.user), key=key)
+        self.message_user(request, _("Keys revoked."))
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_label", "action", "subject_type", "subject_id", "account"]
+    list_filter = ["action", "subject_type"]
+    search_fields = ["actor_label", "action", "subject_id", "subject_label", "account__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["account"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,41 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=100, widget=forms.TextInput(attrs={"placeholder": _("e.g. Billing system")})
+    )
+    access = forms.ChoiceField(
+        label=_("Access"),
+        choices=[("full", _("Full access")), ("read_only", _("Read-only"))],
+        initial="full",
+    )
+    client = forms.ChoiceField(label=_("Limit to client"), required=False)
+
+    def __init__(self, *args, clients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = [("", _("All clients"))] + [(str(c.pk), c.name) for c in clients]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    full_name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+    client = forms.ChoiceField(label=_("Client (for client roles)"), required=False)
+
+    def __init__(self, *args, clients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = [("", "—")] + [(str(c.pk), c.name) for c in clients]
+
+
+class ClientForm(forms.Form):
+    name = forms.CharField(label=_("Client name"), max_length=200)
+    email = forms.EmailField(label=_("Contact email"), required=False)
+    reference = forms.CharField(label=_("Your reference"), max_length=100, required=False)
+    admin_email = forms.EmailField(
+        label=_("Client admin's email"), required=False, help_text=_("They get an email to set their password.")
+    )
+    admin_name = forms.CharField(label=_("Client admin's name"), max_length=150, required=False)

@@ -1,0 +1,74 @@
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.actor import system_actor
+from accounts.models import Account, Role, User
+from accounts.services import client_create, member_invite, reseller_create
+
+DEMO_PASSWORD = "didfarm-demo"
+STAFF_EMAIL = "staff@didfarm.test"
+OWNER_EMAIL = "owner@demo-telecom.test"
+CLIENTS = [
+    ("Acme Dental", "admin@acme-dental.test"),
+    ("Blue Harbor Logistics", "admin@blueharbor.test"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data on first start (safe to run again) and print the demo logins."
+
+    def handle(self, *args, **options):
+        keys = None
+        if not Account.objects.filter(name="Demo Telecom").exists():
+            keys = self._create()
+        url = options.get("url") or "http://127.0.0.1:8000"
+        out = self.stdout.write
+        out("")
+        out("=" * 72)
+        out(f"  DIDfarm portal: {url}")
+        out(f"  API docs:       {url}/api/docs")
+        out(f"  Staff console:  {url}/admin/")
+        out("")
+        out(f"  Demo logins (password for all: {DEMO_PASSWORD})")
+        out(f"    DIDfarm staff (superuser)           {STAFF_EMAIL}")
+        out(f"    Demo Telecom owner                  {OWNER_EMAIL}")
+        for name, email in CLIENTS:
+            out(f"    {name + ' client admin':<36}{email}")
+        if keys:
+            out("")
+            out("  Demo Telecom API keys (shown this once; only their hashes are stored):")
+            out(f"    full access  {keys[0]}")
+            out(f"    read-only    {keys[1]}")
+        else:
+            out("")
+            out("  The demo API keys were printed on the first start. Create new ones under")
+            out("  Developers → API keys.")
+        out("=" * 72)
+        out("")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000")
+
+    @transaction.atomic
+    def _create(self) -> tuple[str, str]:
+        if not User.objects.filter(email=STAFF_EMAIL).exists():
+            User.objects.create_superuser(STAFF_EMAIL, DEMO_PASSWORD, full_name="DIDfarm Staff")
+        created = reseller_create(
+            name="Demo Telecom",
+            owner_email=OWNER_EMAIL,
+            opening_balance=Decimal("100.00"),
+            owner_password=DEMO_PASSWORD,
+        )
+        created.owner.full_name = "Dana Owner"
+        created.owner.save(update_fields=["full_name"])
+        actor = system_actor(created.account, user=created.owner)
+        for name, email in CLIENTS:
+            client = client_create(actor=actor, name=name, email=email)
+            membership = member_invite(
+                actor=actor, email=email, role=Role.CLIENT_ADMIN, client=client, full_name=f"{name} Admin", notify=False
+            )
+            membership.user.set_password(DEMO_PASSWORD)
+            membership.user.save(update_fields=["password"])
+        return created.api_key, created.read_only_key

@@ -1,0 +1,78 @@
+"""Reads for identity and access, always scoped to who is asking."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from portal.errors import NotFound, PermissionDenied
+
+from .actor import Actor
+from .models import ApiKey, AuditLog, Client, Membership
+
+
+def parse_id(value: str | int, prefix: str) -> int | None:
+    """Accept ``42`` or ``"cli_42"``; anything else is None (and so a 404)."""
+    text = str(value)
+    if text.startswith(prefix + "_"):
+        text = text[len(prefix) + 1 :]
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+def client_list(*, actor: Actor, search: str = "") -> QuerySet[Client]:
+    qs = Client.objects.filter(account=actor.account)
+    if actor.client is not None:
+        qs = qs.filter(pk=actor.client.pk)
+    if search:
+        qs = qs.filter(name__icontains=search)
+    return qs.order_by("name", "id")
+
+
+def client_get(*, actor: Actor, client_id: str | int) -> Client:
+    pk = parse_id(client_id, "cli")
+    client = client_list(actor=actor).filter(pk=pk).first() if pk else None
+    if client is None:
+        raise NotFound("Client not found.")
+    return client
+
+
+def api_key_list(*, actor: Actor, include_revoked: bool = True) -> QuerySet[ApiKey]:
+    qs = ApiKey.objects.filter(account=actor.account).select_related("client", "created_by")
+    if actor.client is not None:
+        qs = qs.filter(client=actor.client)
+    if not include_revoked:
+        qs = qs.filter(revoked_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def api_key_get(*, actor: Actor, key_id: str | int) -> ApiKey:
+    pk = parse_id(key_id, "key")
+    key = api_key_list(actor=actor).filter(pk=pk).first() if pk else None
+    if key is None:
+        raise NotFound("API key not found.")
+    return key
+
+
+def member_list(*, actor: Actor) -> QuerySet[Membership]:
+    qs = Membership.objects.filter(account=actor.account).select_related("user", "client")
+    if actor.client is not None:
+        qs = qs.filter(client=actor.client)
+    return qs.order_by("role", "user__email")
+
+
+def member_get(*, actor: Actor, membership_id: int | str) -> Membership:
+    pk = parse_id(membership_id, "mem")
+    member = member_list(actor=actor).filter(pk=pk).first() if pk else None
+    if member is None:
+        raise NotFound("Team member not found.")
+    return member
+
+
+def audit_list(*, actor: Actor, action: str = "") -> QuerySet[AuditLog]:
+    """The account's audit log: for owners and admins (and account-wide keys) only."""
+    if not actor.can_view_audit:
+        raise PermissionDenied(_("The audit log is visible to the account's owners and admins."))
+    qs = AuditLog.objects.filter(account=actor.account).select_related("user")
+    if action:
+        qs = qs.filter(action__startswith=action)
+    return qs.order_by("-created_at", "-id")

@@ -1,0 +1,355 @@
+"""Writes for identity and access: accounts, clients, team members, API keys and the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from portal import events
+from portal.errors import NotFound, PermissionDenied, ValidationFailed
+
+from . import keys
+from .actor import Actor, system_actor
+from .models import CLIENT_ROLES, Account, ApiKey, AuditLog, Client, Membership, Role, User
+
+
+def audit_record(
+    *,
+    actor: Actor | None,
+    action: str,
+    subject,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    account: Account | None = None,
+) -> AuditLog:
+    """Add one audit row for a state change. Call inside the transaction that makes the change."""
+    return AuditLog.objects.create(
+        account=account or (actor.account if actor else None),
+        user=actor.user if actor else None,
+        api_key=actor.api_key if actor else None,
+        actor_label=actor.label if actor else "system",
+        action=action,
+        subject_type=subject._meta.model_name,
+        subject_id=str(getattr(subject, "public_id", subject.pk)),
+        subject_label=str(subject)[:200],
+        before=before,
+        after=after,
+        ip_address=actor.ip_address if actor else None,
+    )
+
+
+# --- Reseller accounts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResellerCreated:
+    account: Account
+    owner: User
+    api_key: str
+    read_only_key: str
+
+
+def reseller_create(
+    *,
+    name: str,
+    owner_email: str,
+    opening_balance: Decimal = Decimal("0"),
+    owner_password: str | None = None,
+    created_by: User | None = None,
+) -> ResellerCreated:
+    """Onboard a reseller: account, wallet (with an opening top-up), owner login and two API keys."""
+    from billing import ledger
+    from billing.models import LedgerEntry
+
+    name = name.strip()
+    owner_email = owner_email.strip().lower()
+    if not name:
+        raise ValidationFailed(fields={"name": [_("A name is required.")]})
+    if opening_balance < 0:
+        raise ValidationFailed(fields={"balance": [_("The opening balance cannot be negative.")]})
+    with transaction.atomic():
+        account = Account.objects.create(name=name, billing_email=owner_email)
+        owner = User.objects.filter(email=owner_email).first()
+        if owner is None:
+            owner = User.objects.create_user(owner_email, owner_password)
+            if owner_password is None:
+                transaction.on_commit(lambda: _send_invitation(owner, account))
+        Membership.objects.create(user=owner, account=account, role=Role.OWNER)
+        actor = system_actor(account, user=created_by)
+        audit_record(actor=actor, action="account.created", subject=account, after={"name": name})
+        wallet = ledger.lock_wallet(account)
+        if opening_balance > 0:
+            ledger.credit(
+                wallet,
+                amount=opening_balance,
+                kind=LedgerEntry.Kind.TOP_UP,
+                description=_("Opening balance"),
+                reference=ledger.Reference.of(account),
+                created_by=actor.label,
+            )
+        full = api_key_create(actor=actor, name=_("Default key"), read_only=False)[1]
+        read_only = api_key_create(actor=actor, name=_("Default read-only key"), read_only=True)[1]
+    return ResellerCreated(account=account, owner=owner, api_key=full, read_only_key=read_only)
+
+
+def account_update_limits(*, actor: Actor, account: Account, api_rate_limit: int | None) -> Account:
+    """Staff raise or lower an account's API rate limit (None = platform default)."""
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        before = {"api_rate_limit": locked.api_rate_limit}
+        locked.api_rate_limit = api_rate_limit
+        locked.save(update_fields=["api_rate_limit"])
+        audit_record(
+            actor=actor,
+            action="account.limits_changed",
+            subject=locked,
+            before=before,
+            after={"api_rate_limit": api_rate_limit},
+        )
+    return locked
+
+
+# --- Clients -------------------------------------------------------------------------------------
+
+
+def _client_snapshot(client: Client) -> dict[str, Any]:
+    return {"name": client.name, "email": client.email, "reference": client.reference, "is_active": client.is_active}
+
+
+def client_create(
+    *,
+    actor: Actor,
+    name: str,
+    email: str = "",
+    reference: str = "",
+    admin_email: str = "",
+    admin_name: str = "",
+) -> Client:
+    """Create an end client and, optionally, invite its client admin."""
+    actor.require_admin()
+    if actor.is_client_scoped:
+        raise PermissionDenied(_("A client-scoped key or login cannot create clients."))
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(fields={"name": [_("A name is required.")]})
+    try:
+        with transaction.atomic():
+            client = Client.objects.create(
+                account=actor.account, name=name, email=email.strip().lower(), reference=reference.strip()
+            )
+            audit_record(actor=actor, action="client.created", subject=client, after=_client_snapshot(client))
+            events.record(
+                "client.created",
+                account=actor.account,
+                client=client,
+                subject_type="client",
+                subject_id=client.public_id,
+                data={"client_id": client.pk, "name": client.name, "reference": client.reference},
+            )
+            if admin_email:
+                member_invite(
+                    actor=actor, email=admin_email, full_name=admin_name, role=Role.CLIENT_ADMIN, client=client
+                )
+    except IntegrityError as exc:
+        raise ValidationFailed(fields={"name": [_("You already have a client with this name.")]}) from exc
+    return client
+
+
+def client_update(*, actor: Actor, client: Client, **changes: Any) -> Client:
+    actor.require_admin()
+    allowed = {"name", "email", "reference", "is_active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(fields={field: [_("This field cannot be changed.")] for field in unknown})
+    if "name" in changes and not str(changes["name"]).strip():
+        raise ValidationFailed(fields={"name": [_("A name is required.")]})
+    try:
+        with transaction.atomic():
+            locked = Client.objects.select_for_update().get(pk=client.pk, account=actor.account)
+            before = _client_snapshot(locked)
+            for field, value in changes.items():
+                setattr(locked, field, value.strip() if isinstance(value, str) else value)
+            locked.save()
+            after = _client_snapshot(locked)
+            if after != before:
+                audit_record(actor=actor, action="client.updated", subject=locked, before=before, after=after)
+                events.record(
+                    "client.updated",
+                    account=actor.account,
+                    client=locked,
+                    subject_type="client",
+                    subject_id=locked.public_id,
+                    data={"client_id": locked.pk, **after},
+                )
+    except IntegrityError as exc:
+        raise ValidationFailed(fields={"name": [_("You already have a client with this name.")]}) from exc
+    return locked
+
+
+# --- Team ----------------------------------------------------------------------------------------
+
+
+def member_invite(
+    *, actor: Actor, email: str, role: str, client: Client | None = None, full_name: str = "", notify: bool = True
+) -> Membership:
+    """Give a person a role on the account (or on one client) and email them a link to set a password.
+
+    Owners and admins invite anyone; nobody can grant a role above their own."""
+    actor.require_admin()
+    if role not in CLIENT_ROLES and not actor.can_manage_team:
+        raise PermissionDenied(_("Team members are invited by an owner or admin in the portal."))
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationFailed(fields={"role": [_("Unknown role.")]})
+    if role == Role.OWNER and actor.role != Role.OWNER:
+        raise PermissionDenied(_("Only an owner can add another owner."))
+    if role in CLIENT_ROLES and client is None:
+        raise ValidationFailed(fields={"client": [_("Choose the client this person may see.")]})
+    if role not in CLIENT_ROLES:
+        client = None
+    if client is not None and client.account_id != actor.account.pk:
+        raise NotFound(_("Client not found."))
+    with transaction.atomic():
+        user = User.objects.filter(email=email).first()
+        created = user is None
+        if created:
+            user = User.objects.create_user(email, None, full_name=full_name.strip())
+        if Membership.objects.filter(user=user, account=actor.account).exists():
+            raise ValidationFailed(fields={"email": [_("This person is already on your team.")]})
+        membership = Membership.objects.create(user=user, account=actor.account, role=role, client=client)
+        audit_record(
+            actor=actor,
+            action="member.invited",
+            subject=membership,
+            after={"email": email, "role": role, "client": client.public_id if client else None},
+        )
+        if created and notify:
+            transaction.on_commit(lambda: _send_invitation(user, actor.account))
+    return membership
+
+
+def member_remove(*, actor: Actor, membership: Membership) -> None:
+    actor.require_admin()
+    if membership.account_id != actor.account.pk:
+        raise NotFound()
+    if membership.role == Role.OWNER:
+        owners = Membership.objects.filter(account=actor.account, role=Role.OWNER).count()
+        if owners <= 1:
+            raise ValidationFailed(_("An account keeps at least one owner."))
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="member.removed",
+            subject=membership,
+            before={"email": membership.user.email, "role": membership.role},
+        )
+        membership.delete()
+
+
+def _send_invitation(user: User, account: Account) -> None:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = settings.PUBLIC_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    send_mail(
+        subject=_("You have been invited to %(account)s on DIDfarm") % {"account": account.name},
+        message=_(
+            "Hello,\n\nYou now have access to %(account)s on the DIDfarm portal.\n"
+            "Choose your password here:\n\n%(link)s\n\nYour login is %(email)s.\n"
+        )
+        % {"account": account.name, "link": link, "email": user.email},
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+# --- API keys ------------------------------------------------------------------------------------
+
+
+def api_key_create(*, actor: Actor, name: str, read_only: bool, client: Client | None = None) -> tuple[ApiKey, str]:
+    """Create a key and return it with its plaintext, which is never stored and never shown again.
+
+    A client-scoped actor can only make keys for its own client, and a read-only one none at all."""
+    actor.require_write()
+    if actor.is_client_scoped:
+        if client is not None and client.pk != actor.client.pk:
+            raise NotFound(_("Client not found."))
+        client = actor.client
+    elif not actor.can_administer:
+        raise PermissionDenied(_("Only the account's owners and admins can create API keys."))
+    if client is not None and client.account_id != actor.account.pk:
+        raise NotFound(_("Client not found."))
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(fields={"name": [_("Give the key a name, such as the system that uses it.")]})
+    plaintext = keys.generate(read_only=read_only)
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            account=actor.account,
+            client=client,
+            name=name[:100],
+            read_only=read_only,
+            prefix=keys.display_prefix(plaintext),
+            last_four=plaintext[-4:],
+            key_hash=keys.digest(plaintext),
+            created_by=actor.user,
+        )
+        audit_record(
+            actor=actor,
+            action="api_key.created",
+            subject=key,
+            after={
+                "name": key.name,
+                "read_only": read_only,
+                "masked": key.masked,
+                "client": client.public_id if client else None,
+            },
+        )
+    return key, plaintext
+
+
+def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
+    """Revoke a key; the very next request made with it is refused. Revoking twice changes nothing."""
+    actor.require_write()
+    if actor.is_client_scoped and key.client_id != actor.client.pk:
+        raise NotFound(_("API key not found."))
+    if not actor.is_client_scoped and not actor.can_administer:
+        raise PermissionDenied(_("Only the account's owners and admins can revoke API keys."))
+    with transaction.atomic():
+        updated = ApiKey.objects.filter(pk=key.pk, account=actor.account, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        key.refresh_from_db()
+        if updated:
+            audit_record(
+                actor=actor, action="api_key.revoked", subject=key, before={"revoked": False}, after={"revoked": True}
+            )
+    return key
+
+
+def api_key_authenticate(plaintext: str) -> ApiKey | None:
+    """The active key matching ``plaintext``, or None. Records ``last_used_at`` at most once a minute."""
+    if not keys.is_well_formed(plaintext):
+        return None
+    key = (
+        ApiKey.objects.select_related("account", "client")
+        .filter(key_hash=keys.digest(plaintext), revoked_at__isnull=True)
+        .first()
+    )
+    if key is None:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key

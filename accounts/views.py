@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.errors import ApplicationError
+from portal.pages import add_error, page_of, portal_page, query_without_page
+
+from . import selectors, services
+from .forms import ApiKeyForm, ClientForm, InviteForm
+
+
+@portal_page
+def api_keys(request):
+    actor = request.actor
+    clients = selectors.client_list(actor=actor)
+    form = ApiKeyForm(request.POST or None, clients=clients)
+    created = None
+    if request.method == "POST":
+        if form.is_valid():
+            client_id = form.cleaned_data["client"]
+            try:
+                client = selectors.client_get(actor=actor, client_id=client_id) if client_id else None
+                key, plaintext = services.api_key_create(
+                    actor=actor,
+                    name=form.cleaned_data["name"],
+                    read_only=form.cleaned_data["access"] == "read_only",
+                    client=client,
+                )
+                # The key goes into this response only: never into the session, messages or a redirect.
+                created = {"key": key, "plaintext": plaintext}
+                form = ApiKeyForm(clients=clients)
+            except ApplicationError as exc:
+                add_error(form, exc)
+    context = {
+        "form": form,
+        "created": created,
+        "keys": selectors.api_key_list(actor=actor),
+        "can_create": actor.can_write and (actor.can_administer or actor.is_client_scoped),
+    }
+    template = "accounts/_key_panel.html" if request.htmx else "accounts/api_keys.html"
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@portal_page
+@require_POST
+def api_key_revoke(request, key_id: int):
+    actor = request.actor
+    try:
+        key = selectors.api_key_get(actor=actor, key_id=key_id)
+        services.api_key_revoke(actor=actor, key=key)
+        messages.success(
+            request, _("Key %(masked)s revoked. Requests using it are now refused.") % {"masked": key.masked}
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    if request.htmx:
+        context = {"keys": selectors.api_key_list(actor=actor)}
+        return render(request, "accounts/_api_key_table.html", context)
+    return redirect("api_keys")
+
+
+@portal_page
+def team(request):
+    actor = request.actor
+    if not actor.can_view_audit:
+        raise PermissionDenied
+    clients = selectors.client_list(actor=actor)
+    form = InviteForm(request.POST or None, clients=clients)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client_id = form.cleaned_data["client"]
+            client = selectors.client_get(actor=actor, client_id=client_id) if client_id else None
+            membership = services.member_invite(
+                actor=actor,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                client=client,
+            )
+            messages.success(
+                request,
+                _("%(email)s added. An email with a link to set a password is on its way.")
+                % {"email": membership.user.email},
+            )
+            return redirect("team")
+        except ApplicationError as exc:
+            add_error(form, exc)
+    context = {"form": form, "members": selectors.member_list(actor=actor)}
+    return render(request, "accounts/team_list.html", context)
+
+
+@portal_page
+@require_POST
+def member_remove(request, membership_id: int):
+    actor = request.actor
+    try:
+        membership = selectors.member_get(actor=actor, membership_id=membership_id)
+        services.member_remove(actor=actor, membership=membership)
+        messages.success(request, _("%(email)s no longer has access.") % {"email": membership.user.email})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("team")
+
+
+@portal_page
+def clients(request):
+    actor = request.actor
+    form = ClientForm(request.POST or None)
+    if request.method == "POST":
+        if not actor.can_administer or actor.is_client_scoped:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                client = services.client_create(actor=actor, **form.cleaned_data)
+                messages.success(request, _("Client %(name)s created.") % {"name": client.name})
+                return redirect("clients")
+            except ApplicationError as exc:
+                add_error(form, exc)
+    context = {
+        "form": form,
+        "clients": page_of(request, selectors.client_list(actor=actor, search=request.GET.get("q", ""))),
+        "can_create": actor.can_administer and not actor.is_client_scoped,
+        "q": request.GET.get("q", ""),
+        "query": query_without_page(request),
+    }
+    return render(request, "accounts/client_list.html", context)
+
+
+@portal_page
+def audit(request):
+    actor = request.actor
+    if not actor.can_view_audit:
+        raise PermissionDenied
+    entries = page_of(request, selectors.audit_list(actor=actor, action=request.GET.get("action", "")), per_page=50)
+    context = {"entries": entries, "action": request.GET.get("action", ""), "query": query_without_page(request)}
+    return render(request, "accounts/audit_list.html", context)
+
+
+@portal_page
+@require_POST
+def switch_account(request):
+    account_id = request.POST.get("account_id", "")
+    if account_id.isdigit() and request.user.memberships.filter(account_id=int(account_id)).exists():
+        request.session["account_id"] = int(account_id)
+    return redirect("dashboard")

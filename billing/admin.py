@@ -1,0 +1,100 @@
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.actor import system_actor
+from portal.errors import ApplicationError
+from portal.pages import add_error
+
+from . import services
+from .forms import WalletCreditForm
+from .models import LedgerEntry, Wallet
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Wallet)
+class WalletAdmin(admin.ModelAdmin):
+    list_display = ["account", "currency", "balance", "updated_at", "credit_link"]
+    search_fields = ["account__name"]
+    list_select_related = ["account"]
+    readonly_fields = ["account", "currency", "balance", "updated_at", "credit_link"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("money"))
+    def credit_link(self, obj):
+        url = reverse("admin:billing_wallet_credit", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Credit or adjust"))
+
+    def get_urls(self):
+        custom = [
+            path("<int:wallet_id>/credit/", self.admin_site.admin_view(self.credit_view), name="billing_wallet_credit")
+        ]
+        return custom + super().get_urls()
+
+    def credit_view(self, request, wallet_id: int):
+        """Top-up, refund or adjustment by staff: one ledger entry plus an audit row, never an edit."""
+        if not request.user.has_perm("billing.change_wallet"):
+            return redirect("admin:index")
+        wallet = get_object_or_404(Wallet.objects.select_related("account"), pk=wallet_id)
+        form = WalletCreditForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                entry = services.wallet_credit(
+                    actor=system_actor(wallet.account, user=request.user),
+                    amount=form.cleaned_data["amount"],
+                    kind=form.cleaned_data["kind"],
+                    description=form.cleaned_data["description"],
+                )
+                self.message_user(
+                    request,
+                    _("Recorded %(amount)s EUR for %(account)s.") % {"amount": entry.amount, "account": wallet.account},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:billing_wallet_change", wallet.pk)
+            except ApplicationError as exc:
+                add_error(form, exc)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Credit or adjust the wallet of %(account)s") % {"account": wallet.account},
+            "wallet": wallet,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/billing/wallet_credit.html", context)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "account",
+        "client",
+        "kind",
+        "amount",
+        "balance_after",
+        "reference_type",
+        "reference_id",
+        "description",
+    ]
+    list_filter = ["kind", "reference_type"]
+    search_fields = ["account__name", "client__name", "reference_id", "description"]
+    date_hierarchy = "created_at"
+    list_select_related = ["account", "client"]

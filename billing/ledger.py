@@ -1,0 +1,182 @@
+"""The ledger: the only code that writes ``LedgerEntry`` rows or changes ``Wallet.balance``.
+
+Invariants
+- Entries are append-only; nothing here (or anywhere) updates or deletes one. A correction is a new
+  entry with the opposite sign.
+- ``wallet.balance`` == Σ ``entry.amount`` for the wallet, after every committed transaction, and
+  ``entry.balance_after`` is the balance right after that entry.
+- Every posting runs inside the caller's transaction with the wallet row locked (``lock_wallet``,
+  ``SELECT … FOR UPDATE``), so concurrent debits serialise and none can overdraw.
+- A debit larger than the balance raises ``InsufficientBalance`` and writes nothing.
+- A posting with a ``dedupe_key`` happens once per (wallet, kind, key); a repeat returns the first entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from portal.errors import InsufficientBalance
+
+from .models import LedgerEntry, Wallet
+from .money import quantize
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What an entry pays for: ``("order", 42)``, ``("number", "num_…")``."""
+
+    type: str
+    id: str | int
+
+    @classmethod
+    def of(cls, obj) -> Reference:
+        return cls(type=obj._meta.model_name, id=getattr(obj, "public_id", obj.pk))
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("The ledger must be written inside the transaction of the thing it pays for")
+
+
+def wallet_for(account) -> Wallet:
+    """The account's wallet, created empty on first use."""
+    wallet, _ = Wallet.objects.get_or_create(account=account)
+    return wallet
+
+
+def lock_wallet(account) -> Wallet:
+    """Lock and return the account's wallet row. Call first in any transaction that moves money."""
+    _require_transaction()
+    wallet_for(account)
+    return Wallet.objects.select_for_update().get(account=account)
+
+
+def _post(
+    wallet: Wallet,
+    *,
+    amount: Decimal,
+    kind: str,
+    description: str,
+    reference: Reference | None,
+    client=None,
+    dedupe_key: str | None = None,
+    created_by: str = "",
+    allow_negative: bool = False,
+) -> LedgerEntry:
+    _require_transaction()
+    amount = quantize(amount)
+    if amount == 0:
+        raise ValueError("A ledger entry moves a non-zero amount")
+    if dedupe_key is not None:
+        existing = LedgerEntry.objects.filter(wallet=wallet, kind=kind, dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    new_balance = wallet.balance + amount
+    if amount < 0 and new_balance < 0 and not allow_negative:
+        raise InsufficientBalance(
+            f"Wallet balance {wallet.balance:.2f} {wallet.currency} is too low for a charge of "
+            f"{-amount:.2f} {wallet.currency}.",
+            balance=str(quantize(wallet.balance)),
+            required=str(-amount),
+        )
+    try:
+        with transaction.atomic():
+            entry = LedgerEntry.objects.create(
+                wallet=wallet,
+                account_id=wallet.account_id,
+                client=client,
+                kind=kind,
+                amount=amount,
+                balance_after=new_balance,
+                currency=wallet.currency,
+                reference_type=reference.type if reference else "",
+                reference_id=str(reference.id) if reference else "",
+                description=description[:255],
+                dedupe_key=dedupe_key,
+                created_by=created_by[:200],
+            )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return LedgerEntry.objects.get(wallet=wallet, kind=kind, dedupe_key=dedupe_key)
+    wallet.balance = new_balance
+    wallet.save(update_fields=["balance", "updated_at"])
+    return entry
+
+
+def debit(
+    wallet: Wallet,
+    *,
+    amount: Decimal,
+    kind: str,
+    description: str,
+    reference: Reference | None,
+    client=None,
+    dedupe_key: str | None = None,
+    created_by: str = "",
+) -> LedgerEntry:
+    """Take ``amount`` (positive) from a locked wallet. Raises ``InsufficientBalance`` before writing."""
+    amount = quantize(amount)
+    if amount <= 0:
+        raise ValueError("A debit takes a positive amount")
+    return _post(
+        wallet,
+        amount=-amount,
+        kind=kind,
+        description=description,
+        reference=reference,
+        client=client,
+        dedupe_key=dedupe_key,
+        created_by=created_by,
+    )
+
+
+def credit(
+    wallet: Wallet,
+    *,
+    amount: Decimal,
+    kind: str,
+    description: str,
+    reference: Reference | None,
+    client=None,
+    dedupe_key: str | None = None,
+    created_by: str = "",
+) -> LedgerEntry:
+    """Add ``amount`` (positive) to a locked wallet."""
+    amount = quantize(amount)
+    if amount <= 0:
+        raise ValueError("A credit takes a positive amount")
+    return _post(
+        wallet,
+        amount=amount,
+        kind=kind,
+        description=description,
+        reference=reference,
+        client=client,
+        dedupe_key=dedupe_key,
+        created_by=created_by,
+    )
+
+
+def adjust(
+    wallet: Wallet, *, amount: Decimal, description: str, reference: Reference | None, created_by: str = ""
+) -> LedgerEntry:
+    """A staff correction of either sign. A negative adjustment may not overdraw the wallet."""
+    return _post(
+        wallet,
+        amount=amount,
+        kind=LedgerEntry.Kind.ADJUSTMENT,
+        description=description,
+        reference=reference,
+        created_by=created_by,
+    )
+
+
+def entries_total(wallet: Wallet) -> Decimal:
+    """Σ of the wallet's entries, computed by the database: what ``wallet.balance`` must equal."""
+    total = LedgerEntry.objects.filter(wallet=wallet).aggregate(total=Sum("amount"))["total"]
+    return quantize(total or 0)

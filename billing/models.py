@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 4}
+
+
+class Wallet(models.Model):
+    """A reseller's prepaid EUR wallet. ``balance`` is kept equal to the sum of its ledger entries by
+    ``billing.ledger``, the only code that changes it, always with this row locked."""
+
+    account = models.OneToOneField("accounts.Account", on_delete=models.PROTECT, related_name="wallet")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    balance = models.DecimalField(_("balance"), default=Decimal("0"), **MONEY)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("wallet")
+        verbose_name_plural = _("wallets")
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.currency} {self.balance:.2f}"
+
+
+class LedgerEntry(models.Model):
+    """One movement of money. Append-only: a correction is a new, reversing entry."""
+
+    class Kind(models.TextChoices):
+        TOP_UP = "top_up", _("Top-up")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        REFUND = "refund", _("Refund")
+        NUMBER_PURCHASE = "number_purchase", _("Number purchase")
+        SETUP_FEE = "setup_fee", _("Setup fee")
+        NUMBER_RENEWAL = "number_renewal", _("Number renewal")
+        SMS_ADDON = "sms_addon", _("SMS add-on")
+        SMS_OUTBOUND = "sms_outbound", _("Outbound SMS")
+        SMS_INBOUND = "sms_inbound", _("Inbound SMS")
+        PORTING = "porting", _("Porting")
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="ledger_entries")
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), help_text=_("Positive credits, negative debits."), **MONEY)
+    balance_after = models.DecimalField(_("balance after"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    reference_type = models.CharField(_("reference type"), max_length=32, blank=True)
+    reference_id = models.CharField(_("reference id"), max_length=64, blank=True)
+    description = models.CharField(_("description"), max_length=255)
+    # Set for charges that must happen once only (a renewal period, a request's Idempotency-Key):
+    # a second attempt hits the constraint and the first entry is returned instead.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
+    created_by = models.CharField(_("by"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wallet", "kind", "dedupe_key"],
+                condition=models.Q(dedupe_key__isnull=False),
+                name="ledger_charge_once",
+            ),
+            models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_not_zero"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="ledger_account_created"),
+            models.Index(fields=["account", "client", "-created_at"], name="ledger_account_client_created"),
+            models.Index(fields=["account", "reference_type", "reference_id"], name="ledger_account_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+    @property
+    def public_id(self) -> str:
+        return f"txn_{self.pk}"
+
+    @property
+    def is_credit(self) -> bool:
+        return self.amount > 0

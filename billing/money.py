@@ -1,0 +1,25 @@
+"""The one place where money is rounded."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+FOUR_PLACES = Decimal("0.0001")
+CENTS = Decimal("0.01")
+
+
+def quantize(value: Decimal | int | str) -> Decimal:
+    """Money as stored: four decimal places, half-up."""
+    try:
+        return Decimal(value).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError) as exc:
+        raise ValueError(f"Not an amount of money: {value!r}") from exc
+
+
+def to_cents_str(value: Decimal) -> str:
+    """Money as displayed: rounded to cents, as a string ("142.50")."""
+    return str(Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP))
+
+
+def to_exact_str(value: Decimal) -> str:
+    return str(quantize(value))

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import csv
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import selectors as account_selectors
+from portal.pages import page_of, portal_page, query_without_page
+
+from . import selectors
+from .forms import TransactionFilterForm
+from .money import to_exact_str
+
+
+def _filters(request):
+    actor = request.actor
+    form = TransactionFilterForm(request.GET or None, clients=account_selectors.client_list(actor=actor))
+    filters = selectors.TransactionFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.TransactionFilters(
+            kind=data["kind"],
+            client_id=int(data["client"]) if data["client"] else None,
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+    return form, filters
+
+
+@portal_page
+def wallet(request):
+    actor = request.actor
+    form, filters = _filters(request)
+    entries = page_of(request, selectors.transaction_list(actor=actor, filters=filters))
+    context = {
+        "form": form,
+        "entries": entries,
+        "wallet": selectors.wallet_get(actor=actor) if actor.can_see_wallet else None,
+        "query": query_without_page(request),
+    }
+    template = "billing/_transaction_table.html" if request.htmx else "billing/wallet_detail.html"
+    response = render(request, template, context)
+    response["Vary"] = "HX-Request"
+    return response
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@portal_page
+def wallet_export(request):
+    """Every entry matching the filters, as CSV, streamed in chunks so a long history stays cheap."""
+    actor = request.actor
+    _form, filters = _filters(request)
+    qs = selectors.transaction_list(actor=actor, filters=filters)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(
+            [
+                _("id"),
+                _("time (UTC)"),
+                _("kind"),
+                _("description"),
+                _("client"),
+                _("amount"),
+                _("balance after"),
+                _("currency"),
+                _("reference type"),
+                _("reference id"),
+            ]
+        )
+        for entry in qs.iterator(chunk_size=1000):
+            yield writer.writerow(
+                [
+                    entry.public_id,
+                    entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    entry.kind,
+                    entry.description,
+                    entry.client.name if entry.client else "",
+                    to_exact_str(entry.amount),
+                    "" if actor.is_client_scoped else to_exact_str(entry.balance_after),
+                    entry.currency,
+                    entry.reference_type,
+                    entry.reference_id,
+                ]
+            )
+
+    filename = f"didfarm-transactions-{timezone.localdate():%Y%m%d}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

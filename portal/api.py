@@ -1,0 +1,247 @@
+"""API plumbing every app uses: API-key authentication, the error format, pagination and throttling.
+
+Errors everywhere under /api/v1 answer ``{"error": {"code", "message", "status"}}`` (validation errors
+add ``fields``), with the request id so support can find the request in the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.actor import Actor
+from portal.authentication import rate_limit_headers
+from portal.errors import ApplicationError, ValidationFailed
+
+logger = logging.getLogger("didfarm.api")
+
+# --- OpenAPI description of the authentication -----------------------------------------------
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "portal.authentication.ApiKeyAuthentication"
+    name = "ApiKeyBearer"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "df_live_sk_… (full) or df_live_rk_… (read-only)"}
+
+
+class PortalSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "portal.authentication.PortalSessionAuthentication"
+    name = "PortalSession"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+
+
+# --- Base view -----------------------------------------------------------------------------------
+
+
+class ApiView(APIView):
+    """Every endpoint's base. Throttling runs before the permission checks, so every authenticated
+    request counts against the key's limit, even one that is then refused."""
+
+    def initial(self, request, *args, **kwargs):
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        neg = self.perform_content_negotiation(request)
+        request.accepted_renderer, request.accepted_media_type = neg
+        version, scheme = self.determine_version(request, *args, **kwargs)
+        request.version, request.versioning_scheme = version, scheme
+        self.perform_authentication(request)
+        self.check_throttles(request)
+        self.check_permissions(request)
+
+    def throttled(self, request, wait):
+        decision = getattr(request, "_rate_decision", None)
+        raise exceptions.Throttled(wait=decision.retry_after if decision else None)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        decision = getattr(request, "_rate_decision", None)
+        if decision is not None:
+            for header, value in rate_limit_headers(decision).items():
+                response[header] = value
+        return response
+
+    @property
+    def actor(self) -> Actor:
+        return self.request.auth
+
+
+# --- Pagination ----------------------------------------------------------------------------------
+
+
+class PageParams(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=25)
+
+
+def validate_query(serializer_class, request) -> dict[str, Any]:
+    """Validate query parameters with a serializer; errors become the usual 422."""
+    serializer = serializer_class(data=request.query_params)
+    if not serializer.is_valid():
+        raise ValidationFailed(fields=serializer.errors)
+    return serializer.validated_data
+
+
+def paginate(request, queryset, serializer_class, *, context: dict | None = None) -> Response:
+    """Page-style pagination: ``{"data": [...], "meta": {"total", "page", "limit", "pages"}}``."""
+    params = validate_query(PageParams, request)
+    page, limit = params["page"], params["limit"]
+    total = queryset.count()
+    rows = list(queryset[(page - 1) * limit : page * limit])
+    data = serializer_class(rows, many=True, context=context or {"request": request}).data
+    return Response({"data": data, "meta": {"total": total, "page": page, "limit": limit, "pages": -(-total // limit)}})
+
+
+def page_envelope(item_serializer):
+    """The OpenAPI shape of a paginated list of ``item_serializer``."""
+    name = item_serializer.__name__.removesuffix("Serializer").removesuffix("Output") + "Page"
+
+    meta = type(
+        name + "Meta",
+        (serializers.Serializer,),
+        {
+            "total": serializers.IntegerField(),
+            "page": serializers.IntegerField(),
+            "limit": serializers.IntegerField(),
+            "pages": serializers.IntegerField(),
+        },
+    )
+    return type(name, (serializers.Serializer,), {"data": item_serializer(many=True), "meta": meta()})
+
+
+def data_envelope(item_serializer):
+    name = item_serializer.__name__.removesuffix("Serializer").removesuffix("Output") + "Envelope"
+    return type(name, (serializers.Serializer,), {"data": item_serializer()})
+
+
+class ErrorDetail(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    status = serializers.IntegerField()
+    request_id = serializers.CharField(required=False)
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetail()
+
+
+# --- Errors --------------------------------------------------------------------------------------
+
+
+def error_body(request, *, code: str, message: str, status: int, fields=None, **extra) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": str(message), "status": status}
+    if fields:
+        error["fields"] = fields
+    error.update({k: v for k, v in extra.items() if v is not None})
+    request_id = getattr(request, "request_id", None) or getattr(getattr(request, "_request", None), "request_id", None)
+    if request_id:
+        error["request_id"] = request_id
+    return {"error": error}
+
+
+def _flatten_fields(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for field, value in detail.items():
+            if isinstance(value, dict):
+                for sub, msgs in _flatten_fields(value).items():
+                    out[f"{field}.{sub}"] = msgs
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for index, item in enumerate(value):
+                    for sub, msgs in _flatten_fields(item).items():
+                        out[f"{field}[{index}].{sub}"] = msgs
+            else:
+                out[field] = [str(v) for v in (value if isinstance(value, list) else [value])]
+        return out
+    return {"non_field_errors": [str(v) for v in (detail if isinstance(detail, list) else [detail])]}
+
+
+_DRF_CODES = {
+    exceptions.ParseError: ("malformed_json", 400),
+    exceptions.AuthenticationFailed: ("unauthorized", 401),
+    exceptions.NotAuthenticated: ("unauthorized", 401),
+    exceptions.PermissionDenied: ("forbidden", 403),
+    exceptions.NotFound: ("not_found", 404),
+    exceptions.MethodNotAllowed: ("method_not_allowed", 405),
+    exceptions.NotAcceptable: ("not_acceptable", 406),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", 415),
+    exceptions.Throttled: ("rate_limited", 429),
+}
+
+
+def exception_handler(exc, context) -> Response:
+    request = context.get("request")
+    headers: dict[str, str] = {}
+    if isinstance(exc, ApplicationError):
+        body = error_body(
+            request, code=exc.code, message=exc.message, status=exc.status, fields=exc.fields, **exc.extra
+        )
+        return Response(body, status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten_fields(exc.detail)
+        return Response(
+            error_body(
+                request, code="validation_error", message=_("Some fields are invalid."), status=422, fields=fields
+            ),
+            status=422,
+        )
+    for exc_class, (code, status) in _DRF_CODES.items():
+        if isinstance(exc, exc_class):
+            message = str(exc.detail)
+            if isinstance(exc, exceptions.ParseError):
+                message = _("The request body is not valid JSON: %(detail)s") % {"detail": exc.detail}
+            elif isinstance(exc, exceptions.Throttled):
+                wait = int(exc.wait or 1)
+                headers["Retry-After"] = str(wait)
+                message = _("Rate limit exceeded; retry in %(s)d seconds.") % {"s": wait}
+            elif isinstance(exc, exceptions.MethodNotAllowed):
+                allowed = context["view"].allowed_methods if context.get("view") else []
+                headers["Allow"] = ", ".join(allowed)
+            if status == 401:
+                headers["WWW-Authenticate"] = 'Bearer realm="api"'
+            return Response(
+                error_body(request, code=code, message=message, status=status), status=status, headers=headers
+            )
+    if isinstance(exc, exceptions.APIException):
+        return Response(
+            error_body(request, code=str(exc.default_code), message=str(exc.detail), status=exc.status_code),
+            status=exc.status_code,
+        )
+    logger.exception("Unhandled API error", exc_info=exc)
+    return Response(server_error_body(request), status=500)
+
+
+def server_error_body(request) -> dict[str, Any]:
+    return error_body(
+        request,
+        code="server_error",
+        message=_(
+            "Something went wrong on our side. Retry with backoff; if it persists, contact support with the request id."
+        ),
+        status=500,
+    )
+
+
+def json_error(request, *, code: str, message: str, status: int) -> JsonResponse:
+    """The error format for responses produced outside DRF (unknown URLs, crashes in middleware)."""
+    return JsonResponse(error_body(request, code=code, message=message, status=status), status=status)
+
+
+def schema_only_canonical_paths(endpoints):
+    """/v1/... mirrors /api/v1/...; document each operation once, under /api/v1."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]

@@ -1,0 +1,25 @@
+"""Every /api/v1 endpoint (also served at /v1). The catch-all after these answers 404 in the API's
+error format."""
+
+from django.urls import path
+
+from accounts import api as accounts_api
+from billing import api as billing_api
+from portal.events import api as events_api
+
+api_v1 = [
+    path("wallet/balance", billing_api.WalletBalanceApi.as_view(), name="api_wallet_balance"),
+    path("wallet/transactions", billing_api.TransactionListApi.as_view(), name="api_wallet_transactions"),
+    path(
+        "wallet/transactions/<str:transaction_id>",
+        billing_api.TransactionDetailApi.as_view(),
+        name="api_wallet_transaction",
+    ),
+    path("clients", accounts_api.ClientListApi.as_view(), name="api_clients"),
+    path("clients/<str:client_id>", accounts_api.ClientDetailApi.as_view(), name="api_client"),
+    path("api-keys", accounts_api.ApiKeyListApi.as_view(), name="api_api_keys"),
+    path("api-keys/<str:key_id>", accounts_api.ApiKeyDetailApi.as_view(), name="api_api_key"),
+    path("audit-log", accounts_api.AuditListApi.as_view(), name="api_audit_log"),
+    path("events", events_api.EventListApi.as_view(), name="api_events"),
+    path("events/<str:event_id>", events_api.EventDetailApi.as_view(), name="api_event"),
+]

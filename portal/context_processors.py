@@ -1,0 +1,16 @@
+from django.conf import settings
+
+from billing.money import to_cents_str
+
+
+def portal(request):
+    context = {"PUBLIC_URL": settings.PUBLIC_URL}
+    actor = getattr(request, "actor", None)
+    if actor is not None:
+        context["actor"] = actor
+        if actor.can_see_wallet:
+            from billing import ledger
+
+            wallet = ledger.wallet_for(actor.account)
+            context["wallet_badge"] = f"{to_cents_str(wallet.balance)} {wallet.currency}"
+    return context

@@ -1,0 +1,64 @@
+"""Domain errors raised by services.
+
+Each carries a stable machine ``code``, a message safe to show to the user and the HTTP status the API
+answers with. The API exception handler and the HTMX views translate them; services never build
+responses.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationError(Exception):
+    code = "application_error"
+    status = 400
+    default_message = _("The request could not be completed.")
+
+    def __init__(self, message: str | None = None, *, fields: dict[str, list[str]] | None = None, **extra):
+        self.message = str(message or self.default_message)
+        self.fields = fields
+        self.extra = extra
+        super().__init__(self.message)
+
+
+class ValidationFailed(ApplicationError):
+    code = "validation_error"
+    status = 422
+    default_message = _("Some fields are invalid.")
+
+
+class NotFound(ApplicationError):
+    code = "not_found"
+    status = 404
+    default_message = _("Not found.")
+
+
+class PermissionDenied(ApplicationError):
+    code = "forbidden"
+    status = 403
+    default_message = _("You do not have permission to do this.")
+
+
+class InsufficientBalance(ApplicationError):
+    code = "insufficient_balance"
+    status = 422
+    default_message = _("Wallet balance too low for this charge.")
+
+
+class IdempotencyConflict(ApplicationError):
+    code = "idempotency_conflict"
+    status = 409
+    default_message = _("A request with this Idempotency-Key is still being processed; retry shortly.")
+
+
+class IdempotencyKeyReused(ApplicationError):
+    code = "idempotency_key_reused"
+    status = 422
+    default_message = _("This Idempotency-Key was already used with a different request body.")
+
+
+class RateLimited(ApplicationError):
+    code = "rate_limited"
+    status = 429
+    default_message = _("Too many requests.")

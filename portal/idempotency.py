@@ -1,0 +1,119 @@
+"""Idempotency-Key for POSTs that cost money or create things.
+
+The first successful (2xx) response to a key is stored and replayed, byte for byte, for 24 hours. The
+same key with another body (or on another endpoint) is refused with 422; a retry that arrives while the
+first request is still running gets 409. A request that fails writes nothing (services are atomic), so
+its key is released and a corrected retry may use it again. Keys are scoped per account.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.response import Response
+
+from portal.errors import IdempotencyConflict, IdempotencyKeyReused, ValidationFailed
+from portal.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+# A request still "running" after this long died with its process; the key may be taken over.
+ABANDONED_AFTER = timedelta(minutes=10)
+
+
+def request_fingerprint(method: str, path: str, data) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method.upper()} {path}\n{canonical}".encode()).hexdigest()
+
+
+def _expired_before():
+    return timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+
+
+def begin(*, account, key: str, method: str, path: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
+    """Claim ``key`` for this request. Returns ``(record, replay)``: replay is True when ``record``
+    holds a finished response to send back instead of running the request again."""
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    account=account, key=key, method=method, path=path, request_hash=fingerprint
+                )
+            return record, False
+        except IntegrityError:
+            record = IdempotencyRecord.objects.filter(account=account, key=key).first()
+            if record is None:
+                continue  # released between our insert and our read: claim it again
+            stale = record.created_at < _expired_before() or (
+                record.state == IdempotencyRecord.State.RUNNING and record.created_at < timezone.now() - ABANDONED_AFTER
+            )
+            if stale:
+                IdempotencyRecord.objects.filter(pk=record.pk, created_at=record.created_at).delete()
+                continue
+            if record.request_hash != fingerprint:
+                raise IdempotencyKeyReused() from None
+            if record.state == IdempotencyRecord.State.RUNNING:
+                raise IdempotencyConflict() from None
+            return record, True
+    raise IdempotencyConflict()
+
+
+def finish(record: IdempotencyRecord, *, status: int, body) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        state=IdempotencyRecord.State.DONE, response_status=status, response_body=body
+    )
+
+
+def release(record: IdempotencyRecord) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyRecord.State.RUNNING).delete()
+
+
+def purge_expired() -> int:
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=_expired_before()).delete()
+    return deleted
+
+
+def idempotent(view_method):
+    """Decorate a DRF view's ``post`` to honour the ``Idempotency-Key`` header."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view_method(self, request, *args, **kwargs)
+        key = key.strip()
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise ValidationFailed(
+                fields={
+                    HEADER: [_("Use a unique string of 1 to %(n)d characters, such as a UUID.") % {"n": MAX_KEY_LENGTH}]
+                }
+            )
+        actor = request.auth
+        fingerprint = request_fingerprint(request.method, request.path, request.data)
+        record, replay = begin(
+            account=actor.account, key=key, method=request.method, path=request.path, fingerprint=fingerprint
+        )
+        if replay:
+            return Response(
+                record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"}
+            )
+        try:
+            response = view_method(self, request, *args, **kwargs)
+        except BaseException:
+            release(record)
+            raise
+        if 200 <= response.status_code < 300:
+            finish(record, status=response.status_code, body=response.data)
+        else:
+            release(record)
+        return response
+
+    wrapper.idempotent = True
+    return wrapper

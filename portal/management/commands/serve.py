@@ -1,0 +1,101 @@
+"""Run the whole portal in one terminal: gunicorn (web), a Celery worker and Celery beat.
+
+Each child runs in its own session, so Ctrl-C reaches only this supervisor, which then stops every
+child with SIGTERM (SIGKILL after a grace period) and waits for them. If any child dies, the others are
+stopped too and the exit status says so.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+GRACE_SECONDS = 20
+
+
+class Command(BaseCommand):
+    help = "Start the web server, a Celery worker and the beat scheduler; Ctrl-C stops them all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument("--web-workers", default=os.environ.get("WEB_CONCURRENCY", "2"))
+        parser.add_argument("--worker-concurrency", default=os.environ.get("CELERY_CONCURRENCY", "2"))
+
+    def handle(self, *args, host, port, web_workers, worker_concurrency, **options):
+        bindir = os.path.dirname(sys.executable)
+        commands = {
+            "web": [
+                os.path.join(bindir, "gunicorn"),
+                "portal.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(web_workers),
+                "--threads",
+                "4",
+                "--timeout",
+                "60",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
+            ],
+            "worker": [
+                os.path.join(bindir, "celery"),
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(worker_concurrency),
+                "--hostname",
+                "worker@%h",
+            ],
+            "beat": [os.path.join(bindir, "celery"), "-A", "portal", "beat", "--loglevel", "INFO"],
+        }
+        children: dict[str, subprocess.Popen] = {}
+        stopping = False
+
+        def stop(signum=None, frame=None):
+            nonlocal stopping
+            if stopping:
+                return
+            stopping = True
+            self.stdout.write("\nStopping web, worker and beat…")
+            for proc in children.values():
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGTERM)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        for name, command in commands.items():
+            children[name] = subprocess.Popen(command, start_new_session=True)
+        self.stdout.write(f"Portal running at http://{host}:{port}  (Ctrl-C to stop)")
+
+        exit_code = 0
+        while not stopping:
+            for name, proc in children.items():
+                if proc.poll() is not None:
+                    self.stderr.write(f"{name} exited with status {proc.returncode}; stopping the others.")
+                    exit_code = 1
+                    stop()
+                    break
+            time.sleep(0.5)
+
+        deadline = time.monotonic() + GRACE_SECONDS
+        for name, proc in children.items():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.stderr.write(f"{name} did not stop in {GRACE_SECONDS}s; killing it.")
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.stdout.write("Stopped.")
+        sys.exit(exit_code)

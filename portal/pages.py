@@ -1,0 +1,55 @@
+"""What every portal page view shares: resolving the actor from the session, and rendering full pages
+or HTMX partials."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from accounts.actor import actor_from_membership, membership_for
+
+
+def portal_page(view):
+    """Log-in required; sets ``request.actor`` from the user's membership. DIDfarm staff without a
+    reseller membership are sent to the staff console."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = membership_for(request.user, request.session.get("account_id"))
+        if membership is None:
+            if request.user.is_staff:
+                return redirect("admin:index")
+            raise PermissionDenied(_("Your login is not attached to any account yet."))
+        request.actor = actor_from_membership(membership, ip_address=request.META.get("REMOTE_ADDR"))
+        request.membership = membership
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def page_of(request, queryset, *, per_page: int = 25):
+    paginator = Paginator(queryset, per_page)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def add_error(form, exc) -> None:
+    """Put a service's ``ApplicationError`` on the form: field errors on their fields, the rest on top."""
+    if getattr(exc, "fields", None):
+        for field, messages in exc.fields.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        form.add_error(None, exc.message)

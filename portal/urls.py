@@ -1,0 +1,57 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularJSONAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+
+from accounts import views as account_views
+from billing import views as billing_views
+from portal import views
+
+from .api_urls import api_v1
+
+auth_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"
+    ),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
+page_patterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("developers/api-keys/", account_views.api_keys, name="api_keys"),
+    path("developers/api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
+    path("billing/wallet/", billing_views.wallet, name="wallet"),
+    path("billing/wallet/export.csv", billing_views.wallet_export, name="wallet_export"),
+    path("settings/team/", account_views.team, name="team"),
+    path("settings/team/<int:membership_id>/remove/", account_views.member_remove, name="member_remove"),
+    path("settings/clients/", account_views.clients, name="clients"),
+    path("settings/audit/", account_views.audit, name="audit"),
+    path("switch-account/", account_views.switch_account, name="switch_account"),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("v1/", include((api_v1, "v1"), namespace="v1")),
+    path("api/v1/schema", SpectacularJSONAPIView.as_view(), name="schema"),
+    path("api/v1/schema.yaml", SpectacularAPIView.as_view(), name="schema_yaml"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
+    re_path(r"^(api|v1)(/.*)?$", views.api_not_found),
+    path("admin/", admin.site.urls),
+    path("", include(auth_patterns)),
+    path("", include(page_patterns)),
+    path("healthz", views.healthz, name="healthz"),
+]
