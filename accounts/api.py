@@ -40,10 +40,10 @@ class ClientOutput(serializers.ModelSerializer):
 
 class ClientCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True)
     reference = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     admin_email = serializers.EmailField(
-        required=False, allow_blank=True, default="", help_text="Invite this person as the client's admin."
+        required=False, allow_blank=True, help_text="Invite this person as the client's admin."
     )
     admin_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
 

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, NotFound
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
 from . import selectors, services
@@ -53,6 +54,9 @@ def api_key_revoke(request, key_id: int):
     actor = request.actor
     try:
         key = selectors.api_key_get(actor=actor, key_id=key_id)
+    except NotFound as exc:  # someone else's key: a 404, not a message that hints it exists
+        raise Http404(exc.message) from exc
+    try:
         services.api_key_revoke(actor=actor, key=key)
         messages.success(
             request, _("Key %(masked)s revoked. Requests using it are now refused.") % {"masked": key.masked}
@@ -101,6 +105,9 @@ def member_remove(request, membership_id: int):
     actor = request.actor
     try:
         membership = selectors.member_get(actor=actor, membership_id=membership_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    try:
         services.member_remove(actor=actor, membership=membership)
         messages.success(request, _("%(email)s no longer has access.") % {"email": membership.user.email})
     except ApplicationError as exc:

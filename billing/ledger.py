@@ -100,9 +100,14 @@ def _post(
                 created_by=created_by[:200],
             )
     except IntegrityError:
-        if dedupe_key is None:
+        # Only a concurrent posting of the same charge is answered with its entry; any other
+        # integrity error is the caller's to see.
+        existing = None
+        if dedupe_key is not None:
+            existing = LedgerEntry.objects.filter(wallet=wallet, kind=kind, dedupe_key=dedupe_key).first()
+        if existing is None:
             raise
-        return LedgerEntry.objects.get(wallet=wallet, kind=kind, dedupe_key=dedupe_key)
+        return existing
     wallet.balance = new_balance
     wallet.save(update_fields=["balance", "updated_at"])
     return entry

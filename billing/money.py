@@ -11,9 +11,12 @@ CENTS = Decimal("0.01")
 def quantize(value: Decimal | int | str) -> Decimal:
     """Money as stored: four decimal places, half-up."""
     try:
-        return Decimal(value).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+        amount = Decimal(value).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
     except (InvalidOperation, TypeError) as exc:
         raise ValueError(f"Not an amount of money: {value!r}") from exc
+    if not amount.is_finite():  # a quiet NaN passes quantize() unchanged
+        raise ValueError(f"Not an amount of money: {value!r}")
+    return amount
 
 
 def to_cents_str(value: Decimal) -> str:

@@ -6,6 +6,7 @@ add ``fields``), with the request id so support can find the request in the logs
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -102,6 +103,7 @@ def paginate(request, queryset, serializer_class, *, context: dict | None = None
     return Response({"data": data, "meta": {"total": total, "page": page, "limit": limit, "pages": -(-total // limit)}})
 
 
+@functools.cache
 def page_envelope(item_serializer):
     """The OpenAPI shape of a paginated list of ``item_serializer``."""
     name = item_serializer.__name__.removesuffix("Serializer").removesuffix("Output") + "Page"
@@ -119,6 +121,7 @@ def page_envelope(item_serializer):
     return type(name, (serializers.Serializer,), {"data": item_serializer(many=True), "meta": meta()})
 
 
+@functools.cache
 def data_envelope(item_serializer):
     name = item_serializer.__name__.removesuffix("Serializer").removesuffix("Output") + "Envelope"
     return type(name, (serializers.Serializer,), {"data": item_serializer()})

@@ -77,6 +77,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         for name, command in commands.items():
             children[name] = subprocess.Popen(command, start_new_session=True)
+            self.stdout.write(f"started {name} (pid {children[name].pid})")
         self.stdout.write(f"Portal running at http://{host}:{port}  (Ctrl-C to stop)")
 
         exit_code = 0

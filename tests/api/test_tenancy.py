@@ -1,0 +1,146 @@
+"""Tenant isolation and the read-only rule, checked against every endpoint the API has.
+
+The endpoint lists are read from the URL configuration, so a new endpoint is covered (or makes these
+tests fail until it is) without anyone remembering to add it here."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern
+
+from accounts import keys
+from accounts.models import ApiKey, Client
+from billing import ledger
+from billing.models import LedgerEntry
+from portal.api_urls import api_v1
+from portal.models import Event
+from tests.conftest import assert_error
+
+pytestmark = pytest.mark.django_db
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+def _route(pattern: URLPattern) -> str:
+    return "/api/v1/" + str(pattern.pattern)
+
+
+def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[str, str]:
+    """One id of each kind of object owned by ``tenant_account``."""
+    client = Client.objects.filter(account=tenant_account).first()
+    key = ApiKey.objects.filter(account=tenant_account).first()
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(tenant_account)
+        entry = ledger.debit(wallet, amount=Decimal("1.00"), kind=LedgerEntry.Kind.ADJUSTMENT,
+                             description="test charge", reference=None, client=client)
+    event = Event.objects.filter(account=tenant_account).first()
+    return {
+        "client_id": str(client.pk),
+        "key_id": str(key.pk),
+        "transaction_id": str(entry.pk),
+        "event_id": event.public_id,
+    }
+
+
+def _fill(route: str, ids: dict[str, str]) -> str:
+    for name, value in ids.items():
+        route = route.replace(f"<str:{name}>", value)
+    assert "<" not in route, f"No test id for a parameter in {route}: add it to _object_ids"
+    return route
+
+
+def test_every_object_url_answers_404_for_another_resellers_id(tenants, api_as):
+    b_ids = _object_ids(tenants.b.account)
+    api = api_as(tenants.a.key)
+    object_patterns = [p for p in api_v1 if "<" in str(p.pattern)]
+    assert len(object_patterns) >= 4
+    for pattern in object_patterns:
+        url = _fill(_route(pattern), b_ids)
+        view = pattern.callback.view_class
+        for method in ("get", *WRITE_METHODS):
+            if hasattr(view, method):
+                response = api.request(method.upper(), url, body={} if method in ("post", "put", "patch") else None)
+                assert_error(response, 404, "not_found")
+    # B's objects are untouched.
+    assert ApiKey.objects.filter(account=tenants.b.account, revoked_at__isnull=True).count() == 2
+
+
+def test_prefixed_and_plain_ids_both_work_for_your_own_objects(tenants, api_as):
+    api = api_as(tenants.a.key)
+    assert api.get(f"/api/v1/clients/{tenants.x.pk}").json()["data"]["name"] == "Xylo Dental"
+    assert api.get(f"/api/v1/clients/cli_{tenants.x.pk}").json()["data"]["name"] == "Xylo Dental"
+    assert_error(api.get("/api/v1/clients/cli_abc"), 404, "not_found")
+    assert_error(api.get("/api/v1/clients/99999999999999999999999"), 404, "not_found")
+
+
+def test_a_client_scoped_key_sees_only_its_client(tenants, api_as):
+    api = api_as(tenants.x_key)
+    listed = api.get("/api/v1/clients").json()
+    assert [c["name"] for c in listed["data"]] == ["Xylo Dental"]
+    assert_error(api.get(f"/api/v1/clients/{tenants.y.pk}"), 404, "not_found")
+    assert_error(api.get("/api/v1/wallet/balance"), 403, "forbidden")
+
+
+def test_a_read_only_key_gets_403_on_every_write_and_nothing_changes(tenants, api_as):
+    a_ids = _object_ids(tenants.a.account)
+    api = api_as(tenants.a.read_only_key)
+    writes = 0
+    for pattern in api_v1:
+        url = _fill(_route(pattern), a_ids)
+        view = pattern.callback.view_class
+        for method in WRITE_METHODS:
+            if hasattr(view, method):
+                writes += 1
+                response = api.request(method.upper(), url, body={"name": "Changed"})
+                error = assert_error(response, 403, "forbidden")
+                assert "read-only" in error["message"]
+    assert writes >= 4
+    assert Client.objects.filter(account=tenants.a.account, name="Changed").count() == 0
+    assert ApiKey.objects.filter(account=tenants.a.account, revoked_at__isnull=False).count() == 0
+
+
+def test_a_read_only_key_can_read(tenants, api_as):
+    api = api_as(tenants.a.read_only_key)
+    assert api.get("/api/v1/clients").status_code == 200
+    assert api.get("/api/v1/wallet/transactions").status_code == 200
+
+
+def test_a_client_scoped_key_cannot_create_clients_or_see_the_audit_log(tenants, api_as):
+    api = api_as(tenants.x_key)
+    assert_error(api.post("/api/v1/clients", {"name": "Sneaky"}), 403, "forbidden")
+    assert_error(api.get("/api/v1/audit-log"), 403, "forbidden")
+    assert not Client.objects.filter(name="Sneaky").exists()
+
+
+def test_a_client_scoped_key_creates_keys_only_for_its_own_client(tenants, api_as):
+    api = api_as(tenants.x_key)
+    created = api.post("/api/v1/api-keys", {"name": "PBX", "client_id": str(tenants.y.pk)})
+    assert_error(created, 404, "not_found")
+    created = api.post("/api/v1/api-keys", {"name": "PBX"})
+    assert created.status_code == 201
+    key = ApiKey.objects.get(key_hash=keys.digest(created.json()["data"]["key"]))
+    assert key.client_id == tenants.x.pk
+
+
+def test_no_api_key_is_stored_in_plaintext_anywhere_in_the_database(tenants, api_as, client):
+    from django.db import connection
+
+    made = [tenants.a.key, tenants.a.read_only_key, tenants.b.key, tenants.x_key]
+    made.append(api_as(tenants.a.key).post("/api/v1/api-keys", {"name": "via API"}).json()["data"]["key"])
+    client.login(username="owner@alpha.test", password="correct-horse-battery")
+    page = client.post("/developers/api-keys/", {"name": "via portal", "access": "full", "client": ""})
+    portal_key = page.context["created"]["plaintext"]
+    made.append(portal_key)
+    # use every key once, so idempotency records, audit rows and sessions are written too
+    for key in made[:-1]:
+        api_as(key).get("/api/v1/clients")
+    secrets = [k[len("df_live_sk_") :] for k in made] + made
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')
+            dump = repr(cursor.fetchall())
+            for secret in secrets:
+                assert secret not in dump, f"an API key is stored in plaintext in {table}"
+    stored = ApiKey.objects.filter(key_hash=keys.digest(portal_key)).get()
+    assert stored.prefix == portal_key[:15] and stored.last_four == portal_key[-4:]

@@ -1,0 +1,125 @@
+"""Rate limits: 60 requests a minute per key by default, exact across threads and processes."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from django.db import connection
+
+from tests.conftest import assert_error
+
+BALANCE = "/api/v1/wallet/balance"
+
+
+@pytest.mark.django_db
+def test_the_61st_request_in_a_minute_is_429_with_retry_after(tenants, api_as):
+    api = api_as(tenants.a.key)
+    statuses = [api.get(BALANCE).status_code for _ in range(60)]
+    assert statuses == [200] * 60
+    response = api.get(BALANCE)
+    assert_error(response, 429, "rate_limited")
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response["X-RateLimit-Limit"] == "60"
+    assert response["X-RateLimit-Remaining"] == "0"
+
+
+@pytest.mark.django_db
+def test_rate_limit_headers_count_down(tenants, api_as):
+    api = api_as(tenants.a.key)
+    first, second = api.get(BALANCE), api.get(BALANCE)
+    assert (first["X-RateLimit-Remaining"], second["X-RateLimit-Remaining"]) == ("59", "58")
+    assert int(first["X-RateLimit-Reset"]) >= int(second["X-RateLimit-Reset"]) - 1
+
+
+@pytest.mark.django_db
+def test_refused_requests_count_too_so_a_read_only_key_cannot_hammer(tenants, api_as):
+    api = api_as(tenants.a.read_only_key)
+    for _ in range(60):
+        assert api.post("/api/v1/clients", {"name": "n"}).status_code == 403
+    assert_error(api.get(BALANCE), 429, "rate_limited")
+
+
+@pytest.mark.django_db
+def test_each_key_has_its_own_budget(tenants, api_as):
+    for _ in range(61):
+        api_as(tenants.a.key).get(BALANCE)
+    assert api_as(tenants.a.read_only_key).get(BALANCE).status_code == 200
+    assert api_as(tenants.b.key).get(BALANCE).status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_can_set_a_per_account_limit(tenants, api_as, staff_actor):
+    from accounts.models import AuditLog
+    from accounts.services import account_update_limits
+
+    account_update_limits(actor=staff_actor, account=tenants.a.account, api_rate_limit=5)
+    api = api_as(tenants.a.key)
+    assert [api.get(BALANCE).status_code for _ in range(6)] == [200] * 5 + [429]
+    assert api.get(BALANCE)["X-RateLimit-Limit"] == "5"
+    audit = AuditLog.objects.get(action="account.limits_changed")
+    assert (audit.before, audit.after) == ({"api_rate_limit": None}, {"api_rate_limit": 5})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_100_parallel_requests_on_one_key_let_exactly_60_through(tenants, live_server):
+    url = live_server.url + BALANCE
+    headers = {"Authorization": f"Bearer {tenants.a.key}"}
+    start = threading.Barrier(40)
+
+    def call(i):
+        if i < 40:
+            start.wait()
+        return requests.get(url, headers=headers, timeout=30).status_code
+
+    # 40 at a time (PostgreSQL allows 100 connections in all), 100 requests in flight as fast as they go.
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        statuses = list(pool.map(call, range(100)))
+    assert statuses.count(200) == 60
+    assert statuses.count(429) == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_the_database_counter_is_exact_under_concurrency(tenants, settings):
+    from portal import ratelimit
+
+    settings.REDIS_URL = ""
+    results = []
+    lock = threading.Lock()
+    start = threading.Barrier(30)
+
+    def hit():
+        start.wait()
+        try:
+            decision = ratelimit.hit("test:sql", limit=20, window_ms=60_000)
+            with lock:
+                results.append(decision.allowed)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hit) for _ in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(True) == 20
+    assert results.count(False) == 10
+
+
+@pytest.mark.django_db
+def test_the_database_counter_opens_a_new_window_when_the_old_one_ends(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal import ratelimit
+    from portal.models import RateWindow
+
+    settings.REDIS_URL = ""
+    for _ in range(3):
+        ratelimit.hit("test:window", limit=3, window_ms=60_000)
+    assert not ratelimit.hit("test:window", limit=3, window_ms=60_000).allowed
+    RateWindow.objects.filter(bucket="test:window").update(window_start=timezone.now() - timedelta(seconds=61))
+    decision = ratelimit.hit("test:window", limit=3, window_ms=60_000)
+    assert decision.allowed and decision.remaining == 2
+    assert ratelimit.purge_sql_windows(older_than=timedelta(seconds=0)) == 1

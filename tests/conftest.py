@@ -1,0 +1,157 @@
+"""Shared fixtures. The tenant fixtures are built through the real services (``reseller_create``,
+``client_create``), so every test starts from data the product itself would have written:
+
+- reseller A ("Alpha Telecom", EUR 100.00) with clients X and Y, and reseller B ("Bravo Voice", EUR 50.00);
+- keys: A full, A read-only, A bound to X, B full.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.test import Client as HttpClient
+
+from accounts.actor import Actor, actor_from_membership, system_actor
+from accounts.models import Account, Client, Membership, Role
+from accounts.services import api_key_create, client_create, member_invite, reseller_create
+
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_configure(config):
+    # Tests serve static files from the source folders; the hashed manifest is for production.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Hashing passwords slowly is a production virtue and a test suite's cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis():
+    """Rate-limit counters live in Redis; start every test with none."""
+    if settings.REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    yield
+
+
+@dataclass
+class Tenant:
+    account: Account
+    owner_actor: Actor
+    key: str
+    read_only_key: str
+
+
+@dataclass
+class Tenants:
+    a: Tenant
+    b: Tenant
+    x: Client
+    y: Client
+    x_key: str
+    x_admin_email: str
+    y_admin_email: str
+
+
+def make_tenant(name: str, email: str, balance: str) -> Tenant:
+    created = reseller_create(
+        name=name, owner_email=email, opening_balance=Decimal(balance), owner_password=PASSWORD
+    )
+    membership = Membership.objects.select_related("account", "user").get(user=created.owner)
+    return Tenant(
+        account=created.account,
+        owner_actor=actor_from_membership(membership),
+        key=created.api_key,
+        read_only_key=created.read_only_key,
+    )
+
+
+def make_client_with_admin(tenant: Tenant, name: str, admin_email: str) -> Client:
+    client = client_create(actor=tenant.owner_actor, name=name)
+    membership = member_invite(
+        actor=tenant.owner_actor, email=admin_email, role=Role.CLIENT_ADMIN, client=client, notify=False
+    )
+    membership.user.set_password(PASSWORD)
+    membership.user.save()
+    return client
+
+
+@pytest.fixture
+def tenants(db) -> Tenants:
+    a = make_tenant("Alpha Telecom", "owner@alpha.test", "100.00")
+    b = make_tenant("Bravo Voice", "owner@bravo.test", "50.00")
+    x = make_client_with_admin(a, "Xylo Dental", "admin@xylo.test")
+    y = make_client_with_admin(a, "Yarrow Logistics", "admin@yarrow.test")
+    make_client_with_admin(b, "Zephyr Bakery", "admin@zephyr.test")
+    _, x_key = api_key_create(actor=a.owner_actor, name="Xylo integration", read_only=False, client=x)
+    return Tenants(
+        a=a, b=b, x=x, y=y, x_key=x_key, x_admin_email="admin@xylo.test", y_admin_email="admin@yarrow.test"
+    )
+
+
+class ApiClient:
+    """Django's test client speaking JSON with an API key."""
+
+    def __init__(self, key: str | None, header: str = "Authorization"):
+        self.http = HttpClient()
+        self.key = key
+        self.header = header
+
+    def _headers(self, extra: dict | None) -> dict:
+        headers = dict(extra or {})
+        if self.key is not None:
+            if self.header == "Authorization":
+                headers["Authorization"] = f"Bearer {self.key}"
+            else:
+                headers[self.header] = self.key
+        return headers
+
+    def request(self, method: str, path: str, body=None, headers: dict | None = None, raw: str | None = None):
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        kwargs = {"headers": self._headers(headers)}
+        if data is not None:
+            kwargs.update(data=data, content_type="application/json")
+        return getattr(self.http, method.lower())(path, **kwargs)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def api_as():
+    return ApiClient
+
+
+@pytest.fixture
+def staff_actor(tenants, django_user_model):
+    staff = django_user_model.objects.create_superuser("ops@didfarm.test", PASSWORD)
+    return system_actor(tenants.a.account, user=staff)
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    """The documented error body: {"error": {"code", "message", "status"}}."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert body["error"]["status"] == status
+    assert body["error"]["message"]
+    return body["error"]
