@@ -35,6 +35,17 @@ class AccountAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     readonly_fields = ["created_at"]
 
+    def save_model(self, request, obj, form, change):
+        """Changes go through the service, so each one leaves an audit row."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        from .actor import system_actor
+        from .services import account_update
+
+        changes = {field: form.cleaned_data[field] for field in form.changed_data if field in form.cleaned_data}
+        if changes:
+            account_update(actor=system_actor(obj, user=request.user), account=obj, **changes)
+
     @admin.display(description=_("wallet"))
     def wallet_balance(self, obj):
         wallet = getattr(obj, "wallet", None)

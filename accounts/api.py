@@ -202,7 +202,7 @@ class ApiKeyDetailApi(ApiView):
         operation_id="api_keys_revoke",
         tags=["API keys"],
         parameters=[_path_id("key_id", "key")],
-        responses=data_envelope(ApiKeyOutput),
+        responses={200: data_envelope(ApiKeyOutput)},
         summary="Revoke an API key (effective immediately)",
     )
     def delete(self, request, key_id: str):

@@ -103,20 +103,33 @@ def reseller_create(
     return ResellerCreated(account=account, owner=owner, api_key=full, read_only_key=read_only)
 
 
-def account_update_limits(*, actor: Actor, account: Account, api_rate_limit: int | None) -> Account:
-    """Staff raise or lower an account's API rate limit (None = platform default)."""
+def account_update(*, actor: Actor, account: Account, **changes: Any) -> Account:
+    """Staff change an account's status or API rate limit (None = platform default), with an audit row."""
+    allowed = {"status", "api_rate_limit", "name", "billing_email"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(fields={field: [_("This field cannot be changed here.")] for field in unknown})
+    if "status" in changes and changes["status"] not in Account.Status.values:
+        raise ValidationFailed(fields={"status": [_("Unknown status.")]})
+    if changes.get("api_rate_limit") is not None and int(changes["api_rate_limit"]) < 1:
+        raise ValidationFailed(fields={"api_rate_limit": [_("At least one request a minute.")]})
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
-        before = {"api_rate_limit": locked.api_rate_limit}
-        locked.api_rate_limit = api_rate_limit
-        locked.save(update_fields=["api_rate_limit"])
-        audit_record(
-            actor=actor,
-            action="account.limits_changed",
-            subject=locked,
-            before=before,
-            after={"api_rate_limit": api_rate_limit},
-        )
+        before = {field: getattr(locked, field) for field in changes}
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=list(changes))
+        after = {field: getattr(locked, field) for field in changes}
+        changed = {f for f in changes if before[f] != after[f]}
+        if changed:
+            audit_record(
+                actor=actor,
+                action="account.updated",
+                subject=locked,
+                before={f: before[f] for f in changed},
+                after={f: after[f] for f in changed},
+                account=locked,
+            )
     return locked
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -137,6 +138,34 @@ class ErrorDetail(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetail()
+
+
+class PortalAutoSchema(AutoSchema):
+    """Documents the error answers every operation can give, in the one error format."""
+
+    ERRORS = {
+        "400": "Malformed JSON body",
+        "401": "Missing, malformed or revoked API key",
+        "403": "Not allowed: a read-only key writing, or a role without the right",
+        "404": "No such object in your account",
+        "422": "Validation failed; `fields` says which",
+        "429": "Rate limit exceeded; see Retry-After",
+        "500": "Server error; retry with backoff",
+    }
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = dict(self.ERRORS)
+        if self.method == "POST" and getattr(getattr(self.view, "post", None), "idempotent", False):
+            codes["409"] = "A request with this Idempotency-Key is still running"
+        if self.method == "GET":
+            codes.pop("400")
+        for code, description in codes.items():
+            if code not in responses:
+                response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                response["description"] = description
+                responses[code] = response
+        return responses
 
 
 # --- Errors --------------------------------------------------------------------------------------

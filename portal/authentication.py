@@ -49,7 +49,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         if key is None:
             raise exceptions.AuthenticationFailed(_("This API key is not valid or has been revoked."))
         if key.account.status != Account.Status.ACTIVE:
-            raise exceptions.AuthenticationFailed(_("This account is suspended; contact DIDfarm support."))
+            raise exceptions.PermissionDenied(_("This account is suspended; contact DIDfarm support."))
         return None, actor_from_api_key(key, ip_address=client_ip(request))
 
     def authenticate_header(self, request):

@@ -64,3 +64,39 @@ def test_using_a_key_records_when_it_was_last_used(tenants, api_as):
     api_as(tenants.a.read_only_key).get(BALANCE)
     key.refresh_from_db()
     assert key.last_used_at is not None
+
+
+def test_a_suspended_accounts_keys_are_refused_with_403(tenants, api_as, staff_actor):
+    from accounts.services import account_update
+
+    account_update(actor=staff_actor, account=tenants.a.account, status="suspended")
+    error = assert_error(api_as(tenants.a.key).get(BALANCE), 403, "forbidden")
+    assert "suspended" in error["message"]
+    assert api_as(tenants.b.key).get(BALANCE).status_code == 200
+
+
+def test_staff_editing_an_account_in_admin_leaves_an_audit_row(tenants, client, django_user_model):
+    from accounts.models import AuditLog
+
+    staff = django_user_model.objects.create_superuser("root@didfarm.test", "pw-for-staff-1")
+    client.force_login(staff)
+    account = tenants.a.account
+    response = client.post(
+        f"/admin/accounts/account/{account.pk}/change/",
+        {
+            "name": account.name,
+            "billing_email": account.billing_email,
+            "status": "active",
+            "api_rate_limit": "120",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    account.refresh_from_db()
+    assert account.api_rate_limit == 120
+    audit = AuditLog.objects.get(action="account.updated")
+    assert audit.actor_label == "root@didfarm.test"
+    assert audit.after == {"api_rate_limit": 120}

@@ -38,9 +38,7 @@ def test_the_schema_describes_the_error_body_and_key_auth(client):
     document = client.get("/api/v1/schema").json()
     schemes = document["components"]["securitySchemes"]
     assert schemes["ApiKeyBearer"]["scheme"] == "bearer"
-    assert "Idempotency-Key" in {
-        p["name"] for p in document["paths"]["/api/v1/clients"]["post"].get("parameters", [])
-    }
+    assert "Idempotency-Key" in {p["name"] for p in document["paths"]["/api/v1/clients"]["post"].get("parameters", [])}
 
 
 def test_the_docs_page_works_offline(client):
@@ -49,3 +47,15 @@ def test_the_docs_page_works_offline(client):
     html = response.content.decode()
     assert "/api/v1/schema" in html
     assert "cdn" not in html.lower() and "https://" not in html.split("<body")[0]
+
+
+def test_every_operation_documents_its_error_answers(client):
+    document = client.get("/api/v1/schema").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for code in ("401", "404", "422", "429", "500"):
+                assert code in operation["responses"], f"{method.upper()} {path} does not document {code}"
+                ref = operation["responses"][code]["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/Error")
+    assert "409" in document["paths"]["/api/v1/clients"]["post"]["responses"]
+    assert "200" in document["paths"]["/api/v1/api-keys/{key_id}"]["delete"]["responses"]

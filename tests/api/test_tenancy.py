@@ -32,8 +32,14 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
     key = ApiKey.objects.filter(account=tenant_account).first()
     with transaction.atomic():
         wallet = ledger.lock_wallet(tenant_account)
-        entry = ledger.debit(wallet, amount=Decimal("1.00"), kind=LedgerEntry.Kind.ADJUSTMENT,
-                             description="test charge", reference=None, client=client)
+        entry = ledger.debit(
+            wallet,
+            amount=Decimal("1.00"),
+            kind=LedgerEntry.Kind.ADJUSTMENT,
+            description="test charge",
+            reference=None,
+            client=client,
+        )
     event = Event.objects.filter(account=tenant_account).first()
     return {
         "client_id": str(client.pk),

@@ -51,13 +51,13 @@ def test_each_key_has_its_own_budget(tenants, api_as):
 @pytest.mark.django_db
 def test_staff_can_set_a_per_account_limit(tenants, api_as, staff_actor):
     from accounts.models import AuditLog
-    from accounts.services import account_update_limits
+    from accounts.services import account_update
 
-    account_update_limits(actor=staff_actor, account=tenants.a.account, api_rate_limit=5)
+    account_update(actor=staff_actor, account=tenants.a.account, api_rate_limit=5)
     api = api_as(tenants.a.key)
     assert [api.get(BALANCE).status_code for _ in range(6)] == [200] * 5 + [429]
     assert api.get(BALANCE)["X-RateLimit-Limit"] == "5"
-    audit = AuditLog.objects.get(action="account.limits_changed")
+    audit = AuditLog.objects.get(action="account.updated")
     assert (audit.before, audit.after) == ({"api_rate_limit": None}, {"api_rate_limit": 5})
 
 
