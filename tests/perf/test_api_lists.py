@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.perf, pytest.mark.django_db]
 
 
 def _fill(account, client, n: int) -> None:
+    """``n`` SMS-sized debits for ``client``, then fresh planner statistics (as autovacuum would keep)."""
     with transaction.atomic():
         wallet = ledger.lock_wallet(account)
         ledger.credit(wallet, amount=Decimal(n), kind=LedgerEntry.Kind.TOP_UP, description="bench", reference=None)

@@ -1,7 +1,7 @@
 """Run the whole portal in one terminal: gunicorn (web), a Celery worker and Celery beat.
 
 Each child runs in its own session, so Ctrl-C reaches only this supervisor, which then stops every
-child with SIGTERM (SIGKILL after a grace period) and waits for them. If any child dies, the others are
+child with SIGTERM (its whole process group is killed after a grace period) and waits for them. If any child dies, the others are
 stopped too and the exit status says so.
 """
 
@@ -69,9 +69,10 @@ class Command(BaseCommand):
                 return
             stopping = True
             self.stdout.write("\nStopping web, worker and beat…")
+            # Each main process shuts its own workers down (gunicorn's, Celery's pool) on SIGTERM.
             for proc in children.values():
                 if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
+                    proc.send_signal(signal.SIGTERM)
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)

@@ -1,0 +1,62 @@
+"""Helpers for the billing tests: each posts through ``billing.ledger`` the way a service does (one
+transaction, wallet row locked first), so the tests exercise the real write path."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from billing import ledger
+from billing.models import LedgerEntry, Wallet
+
+
+def charge(
+    account,
+    amount: str | Decimal,
+    *,
+    kind: str = LedgerEntry.Kind.NUMBER_PURCHASE,
+    client=None,
+    reference: ledger.Reference | None = None,
+    dedupe_key: str | None = None,
+    description: str = "Test charge",
+) -> LedgerEntry:
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(account)
+        return ledger.debit(
+            wallet,
+            amount=Decimal(amount),
+            kind=kind,
+            description=description,
+            reference=reference,
+            client=client,
+            dedupe_key=dedupe_key,
+        )
+
+
+def top_up(account, amount: str | Decimal, *, client=None, reference: ledger.Reference | None = None) -> LedgerEntry:
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(account)
+        return ledger.credit(
+            wallet,
+            amount=Decimal(amount),
+            kind=LedgerEntry.Kind.TOP_UP,
+            description="Test top-up",
+            reference=reference,
+            client=client,
+        )
+
+
+def wallet_of(account) -> Wallet:
+    return Wallet.objects.get(account=account)
+
+
+def assert_balanced(account) -> Wallet:
+    """The ledger's central invariant: the stored balance is the sum of the entries, and the newest
+    entry's ``balance_after`` is that balance."""
+    wallet = wallet_of(account)
+    assert wallet.balance == ledger.entries_total(wallet)
+    newest = LedgerEntry.objects.filter(wallet=wallet).order_by("-id").first()
+    if newest is not None:
+        assert newest.balance_after == wallet.balance
+    return wallet
