@@ -62,9 +62,7 @@ class Tenants:
 
 
 def make_tenant(name: str, email: str, balance: str) -> Tenant:
-    created = reseller_create(
-        name=name, owner_email=email, opening_balance=Decimal(balance), owner_password=PASSWORD
-    )
+    created = reseller_create(name=name, owner_email=email, opening_balance=Decimal(balance), owner_password=PASSWORD)
     membership = Membership.objects.select_related("account", "user").get(user=created.owner)
     return Tenant(
         account=created.account,
@@ -92,9 +90,7 @@ def tenants(db) -> Tenants:
     y = make_client_with_admin(a, "Yarrow Logistics", "admin@yarrow.test")
     make_client_with_admin(b, "Zephyr Bakery", "admin@zephyr.test")
     _, x_key = api_key_create(actor=a.owner_actor, name="Xylo integration", read_only=False, client=x)
-    return Tenants(
-        a=a, b=b, x=x, y=y, x_key=x_key, x_admin_email="admin@xylo.test", y_admin_email="admin@yarrow.test"
-    )
+    return Tenants(a=a, b=b, x=x, y=y, x_key=x_key, x_admin_email="admin@xylo.test", y_admin_email="admin@yarrow.test")
 
 
 class ApiClient:

@@ -1,4 +1,7 @@
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -14,3 +17,11 @@ def changes(entry) -> list[tuple[str, object, object]]:
             continue
         rows.append((field, old, new))
     return rows
+
+
+@register.filter
+def since_or_now(moment) -> str:
+    """ "just now" under a minute, else "5 minutes ago"."""
+    if (timezone.now() - moment).total_seconds() < 60:
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(moment)}

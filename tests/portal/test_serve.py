@@ -39,8 +39,9 @@ def test_serve_runs_web_worker_and_beat_on_the_embedded_defaults_and_ctrl_c_stop
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([python, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [python, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
         try:
             deadline = time.monotonic() + 90
             while True:

@@ -1,8 +1,9 @@
 """Run the whole portal in one terminal: gunicorn (web), a Celery worker and Celery beat.
 
-Each child runs in its own session, so Ctrl-C reaches only this supervisor, which then stops every
-child with SIGTERM (its whole process group is killed after a grace period) and waits for them. If any child dies, the others are
-stopped too and the exit status says so.
+Each child runs in its own session, so Ctrl-C reaches only this supervisor, which then sends SIGTERM to
+each child's main process (which stops its own workers), waits, and kills a child's whole process group
+only if it outlives the grace period. If any child dies, the others are stopped too and the exit status
+says so.
 """
 
 from __future__ import annotations
