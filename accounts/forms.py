@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -39,3 +41,11 @@ class ClientForm(forms.Form):
         label=_("Client admin's email"), required=False, help_text=_("They get an email to set their password.")
     )
     admin_name = forms.CharField(label=_("Client admin's name"), max_length=150, required=False)
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    """Also reaches people who were invited and have not chosen a password yet (Django's form skips
+    users without a usable password, which would leave a lost invitation email with no way back in)."""
+
+    def get_users(self, email):
+        return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)

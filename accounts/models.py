@@ -23,6 +23,10 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username):
+        # Logins are email addresses, stored lower-case; accept them typed in any case.
+        return self.get(email__iexact=username)
+
     def create_user(self, email: str, password: str | None = None, **extra) -> User:
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)

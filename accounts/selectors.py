@@ -32,7 +32,7 @@ def client_get(*, actor: Actor, client_id: str | int) -> Client:
     pk = parse_id(client_id, "cli")
     client = client_list(actor=actor).filter(pk=pk).first() if pk else None
     if client is None:
-        raise NotFound("Client not found.")
+        raise NotFound(_("Client not found."))
     return client
 
 
@@ -49,7 +49,7 @@ def api_key_get(*, actor: Actor, key_id: str | int) -> ApiKey:
     pk = parse_id(key_id, "key")
     key = api_key_list(actor=actor).filter(pk=pk).first() if pk else None
     if key is None:
-        raise NotFound("API key not found.")
+        raise NotFound(_("API key not found."))
     return key
 
 
@@ -64,7 +64,7 @@ def member_get(*, actor: Actor, membership_id: int | str) -> Membership:
     pk = parse_id(membership_id, "mem")
     member = member_list(actor=actor).filter(pk=pk).first() if pk else None
     if member is None:
-        raise NotFound("Team member not found.")
+        raise NotFound(_("Team member not found."))
     return member
 
 

@@ -8,6 +8,10 @@ def portal(request):
     actor = getattr(request, "actor", None)
     if actor is not None:
         context["actor"] = actor
+        if actor.user is not None:
+            memberships = list(actor.user.memberships.select_related("account").order_by("account__name"))
+            if len(memberships) > 1:
+                context["other_memberships"] = memberships
         if actor.can_see_wallet:
             from billing import ledger
 

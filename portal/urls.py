@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 )
 
 from accounts import views as account_views
+from accounts.forms import PortalPasswordResetForm
 from billing import views as billing_views
 from portal import views
 
@@ -21,7 +22,11 @@ auth_patterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(form_class=PortalPasswordResetForm),
+        name="password_reset",
+    ),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
 from portal.errors import NotFound
@@ -22,8 +23,8 @@ def event_get(*, actor: Actor, event_id: str) -> Event:
     try:
         uid = uuid.UUID(str(event_id).removeprefix("evt_"))
     except ValueError:
-        raise NotFound("Event not found.") from None
+        raise NotFound(_("Event not found.")) from None
     event = event_list(actor=actor).filter(uid=uid).first()
     if event is None:
-        raise NotFound("Event not found.")
+        raise NotFound(_("Event not found."))
     return event

@@ -554,3 +554,34 @@ def test_owner_sees_their_accounts_audit_log_only(owner_web, tenants):
     html = body(owner_web.get(AUDIT))
     assert "Xylo Dental" in html
     assert "Zephyr Bakery" not in html
+
+
+def test_login_accepts_the_email_in_any_case(tenants, client):
+    response = client.post("/login/", {"username": "Owner@Alpha.TEST", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_an_invited_person_who_lost_the_email_can_ask_for_a_reset_link(tenants, client, mailoutbox):
+    from accounts.models import Role
+    from accounts.services import member_invite
+
+    member_invite(actor=tenants.a.owner_actor, email="late@alpha.test", role=Role.MEMBER, notify=False)
+    response = client.post("/password-reset/", {"email": "late@alpha.test"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and "/password-reset/" in mailoutbox[0].body
+
+
+def test_a_person_in_two_accounts_can_switch_between_them(tenants, client):
+    from accounts.models import Role
+    from accounts.services import member_invite
+
+    member_invite(actor=tenants.b.owner_actor, email="owner@alpha.test", role=Role.ADMIN, notify=False)
+    client.post("/login/", {"username": "owner@alpha.test", "password": PASSWORD})
+    page = client.get("/").content.decode()
+    assert 'name="account_id"' in page and "Bravo Voice" in page
+    client.post("/switch-account/", {"account_id": str(tenants.b.account.pk)})
+    assert "50.00 EUR" in client.get("/").content.decode()
+    # an account the user has no membership in is ignored
+    client.post("/switch-account/", {"account_id": "999999"})
+    assert "50.00 EUR" in client.get("/").content.decode()
