@@ -18,12 +18,14 @@ from .money import to_exact_str
 def _filters(request):
     actor = request.actor
     form = TransactionFilterForm(request.GET or None, clients=account_selectors.client_list(actor=actor))
+    if actor.is_client_scoped:
+        del form.fields["client"]  # they see one client only; the filter would offer nothing
     filters = selectors.TransactionFilters()
     if form.is_valid():
         data = form.cleaned_data
         filters = selectors.TransactionFilters(
             kind=data["kind"],
-            client_id=int(data["client"]) if data["client"] else None,
+            client_id=int(data["client"]) if data.get("client") else None,
             date_from=data["date_from"],
             date_to=data["date_to"],
         )
