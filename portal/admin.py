@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from billing.admin import ReadOnlyAdmin
 
-from .models import Event, IdempotencyRecord, RateWindow
+from .models import Event, IdempotencyRecord, RateBucket
 
 
 @admin.register(Event)
@@ -22,7 +22,11 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_select_related = ["account"]
 
 
-@admin.register(RateWindow)
-class RateWindowAdmin(ReadOnlyAdmin):
-    list_display = ["bucket", "window_start", "count"]
+@admin.register(RateBucket)
+class RateBucketAdmin(ReadOnlyAdmin):
+    list_display = ["bucket", "hits_in_log"]
     search_fields = ["bucket"]
+
+    @admin.display(description="hits logged")
+    def hits_in_log(self, obj):
+        return obj.hits.count()

@@ -13,6 +13,6 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Idempotency-Key responses are replayed for 24 hours; older rows only take space.
     "idempotency-purge": {"task": "portal.tasks.idempotency_purge_task", "schedule": crontab(minute=17)},
-    # Without Redis, rate-limit windows live in a table; expired windows are dropped hourly.
-    "rate-windows-purge": {"task": "portal.tasks.rate_windows_purge_task", "schedule": crontab(minute=41)},
+    # Without Redis, rate-limit hits are logged in a table; hits older than any window are dropped hourly.
+    "rate-hits-purge": {"task": "portal.tasks.rate_hits_purge_task", "schedule": crontab(minute=41)},
 }

@@ -1,9 +1,12 @@
 """Idempotency-Key for POSTs that cost money or create things.
 
-The first successful (2xx) response to a key is stored and replayed, byte for byte, for 24 hours. The
-same key with another body (or on another endpoint) is refused with 422; a retry that arrives while the
-first request is still running gets 409. A request that fails writes nothing (services are atomic), so
-its key is released and a corrected retry may use it again. Keys are scoped per account.
+The first successful (2xx) response to a key is stored and replayed for 24 hours. The same key with
+another body, on another endpoint or from another API key or user is refused with 422; a retry that
+arrives while the first request is still running gets 409. A request that fails writes nothing (services
+are atomic), so its key is released and a corrected retry may use it again. Keys are scoped per account.
+
+The stored response is written in the same database transaction as the work it describes, so a crash can
+never leave work done without its record (a retry would repeat it) or a record without its work.
 """
 
 from __future__ import annotations
@@ -28,9 +31,22 @@ MAX_KEY_LENGTH = 255
 ABANDONED_AFTER = timedelta(minutes=10)
 
 
-def request_fingerprint(method: str, path: str, data) -> str:
+def request_fingerprint(*, method: str, route: str, caller: str, data) -> str:
+    """What makes two requests "the same": method, endpoint (its route name and arguments, so /api/v1 and
+    its /v1 mirror agree), the caller (API key or user) and the JSON body."""
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{method.upper()} {path}\n{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{method.upper()} {route} {caller}\n{canonical}".encode()).hexdigest()
+
+
+def _route_of(request) -> str:
+    match = request.resolver_match
+    if match is None:
+        return request.path
+    return match.url_name + "?" + "&".join(f"{k}={v}" for k, v in sorted(match.kwargs.items()))
+
+
+def _caller_of(actor) -> str:
+    return f"key:{actor.api_key.pk}" if actor.api_key is not None else f"user:{actor.user.pk}"
 
 
 def _expired_before():
@@ -80,6 +96,11 @@ def purge_expired() -> int:
     return deleted
 
 
+class _NotStored(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
 def idempotent(view_method):
     """Decorate a DRF view's ``post`` to honour the ``Idempotency-Key`` header."""
 
@@ -96,7 +117,9 @@ def idempotent(view_method):
                 }
             )
         actor = request.auth
-        fingerprint = request_fingerprint(request.method, request.path, request.data)
+        fingerprint = request_fingerprint(
+            method=request.method, route=_route_of(request), caller=_caller_of(actor), data=request.data
+        )
         record, replay = begin(
             account=actor.account, key=key, method=request.method, path=request.path, fingerprint=fingerprint
         )
@@ -105,14 +128,18 @@ def idempotent(view_method):
                 record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"}
             )
         try:
-            response = view_method(self, request, *args, **kwargs)
+            # The view's work and the stored response commit together, or not at all.
+            with transaction.atomic():
+                response = view_method(self, request, *args, **kwargs)
+                if not 200 <= response.status_code < 300:
+                    raise _NotStored(response)
+                finish(record, status=response.status_code, body=response.data)
+        except _NotStored as not_stored:
+            release(record)
+            return not_stored.response
         except BaseException:
             release(record)
             raise
-        if 200 <= response.status_code < 300:
-            finish(record, status=response.status_code, body=response.data)
-        else:
-            release(record)
         return response
 
     wrapper.idempotent = True

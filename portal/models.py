@@ -78,17 +78,30 @@ class IdempotencyRecord(models.Model):
         return f"{self.method} {self.path} [{self.key}]"
 
 
-class RateWindow(models.Model):
-    """Rate-limit counters for deployments without Redis (the embedded run). One row per bucket;
-    counted with a single atomic upsert, so it is exact across processes too."""
+class RateBucket(models.Model):
+    """A rate-limit bucket (one per API key, per user…) for deployments without Redis (the embedded
+    run). Its row is locked while a request is counted, so counting is exact across processes."""
 
     bucket = models.CharField(max_length=200, unique=True)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("rate-limit window")
-        verbose_name_plural = _("rate-limit windows")
+        verbose_name = _("rate-limit bucket")
+        verbose_name_plural = _("rate-limit buckets")
 
     def __str__(self) -> str:
-        return f"{self.bucket}: {self.count}"
+        return self.bucket
+
+
+class RateHit(models.Model):
+    """One allowed request in a bucket's sliding window."""
+
+    bucket = models.ForeignKey(RateBucket, on_delete=models.CASCADE, related_name="hits")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("rate-limit hit")
+        verbose_name_plural = _("rate-limit hits")
+        indexes = [models.Index(fields=["bucket", "at"], name="ratehit_bucket_at")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket_id} @ {self.at:%H:%M:%S}"

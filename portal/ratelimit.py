@@ -1,9 +1,12 @@
 """Exact rate limits, shared by every process.
 
-A window opens with the first hit on a bucket and lasts ``window_ms``; the hits in it are counted by
-one atomic operation, so 100 concurrent requests against a limit of 60 let exactly 60 through, whichever
-process serves them. With Redis (``REDIS_URL``) the count is a Lua script; without it (the embedded
-run), a single ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on the ``RateWindow`` table.
+A sliding log: a request is allowed when fewer than ``limit`` requests were allowed in the ``window_ms``
+before it, so "60 a minute" holds for every rolling minute, not just per calendar minute, and 100
+concurrent requests against a limit of 60 let exactly 60 through, whichever process serves them. Refused
+requests are not logged, so a client that keeps retrying gets in as soon as a slot frees.
+
+With Redis (``REDIS_URL``) the log is a sorted set handled by one Lua script (atomic, on Redis's clock);
+without it (the embedded run), rows in ``RateHit`` counted in a transaction that locks the bucket's row.
 """
 
 from __future__ import annotations
@@ -11,24 +14,34 @@ from __future__ import annotations
 import functools
 import math
 import time
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 _HIT_SCRIPT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+local allowed = 0
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  count = count + 1
+  allowed = 1
 end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local reset = window
+if oldest[2] then
+  reset = tonumber(oldest[2]) + window - now
 end
-return {count, ttl}
+return {allowed, count, reset}
 """
 
 
@@ -41,12 +54,12 @@ class Decision:
 
     @property
     def retry_after(self) -> int:
-        """Whole seconds until the window closes (at least 1)."""
+        """Whole seconds until a slot frees (at least 1)."""
         return max(1, math.ceil(self.reset_after_ms / 1000))
 
     @property
     def reset_at(self) -> int:
-        """Unix time at which the window closes."""
+        """Unix time at which the oldest counted request leaves the window."""
         return math.ceil(time.time() + self.reset_after_ms / 1000)
 
 
@@ -58,51 +71,45 @@ def _redis():
     return client, client.register_script(_HIT_SCRIPT)
 
 
-def _hit_redis(bucket: str, window_ms: int) -> tuple[int, int]:
+def _hit_redis(bucket: str, limit: int, window_ms: int) -> tuple[bool, int, int]:
     _, script = _redis()
-    count, ttl = script(keys=[f"didfarm:rl:{bucket}"], args=[window_ms])
-    return int(count), int(ttl)
+    allowed, count, reset = script(keys=[f"didfarm:rl:{bucket}"], args=[window_ms, limit, uuid.uuid4().hex])
+    return bool(allowed), int(count), int(reset)
 
 
-def _hit_sql(bucket: str, window_ms: int) -> tuple[int, int]:
-    from portal.models import RateWindow
+def _hit_sql(bucket: str, limit: int, window_ms: int) -> tuple[bool, int, int]:
+    from portal.models import RateBucket, RateHit
 
-    now = timezone.now()
-    expired_before = now - timedelta(milliseconds=window_ms)
-    table = connection.ops.quote_name(RateWindow._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (bucket, window_start, count) VALUES (%s, %s, 1)
-            ON CONFLICT (bucket) DO UPDATE SET
-              count = CASE WHEN {table}.window_start <= %s THEN 1 ELSE {table}.count + 1 END,
-              window_start = CASE WHEN {table}.window_start <= %s THEN %s ELSE {table}.window_start END
-            RETURNING count, window_start
-            """,
-            [bucket, now, expired_before, expired_before, now],
-        )
-        count, window_start = cursor.fetchone()
-    if isinstance(window_start, str):  # SQLite hands back text
-        from django.utils.dateparse import parse_datetime
-
-        window_start = parse_datetime(window_start)
-    if timezone.is_naive(window_start):
-        window_start = window_start.replace(tzinfo=UTC)
-    elapsed_ms = int((now - window_start).total_seconds() * 1000)
-    return int(count), max(0, window_ms - elapsed_ms)
+    table = connection.ops.quote_name(RateBucket._meta.db_table)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} (bucket) VALUES (%s) ON CONFLICT (bucket) DO NOTHING", [bucket])
+        row = RateBucket.objects.select_for_update().get(bucket=bucket)  # serialises this bucket's hits
+        now = timezone.now()
+        window = timedelta(milliseconds=window_ms)
+        RateHit.objects.filter(bucket=row, at__lte=now - window).delete()
+        hits = list(RateHit.objects.filter(bucket=row).order_by("at").values_list("at", flat=True)[:limit])
+        allowed = len(hits) < limit
+        if allowed:
+            RateHit.objects.create(bucket=row, at=now)
+            hits.append(now)
+        reset_ms = int((hits[0] + window - now).total_seconds() * 1000)
+    return allowed, len(hits), max(0, reset_ms)
 
 
 def hit(bucket: str, *, limit: int, window_ms: int) -> Decision:
-    """Count one request against ``bucket`` and say whether it is within ``limit``."""
+    """Count one request against ``bucket`` and say whether it is within ``limit`` per ``window_ms``."""
     if settings.REDIS_URL:
-        count, ttl = _hit_redis(bucket, window_ms)
+        allowed, count, reset = _hit_redis(bucket, limit, window_ms)
     else:
-        count, ttl = _hit_sql(bucket, window_ms)
-    return Decision(allowed=count <= limit, limit=limit, remaining=max(0, limit - count), reset_after_ms=ttl)
+        allowed, count, reset = _hit_sql(bucket, limit, window_ms)
+    return Decision(allowed=allowed, limit=limit, remaining=max(0, limit - count), reset_after_ms=reset)
 
 
-def purge_sql_windows(*, older_than: timedelta = timedelta(hours=1)) -> int:
-    from portal.models import RateWindow
+def purge_sql_hits(*, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Drop logged hits (and then empty buckets) older than any window still in use."""
+    from portal.models import RateBucket, RateHit
 
-    deleted, _ = RateWindow.objects.filter(window_start__lt=timezone.now() - older_than).delete()
+    deleted, _ = RateHit.objects.filter(at__lt=timezone.now() - older_than).delete()
+    RateBucket.objects.filter(hits__isnull=True).delete()
     return deleted

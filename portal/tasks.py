@@ -9,5 +9,5 @@ def idempotency_purge_task() -> int:
 
 
 @shared_task
-def rate_windows_purge_task() -> int:
-    return ratelimit.purge_sql_windows()
+def rate_hits_purge_task() -> int:
+    return ratelimit.purge_sql_hits()

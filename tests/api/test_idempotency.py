@@ -122,3 +122,42 @@ def test_a_retry_while_the_first_request_is_still_running_is_409(tenants, monkey
     third = ApiClient(tenants.a.key).post(URL, {"name": "Slow"}, headers={"Idempotency-Key": "s"})
     assert third.status_code == 201 and third["Idempotent-Replayed"] == "true"
     assert _count(tenants.a.account, "Slow") == 1
+
+
+@pytest.mark.django_db
+def test_another_key_of_the_same_account_cannot_replay_someone_elses_response(tenants, api_as):
+    headers = {"Idempotency-Key": "owned"}
+    assert api_as(tenants.a.key).post(URL, {"name": "Secret client"}, headers=headers).status_code == 201
+    # The client-scoped key may not create clients; a replay must not hand it the stored 201.
+    response = api_as(tenants.x_key).post(URL, {"name": "Secret client"}, headers=headers)
+    assert_error(response, 422, "idempotency_key_reused")
+
+
+@pytest.mark.django_db
+def test_a_retry_on_the_v1_mirror_is_the_same_request(tenants, api_as):
+    api = api_as(tenants.a.key)
+    first = api.post(URL, {"name": "Mirror"}, headers={"Idempotency-Key": "m"})
+    again = api.post("/v1/clients", {"name": "Mirror"}, headers={"Idempotency-Key": "m"})
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert _count(tenants.a.account, "Mirror") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_after_the_work_but_before_the_record_is_stored_undoes_the_work(tenants, monkeypatch):
+    from portal import idempotency
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("process died")
+
+    monkeypatch.setattr(idempotency, "finish", crash)
+    api = ApiClient(tenants.a.key)
+    api.http.raise_request_exception = False
+    response = api.post(URL, {"name": "Half done"}, headers={"Idempotency-Key": "crash"})
+    assert_error(response, 500, "server_error")
+    assert _count(tenants.a.account, "Half done") == 0
+    assert not IdempotencyRecord.objects.filter(key="crash").exists()
+    monkeypatch.undo()
+    retry = ApiClient(tenants.a.key).post(URL, {"name": "Half done"}, headers={"Idempotency-Key": "crash"})
+    assert retry.status_code == 201
+    assert _count(tenants.a.account, "Half done") == 1

@@ -107,19 +107,43 @@ def test_without_redis_the_database_counter_is_exact_under_concurrency(tenants, 
 
 
 @pytest.mark.django_db
-def test_the_database_counter_opens_a_new_window_when_the_old_one_ends(settings):
+def test_the_database_log_frees_one_slot_as_each_hit_leaves_the_window(settings):
     from datetime import timedelta
 
     from django.utils import timezone
 
     from portal import ratelimit
-    from portal.models import RateWindow
+    from portal.models import RateHit
 
     settings.REDIS_URL = ""
     for _ in range(3):
-        ratelimit.hit("test:window", limit=3, window_ms=60_000)
-    assert not ratelimit.hit("test:window", limit=3, window_ms=60_000).allowed
-    RateWindow.objects.filter(bucket="test:window").update(window_start=timezone.now() - timedelta(seconds=61))
+        assert ratelimit.hit("test:window", limit=3, window_ms=60_000).allowed
+    refused = ratelimit.hit("test:window", limit=3, window_ms=60_000)
+    assert not refused.allowed and 55 <= refused.retry_after <= 60
+    oldest = RateHit.objects.order_by("at").first()
+    RateHit.objects.filter(pk=oldest.pk).update(at=timezone.now() - timedelta(seconds=61))
     decision = ratelimit.hit("test:window", limit=3, window_ms=60_000)
-    assert decision.allowed and decision.remaining == 2
-    assert ratelimit.purge_sql_windows(older_than=timedelta(seconds=0)) == 1
+    assert decision.allowed and decision.remaining == 0
+    assert not ratelimit.hit("test:window", limit=3, window_ms=60_000).allowed
+    assert ratelimit.purge_sql_hits(older_than=timedelta(seconds=0)) == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("backend", ["redis", "database"])
+def test_the_window_slides_instead_of_resetting_at_once(settings, backend):
+    """Two allowed per 1.5 s. A fixed window would let two more through as soon as it resets; a sliding
+    log lets exactly one through when the first hit has aged out and the second has not."""
+    import time
+
+    from portal import ratelimit
+
+    if backend == "database":
+        settings.REDIS_URL = ""
+    bucket = f"test:slide:{backend}"
+    assert ratelimit.hit(bucket, limit=2, window_ms=1500).allowed  # t = 0
+    time.sleep(0.8)
+    assert ratelimit.hit(bucket, limit=2, window_ms=1500).allowed  # t = 0.8
+    assert not ratelimit.hit(bucket, limit=2, window_ms=1500).allowed
+    time.sleep(0.9)  # t = 1.7: the first hit has left the window, the second has not
+    assert ratelimit.hit(bucket, limit=2, window_ms=1500).allowed
+    assert not ratelimit.hit(bucket, limit=2, window_ms=1500).allowed

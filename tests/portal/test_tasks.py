@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from portal.celery import app
 from portal.models import IdempotencyRecord
-from portal.tasks import idempotency_purge_task, rate_windows_purge_task
+from portal.tasks import idempotency_purge_task, rate_hits_purge_task
 
 
 @pytest.fixture
@@ -43,16 +43,17 @@ def test_the_worker_purges_expired_idempotency_records(tenants, celery_worker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_rate_window_purge_is_safe_to_run_twice(tenants, celery_worker):
-    from portal.models import RateWindow
+def test_the_rate_hit_purge_is_safe_to_run_twice(tenants, celery_worker):
+    from portal.models import RateBucket, RateHit
 
-    RateWindow.objects.create(bucket="old", window_start=timezone.now() - timedelta(hours=3), count=5)
-    RateWindow.objects.create(bucket="current", window_start=timezone.now(), count=5)
-    first, second = rate_windows_purge_task.delay(), rate_windows_purge_task.delay()
+    old, current = RateBucket.objects.create(bucket="old"), RateBucket.objects.create(bucket="current")
+    RateHit.objects.create(bucket=old, at=timezone.now() - timedelta(hours=3))
+    RateHit.objects.create(bucket=current, at=timezone.now())
+    first, second = rate_hits_purge_task.delay(), rate_hits_purge_task.delay()
     assert first.id != second.id
-    assert _wait_for(lambda: not RateWindow.objects.filter(bucket="old").exists())
+    assert _wait_for(lambda: not RateBucket.objects.filter(bucket="old").exists())
     time.sleep(1)  # let the second run finish too
-    assert list(RateWindow.objects.values_list("bucket", flat=True)) == ["current"]
+    assert list(RateHit.objects.values_list("bucket__bucket", flat=True)) == ["current"]
 
 
 def test_every_periodic_job_names_a_registered_task():
