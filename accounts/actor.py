@@ -63,6 +63,18 @@ class Actor:
             raise PermissionDenied(_("Only the account's owners and admins can do this."))
 
 
+def access_blocked_reason(*, account: Account, client: Client | None) -> str | None:
+    """Why an otherwise valid login or key may not act right now, or None."""
+    if account.status != Account.Status.ACTIVE:
+        return str(_("This account is suspended; contact DIDfarm support."))
+    if client is not None and not client.is_active:
+        return str(
+            _("Access for %(client)s is paused; ask %(account)s to reactivate it.")
+            % {"client": client.name, "account": account.name}
+        )
+    return None
+
+
 def actor_from_membership(membership: Membership, *, ip_address: str | None = None) -> Actor:
     return Actor(
         account=membership.account,

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from billing.money import to_cents_str
+
 from .models import Account, ApiKey, AuditLog, Client, Membership, User
 
 
@@ -49,7 +51,7 @@ class AccountAdmin(admin.ModelAdmin):
     @admin.display(description=_("wallet"))
     def wallet_balance(self, obj):
         wallet = getattr(obj, "wallet", None)
-        return f"{wallet.balance:.2f} {wallet.currency}" if wallet else "—"
+        return f"{to_cents_str(wallet.balance)} {wallet.currency}" if wallet else "—"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("wallet")
@@ -62,6 +64,10 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "reference", "account__name"]
     list_select_related = ["account"]
     autocomplete_fields = ["account"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A client's numbers, keys, logins and ledger entries stay with its reseller: it never moves.
+        return ["account", "created_at"] if obj else ["created_at"]
 
 
 @admin.register(Membership)

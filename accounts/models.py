@@ -167,6 +167,12 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.client or self.account}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.client_id and self.account_id and self.client.account_id != self.account_id:
+            raise ValidationError({"client": _("This client belongs to another reseller account.")})
+
 
 class ApiKey(models.Model):
     """An API key. Only its SHA-256 is stored; the key itself is shown once, at creation."""

@@ -16,6 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from billing.money import quantize
 from portal import events
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -76,6 +77,10 @@ def reseller_create(
     owner_email = owner_email.strip().lower()
     if not name:
         raise ValidationFailed(fields={"name": [_("A name is required.")]})
+    try:
+        opening_balance = quantize(opening_balance)
+    except ValueError:
+        raise ValidationFailed(fields={"balance": [_("Enter an amount such as 100.00.")]}) from None
     if opening_balance < 0:
         raise ValidationFailed(fields={"balance": [_("The opening balance cannot be negative.")]})
     with transaction.atomic():
@@ -253,14 +258,19 @@ def member_invite(
 
 
 def member_remove(*, actor: Actor, membership: Membership) -> None:
+    """Take a person's access away. Only an owner removes an owner, and an account keeps one owner:
+    the account row is locked while owners are counted, so two owners cannot remove each other at once."""
     actor.require_admin()
     if membership.account_id != actor.account.pk:
         raise NotFound()
-    if membership.role == Role.OWNER:
-        owners = Membership.objects.filter(account=actor.account, role=Role.OWNER).count()
-        if owners <= 1:
-            raise ValidationFailed(_("An account keeps at least one owner."))
+    if membership.role == Role.OWNER and actor.role != Role.OWNER:
+        raise PermissionDenied(_("Only an owner can remove an owner."))
     with transaction.atomic():
+        Account.objects.select_for_update().get(pk=actor.account.pk)
+        if membership.role == Role.OWNER:
+            owners = Membership.objects.filter(account=actor.account, role=Role.OWNER).count()
+            if owners <= 1:
+                raise ValidationFailed(_("An account keeps at least one owner."))
         audit_record(
             actor=actor,
             action="member.removed",

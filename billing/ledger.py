@@ -22,7 +22,7 @@ from django.db.models import Sum
 from portal.errors import InsufficientBalance
 
 from .models import LedgerEntry, Wallet
-from .money import quantize
+from .money import quantize, to_cents_str, to_exact_str
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,10 @@ def _post(
             return existing
     new_balance = wallet.balance + amount
     if amount < 0 and new_balance < 0 and not allow_negative:
+        # The message names the charge, not the balance: it may reach a client of the reseller.
         raise InsufficientBalance(
-            f"Wallet balance {wallet.balance:.2f} {wallet.currency} is too low for a charge of "
-            f"{-amount:.2f} {wallet.currency}.",
-            balance=str(quantize(wallet.balance)),
-            required=str(-amount),
+            f"The wallet balance is too low for a charge of {to_cents_str(-amount)} {wallet.currency}.",
+            required=to_exact_str(-amount),
         )
     try:
         with transaction.atomic():

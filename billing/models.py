@@ -23,7 +23,9 @@ class Wallet(models.Model):
         verbose_name_plural = _("wallets")
 
     def __str__(self) -> str:
-        return f"{self.account} · {self.currency} {self.balance:.2f}"
+        from .money import to_cents_str
+
+        return f"{self.account} · {self.currency} {to_cents_str(self.balance)}"
 
 
 class LedgerEntry(models.Model):

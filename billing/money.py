@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FOUR_PLACES = Decimal("0.0001")
+# Columns are NUMERIC(14, 4): ten digits before the point.
+LIMIT = Decimal(10) ** 10
 CENTS = Decimal("0.01")
 
 
@@ -16,6 +18,8 @@ def quantize(value: Decimal | int | str) -> Decimal:
         raise ValueError(f"Not an amount of money: {value!r}") from exc
     if not amount.is_finite():  # a quiet NaN passes quantize() unchanged
         raise ValueError(f"Not an amount of money: {value!r}")
+    if abs(amount) >= LIMIT:
+        raise ValueError(f"Amount out of range: {value!r}")
     return amount
 
 

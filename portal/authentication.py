@@ -10,8 +10,13 @@ from rest_framework.authentication import BaseAuthentication, SessionAuthenticat
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.throttling import BaseThrottle
 
-from accounts.actor import Actor, actor_from_api_key, actor_from_membership, membership_for
-from accounts.models import Account
+from accounts.actor import (
+    Actor,
+    access_blocked_reason,
+    actor_from_api_key,
+    actor_from_membership,
+    membership_for,
+)
 from accounts.services import api_key_authenticate
 from portal import ratelimit
 
@@ -48,8 +53,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         key = api_key_authenticate(plaintext)
         if key is None:
             raise exceptions.AuthenticationFailed(_("This API key is not valid or has been revoked."))
-        if key.account.status != Account.Status.ACTIVE:
-            raise exceptions.PermissionDenied(_("This account is suspended; contact DIDfarm support."))
+        blocked = access_blocked_reason(account=key.account, client=key.client)
+        if blocked:
+            raise exceptions.PermissionDenied(blocked)
         return None, actor_from_api_key(key, ip_address=client_ip(request))
 
     def authenticate_header(self, request):
@@ -67,6 +73,9 @@ class PortalSessionAuthentication(SessionAuthentication):
         if membership is None:
             return None
         self.enforce_csrf(request)
+        blocked = access_blocked_reason(account=membership.account, client=membership.client)
+        if blocked:
+            raise exceptions.PermissionDenied(blocked)
         return user, actor_from_membership(membership, ip_address=client_ip(request))
 
 

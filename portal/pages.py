@@ -6,12 +6,11 @@ from __future__ import annotations
 import functools
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.actor import actor_from_membership, membership_for
+from accounts.actor import access_blocked_reason, actor_from_membership, membership_for
 
 
 def portal_page(view):
@@ -25,12 +24,22 @@ def portal_page(view):
         if membership is None:
             if request.user.is_staff:
                 return redirect("admin:index")
-            raise PermissionDenied(_("Your login is not attached to any account yet."))
+            return _blocked(
+                request, _("Your login is not attached to any account. Ask your administrator to invite you again.")
+            )
+        blocked = access_blocked_reason(account=membership.account, client=membership.client)
+        if blocked:
+            return _blocked(request, blocked)
         request.actor = actor_from_membership(membership, ip_address=request.META.get("REMOTE_ADDR"))
         request.membership = membership
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _blocked(request, reason: str):
+    """A page (not a dead end) for people who are logged in but may not use the portal now."""
+    return render(request, "portal/blocked.html", {"reason": reason}, status=403)
 
 
 def page_of(request, queryset, *, per_page: int = 25):

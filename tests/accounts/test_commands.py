@@ -57,3 +57,18 @@ def test_demo_seed_creates_the_demo_once_and_prints_keys_only_the_first_time():
     assert "df_live_sk_" in first.getvalue() and "df_live_rk_" in first.getvalue()
     assert "df_live_" not in second.getvalue()
     assert "owner@demo-telecom.test" in second.getvalue()
+
+
+@pytest.mark.parametrize("balance", ["NaN", "Infinity", "-5", "99999999999"])
+def test_reseller_create_refuses_amounts_that_are_not_money(balance):
+    with pytest.raises(CommandError, match="balance"):
+        call_command("reseller_create", "--name", "Odd", "--email", "odd@x.test", "--balance", balance)
+    assert not Account.objects.exists()
+
+
+def test_reseller_create_with_a_sub_cent_balance_opens_an_empty_wallet():
+    out = StringIO()
+    call_command(
+        "reseller_create", "--name", "Tiny", "--email", "t@x.test", "--balance", "0.00001", "--json", stdout=out
+    )
+    assert ledger.wallet_for(Account.objects.get(name="Tiny")).balance == 0

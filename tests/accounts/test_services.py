@@ -134,3 +134,46 @@ def test_a_member_cannot_create_keys_but_a_client_viewer_cannot_even_write(tenan
     )
     with pytest.raises(PermissionDenied):
         api_key_create(actor=viewer, name="k", read_only=True)
+
+
+def test_an_admin_cannot_remove_an_owner(tenants):
+    second_owner = member_invite(actor=tenants.a.owner_actor, email="o2@alpha.test", role=Role.OWNER, notify=False)
+    admin = actor_from_membership(
+        member_invite(actor=tenants.a.owner_actor, email="a2@alpha.test", role=Role.ADMIN, notify=False)
+    )
+    with pytest.raises(PermissionDenied):
+        member_remove(actor=admin, membership=second_owner)
+    assert Membership.objects.filter(pk=second_owner.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_removing_each_other_at_once_leave_one_owner(tenants):
+    import threading
+
+    from django.db import connection
+
+    other = member_invite(actor=tenants.a.owner_actor, email="o2@alpha.test", role=Role.OWNER, notify=False)
+    first = Membership.objects.get(user__email="owner@alpha.test")
+    actors = {"first": tenants.a.owner_actor, "other": actor_from_membership(other)}
+    start, outcomes = threading.Barrier(2), []
+
+    def remove(who, target):
+        start.wait()
+        try:
+            member_remove(actor=actors[who], membership=target)
+            outcomes.append("removed")
+        except ValidationFailed:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=remove, args=("first", other)),
+        threading.Thread(target=remove, args=("other", first)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == ["refused", "removed"]
+    assert Membership.objects.filter(account=tenants.a.account, role=Role.OWNER).count() == 1

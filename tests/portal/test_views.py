@@ -585,3 +585,38 @@ def test_a_person_in_two_accounts_can_switch_between_them(tenants, client):
     # an account the user has no membership in is ignored
     client.post("/switch-account/", {"account_id": "999999"})
     assert "50.00 EUR" in client.get("/").content.decode()
+
+
+def test_a_suspended_account_sees_a_clear_page_and_can_log_out(tenants, client, staff_actor):
+    from accounts.services import account_update
+
+    account_update(actor=staff_actor, account=tenants.a.account, status="suspended")
+    client.post("/login/", {"username": "owner@alpha.test", "password": PASSWORD})
+    for url in ("/", "/billing/wallet/", "/developers/api-keys/"):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "suspended" in response.content.decode()
+        assert 'action="/logout/"' in response.content.decode()
+    # the session API is closed too
+    api = client.post("/api/v1/clients", {"name": "Sneak"}, content_type="application/json")
+    assert api.status_code == 403 and api.json()["error"]["code"] == "forbidden"
+
+
+def test_a_deactivated_clients_admin_and_key_are_paused(tenants, client, api_as):
+    from accounts.services import client_update
+
+    client_update(actor=tenants.a.owner_actor, client=tenants.x, is_active=False)
+    client.post("/login/", {"username": tenants.x_admin_email, "password": PASSWORD})
+    response = client.get("/")
+    assert response.status_code == 403 and "paused" in response.content.decode()
+    error = api_as(tenants.x_key).get("/api/v1/clients").json()["error"]
+    assert error["code"] == "forbidden" and "paused" in error["message"]
+    assert api_as(tenants.a.key).get("/api/v1/clients").status_code == 200
+
+
+def test_a_login_without_any_membership_is_not_a_dead_end(tenants, client, django_user_model):
+    django_user_model.objects.create_user("orphan@x.test", PASSWORD)
+    client.post("/login/", {"username": "orphan@x.test", "password": PASSWORD})
+    response = client.get("/")
+    assert response.status_code == 403
+    assert 'action="/logout/"' in response.content.decode()
