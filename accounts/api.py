@@ -119,7 +119,8 @@ class ClientDetailApi(ApiView):
 
 
 class ApiKeyOutput(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id")
+    id = serializers.IntegerField()
+    uuid = serializers.CharField(source="public_id")
     masked = serializers.CharField()
     client_id = serializers.IntegerField(allow_null=True)
     active = serializers.BooleanField(source="is_active")
@@ -128,6 +129,7 @@ class ApiKeyOutput(serializers.ModelSerializer):
         model = ApiKey
         fields = [
             "id",
+            "uuid",
             "name",
             "masked",
             "read_only",

@@ -34,7 +34,8 @@ class WalletBalanceApi(ApiView):
 
 
 class TransactionOutput(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id")
+    id = serializers.IntegerField()
+    uuid = serializers.CharField(source="public_id")
     amount = serializers.SerializerMethodField()
     balance_after = serializers.SerializerMethodField()
     client_id = serializers.IntegerField(allow_null=True)
@@ -45,6 +46,7 @@ class TransactionOutput(serializers.ModelSerializer):
         model = LedgerEntry
         fields = [
             "id",
+            "uuid",
             "kind",
             "amount",
             "balance_after",

@@ -82,7 +82,7 @@ class ApiView(APIView):
 
 
 class PageParams(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
     limit = serializers.IntegerField(min_value=1, max_value=100, default=25)
 
 
@@ -210,6 +210,7 @@ _DRF_CODES = {
     exceptions.UnsupportedMediaType: ("unsupported_media_type", 415),
     exceptions.Throttled: ("rate_limited", 429),
 }
+_DRF_CODES_BY_STATUS = {413: "payload_too_large"}
 
 
 def exception_handler(exc, context) -> Response:
@@ -250,8 +251,9 @@ def exception_handler(exc, context) -> Response:
                 error_body(request, code=code, message=message, status=status), status=status, headers=headers
             )
     if isinstance(exc, exceptions.APIException):
+        code = _DRF_CODES_BY_STATUS.get(exc.status_code, str(exc.default_code))
         return Response(
-            error_body(request, code=str(exc.default_code), message=str(exc.detail), status=exc.status_code),
+            error_body(request, code=code, message=str(exc.detail), status=exc.status_code),
             status=exc.status_code,
         )
     logger.exception("Unhandled API error", exc_info=exc)

@@ -188,7 +188,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["portal.authentication.HasActor", "portal.authentication.ReadOnlyKeyCannotWrite"],
     "DEFAULT_THROTTLE_CLASSES": ["portal.authentication.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["portal.parsers.SafeJSONParser"],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "portal.api.PortalAutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -230,6 +230,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+# Largest JSON body the API reads.
+API_MAX_BODY_BYTES = 1024 * 1024
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

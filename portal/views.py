@@ -5,10 +5,14 @@ from decimal import Decimal
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as default_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 
 from billing import selectors as billing_selectors
 from portal.api import json_error
+from portal.middleware import is_api_path
 from portal.pages import portal_page
 
 
@@ -29,13 +33,31 @@ def dashboard(request):
     return render(request, "portal/dashboard.html", context)
 
 
+@csrf_exempt  # it writes nothing; a POST to a wrong URL deserves the JSON 404, not a CSRF page
 def api_not_found(request, *args):
-    return json_error(
-        request,
-        code="not_found",
-        message=_("No API endpoint at %(path)s. See /api/docs for the list.") % {"path": request.path},
-        status=404,
-    )
+    message = _("No API endpoint at %(path)s. See /api/docs for the list.") % {"path": request.path}
+    if request.path.endswith("/"):
+        try:
+            resolve(request.path.rstrip("/"))
+            message = _("No API endpoint at %(path)s. API paths have no trailing slash: use %(fixed)s.") % {
+                "path": request.path,
+                "fixed": request.path.rstrip("/"),
+            }
+        except Resolver404:
+            pass
+    return json_error(request, code="not_found", message=message, status=404)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF refusals under /api answer in the API's format; pages keep Django's explanation."""
+    if is_api_path(request.path):
+        return json_error(
+            request,
+            code="forbidden",
+            message=_("CSRF check failed. API clients authenticate with an API key, which needs no CSRF token."),
+            status=403,
+        )
+    return default_csrf_failure(request, reason=reason)
 
 
 def healthz(request):

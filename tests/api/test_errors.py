@@ -89,3 +89,55 @@ def test_the_portal_pages_keep_html_errors(tenants, client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert not response["Content-Type"].startswith("application/json")
+
+
+def test_unsafe_methods_on_unknown_api_urls_get_the_json_404_even_with_csrf_checks(tenants):
+    from django.test import Client as HttpClient
+
+    http = HttpClient(enforce_csrf_checks=True)
+    for method, path in [("post", "/api/v1/nope"), ("delete", "/v1/api-keys/1/"), ("post", "/api/v1/clients/")]:
+        response = getattr(http, method)(path, headers={"Authorization": f"Bearer {tenants.a.key}"})
+        assert_error(response, 404, "not_found")
+    hint = http.post("/api/v1/clients/").json()["error"]["message"]
+    assert "trailing slash" in hint and "/api/v1/clients." in hint
+
+
+def test_a_session_post_without_csrf_token_is_a_json_403(tenants):
+    from django.test import Client as HttpClient
+
+    http = HttpClient(enforce_csrf_checks=True)
+    http.login(username="owner@alpha.test", password="correct-horse-battery")
+    response = http.post("/api/v1/clients", {"name": "No token"}, content_type="application/json")
+    error = assert_error(response, 403, "forbidden")
+    assert "CSRF" in error["message"]
+    assert not Client.objects.filter(name="No token").exists()
+
+
+def test_an_absurd_page_number_is_a_validation_error_not_a_crash(tenants, api_as):
+    for page in ("999999999999999999999", "92233720368547758", "0", "-1", "two"):
+        error = assert_error(
+            api_as(tenants.a.key).get(f"/api/v1/wallet/transactions?page={page}"), 422, "validation_error"
+        )
+        assert "page" in error["fields"]
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(tenants, api_as):
+    body = "[" * 100_000 + "]" * 100_000
+    assert_error(api_as(tenants.a.key).post("/api/v1/clients", raw=body), 400, "malformed_json")
+
+
+def test_an_oversized_body_is_a_413_and_writes_nothing(tenants, api_as):
+    body = '{"name": "' + "x" * (1024 * 1024) + '"}'
+    assert_error(api_as(tenants.a.key).post("/api/v1/clients", raw=body), 413, "payload_too_large")
+    assert Client.objects.filter(account=tenants.a.account).count() == 2
+
+
+def test_form_encoded_bodies_are_refused_with_415(tenants, api_as):
+    api = api_as(tenants.a.key)
+    response = api.http.post(
+        "/api/v1/clients",
+        "name=x",
+        content_type="application/x-www-form-urlencoded",
+        headers={"Authorization": f"Bearer {tenants.a.key}"},
+    )
+    assert_error(response, 415, "unsupported_media_type")

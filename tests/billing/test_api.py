@@ -62,7 +62,7 @@ def history(tenants) -> History:
 
 def ids(response) -> list[str]:
     assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["data"]]
+    return [row["uuid"] for row in response.json()["data"]]
 
 
 def day(entry: LedgerEntry, shift: int = 0) -> str:
@@ -120,7 +120,8 @@ def test_transactions_are_listed_newest_first_with_money_as_exact_strings(tenant
     assert body["meta"] == {"total": 4, "page": 1, "limit": 25, "pages": 1}
     sms = body["data"][1]
     assert sms == {
-        "id": history.y_sms.public_id,
+        "id": history.y_sms.pk,
+        "uuid": history.y_sms.public_id,
         "kind": "sms_outbound",
         "amount": "-0.0080",
         "balance_after": "89.9920",
@@ -315,7 +316,7 @@ def test_transaction_detail_accepts_either_id_form(tenants, api_as, history, for
 
     assert response.status_code == 200
     data = response.json()["data"]
-    assert data["id"] == history.x_purchase.public_id
+    assert data["uuid"] == history.x_purchase.public_id
     assert data["amount"] == "-10.0000"
     assert data["balance_after"] == "90.0000"
     assert data["client_name"] == "Xylo Dental"
