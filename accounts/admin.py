@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from billing.money import to_cents_str
+from portal.errors import ApplicationError
 
 from .models import Account, ApiKey, AuditLog, Client, Membership, User
 
@@ -46,7 +47,15 @@ class AccountAdmin(admin.ModelAdmin):
 
         changes = {field: form.cleaned_data[field] for field in form.changed_data if field in form.cleaned_data}
         if changes:
-            account_update(actor=system_actor(obj, user=request.user), account=obj, **changes)
+            try:
+                account_update(actor=system_actor(obj, user=request.user), account=obj, **changes)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+
+    def has_add_permission(self, request):
+        # New resellers get a wallet, an owner login and keys: onboard them with
+        # "manage.py reseller_create", which does all of it in one transaction.
+        return False
 
     @admin.display(description=_("wallet"))
     def wallet_balance(self, obj):

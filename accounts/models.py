@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -80,6 +81,7 @@ class Account(models.Model):
         _("API requests a minute per key"),
         null=True,
         blank=True,
+        validators=[MinValueValidator(1)],
         help_text=_("Leave empty for the platform default."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

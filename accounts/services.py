@@ -252,8 +252,9 @@ def member_invite(
             subject=membership,
             after={"email": email, "role": role, "client": client.public_id if client else None},
         )
-        if created and notify:
-            transaction.on_commit(lambda: _send_invitation(user, actor.account))
+        if notify:
+            send = _send_invitation if created else _send_access_notice
+            transaction.on_commit(lambda: send(user, actor.account))
     return membership
 
 
@@ -278,6 +279,20 @@ def member_remove(*, actor: Actor, membership: Membership) -> None:
             before={"email": membership.user.email, "role": membership.role},
         )
         membership.delete()
+
+
+def _send_access_notice(user: User, account: Account) -> None:
+    """For someone who already has a DIDfarm login: no password to set, just the news."""
+    send_mail(
+        subject=_("You now have access to %(account)s on DIDfarm") % {"account": account.name},
+        message=_(
+            "Hello,\n\nYou now have access to %(account)s on the DIDfarm portal. Log in as usual with "
+            "%(email)s at %(url)s and choose %(account)s at the top of the page.\n"
+        )
+        % {"account": account.name, "email": user.email, "url": settings.PUBLIC_URL + reverse("login")},
+        from_email=None,
+        recipient_list=[user.email],
+    )
 
 
 def _send_invitation(user: User, account: Account) -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,7 +13,7 @@ from portal.errors import ApplicationError, NotFound
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
 from . import selectors, services
-from .forms import ApiKeyForm, ClientForm, InviteForm
+from .forms import ApiKeyForm, ClientForm, InviteForm, PortalPasswordResetForm
 
 
 @portal_page
@@ -87,11 +89,11 @@ def team(request):
                 role=form.cleaned_data["role"],
                 client=client,
             )
-            messages.success(
-                request,
-                _("%(email)s added. An email with a link to set a password is on its way.")
-                % {"email": membership.user.email},
-            )
+            if membership.user.has_usable_password():
+                note = _("%(email)s added. They already have a login and have been told by email.")
+            else:
+                note = _("%(email)s added. An email with a link to set a password is on its way.")
+            messages.success(request, note % {"email": membership.user.email})
             return redirect("team")
         except ApplicationError as exc:
             add_error(form, exc)
@@ -156,3 +158,14 @@ def switch_account(request):
     if account_id.isdigit() and request.user.memberships.filter(account_id=int(account_id)).exists():
         request.session["account_id"] = int(account_id)
     return redirect("dashboard")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Links in reset emails point at the portal's public address, not at whatever Host header reached
+    this process (behind a proxy that would be an internal name)."""
+
+    form_class = PortalPasswordResetForm
+
+    def form_valid(self, form):
+        self.extra_email_context = {"public_url": settings.PUBLIC_URL}
+        return super().form_valid(form)

@@ -49,6 +49,13 @@ def wallet(request):
     return response
 
 
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (client names and descriptions are typed
+    by people)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -83,13 +90,13 @@ def wallet_export(request):
                     entry.public_id,
                     entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                     entry.kind,
-                    entry.description,
-                    entry.client.name if entry.client else "",
+                    _cell(entry.description),
+                    _cell(entry.client.name) if entry.client else "",
                     to_exact_str(entry.amount),
                     "" if actor.is_client_scoped else to_exact_str(entry.balance_after),
                     entry.currency,
-                    entry.reference_type,
-                    entry.reference_id,
+                    _cell(entry.reference_type),
+                    _cell(entry.reference_id),
                 ]
             )
 

@@ -53,3 +53,24 @@ class ApiErrorMiddleware:
         )
         body = server_error_body(request)["error"]
         return json_error(request, code=body["code"], message=body["message"], status=500)
+
+
+class RejectNulBytesMiddleware:
+    """No database stores a NUL byte in text; refuse such query strings up front (400) instead of letting
+    them reach a query and fail there."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "") or any("\x00" in v for v in request.GET.values()):
+            if is_api_path(request.path):
+                from portal.api import json_error
+
+                return json_error(
+                    request, code="validation_error", message="Query parameters may not contain NUL bytes.", status=422
+                )
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest("Query parameters may not contain NUL bytes.")
+        return self.get_response(request)

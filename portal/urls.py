@@ -9,7 +9,6 @@ from drf_spectacular.views import (
 )
 
 from accounts import views as account_views
-from accounts.forms import PortalPasswordResetForm
 from billing import views as billing_views
 from portal import views
 
@@ -24,7 +23,7 @@ auth_patterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(form_class=PortalPasswordResetForm),
+        account_views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -22,3 +22,9 @@ document.addEventListener("click", function (event) {
     done();
   }
 });
+
+// Costly or destructive plain forms: <form data-confirm="Are you sure?">.
+document.addEventListener("submit", function (event) {
+  var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) event.preventDefault();
+});

@@ -70,3 +70,19 @@ def test_serve_runs_web_worker_and_beat_on_the_embedded_defaults_and_ctrl_c_stop
                 proc.kill()
     assert not [name for name, pid in pids.items() if _alive(pid)]
     assert "Stopped." in log.read_text()
+
+
+def test_without_secret_key_a_random_one_is_made_once_and_kept(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(DIDFARM_VAR_DIR=str(tmp_path))
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    run = [
+        sys.executable,
+        "-c",
+        f"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+        f"'portal.settings'); django.setup(); {code}",
+    ]
+    first = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    second = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert first == second and len(first) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0

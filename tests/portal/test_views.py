@@ -620,3 +620,101 @@ def test_a_login_without_any_membership_is_not_a_dead_end(tenants, client, djang
     response = client.get("/")
     assert response.status_code == 403
     assert 'action="/logout/"' in response.content.decode()
+
+
+def test_csv_cells_typed_by_people_cannot_become_spreadsheet_formulas(tenants, client):
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from accounts.services import client_update
+    from billing import ledger
+    from billing.models import LedgerEntry
+
+    client_update(actor=tenants.a.owner_actor, client=tenants.x, name='=HYPERLINK("http://evil")')
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(tenants.a.account)
+        ledger.debit(
+            wallet,
+            amount=Decimal("1"),
+            kind=LedgerEntry.Kind.ADJUSTMENT,
+            description="+cmd|calc",
+            reference=None,
+            client=tenants.x,
+        )
+    client.post("/login/", {"username": "owner@alpha.test", "password": PASSWORD})
+    body = b"".join(client.get("/billing/wallet/export.csv").streaming_content).decode()
+    assert "'+cmd|calc" in body and "'=HYPERLINK" in body
+    assert ",-1.0000," in body  # amounts stay numbers
+
+
+def test_nul_bytes_in_query_strings_are_refused_cleanly(tenants, client, api_as):
+    client.post("/login/", {"username": "owner@alpha.test", "password": PASSWORD})
+    assert client.get("/settings/clients/?q=a%00b").status_code == 400
+    assert client.get("/settings/audit/?action=a%00b").status_code == 400
+    response = api_as(tenants.a.key).get("/api/v1/clients?search=a%00b")
+    assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error"
+
+
+def test_removing_a_team_member_asks_for_confirmation(tenants, client):
+    from accounts.models import Role
+    from accounts.services import member_invite
+
+    member_invite(actor=tenants.a.owner_actor, email="temp@alpha.test", role=Role.MEMBER, notify=False)
+    client.post("/login/", {"username": "owner@alpha.test", "password": PASSWORD})
+    page = client.get("/settings/team/").content.decode()
+    assert "data-confirm=\"Remove temp@alpha.test's access?" in page
+
+
+def test_members_see_no_revoke_buttons_they_could_not_use(tenants, client):
+    from accounts.models import Role
+    from accounts.services import member_invite
+
+    membership = member_invite(actor=tenants.a.owner_actor, email="m@alpha.test", role=Role.MEMBER, notify=False)
+    membership.user.set_password(PASSWORD)
+    membership.user.save()
+    client.post("/login/", {"username": "m@alpha.test", "password": PASSWORD})
+    page = client.get("/developers/api-keys/").content.decode()
+    assert "Default key" in page and ">Revoke<" not in page
+
+
+def test_adding_someone_who_already_has_a_login_tells_them_so(
+    tenants, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.post("/login/", {"username": "owner@alpha.test", "password": PASSWORD})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/settings/team/", {"email": "owner@bravo.test", "role": "member"}, follow=True)
+    assert "already have a login" in response.content.decode()
+    assert len(mailoutbox) == 1 and "You now have access to Alpha Telecom" in mailoutbox[0].subject
+
+
+def test_password_reset_links_use_the_public_url(tenants, client, mailoutbox, settings):
+    settings.PUBLIC_URL = "https://portal.example.test"
+    settings.ALLOWED_HOSTS = ["internal-host"]
+    client.post("/password-reset/", {"email": "owner@alpha.test"}, HTTP_HOST="internal-host:8000")
+    assert "https://portal.example.test/password-reset/" in mailoutbox[0].body
+    assert "internal-host" not in mailoutbox[0].body
+
+
+def test_staff_setting_a_zero_rate_limit_get_a_form_error_not_a_crash(tenants, client, django_user_model):
+    staff = django_user_model.objects.create_superuser("root@didfarm.test", PASSWORD)
+    client.force_login(staff)
+    account = tenants.a.account
+    response = client.post(
+        f"/admin/accounts/account/{account.pk}/change/",
+        {
+            "name": account.name,
+            "billing_email": account.billing_email,
+            "status": "active",
+            "api_rate_limit": "0",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 200
+    assert "greater than or equal to 1" in response.content.decode()
+    account.refresh_from_db()
+    assert account.api_rate_limit is None
+    assert client.get("/admin/accounts/account/add/").status_code == 403
