@@ -272,3 +272,7 @@ X_FRAME_OPTIONS = "DENY"
 SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = ["portal.api.schema_only_canonical_paths"]
 SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.AllowAny"]
 SPECTACULAR_SETTINGS["SERVE_AUTHENTICATION"] = []
+
+# The sandbox carrier: seconds a provisioning takes, and the share of attempts that fail (0..1).
+SANDBOX_PROVISION_SECONDS = float(os.environ.get("SANDBOX_PROVISION_SECONDS", "2"))
+SANDBOX_FAILURE_RATE = float(os.environ.get("SANDBOX_FAILURE_RATE", "0"))

@@ -1,0 +1,53 @@
+"""What DIDfarm needs from an upstream carrier. Every method may do network I/O: call them from Celery
+tasks, never inside a database transaction."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class CarrierError(Exception):
+    """An upstream failure. ``transient`` errors (timeouts, 5xx) are retried with backoff; the others
+    are final."""
+
+    def __init__(self, message: str, *, transient: bool = True):
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class StockItem:
+    e164: str
+    country: str
+    type: str
+    area_code: str
+    city: str
+    region: str
+    capabilities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    e164: str
+    carrier_ref: str
+
+
+class Carrier(ABC):
+    name: str
+
+    @abstractmethod
+    def list_stock(self, *, country: str, type: str | None = None, limit: int = 100) -> Iterable[StockItem]:
+        """Numbers the carrier can sell now."""
+
+    @abstractmethod
+    def provision(self, *, e164: str, idempotency_key: str) -> Provisioned:
+        """Order one number. Calling again with the same key returns the same reference."""
+
+    @abstractmethod
+    def release(self, *, carrier_ref: str) -> None:
+        """Give the number back. Releasing twice is not an error."""
+
+    def configure_routing(self, *, carrier_ref: str, destination: str) -> None:  # noqa: B027
+        """Point inbound calls at a SIP URI or number (carriers without routing control ignore it)."""

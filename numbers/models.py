@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import MONEY
+
+
+class NumberType(models.TextChoices):
+    LOCAL = "local", _("Local")
+    MOBILE = "mobile", _("Mobile")
+    NATIONAL = "national", _("National")
+    TOLL_FREE = "toll_free", _("Toll-free")
+    SHORT_CODE = "short_code", _("Short code")
+
+
+CAPABILITIES = ("voice", "sms", "mms", "fax")
+# Understood in input, never offered by this inventory: asking for them is answered with a clear 422.
+UNOFFERED_CAPABILITIES = ("whatsapp", "rcs")
+
+
+class BillingCycle(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    ANNUAL = "annual", _("Annual")
+
+
+CYCLE_MONTHS = {BillingCycle.MONTHLY: 1, BillingCycle.QUARTERLY: 3, BillingCycle.ANNUAL: 12}
+
+
+class Country(models.Model):
+    code = models.CharField(_("ISO code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    dial_code = models.CharField(_("dial code"), max_length=8)
+
+    class Meta:
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class NumberGroup(models.Model):
+    """Numbers sold alike: one country, type and area, with the same capabilities, prices and rules
+    (DIDWW calls these DID groups). Staff edit prices here."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="groups")
+    type = models.CharField(_("type"), max_length=16, choices=NumberType.choices)
+    area_code = models.CharField(_("area code"), max_length=8, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    has_voice = models.BooleanField(_("voice"), default=True)
+    has_sms = models.BooleanField(_("SMS"), default=False)
+    has_mms = models.BooleanField(_("MMS"), default=False)
+    has_fax = models.BooleanField(_("fax"), default=False)
+    monthly_price = models.DecimalField(_("monthly price (EUR)"), **MONEY)
+    setup_fee = models.DecimalField(_("setup fee (EUR)"), default=Decimal("0"), **MONEY)
+    sms_addon_price = models.DecimalField(_("SMS add-on per month (EUR)"), default=Decimal("0"), **MONEY)
+    requires_regulatory = models.BooleanField(_("needs regulatory documents"), default=False)
+    carrier = models.CharField(_("carrier"), max_length=32, default="sandbox")
+
+    class Meta:
+        verbose_name = _("number group")
+        verbose_name_plural = _("number groups")
+        ordering = ["country_id", "type", "area_code", "city"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "type", "area_code", "city"], name="number_group_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["country", "type"], name="group_country_type"),
+            models.Index(fields=["country", "city"], name="group_country_city"),
+        ]
+
+    def __str__(self) -> str:
+        place = self.city or self.region or self.area_code
+        return f"{self.country_id} {self.get_type_display()}{' · ' + place if place else ''}"
+
+    @property
+    def capabilities(self) -> list[str]:
+        return [cap for cap in CAPABILITIES if getattr(self, f"has_{cap}")]
+
+
+class AvailableNumber(models.Model):
+    """One number in stock. A purchase locks the row and marks it sold; a release puts it back."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        SOLD = "sold", _("Sold")
+
+    e164 = models.CharField(_("number"), max_length=20, unique=True)
+    group = models.ForeignKey(NumberGroup, on_delete=models.PROTECT, related_name="stock")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.AVAILABLE)
+
+    class Meta:
+        verbose_name = _("available number")
+        verbose_name_plural = _("inventory")
+        indexes = [
+            # The search's main path: numbers of the matching groups, still for sale, in number order.
+            models.Index(
+                fields=["group", "e164"], name="stock_group_e164_available", condition=Q(status="available")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.e164
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        COMPLETED = "completed", _("Paid")
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="orders")
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="orders")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.COMPLETED)
+    total = models.DecimalField(_("total (EUR)"), **MONEY)
+    currency = models.CharField(max_length=3, default="EUR")
+    created_by = models.CharField(_("by"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"], name="order_account_created")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def public_id(self) -> str:
+        return f"ord_{self.pk}"
+
+
+class Number(models.Model):
+    """A number owned by a reseller account (optionally for one of its clients)."""
+
+    class Status(models.TextChoices):
+        PROVISIONING = "provisioning", _("Provisioning")
+        PENDING_REGULATORY = "pending_regulatory", _("Awaiting documents")
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        SUSPENDED = "suspended", _("Suspended")
+        RELEASED = "released", _("Released")
+        FAILED = "failed", _("Failed")
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="numbers")
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="numbers")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="numbers")
+    group = models.ForeignKey(NumberGroup, on_delete=models.PROTECT, related_name="owned")
+    e164 = models.CharField(_("number"), max_length=20)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    type = models.CharField(_("type"), max_length=16, choices=NumberType.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROVISIONING)
+    billing_cycle = models.CharField(_("billing cycle"), max_length=10, choices=BillingCycle.choices,
+                                     default=BillingCycle.MONTHLY)
+    monthly_price = models.DecimalField(_("monthly price (EUR)"), **MONEY)
+    setup_fee = models.DecimalField(_("setup fee (EUR)"), **MONEY)
+    paid_through = models.DateField(_("paid through"))
+    cancel_at_period_end = models.BooleanField(_("cancel at period end"), default=False)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    capabilities = models.JSONField(_("capabilities"), default=list, encoder=DjangoJSONEncoder)
+    forwarding = models.CharField(_("forwarding (SIP URI or number)"), max_length=255, blank=True)
+    sms_forwarding = models.CharField(_("SMS forwarding"), max_length=20, blank=True)
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    compliance_profile_id = models.CharField(_("compliance profile"), max_length=64, blank=True)
+    carrier_ref = models.CharField(_("carrier reference"), max_length=64, blank=True)
+    provision_attempts = models.PositiveSmallIntegerField(default=0)
+    provision_claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    created_at = models.DateTimeField(_("bought"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("number")
+        verbose_name_plural = _("numbers")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["e164"], condition=~Q(status="released") & ~Q(status="failed"),
+                                    name="number_owned_once"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-id"], name="number_account_id"),
+            models.Index(fields=["account", "client", "-id"], name="number_account_client_id"),
+            models.Index(fields=["status", "paid_through"], name="number_status_paid_through"),
+        ]
+
+    def __str__(self) -> str:
+        return self.e164
+
+    @property
+    def public_id(self) -> str:
+        return f"num_{self.pk}"
+
+    @property
+    def number_formatted(self) -> str:
+        import phonenumbers
+
+        try:
+            parsed = phonenumbers.parse(self.e164)
+        except phonenumbers.NumberParseException:
+            return self.e164
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    number = models.OneToOneField(Number, on_delete=models.PROTECT, related_name="order_item")
+    e164 = models.CharField(max_length=20)
+    billing_cycle = models.CharField(max_length=10, choices=BillingCycle.choices)
+    setup_fee = models.DecimalField(**MONEY)
+    first_period = models.DecimalField(**MONEY)
+
+    class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
+
+    def __str__(self) -> str:
+        return f"{self.order} · {self.e164}"
