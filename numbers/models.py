@@ -96,13 +96,22 @@ class AvailableNumber(models.Model):
 
     e164 = models.CharField(_("number"), max_length=20, unique=True)
     group = models.ForeignKey(NumberGroup, on_delete=models.PROTECT, related_name="stock")
+    # Copied from the group (they never change for a number) so the commonest searches, by country and
+    # type, walk one index in number order and stop after a page.
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    type = models.CharField(_("type"), max_length=16, choices=NumberType.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.AVAILABLE)
 
     class Meta:
         verbose_name = _("available number")
         verbose_name_plural = _("inventory")
         indexes = [
-            # The search's main path: numbers of the matching groups, still for sale, in number order.
+            models.Index(
+                fields=["country", "type", "e164"],
+                name="stock_country_type_e164",
+                condition=Q(status="available"),
+            ),
+            # Searches narrowed to some groups (a city, an area code, capabilities).
             models.Index(
                 fields=["group", "e164"], name="stock_group_e164_available", condition=Q(status="available")
             ),
