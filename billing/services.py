@@ -75,3 +75,74 @@ def wallet_credit(*, actor: Actor, amount: Decimal, kind: str, description: str)
             },
         )
     return entry
+
+
+# --- Numbers -------------------------------------------------------------------------------------
+
+CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
+
+
+def period_price(*, monthly_price: Decimal, billing_cycle: str) -> Decimal:
+    """What one billing period of a number costs: the monthly price times the months in the cycle."""
+    return quantize(monthly_price * CYCLE_MONTHS[billing_cycle])
+
+
+def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
+    """Debit the setup fee and the first period of each number of ``order`` from a locked wallet.
+
+    One entry per charge, each naming the number (``reference``) and its client; descriptions name the
+    order. Raises ``InsufficientBalance`` part-way if the money runs out: the caller's transaction then
+    rolls back, so either every charge of the order is written or none is. Returns the total."""
+    total = Decimal("0")
+    for number in numbers:
+        reference = ledger.Reference("number", number.public_id)
+        if number.setup_fee > 0:
+            ledger.debit(
+                wallet,
+                amount=number.setup_fee,
+                kind=LedgerEntry.Kind.SETUP_FEE,
+                reference=reference,
+                client=number.client,
+                description=f"Setup fee {number.e164} ({order.public_id})",
+                dedupe_key=f"setup:{number.public_id}",
+                created_by=created_by,
+            )
+            total += number.setup_fee
+        first = period_price(monthly_price=number.monthly_price, billing_cycle=number.billing_cycle)
+        ledger.debit(
+            wallet,
+            amount=first,
+            kind=LedgerEntry.Kind.NUMBER_PURCHASE,
+            reference=reference,
+            client=number.client,
+            description=f"{number.e164} {number.get_billing_cycle_display().lower()} until "
+            f"{number.paid_through:%Y-%m-%d} ({order.public_id})",
+            dedupe_key=f"purchase:{number.public_id}",
+            created_by=created_by,
+        )
+        total += first
+    return quantize(total)
+
+
+def refund_number(*, number, reason: str) -> Decimal:
+    """Give back everything charged for a number that could not be delivered: a reversing credit per
+    charge, once (a second call finds the refund already made). Locks the wallet; call inside the
+    transaction that marks the number failed."""
+    wallet = ledger.lock_wallet(number.account)
+    charges = LedgerEntry.objects.filter(
+        wallet=wallet, reference_type="number", reference_id=number.public_id, amount__lt=0
+    ).exclude(kind=LedgerEntry.Kind.REFUND)
+    refunded = Decimal("0")
+    for charge in charges.order_by("id"):
+        ledger.credit(
+            wallet,
+            amount=-charge.amount,
+            kind=LedgerEntry.Kind.REFUND,
+            reference=ledger.Reference("number", number.public_id),
+            client=number.client,
+            description=f"Refund: {charge.description} — {reason}"[:255],
+            dedupe_key=f"refund:{charge.pk}",
+            created_by="system",
+        )
+        refunded += -charge.amount
+    return quantize(refunded)

@@ -112,9 +112,7 @@ class AvailableNumber(models.Model):
                 condition=Q(status="available"),
             ),
             # Searches narrowed to some groups (a city, an area code, capabilities).
-            models.Index(
-                fields=["group", "e164"], name="stock_group_e164_available", condition=Q(status="available")
-            ),
+            models.Index(fields=["group", "e164"], name="stock_group_e164_available", condition=Q(status="available")),
         ]
 
     def __str__(self) -> str:
@@ -126,8 +124,9 @@ class Order(models.Model):
         COMPLETED = "completed", _("Paid")
 
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="orders")
-    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="orders")
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.COMPLETED)
     total = models.DecimalField(_("total (EUR)"), **MONEY)
     currency = models.CharField(max_length=3, default="EUR")
@@ -161,16 +160,18 @@ class Number(models.Model):
         FAILED = "failed", _("Failed")
 
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="numbers")
-    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="numbers")
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="numbers"
+    )
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="numbers")
     group = models.ForeignKey(NumberGroup, on_delete=models.PROTECT, related_name="owned")
     e164 = models.CharField(_("number"), max_length=20)
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
     type = models.CharField(_("type"), max_length=16, choices=NumberType.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROVISIONING)
-    billing_cycle = models.CharField(_("billing cycle"), max_length=10, choices=BillingCycle.choices,
-                                     default=BillingCycle.MONTHLY)
+    billing_cycle = models.CharField(
+        _("billing cycle"), max_length=10, choices=BillingCycle.choices, default=BillingCycle.MONTHLY
+    )
     monthly_price = models.DecimalField(_("monthly price (EUR)"), **MONEY)
     setup_fee = models.DecimalField(_("setup fee (EUR)"), **MONEY)
     paid_through = models.DateField(_("paid through"))
@@ -196,8 +197,9 @@ class Number(models.Model):
         verbose_name_plural = _("numbers")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["e164"], condition=~Q(status="released") & ~Q(status="failed"),
-                                    name="number_owned_once"),
+            models.UniqueConstraint(
+                fields=["e164"], condition=~Q(status="released") & ~Q(status="failed"), name="number_owned_once"
+            ),
         ]
         indexes = [
             models.Index(fields=["account", "-id"], name="number_account_id"),

@@ -2,6 +2,7 @@
 error format."""
 
 from django.urls import path
+from numbers_app import api as numbers_api
 
 from accounts import api as accounts_api
 from billing import api as billing_api
@@ -15,6 +16,14 @@ api_v1 = [
         billing_api.TransactionDetailApi.as_view(),
         name="api_wallet_transaction",
     ),
+    path("wallet/checkout", numbers_api.CheckoutApi.as_view(), name="api_wallet_checkout"),
+    path("numbers/search", numbers_api.NumberSearchApi.as_view(), name="api_numbers_search"),
+    path("numbers/available", numbers_api.NumberAvailableApi.as_view(), name="api_numbers_available"),
+    path("numbers/purchase", numbers_api.NumberPurchaseApi.as_view(), name="api_numbers_purchase"),
+    path("numbers", numbers_api.NumberListApi.as_view(), name="api_numbers"),
+    path("numbers/<str:number_id>", numbers_api.NumberDetailApi.as_view(), name="api_number"),
+    path("orders", numbers_api.OrderListApi.as_view(), name="api_orders"),
+    path("orders/<str:order_id>", numbers_api.OrderDetailApi.as_view(), name="api_order"),
     path("clients", accounts_api.ClientListApi.as_view(), name="api_clients"),
     path("clients/<str:client_id>", accounts_api.ClientDetailApi.as_view(), name="api_client"),
     path("api-keys", accounts_api.ApiKeyListApi.as_view(), name="api_api_keys"),

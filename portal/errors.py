@@ -62,3 +62,21 @@ class RateLimited(ApplicationError):
     code = "rate_limited"
     status = 429
     default_message = _("Too many requests.")
+
+
+class NumberUnavailable(ApplicationError):
+    code = "number_unavailable"
+    status = 422
+    default_message = _("This number is no longer available. Search again and pick another.")
+
+
+class CapabilityUnavailable(ApplicationError):
+    code = "capability_unavailable"
+    status = 422
+    default_message = _("The number does not offer this capability.")
+
+
+class InvalidState(ApplicationError):
+    code = "invalid_state"
+    status = 422
+    default_message = _("The number cannot do this in its current state.")

@@ -34,8 +34,15 @@ class SandboxCarrier(Carrier):
             rows = rows.filter(group__type=type)
         for row in rows.select_related("group").order_by("e164")[:limit]:
             group = row.group
-            yield StockItem(row.e164, group.country_id, group.type, group.area_code, group.city, group.region,
-                            tuple(group.capabilities))
+            yield StockItem(
+                row.e164,
+                group.country_id,
+                group.type,
+                group.area_code,
+                group.city,
+                group.region,
+                tuple(group.capabilities),
+            )
 
     def provision(self, *, e164: str, idempotency_key: str) -> Provisioned:
         if self.delay:

@@ -1,0 +1,631 @@
+"""Numbers over the API: DIDfarm search and checkout, Orbit-style available/purchase/list/configure/release.
+
+Three doors lead to buying (``wallet/checkout``, ``POST numbers``, ``numbers/purchase``); all call
+``services.number_purchase`` and all honour ``Idempotency-Key``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from accounts import selectors as account_selectors
+from billing.money import to_exact_str
+from portal.api import ApiView, PageParams, data_envelope, page_envelope, validate_query
+from portal.errors import CapabilityUnavailable, ValidationFailed
+from portal.idempotency import idempotent
+
+from . import selectors, services
+from .models import CAPABILITIES, UNOFFERED_CAPABILITIES, AvailableNumber, BillingCycle, Number, NumberType, Order
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (a UUID). A retry with the same key and body replays the first response "
+    "and charges nothing more.",
+)
+NUMBER_ID = OpenApiParameter(
+    "number_id", str, OpenApiParameter.PATH, description="42, num_42 or the number itself (+31201234567)"
+)
+
+
+def cents(amount: Decimal) -> int:
+    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def money(amount: Decimal) -> str:
+    return str(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def meta_stamp(request) -> dict:
+    return {
+        "request_id": getattr(request._request, "request_id", None),
+        "timestamp": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def parse_capabilities(value: str | list | None, *, field: str = "capabilities") -> tuple[str, ...]:
+    if not value:
+        return ()
+    items = value if isinstance(value, list) else [v.strip() for v in str(value).split(",") if v.strip()]
+    for item in items:
+        if item in UNOFFERED_CAPABILITIES:
+            raise CapabilityUnavailable(
+                f"No number in the DIDfarm inventory offers {item}; available capabilities are "
+                f"{', '.join(CAPABILITIES)}.",
+                capability=item,
+            )
+        if item not in CAPABILITIES:
+            raise ValidationFailed(fields={field: [f"Unknown capability {item!r}; use {', '.join(CAPABILITIES)}."]})
+    return tuple(items)
+
+
+def _client_from(actor, client_id):
+    if client_id in (None, ""):
+        return None
+    return account_selectors.client_get(actor=actor, client_id=client_id)
+
+
+# --- Search --------------------------------------------------------------------------------------
+
+
+class SearchParams(serializers.Serializer):
+    country_code = serializers.CharField(required=False, min_length=2, max_length=2)
+    country = serializers.CharField(required=False, min_length=2, max_length=2, help_text="Alias of country_code")
+    number_type = serializers.ChoiceField(choices=NumberType.choices, required=False)
+    type = serializers.ChoiceField(choices=NumberType.choices, required=False, help_text="Alias of number_type")
+    city = serializers.CharField(required=False, max_length=100)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+    page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+
+    def validate(self, attrs):
+        country = attrs.get("country_code") or attrs.get("country")
+        if not country:
+            raise serializers.ValidationError({"country_code": "Give an ISO 3166-1 alpha-2 country code, e.g. GB."})
+        attrs["country"] = country.upper()
+        attrs["type"] = attrs.get("number_type") or attrs.get("type") or ""
+        return attrs
+
+
+class SearchItem(serializers.Serializer):
+    number = serializers.CharField(source="e164")
+    number_formatted = serializers.SerializerMethodField()
+    country = serializers.CharField(source="country_id")
+    country_code = serializers.CharField(source="country_id")
+    type = serializers.CharField()
+    city = serializers.CharField(source="group.city")
+    region = serializers.CharField(source="group.region")
+    area_code = serializers.CharField(source="group.area_code")
+    monthly_rate = serializers.SerializerMethodField(help_text="EUR cents a month")
+    setup_fee = serializers.SerializerMethodField(help_text="EUR cents, once")
+    monthly_price = serializers.SerializerMethodField(help_text="EUR a month, as a decimal string")
+    currency = serializers.SerializerMethodField()
+    features = serializers.ListField(source="group.capabilities", child=serializers.CharField())
+    sms_enabled = serializers.BooleanField(source="group.has_sms")
+    requires_regulatory = serializers.BooleanField(source="group.requires_regulatory")
+    available = serializers.SerializerMethodField()
+
+    def get_number_formatted(self, row) -> str:
+        return format_number(row.e164)
+
+    def get_monthly_rate(self, row) -> int:
+        return cents(row.group.monthly_price)
+
+    def get_setup_fee(self, row) -> int:
+        return cents(row.group.setup_fee)
+
+    def get_monthly_price(self, row) -> str:
+        return money(row.group.monthly_price)
+
+    def get_currency(self, row) -> str:
+        return "EUR"
+
+    def get_available(self, row) -> bool:
+        return row.status == AvailableNumber.Status.AVAILABLE
+
+
+def format_number(e164: str) -> str:
+    import phonenumbers
+
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164
+
+
+class SearchMeta(serializers.Serializer):
+    total = serializers.IntegerField()
+    page = serializers.IntegerField()
+    limit = serializers.IntegerField()
+
+
+class SearchPage(serializers.Serializer):
+    data = SearchItem(many=True)
+    meta = SearchMeta()
+
+
+class NumberSearchApi(ApiView):
+    @extend_schema(
+        operation_id="numbers_search",
+        tags=["Numbers"],
+        parameters=[SearchParams],
+        responses=SearchPage,
+        summary="Search numbers for sale (DIDfarm)",
+    )
+    def get(self, request):
+        params = validate_query(SearchParams, request)
+        qs = selectors.stock_search(
+            selectors.StockFilters(country=params["country"], type=params["type"], city=params.get("city", ""))
+        )
+        page, limit = params["page"], params["limit"]
+        rows = list(qs[(page - 1) * limit : page * limit])
+        return Response(
+            {"data": SearchItem(rows, many=True).data, "meta": {"total": qs.count(), "page": page, "limit": limit}}
+        )
+
+
+class AvailableParams(serializers.Serializer):
+    country = serializers.CharField(min_length=2, max_length=2)
+    type = serializers.ChoiceField(choices=NumberType.choices, required=False)
+    capabilities = serializers.CharField(required=False, help_text="Comma-separated; all must be offered")
+    area_code = serializers.RegexField(r"^\d{1,8}$", required=False)
+    contains = serializers.RegexField(r"^\+?\d{1,15}$", required=False, help_text="Digits the number contains")
+    limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
+
+
+class AvailableItem(serializers.Serializer):
+    id = serializers.SerializerMethodField(help_text="Inventory row id (inv_…)")
+    number = serializers.CharField(source="e164")
+    number_formatted = serializers.SerializerMethodField()
+    country = serializers.CharField(source="country_id")
+    type = serializers.CharField()
+    region = serializers.CharField(source="group.region")
+    city = serializers.CharField(source="group.city")
+    area_code = serializers.CharField(source="group.area_code")
+    capabilities = serializers.ListField(source="group.capabilities", child=serializers.CharField())
+    monthly_cost = serializers.SerializerMethodField()
+    setup_cost = serializers.SerializerMethodField()
+    currency = serializers.SerializerMethodField()
+    requires_regulatory = serializers.BooleanField(source="group.requires_regulatory")
+
+    def get_id(self, row) -> str:
+        return f"inv_{row.pk}"
+
+    def get_number_formatted(self, row) -> str:
+        return format_number(row.e164)
+
+    def get_monthly_cost(self, row) -> str:
+        return money(row.group.monthly_price)
+
+    def get_setup_cost(self, row) -> str:
+        return money(row.group.setup_fee)
+
+    def get_currency(self, row) -> str:
+        return "EUR"
+
+
+class AvailableMeta(serializers.Serializer):
+    request_id = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+    count = serializers.IntegerField()
+
+
+class AvailablePage(serializers.Serializer):
+    data = AvailableItem(many=True)
+    meta = AvailableMeta()
+
+
+class NumberAvailableApi(ApiView):
+    @extend_schema(
+        operation_id="numbers_available",
+        tags=["Numbers"],
+        parameters=[AvailableParams],
+        responses=AvailablePage,
+        summary="Search numbers for sale by capabilities, area code and digits (Orbit)",
+    )
+    def get(self, request):
+        params = validate_query(AvailableParams, request)
+        filters = selectors.StockFilters(
+            country=params["country"],
+            type=params.get("type", ""),
+            area_code=params.get("area_code", ""),
+            capabilities=parse_capabilities(params.get("capabilities")),
+            contains=params.get("contains", "").lstrip("+"),
+        )
+        rows = list(selectors.stock_search(filters)[: params["limit"]])
+        return Response(
+            {"data": AvailableItem(rows, many=True).data, "meta": meta_stamp(request) | {"count": len(rows)}}
+        )
+
+
+# --- Owned numbers -------------------------------------------------------------------------------
+
+
+class NumberOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    did_number_id = serializers.IntegerField(source="pk")
+    number = serializers.CharField(source="e164")
+    number_formatted = serializers.CharField()
+    country = serializers.CharField(source="country_id")
+    city = serializers.CharField(source="group.city")
+    region = serializers.CharField(source="group.region")
+    area_code = serializers.CharField(source="group.area_code")
+    client_id = serializers.IntegerField(allow_null=True)
+    client_name = serializers.CharField(source="client.name", default=None)
+    order_id = serializers.IntegerField()
+    monthly_cost = serializers.SerializerMethodField()
+    setup_cost = serializers.SerializerMethodField()
+    currency = serializers.SerializerMethodField()
+    forwarding_number = serializers.SerializerMethodField()
+    sms_webhook_url = serializers.CharField(source="webhook_url")
+    voice_webhook_url = serializers.CharField(source="webhook_url")
+    requires_regulatory = serializers.BooleanField(source="group.requires_regulatory")
+
+    class Meta:
+        model = Number
+        fields = [
+            "id", "did_number_id", "number", "number_formatted", "country", "type", "city", "region", "area_code",
+            "status", "label", "tags", "capabilities", "billing_cycle", "paid_through", "cancel_at_period_end",
+            "monthly_cost", "setup_cost", "currency", "forwarding", "forwarding_number", "sms_forwarding",
+            "webhook_url", "sms_webhook_url", "voice_webhook_url", "compliance_profile_id", "requires_regulatory",
+            "client_id", "client_name", "order_id", "activated_at", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def get_monthly_cost(self, number) -> str:
+        return money(number.monthly_price)
+
+    def get_setup_cost(self, number) -> str:
+        return money(number.setup_fee)
+
+    def get_currency(self, number) -> str:
+        return "EUR"
+
+    def get_forwarding_number(self, number) -> str:
+        return number.forwarding if number.forwarding.startswith("+") else ""
+
+
+class NumberListParams(serializers.Serializer):
+    cursor = serializers.CharField(required=False, max_length=100)
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=25)
+    country = serializers.CharField(required=False, min_length=2, max_length=2)
+    capabilities = serializers.ChoiceField(choices=CAPABILITIES, required=False)
+    status = serializers.ChoiceField(choices=[s for s in Number.Status.values if s != "released"], required=False)
+    client_id = serializers.CharField(required=False, max_length=30)
+    tag = serializers.CharField(required=False, max_length=64)
+    digits = serializers.RegexField(r"^\+?\d{1,15}$", required=False)
+
+
+def encode_cursor(last_id: int) -> str:
+    return "cur_" + base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = cursor.removeprefix("cur_")
+        value = int(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed(fields={"cursor": ["This cursor is not one we issued; start without it."]}) from None
+    return value
+
+
+class CursorPagination(serializers.Serializer):
+    cursor = serializers.CharField(allow_null=True)
+    has_more = serializers.BooleanField()
+    total = serializers.IntegerField()
+
+
+class NumberListMeta(serializers.Serializer):
+    request_id = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+    pagination = CursorPagination()
+
+
+class NumberListPage(serializers.Serializer):
+    data = NumberOutput(many=True)
+    meta = NumberListMeta()
+
+
+class NumberOrderInput(serializers.Serializer):
+    number = serializers.CharField(max_length=32, help_text="From search results; spaces and dashes allowed")
+    billing_cycle = serializers.ChoiceField(choices=BillingCycle.choices, default=BillingCycle.MONTHLY)
+    forwarding = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    client_id = serializers.CharField(required=False, allow_null=True, max_length=30)
+
+
+class NumberListApi(ApiView):
+    @extend_schema(
+        operation_id="numbers_list",
+        tags=["Numbers"],
+        parameters=[NumberListParams],
+        responses=NumberListPage,
+        summary="Your numbers, newest first (cursor pagination)",
+    )
+    def get(self, request):
+        params = validate_query(NumberListParams, request)
+        client_id = None
+        if params.get("client_id"):
+            client_id = _client_from(self.actor, params["client_id"]).pk
+        qs = selectors.number_list(
+            actor=self.actor,
+            country=params.get("country", ""),
+            capability=params.get("capabilities", ""),
+            status=params.get("status", ""),
+            client_id=client_id,
+            tag=params.get("tag", ""),
+            digits=params.get("digits", "").lstrip("+"),
+        )
+        total = qs.count()
+        page_qs = qs
+        if params.get("cursor"):
+            page_qs = qs.filter(pk__lt=decode_cursor(params["cursor"]))
+        limit = params["limit"]
+        rows = list(page_qs[: limit + 1])
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        pagination = {"cursor": encode_cursor(rows[-1].pk) if has_more else None, "has_more": has_more, "total": total}
+        return Response(
+            {"data": NumberOutput(rows, many=True).data, "meta": meta_stamp(request) | {"pagination": pagination}}
+        )
+
+    @extend_schema(
+        operation_id="numbers_order",
+        tags=["Numbers"],
+        request=NumberOrderInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: data_envelope(NumberOutput)},
+        summary="Order one number (charged now, live within 60 s)",
+    )
+    @idempotent
+    def post(self, request):
+        data = _valid(NumberOrderInput, request)
+        order = services.number_purchase(
+            actor=self.actor,
+            numbers=[data["number"]],
+            client=_client_from(self.actor, data.get("client_id")),
+            billing_cycle=data["billing_cycle"],
+            forwarding=data["forwarding"],
+        )
+        number = order.numbers.select_related("group", "client").get()
+        return Response({"data": NumberOutput(number).data, "meta": meta_stamp(request)}, status=201)
+
+
+def _valid(serializer_class, request) -> dict:
+    if not isinstance(request.data, dict):
+        raise ValidationFailed(fields={"non_field_errors": ["Send a JSON object."]})
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class NumberPurchaseInput(serializers.Serializer):
+    phone_number = serializers.CharField(max_length=32, required=False)
+    number = serializers.CharField(max_length=32, required=False, help_text="Alias of phone_number")
+    country_code = serializers.CharField(min_length=2, max_length=2, required=False)
+    capabilities = serializers.ListField(child=serializers.CharField(max_length=16), required=False)
+    compliance_profile_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    provider_bundle_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True, help_text="Alias of compliance_profile_id"
+    )
+    id = serializers.CharField(max_length=40, required=False, help_text="Inventory row id from /numbers/available")
+    billing_cycle = serializers.ChoiceField(choices=BillingCycle.choices, default=BillingCycle.MONTHLY)
+    client_id = serializers.CharField(required=False, allow_null=True, max_length=30)
+
+    def validate(self, attrs):
+        attrs["phone_number"] = attrs.get("phone_number") or attrs.get("number")
+        if not attrs["phone_number"]:
+            raise serializers.ValidationError({"phone_number": "Give the number to buy (from /numbers/available)."})
+        attrs["compliance_profile_id"] = attrs.get("compliance_profile_id") or attrs.get("provider_bundle_id") or ""
+        return attrs
+
+
+class NumberPurchaseApi(ApiView):
+    @extend_schema(
+        operation_id="numbers_purchase",
+        tags=["Numbers"],
+        request=NumberPurchaseInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: data_envelope(NumberOutput)},
+        summary="Buy a number (Orbit)",
+    )
+    @idempotent
+    def post(self, request):
+        data = _valid(NumberPurchaseInput, request)
+        if data.get("capabilities"):
+            parse_capabilities(data["capabilities"])
+        expected = {}
+        if data.get("country_code"):
+            expected["country"] = data["country_code"].upper()
+        order = services.number_purchase(
+            actor=self.actor,
+            numbers=[data["phone_number"]],
+            client=_client_from(self.actor, data.get("client_id")),
+            billing_cycle=data["billing_cycle"],
+            capabilities=data.get("capabilities"),
+            compliance_profile_id=data["compliance_profile_id"],
+            expected={0: expected} if expected else None,
+        )
+        number = order.numbers.select_related("group", "client").get()
+        return Response({"data": NumberOutput(number).data, "meta": meta_stamp(request)}, status=201)
+
+
+class NumberUpdateInput(serializers.Serializer):
+    label = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    status = serializers.ChoiceField(choices=["active", "inactive"], required=False)
+    capabilities = serializers.ListField(child=serializers.CharField(max_length=16), required=False)
+    forwarding_number = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+    webhook_url = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
+    sms_forwarding = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+    compliance_profile_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=10)
+    client_id = serializers.CharField(max_length=30, required=False, allow_null=True)
+    cancel_at_period_end = serializers.BooleanField(required=False)
+    channel_config = serializers.DictField(required=False)
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError({key: "Unknown field." for key in sorted(unknown)})
+        return attrs
+
+
+class NumberDetailApi(ApiView):
+    @extend_schema(
+        operation_id="numbers_get",
+        tags=["Numbers"],
+        parameters=[NUMBER_ID],
+        responses=data_envelope(NumberOutput),
+        summary="One of your numbers",
+    )
+    def get(self, request, number_id: str):
+        number = selectors.number_get(actor=self.actor, number_id=number_id)
+        return Response({"data": NumberOutput(number).data, "meta": meta_stamp(request)})
+
+    @extend_schema(
+        operation_id="numbers_configure",
+        tags=["Numbers"],
+        parameters=[NUMBER_ID],
+        request=NumberUpdateInput,
+        responses=data_envelope(NumberOutput),
+        summary="Configure a number (only the keys sent change; unknown keys → 422)",
+    )
+    def put(self, request, number_id: str):
+        number = selectors.number_get(actor=self.actor, number_id=number_id)
+        data = _valid(NumberUpdateInput, request)
+        data.pop("channel_config", None)
+        if "client_id" in data:
+            data["client"] = _client_from(self.actor, data.pop("client_id"))
+        number = services.number_configure(actor=self.actor, number=number, **data)
+        return Response({"data": NumberOutput(number).data, "meta": meta_stamp(request)})
+
+    @extend_schema(
+        operation_id="numbers_release",
+        tags=["Numbers"],
+        parameters=[NUMBER_ID],
+        request=None,
+        responses={204: None},
+        summary="Release a number now (nothing more billed, paid period not refunded)",
+    )
+    def delete(self, request, number_id: str):
+        number = selectors.number_get(actor=self.actor, number_id=number_id)
+        services.number_release(actor=self.actor, number=number)
+        return Response(status=204)
+
+
+# --- Checkout and orders -------------------------------------------------------------------------
+
+
+class CheckoutItemInput(serializers.Serializer):
+    number = serializers.CharField(max_length=32)
+    country = serializers.CharField(min_length=2, max_length=2, required=False)
+    type = serializers.ChoiceField(choices=NumberType.choices, required=False)
+
+
+class CheckoutInput(serializers.Serializer):
+    items = CheckoutItemInput(many=True, allow_empty=False, max_length=services.MAX_ITEMS_PER_ORDER)
+    client_id = serializers.CharField(required=False, allow_null=True, max_length=30)
+    billing_cycle = serializers.ChoiceField(choices=BillingCycle.choices, default=BillingCycle.MONTHLY)
+
+
+class OrderItemOutput(serializers.Serializer):
+    did_number_id = serializers.IntegerField(source="number.pk")
+    id = serializers.CharField(source="number.public_id")
+    number = serializers.CharField(source="e164")
+    status = serializers.CharField(source="number.status")
+    requires_regulatory = serializers.BooleanField(source="number.group.requires_regulatory")
+    setup_fee = serializers.SerializerMethodField()
+    first_period = serializers.SerializerMethodField()
+    billing_cycle = serializers.CharField()
+
+    def get_setup_fee(self, item) -> str:
+        return to_exact_str(item.setup_fee)
+
+    def get_first_period(self, item) -> str:
+        return to_exact_str(item.first_period)
+
+
+class OrderOutput(serializers.Serializer):
+    order_id = serializers.IntegerField(source="pk")
+    id = serializers.CharField(source="public_id")
+    status = serializers.CharField()
+    total = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    client_id = serializers.IntegerField(allow_null=True)
+    requires_regulatory = serializers.SerializerMethodField()
+    items = OrderItemOutput(many=True)
+    created_at = serializers.DateTimeField()
+
+    def get_total(self, order) -> str:
+        return to_exact_str(order.total)
+
+    def get_requires_regulatory(self, order) -> bool:
+        return any(item.number.group.requires_regulatory for item in order.items.all())
+
+
+def _order_with_items(order_qs):
+    return order_qs.prefetch_related("items__number__group")
+
+
+class CheckoutApi(ApiView):
+    @extend_schema(
+        operation_id="wallet_checkout",
+        tags=["Wallet"],
+        request=CheckoutInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: data_envelope(OrderOutput)},
+        summary="Buy numbers from the wallet, all or nothing",
+    )
+    @idempotent
+    def post(self, request):
+        data = _valid(CheckoutInput, request)
+        items = data["items"]
+        expected = {
+            index: {
+                k: v for k, v in (("country", item.get("country", "").upper()), ("type", item.get("type", ""))) if v
+            }
+            for index, item in enumerate(items)
+        }
+        order = services.number_purchase(
+            actor=self.actor,
+            numbers=[item["number"] for item in items],
+            client=_client_from(self.actor, data.get("client_id")),
+            billing_cycle=data["billing_cycle"],
+            expected=expected,
+        )
+        order = _order_with_items(Order.objects.filter(pk=order.pk)).get()
+        return Response({"data": OrderOutput(order).data}, status=201)
+
+
+class OrderListApi(ApiView):
+    @extend_schema(
+        operation_id="orders_list",
+        tags=["Numbers"],
+        parameters=[PageParams],
+        responses=page_envelope(OrderOutput),
+        summary="Your number orders, newest first",
+    )
+    def get(self, request):
+        from portal.api import paginate
+
+        return paginate(request, _order_with_items(selectors.order_list(actor=self.actor)), OrderOutput)
+
+
+class OrderDetailApi(ApiView):
+    @extend_schema(
+        operation_id="orders_get",
+        tags=["Numbers"],
+        parameters=[OpenApiParameter("order_id", str, OpenApiParameter.PATH, description="42 or ord_42")],
+        responses=data_envelope(OrderOutput),
+        summary="One order",
+    )
+    def get(self, request, order_id: str):
+        order = selectors.order_get(actor=self.actor, order_id=order_id)
+        order = _order_with_items(Order.objects.filter(pk=order.pk)).get()
+        return Response({"data": OrderOutput(order).data})

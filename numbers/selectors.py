@@ -1,0 +1,120 @@
+"""Reads for numbers. Inventory search is the same for everyone; owned numbers are scoped to the actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.actor import Actor
+from accounts.selectors import parse_id
+from portal.errors import NotFound
+
+from .models import CAPABILITIES, AvailableNumber, Number, NumberGroup, Order
+
+
+@dataclass(frozen=True)
+class StockFilters:
+    country: str
+    type: str = ""
+    city: str = ""
+    region: str = ""
+    area_code: str = ""
+    capabilities: tuple[str, ...] = ()
+    contains: str = ""
+
+
+def _group_conditions(f: StockFilters) -> dict[str, object]:
+    """Conditions on the number's group beyond country and type (empty: the fast path applies)."""
+    conditions: dict[str, object] = {}
+    if f.city:
+        conditions["city__iexact"] = f.city
+    if f.region:
+        conditions["region__iexact"] = f.region
+    if f.area_code:
+        conditions["area_code"] = f.area_code
+    for capability in f.capabilities:
+        if capability in CAPABILITIES:
+            conditions[f"has_{capability}"] = True
+    return conditions
+
+
+def stock_search(filters: StockFilters) -> QuerySet[AvailableNumber]:
+    """Numbers for sale matching ``filters``, in number order. With only country (and type) given, the
+    query walks the (country, type, e164) index and stops after the page; narrower filters pick the
+    matching groups first (a small table) and then their numbers."""
+    country = filters.country.upper()
+    qs = AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE, country_id=country)
+    if filters.type:
+        qs = qs.filter(type=filters.type)
+    conditions = _group_conditions(filters)
+    if conditions:
+        groups = NumberGroup.objects.filter(country_id=country, **conditions)
+        if filters.type:
+            groups = groups.filter(type=filters.type)
+        qs = qs.filter(group_id__in=list(groups.values_list("id", flat=True)))
+    if filters.contains:
+        qs = qs.filter(e164__contains=filters.contains)
+    return qs.select_related("group").order_by("e164")
+
+
+def number_list(
+    *,
+    actor: Actor,
+    country: str = "",
+    capability: str = "",
+    status: str = "",
+    client_id: int | None = None,
+    tag: str = "",
+    digits: str = "",
+    include_failed: bool = True,
+) -> QuerySet[Number]:
+    """The actor's numbers, newest first. Released numbers are gone from the account."""
+    qs = Number.objects.filter(account=actor.account).exclude(status=Number.Status.RELEASED)
+    if actor.client is not None:
+        qs = qs.filter(client=actor.client)
+    if not include_failed:
+        qs = qs.exclude(status=Number.Status.FAILED)
+    if country:
+        qs = qs.filter(country_id=country.upper())
+    if status:
+        qs = qs.filter(status=status)
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    if digits:
+        qs = qs.filter(e164__contains=digits)
+    if capability:
+        qs = qs.filter(capabilities__icontains=f'"{capability}"')
+    if tag:
+        qs = qs.filter(tags__icontains=f'"{tag}"')
+    return qs.select_related("client", "group", "country").order_by("-id")
+
+
+def number_get(*, actor: Actor, number_id: str | int) -> Number:
+    """One of the actor's numbers by integer id, ``num_…`` id or E.164 number."""
+    text = str(number_id).strip()
+    qs = number_list(actor=actor)
+    if text.startswith("+"):
+        number = qs.filter(e164=text).first()
+    else:
+        pk = parse_id(text, "num")
+        number = qs.filter(pk=pk).first() if pk else None
+    if number is None:
+        raise NotFound(_("Number not found."))
+    return number
+
+
+def order_list(*, actor: Actor) -> QuerySet[Order]:
+    qs = Order.objects.filter(account=actor.account)
+    if actor.client is not None:
+        qs = qs.filter(client=actor.client)
+    return qs.select_related("client").order_by("-created_at", "-id")
+
+
+def order_get(*, actor: Actor, order_id: str | int) -> Order:
+    pk = parse_id(order_id, "ord")
+    order = order_list(actor=actor).filter(pk=pk).first() if pk else None
+    if order is None:
+        raise NotFound(_("Order not found."))
+    return order

@@ -1,0 +1,474 @@
+"""Writes for numbers: buying (one service behind every door), provisioning, configuring, releasing.
+
+Buying is all-or-nothing: the wallet row is locked first, then the stock rows in number order (so
+concurrent buyers never deadlock); any number gone, or money short, and nothing at all is written.
+Carrier calls happen in Celery tasks after commit, never inside a transaction.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.actor import Actor
+from accounts.models import Client
+from accounts.services import audit_record
+from billing import ledger
+from billing import services as billing
+from portal import events
+from portal.errors import (
+    CapabilityUnavailable,
+    InvalidState,
+    NotFound,
+    NumberUnavailable,
+    PermissionDenied,
+    ValidationFailed,
+)
+
+from .carriers import CarrierError, get_carrier
+from .models import (
+    CAPABILITIES,
+    CYCLE_MONTHS,
+    UNOFFERED_CAPABILITIES,
+    AvailableNumber,
+    BillingCycle,
+    Number,
+    Order,
+    OrderItem,
+)
+from .validation import normalize_e164, normalize_forwarding, normalize_inventory_number, normalize_tags, normalize_url
+
+logger = logging.getLogger(__name__)
+
+MAX_ITEMS_PER_ORDER = 50
+# A provisioning attempt that has not finished after this long died with its worker; another may retry.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def check_capabilities(requested, offered: list[str]) -> list[str]:
+    """The capabilities asked for, if the number offers them all; 422 names the first it does not."""
+    if requested is None:
+        return list(offered)
+    if isinstance(requested, str):
+        requested = [c.strip() for c in requested.split(",") if c.strip()]
+    wanted = []
+    for capability in requested:
+        if capability not in CAPABILITIES and capability not in UNOFFERED_CAPABILITIES:
+            raise ValidationFailed(fields={"capabilities": [_("Unknown capability: %(c)s") % {"c": capability}]})
+        if capability not in offered:
+            raise CapabilityUnavailable(
+                _("This number does not offer %(c)s; it offers %(offered)s.")
+                % {"c": capability, "offered": ", ".join(offered)},
+                capability=capability,
+            )
+        if capability not in wanted:
+            wanted.append(capability)
+    return wanted
+
+
+def _client_for(actor: Actor, client: Client | None) -> Client | None:
+    if client is not None and client.account_id != actor.account.pk:
+        raise NotFound(_("Client not found."))
+    return client
+
+
+def number_purchase(
+    *,
+    actor: Actor,
+    numbers: list[str],
+    client: Client | None = None,
+    billing_cycle: str = BillingCycle.MONTHLY,
+    forwarding: str = "",
+    capabilities: list[str] | str | None = None,
+    compliance_profile_id: str = "",
+    expected: dict[int, dict[str, str]] | None = None,
+) -> Order:
+    """Buy ``numbers`` (as listed by search) in one order, all or nothing.
+
+    In one transaction: lock the wallet, lock the stock rows (sorted), create the order, the owned
+    numbers and their order items, debit setup fees and first periods, record ``payment.succeeded``,
+    and enqueue provisioning after commit. ``expected`` (by item index) holds the country and type the
+    buyer saw; a number that is not what was shown is refused rather than bought. Raises
+    ``NumberUnavailable`` (naming the numbers gone), ``InsufficientBalance``, ``CapabilityUnavailable`` or
+    ``ValidationFailed``; then nothing is written."""
+    actor.require_write()
+    if actor.is_client_scoped:
+        raise PermissionDenied(_("Numbers are bought by the reseller; ask them to buy one for you."))
+    if not numbers:
+        raise ValidationFailed(fields={"items": [_("Choose at least one number.")]})
+    if len(numbers) > MAX_ITEMS_PER_ORDER:
+        raise ValidationFailed(fields={"items": [_("At most %(n)d numbers per order.") % {"n": MAX_ITEMS_PER_ORDER}]})
+    wanted: list[str] = []
+    for index, raw in enumerate(numbers):
+        try:
+            e164 = normalize_inventory_number(raw)
+        except ValueError as exc:
+            raise ValidationFailed(fields={f"items[{index}].number": [str(exc)]}) from None
+        if e164 in wanted:
+            raise ValidationFailed(fields={f"items[{index}].number": [_("This number is in the order twice.")]})
+        wanted.append(e164)
+    if billing_cycle not in BillingCycle.values:
+        raise ValidationFailed(fields={"billing_cycle": [_("Use monthly, quarterly or annual.")]})
+    try:
+        forwarding = normalize_forwarding(forwarding)
+    except ValueError as exc:
+        raise ValidationFailed(fields={"forwarding": [str(exc)]}) from None
+    client = _client_for(actor, client)
+
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(actor.account)
+        stock = list(
+            AvailableNumber.objects.select_for_update(of=("self",))
+            .select_related("group")
+            .filter(e164__in=sorted(wanted))
+            .order_by("e164")
+        )
+        available = {row.e164: row for row in stock if row.status == AvailableNumber.Status.AVAILABLE}
+        gone = [e164 for e164 in wanted if e164 not in available]
+        if gone:
+            raise NumberUnavailable(
+                _("No longer available: %(numbers)s. Nothing was bought or charged.") % {"numbers": ", ".join(gone)},
+                numbers=gone,
+            )
+        mismatches: dict[str, list[str]] = {}
+        for index, seen in (expected or {}).items():
+            group = available[wanted[index]].group
+            for key, actual in (("country", group.country_id), ("type", group.type)):
+                if key in seen and seen[key] != actual:
+                    mismatches[f"items[{index}].{key}"] = [
+                        _("%(number)s is %(actual)s, not %(seen)s.")
+                        % {"number": wanted[index], "actual": actual, "seen": seen[key]}
+                    ]
+        if mismatches:
+            raise ValidationFailed(fields=mismatches)
+        today = timezone.localdate()
+        paid_through = add_months(today, CYCLE_MONTHS[billing_cycle])
+        order = Order.objects.create(account=actor.account, client=client, total=0, created_by=actor.label)
+        bought: list[Number] = []
+        for e164 in wanted:
+            row = available[e164]
+            group = row.group
+            enabled = check_capabilities(capabilities, group.capabilities)
+            number = Number.objects.create(
+                account=actor.account,
+                client=client,
+                order=order,
+                group=group,
+                e164=e164,
+                country_id=group.country_id,
+                type=group.type,
+                billing_cycle=billing_cycle,
+                monthly_price=group.monthly_price,
+                setup_fee=group.setup_fee,
+                paid_through=paid_through,
+                capabilities=enabled,
+                forwarding=forwarding,
+                compliance_profile_id=compliance_profile_id or "",
+            )
+            OrderItem.objects.create(
+                order=order,
+                number=number,
+                e164=e164,
+                billing_cycle=billing_cycle,
+                setup_fee=group.setup_fee,
+                first_period=billing.period_price(monthly_price=group.monthly_price, billing_cycle=billing_cycle),
+            )
+            bought.append(number)
+        AvailableNumber.objects.filter(pk__in=[row.pk for row in available.values()]).update(
+            status=AvailableNumber.Status.SOLD
+        )
+        order.total = billing.charge_numbers(wallet=wallet, order=order, numbers=bought, created_by=actor.label)
+        order.save(update_fields=["total"])
+        audit_record(
+            actor=actor,
+            action="order.created",
+            subject=order,
+            after={"numbers": wanted, "total": str(order.total), "client": client.public_id if client else None},
+        )
+        events.record(
+            "payment.succeeded",
+            account=actor.account,
+            client=client,
+            subject_type="order",
+            subject_id=order.public_id,
+            data={
+                "order_id": order.pk,
+                "order": order.public_id,
+                "amount": str(order.total),
+                "currency": "EUR",
+                "numbers": wanted,
+            },
+        )
+        number_ids = [n.pk for n in bought]
+        transaction.on_commit(lambda: _enqueue_provisioning(number_ids))
+    return order
+
+
+def _enqueue_provisioning(number_ids: list[int]) -> None:
+    from .tasks import number_provision_task
+
+    for number_id in number_ids:
+        number_provision_task.delay(number_id)
+
+
+def _event_data(number: Number) -> dict[str, Any]:
+    return {
+        "id": number.public_id,
+        "did_number_id": number.pk,
+        "number": number.e164,
+        "country": number.country_id,
+        "type": number.type,
+        "status": number.status,
+        "order_id": number.order_id,
+        "client_id": number.client_id,
+    }
+
+
+def number_provision(*, number_id: int) -> Number | None:
+    """Have the carrier provision one number and make it live (or hold it for regulatory review).
+
+    Safe to run twice, even at once: a conditional UPDATE claims the number, and only the claimant calls
+    the carrier. Raises ``CarrierError`` for the task to retry; returns None when there was nothing to do."""
+    now = timezone.now()
+    claimed = (
+        Number.objects.filter(pk=number_id, status=Number.Status.PROVISIONING)
+        .filter(Q(provision_claimed_at__isnull=True) | Q(provision_claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(provision_claimed_at=now, provision_attempts=F("provision_attempts") + 1)
+    )
+    if claimed != 1:
+        return None
+    number = Number.objects.select_related("group").get(pk=number_id)
+    try:
+        result = get_carrier(number.group.carrier).provision(e164=number.e164, idempotency_key=number.public_id)
+    except CarrierError as exc:
+        Number.objects.filter(pk=number_id).update(provision_claimed_at=None, last_error=str(exc)[:255])
+        raise
+    with transaction.atomic():
+        number = Number.objects.select_for_update().select_related("group").get(pk=number_id)
+        if number.status != Number.Status.PROVISIONING:
+            return None  # released while the carrier worked
+        number.carrier_ref = result.carrier_ref
+        number.last_error = ""
+        number.provision_claimed_at = None
+        held = number.group.requires_regulatory and not number.compliance_profile_id
+        number.status = Number.Status.PENDING_REGULATORY if held else Number.Status.ACTIVE
+        if not held:
+            number.activated_at = timezone.now()
+        number.save()
+        events.record(
+            "number.provisioned",
+            account=number.account,
+            client=number.client,
+            subject_type="number",
+            subject_id=number.public_id,
+            data=_event_data(number),
+        )
+        if not held:
+            events.record(
+                "number.activated",
+                account=number.account,
+                client=number.client,
+                subject_type="number",
+                subject_id=number.public_id,
+                data=_event_data(number),
+            )
+    return number
+
+
+def number_provision_failed(*, number_id: int, reason: str) -> Number | None:
+    """The carrier gave up: mark the number failed, put it back in stock and refund what it cost."""
+    with transaction.atomic():
+        number = Number.objects.select_for_update().filter(pk=number_id, status=Number.Status.PROVISIONING).first()
+        if number is None:
+            return None
+        number.status = Number.Status.FAILED
+        number.last_error = reason[:255]
+        number.provision_claimed_at = None
+        number.save()
+        AvailableNumber.objects.filter(e164=number.e164).update(status=AvailableNumber.Status.AVAILABLE)
+        refunded = billing.refund_number(number=number, reason=_("the carrier could not provision it"))
+        audit_record(
+            actor=None,
+            account=number.account,
+            action="number.failed",
+            subject=number,
+            before={"status": "provisioning"},
+            after={"status": "failed", "refunded": str(refunded)},
+        )
+    return number
+
+
+def number_regulatory_approve(*, actor: Actor, number: Number) -> Number:
+    """Staff accept the documents: a held number goes live."""
+    with transaction.atomic():
+        number = Number.objects.select_for_update().get(pk=number.pk)
+        if number.status != Number.Status.PENDING_REGULATORY:
+            raise InvalidState(_("Only numbers awaiting documents can be approved."))
+        number.status = Number.Status.ACTIVE
+        number.activated_at = timezone.now()
+        number.save()
+        audit_record(
+            actor=actor,
+            action="number.regulatory_approved",
+            subject=number,
+            before={"status": "pending_regulatory"},
+            after={"status": "active"},
+            account=number.account,
+        )
+        events.record(
+            "number.activated",
+            account=number.account,
+            client=number.client,
+            subject_type="number",
+            subject_id=number.public_id,
+            data=_event_data(number),
+        )
+    return number
+
+
+def number_release(*, actor: Actor, number: Number) -> Number:
+    """Remove the number from the account at once. Nothing more is billed; the paid period is not
+    refunded. The carrier is told after commit; the number then returns to stock."""
+    actor.require_write()
+    if actor.is_client_scoped and number.client_id != actor.client.pk:
+        raise NotFound(_("Number not found."))
+    with transaction.atomic():
+        number = Number.objects.select_for_update().get(pk=number.pk, account=actor.account)
+        if number.status in (Number.Status.RELEASED, Number.Status.FAILED):
+            raise NotFound(_("Number not found."))
+        before = number.status
+        number.status = Number.Status.RELEASED
+        number.released_at = timezone.now()
+        number.save()
+        audit_record(
+            actor=actor,
+            action="number.released",
+            subject=number,
+            before={"status": before},
+            after={"status": "released"},
+        )
+        events.record(
+            "number.released",
+            account=number.account,
+            client=number.client,
+            subject_type="number",
+            subject_id=number.public_id,
+            data=_event_data(number),
+        )
+        number_id = number.pk
+        transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
+    return number
+
+
+def _enqueue_carrier_release(number_id: int) -> None:
+    from .tasks import number_carrier_release_task
+
+    number_carrier_release_task.delay(number_id)
+
+
+def number_carrier_release(*, number_id: int) -> None:
+    """Tell the carrier, then put the number back in stock. Safe to run twice."""
+    number = Number.objects.select_related("group").filter(pk=number_id, status=Number.Status.RELEASED).first()
+    if number is None:
+        return
+    if number.carrier_ref:
+        get_carrier(number.group.carrier).release(carrier_ref=number.carrier_ref)
+    AvailableNumber.objects.filter(e164=number.e164, status=AvailableNumber.Status.SOLD).exclude(
+        e164__in=Number.objects.exclude(status__in=[Number.Status.RELEASED, Number.Status.FAILED]).values("e164")
+    ).update(status=AvailableNumber.Status.AVAILABLE)
+
+
+CONFIGURABLE = {
+    "label",
+    "status",
+    "capabilities",
+    "forwarding_number",
+    "forwarding",
+    "webhook_url",
+    "sms_forwarding",
+    "compliance_profile_id",
+    "tags",
+    "client",
+    "cancel_at_period_end",
+}
+
+
+def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
+    """Change a number's settings; only the keys given change. Unknown keys → 422."""
+    actor.require_write()
+    unknown = set(changes) - CONFIGURABLE
+    if unknown:
+        raise ValidationFailed(fields={key: [_("Unknown field.")] for key in sorted(unknown)})
+    if actor.is_client_scoped:
+        if number.client_id != actor.client.pk:
+            raise NotFound(_("Number not found."))
+        if "client" in changes:
+            raise PermissionDenied(_("Only the reseller assigns numbers to clients."))
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for key, value in changes.items():
+        try:
+            if key == "label":
+                if value is not None and len(str(value)) > 100:
+                    raise ValueError(_("At most 100 characters."))
+                values["label"] = (value or "").strip()
+            elif key == "status":
+                if value not in ("active", "inactive"):
+                    raise ValueError(_("Use active or inactive."))
+                values["status"] = value
+            elif key == "capabilities":
+                values["capabilities"] = check_capabilities(list(value or []), number.group.capabilities)
+            elif key in ("forwarding_number", "sms_forwarding"):
+                values["forwarding" if key == "forwarding_number" else key] = (
+                    normalize_e164(value, field=key) if value else ""
+                )
+            elif key == "forwarding":
+                values["forwarding"] = normalize_forwarding(value or "")
+            elif key == "webhook_url":
+                values["webhook_url"] = normalize_url(value)
+            elif key == "compliance_profile_id":
+                values["compliance_profile_id"] = (value or "").strip()[:64]
+            elif key == "tags":
+                values["tags"] = normalize_tags(value)
+            elif key == "client":
+                values["client"] = _client_for(actor, value)
+            elif key == "cancel_at_period_end":
+                values["cancel_at_period_end"] = bool(value)
+        except ValueError as exc:
+            errors[key] = [str(exc)]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    with transaction.atomic():
+        number = Number.objects.select_for_update().select_related("group", "client").get(pk=number.pk)
+        if number.status in (Number.Status.RELEASED, Number.Status.FAILED):
+            raise NotFound(_("Number not found."))
+        if "status" in values and values["status"] != number.status:
+            if number.status not in (Number.Status.ACTIVE, Number.Status.INACTIVE):
+                raise InvalidState(
+                    _("A number that is %(state)s cannot be switched on or off.")
+                    % {"state": number.get_status_display().lower()}
+                )
+        before, after = {}, {}
+        for field, value in values.items():
+            old = getattr(number, field)
+            if old != value:
+                before[field] = old.public_id if field == "client" and old else old
+                after[field] = value.public_id if field == "client" and value else value
+                setattr(number, field, value)
+        if after:
+            number.save()
+            audit_record(actor=actor, action="number.updated", subject=number, before=before, after=after)
+    return number

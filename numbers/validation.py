@@ -1,0 +1,83 @@
+"""Normalising and checking what people type: phone numbers, SIP URIs, tags."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+SIP_URI = re.compile(r"^sips?:[A-Za-z0-9._~+%!$&'()*,;=:-]+@[A-Za-z0-9.-]+(:\d{1,5})?(;[A-Za-z0-9=._-]+)*$")
+TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_TAGS = 10
+
+
+def normalize_e164(value: str, *, field: str = "number") -> str:
+    """``"+44 20 7946-0831"`` → ``"+442079460831"``; raises ``ValueError`` with a message if not a valid
+    international number."""
+    text = (value or "").strip()
+    if not text.startswith("+") and not text.startswith("00"):
+        raise ValueError(_("Give the number in international format, starting with + and the country code."))
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        raise ValueError(_("This is not a phone number.")) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(_("This is not a valid phone number for its country."))
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_inventory_number(value: str) -> str:
+    """Numbers from search results: E.164 (spaces and dashes allowed), or a short code as listed."""
+    text = (value or "").strip()
+    if text.startswith("+") and any(c.isalpha() for c in text):
+        return text  # short codes are listed in their own notation; matched exactly
+    return normalize_e164(text)
+
+
+def normalize_forwarding(value: str) -> str:
+    """A SIP URI (``sip:100@pbx.example.com``) or an E.164 number; ``""`` clears."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if text.lower().startswith(("sip:", "sips:")):
+        if not SIP_URI.match(text):
+            raise ValueError(_("Use a SIP URI such as sip:100@pbx.example.com."))
+        return text
+    try:
+        return normalize_e164(text)
+    except ValueError:
+        raise ValueError(_("Use a SIP URI (sip:user@host) or a number in international format (+…).")) from None
+
+
+def normalize_tags(values) -> list[str]:
+    if not isinstance(values, list | tuple):
+        raise ValueError(_("Send tags as a list of strings."))
+    tags = []
+    for value in values:
+        if not isinstance(value, str) or not TAG.match(value):
+            raise ValueError(
+                _(
+                    "Tags are lowercase letters, digits, - and _, up to 64 characters, starting with a letter or "
+                    "digit: %(tag)s"
+                )
+                % {"tag": value}
+            )
+        if value not in tags:
+            tags.append(value)
+    if len(tags) > MAX_TAGS:
+        raise ValueError(_("At most %(n)d tags.") % {"n": MAX_TAGS})
+    return tags
+
+
+def normalize_url(value) -> str:
+    text = (value or "").strip()
+    if not text:
+        return ""
+    try:
+        URLValidator(schemes=["https", "http"])(text)
+    except ValidationError:
+        raise ValueError(_("Use an http(s) URL.")) from None
+    return text

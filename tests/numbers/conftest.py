@@ -1,0 +1,64 @@
+"""A small, hand-made stock: enough to test buying without the generated inventory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from numbers_app.models import AvailableNumber, Country, NumberGroup
+
+NL_AMS = [f"+3120{n}" for n in range(7000001, 7000011)]  # Amsterdam local, valid NL fixed-line numbers
+NL_MOBILE = [f"+31612{n}" for n in range(345601, 345611)]
+GB_LONDON = [f"+44207946{n:04d}" for n in range(100, 110)]
+DE_BERLIN = [f"+4930{n}" for n in range(12345601, 12345606)]
+
+
+@dataclass
+class Stock:
+    nl_local: NumberGroup
+    nl_mobile: NumberGroup
+    gb_local: NumberGroup
+    de_local: NumberGroup
+
+
+def _group(country, type_, area, city, region, monthly, setup="0", sms=False, regulatory=False, mms=False):
+    return NumberGroup.objects.create(
+        country=country,
+        type=type_,
+        area_code=area,
+        city=city,
+        region=region,
+        has_voice=True,
+        has_sms=sms,
+        has_mms=mms,
+        monthly_price=Decimal(monthly),
+        setup_fee=Decimal(setup),
+        sms_addon_price=Decimal("1.00"),
+        requires_regulatory=regulatory,
+    )
+
+
+def _fill(group, numbers):
+    AvailableNumber.objects.bulk_create(
+        AvailableNumber(e164=e, group=group, country_id=group.country_id, type=group.type) for e in numbers
+    )
+
+
+@pytest.fixture
+def stock(db) -> Stock:
+    nl = Country.objects.create(code="NL", name="Netherlands", dial_code="+31")
+    gb = Country.objects.create(code="GB", name="United Kingdom", dial_code="+44")
+    de = Country.objects.create(code="DE", name="Germany", dial_code="+49")
+    s = Stock(
+        nl_local=_group(nl, "local", "20", "Amsterdam", "Noord-Holland", "1.50"),
+        nl_mobile=_group(nl, "mobile", "", "", "", "4.00", setup="2.50", sms=True),
+        gb_local=_group(gb, "local", "20", "London", "England", "1.00", sms=False),
+        de_local=_group(de, "local", "30", "Berlin", "Berlin", "2.00", regulatory=True),
+    )
+    _fill(s.nl_local, NL_AMS)
+    _fill(s.nl_mobile, NL_MOBILE)
+    _fill(s.gb_local, GB_LONDON)
+    _fill(s.de_local, DE_BERLIN)
+    return s

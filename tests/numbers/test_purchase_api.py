@@ -1,0 +1,133 @@
+from decimal import Decimal
+
+import pytest
+
+from billing import ledger
+from billing.models import LedgerEntry
+from numbers_app.models import AvailableNumber, Number, Order
+from tests.conftest import assert_error
+from tests.numbers.conftest import GB_LONDON, NL_AMS, NL_MOBILE
+
+pytestmark = pytest.mark.django_db
+
+
+def balance(tenants):
+    return ledger.wallet_for(tenants.a.account).balance
+
+
+def test_checkout_buys_all_items_charges_setup_and_first_period_and_enqueues(
+    tenants, stock, api_as, django_capture_on_commit_callbacks
+):
+    api = api_as(tenants.a.key)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = api.post(
+            "/api/v1/wallet/checkout",
+            {
+                "items": [{"number": NL_AMS[0], "country": "NL", "type": "local"}, {"number": NL_MOBILE[0]}],
+                "client_id": str(tenants.x.pk),
+            },
+        )
+    assert response.status_code == 201, response.content
+    data = response.json()["data"]
+    assert data["order_id"] == Order.objects.get().pk
+    assert [i["number"] for i in data["items"]] == [NL_AMS[0], NL_MOBILE[0]]
+    assert all(i["did_number_id"] for i in data["items"])
+    assert data["requires_regulatory"] is False
+    # 1.50 (local) + 2.50 setup + 4.00 (mobile)
+    assert data["total"] == "8.0000"
+    assert balance(tenants) == Decimal("92.0000") == ledger.entries_total(ledger.wallet_for(tenants.a.account))
+    entries = LedgerEntry.objects.filter(account=tenants.a.account, amount__lt=0)
+    assert entries.count() == 3
+    assert {e.client_id for e in entries} == {tenants.x.pk}
+    assert {e.reference_type for e in entries} == {"number"}
+    assert all(data["id"] in e.description for e in entries)
+    assert AvailableNumber.objects.filter(e164__in=[NL_AMS[0], NL_MOBILE[0]], status="sold").count() == 2
+    assert len(callbacks) == 1
+
+
+def test_checkout_where_one_number_is_gone_buys_nothing_and_charges_nothing(tenants, stock, api_as):
+    AvailableNumber.objects.filter(e164=NL_AMS[2]).update(status="sold")
+    response = api_as(tenants.a.key).post("/api/v1/wallet/checkout", {"items": [{"number": n} for n in NL_AMS[:3]]})
+    error = assert_error(response, 422, "number_unavailable")
+    assert error["numbers"] == [NL_AMS[2]]
+    assert not Number.objects.exists() and not Order.objects.exists()
+    assert balance(tenants) == Decimal("100.0000")
+    assert AvailableNumber.objects.filter(e164__in=NL_AMS[:2], status="available").count() == 2
+
+
+def test_insufficient_balance_writes_nothing(tenants, stock, api_as):
+    from numbers_app.models import NumberGroup
+
+    NumberGroup.objects.filter(pk=stock.gb_local.pk).update(monthly_price=Decimal("60.00"))
+    response = api_as(tenants.a.key).post(
+        "/api/v1/wallet/checkout", {"items": [{"number": GB_LONDON[0]}, {"number": GB_LONDON[1]}]}
+    )
+    assert_error(response, 422, "insufficient_balance")
+    assert not Number.objects.exists() and balance(tenants) == Decimal("100.0000")
+    assert AvailableNumber.objects.filter(e164__in=GB_LONDON[:2], status="available").count() == 2
+
+
+def test_post_numbers_orders_one_number_with_cycle_and_forwarding(tenants, stock, api_as):
+    response = api_as(tenants.a.key).post(
+        "/api/v1/numbers",
+        {"number": "+44 20 7946 0101", "billing_cycle": "quarterly", "forwarding": "sip:100@pbx.example.com"},
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()["data"]
+    assert data["number"] == "+442079460101" and data["id"].startswith("num_")
+    assert data["billing_cycle"] == "quarterly" and data["forwarding"] == "sip:100@pbx.example.com"
+    assert data["status"] == "provisioning"
+    assert balance(tenants) == Decimal("97.0000")  # 3 months of 1.00
+
+
+def test_post_numbers_refuses_a_bad_forwarding_target(tenants, stock, api_as):
+    response = api_as(tenants.a.key).post("/api/v1/numbers", {"number": GB_LONDON[0], "forwarding": "pbx please"})
+    error = assert_error(response, 422, "validation_error")
+    assert "forwarding" in error["fields"]
+    assert not Number.objects.exists()
+
+
+def test_orbit_purchase_accepts_number_alias_and_checks_capabilities(tenants, stock, api_as):
+    api = api_as(tenants.a.key)
+    refused = api.post("/api/v1/numbers/purchase", {"number": NL_MOBILE[1], "capabilities": ["sms", "whatsapp"]})
+    assert_error(refused, 422, "capability_unavailable")
+    bought = api.post(
+        "/api/v1/numbers/purchase",
+        {"number": NL_MOBILE[1], "country_code": "NL", "capabilities": ["sms"], "provider_bundle_id": "cp_1"},
+    )
+    assert bought.status_code == 201, bought.content
+    data = bought.json()["data"]
+    assert data["capabilities"] == ["sms"] and data["compliance_profile_id"] == "cp_1"
+    wrong_country = api.post("/api/v1/numbers/purchase", {"phone_number": NL_MOBILE[2], "country_code": "DE"})
+    assert_error(wrong_country, 422, "validation_error")
+
+
+def test_an_idempotent_retry_of_a_checkout_charges_once(tenants, stock, api_as):
+    api = api_as(tenants.a.key)
+    body = {"items": [{"number": NL_AMS[5]}]}
+    first = api.post("/api/v1/wallet/checkout", body, headers={"Idempotency-Key": "buy-1"})
+    second = api.post("/api/v1/wallet/checkout", body, headers={"Idempotency-Key": "buy-1"})
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert Order.objects.count() == 1 and balance(tenants) == Decimal("98.5000")
+
+
+def test_search_returns_money_in_cents_and_euros_and_meta(tenants, stock, api_as):
+    response = api_as(tenants.a.key).get("/api/v1/numbers/search?country=NL&type=local&city=amsterdam&limit=3")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["meta"] == {"total": 10, "page": 1, "limit": 3}
+    first = body["data"][0]
+    assert first["number"] == NL_AMS[0] and first["city"] == "Amsterdam"
+    assert first["monthly_rate"] == 150 and first["setup_fee"] == 0 and first["monthly_price"] == "1.50"
+    assert first["requires_regulatory"] is False and first["sms_enabled"] is False
+
+
+def test_available_filters_by_capability_area_code_and_digits(tenants, stock, api_as):
+    api = api_as(tenants.a.key)
+    sms = api.get("/api/v1/numbers/available?country=NL&capabilities=sms,voice").json()["data"]
+    assert {row["number"] for row in sms} == set(NL_MOBILE)
+    area = api.get("/api/v1/numbers/available?country=NL&area_code=20&contains=7000005").json()["data"]
+    assert [row["number"] for row in area] == [NL_AMS[4]]
+    assert_error(api.get("/api/v1/numbers/available?country=NL&capabilities=whatsapp"), 422, "capability_unavailable")
+    assert_error(api.get("/api/v1/numbers/available?type=local"), 422, "validation_error")
