@@ -500,8 +500,6 @@ class NumberDetailApi(ApiView):
         number = selectors.number_get(actor=self.actor, number_id=number_id)
         data = _valid(NumberUpdateInput, request)
         data.pop("channel_config", None)
-        if "client_id" in data:
-            data["client"] = _client_from(self.actor, data.pop("client_id"))
         number = services.number_configure(actor=self.actor, number=number, **data)
         return Response({"data": NumberOutput(number).data, "meta": meta_stamp(request)})
 

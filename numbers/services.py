@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import selectors as account_selectors
 from accounts.actor import Actor
 from accounts.models import Client
 from accounts.services import audit_record
@@ -257,7 +258,7 @@ def number_provision(*, number_id: int) -> Number | None:
         Number.objects.filter(pk=number_id).update(provision_claimed_at=None, last_error=str(exc)[:255])
         raise
     with transaction.atomic():
-        number = Number.objects.select_for_update().select_related("group").get(pk=number_id)
+        number = Number.objects.select_for_update(of=("self",)).select_related("group").get(pk=number_id)
         if number.status != Number.Status.PROVISIONING:
             return None  # released while the carrier worked
         number.carrier_ref = result.carrier_ref
@@ -401,7 +402,7 @@ CONFIGURABLE = {
     "sms_forwarding",
     "compliance_profile_id",
     "tags",
-    "client",
+    "client_id",
     "cancel_at_period_end",
 }
 
@@ -415,7 +416,7 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
     if actor.is_client_scoped:
         if number.client_id != actor.client.pk:
             raise NotFound(_("Number not found."))
-        if "client" in changes:
+        if "client_id" in changes:
             raise PermissionDenied(_("Only the reseller assigns numbers to clients."))
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -443,8 +444,10 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 values["compliance_profile_id"] = (value or "").strip()[:64]
             elif key == "tags":
                 values["tags"] = normalize_tags(value)
-            elif key == "client":
-                values["client"] = _client_for(actor, value)
+            elif key == "client_id":
+                values["client"] = (
+                    account_selectors.client_get(actor=actor, client_id=value) if value not in (None, "") else None
+                )
             elif key == "cancel_at_period_end":
                 values["cancel_at_period_end"] = bool(value)
         except ValueError as exc:
@@ -452,7 +455,7 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
-        number = Number.objects.select_for_update().select_related("group", "client").get(pk=number.pk)
+        number = Number.objects.select_for_update(of=("self",)).select_related("group", "client").get(pk=number.pk)
         if number.status in (Number.Status.RELEASED, Number.Status.FAILED):
             raise NotFound(_("Number not found."))
         if "status" in values and values["status"] != number.status:

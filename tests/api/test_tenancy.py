@@ -27,8 +27,14 @@ def _route(pattern: URLPattern) -> str:
 
 
 def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[str, str]:
-    """One id of each kind of object owned by ``tenant_account``."""
+    """One id of each kind of object owned by ``tenant_account`` (a number is bought from a tiny stock)."""
+    from accounts.actor import system_actor
+    from numbers_app.services import number_purchase
+    from tests.numbers.conftest import make_stock_number
+
     client = Client.objects.filter(account=tenant_account).first()
+    order = number_purchase(actor=system_actor(tenant_account), numbers=[make_stock_number()], client=client)
+    number = order.numbers.get()
     key = ApiKey.objects.filter(account=tenant_account).first()
     with transaction.atomic():
         wallet = ledger.lock_wallet(tenant_account)
@@ -46,6 +52,8 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         "key_id": str(key.pk),
         "transaction_id": str(entry.pk),
         "event_id": event.public_id,
+        "number_id": str(number.pk),
+        "order_id": str(order.pk),
     }
 
 

@@ -62,3 +62,17 @@ def stock(db) -> Stock:
     _fill(s.gb_local, GB_LONDON)
     _fill(s.de_local, DE_BERLIN)
     return s
+
+
+_made = iter(range(1000, 10000))
+
+
+def make_stock_number() -> str:
+    """One more NL Amsterdam number in stock (creating the country and group when needed)."""
+    nl, _ = Country.objects.get_or_create(code="NL", defaults={"name": "Netherlands", "dial_code": "+31"})
+    group = NumberGroup.objects.filter(country=nl, type="local", area_code="20").first() or _group(
+        nl, "local", "20", "Amsterdam", "Noord-Holland", "1.50"
+    )
+    e164 = f"+3120701{next(_made):04d}"
+    _fill(group, [e164])
+    return e164
