@@ -2,10 +2,10 @@
 error format."""
 
 from django.urls import path
-from numbers_app import api as numbers_api
 
 from accounts import api as accounts_api
 from billing import api as billing_api
+from numbers_app import api as numbers_api
 from portal.events import api as events_api
 
 api_v1 = [
