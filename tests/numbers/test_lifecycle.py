@@ -181,3 +181,27 @@ def test_client_admin_sees_and_configures_only_their_clients_numbers(tenants, st
     assert api.request("PUT", f"/api/v1/numbers/{mine.pk}", {"label": "Reception"}).status_code == 200
     assert_error(api.request("PUT", f"/api/v1/numbers/{mine.pk}", {"client_id": tenants.y.pk}), 403, "forbidden")
     assert_error(api.post("/api/v1/wallet/checkout", {"items": [{"number": NL_AMS[5]}]}), 403, "forbidden")
+
+
+def test_staff_approve_a_regulatory_hold_from_admin(tenants, stock, client, django_user_model):
+    from accounts.models import AuditLog
+
+    number = buy(tenants, DE_BERLIN[1]).numbers.get()
+    services.number_provision(number_id=number.pk)
+    staff = django_user_model.objects.create_superuser("ops2@didfarm.test", "pw-for-staff-1")
+    client.force_login(staff)
+    response = client.post(
+        "/admin/numbers/number/", {"action": "approve_regulatory", "_selected_action": [number.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    number.refresh_from_db()
+    assert number.status == "active"
+    assert AuditLog.objects.get(action="number.regulatory_approved").actor_label == "ops2@didfarm.test"
+    for url in (
+        "/admin/numbers/number/",
+        "/admin/numbers/order/",
+        "/admin/numbers/numbergroup/",
+        "/admin/numbers/availablenumber/",
+        f"/admin/numbers/number/{number.pk}/change/",
+    ):
+        assert client.get(url).status_code == 200, url

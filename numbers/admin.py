@@ -1,0 +1,150 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from accounts.actor import system_actor
+from portal.errors import ApplicationError
+
+from . import services
+from .models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "dial_code"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(NumberGroup)
+class NumberGroupAdmin(admin.ModelAdmin):
+    """Staff edit prices here; a change applies to numbers bought from now on (owned numbers keep the
+    price they were bought at until renewal pricing says otherwise)."""
+
+    list_display = [
+        "country",
+        "type",
+        "area_code",
+        "city",
+        "region",
+        "capabilities_display",
+        "monthly_price",
+        "setup_fee",
+        "sms_addon_price",
+        "requires_regulatory",
+    ]
+    list_editable = ["monthly_price", "setup_fee", "sms_addon_price", "requires_regulatory"]
+    list_filter = ["type", "requires_regulatory", "has_sms", "country"]
+    search_fields = ["city", "region", "area_code", "country__name", "country__code"]
+    list_select_related = ["country"]
+    list_per_page = 50
+
+    @admin.display(description=_("capabilities"))
+    def capabilities_display(self, obj):
+        return ", ".join(obj.capabilities)
+
+
+@admin.register(AvailableNumber)
+class AvailableNumberAdmin(admin.ModelAdmin):
+    list_display = ["e164", "country", "type", "group", "status"]
+    list_filter = ["status", "type"]
+    search_fields = ["=e164"]
+    list_select_related = ["group__country"]
+    raw_id_fields = ["group"]
+    show_full_result_count = False  # a million rows: no COUNT(*) on every page view
+    readonly_fields = ["country", "type"]
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "e164", "billing_cycle", "setup_fee", "first_period"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "account", "client", "total", "status", "created_by", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["=id", "account__name", "client__name", "items__e164"]
+    list_select_related = ["account", "client"]
+    readonly_fields = ["account", "client", "status", "total", "currency", "created_by", "created_at"]
+    inlines = [OrderItemInline]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Number)
+class NumberAdmin(admin.ModelAdmin):
+    list_display = [
+        "e164",
+        "account",
+        "client",
+        "status",
+        "type",
+        "country",
+        "billing_cycle",
+        "paid_through",
+        "cancel_at_period_end",
+        "created_at",
+    ]
+    list_filter = ["status", "type", "billing_cycle", "cancel_at_period_end", "country"]
+    search_fields = ["e164", "account__name", "client__name", "label", "carrier_ref"]
+    list_select_related = ["account", "client", "country"]
+    readonly_fields = [
+        "account",
+        "order",
+        "group",
+        "e164",
+        "country",
+        "type",
+        "status",
+        "monthly_price",
+        "setup_fee",
+        "paid_through",
+        "carrier_ref",
+        "provision_attempts",
+        "provision_claimed_at",
+        "last_error",
+        "activated_at",
+        "released_at",
+        "created_at",
+        "updated_at",
+        "client",
+        "billing_cycle",
+        "capabilities",
+        "forwarding",
+        "sms_forwarding",
+        "webhook_url",
+        "compliance_profile_id",
+        "label",
+        "tags",
+        "cancel_at_period_end",
+    ]
+    actions = ["approve_regulatory"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Approve the regulatory hold (documents checked)"))
+    def approve_regulatory(self, request, queryset):
+        approved, refused = 0, []
+        for number in queryset.select_related("account"):
+            try:
+                services.number_regulatory_approve(actor=system_actor(number.account, user=request.user), number=number)
+                approved += 1
+            except ApplicationError as exc:
+                refused.append(f"{number.e164}: {exc.message}")
+        if approved:
+            self.message_user(request, _("%(n)d number(s) approved and now active.") % {"n": approved})
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
