@@ -250,3 +250,36 @@ class AuditListApi(ApiView):
     def get(self, request):
         params = validate_query(AuditListParams, request)
         return paginate(request, selectors.audit_list(actor=self.actor, action=params.get("action", "")), AuditOutput)
+
+
+# --- Who am I ------------------------------------------------------------------------------------
+
+
+class MeOutput(serializers.Serializer):
+    account_id = serializers.IntegerField()
+    account_name = serializers.CharField()
+    client_id = serializers.IntegerField(allow_null=True)
+    key = serializers.CharField(allow_null=True, help_text="The masked key used, or null for a portal session")
+    read_only = serializers.BooleanField()
+    rate_limit_per_minute = serializers.IntegerField()
+
+
+class MeApi(ApiView):
+    @extend_schema(
+        operation_id="me",
+        tags=["API keys"],
+        responses=MeOutput,
+        summary="Check a key: the account, client scope and limits it carries",
+    )
+    def get(self, request):
+        actor = self.actor
+        return Response(
+            {
+                "account_id": actor.account.pk,
+                "account_name": actor.account.name,
+                "client_id": actor.client.pk if actor.client else None,
+                "key": actor.api_key.masked if actor.api_key else None,
+                "read_only": actor.read_only,
+                "rate_limit_per_minute": actor.account.effective_api_rate_limit,
+            }
+        )

@@ -29,6 +29,7 @@ api_v1 = [
     path("api-keys", accounts_api.ApiKeyListApi.as_view(), name="api_api_keys"),
     path("api-keys/<str:key_id>", accounts_api.ApiKeyDetailApi.as_view(), name="api_api_key"),
     path("audit-log", accounts_api.AuditListApi.as_view(), name="api_audit_log"),
+    path("me", accounts_api.MeApi.as_view(), name="api_me"),
     path("events", events_api.EventListApi.as_view(), name="api_events"),
     path("events/<str:event_id>", events_api.EventDetailApi.as_view(), name="api_event"),
 ]

@@ -100,3 +100,11 @@ def test_staff_editing_an_account_in_admin_leaves_an_audit_row(tenants, client, 
     audit = AuditLog.objects.get(action="account.updated")
     assert audit.actor_label == "root@didfarm.test"
     assert audit.after == {"api_rate_limit": 120}
+
+
+def test_me_tells_which_account_scope_and_limit_a_key_carries(tenants, api_as):
+    body = api_as(tenants.x_key).get("/api/v1/me").json()
+    assert body["account_id"] == tenants.a.account.pk and body["client_id"] == tenants.x.pk
+    assert body["key"].startswith("df_live_sk_") and "…" in body["key"] and body["read_only"] is False
+    assert body["rate_limit_per_minute"] == 60
+    assert api_as(tenants.a.read_only_key).get("/api/v1/me").json()["read_only"] is True
