@@ -289,6 +289,17 @@ def number_provision(*, number_id: int) -> Number | None:
     return number
 
 
+def provisioning_stalled_ids(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
+    """Numbers still provisioning whose task seems lost (never claimed, or claimed by a worker that died):
+    the sweeper enqueues them again. Provisioning is idempotent, so a false alarm costs nothing."""
+    now = timezone.now()
+    stalled = Number.objects.filter(status=Number.Status.PROVISIONING).filter(
+        Q(provision_claimed_at__isnull=True, created_at__lt=now - older_than)
+        | Q(provision_claimed_at__lt=now - CLAIM_TIMEOUT)
+    )
+    return list(stalled.values_list("pk", flat=True)[:500])
+
+
 def number_provision_failed(*, number_id: int, reason: str) -> Number | None:
     """The carrier gave up: mark the number failed, put it back in stock and refund what it cost."""
     with transaction.atomic():

@@ -29,3 +29,12 @@ def number_carrier_release_task(self, number_id: int) -> None:
         if exc.transient:
             raise self.retry(exc=exc, countdown=min(600, 2 ** (self.request.retries + 2))) from exc
         raise
+
+
+@shared_task
+def provisioning_sweep_task() -> int:
+    """Re-enqueue provisioning that a lost or crashed task left behind."""
+    ids = services.provisioning_stalled_ids()
+    for number_id in ids:
+        number_provision_task.delay(number_id)
+    return len(ids)

@@ -15,4 +15,6 @@ app.conf.beat_schedule = {
     "idempotency-purge": {"task": "portal.tasks.idempotency_purge_task", "schedule": crontab(minute=17)},
     # Without Redis, rate-limit hits are logged in a table; hits older than any window are dropped hourly.
     "rate-hits-purge": {"task": "portal.tasks.rate_hits_purge_task", "schedule": crontab(minute=41)},
+    # A provisioning task lost with a broker or a worker must not leave a paid number stuck.
+    "numbers-provisioning-sweep": {"task": "numbers_app.tasks.provisioning_sweep_task", "schedule": 60.0},
 }

@@ -205,3 +205,23 @@ def test_staff_approve_a_regulatory_hold_from_admin(tenants, stock, client, djan
         f"/admin/numbers/number/{number.pk}/change/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_sweeper_re_enqueues_provisioning_a_lost_task_left_behind(tenants, stock, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from numbers_app.tasks import provisioning_sweep_task
+
+    fresh = buy(tenants, NL_AMS[6]).numbers.get()
+    lost = buy(tenants, NL_AMS[7]).numbers.get()
+    Number.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert services.provisioning_stalled_ids() == [lost.pk]
+    from portal.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)  # the re-enqueued task runs in place
+    assert provisioning_sweep_task.apply().get() == 1
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.status == "active" and fresh.status == "provisioning"

@@ -1,0 +1,135 @@
+"""Inventory search under load: a million numbers in PostgreSQL, 8 concurrent clients, a real gunicorn.
+
+Run with ``./scripts/test tests/perf/test_search_throughput.py -m perf -s`` (``PERF_NUMBERS`` changes the
+inventory size, ``PERF_SECONDS`` the time per scenario). It prints throughput and p50/p95 latency for
+each search against a bare authenticated endpoint (``GET /api/v1/me``) of the same server in the same
+run, and the ratio. Figures measured here are kept in tests/perf/README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from numbers_app.models import AvailableNumber, NumberGroup
+
+pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMBERS = int(os.environ.get("PERF_NUMBERS", "1000000"))
+SECONDS = float(os.environ.get("PERF_SECONDS", "10"))
+CONCURRENCY = 8
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _load(url: str, headers: dict, seconds: float) -> tuple[float, float, float, int]:
+    """Requests/s, p50 ms, p95 ms and request count for ``url`` hit by CONCURRENCY clients."""
+    latencies: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client():
+        session = requests.Session()
+        mine = []
+        while time.monotonic() < stop_at:
+            start = time.perf_counter()
+            response = session.get(url, headers=headers, timeout=30)
+            mine.append(time.perf_counter() - start)
+            if response.status_code != 200:
+                errors.append(response.status_code)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(CONCURRENCY)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - began
+    assert not errors, f"{len(errors)} failed requests, e.g. {errors[:3]}"
+    latencies.sort()
+    p95 = latencies[int(len(latencies) * 0.95) - 1]
+    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p95 * 1000, len(latencies)
+
+
+def test_search_throughput_against_a_bare_endpoint(tenants):
+    started = time.monotonic()
+    call_command("inventory_load", numbers=NUMBERS, verbosity=0)
+    load_seconds = time.monotonic() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE numbers_availablenumber; ANALYZE numbers_numbergroup")
+    stock = AvailableNumber.objects.filter(status="available").count()
+    tenants.a.account.api_rate_limit = 10**9
+    tenants.a.account.save()
+
+    # The busiest local group of a big country gives realistic city and area-code searches.
+    group = (
+        NumberGroup.objects.filter(country_id="US", type="local").exclude(city="").order_by("-id").first()
+        or NumberGroup.objects.filter(type="local").exclude(city="").first()
+    )
+    sample = AvailableNumber.objects.filter(group=group).order_by("e164").values_list("e164", flat=True)[7]
+    digits = sample[-4:-1]
+    country, city, area = group.country_id, group.city, group.area_code
+
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL, "DEBUG": "false"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--threads", "4", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        headers = {"Authorization": f"Bearer {tenants.a.key}"}
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/me", headers=headers, timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        scenarios = [
+            ("bare endpoint (GET /me)", f"{base}/me"),
+            ("country + type", f"{base}/numbers/search?country={country}&type=local"),
+            ("+ city", f"{base}/numbers/search?country={country}&type=local&city={city}"),
+            ("+ area code", f"{base}/numbers/available?country={country}&type=local&area_code={area}&limit=20"),
+            ("+ contains", f"{base}/numbers/available?country={country}&type=local&contains={digits}&limit=20"),
+        ]
+        results = {}
+        for name, url in scenarios:
+            _load(url, headers, 1.5)  # warm caches and connections
+            results[name] = _load(url, headers, SECONDS)
+    finally:
+        server.terminate()
+        server.wait(20)
+
+    bare_rps = results["bare endpoint (GET /me)"][0]
+    print(f"\nInventory: {stock:,} numbers for sale (loaded in {load_seconds:.0f} s); {CONCURRENCY} clients, "
+          f"{SECONDS:.0f} s per scenario; {country} local, city {city!r}, area code {area}, contains {digits!r}")
+    print(f"{'scenario':<26}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs bare':>9}{'requests':>10}")
+    for name, (rps, p50, p95, count) in results.items():
+        print(f"{name:<26}{rps:>9.0f}{p50:>9.1f}{p95:>9.1f}{rps / bare_rps:>8.2f}x{count:>10}")
+    assert stock >= NUMBERS * 0.99
