@@ -29,11 +29,15 @@ def normalize_e164(value: str, *, field: str = "number") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+SHORT_CODE = re.compile(r"^[A-Z]{2}-\d{5,6}$")
+
+
 def normalize_inventory_number(value: str) -> str:
-    """Numbers from search results: E.164 (spaces and dashes allowed), or a short code as listed."""
+    """Numbers from search results: E.164 (spaces and dashes allowed), or a short code as listed
+    (``US-20225``: country, then the 5–6 digit code; short codes have no international form)."""
     text = (value or "").strip()
-    if text.startswith("+") and any(c.isalpha() for c in text):
-        return text  # short codes are listed in their own notation; matched exactly
+    if SHORT_CODE.match(text.upper()):
+        return text.upper()
     return normalize_e164(text)
 
 

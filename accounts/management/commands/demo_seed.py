@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         keys = None
         if not Account.objects.filter(name="Demo Telecom").exists():
             keys = self._create()
+        self._load_inventory()
         url = options.get("url") or "http://127.0.0.1:8000"
         out = self.stdout.write
         out("")
@@ -50,6 +52,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default="http://127.0.0.1:8000")
+
+    def _load_inventory(self) -> None:
+        """The sandbox carrier's stock, on first start only (a few seconds on SQLite)."""
+        from numbers_app.models import AvailableNumber
+
+        if not AvailableNumber.objects.exists():
+            call_command("inventory_load", demo=True, stdout=self.stdout)
 
     @transaction.atomic
     def _create(self) -> tuple[str, str]:
