@@ -162,13 +162,12 @@ class NumberSearchApi(ApiView):
     )
     def get(self, request):
         params = validate_query(SearchParams, request)
-        qs = selectors.stock_search(
-            selectors.StockFilters(country=params["country"], type=params["type"], city=params.get("city", ""))
-        )
+        filters = selectors.StockFilters(country=params["country"], type=params["type"], city=params.get("city", ""))
         page, limit = params["page"], params["limit"]
-        rows = list(qs[(page - 1) * limit : page * limit])
+        rows = list(selectors.stock_search(filters)[(page - 1) * limit : page * limit])
+        total = selectors.stock_total(filters)
         return Response(
-            {"data": SearchItem(rows, many=True).data, "meta": {"total": qs.count(), "page": page, "limit": limit}}
+            {"data": SearchItem(rows, many=True).data, "meta": {"total": total, "page": page, "limit": limit}}
         )
 
 

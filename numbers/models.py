@@ -65,6 +65,10 @@ class NumberGroup(models.Model):
     sms_addon_price = models.DecimalField(_("SMS add-on per month (EUR)"), default=Decimal("0"), **MONEY)
     requires_regulatory = models.BooleanField(_("needs regulatory documents"), default=False)
     carrier = models.CharField(_("carrier"), max_length=32, default="sandbox")
+    # How many of the group's numbers are for sale: kept by the services that sell and restock numbers
+    # (in their transactions) and recounted by inventory_load and a nightly job, so a search can give its
+    # total without counting a million rows.
+    available_count = models.PositiveIntegerField(_("numbers for sale"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("number group")
@@ -106,6 +110,7 @@ class AvailableNumber(models.Model):
         verbose_name = _("available number")
         verbose_name_plural = _("inventory")
         indexes = [
+            models.Index(fields=["country", "e164"], name="stock_country_e164", condition=Q(status="available")),
             models.Index(
                 fields=["country", "type", "e164"],
                 name="stock_country_type_e164",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
@@ -56,7 +56,19 @@ def stock_search(filters: StockFilters) -> QuerySet[AvailableNumber]:
         qs = qs.filter(group_id__in=list(groups.values_list("id", flat=True)))
     if filters.contains:
         qs = qs.filter(e164__contains=filters.contains)
-    return qs.select_related("group").order_by("e164")
+    # Groups come in a second, tiny query: joining them here would steer the planner off the ordered index.
+    return qs.prefetch_related("group").order_by("e164")
+
+
+def stock_total(filters: StockFilters) -> int:
+    """How many numbers match ``filters``: summed from the groups' counters unless digits are asked for
+    (then counted, on the trigram index)."""
+    if filters.contains:
+        return stock_search(filters).count()
+    groups = NumberGroup.objects.filter(country_id=filters.country.upper(), **_group_conditions(filters))
+    if filters.type:
+        groups = groups.filter(type=filters.type)
+    return groups.aggregate(total=Sum("available_count"))["total"] or 0
 
 
 def number_list(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import calendar
 import logging
+from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +43,7 @@ from .models import (
     AvailableNumber,
     BillingCycle,
     Number,
+    NumberGroup,
     Order,
     OrderItem,
 )
@@ -191,6 +194,7 @@ def number_purchase(
         AvailableNumber.objects.filter(pk__in=[row.pk for row in available.values()]).update(
             status=AvailableNumber.Status.SOLD
         )
+        _count_stock(Counter(row.group_id for row in available.values()), sign=-1)
         order.total = billing.charge_numbers(wallet=wallet, order=order, numbers=bought, created_by=actor.label)
         order.save(update_fields=["total"])
         audit_record(
@@ -216,6 +220,38 @@ def number_purchase(
         number_ids = [n.pk for n in bought]
         transaction.on_commit(lambda: _enqueue_provisioning(number_ids))
     return order
+
+
+def _count_stock(per_group: Counter, *, sign: int) -> None:
+    """Move the groups' for-sale counters (rows updated in id order, so concurrent buyers never deadlock)."""
+    for group_id in sorted(per_group):
+        change = sign * per_group[group_id]
+        NumberGroup.objects.filter(pk=group_id).update(available_count=Greatest(F("available_count") + change, 0))
+
+
+def _restock(number: Number) -> None:
+    """Put a number back on sale, unless someone owns it again already."""
+    restocked = (
+        AvailableNumber.objects.filter(e164=number.e164, status=AvailableNumber.Status.SOLD)
+        .exclude(
+            e164__in=Number.objects.exclude(status__in=[Number.Status.RELEASED, Number.Status.FAILED]).values("e164")
+        )
+        .update(status=AvailableNumber.Status.AVAILABLE)
+    )
+    if restocked:
+        _count_stock(Counter({number.group_id: restocked}), sign=+1)
+
+
+def stock_counts_refresh() -> int:
+    """Recount every group's numbers for sale (after a bulk load, and nightly in case anything drifted)."""
+    live = (
+        AvailableNumber.objects.filter(group=OuterRef("pk"), status=AvailableNumber.Status.AVAILABLE)
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return NumberGroup.objects.update(available_count=Coalesce(Subquery(live), 0))
 
 
 def _enqueue_provisioning(number_ids: list[int]) -> None:
@@ -310,7 +346,7 @@ def number_provision_failed(*, number_id: int, reason: str) -> Number | None:
         number.last_error = reason[:255]
         number.provision_claimed_at = None
         number.save()
-        AvailableNumber.objects.filter(e164=number.e164).update(status=AvailableNumber.Status.AVAILABLE)
+        _restock(number)
         refunded = billing.refund_number(number=number, reason=_("the carrier could not provision it"))
         audit_record(
             actor=None,
@@ -398,9 +434,8 @@ def number_carrier_release(*, number_id: int) -> None:
         return
     if number.carrier_ref:
         get_carrier(number.group.carrier).release(carrier_ref=number.carrier_ref)
-    AvailableNumber.objects.filter(e164=number.e164, status=AvailableNumber.Status.SOLD).exclude(
-        e164__in=Number.objects.exclude(status__in=[Number.Status.RELEASED, Number.Status.FAILED]).values("e164")
-    ).update(status=AvailableNumber.Status.AVAILABLE)
+    with transaction.atomic():
+        _restock(number)
 
 
 CONFIGURABLE = {

@@ -38,3 +38,8 @@ def provisioning_sweep_task() -> int:
     for number_id in ids:
         number_provision_task.delay(number_id)
     return len(ids)
+
+
+@shared_task
+def stock_counts_refresh_task() -> int:
+    return services.stock_counts_refresh()

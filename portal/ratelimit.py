@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 
 _HIT_SCRIPT = """
@@ -88,13 +89,14 @@ def _hit_sql(bucket: str, limit: int, window_ms: int) -> tuple[bool, int, int]:
         now = timezone.now()
         window = timedelta(milliseconds=window_ms)
         RateHit.objects.filter(bucket=row, at__lte=now - window).delete()
-        hits = list(RateHit.objects.filter(bucket=row).order_by("at").values_list("at", flat=True)[:limit])
-        allowed = len(hits) < limit
+        logged = RateHit.objects.filter(bucket=row).aggregate(count=Count("pk"), oldest=Min("at"))
+        count, oldest = logged["count"], logged["oldest"] or now
+        allowed = count < limit
         if allowed:
             RateHit.objects.create(bucket=row, at=now)
-            hits.append(now)
-        reset_ms = int((hits[0] + window - now).total_seconds() * 1000)
-    return allowed, len(hits), max(0, reset_ms)
+            count += 1
+        reset_ms = int((oldest + window - now).total_seconds() * 1000)
+    return allowed, count, max(0, reset_ms)
 
 
 def hit(bucket: str, *, limit: int, window_ms: int) -> Decision:

@@ -41,9 +41,12 @@ def _group(country, type_, area, city, region, monthly, setup="0", sms=False, re
 
 
 def _fill(group, numbers):
+    from numbers_app.services import stock_counts_refresh
+
     AvailableNumber.objects.bulk_create(
         AvailableNumber(e164=e, group=group, country_id=group.country_id, type=group.type) for e in numbers
     )
+    stock_counts_refresh()
 
 
 @pytest.fixture

@@ -225,3 +225,27 @@ def test_the_sweeper_re_enqueues_provisioning_a_lost_task_left_behind(tenants, s
     lost.refresh_from_db()
     fresh.refresh_from_db()
     assert lost.status == "active" and fresh.status == "provisioning"
+
+
+def test_the_groups_for_sale_counters_follow_sales_failures_and_releases(tenants, stock, api_as):
+    from numbers_app.models import NumberGroup
+
+    def count():
+        return NumberGroup.objects.get(pk=stock.nl_local.pk).available_count
+
+    def search_total():
+        return api_as(tenants.a.key).get("/api/v1/numbers/search?country=NL&type=local").json()["meta"]["total"]
+
+    assert count() == search_total() == 10
+    sold = buy(tenants, NL_AMS[0], NL_AMS[1]).numbers.order_by("e164")
+    assert count() == search_total() == 8
+    services.number_provision_failed(number_id=sold[0].pk, reason="test")
+    assert count() == 9
+    services.number_provision(number_id=sold[1].pk)
+    services.number_release(actor=tenants.a.owner_actor, number=sold[1])
+    number_carrier_release_task.apply(args=[sold[1].pk])
+    number_carrier_release_task.apply(args=[sold[1].pk])  # twice: counted once
+    assert count() == search_total() == 10
+    NumberGroup.objects.filter(pk=stock.nl_local.pk).update(available_count=3)  # drift
+    services.stock_counts_refresh()
+    assert count() == 10

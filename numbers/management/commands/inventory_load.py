@@ -11,6 +11,7 @@ from django.db import connection, transaction
 
 from numbers_app.carriers import sandbox_inventory as inventory
 from numbers_app.models import AvailableNumber, Country, NumberGroup
+from numbers_app.services import stock_counts_refresh
 
 DEMO_NUMBERS = 20_000
 
@@ -128,6 +129,7 @@ class Command(BaseCommand):
                 added = self._load_postgresql(stock)
             else:
                 added = self._load_other(stock)
+            stock_counts_refresh()
         seconds = time.monotonic() - started
         loading = time.monotonic() - generated
         planned = sum(counts)
