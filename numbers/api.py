@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
+import phonenumbers
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -132,13 +134,54 @@ class SearchItem(serializers.Serializer):
         return row.status == AvailableNumber.Status.AVAILABLE
 
 
+@functools.lru_cache(maxsize=100_000)
 def format_number(e164: str) -> str:
-    import phonenumbers
-
+    """International format for display; short codes (``US-20225``) stay as they are. Pure, so cached."""
     try:
         return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:
         return e164
+
+
+def search_item(row: selectors.StockRow) -> dict:
+    """One DIDfarm search result; the shape ``SearchItem`` documents."""
+    return {
+        "number": row.e164,
+        "number_formatted": format_number(row.e164),
+        "country": row.country,
+        "country_code": row.country,
+        "type": row.type,
+        "city": row.city,
+        "region": row.region,
+        "area_code": row.area_code,
+        "monthly_rate": cents(row.monthly_price),
+        "setup_fee": cents(row.setup_fee),
+        "monthly_price": money(row.monthly_price),
+        "currency": "EUR",
+        "features": row.capabilities,
+        "sms_enabled": "sms" in row.capabilities,
+        "requires_regulatory": row.requires_regulatory,
+        "available": True,
+    }
+
+
+def available_item(row: selectors.StockRow) -> dict:
+    """One Orbit-style result; the shape ``AvailableItem`` documents."""
+    return {
+        "id": f"inv_{row.id}",
+        "number": row.e164,
+        "number_formatted": format_number(row.e164),
+        "country": row.country,
+        "type": row.type,
+        "region": row.region,
+        "city": row.city,
+        "area_code": row.area_code,
+        "capabilities": row.capabilities,
+        "monthly_cost": money(row.monthly_price),
+        "setup_cost": money(row.setup_fee),
+        "currency": "EUR",
+        "requires_regulatory": row.requires_regulatory,
+    }
 
 
 class SearchMeta(serializers.Serializer):
@@ -164,10 +207,10 @@ class NumberSearchApi(ApiView):
         params = validate_query(SearchParams, request)
         filters = selectors.StockFilters(country=params["country"], type=params["type"], city=params.get("city", ""))
         page, limit = params["page"], params["limit"]
-        rows = list(selectors.stock_search(filters)[(page - 1) * limit : page * limit])
+        rows = selectors.stock_page(filters, offset=(page - 1) * limit, limit=limit)
         total = selectors.stock_total(filters)
         return Response(
-            {"data": SearchItem(rows, many=True).data, "meta": {"total": total, "page": page, "limit": limit}}
+            {"data": [search_item(row) for row in rows], "meta": {"total": total, "page": page, "limit": limit}}
         )
 
 
@@ -239,9 +282,9 @@ class NumberAvailableApi(ApiView):
             capabilities=parse_capabilities(params.get("capabilities")),
             contains=params.get("contains", "").lstrip("+"),
         )
-        rows = list(selectors.stock_search(filters)[: params["limit"]])
+        rows = selectors.stock_page(filters, offset=0, limit=params["limit"])
         return Response(
-            {"data": AvailableItem(rows, many=True).data, "meta": meta_stamp(request) | {"count": len(rows)}}
+            {"data": [available_item(row) for row in rows], "meta": meta_stamp(request) | {"count": len(rows)}}
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -45,19 +46,86 @@ def stock_search(filters: StockFilters) -> QuerySet[AvailableNumber]:
     query walks the (country, type, e164) index and stops after the page; narrower filters pick the
     matching groups first (a small table) and then their numbers."""
     country = filters.country.upper()
-    qs = AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE, country_id=country)
-    if filters.type:
-        qs = qs.filter(type=filters.type)
+    qs = AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE)
     conditions = _group_conditions(filters)
     if conditions:
+        # The groups imply country and type; filtering on the group alone lets a single-group search walk
+        # the (group, e164) index in order.
         groups = NumberGroup.objects.filter(country_id=country, **conditions)
         if filters.type:
             groups = groups.filter(type=filters.type)
         qs = qs.filter(group_id__in=list(groups.values_list("id", flat=True)))
+    else:
+        qs = qs.filter(country_id=country)
+        if filters.type:
+            qs = qs.filter(type=filters.type)
     if filters.contains:
         qs = qs.filter(e164__contains=filters.contains)
-    # Groups come in a second, tiny query: joining them here would steer the planner off the ordered index.
+    # Groups come in a second, tiny query: joining them here can steer the planner off the ordered index.
     return qs.prefetch_related("group").order_by("e164")
+
+
+@dataclass(frozen=True)
+class StockRow:
+    """One number for sale with what a search shows about it (built without model instances: searches
+    are the hottest read in the portal)."""
+
+    id: int
+    e164: str
+    country: str
+    type: str
+    city: str
+    region: str
+    area_code: str
+    capabilities: list[str]
+    monthly_price: Decimal
+    setup_fee: Decimal
+    sms_addon_price: Decimal
+    requires_regulatory: bool
+
+
+GROUP_FIELDS = (
+    "id",
+    "city",
+    "region",
+    "area_code",
+    "has_voice",
+    "has_sms",
+    "has_mms",
+    "has_fax",
+    "monthly_price",
+    "setup_fee",
+    "sms_addon_price",
+    "requires_regulatory",
+)
+
+
+def stock_page(filters: StockFilters, *, offset: int, limit: int) -> list[StockRow]:
+    """A page of ``stock_search``: the numbers in one indexed query, their groups in a second small one."""
+    rows = list(
+        stock_search(filters).values_list("id", "e164", "group_id", "country_id", "type")[offset : offset + limit]
+    )
+    groups = {g["id"]: g for g in NumberGroup.objects.filter(pk__in={row[2] for row in rows}).values(*GROUP_FIELDS)}
+    page = []
+    for pk, e164, group_id, country, type_ in rows:
+        g = groups[group_id]
+        page.append(
+            StockRow(
+                id=pk,
+                e164=e164,
+                country=country,
+                type=type_,
+                city=g["city"],
+                region=g["region"],
+                area_code=g["area_code"],
+                capabilities=[c for c in CAPABILITIES if g[f"has_{c}"]],
+                monthly_price=g["monthly_price"],
+                setup_fee=g["setup_fee"],
+                sms_addon_price=g["sms_addon_price"],
+                requires_regulatory=g["requires_regulatory"],
+            )
+        )
+    return page
 
 
 def stock_total(filters: StockFilters) -> int:

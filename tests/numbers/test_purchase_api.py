@@ -131,3 +131,13 @@ def test_available_filters_by_capability_area_code_and_digits(tenants, stock, ap
     assert [row["number"] for row in area] == [NL_AMS[4]]
     assert_error(api.get("/api/v1/numbers/available?country=NL&capabilities=whatsapp"), 422, "capability_unavailable")
     assert_error(api.get("/api/v1/numbers/available?type=local"), 422, "validation_error")
+
+
+def test_search_results_have_exactly_the_documented_fields(tenants, stock, api_as):
+    from numbers_app.api import AvailableItem, SearchItem
+
+    api = api_as(tenants.a.key)
+    search = api.get("/api/v1/numbers/search?country=NL").json()["data"][0]
+    available = api.get("/api/v1/numbers/available?country=NL").json()["data"][0]
+    assert set(search) == set(SearchItem().fields)
+    assert set(available) == set(AvailableItem().fields)
