@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.actor import system_actor
 from portal.errors import ApplicationError
 
-from . import services
+from . import group_cache, services
 from .models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem
 
 
@@ -36,6 +36,10 @@ class NumberGroupAdmin(admin.ModelAdmin):
     search_fields = ["city", "region", "area_code", "country__name", "country__code"]
     list_select_related = ["country"]
     list_per_page = 50
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        group_cache.changed()  # searches show the new price at once
 
     @admin.display(description=_("capabilities"))
     def capabilities_display(self, obj):

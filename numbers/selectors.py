@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
 from accounts.selectors import parse_id
 from portal.errors import NotFound
 
-from .models import CAPABILITIES, AvailableNumber, Number, NumberGroup, Order
+from . import group_cache
+from .models import AvailableNumber, Number, Order
 
 
 @dataclass(frozen=True)
@@ -26,117 +26,74 @@ class StockFilters:
     contains: str = ""
 
 
-def _group_conditions(f: StockFilters) -> dict[str, object]:
-    """Conditions on the number's group beyond country and type (empty: the fast path applies)."""
-    conditions: dict[str, object] = {}
-    if f.city:
-        conditions["city__iexact"] = f.city
-    if f.region:
-        conditions["region__iexact"] = f.region
-    if f.area_code:
-        conditions["area_code"] = f.area_code
-    for capability in f.capabilities:
-        if capability in CAPABILITIES:
-            conditions[f"has_{capability}"] = True
-    return conditions
+def _narrowed(f: StockFilters) -> bool:
+    return bool(f.city or f.region or f.area_code or f.capabilities)
+
+
+def matching_groups(f: StockFilters) -> list[group_cache.GroupInfo]:
+    """The groups a search covers, picked from the in-process copy (no query)."""
+    city, region = f.city.lower(), f.region.lower()
+    wanted = set(f.capabilities)
+    return [
+        g
+        for g in group_cache.snapshot().by_country.get(f.country.upper(), [])
+        if (not f.type or g.type == f.type)
+        and (not city or g.city.lower() == city)
+        and (not region or g.region.lower() == region)
+        and (not f.area_code or g.area_code == f.area_code)
+        and wanted.issubset(g.capabilities)
+    ]
 
 
 def stock_search(filters: StockFilters) -> QuerySet[AvailableNumber]:
     """Numbers for sale matching ``filters``, in number order. With only country (and type) given, the
-    query walks the (country, type, e164) index and stops after the page; narrower filters pick the
-    matching groups first (a small table) and then their numbers."""
-    country = filters.country.upper()
+    query walks the (country, type, e164) index and stops after the page; narrower filters become a list
+    of groups, and a single-group search walks the (group, e164) index."""
     qs = AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE)
-    conditions = _group_conditions(filters)
-    if conditions:
-        # The groups imply country and type; filtering on the group alone lets a single-group search walk
-        # the (group, e164) index in order.
-        groups = NumberGroup.objects.filter(country_id=country, **conditions)
-        if filters.type:
-            groups = groups.filter(type=filters.type)
-        qs = qs.filter(group_id__in=list(groups.values_list("id", flat=True)))
+    if _narrowed(filters):
+        qs = qs.filter(group_id__in=[g.id for g in matching_groups(filters)])
     else:
-        qs = qs.filter(country_id=country)
+        qs = qs.filter(country_id=filters.country.upper())
         if filters.type:
             qs = qs.filter(type=filters.type)
     if filters.contains:
         qs = qs.filter(e164__contains=filters.contains)
-    # Groups come in a second, tiny query: joining them here can steer the planner off the ordered index.
-    return qs.prefetch_related("group").order_by("e164")
+    return qs.order_by("e164")
 
 
 @dataclass(frozen=True)
 class StockRow:
-    """One number for sale with what a search shows about it (built without model instances: searches
-    are the hottest read in the portal)."""
+    """One number for sale with what a search shows about it."""
 
     id: int
     e164: str
-    country: str
-    type: str
-    city: str
-    region: str
-    area_code: str
-    capabilities: list[str]
-    monthly_price: Decimal
-    setup_fee: Decimal
-    sms_addon_price: Decimal
-    requires_regulatory: bool
+    group: group_cache.GroupInfo
 
+    @property
+    def country(self) -> str:
+        return self.group.country
 
-GROUP_FIELDS = (
-    "id",
-    "city",
-    "region",
-    "area_code",
-    "has_voice",
-    "has_sms",
-    "has_mms",
-    "has_fax",
-    "monthly_price",
-    "setup_fee",
-    "sms_addon_price",
-    "requires_regulatory",
-)
+    @property
+    def type(self) -> str:
+        return self.group.type
 
 
 def stock_page(filters: StockFilters, *, offset: int, limit: int) -> list[StockRow]:
-    """A page of ``stock_search``: the numbers in one indexed query, their groups in a second small one."""
-    rows = list(
-        stock_search(filters).values_list("id", "e164", "group_id", "country_id", "type")[offset : offset + limit]
-    )
-    groups = {g["id"]: g for g in NumberGroup.objects.filter(pk__in={row[2] for row in rows}).values(*GROUP_FIELDS)}
-    page = []
-    for pk, e164, group_id, country, type_ in rows:
-        g = groups[group_id]
-        page.append(
-            StockRow(
-                id=pk,
-                e164=e164,
-                country=country,
-                type=type_,
-                city=g["city"],
-                region=g["region"],
-                area_code=g["area_code"],
-                capabilities=[c for c in CAPABILITIES if g[f"has_{c}"]],
-                monthly_price=g["monthly_price"],
-                setup_fee=g["setup_fee"],
-                sms_addon_price=g["sms_addon_price"],
-                requires_regulatory=g["requires_regulatory"],
-            )
-        )
-    return page
+    """A page of ``stock_search`` in one query; group details come from the in-process copy."""
+    rows = list(stock_search(filters).values_list("id", "e164", "group_id")[offset : offset + limit])
+    groups = group_cache.snapshot().by_id
+    if any(group_id not in groups for _, _, group_id in rows):
+        group_cache.forget()  # a group newer than our copy
+        groups = group_cache.snapshot().by_id
+    return [StockRow(id=pk, e164=e164, group=groups[group_id]) for pk, e164, group_id in rows]
 
 
 def stock_total(filters: StockFilters) -> int:
-    """How many numbers match ``filters``: summed from the groups' counters unless digits are asked for
+    """How many numbers match ``filters``: the groups' for-sale counters, unless digits are asked for
     (then counted, on the trigram index)."""
     if filters.contains:
         return stock_search(filters).count()
-    groups = NumberGroup.objects.filter(country_id=filters.country.upper(), **_group_conditions(filters))
-    if filters.type:
-        groups = groups.filter(type=filters.type)
-    return groups.aggregate(total=Sum("available_count"))["total"] or 0
+    return sum(g.available_count for g in matching_groups(filters))
 
 
 def number_list(

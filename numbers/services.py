@@ -35,6 +35,7 @@ from portal.errors import (
     ValidationFailed,
 )
 
+from . import group_cache
 from .carriers import CarrierError, get_carrier
 from .models import (
     CAPABILITIES,
@@ -227,6 +228,7 @@ def _count_stock(per_group: Counter, *, sign: int) -> None:
     for group_id in sorted(per_group):
         change = sign * per_group[group_id]
         NumberGroup.objects.filter(pk=group_id).update(available_count=Greatest(F("available_count") + change, 0))
+    group_cache.changed()
 
 
 def _restock(number: Number) -> None:
@@ -251,7 +253,9 @@ def stock_counts_refresh() -> int:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return NumberGroup.objects.update(available_count=Coalesce(Subquery(live), 0))
+    updated = NumberGroup.objects.update(available_count=Coalesce(Subquery(live), 0))
+    group_cache.changed()
+    return updated
 
 
 def _enqueue_provisioning(number_ids: list[int]) -> None:
