@@ -50,9 +50,11 @@ def stock_search(filters: StockFilters) -> QuerySet[AvailableNumber]:
     query walks the (country, type, e164) index and stops after the page; narrower filters become a list
     of groups, and a single-group search walks the (group, e164) index."""
     qs = AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE)
-    if _narrowed(filters):
-        qs = qs.filter(group_id__in=[g.id for g in matching_groups(filters)])
-    else:
+    group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
+    if group_ids is not None:
+        qs = qs.filter(group_id__in=group_ids)
+    if group_ids is None or len(group_ids) > 1:
+        # Several groups: stay on the country's (country, type, e164) index, in order, filtering groups.
         qs = qs.filter(country_id=filters.country.upper())
         if filters.type:
             qs = qs.filter(type=filters.type)

@@ -37,6 +37,7 @@ page_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("developers/api-keys/", account_views.api_keys, name="api_keys"),
     path("developers/api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
+    path("numbers/", include("numbers_app.urls")),
     path("billing/wallet/", billing_views.wallet, name="wallet"),
     path("billing/wallet/export.csv", billing_views.wallet_export, name="wallet_export"),
     path("settings/team/", account_views.team, name="team"),

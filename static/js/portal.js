@@ -23,8 +23,63 @@ document.addEventListener("click", function (event) {
   }
 });
 
-// Costly or destructive plain forms: <form data-confirm="Are you sure?">.
+// Costly or destructive forms ask first: <form data-confirm="Are you sure?">, or on the submit button
+// that needs it (<button data-confirm="…">). With data-confirm-count="ids" the message's {count} becomes
+// the number of ticked checkboxes named "ids" in the form (data-confirm-one is used when exactly one is);
+// with none ticked there is nothing to confirm and the server explains.
+function confirmMessage(form, submitter) {
+  var source = submitter && submitter.hasAttribute && submitter.hasAttribute("data-confirm") ? submitter : form;
+  var message = source && source.getAttribute && source.getAttribute("data-confirm");
+  if (!message) return null;
+  var countOf = source.getAttribute("data-confirm-count");
+  if (countOf) {
+    var count = form.querySelectorAll('input[type=checkbox][name="' + countOf + '"]:checked').length;
+    if (count === 0) return null;
+    if (count === 1 && source.getAttribute("data-confirm-one")) message = source.getAttribute("data-confirm-one");
+    message = message.replace("{count}", String(count));
+  }
+  return message;
+}
+
+// Plain forms (htmx has already taken over the forms it submits, and asks through htmx:confirm below).
 document.addEventListener("submit", function (event) {
-  var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (event.defaultPrevented) return;
+  var message = confirmMessage(event.target, event.submitter);
   if (message && !window.confirm(message)) event.preventDefault();
+});
+
+document.addEventListener("htmx:confirm", function (event) {
+  var form = event.detail.elt;
+  if (!form || form.tagName !== "FORM") return;
+  var trigger = event.detail.triggeringEvent;
+  var message = confirmMessage(form, trigger && trigger.submitter);
+  if (!message) return;
+  event.preventDefault();
+  if (window.confirm(message)) event.detail.issueRequest(true);
+});
+
+// <input type="checkbox" data-check-all="ids"> ticks or clears every "ids" checkbox of its form.
+document.addEventListener("change", function (event) {
+  var all = event.target.closest && event.target.closest("[data-check-all]");
+  if (!all || !all.form) return;
+  var name = all.getAttribute("data-check-all");
+  all.form.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+    box.checked = all.checked;
+  });
+});
+
+// Filter forms that refresh as you type and also on "change" (<form data-skip-repeat>) see both events for
+// one edit (a select fires input and change; leaving a text field fires change). A query identical to the
+// one just sent is not sent again: it would only replace the results under the pointer, and the button
+// being clicked in them. Pressing Enter (submit) always searches.
+document.addEventListener("htmx:configRequest", function (event) {
+  var form = event.detail.elt;
+  if (!form.hasAttribute || !form.hasAttribute("data-skip-repeat") || event.detail.verb !== "get") return;
+  var query = new URLSearchParams(event.detail.formData).toString();
+  var trigger = event.detail.triggeringEvent;
+  if (!(trigger && trigger.type === "submit") && form.getAttribute("data-last-query") === query) {
+    event.preventDefault();
+    return;
+  }
+  form.setAttribute("data-last-query", query);
 });
