@@ -97,6 +97,8 @@ class CartItemForm(forms.Form):
 class CheckoutForm(CartOptionsForm):
     # Issued with the confirmation; a second POST with the same token buys nothing more.
     token = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    # The total the buyer saw: if prices changed since, nothing is bought and the new total is shown.
+    expected_total = forms.DecimalField(max_digits=14, decimal_places=4, required=False, widget=forms.HiddenInput)
 
 
 class NumberFilterForm(forms.Form):

@@ -11,6 +11,7 @@ import calendar
 import logging
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +26,7 @@ from accounts.models import Client
 from accounts.services import audit_record
 from billing import ledger
 from billing import services as billing
+from billing.money import quantize, to_cents_str, to_exact_str
 from portal import events
 from portal.errors import (
     CapabilityUnavailable,
@@ -32,6 +34,7 @@ from portal.errors import (
     NotFound,
     NumberUnavailable,
     PermissionDenied,
+    PriceChanged,
     ValidationFailed,
 )
 
@@ -100,13 +103,15 @@ def number_purchase(
     capabilities: list[str] | str | None = None,
     compliance_profile_id: str = "",
     expected: dict[int, dict[str, str]] | None = None,
+    expected_total: Decimal | None = None,
 ) -> Order:
     """Buy ``numbers`` (as listed by search) in one order, all or nothing.
 
     In one transaction: lock the wallet, lock the stock rows (sorted), create the order, the owned
     numbers and their order items, debit setup fees and first periods, record ``payment.succeeded``,
     and enqueue provisioning after commit. ``expected`` (by item index) holds the country and type the
-    buyer saw; a number that is not what was shown is refused rather than bought. Raises
+    buyer saw; a number that is not what was shown is refused rather than bought, and ``expected_total``
+    the amount confirmed: if prices moved since, ``PriceChanged`` and nothing is bought. Raises
     ``NumberUnavailable`` (naming the numbers gone), ``InsufficientBalance``, ``CapabilityUnavailable`` or
     ``ValidationFailed``; then nothing is written."""
     actor.require_write()
@@ -159,6 +164,24 @@ def number_purchase(
                     ]
         if mismatches:
             raise ValidationFailed(fields=mismatches)
+        if expected_total is not None:
+            due = sum(
+                (
+                    row.group.setup_fee
+                    + billing.period_price(monthly_price=row.group.monthly_price, billing_cycle=billing_cycle)
+                    for row in available.values()
+                ),
+                Decimal("0"),
+            )
+            if quantize(due) != quantize(expected_total):
+                raise PriceChanged(
+                    _(
+                        "Prices changed since you looked: the total is now EUR %(due)s, not %(seen)s. Nothing was "
+                        "bought; check the new total."
+                    )
+                    % {"due": to_cents_str(due), "seen": to_cents_str(expected_total)},
+                    total=to_exact_str(due),
+                )
         today = timezone.localdate()
         paid_through = add_months(today, CYCLE_MONTHS[billing_cycle])
         order = Order.objects.create(account=actor.account, client=client, total=0, created_by=actor.label)

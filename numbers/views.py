@@ -392,7 +392,13 @@ def checkout(request):
         return _already_placed(request, record.response_body["order_id"])
     try:
         with transaction.atomic():  # the order and its idempotency record commit together
-            order = services.number_purchase(actor=actor, numbers=cart, client=client, billing_cycle=cycle)
+            order = services.number_purchase(
+                actor=actor,
+                numbers=cart,
+                client=client,
+                billing_cycle=cycle,
+                expected_total=form.cleaned_data.get("expected_total"),
+            )
             idempotency.finish(record, status=201, body={"order_id": order.pk})
     except ApplicationError as exc:
         idempotency.release(record)

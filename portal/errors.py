@@ -80,3 +80,9 @@ class InvalidState(ApplicationError):
     code = "invalid_state"
     status = 422
     default_message = _("The number cannot do this in its current state.")
+
+
+class PriceChanged(ApplicationError):
+    code = "price_changed"
+    status = 422
+    default_message = _("Prices changed since you looked. Nothing was bought; check the new total.")

@@ -743,3 +743,24 @@ def test_search_queries_do_not_grow_with_results(owner, stock, django_assert_max
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = owner.get(SEARCH, {"country": "NL"}, headers=HTMX)
     assert len(response.context["rows"]) == 20
+
+
+def test_a_price_change_between_review_and_buy_buys_nothing(tenants, stock, client):
+    from decimal import Decimal
+
+    from billing import ledger
+    from numbers_app.models import Number, NumberGroup
+    from tests.numbers.conftest import NL_AMS
+
+    client.post("/login/", {"username": "owner@alpha.test", "password": PASSWORD})
+    client.post("/numbers/cart/add/", {"number": NL_AMS[0]})
+    review = client.get("/numbers/checkout/")
+    token = review.context["token"]
+    assert review.context["total"] == Decimal("1.5000")
+    NumberGroup.objects.filter(pk=stock.nl_local.pk).update(monthly_price=Decimal("9.00"))
+    response = client.post(
+        "/numbers/checkout/", {"token": token, "expected_total": "1.5000", "billing_cycle": "monthly", "client": ""}
+    )
+    assert "Prices changed" in response.content.decode()
+    assert not Number.objects.exists()
+    assert ledger.wallet_for(tenants.a.account).balance == Decimal("100.0000")
