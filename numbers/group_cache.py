@@ -1,11 +1,11 @@
 """Number groups (a couple of thousand rows: areas, capabilities, prices, for-sale counters) held in each
 process, so an inventory search costs one query: the page of numbers.
 
-Whatever changes groups (a sale, a restock, a price edit, a bulk load) calls ``changed()`` after commit,
-which stamps a new version in the shared cache; every process compares that stamp before using its copy.
-Without a shared cache (the embedded run's per-process memory cache) copies also expire after
-``LOCAL_TTL`` seconds. Only display uses this copy: buying always reads and locks the rows themselves,
-so a stale copy can never charge a price that is not the current one.
+Whatever changes groups (a sale, a restock, a price edit, a bulk load) calls ``changed()``, which stamps
+a new version in the shared cache; each process compares that stamp (at most once a second) before
+using its copy. Without a shared cache (the embedded run's per-process memory cache) copies also expire
+after ``LOCAL_TTL`` seconds. Only display uses this copy: buying always reads and locks the rows
+themselves, so a stale copy can never charge a price that is not the current one.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from django.db import transaction
 
 VERSION_KEY = "didfarm:numbers:groups:version"
 LOCAL_TTL = 5.0
+# The shared stamp is read at most this often per process (a change shows within a second).
+CHECK_EVERY = 1.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Snapshot:
 
 _EMPTY = Snapshot(by_id={}, by_country={})
 _lock = threading.Lock()
-_state: dict = {"version": None, "loaded_at": 0.0, "snapshot": _EMPTY}
+_state: dict = {"version": None, "loaded_at": 0.0, "checked_at": 0.0, "snapshot": _EMPTY}
 
 
 def _shared_cache() -> bool:
@@ -93,20 +95,25 @@ def _load() -> Snapshot:
 
 
 def snapshot() -> Snapshot:
-    """Every group, as of the latest ``changed()``."""
-    version = _current_version()
+    """Every group, as of the latest ``changed()`` (at most ``CHECK_EVERY`` seconds late)."""
     state = _state
-    fresh = state["version"] == version and (_shared_cache() or time.monotonic() - state["loaded_at"] < LOCAL_TTL)
+    now = time.monotonic()
+    if state["version"] is not None and now - state["checked_at"] < CHECK_EVERY:
+        return state["snapshot"]
+    version = _current_version()
+    fresh = state["version"] == version and (_shared_cache() or now - state["loaded_at"] < LOCAL_TTL)
     if fresh:
+        state["checked_at"] = now
         return state["snapshot"]
     with _lock:
         loaded = _load()
-        _state.update(version=version, loaded_at=time.monotonic(), snapshot=loaded)
+        _state.update(version=version, loaded_at=now, checked_at=now, snapshot=loaded)
     return loaded
 
 
 def _bump() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    _state["checked_at"] = 0.0  # this process notices at once
 
 
 def changed() -> None:
@@ -118,4 +125,4 @@ def changed() -> None:
 
 def forget() -> None:
     """Drop this process's copy."""
-    _state.update(version=None, loaded_at=0.0, snapshot=_EMPTY)
+    _state.update(version=None, loaded_at=0.0, checked_at=0.0, snapshot=_EMPTY)

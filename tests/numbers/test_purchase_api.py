@@ -145,3 +145,26 @@ def test_search_results_have_exactly_the_documented_fields(tenants, stock, api_a
     available = api.get("/api/v1/numbers/available?country=NL").json()["data"][0]
     assert set(search) == set(SearchItem().fields)
     assert set(available) == set(AvailableItem().fields)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"country": "NL"},
+        {"country": "NL", "type": "local"},
+        {"country": "NL", "type": "local", "city": "Amsterdam"},
+        {"country": "NL", "area_code": "20"},
+        {"country": "NL", "capabilities": ("sms",)},
+        {"country": "NL", "contains": "0003"},
+        {"country": "NL", "type": "mobile", "contains": "3456"},
+        {"country": "NL", "city": "Nowhere"},
+    ],
+)
+def test_the_fast_search_page_matches_the_orm_search(stock, query):
+    from numbers_app import selectors
+
+    filters = selectors.StockFilters(**query)
+    fast = [row.e164 for row in selectors.stock_page(filters, offset=0, limit=100)]
+    orm = list(selectors.stock_search(filters).values_list("e164", flat=True)[:100])
+    assert fast == orm
+    assert selectors.stock_total(filters) == selectors.stock_search(filters).count()
