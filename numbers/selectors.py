@@ -110,15 +110,43 @@ def _order(filters: StockFilters) -> str:
     return "e164 || ''" if len(filters.contains) >= 3 else "e164"
 
 
+# A search over several groups reads each group's own ordered index and merges (each part stops after
+# offset + limit rows), when the page is not deep and the groups not too many.
+MERGE_MAX_GROUPS = 60
+MERGE_MAX_DEPTH = 1000
+
+
 def stock_page(filters: StockFilters, *, offset: int, limit: int) -> list[StockRow]:
     """A page of ``stock_search`` in one query; group details come from the in-process copy."""
-    where, params = _stock_sql(filters)
     table = connection.ops.quote_name(AvailableNumber._meta.db_table)
+    group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
+    mergeable = (
+        group_ids is not None
+        and 1 < len(group_ids) <= MERGE_MAX_GROUPS
+        and offset + limit <= MERGE_MAX_DEPTH
+        and len(filters.contains) < 3  # longer digit strings go to the trigram index instead
+    )
+    if mergeable:
+        part = f"SELECT id, e164, group_id FROM {table} WHERE status = %s AND group_id = %s"
+        part_params: list = []
+        if filters.contains:
+            part += " AND e164 LIKE %s"
+        depth = offset + limit
+        parts = []
+        for group_id in group_ids:
+            parts.append(f"({part} ORDER BY e164 LIMIT %s)")
+            part_params += [AvailableNumber.Status.AVAILABLE.value, group_id]
+            if filters.contains:
+                part_params.append(f"%{filters.contains}%")
+            part_params.append(depth)
+        sql = f"SELECT id, e164, group_id FROM ({' UNION ALL '.join(parts)}) AS merged ORDER BY e164 LIMIT %s OFFSET %s"
+        params = [*part_params, limit, offset]
+    else:
+        where, params = _stock_sql(filters)
+        sql = f"SELECT id, e164, group_id FROM {table} WHERE {where} ORDER BY {_order(filters)} LIMIT %s OFFSET %s"
+        params = [*params, limit, offset]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, e164, group_id FROM {table} WHERE {where} ORDER BY {_order(filters)} LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     groups = group_cache.snapshot().by_id
     if any(group_id not in groups for _, _, group_id in rows):

@@ -168,3 +168,29 @@ def test_the_fast_search_page_matches_the_orm_search(stock, query):
     orm = list(selectors.stock_search(filters).values_list("e164", flat=True)[:100])
     assert fast == orm
     assert selectors.stock_total(filters) == selectors.stock_search(filters).count()
+
+
+def test_a_search_over_several_groups_merges_them_in_number_order(stock):
+    from numbers_app import selectors
+    from numbers_app.models import AvailableNumber, NumberGroup
+    from numbers_app.services import stock_counts_refresh
+
+    # a second Amsterdam-area group (another capability set) so "area code 20" spans two groups
+    extra = NumberGroup.objects.create(
+        country_id="NL",
+        type="local",
+        area_code="20",
+        city="Amstelveen",
+        region="Noord-Holland",
+        has_sms=True,
+        monthly_price="2.00",
+    )
+    # interleaved with the first group's +31207000001..10
+    for e164 in ("+31207000000", "+31207000055", "+31207000099"):
+        AvailableNumber.objects.create(e164=e164, group=extra, country_id="NL", type="local")
+    stock_counts_refresh()
+    filters = selectors.StockFilters(country="NL", type="local", area_code="20")
+    assert len(selectors.matching_groups(filters)) == 2
+    for offset, limit in ((0, 5), (3, 4), (0, 100)):
+        merged = [row.e164 for row in selectors.stock_page(filters, offset=offset, limit=limit)]
+        assert merged == list(selectors.stock_search(filters).values_list("e164", flat=True)[offset : offset + limit])
