@@ -65,14 +65,15 @@ def test_transaction_list_cost_does_not_grow_with_the_ledger(tenants, api_as, se
 
 
 def test_rate_limiter_cost_per_request(settings):
+    """At the real limit (60 a minute): the log never holds more than 60 hits per key."""
     runs = 2000
     start = time.perf_counter()
     for _ in range(runs):
-        ratelimit.hit("bench:redis", limit=10**9, window_ms=60_000)
+        ratelimit.hit("bench:redis", limit=60, window_ms=60_000)
     redis_us = (time.perf_counter() - start) / runs * 1e6
     settings.REDIS_URL = ""
     start = time.perf_counter()
     for _ in range(runs):
-        ratelimit.hit("bench:sql", limit=10**9, window_ms=60_000)
+        ratelimit.hit("bench:sql", limit=60, window_ms=60_000)
     sql_us = (time.perf_counter() - start) / runs * 1e6
-    print(f"\nrate-limit hit: Redis {redis_us:.0f} µs, database upsert {sql_us:.0f} µs ({sql_us / redis_us:.1f}x)")
+    print(f"\nrate-limit hit: Redis {redis_us:.0f} µs, database {sql_us:.0f} µs ({sql_us / redis_us:.1f}x)")
