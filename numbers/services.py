@@ -288,6 +288,17 @@ def _enqueue_provisioning(number_ids: list[int]) -> None:
         number_provision_task.delay(number_id)
 
 
+def _record_number_event(event_type: str, number: Number) -> None:
+    events.record(
+        event_type,
+        account=number.account,
+        client=number.client,
+        subject_type="number",
+        subject_id=number.public_id,
+        data=_event_data(number),
+    )
+
+
 def _event_data(number: Number) -> dict[str, Any]:
     return {
         "id": number.public_id,
@@ -332,23 +343,9 @@ def number_provision(*, number_id: int) -> Number | None:
         if not held:
             number.activated_at = timezone.now()
         number.save()
-        events.record(
-            "number.provisioned",
-            account=number.account,
-            client=number.client,
-            subject_type="number",
-            subject_id=number.public_id,
-            data=_event_data(number),
-        )
+        _record_number_event("number.provisioned", number)
         if not held:
-            events.record(
-                "number.activated",
-                account=number.account,
-                client=number.client,
-                subject_type="number",
-                subject_id=number.public_id,
-                data=_event_data(number),
-            )
+            _record_number_event("number.activated", number)
     return number
 
 
@@ -403,14 +400,7 @@ def number_regulatory_approve(*, actor: Actor, number: Number) -> Number:
             after={"status": "active"},
             account=number.account,
         )
-        events.record(
-            "number.activated",
-            account=number.account,
-            client=number.client,
-            subject_type="number",
-            subject_id=number.public_id,
-            data=_event_data(number),
-        )
+        _record_number_event("number.activated", number)
     return number
 
 
@@ -435,14 +425,7 @@ def number_release(*, actor: Actor, number: Number) -> Number:
             before={"status": before},
             after={"status": "released"},
         )
-        events.record(
-            "number.released",
-            account=number.account,
-            client=number.client,
-            subject_type="number",
-            subject_id=number.public_id,
-            data=_event_data(number),
-        )
+        _record_number_event("number.released", number)
         number_id = number.pk
         transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
     return number

@@ -194,3 +194,28 @@ def test_a_search_over_several_groups_merges_them_in_number_order(stock):
     for offset, limit in ((0, 5), (3, 4), (0, 100)):
         merged = [row.e164 for row in selectors.stock_page(filters, offset=offset, limit=limit)]
         assert merged == list(selectors.stock_search(filters).values_list("e164", flat=True)[offset : offset + limit])
+
+
+def test_both_searches_have_their_default_and_maximum_limits(tenants, stock, api_as):
+    from numbers_app.models import AvailableNumber
+
+    group = stock.gb_local
+    AvailableNumber.objects.bulk_create(
+        AvailableNumber(e164=f"+44207947{n:04d}", group=group, country_id="GB", type="local") for n in range(600)
+    )
+    api = api_as(tenants.a.key)
+    assert len(api.get("/api/v1/numbers/search?country_code=GB&number_type=local").json()["data"]) == 20
+    assert len(api.get("/api/v1/numbers/search?country=GB&limit=100").json()["data"]) == 100
+    assert (
+        "limit"
+        in assert_error(api.get("/api/v1/numbers/search?country=GB&limit=101"), 422, "validation_error")["fields"]
+    )
+    page2 = api.get("/api/v1/numbers/search?country=GB&limit=5&page=2").json()
+    assert page2["meta"]["page"] == 2 and len(page2["data"]) == 5
+    assert len(api.get("/api/v1/numbers/available?country=GB").json()["data"]) == 100
+    assert len(api.get("/api/v1/numbers/available?country=GB&limit=500").json()["data"]) == 500
+    assert (
+        "limit"
+        in assert_error(api.get("/api/v1/numbers/available?country=GB&limit=501"), 422, "validation_error")["fields"]
+    )
+    assert_error(api.get("/api/v1/numbers/search?type=local"), 422, "validation_error")
