@@ -5,7 +5,8 @@ from accounts.actor import system_actor
 from portal.errors import ApplicationError
 
 from . import group_cache, services
-from .models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem
+from .carriers.sandbox import SandboxCarrier
+from .models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem, SandboxRoute, SipTrunk
 
 
 @admin.register(Country)
@@ -100,7 +101,7 @@ class NumberAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "type", "billing_cycle", "cancel_at_period_end", "country"]
     search_fields = ["e164", "account__name", "client__name", "label", "carrier_ref"]
-    list_select_related = ["account", "client", "country"]
+    list_select_related = ["account", "client", "country", "trunk"]
     readonly_fields = [
         "account",
         "order",
@@ -152,3 +153,66 @@ class NumberAdmin(admin.ModelAdmin):
             self.message_user(request, _("%(n)d number(s) approved and now active.") % {"n": approved})
         for line in refused:
             self.message_user(request, line, messages.WARNING)
+
+
+@admin.register(SipTrunk)
+class SipTrunkAdmin(admin.ModelAdmin):
+    """Passwords are never here (only their HA1 exists). The sandbox actions stand in for a PBX."""
+
+    list_display = [
+        "name",
+        "public_id",
+        "account",
+        "client",
+        "auth_type",
+        "username",
+        "channels",
+        "status",
+        "registration",
+        "registration_changed_at",
+    ]
+    list_filter = ["auth_type", "status", "registration"]
+    search_fields = ["name", "username", "uid", "account__name", "client__name"]
+    list_select_related = ["account", "client"]
+    readonly_fields = [
+        "uid",
+        "account",
+        "client",
+        "username",
+        "sip_server",
+        "auth_type",
+        "status",
+        "registration",
+        "registration_changed_at",
+        "registered_contact",
+        "credentials_rotated_at",
+        "created_at",
+        "updated_at",
+    ]
+    exclude = ["ha1"]
+    actions = ["simulate_registered", "simulate_offline"]
+
+    def has_add_permission(self, request):
+        return False  # trunks are created by resellers, who must see the password once
+
+    @admin.action(description=_("Sandbox: the PBX registers"))
+    def simulate_registered(self, request, queryset):
+        for trunk in queryset:
+            SandboxCarrier().simulate_registration(trunk_id=trunk.pk, registered=True, contact="sip:pbx@sandbox")
+        self.message_user(request, _("Registration reported."))
+
+    @admin.action(description=_("Sandbox: the PBX goes offline"))
+    def simulate_offline(self, request, queryset):
+        for trunk in queryset:
+            SandboxCarrier().simulate_registration(trunk_id=trunk.pk, registered=False)
+        self.message_user(request, _("Offline reported."))
+
+
+@admin.register(SandboxRoute)
+class SandboxRouteAdmin(admin.ModelAdmin):
+    list_display = ["carrier_ref", "destination", "updated_at"]
+    search_fields = ["carrier_ref", "destination"]
+    readonly_fields = ["carrier_ref", "destination", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False

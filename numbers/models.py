@@ -152,6 +152,61 @@ class Order(models.Model):
         return f"ord_{self.pk}"
 
 
+class SipTrunk(models.Model):
+    """A SIP trunk: where a client's PBX registers and where its numbers' calls go.
+
+    For digest authentication only the HA1 (md5 of ``username:realm:password``) is kept: it is what a
+    registrar needs, and the password itself is shown once, at creation or regeneration."""
+
+    class AuthType(models.TextChoices):
+        DIGEST = "digest", _("Username and password (digest)")
+        IP = "ip", _("IP address")
+
+    class Status(models.TextChoices):
+        PROVISIONING = "provisioning", _("Provisioning")
+        ACTIVE = "active", _("Active")
+
+    class Registration(models.TextChoices):
+        UNKNOWN = "unknown", _("Never registered")
+        REGISTERED = "registered", _("Registered")
+        OFFLINE = "offline", _("Offline")
+
+    uid = models.CharField(_("id"), max_length=16, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="trunks")
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="trunks"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    auth_type = models.CharField(_("authentication"), max_length=8, choices=AuthType.choices, default=AuthType.DIGEST)
+    allowed_ips = models.JSONField(_("allowed IPs"), default=list, blank=True)
+    sip_server = models.CharField(_("SIP server"), max_length=255)
+    username = models.CharField(_("username"), max_length=64, unique=True)
+    ha1 = models.CharField(max_length=32, blank=True, editable=False)
+    channels = models.PositiveIntegerField(_("channels"), default=10)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PROVISIONING)
+    registration = models.CharField(
+        _("registration"), max_length=12, choices=Registration.choices, default=Registration.UNKNOWN
+    )
+    registration_changed_at = models.DateTimeField(_("registration changed"), null=True, blank=True)
+    registered_contact = models.CharField(_("registered from"), max_length=255, blank=True)
+    credentials_rotated_at = models.DateTimeField(_("credentials issued"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("SIP trunk")
+        verbose_name_plural = _("SIP trunks")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["account", "client"], name="trunk_account_client")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_id})"
+
+    @property
+    def public_id(self) -> str:
+        return f"trk_{self.uid}"
+
+
 class Number(models.Model):
     """A number owned by a reseller account (optionally for one of its clients)."""
 
@@ -184,7 +239,11 @@ class Number(models.Model):
     label = models.CharField(_("label"), max_length=100, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     capabilities = models.JSONField(_("capabilities"), default=list, encoder=DjangoJSONEncoder)
+    trunk = models.ForeignKey(SipTrunk, on_delete=models.PROTECT, null=True, blank=True, related_name="numbers")
     forwarding = models.CharField(_("forwarding (SIP URI or number)"), max_length=255, blank=True)
+    # What the carrier was last told about this number's routing, and when (set by the routing task).
+    route_applied = models.CharField(_("route at the carrier"), max_length=255, blank=True)
+    route_applied_at = models.DateTimeField(_("route applied"), null=True, blank=True)
     sms_forwarding = models.CharField(_("SMS forwarding"), max_length=20, blank=True)
     webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
     compliance_profile_id = models.CharField(_("compliance profile"), max_length=64, blank=True)
@@ -248,3 +307,18 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} · {self.e164}"
+
+
+class SandboxRoute(models.Model):
+    """The sandbox carrier's own record of where each number it provisioned sends calls."""
+
+    carrier_ref = models.CharField(max_length=64, unique=True)
+    destination = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sandbox route")
+        verbose_name_plural = _("sandbox routes")
+
+    def __str__(self) -> str:
+        return f"{self.carrier_ref} → {self.destination or '—'}"

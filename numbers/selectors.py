@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
@@ -13,7 +13,7 @@ from accounts.selectors import parse_id
 from portal.errors import NotFound
 
 from . import group_cache
-from .models import AvailableNumber, Number, Order
+from .models import AvailableNumber, Number, Order, SipTrunk
 
 
 @dataclass(frozen=True)
@@ -222,3 +222,38 @@ def order_get(*, actor: Actor, order_id: str | int) -> Order:
     if order is None:
         raise NotFound(_("Order not found."))
     return order
+
+
+# --- SIP trunks and routing -----------------------------------------------------------------------
+
+LIVE_STATES = [Number.Status.RELEASED, Number.Status.FAILED]
+
+
+def trunk_list(*, actor: Actor) -> QuerySet[SipTrunk]:
+    qs = SipTrunk.objects.filter(account=actor.account)
+    if actor.client is not None:
+        qs = qs.filter(client=actor.client)
+    routed = Count("numbers", filter=~Q(numbers__status__in=LIVE_STATES))
+    return qs.select_related("client").annotate(numbers_count=routed).order_by("name", "id")
+
+
+def trunk_get(*, actor: Actor, trunk_id: str | int) -> SipTrunk:
+    """One of the actor's trunks by integer id or ``trk_…`` id."""
+    text = str(trunk_id).strip()
+    qs = trunk_list(actor=actor)
+    if text.startswith("trk_"):
+        trunk = qs.filter(uid=text.removeprefix("trk_")).first()
+    else:
+        pk = parse_id(text, "trk")
+        trunk = qs.filter(pk=pk).first() if pk else None
+    if trunk is None:
+        raise NotFound(_("Trunk not found."))
+    return trunk
+
+
+def routing_table(*, actor: Actor, trunk: SipTrunk | None = None) -> QuerySet[Number]:
+    """The actor's numbers with where their calls go (trunk or forwarding), newest first."""
+    qs = number_list(actor=actor, include_failed=False).select_related("trunk")
+    if trunk is not None:
+        qs = qs.filter(trunk=trunk)
+    return qs

@@ -51,6 +51,7 @@ from .models import (
     Order,
     OrderItem,
 )
+from .trunks import enqueue_route_push
 from .validation import normalize_e164, normalize_forwarding, normalize_inventory_number, normalize_tags, normalize_url
 
 logger = logging.getLogger(__name__)
@@ -346,6 +347,7 @@ def number_provision(*, number_id: int) -> Number | None:
         _record_number_event("number.provisioned", number)
         if not held:
             _record_number_event("number.activated", number)
+            _push_route_if_any(number)
     return number
 
 
@@ -401,7 +403,15 @@ def number_regulatory_approve(*, actor: Actor, number: Number) -> Number:
             account=number.account,
         )
         _record_number_event("number.activated", number)
+        _push_route_if_any(number)
     return number
+
+
+def _push_route_if_any(number: Number) -> None:
+    """A number routed before it went live gets its route now."""
+    if number.trunk_id or number.forwarding:
+        number_id = number.pk
+        transaction.on_commit(lambda: enqueue_route_push(number_id))
 
 
 def number_release(*, actor: Actor, number: Number) -> Number:
@@ -511,7 +521,9 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
-        number = Number.objects.select_for_update(of=("self",)).select_related("group", "client").get(pk=number.pk)
+        number = (
+            Number.objects.select_for_update(of=("self",)).select_related("group", "client", "trunk").get(pk=number.pk)
+        )
         if number.status in (Number.Status.RELEASED, Number.Status.FAILED):
             raise NotFound(_("Number not found."))
         if "status" in values and values["status"] != number.status:
@@ -527,7 +539,13 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 before[field] = old.public_id if field == "client" and old else old
                 after[field] = value.public_id if field == "client" and value else value
                 setattr(number, field, value)
+        if "forwarding" in after and number.forwarding and number.trunk_id:
+            before["trunk"], after["trunk"] = number.trunk.public_id, None
+            number.trunk = None  # forwarding replaces a trunk route
         if after:
             number.save()
             audit_record(actor=actor, action="number.updated", subject=number, before=before, after=after)
+            if "forwarding" in after:
+                number_id = number.pk
+                transaction.on_commit(lambda: enqueue_route_push(number_id))
     return number

@@ -43,3 +43,15 @@ def provisioning_sweep_task() -> int:
 @shared_task
 def stock_counts_refresh_task() -> int:
     return services.stock_counts_refresh()
+
+
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def number_route_push_task(self, number_id: int) -> None:
+    from .trunks import number_route_push
+
+    try:
+        number_route_push(number_id=number_id)
+    except CarrierError as exc:
+        if exc.transient:
+            raise self.retry(exc=exc, countdown=min(300, 2 ** (self.request.retries + 1))) from exc
+        raise

@@ -6,6 +6,7 @@ from django.urls import path
 from accounts import api as accounts_api
 from billing import api as billing_api
 from numbers_app import api as numbers_api
+from numbers_app import trunk_api
 from portal.events import api as events_api
 
 api_v1 = [
@@ -22,6 +23,15 @@ api_v1 = [
     path("numbers/purchase", numbers_api.NumberPurchaseApi.as_view(), name="api_numbers_purchase"),
     path("numbers", numbers_api.NumberListApi.as_view(), name="api_numbers"),
     path("numbers/<str:number_id>", numbers_api.NumberDetailApi.as_view(), name="api_number"),
+    path("portal/sip-trunks", trunk_api.TrunkListApi.as_view(), name="api_trunks"),
+    path("portal/sip-trunks/<str:trunk_id>", trunk_api.TrunkDetailApi.as_view(), name="api_trunk"),
+    path(
+        "portal/sip-trunks/<str:trunk_id>/regenerate-credentials",
+        trunk_api.TrunkRegenerateApi.as_view(),
+        name="api_trunk_regenerate",
+    ),
+    path("portal/did-routing", trunk_api.RoutingApi.as_view(), name="api_routing"),
+    path("portal/did-routing/<str:number_id>", trunk_api.RoutingDetailApi.as_view(), name="api_route"),
     path("orders", numbers_api.OrderListApi.as_view(), name="api_orders"),
     path("orders/<str:order_id>", numbers_api.OrderDetailApi.as_view(), name="api_order"),
     path("clients", accounts_api.ClientListApi.as_view(), name="api_clients"),

@@ -276,3 +276,5 @@ SPECTACULAR_SETTINGS["SERVE_AUTHENTICATION"] = []
 # The sandbox carrier: seconds a provisioning takes, and the share of attempts that fail (0..1).
 SANDBOX_PROVISION_SECONDS = float(os.environ.get("SANDBOX_PROVISION_SECONDS", "2"))
 SANDBOX_FAILURE_RATE = float(os.environ.get("SANDBOX_FAILURE_RATE", "0"))
+# Where clients' PBXs register (shown on every trunk) and the digest realm it uses.
+SIP_SERVER = os.environ.get("SIP_SERVER", "sip.didfarm.test")

@@ -49,5 +49,6 @@ class Carrier(ABC):
     def release(self, *, carrier_ref: str) -> None:
         """Give the number back. Releasing twice is not an error."""
 
-    def configure_routing(self, *, carrier_ref: str, destination: str) -> None:  # noqa: B027
-        """Point inbound calls at a SIP URI or number (carriers without routing control ignore it)."""
+    @abstractmethod
+    def configure_routing(self, *, carrier_ref: str, destination: str) -> None:
+        """Point the number's inbound calls at a SIP URI or number ("" for nowhere). Idempotent."""

@@ -52,6 +52,20 @@ class SandboxCarrier(Carrier):
         digest = hashlib.sha256(f"{e164}:{idempotency_key}".encode()).hexdigest()[:16]
         return Provisioned(e164=e164, carrier_ref=f"sbx_{digest}")
 
+    def configure_routing(self, *, carrier_ref: str, destination: str) -> None:
+        """The sandbox keeps its own table of where each number's calls go, as a carrier would."""
+        from numbers_app.models import SandboxRoute
+
+        if not carrier_ref.startswith("sbx_"):
+            raise CarrierError(f"sandbox: unknown reference {carrier_ref!r}", transient=False)
+        SandboxRoute.objects.update_or_create(carrier_ref=carrier_ref, defaults={"destination": destination})
+
+    def simulate_registration(self, *, trunk_id: int, registered: bool, contact: str = "") -> None:
+        """What a PBX registering with (or dropping off) the sandbox registrar looks like to DIDfarm."""
+        from numbers_app.trunks import trunk_registration_update
+
+        trunk_registration_update(trunk_id=trunk_id, registered=registered, contact=contact)
+
     def release(self, *, carrier_ref: str) -> None:
         if not carrier_ref.startswith("sbx_"):
             raise CarrierError(f"sandbox: unknown reference {carrier_ref!r}", transient=False)

@@ -1,0 +1,166 @@
+"""SIP trunks: credentials shown once, HA1 only, regeneration, routing rules, registration events, and the
+Connect guide's four-call onboarding."""
+
+import pytest
+from django.core.management import call_command
+
+from numbers_app import services, trunks
+from numbers_app.models import Number, SandboxRoute, SipTrunk
+from numbers_app.tasks import number_route_push_task
+from portal.models import Event
+from tests.conftest import assert_error
+from tests.numbers.conftest import GB_LONDON, NL_AMS, NL_MOBILE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_sandbox(settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+
+
+def test_connect_guide_onboarding_in_four_calls(tenants, stock, api_as, django_capture_on_commit_callbacks):
+    """Search, checkout, create a trunk, route: the same calls and fields as the guide's example."""
+    api = api_as(tenants.a.key)
+    found = api.get("/api/v1/numbers/search?country=NL&type=local").json()["data"][0]
+    assert isinstance(found["monthly_rate"], int)
+    order = api.post(
+        "/api/v1/wallet/checkout", {"items": [{"number": found["number"], "country": "NL", "type": "local"}]}
+    ).json()
+    trunk = api.post("/api/v1/portal/sip-trunks", {"name": "Acme Corp", "auth_type": "digest"})
+    assert trunk.status_code == 201
+    trunk = trunk.json()
+    assert trunk["data"]["username"] and len(trunk["data"]["password"]) >= 20
+    routed = api.post(
+        "/api/v1/portal/did-routing",
+        {"did_number_id": order["data"]["items"][0]["did_number_id"], "sip_trunk_id": trunk["data"]["id"]},
+    )
+    assert routed.status_code == 200, routed.content
+    assert routed.json()["data"]["trunk_uuid"] == trunk["data"]["uuid"]
+    # the number goes live and only then gets its route at the carrier
+    number = Number.objects.get(pk=order["data"]["items"][0]["did_number_id"])
+    assert number.route_applied == ""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.number_provision(number_id=number.pk)
+    number_route_push_task.apply(args=[number.pk])
+    number.refresh_from_db()
+    assert number.route_applied == f"sip:{trunk['data']['username']}@{trunk['data']['sip_server']}"
+    assert SandboxRoute.objects.get(carrier_ref=number.carrier_ref).destination == number.route_applied
+
+
+def test_the_password_is_shown_once_and_only_its_ha1_is_stored(tenants, api_as):
+    api = api_as(tenants.a.key)
+    created = api.post("/api/v1/portal/sip-trunks", {"name": "Reception PBX"}).json()["data"]
+    password = created["password"]
+    trunk = SipTrunk.objects.get(pk=created["id"])
+    assert trunk.ha1 == trunks.digest_ha1(trunk.username, trunk.sip_server, password)
+    assert password not in repr(SipTrunk.objects.values().get(pk=trunk.pk))
+    assert trunks.credentials_match(trunk, username=trunk.username, password=password)
+    for url in (
+        "/api/v1/portal/sip-trunks",
+        f"/api/v1/portal/sip-trunks/{created['uuid']}",
+        f"/api/v1/portal/sip-trunks/{created['id']}",
+    ):
+        body = api.get(url).content.decode()
+        assert "password" not in body and password not in body
+
+
+def test_regeneration_gives_a_new_password_and_the_old_one_stops_working(tenants, api_as):
+    api = api_as(tenants.a.key)
+    created = api.post("/api/v1/portal/sip-trunks", {"name": "PBX"}).json()["data"]
+    fresh = api.post(f"/api/v1/portal/sip-trunks/{created['uuid']}/regenerate-credentials").json()["data"]
+    assert fresh["password"] != created["password"] and fresh["username"] == created["username"]
+    trunk = SipTrunk.objects.get(pk=created["id"])
+    assert not trunks.credentials_match(trunk, username=trunk.username, password=created["password"])
+    assert trunks.credentials_match(trunk, username=trunk.username, password=fresh["password"])
+
+
+def test_ip_trunks_validate_addresses_and_have_no_password(tenants, api_as):
+    api = api_as(tenants.a.key)
+    bad = api.post("/api/v1/portal/sip-trunks", {"name": "Office", "auth_type": "ip", "allowed_ips": ["10.0.0.300"]})
+    assert "allowed_ips" in assert_error(bad, 422, "validation_error")["fields"]
+    empty = api.post("/api/v1/portal/sip-trunks", {"name": "Office", "auth_type": "ip"})
+    assert_error(empty, 422, "validation_error")
+    ok = api.post(
+        "/api/v1/portal/sip-trunks",
+        {"name": "Office", "auth_type": "ip", "allowed_ips": ["203.0.113.10", "198.51.100.0/24"]},
+    )
+    assert ok.status_code == 201 and ok.json()["data"]["password"] is None
+    uuid = ok.json()["data"]["uuid"]
+    assert_error(api.post(f"/api/v1/portal/sip-trunks/{uuid}/regenerate-credentials"), 422, "validation_error")
+    patched = api.patch(f"/api/v1/portal/sip-trunks/{uuid}", {"channels": 30, "name": "Office 2"}).json()["data"]
+    assert patched["channels"] == 30 and patched["name"] == "Office 2"
+    assert_error(api.patch(f"/api/v1/portal/sip-trunks/{uuid}", {"username": "x"}), 422, "validation_error")
+    assert_error(api.patch(f"/api/v1/portal/sip-trunks/{uuid}", {"channels": 0}), 422, "validation_error")
+
+
+def test_routing_across_accounts_and_clients_is_refused(tenants, stock, api_as):
+    a, b = api_as(tenants.a.key), api_as(tenants.b.key)
+    x_number = services.number_purchase(actor=tenants.a.owner_actor, numbers=[NL_AMS[0]], client=tenants.x)
+    x_number = x_number.numbers.get()
+    y_trunk = a.post("/api/v1/portal/sip-trunks", {"name": "Yarrow PBX", "client_id": tenants.y.pk}).json()["data"]
+    b_trunk = b.post("/api/v1/portal/sip-trunks", {"name": "Bravo PBX"}).json()["data"]
+    # another reseller's trunk, or another reseller's number: 404
+    assert_error(
+        a.post("/api/v1/portal/did-routing", {"did_number_id": x_number.pk, "sip_trunk_id": b_trunk["id"]}),
+        404,
+        "not_found",
+    )
+    assert_error(
+        b.post("/api/v1/portal/did-routing", {"did_number_id": x_number.pk, "sip_trunk_id": b_trunk["id"]}),
+        404,
+        "not_found",
+    )
+    # a trunk bound to client Y takes only Y's numbers
+    crossed = a.post("/api/v1/portal/did-routing", {"did_number_id": x_number.pk, "sip_trunk_id": y_trunk["uuid"]})
+    assert "sip_trunk_id" in assert_error(crossed, 422, "validation_error")["fields"]
+    # X's key sees neither Y's trunk nor can route to it
+    x_api = api_as(tenants.x_key)
+    assert_error(x_api.get(f"/api/v1/portal/sip-trunks/{y_trunk['uuid']}"), 404, "not_found")
+    assert [t["name"] for t in x_api.get("/api/v1/portal/sip-trunks").json()["data"]] == []
+    assert Number.objects.get(pk=x_number.pk).trunk_id is None
+
+
+def test_forwarding_instead_of_a_trunk_and_removing_a_route(tenants, stock, api_as):
+    api = api_as(tenants.a.key)
+    number = services.number_purchase(actor=tenants.a.owner_actor, numbers=[GB_LONDON[0]]).numbers.get()
+    trunk = api.post("/api/v1/portal/sip-trunks", {"name": "PBX"}).json()["data"]
+    api.post("/api/v1/portal/did-routing", {"did_number_id": number.public_id, "sip_trunk_id": trunk["id"]})
+    forwarded = api.post("/api/v1/portal/did-routing", {"did_number_id": number.pk, "forwarding": "+44 20 7946 0999"})
+    data = forwarded.json()["data"]
+    assert data["sip_trunk_id"] is None and data["forwarding"] == "+442079460999"
+    both = api.post(
+        "/api/v1/portal/did-routing",
+        {"did_number_id": number.pk, "sip_trunk_id": trunk["id"], "forwarding": "sip:a@b.example"},
+    )
+    assert_error(both, 422, "validation_error")
+    removed = api.delete(f"/api/v1/portal/did-routing/{number.pk}").json()["data"]
+    assert removed["sip_trunk_id"] is None and removed["forwarding"] == ""
+    table = api.get("/api/v1/portal/did-routing").json()
+    assert table["meta"]["total"] == 1 and table["data"][0]["number"] == GB_LONDON[0]
+
+
+def test_a_trunk_with_routed_numbers_cannot_be_deleted(tenants, stock, api_as):
+    api = api_as(tenants.a.key)
+    number = services.number_purchase(actor=tenants.a.owner_actor, numbers=[NL_MOBILE[0]]).numbers.get()
+    trunk = api.post("/api/v1/portal/sip-trunks", {"name": "PBX"}).json()["data"]
+    api.post("/api/v1/portal/did-routing", {"did_number_id": number.pk, "sip_trunk_id": trunk["id"]})
+    assert api.get(f"/api/v1/portal/sip-trunks/{trunk['id']}").json()["data"]["numbers_count"] == 1
+    error = assert_error(api.delete(f"/api/v1/portal/sip-trunks/{trunk['id']}"), 422, "validation_error")
+    assert error["numbers"] == [NL_MOBILE[0]]
+    api.delete(f"/api/v1/portal/did-routing/{number.pk}")
+    assert api.delete(f"/api/v1/portal/sip-trunks/{trunk['id']}").status_code == 204
+    assert_error(api.get(f"/api/v1/portal/sip-trunks/{trunk['id']}"), 404, "not_found")
+
+
+def test_registration_changes_are_recorded_once_each(tenants, api_as):
+    trunk = api_as(tenants.a.key).post("/api/v1/portal/sip-trunks", {"name": "PBX"}).json()["data"]
+    call_command("sandbox_register", "--trunk", trunk["uuid"], stdout=open("/dev/null", "w"))
+    call_command("sandbox_register", "--trunk", trunk["uuid"], stdout=open("/dev/null", "w"))
+    call_command("sandbox_register", "--trunk", trunk["username"], "--offline", stdout=open("/dev/null", "w"))
+    kinds = list(Event.objects.filter(subject_id=trunk["uuid"]).order_by("id").values_list("type", flat=True))
+    assert kinds == ["trunk.registered", "trunk.offline"]
+    assert (
+        api_as(tenants.a.key).get(f"/api/v1/portal/sip-trunks/{trunk['id']}").json()["data"]["registration"]
+        == "offline"
+    )
