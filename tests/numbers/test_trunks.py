@@ -1,6 +1,8 @@
 """SIP trunks: credentials shown once, HA1 only, regeneration, routing rules, registration events, and the
 Connect guide's four-call onboarding."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
@@ -155,9 +157,9 @@ def test_a_trunk_with_routed_numbers_cannot_be_deleted(tenants, stock, api_as):
 
 def test_registration_changes_are_recorded_once_each(tenants, api_as):
     trunk = api_as(tenants.a.key).post("/api/v1/portal/sip-trunks", {"name": "PBX"}).json()["data"]
-    call_command("sandbox_register", "--trunk", trunk["uuid"], stdout=open("/dev/null", "w"))
-    call_command("sandbox_register", "--trunk", trunk["uuid"], stdout=open("/dev/null", "w"))
-    call_command("sandbox_register", "--trunk", trunk["username"], "--offline", stdout=open("/dev/null", "w"))
+    call_command("sandbox_register", "--trunk", trunk["uuid"], stdout=StringIO())
+    call_command("sandbox_register", "--trunk", trunk["uuid"], stdout=StringIO())
+    call_command("sandbox_register", "--trunk", trunk["username"], "--offline", stdout=StringIO())
     kinds = list(Event.objects.filter(subject_id=trunk["uuid"]).order_by("id").values_list("type", flat=True))
     assert kinds == ["trunk.registered", "trunk.offline"]
     assert (
