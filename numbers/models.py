@@ -250,6 +250,7 @@ class Number(models.Model):
     carrier_ref = models.CharField(_("carrier reference"), max_length=64, blank=True)
     provision_attempts = models.PositiveSmallIntegerField(default=0)
     provision_claimed_at = models.DateTimeField(null=True, blank=True)
+    provision_retry_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=255, blank=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)

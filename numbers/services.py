@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
 from accounts.actor import Actor
-from accounts.models import Client
+from accounts.models import Account, Client
 from accounts.services import audit_record
 from billing import ledger
 from billing import services as billing
@@ -317,12 +317,14 @@ def number_provision(*, number_id: int) -> Number | None:
     """Have the carrier provision one number and make it live (or hold it for regulatory review).
 
     Safe to run twice, even at once: a conditional UPDATE claims the number, and only the claimant calls
-    the carrier. Raises ``CarrierError`` for the task to retry; returns None when there was nothing to do."""
+    the carrier (and only it clears its claim). Raises ``CarrierError`` for the task to retry; returns
+    None when there was nothing to do. A number released or failed while the carrier worked keeps the
+    carrier's reference and is released there too, so it is never left ordered upstream."""
     now = timezone.now()
     claimed = (
         Number.objects.filter(pk=number_id, status=Number.Status.PROVISIONING)
         .filter(Q(provision_claimed_at__isnull=True) | Q(provision_claimed_at__lt=now - CLAIM_TIMEOUT))
-        .update(provision_claimed_at=now, provision_attempts=F("provision_attempts") + 1)
+        .update(provision_claimed_at=now, provision_attempts=F("provision_attempts") + 1, provision_retry_at=None)
     )
     if claimed != 1:
         return None
@@ -330,16 +332,22 @@ def number_provision(*, number_id: int) -> Number | None:
     try:
         result = get_carrier(number.group.carrier).provision(e164=number.e164, idempotency_key=number.public_id)
     except CarrierError as exc:
-        Number.objects.filter(pk=number_id).update(provision_claimed_at=None, last_error=str(exc)[:255])
+        Number.objects.filter(pk=number_id, provision_claimed_at=now).update(
+            provision_claimed_at=None, last_error=str(exc)[:255]
+        )
         raise
     with transaction.atomic():
         number = Number.objects.select_for_update(of=("self",)).select_related("group").get(pk=number_id)
-        if number.status != Number.Status.PROVISIONING:
-            return None  # released while the carrier worked
         number.carrier_ref = result.carrier_ref
-        number.last_error = ""
         number.provision_claimed_at = None
-        held = number.group.requires_regulatory and not number.compliance_profile_id
+        if number.status != Number.Status.PROVISIONING:
+            # Released, or given up by another attempt, while the carrier worked: release it there too.
+            number.save(update_fields=["carrier_ref", "provision_claimed_at", "updated_at"])
+            transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
+            return None
+        number.last_error = ""
+        # Documents are checked by staff until the compliance workflow exists; a profile id alone is no proof.
+        held = number.group.requires_regulatory
         number.status = Number.Status.PENDING_REGULATORY if held else Number.Status.ACTIVE
         if not held:
             number.activated_at = timezone.now()
@@ -351,26 +359,43 @@ def number_provision(*, number_id: int) -> Number | None:
     return number
 
 
+def number_provision_retry_scheduled(*, number_id: int, at) -> None:
+    """The task will try again at ``at``: the sweeper leaves the number alone until then."""
+    Number.objects.filter(pk=number_id, status=Number.Status.PROVISIONING).update(provision_retry_at=at)
+
+
 def provisioning_stalled_ids(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
-    """Numbers still provisioning whose task seems lost (never claimed, or claimed by a worker that died):
-    the sweeper enqueues them again. Provisioning is idempotent, so a false alarm costs nothing."""
+    """Numbers still provisioning whose task seems lost (never claimed and no retry due, or claimed by a
+    worker that died): the sweeper enqueues them again. Provisioning is idempotent, so a false alarm
+    costs nothing."""
     now = timezone.now()
     stalled = Number.objects.filter(status=Number.Status.PROVISIONING).filter(
         Q(provision_claimed_at__isnull=True, created_at__lt=now - older_than)
+        & (Q(provision_retry_at__isnull=True) | Q(provision_retry_at__lt=now - older_than))
         | Q(provision_claimed_at__lt=now - CLAIM_TIMEOUT)
     )
     return list(stalled.values_list("pk", flat=True)[:500])
 
 
 def number_provision_failed(*, number_id: int, reason: str) -> Number | None:
-    """The carrier gave up: mark the number failed, put it back in stock and refund what it cost."""
+    """The carrier gave up: mark the number failed, put it back in stock and refund what it cost.
+
+    Only when no attempt holds the number (one still at the carrier may yet succeed). Locks the wallet
+    first, as buying does, so a refund and a purchase on the same account never deadlock."""
+    account_id = Number.objects.filter(pk=number_id).values_list("account_id", flat=True).first()
+    if account_id is None:
+        return None
     with transaction.atomic():
-        number = Number.objects.select_for_update().filter(pk=number_id, status=Number.Status.PROVISIONING).first()
+        ledger.lock_wallet(Account(pk=account_id))
+        number = (
+            Number.objects.select_for_update()
+            .filter(pk=number_id, status=Number.Status.PROVISIONING, provision_claimed_at__isnull=True)
+            .first()
+        )
         if number is None:
             return None
         number.status = Number.Status.FAILED
         number.last_error = reason[:255]
-        number.provision_claimed_at = None
         number.save()
         _restock(number)
         refunded = billing.refund_number(number=number, reason=_("the carrier could not provision it"))
@@ -382,6 +407,8 @@ def number_provision_failed(*, number_id: int, reason: str) -> Number | None:
             before={"status": "provisioning"},
             after={"status": "failed", "refunded": str(refunded)},
         )
+        if number.carrier_ref:  # an earlier attempt may have reached the carrier after all
+            transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
     return number
 
 
@@ -448,14 +475,20 @@ def _enqueue_carrier_release(number_id: int) -> None:
 
 
 def number_carrier_release(*, number_id: int) -> None:
-    """Tell the carrier, then put the number back in stock. Safe to run twice."""
-    number = Number.objects.select_related("group").filter(pk=number_id, status=Number.Status.RELEASED).first()
+    """Tell the carrier a released (or failed) number is no longer ours, then put a released number back in
+    stock. Safe to run twice."""
+    number = (
+        Number.objects.select_related("group")
+        .filter(pk=number_id, status__in=[Number.Status.RELEASED, Number.Status.FAILED])
+        .first()
+    )
     if number is None:
         return
     if number.carrier_ref:
         get_carrier(number.group.carrier).release(carrier_ref=number.carrier_ref)
-    with transaction.atomic():
-        _restock(number)
+    if number.status == Number.Status.RELEASED:
+        with transaction.atomic():
+            _restock(number)
 
 
 CONFIGURABLE = {

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from . import services
 from .carriers import CarrierError
+from .models import Number
 
 MAX_PROVISION_RETRIES = 5
 
 
-@shared_task(bind=True, max_retries=MAX_PROVISION_RETRIES, acks_late=True)
+@shared_task(bind=True, max_retries=None, acks_late=True)
 def number_provision_task(self, number_id: int) -> None:
     try:
         services.number_provision(number_id=number_id)
     except CarrierError as exc:
-        if exc.transient and self.request.retries < MAX_PROVISION_RETRIES:
-            # 2, 4, 8, 16, 32 s: well inside the broker's visibility timeout.
-            raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+        # The attempts counted on the number (by every task that claimed it) decide, not this chain's own.
+        attempts = Number.objects.filter(pk=number_id).values_list("provision_attempts", flat=True).first() or 0
+        if exc.transient and attempts <= MAX_PROVISION_RETRIES:
+            countdown = 2**attempts  # 2, 4, 8, 16, 32 s: well inside the broker's visibility timeout
+            services.number_provision_retry_scheduled(
+                number_id=number_id, at=timezone.now() + timedelta(seconds=countdown)
+            )
+            raise self.retry(exc=exc, countdown=countdown) from exc
         services.number_provision_failed(number_id=number_id, reason=str(exc))
 
 

@@ -249,3 +249,41 @@ def test_the_groups_for_sale_counters_follow_sales_failures_and_releases(tenants
     NumberGroup.objects.filter(pk=stock.nl_local.pk).update(available_count=3)  # drift
     services.stock_counts_refresh()
     assert count() == 10
+
+
+def test_a_number_released_while_the_carrier_works_is_released_there_too(tenants, stock, monkeypatch):
+    from numbers_app.carriers import sandbox
+
+    number = buy(tenants, NL_AMS[8]).numbers.get()
+    real_provision = sandbox.SandboxCarrier.provision
+    released_refs = []
+
+    def provision_then_release(self, **kwargs):
+        result = real_provision(self, **kwargs)
+        services.number_release(actor=tenants.a.owner_actor, number=Number.objects.get(pk=number.pk))
+        return result
+
+    monkeypatch.setattr(sandbox.SandboxCarrier, "provision", provision_then_release)
+    monkeypatch.setattr(sandbox.SandboxCarrier, "release", lambda self, carrier_ref: released_refs.append(carrier_ref))
+    assert services.number_provision(number_id=number.pk) is None
+    number.refresh_from_db()
+    assert number.status == "released" and number.carrier_ref.startswith("sbx_")
+    number_carrier_release_task.apply(args=[number.pk])
+    assert released_refs == [number.carrier_ref]
+    assert AvailableNumber.objects.get(e164=NL_AMS[8]).status == "available"
+
+
+def test_a_compliance_profile_id_alone_does_not_skip_the_regulatory_hold(tenants, stock):
+    number = buy(tenants, DE_BERLIN[2], compliance_profile_id="made-up").numbers.get()
+    services.number_provision(number_id=number.pk)
+    assert Number.objects.get(pk=number.pk).status == "pending_regulatory"
+
+
+def test_giving_up_waits_while_another_attempt_holds_the_number(tenants, stock):
+    from django.utils import timezone
+
+    number = buy(tenants, NL_AMS[9]).numbers.get()
+    Number.objects.filter(pk=number.pk).update(provision_claimed_at=timezone.now())
+    assert services.number_provision_failed(number_id=number.pk, reason="timeout") is None
+    assert Number.objects.get(pk=number.pk).status == "provisioning"
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
