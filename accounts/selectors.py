@@ -16,7 +16,7 @@ def parse_id(value: str | int, prefix: str) -> int | None:
     text = str(value)
     if text.startswith(prefix + "_"):
         text = text[len(prefix) + 1 :]
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 def client_list(*, actor: Actor, search: str = "") -> QuerySet[Client]:

@@ -39,7 +39,11 @@ class NumberGroupAdmin(admin.ModelAdmin):
     list_per_page = 50
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        # Never write back the for-sale counter loaded with the form: sales may have moved it since.
+        if not change:
+            obj.save()
+        elif fields := [f for f in form.changed_data if f != "available_count"]:
+            obj.save(update_fields=fields)
         group_cache.changed()  # searches show the new price at once
 
     @admin.display(description=_("capabilities"))
@@ -49,13 +53,23 @@ class NumberGroupAdmin(admin.ModelAdmin):
 
 @admin.register(AvailableNumber)
 class AvailableNumberAdmin(admin.ModelAdmin):
+    """Read-only: stock comes from inventory_load and changes only by sales and releases, which keep the
+    groups' for-sale counters right."""
+
     list_display = ["e164", "country", "type", "group", "status"]
     list_filter = ["status", "type"]
     search_fields = ["=e164"]
     list_select_related = ["group__country"]
-    raw_id_fields = ["group"]
     show_full_result_count = False  # a million rows: no COUNT(*) on every page view
-    readonly_fields = ["country", "type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class OrderItemInline(admin.TabularInline):

@@ -482,9 +482,14 @@ class NumberPurchaseApi(ApiView):
         data = _valid(NumberPurchaseInput, request)
         if data.get("capabilities"):
             parse_capabilities(data["capabilities"])
-        expected = {}
+        expected: dict = {}
         if data.get("country_code"):
             expected["country"] = data["country_code"].upper()
+        if data.get("id"):
+            row_id = data["id"].removeprefix("inv_")
+            if not (row_id.isascii() and row_id.isdigit()):
+                raise ValidationFailed(fields={"id": ["Use the inventory id from /numbers/available (inv_…)."]})
+            expected["inventory_id"] = int(row_id)
         order = services.number_purchase(
             actor=self.actor,
             numbers=[data["phone_number"]],

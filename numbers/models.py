@@ -11,6 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import MONEY
 
 
+def whole_cents(value: Decimal) -> None:
+    """Number prices are set in whole cents, so what search shows is exactly what is charged."""
+    from django.core.exceptions import ValidationError
+
+    if value is not None and (value < 0 or value != value.quantize(Decimal("0.01"))):
+        raise ValidationError(_("Use a price in whole cents, such as 1.50."))
+
+
 class NumberType(models.TextChoices):
     LOCAL = "local", _("Local")
     MOBILE = "mobile", _("Mobile")
@@ -60,9 +68,11 @@ class NumberGroup(models.Model):
     has_sms = models.BooleanField(_("SMS"), default=False)
     has_mms = models.BooleanField(_("MMS"), default=False)
     has_fax = models.BooleanField(_("fax"), default=False)
-    monthly_price = models.DecimalField(_("monthly price (EUR)"), **MONEY)
-    setup_fee = models.DecimalField(_("setup fee (EUR)"), default=Decimal("0"), **MONEY)
-    sms_addon_price = models.DecimalField(_("SMS add-on per month (EUR)"), default=Decimal("0"), **MONEY)
+    monthly_price = models.DecimalField(_("monthly price (EUR)"), validators=[whole_cents], **MONEY)
+    setup_fee = models.DecimalField(_("setup fee (EUR)"), default=Decimal("0"), validators=[whole_cents], **MONEY)
+    sms_addon_price = models.DecimalField(
+        _("SMS add-on per month (EUR)"), default=Decimal("0"), validators=[whole_cents], **MONEY
+    )
     requires_regulatory = models.BooleanField(_("needs regulatory documents"), default=False)
     carrier = models.CharField(_("carrier"), max_length=32, default="sandbox")
     # How many of the group's numbers are for sale: kept by the services that sell and restock numbers

@@ -14,6 +14,7 @@ from portal.errors import NotFound
 
 from . import group_cache
 from .models import AvailableNumber, Number, Order, SipTrunk
+from .validation import normalize_e164
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,10 @@ def number_get(*, actor: Actor, number_id: str | int) -> Number:
     text = str(number_id).strip()
     qs = number_list(actor=actor)
     if text.startswith("+"):
+        try:
+            text = normalize_e164(text)
+        except ValueError:
+            raise NotFound(_("Number not found.")) from None
         number = qs.filter(e164=text).first()
     else:
         pk = parse_id(text, "num")

@@ -30,6 +30,7 @@ from billing.money import quantize, to_cents_str, to_exact_str
 from portal import events
 from portal.errors import (
     CapabilityUnavailable,
+    InsufficientBalance,
     InvalidState,
     NotFound,
     NumberUnavailable,
@@ -157,7 +158,8 @@ def number_purchase(
         mismatches: dict[str, list[str]] = {}
         for index, seen in (expected or {}).items():
             group = available[wanted[index]].group
-            for key, actual in (("country", group.country_id), ("type", group.type)):
+            row_id = available[wanted[index]].pk
+            for key, actual in (("country", group.country_id), ("type", group.type), ("inventory_id", row_id)):
                 if key in seen and seen[key] != actual:
                     mismatches[f"items[{index}].{key}"] = [
                         _("%(number)s is %(actual)s, not %(seen)s.")
@@ -165,8 +167,8 @@ def number_purchase(
                     ]
         if mismatches:
             raise ValidationFailed(fields=mismatches)
-        if expected_total is not None:
-            due = sum(
+        due = quantize(
+            sum(
                 (
                     row.group.setup_fee
                     + billing.period_price(monthly_price=row.group.monthly_price, billing_cycle=billing_cycle)
@@ -174,15 +176,23 @@ def number_purchase(
                 ),
                 Decimal("0"),
             )
-            if quantize(due) != quantize(expected_total):
-                raise PriceChanged(
-                    _(
-                        "Prices changed since you looked: the total is now EUR %(due)s, not %(seen)s. Nothing was "
-                        "bought; check the new total."
-                    )
-                    % {"due": to_cents_str(due), "seen": to_cents_str(expected_total)},
-                    total=to_exact_str(due),
+        )
+        if expected_total is not None and due != quantize(expected_total):
+            raise PriceChanged(
+                _(
+                    "Prices changed since you looked: the total is now EUR %(due)s, not %(seen)s. Nothing was "
+                    "bought; check the new total."
                 )
+                % {"due": to_cents_str(due), "seen": to_cents_str(expected_total)},
+                total=to_exact_str(due),
+            )
+        if wallet.balance < due:
+            # The whole order at once, so the message names what it costs, not its first charge.
+            raise InsufficientBalance(
+                _("The wallet balance is too low for this order of EUR %(due)s. Top up and try again.")
+                % {"due": to_cents_str(due)},
+                required=to_exact_str(due),
+            )
         today = timezone.localdate()
         paid_through = add_months(today, CYCLE_MONTHS[billing_cycle])
         order = Order.objects.create(account=actor.account, client=client, total=0, created_by=actor.label)

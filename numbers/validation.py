@@ -18,7 +18,9 @@ def normalize_e164(value: str, *, field: str = "number") -> str:
     """``"+44 20 7946-0831"`` → ``"+442079460831"``; raises ``ValueError`` with a message if not a valid
     international number."""
     text = (value or "").strip()
-    if not text.startswith("+") and not text.startswith("00"):
+    if text.startswith("00"):
+        text = "+" + text[2:]  # the international prefix written out
+    if not text.startswith("+"):
         raise ValueError(_("Give the number in international format, starting with + and the country code."))
     try:
         parsed = phonenumbers.parse(text, None)

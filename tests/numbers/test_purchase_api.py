@@ -219,3 +219,36 @@ def test_both_searches_have_their_default_and_maximum_limits(tenants, stock, api
         in assert_error(api.get("/api/v1/numbers/available?country=GB&limit=501"), 422, "validation_error")["fields"]
     )
     assert_error(api.get("/api/v1/numbers/search?type=local"), 422, "validation_error")
+
+
+def test_insufficient_balance_names_the_whole_order(tenants, stock, api_as):
+    from numbers_app.models import NumberGroup
+
+    NumberGroup.objects.filter(pk=stock.gb_local.pk).update(monthly_price=Decimal("40.00"))
+    response = api_as(tenants.a.key).post("/api/v1/wallet/checkout", {"items": [{"number": n} for n in GB_LONDON[:3]]})
+    error = assert_error(response, 422, "insufficient_balance")
+    assert error["required"] == "120.0000" and "120.00" in error["message"]
+
+
+def test_orbit_purchase_refuses_an_inventory_id_of_another_number(tenants, stock, api_as):
+    api = api_as(tenants.a.key)
+    listed = api.get("/api/v1/numbers/available?country=NL&type=mobile").json()["data"]
+    wrong = api.post("/api/v1/numbers/purchase", {"phone_number": listed[0]["number"], "id": listed[1]["id"]})
+    assert "items[0].inventory_id" in assert_error(wrong, 422, "validation_error")["fields"]
+    right = api.post("/api/v1/numbers/purchase", {"phone_number": listed[0]["number"], "id": listed[0]["id"]})
+    assert right.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/numbers/²", "/api/v1/numbers/num_²", "/api/v1/orders/²", "/api/v1/numbers?client_id=²"]
+)
+def test_unicode_digits_in_ids_are_not_found_not_a_crash(tenants, stock, api_as, path):
+    response = api_as(tenants.a.key).get(path)
+    assert response.status_code in (404, 422) and response.json()["error"]["code"] in ("not_found", "validation_error")
+
+
+def test_numbers_are_found_by_their_number_in_any_notation(tenants, stock, api_as):
+    api = api_as(tenants.a.key)
+    api.post("/api/v1/numbers", {"number": "0031 20 700 0003"})
+    for written in ("+31207000003", "+31 20 700 0003", "+31-20-700-0003"):
+        assert api.get(f"/api/v1/numbers/{written}").json()["data"]["number"] == "+31207000003"
