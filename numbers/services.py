@@ -453,13 +453,18 @@ def _push_route_if_any(number: Number) -> None:
 
 def number_release(*, actor: Actor, number: Number) -> Number:
     """Remove the number from the account at once. Nothing more is billed; the paid period is not
-    refunded. The carrier is told after commit; the number then returns to stock."""
+    refunded. The carrier is told after commit; the number then returns to stock. A failed number (already
+    refunded and back in stock) is simply dismissed from the account.
+
+    The reseller pays for numbers, so the reseller releases them; client logins and keys cannot."""
     actor.require_write()
-    if actor.is_client_scoped and number.client_id != actor.client.pk:
-        raise NotFound(_("Number not found."))
+    if actor.is_client_scoped:
+        if number.client_id != actor.client.pk:
+            raise NotFound(_("Number not found."))
+        raise PermissionDenied(_("Only the reseller can release a number; ask them to."))
     with transaction.atomic():
         number = Number.objects.select_for_update().get(pk=number.pk, account=actor.account)
-        if number.status in (Number.Status.RELEASED, Number.Status.FAILED):
+        if number.status == Number.Status.RELEASED:
             raise NotFound(_("Number not found."))
         before = number.status
         number.status = Number.Status.RELEASED
@@ -467,14 +472,15 @@ def number_release(*, actor: Actor, number: Number) -> Number:
         number.save()
         audit_record(
             actor=actor,
-            action="number.released",
+            action="number.dismissed" if before == Number.Status.FAILED else "number.released",
             subject=number,
             before={"status": before},
             after={"status": "released"},
         )
-        _record_number_event("number.released", number)
-        number_id = number.pk
-        transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
+        if before != Number.Status.FAILED:
+            _record_number_event("number.released", number)
+            number_id = number.pk
+            transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
     return number
 
 
@@ -527,6 +533,8 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
             raise NotFound(_("Number not found."))
         if "client_id" in changes:
             raise PermissionDenied(_("Only the reseller assigns numbers to clients."))
+        if "cancel_at_period_end" in changes:
+            raise PermissionDenied(_("Only the reseller, who pays for the number, decides about its renewal."))
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     for key, value in changes.items():

@@ -287,3 +287,22 @@ def test_giving_up_waits_while_another_attempt_holds_the_number(tenants, stock):
     assert services.number_provision_failed(number_id=number.pk, reason="timeout") is None
     assert Number.objects.get(pk=number.pk).status == "provisioning"
     assert not LedgerEntry.objects.filter(kind="refund").exists()
+
+
+def test_client_logins_cannot_release_or_stop_renewing_what_the_reseller_pays_for(tenants, stock, api_as):
+    number = buy(tenants, GB_LONDON[5], client=tenants.x).numbers.get()
+    api = api_as(tenants.x_key)
+    assert_error(api.delete(f"/api/v1/numbers/{number.pk}"), 403, "forbidden")
+    assert_error(api.request("PUT", f"/api/v1/numbers/{number.pk}", {"cancel_at_period_end": True}), 403, "forbidden")
+    assert Number.objects.get(pk=number.pk).status == "provisioning"
+
+
+def test_a_failed_number_can_be_dismissed_from_the_account(tenants, stock, api_as):
+    number = buy(tenants, GB_LONDON[6]).numbers.get()
+    services.number_provision_failed(number_id=number.pk, reason="test")
+    api = api_as(tenants.a.key)
+    assert api.get(f"/api/v1/numbers/{number.pk}").json()["data"]["status"] == "failed"
+    assert api.delete(f"/api/v1/numbers/{number.pk}").status_code == 204
+    assert_error(api.get(f"/api/v1/numbers/{number.pk}"), 404, "not_found")
+    assert not Event.objects.filter(subject_id=number.public_id, type="number.released").exists()
+    assert AvailableNumber.objects.get(e164=GB_LONDON[6]).status == "available"
