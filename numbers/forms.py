@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import CAPABILITIES, BillingCycle, Number, NumberType
+from .models import CAPABILITIES, BillingCycle, Number, NumberType, SipTrunk
 from .selectors import StockFilters
 from .templatetags.numbers_format import CAPABILITY_LABELS
 from .validation import normalize_inventory_number
 
 DIGITS = r"^\+?\d{1,15}$"
 MAX_BULK = 100
+MAX_IP_TEXT = 2000
 
 
 def _client_choices(clients, empty_label) -> list[tuple[str, str]]:
@@ -169,12 +172,6 @@ class NumberConfigureForm(forms.Form):
         max_length=700,
         help_text=_("Comma-separated, e.g. support, eu-west"),
     )
-    forwarding = forms.CharField(
-        label=_("Forward calls to"),
-        required=False,
-        max_length=255,
-        help_text=_("A SIP URI (sip:100@pbx.example.com) or a number in international format (+31…)"),
-    )
     client_id = forms.ChoiceField(label=_("Client"), required=False)
     cancel_at_period_end = forms.BooleanField(
         label=_("Cancel at period end"),
@@ -185,9 +182,111 @@ class NumberConfigureForm(forms.Form):
     def __init__(self, *args, clients=(), client_scoped=False, **kwargs):
         super().__init__(*args, **kwargs)
         if client_scoped:
-            del self.fields["client_id"]  # only the reseller assigns numbers to clients
+            # Only the reseller, who pays for the number, assigns it to a client or stops its renewal.
+            del self.fields["client_id"]
+            del self.fields["cancel_at_period_end"]
         else:
             self.fields["client_id"].choices = _client_choices(clients, _("No client"))
 
     def clean_tags(self) -> list[str]:
         return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+
+# --- SIP trunks and routing ----------------------------------------------------------------------
+
+
+class AllowedIpsField(forms.CharField):
+    """Addresses or CIDR ranges typed one per line or comma-separated, as a list of strings; whether
+    each is a valid address, and how many are allowed, is for the service to say."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        if len(text) > MAX_IP_TEXT:
+            raise forms.ValidationError(_("Too long: at most %(n)d characters.") % {"n": MAX_IP_TEXT})
+        return [item for item in re.split(r"[\s,;]+", text) if item]
+
+
+IP_HELP = _(
+    "One per line or comma-separated, e.g. 203.0.113.10 or 198.51.100.0/24. Required for IP authentication; "
+    "optional with a password."
+)
+
+
+class TrunkCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Acme office PBX"), "autocomplete": "off"}),
+    )
+    client = forms.ChoiceField(label=_("Client"), required=False)
+    channels = forms.IntegerField(
+        label=_("Channels"), initial=10, help_text=_("Simultaneous calls the trunk may carry.")
+    )
+    auth_type = forms.ChoiceField(
+        label=_("Authentication"),
+        choices=SipTrunk.AuthType.choices,
+        initial=SipTrunk.AuthType.DIGEST,
+        widget=forms.RadioSelect,
+    )
+    allowed_ips = AllowedIpsField(label=_("Allowed IPs"), help_text=IP_HELP)
+
+    def __init__(self, *args, clients=(), client_scoped=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if client_scoped:
+            del self.fields["client"]  # a client's login creates trunks for its own client only
+        else:
+            self.fields["client"].choices = _client_choices(clients, _("All clients"))
+
+
+class TrunkUpdateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    channels = forms.IntegerField(label=_("Channels"), help_text=_("Simultaneous calls the trunk may carry."))
+    allowed_ips = AllowedIpsField(label=_("Allowed IPs"), help_text=IP_HELP)
+
+
+class NumberRouteForm(forms.Form):
+    """Where a number's calls go. The trunk is any id typed or chosen: whether this number may use it is
+    the service's rule, so a trunk not offered in the list is refused there, with its reason."""
+
+    ROUTES = [("trunk", _("A SIP trunk")), ("forward", _("Forward calls")), ("none", _("No route"))]
+
+    route = forms.ChoiceField(label=_("Send calls to"), choices=ROUTES, widget=forms.RadioSelect)
+    trunk = forms.CharField(label=_("Trunk"), required=False, max_length=32)
+    forwarding = forms.CharField(
+        label=_("Forward to"),
+        required=False,
+        max_length=255,
+        help_text=_("A SIP URI (sip:100@pbx.example.com) or a number in international format (+31…)"),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "sip:100@pbx.example.com",
+                "autocomplete": "off",
+                "aria-label": _("Forwarding target"),
+                "data-ticks": "input[name=route][value=forward]",
+            }
+        ),
+    )
+
+    def __init__(self, *args, trunks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trunk"].widget = forms.Select(
+            choices=[("", _("Choose a trunk…"))] + [(str(t.pk), f"{t.name} ({t.username})") for t in trunks],
+            attrs={"aria-label": _("Trunk"), "data-ticks": "input[name=route][value=trunk]"},
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("route") == "trunk" and not data.get("trunk"):
+            self.add_error("trunk", _("Choose a trunk."))
+        if data.get("route") == "forward" and not data.get("forwarding", "").strip():
+            self.add_error("forwarding", _("Type a number or SIP URI to forward to."))
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import trunk_views, views
 
 urlpatterns = [
     path("", views.search, name="number_search"),
@@ -13,5 +13,15 @@ urlpatterns = [
     path("mine/", views.number_list, name="number_list"),
     path("mine/bulk/", views.number_bulk, name="number_bulk"),
     path("mine/<int:number_id>/", views.number_detail, name="number_detail"),
+    path("mine/<int:number_id>/route/", trunk_views.number_route, name="number_route"),
     path("mine/<int:number_id>/release/", views.number_release, name="number_release"),
+]
+
+# Mounted at /trunks/ by portal/urls.py.
+trunk_patterns = [
+    path("", trunk_views.trunk_list, name="trunk_list"),
+    path("registration/", trunk_views.trunk_registration, name="trunk_registration"),
+    path("<int:trunk_id>/", trunk_views.trunk_detail, name="trunk_detail"),
+    path("<int:trunk_id>/regenerate/", trunk_views.trunk_regenerate, name="trunk_regenerate"),
+    path("<int:trunk_id>/delete/", trunk_views.trunk_delete, name="trunk_delete"),
 ]

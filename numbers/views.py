@@ -35,7 +35,7 @@ from portal import idempotency
 from portal.errors import ApplicationError, IdempotencyConflict, IdempotencyKeyReused, NotFound
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
-from . import selectors, services
+from . import selectors, services, trunks
 from .forms import (
     BulkForm,
     CartItemForm,
@@ -43,6 +43,7 @@ from .forms import (
     CheckoutForm,
     NumberConfigureForm,
     NumberFilterForm,
+    NumberRouteForm,
     SearchForm,
 )
 from .models import CYCLE_MONTHS, AvailableNumber, BillingCycle, Country, Number
@@ -607,7 +608,6 @@ def _configure_form(actor, number: Number, data=None) -> NumberConfigureForm:
     initial = {
         "label": number.label,
         "tags": ", ".join(number.tags),
-        "forwarding": number.forwarding,
         "client_id": str(number.client_id or ""),
         "cancel_at_period_end": number.cancel_at_period_end,
     }
@@ -629,12 +629,9 @@ def number_detail(request, number_id: int):
     form = _configure_form(actor, number, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        changes = {
-            "label": data["label"],
-            "tags": data["tags"],
-            "forwarding": data["forwarding"],
-            "cancel_at_period_end": data["cancel_at_period_end"],
-        }
+        changes = {"label": data["label"], "tags": data["tags"]}
+        if "cancel_at_period_end" in form.fields:
+            changes["cancel_at_period_end"] = data["cancel_at_period_end"]
         if "client_id" in form.fields:
             changes["client_id"] = data["client_id"] or None
         try:
@@ -647,8 +644,45 @@ def number_detail(request, number_id: int):
                 return redirect("number_detail", number_id=number.pk)
             number = _number_or_404(actor, number.pk)
             form = _configure_form(actor, number)
-    context = _context(request, "mine", number=number, form=form)
+    context = number_page_context(request, number, form=form)
     return _render(request, "numbers/number_detail.html", "numbers/_number_panel.html", context)
+
+
+def route_form(actor, number: Number, data=None) -> NumberRouteForm:
+    """The routing panel's form, offering the trunks that may take this number: the actor's trunks that
+    are account-wide or belong to the number's client (the service enforces the same rule on POST)."""
+    offered = [t for t in selectors.trunk_list(actor=actor) if t.client_id in (None, number.client_id)]
+    if number.trunk_id:
+        route = "trunk"
+    elif number.forwarding:
+        route = "forward"
+    else:
+        route = "none"
+    initial = {"route": route, "trunk": str(number.trunk_id or ""), "forwarding": number.forwarding}
+    return NumberRouteForm(data, initial=initial, trunks=offered)
+
+
+def _route_state(number: Number) -> str:
+    """Where the carrier is with the number's route: "waiting" (the number is not live yet: the route is
+    sent when it is), "applied" (the carrier has the current route) or "pending" (a task is sending it)."""
+    if number.status not in (Number.Status.ACTIVE, Number.Status.INACTIVE):
+        return "waiting"
+    if number.route_applied_at and number.route_applied == trunks.route_destination(number):
+        return "applied"
+    return "pending"
+
+
+def number_page_context(request, number: Number, *, form=None, route=None) -> dict:
+    """What a number's page shows: details, the configure form and the routing panel."""
+    actor = request.actor
+    return _context(
+        request,
+        "mine",
+        number=number,
+        form=form or _configure_form(actor, number),
+        route_form=route or route_form(actor, number),
+        route_state=_route_state(number),
+    )
 
 
 @portal_page

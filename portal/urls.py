@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 
 from accounts import views as account_views
 from billing import views as billing_views
+from numbers_app.urls import trunk_patterns
 from portal import views
 
 from .api_urls import api_v1
@@ -38,6 +39,7 @@ page_patterns = [
     path("developers/api-keys/", account_views.api_keys, name="api_keys"),
     path("developers/api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
     path("numbers/", include("numbers_app.urls")),
+    path("trunks/", include(trunk_patterns)),
     path("billing/wallet/", billing_views.wallet, name="wallet"),
     path("billing/wallet/export.csv", billing_views.wallet_export, name="wallet_export"),
     path("settings/team/", account_views.team, name="team"),

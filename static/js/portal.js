@@ -83,3 +83,14 @@ document.addEventListener("htmx:configRequest", function (event) {
   }
   form.setAttribute("data-last-query", query);
 });
+
+// A field that belongs to one choice of a radio group ticks that choice when it is used:
+// <select data-ticks="input[name=route][value=trunk]"> (the selector is looked up in the field's form).
+function tickOwnChoice(event) {
+  var field = event.target.closest && event.target.closest("[data-ticks]");
+  if (!field || !field.form) return;
+  var choice = field.form.querySelector(field.getAttribute("data-ticks"));
+  if (choice) choice.checked = true;
+}
+document.addEventListener("input", tickOwnChoice);
+document.addEventListener("change", tickOwnChoice);

@@ -614,7 +614,6 @@ def test_configuring_a_number_saves_through_the_service(owner, tenants, owned):
         {
             "label": "Reception",
             "tags": "support, eu-west",
-            "forwarding": "sip:100@pbx.example.com",
             "client_id": str(tenants.y.pk),
             "cancel_at_period_end": "on",
         },
@@ -624,7 +623,6 @@ def test_configuring_a_number_saves_through_the_service(owner, tenants, owned):
     number.refresh_from_db()
     assert number.label == "Reception"
     assert number.tags == ["support", "eu-west"]
-    assert number.forwarding == "sip:100@pbx.example.com"
     assert number.client == tenants.y
     assert number.cancel_at_period_end is True
     assert AuditLog.objects.filter(action="number.updated", subject_id=number.public_id).exists()
@@ -634,20 +632,43 @@ def test_configuring_over_htmx_returns_the_panel_with_errors_from_the_service(ow
     number = owned[NL_AMS[0]]
     url = reverse("number_detail", args=[number.pk])
 
-    response = owner.post(url, {"label": "x", "tags": "", "forwarding": "not a target", "client_id": ""}, headers=HTMX)
+    response = owner.post(url, {"label": "x", "tags": "Not A Tag!", "client_id": ""}, headers=HTMX)
 
     assert response.status_code == 200
     assert template_names(response)[0] == "numbers/_number_panel.html"
-    assert response.context["form"].errors["forwarding"]
+    assert response.context["form"].errors["tags"]
     number.refresh_from_db()
     assert number.label == "" and number.client == tenants.x
 
-    response = owner.post(
-        url, {"label": "Desk", "tags": "", "forwarding": "+442079460999", "client_id": ""}, headers=HTMX
-    )
+    response = owner.post(url, {"label": "Desk", "tags": "", "client_id": ""}, headers=HTMX)
     assert "Saved." in response.content.decode()
     number.refresh_from_db()
-    assert number.label == "Desk" and number.forwarding == "+442079460999" and number.client is None
+    assert number.label == "Desk" and number.client is None
+
+
+def test_forwarding_is_set_in_the_routing_panel_not_the_configure_form(owner, tenants, owned):
+    number = owned[NL_AMS[0]]
+    url = reverse("number_detail", args=[number.pk])
+    page = owner.get(url)
+    assert "forwarding" not in page.context["form"].fields
+    route = reverse("number_route", args=[number.pk])
+
+    response = owner.post(route, {"route": "forward", "forwarding": "not a target"}, headers=HTMX)
+
+    assert response.status_code == 200
+    assert template_names(response)[0] == "numbers/_number_panel.html"
+    assert response.context["route_form"].errors["forwarding"]
+    number.refresh_from_db()
+    assert number.forwarding == ""
+
+    response = owner.post(route, {"route": "forward", "forwarding": "+44 20 7946 0999"}, headers=HTMX)
+    assert "Route saved." in response.content.decode()
+    number.refresh_from_db()
+    assert number.forwarding == "+442079460999" and number.trunk is None
+
+    owner.post(url, {"label": "Desk", "tags": "", "client_id": str(tenants.x.pk)})  # configuring keeps the route
+    number.refresh_from_db()
+    assert number.label == "Desk" and number.forwarding == "+442079460999"
 
 
 def test_releasing_a_number_from_its_page(owner, tenants, owned):
@@ -690,7 +711,7 @@ def test_a_client_admin_sees_and_configures_only_their_clients_numbers(x_admin, 
     assert "client_id" not in page.context["form"].fields
     response = x_admin.post(
         reverse("number_detail", args=[mine.pk]),
-        {"label": "Front desk", "tags": "", "forwarding": "", "client_id": str(tenants.y.pk)},
+        {"label": "Front desk", "tags": "", "client_id": str(tenants.y.pk)},
     )
     mine.refresh_from_db()
     assert mine.label == "Front desk" and mine.client == tenants.x  # client_id ignored: not theirs to set
