@@ -256,6 +256,12 @@ def trunk_get(*, actor: Actor, trunk_id: str | int) -> SipTrunk:
     return trunk
 
 
+def trunks_for_number(*, actor: Actor, number: Number) -> QuerySet[SipTrunk]:
+    """The trunks that may take ``number``: the account's shared trunks and those of the number's client
+    (``trunks.number_route`` enforces the same rule)."""
+    return trunk_list(actor=actor).filter(Q(client__isnull=True) | Q(client_id=number.client_id))
+
+
 def routing_table(*, actor: Actor, trunk: SipTrunk | None = None) -> QuerySet[Number]:
     """The actor's numbers with where their calls go (trunk or forwarding), newest first."""
     qs = number_list(actor=actor, include_failed=False).select_related("trunk")

@@ -651,7 +651,7 @@ def number_detail(request, number_id: int):
 def route_form(actor, number: Number, data=None) -> NumberRouteForm:
     """The routing panel's form, offering the trunks that may take this number: the actor's trunks that
     are account-wide or belong to the number's client (the service enforces the same rule on POST)."""
-    offered = [t for t in selectors.trunk_list(actor=actor) if t.client_id in (None, number.client_id)]
+    offered = list(selectors.trunks_for_number(actor=actor, number=number))
     if number.trunk_id:
         route = "trunk"
     elif number.forwarding:
