@@ -6,13 +6,39 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.test import Client as HttpClient
 
 from numbers_app.models import AvailableNumber, Country, NumberGroup
+from tests.conftest import PASSWORD
 
 NL_AMS = [f"+3120{n}" for n in range(7000001, 7000011)]  # Amsterdam local, valid NL fixed-line numbers
 NL_MOBILE = [f"+31612{n}" for n in range(345601, 345611)]
 GB_LONDON = [f"+44207946{n:04d}" for n in range(100, 110)]
 DE_BERLIN = [f"+4930{n}" for n in range(12345601, 12345606)]
+
+
+@pytest.fixture(autouse=True)
+def fast_sandbox(settings):
+    """The sandbox carrier answers at once and never fails in these tests (unless a test says so)."""
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    settings.SANDBOX_FAILURE_RATE = 0
+
+
+def login(email: str) -> HttpClient:
+    http = HttpClient()
+    response = http.post("/login/", {"username": email, "password": PASSWORD})
+    assert response.status_code == 302, response.content
+    return http
+
+
+@pytest.fixture
+def owner(tenants) -> HttpClient:
+    return login("owner@alpha.test")
+
+
+@pytest.fixture
+def x_admin(tenants) -> HttpClient:
+    return login(tenants.x_admin_email)
 
 
 @dataclass

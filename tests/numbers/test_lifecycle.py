@@ -17,12 +17,6 @@ from tests.numbers.conftest import DE_BERLIN, GB_LONDON, NL_AMS
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_sandbox(settings):
-    settings.SANDBOX_PROVISION_SECONDS = 0
-    settings.SANDBOX_FAILURE_RATE = 0
-
-
 def buy(tenants, *numbers, client=None, **kw):
     return services.number_purchase(actor=tenants.a.owner_actor, numbers=list(numbers), client=client, **kw)
 

@@ -8,13 +8,11 @@ import html
 import re
 
 import pytest
-from django.test import Client as HttpClient
 from django.urls import reverse
 
 from accounts.models import AuditLog
 from numbers_app import services, trunks
 from numbers_app.models import Number, SipTrunk
-from tests.conftest import PASSWORD
 from tests.numbers.conftest import GB_LONDON, NL_AMS
 
 pytestmark = pytest.mark.django_db
@@ -22,29 +20,6 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("trunk_list")
 REGISTRATION = reverse("trunk_registration")
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def fast_sandbox(settings):
-    settings.SANDBOX_PROVISION_SECONDS = 0
-    settings.SANDBOX_FAILURE_RATE = 0
-
-
-def login(email: str) -> HttpClient:
-    http = HttpClient()
-    response = http.post("/login/", {"username": email, "password": PASSWORD})
-    assert response.status_code == 302, response.content
-    return http
-
-
-@pytest.fixture
-def owner(tenants):
-    return login("owner@alpha.test")
-
-
-@pytest.fixture
-def x_admin(tenants):
-    return login(tenants.x_admin_email)
 
 
 def buy(tenants, *numbers, client=None) -> list[Number]:

@@ -16,11 +16,6 @@ from tests.numbers.conftest import GB_LONDON, NL_AMS, NL_MOBILE
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_sandbox(settings):
-    settings.SANDBOX_PROVISION_SECONDS = 0
-
-
 def test_connect_guide_onboarding_in_four_calls(tenants, stock, api_as, django_capture_on_commit_callbacks):
     """Search, checkout, create a trunk, route: the same calls and fields as the guide's example."""
     api = api_as(tenants.a.key)

@@ -30,29 +30,6 @@ ORDERS = reverse("number_orders")
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture(autouse=True)
-def fast_sandbox(settings):
-    settings.SANDBOX_PROVISION_SECONDS = 0
-    settings.SANDBOX_FAILURE_RATE = 0
-
-
-def login(email: str) -> HttpClient:
-    http = HttpClient()
-    response = http.post("/login/", {"username": email, "password": PASSWORD})
-    assert response.status_code == 302, response.content
-    return http
-
-
-@pytest.fixture
-def owner(tenants):
-    return login("owner@alpha.test")
-
-
-@pytest.fixture
-def x_admin(tenants):
-    return login(tenants.x_admin_email)
-
-
 def balance(tenants) -> Decimal:
     return ledger.wallet_for(tenants.a.account).balance
 
