@@ -12,6 +12,7 @@ import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 import phonenumbers
+from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -614,8 +615,8 @@ class OrderOutput(serializers.Serializer):
         return any(item.number.group.requires_regulatory for item in order.items.all())
 
 
-def _order_with_items(order_qs):
-    return order_qs.prefetch_related("items__number__group")
+def _order_with_items(order_qs, actor):
+    return order_qs.prefetch_related(Prefetch("items", queryset=selectors.order_items_for(actor=actor)))
 
 
 class CheckoutApi(ApiView):
@@ -644,7 +645,7 @@ class CheckoutApi(ApiView):
             billing_cycle=data["billing_cycle"],
             expected=expected,
         )
-        order = _order_with_items(Order.objects.filter(pk=order.pk)).get()
+        order = _order_with_items(Order.objects.filter(pk=order.pk), self.actor).get()
         return Response({"data": OrderOutput(order).data}, status=201)
 
 
@@ -659,7 +660,7 @@ class OrderListApi(ApiView):
     def get(self, request):
         from portal.api import paginate
 
-        return paginate(request, _order_with_items(selectors.order_list(actor=self.actor)), OrderOutput)
+        return paginate(request, _order_with_items(selectors.order_list(actor=self.actor), self.actor), OrderOutput)
 
 
 class OrderDetailApi(ApiView):
@@ -672,5 +673,5 @@ class OrderDetailApi(ApiView):
     )
     def get(self, request, order_id: str):
         order = selectors.order_get(actor=self.actor, order_id=order_id)
-        order = _order_with_items(Order.objects.filter(pk=order.pk)).get()
+        order = _order_with_items(Order.objects.filter(pk=order.pk), self.actor).get()
         return Response({"data": OrderOutput(order).data})

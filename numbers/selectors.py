@@ -13,7 +13,7 @@ from accounts.selectors import parse_id
 from portal.errors import NotFound
 
 from . import group_cache
-from .models import AvailableNumber, Number, Order, SipTrunk
+from .models import AvailableNumber, Number, Order, OrderItem, SipTrunk
 from .validation import normalize_e164
 
 
@@ -219,6 +219,15 @@ def order_list(*, actor: Actor) -> QuerySet[Order]:
     if actor.client is not None:
         qs = qs.filter(client=actor.client)
     return qs.select_related("client").order_by("-created_at", "-id")
+
+
+def order_items_for(*, actor: Actor) -> QuerySet[OrderItem]:
+    """Order lines the actor may see: a client login sees only the lines of numbers that are its client's
+    now (a number the reseller has since moved to another client is no longer shown to the first)."""
+    qs = OrderItem.objects.select_related("number__group").order_by("id")
+    if actor.client is not None:
+        qs = qs.filter(number__client=actor.client)
+    return qs
 
 
 def order_get(*, actor: Actor, order_id: str | int) -> Order:

@@ -443,7 +443,7 @@ def order_detail(request, order_id: int):
         order = selectors.order_get(actor=actor, order_id=order_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    items = list(order.items.select_related("number__group").order_by("id"))
+    items = list(selectors.order_items_for(actor=actor).filter(order=order))
     for item in items:
         item.subtotal = item.setup_fee + item.first_period
     statuses = [item.number.status for item in items]

@@ -300,3 +300,13 @@ def test_a_failed_number_can_be_dismissed_from_the_account(tenants, stock, api_a
     assert_error(api.get(f"/api/v1/numbers/{number.pk}"), 404, "not_found")
     assert not Event.objects.filter(subject_id=number.public_id, type="number.released").exists()
     assert AvailableNumber.objects.get(e164=GB_LONDON[6]).status == "available"
+
+
+def test_a_number_moved_to_another_client_leaves_the_first_clients_order_view(tenants, stock, api_as):
+    order = buy(tenants, NL_AMS[0], NL_AMS[1], client=tenants.x)
+    moved = order.numbers.get(e164=NL_AMS[1])
+    services.number_configure(actor=tenants.a.owner_actor, number=moved, client_id=tenants.y.pk)
+    x_view = api_as(tenants.x_key).get(f"/api/v1/orders/{order.pk}").json()["data"]
+    assert [item["number"] for item in x_view["items"]] == [NL_AMS[0]]
+    owner_view = api_as(tenants.a.key).get(f"/api/v1/orders/{order.pk}").json()["data"]
+    assert [item["number"] for item in owner_view["items"]] == [NL_AMS[0], NL_AMS[1]]
