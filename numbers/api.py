@@ -429,8 +429,9 @@ class NumberListApi(ApiView):
     @idempotent
     def post(self, request):
         data = _valid(NumberOrderInput, request)
-        order = services.number_purchase(
-            actor=self.actor,
+        order = _buy_one(
+            self.actor,
+            field="number",
             numbers=[data["number"]],
             client=_client_from(self.actor, data.get("client_id")),
             billing_cycle=data["billing_cycle"],
@@ -438,6 +439,18 @@ class NumberListApi(ApiView):
         )
         number = order.numbers.select_related("group", "client").get()
         return Response({"data": NumberOutput(number).data, "meta": meta_stamp(request)}, status=201)
+
+
+def _buy_one(actor, *, field: str, **kwargs) -> Order:
+    """``number_purchase`` for a single number; its item errors are named after this endpoint's field."""
+    try:
+        return services.number_purchase(actor=actor, **kwargs)
+    except ValidationFailed as exc:
+        if exc.fields:
+            exc.fields = {
+                key.replace("items[0].number", field).replace("items[0].", ""): msgs for key, msgs in exc.fields.items()
+            }
+        raise
 
 
 def _valid(serializer_class, request) -> dict:
@@ -491,8 +504,9 @@ class NumberPurchaseApi(ApiView):
             if not (row_id.isascii() and row_id.isdigit()):
                 raise ValidationFailed(fields={"id": ["Use the inventory id from /numbers/available (inv_…)."]})
             expected["inventory_id"] = int(row_id)
-        order = services.number_purchase(
-            actor=self.actor,
+        order = _buy_one(
+            self.actor,
+            field="phone_number",
             numbers=[data["phone_number"]],
             client=_client_from(self.actor, data.get("client_id")),
             billing_cycle=data["billing_cycle"],

@@ -189,7 +189,8 @@ class NumberConfigureForm(forms.Form):
             self.fields["client_id"].choices = _client_choices(clients, _("No client"))
 
     def clean_tags(self) -> list[str]:
-        return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+        # Tags are lowercase slugs; "Support" typed in the page means the tag "support".
+        return [tag.strip().lower() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
 
 
 # --- SIP trunks and routing ----------------------------------------------------------------------

@@ -523,7 +523,7 @@ def _bulk_apply(actor, form: BulkForm) -> tuple[str, BulkResult]:
     """Run the action on each ticked number through the service, one by one: each succeeds or fails on
     its own, and the result says which did and why the others did not."""
     data = form.cleaned_data
-    action, tag = data["action"], data["tag"].strip()
+    action, tag = data["action"], data["tag"].strip().lower()
     client = None
     if action == "assign" and data["client"]:
         client = account_selectors.client_list(actor=actor).filter(pk=data["client"]).first()
