@@ -134,8 +134,9 @@ def stock_page(filters: StockFilters, *, offset: int, limit: int) -> list[StockR
             part += " AND e164 LIKE %s"
         depth = offset + limit
         parts = []
-        for group_id in group_ids:
-            parts.append(f"({part} ORDER BY e164 LIMIT %s)")
+        for n, group_id in enumerate(group_ids):
+            # Each part is a derived table, so its ORDER BY/LIMIT is allowed on SQLite as well.
+            parts.append(f"SELECT id, e164, group_id FROM ({part} ORDER BY e164 LIMIT %s) AS part{n}")
             part_params += [AvailableNumber.Status.AVAILABLE.value, group_id]
             if filters.contains:
                 part_params.append(f"%{filters.contains}%")
