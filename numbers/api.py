@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 from decimal import ROUND_HALF_UP, Decimal
 
-import phonenumbers
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,7 +23,8 @@ from portal.errors import CapabilityUnavailable, ValidationFailed
 from portal.idempotency import idempotent
 
 from . import selectors, services
-from .models import CAPABILITIES, UNOFFERED_CAPABILITIES, AvailableNumber, BillingCycle, Number, NumberType, Order
+from .models import CAPABILITIES, UNOFFERED_CAPABILITIES, BillingCycle, Number, NumberType, Order
+from .validation import format_international
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -99,56 +98,31 @@ class SearchParams(serializers.Serializer):
 
 
 class SearchItem(serializers.Serializer):
-    number = serializers.CharField(source="e164")
-    number_formatted = serializers.SerializerMethodField()
-    country = serializers.CharField(source="country_id")
-    country_code = serializers.CharField(source="country_id")
+    """Documents ``search_item``'s shape (search pages are built as plain dicts, for speed)."""
+
+    number = serializers.CharField()
+    number_formatted = serializers.CharField()
+    country = serializers.CharField()
+    country_code = serializers.CharField()
     type = serializers.CharField()
-    city = serializers.CharField(source="group.city")
-    region = serializers.CharField(source="group.region")
-    area_code = serializers.CharField(source="group.area_code")
-    monthly_rate = serializers.SerializerMethodField(help_text="EUR cents a month")
-    setup_fee = serializers.SerializerMethodField(help_text="EUR cents, once")
-    monthly_price = serializers.SerializerMethodField(help_text="EUR a month, as a decimal string")
-    currency = serializers.SerializerMethodField()
-    features = serializers.ListField(source="group.capabilities", child=serializers.CharField())
-    sms_enabled = serializers.BooleanField(source="group.has_sms")
-    requires_regulatory = serializers.BooleanField(source="group.requires_regulatory")
-    available = serializers.SerializerMethodField()
-
-    def get_number_formatted(self, row) -> str:
-        return format_number(row.e164)
-
-    def get_monthly_rate(self, row) -> int:
-        return cents(row.group.monthly_price)
-
-    def get_setup_fee(self, row) -> int:
-        return cents(row.group.setup_fee)
-
-    def get_monthly_price(self, row) -> str:
-        return money(row.group.monthly_price)
-
-    def get_currency(self, row) -> str:
-        return "EUR"
-
-    def get_available(self, row) -> bool:
-        return row.status == AvailableNumber.Status.AVAILABLE
-
-
-@functools.lru_cache(maxsize=100_000)
-def format_number(e164: str) -> str:
-    """International format for display; short codes (``US-20225``) stay as they are. Pure, so cached."""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164
+    city = serializers.CharField()
+    region = serializers.CharField()
+    area_code = serializers.CharField()
+    monthly_rate = serializers.IntegerField(help_text="EUR cents a month")
+    setup_fee = serializers.IntegerField(help_text="EUR cents, once")
+    monthly_price = serializers.CharField(help_text="EUR a month, as a decimal string")
+    currency = serializers.CharField()
+    features = serializers.ListField(child=serializers.CharField())
+    sms_enabled = serializers.BooleanField()
+    requires_regulatory = serializers.BooleanField()
+    available = serializers.BooleanField()
 
 
 def search_item(row: selectors.StockRow) -> dict:
     """One DIDfarm search result; the shape ``SearchItem`` documents."""
     return {
         "number": row.e164,
-        "number_formatted": format_number(row.e164),
+        "number_formatted": format_international(row.e164),
         "country": row.country,
         "country_code": row.country,
         "type": row.type,
@@ -171,7 +145,7 @@ def available_item(row: selectors.StockRow) -> dict:
     return {
         "id": f"inv_{row.id}",
         "number": row.e164,
-        "number_formatted": format_number(row.e164),
+        "number_formatted": format_international(row.e164),
         "country": row.country,
         "type": row.type,
         "region": row.group.region,
@@ -225,34 +199,21 @@ class AvailableParams(serializers.Serializer):
 
 
 class AvailableItem(serializers.Serializer):
-    id = serializers.SerializerMethodField(help_text="Inventory row id (inv_…)")
-    number = serializers.CharField(source="e164")
-    number_formatted = serializers.SerializerMethodField()
-    country = serializers.CharField(source="country_id")
+    """Documents ``available_item``'s shape."""
+
+    id = serializers.CharField(help_text="Inventory row id (inv_…)")
+    number = serializers.CharField()
+    number_formatted = serializers.CharField()
+    country = serializers.CharField()
     type = serializers.CharField()
-    region = serializers.CharField(source="group.region")
-    city = serializers.CharField(source="group.city")
-    area_code = serializers.CharField(source="group.area_code")
-    capabilities = serializers.ListField(source="group.capabilities", child=serializers.CharField())
-    monthly_cost = serializers.SerializerMethodField()
-    setup_cost = serializers.SerializerMethodField()
-    currency = serializers.SerializerMethodField()
-    requires_regulatory = serializers.BooleanField(source="group.requires_regulatory")
-
-    def get_id(self, row) -> str:
-        return f"inv_{row.pk}"
-
-    def get_number_formatted(self, row) -> str:
-        return format_number(row.e164)
-
-    def get_monthly_cost(self, row) -> str:
-        return money(row.group.monthly_price)
-
-    def get_setup_cost(self, row) -> str:
-        return money(row.group.setup_fee)
-
-    def get_currency(self, row) -> str:
-        return "EUR"
+    region = serializers.CharField()
+    city = serializers.CharField()
+    area_code = serializers.CharField()
+    capabilities = serializers.ListField(child=serializers.CharField())
+    monthly_cost = serializers.CharField()
+    setup_cost = serializers.CharField()
+    currency = serializers.CharField()
+    requires_regulatory = serializers.BooleanField()
 
 
 class AvailableMeta(serializers.Serializer):

@@ -291,13 +291,9 @@ class Number(models.Model):
 
     @property
     def number_formatted(self) -> str:
-        import phonenumbers
+        from .validation import format_international
 
-        try:
-            parsed = phonenumbers.parse(self.e164)
-        except phonenumbers.NumberParseException:
-            return self.e164
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return format_international(self.e164)
 
     @property
     def is_live(self) -> bool:

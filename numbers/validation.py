@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -87,3 +88,14 @@ def normalize_url(value) -> str:
     except ValidationError:
         raise ValueError(_("Use an http(s) URL.")) from None
     return text
+
+
+@functools.lru_cache(maxsize=100_000)
+def format_international(e164: str) -> str:
+    """``+31207000001`` → ``+31 20 700 0001`` for display; short codes (``US-20225``) and anything
+    unparsable stay as given. Pure, so cached (search pages format the same numbers again and again)."""
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

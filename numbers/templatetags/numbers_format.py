@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import phonenumbers
 from django import template
 from django.utils.translation import gettext_lazy as _
 
 from billing.money import to_cents_str
+from numbers_app.validation import format_international
 
 register = template.Library()
 
@@ -28,11 +28,7 @@ STATUS_CLASSES = {
 @register.filter
 def phone(e164: str) -> str:
     """``+31207000001`` → ``+31 20 700 0001``; anything unparsable is shown as given."""
-    try:
-        parsed = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return format_international(e164)
 
 
 @register.filter
