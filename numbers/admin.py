@@ -141,6 +141,7 @@ class NumberAdmin(admin.ModelAdmin):
         "forwarding",
         "sms_forwarding",
         "webhook_url",
+        "sms_webhook_url",
         "compliance_profile_id",
         "label",
         "tags",

@@ -269,7 +269,7 @@ class NumberOutput(serializers.ModelSerializer):
     setup_cost = serializers.SerializerMethodField()
     currency = serializers.SerializerMethodField()
     forwarding_number = serializers.SerializerMethodField()
-    sms_webhook_url = serializers.CharField(source="webhook_url")
+    sms_webhook_url = serializers.SerializerMethodField()
     voice_webhook_url = serializers.CharField(source="webhook_url")
     requires_regulatory = serializers.BooleanField(source="group.requires_regulatory")
 
@@ -291,6 +291,9 @@ class NumberOutput(serializers.ModelSerializer):
 
     def get_currency(self, number) -> str:
         return "EUR"
+
+    def get_sms_webhook_url(self, number) -> str:
+        return number.sms_webhook_url or number.webhook_url
 
     def get_forwarding_number(self, number) -> str:
         return number.forwarding if number.forwarding.startswith("+") else ""
@@ -485,6 +488,7 @@ class NumberUpdateInput(serializers.Serializer):
     capabilities = serializers.ListField(child=serializers.CharField(max_length=16), required=False)
     forwarding_number = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
     webhook_url = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
+    sms_webhook_url = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
     sms_forwarding = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
     compliance_profile_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=10)

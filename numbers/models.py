@@ -256,6 +256,10 @@ class Number(models.Model):
     route_applied_at = models.DateTimeField(_("route applied"), null=True, blank=True)
     sms_forwarding = models.CharField(_("SMS forwarding"), max_length=20, blank=True)
     webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    # Where this number's message events go; empty means its webhook_url.
+    sms_webhook_url = models.URLField(_("SMS webhook URL"), max_length=500, blank=True)
+    # The SMS add-on's monthly price, fixed when SMS was enabled (0 while SMS is off).
+    sms_monthly_price = models.DecimalField(_("SMS add-on per month (EUR)"), default=Decimal("0"), **MONEY)
     compliance_profile_id = models.CharField(_("compliance profile"), max_length=64, blank=True)
     carrier_ref = models.CharField(_("carrier reference"), max_length=64, blank=True)
     provision_attempts = models.PositiveSmallIntegerField(default=0)

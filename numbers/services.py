@@ -514,6 +514,7 @@ CONFIGURABLE = {
     "forwarding_number",
     "forwarding",
     "webhook_url",
+    "sms_webhook_url",
     "sms_forwarding",
     "compliance_profile_id",
     "tags",
@@ -555,8 +556,8 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 )
             elif key == "forwarding":
                 values["forwarding"] = normalize_forwarding(value or "")
-            elif key == "webhook_url":
-                values["webhook_url"] = normalize_url(value)
+            elif key in ("webhook_url", "sms_webhook_url"):
+                values[key] = normalize_url(value)
             elif key == "compliance_profile_id":
                 values["compliance_profile_id"] = (value or "").strip()[:64]
             elif key == "tags":
