@@ -84,6 +84,13 @@ class Account(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Leave empty for the platform default."),
     )
+    sms_rate_limit = models.PositiveIntegerField(
+        _("SMS a second"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Outbound messages a second for the whole account. Leave empty for the platform default."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -101,6 +108,10 @@ class Account(models.Model):
     @property
     def effective_api_rate_limit(self) -> int:
         return self.api_rate_limit or settings.API_RATE_LIMIT_DEFAULT
+
+    @property
+    def effective_sms_rate_limit(self) -> int:
+        return self.sms_rate_limit or settings.SMS_RATE_LIMIT_DEFAULT
 
 
 class Client(models.Model):

@@ -48,6 +48,13 @@ def wallet_for(account) -> Wallet:
     return wallet
 
 
+def lock_wallet_of(account_id: int) -> Wallet:
+    """``lock_wallet`` by the account's id."""
+    from accounts.models import Account
+
+    return lock_wallet(Account(pk=account_id))
+
+
 def lock_wallet(account) -> Wallet:
     """Lock and return the account's wallet row. Call first in any transaction that moves money."""
     _require_transaction()

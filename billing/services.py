@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -88,7 +88,8 @@ def period_price(*, monthly_price: Decimal, billing_cycle: str) -> Decimal:
 
 
 def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
-    """Debit the setup fee and the first period of each number of ``order`` from a locked wallet.
+    """Debit the setup fee and the first period of each number of ``order`` (and of its SMS add-on, when
+    bought with SMS) from a locked wallet.
 
     One entry per charge, each naming the number (``reference``) and its client; descriptions name the
     order. Raises ``InsufficientBalance`` part-way if the money runs out: the caller's transaction then
@@ -121,16 +122,30 @@ def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
             created_by=created_by,
         )
         total += first
+        if number.sms_enabled and number.sms_monthly_price > 0:
+            addon = period_price(monthly_price=number.sms_monthly_price, billing_cycle=number.billing_cycle)
+            charge_sms_addon(wallet=wallet, number=number, amount=addon, created_by=created_by)
+            total += addon
     return quantize(total)
 
 
 def refund_number(*, number, reason: str) -> Decimal:
-    """Give back everything charged for a number that could not be delivered: a reversing credit per
-    charge, once (a second call finds the refund already made). Locks the wallet; call inside the
-    transaction that marks the number failed."""
-    wallet = ledger.lock_wallet(number.account)
+    """Give back everything charged for a number that could not be delivered. Locks the wallet; call
+    inside the transaction that marks the number failed."""
+    return refund_reference(
+        account=number.account,
+        reference=ledger.Reference("number", number.public_id),
+        client=number.client,
+        reason=reason,
+    )
+
+
+def refund_reference(*, account, reference: ledger.Reference, client, reason: str) -> Decimal:
+    """A reversing credit for each charge that names ``reference``, once each (a second call finds the
+    refunds already made and adds nothing). Locks the wallet; call inside the caller's transaction."""
+    wallet = ledger.lock_wallet(account)
     charges = LedgerEntry.objects.filter(
-        wallet=wallet, reference_type="number", reference_id=number.public_id, amount__lt=0
+        wallet=wallet, reference_type=reference.type, reference_id=str(reference.id), amount__lt=0
     ).exclude(kind=LedgerEntry.Kind.REFUND)
     refunded = Decimal("0")
     for charge in charges.order_by("id"):
@@ -138,11 +153,67 @@ def refund_number(*, number, reason: str) -> Decimal:
             wallet,
             amount=-charge.amount,
             kind=LedgerEntry.Kind.REFUND,
-            reference=ledger.Reference("number", number.public_id),
-            client=number.client,
+            reference=reference,
+            client=client,
             description=f"Refund: {charge.description} — {reason}"[:255],
             dedupe_key=f"refund:{charge.pk}",
             created_by="system",
         )
         refunded += -charge.amount
     return quantize(refunded)
+
+
+# --- SMS -----------------------------------------------------------------------------------------
+
+
+def charge_sms(*, wallet, message, created_by: str) -> LedgerEntry:
+    """Debit an outbound message's charge (segments × price per segment) from a locked wallet, once."""
+    return ledger.debit(
+        wallet,
+        amount=message.amount,
+        kind=LedgerEntry.Kind.SMS_OUTBOUND,
+        reference=ledger.Reference("message", message.public_id),
+        client=message.client,
+        description=f"SMS to {message.to_e164}: {message.segments} segment{'s' if message.segments != 1 else ''} "
+        f"× {to_exact_str(message.price_per_segment)}",
+        dedupe_key=f"sms:{message.public_id}",
+        created_by=created_by,
+    )
+
+
+def sms_addon_due_now(*, monthly_price: Decimal, billing_cycle: str, paid_through, today) -> Decimal:
+    """What enabling the SMS add-on costs today: the add-on for the part of the number's current period
+    that is left (days left ÷ days in the period), in whole cents, rounded half up. From the next
+    renewal the add-on is billed with the number, for whole periods."""
+    from numbers_app.services import add_months
+
+    if paid_through <= today or monthly_price <= 0:
+        return Decimal("0")
+    period_start = add_months(paid_through, -CYCLE_MONTHS[billing_cycle])
+    days_in_period = (paid_through - period_start).days
+    days_left = min((paid_through - today).days, days_in_period)
+    full = monthly_price * CYCLE_MONTHS[billing_cycle]
+    return quantize((full * days_left / days_in_period).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def charge_sms_addon(*, wallet, number, amount: Decimal, created_by: str) -> LedgerEntry | None:
+    """Charge the SMS add-on for the rest of a number's current period from a locked wallet.
+
+    Once per number and period: enabling SMS again in a period already paid for charges nothing (returns
+    None), so switching it off and on never bills twice."""
+    dedupe_key = f"sms_addon:{number.public_id}:{number.paid_through:%Y-%m-%d}"
+    if (
+        amount <= 0
+        or LedgerEntry.objects.filter(wallet=wallet, kind=LedgerEntry.Kind.SMS_ADDON, dedupe_key=dedupe_key).exists()
+    ):
+        return None
+    return ledger.debit(
+        wallet,
+        amount=amount,
+        kind=LedgerEntry.Kind.SMS_ADDON,
+        reference=ledger.Reference("number", number.public_id),
+        client=number.client,
+        description=f"SMS add-on {number.e164} until {number.paid_through:%Y-%m-%d}",
+        dedupe_key=dedupe_key,
+        created_by=created_by,
+    )

@@ -258,7 +258,9 @@ class Number(models.Model):
     webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
     # Where this number's message events go; empty means its webhook_url.
     sms_webhook_url = models.URLField(_("SMS webhook URL"), max_length=500, blank=True)
-    # The SMS add-on's monthly price, fixed when SMS was enabled (0 while SMS is off).
+    # SMS on this number: the paid add-on (``capabilities`` then lists "sms" too), at the monthly price
+    # fixed when it was enabled (0 while SMS is off).
+    sms_enabled = models.BooleanField(_("SMS enabled"), default=False)
     sms_monthly_price = models.DecimalField(_("SMS add-on per month (EUR)"), default=Decimal("0"), **MONEY)
     compliance_profile_id = models.CharField(_("compliance profile"), max_length=64, blank=True)
     carrier_ref = models.CharField(_("carrier reference"), max_length=64, blank=True)
@@ -284,6 +286,7 @@ class Number(models.Model):
             models.Index(fields=["account", "-id"], name="number_account_id"),
             models.Index(fields=["account", "client", "-id"], name="number_account_client_id"),
             models.Index(fields=["status", "paid_through"], name="number_status_paid_through"),
+            models.Index(fields=["account", "e164"], name="number_sms_enabled", condition=Q(sms_enabled=True)),
         ]
 
     def __str__(self) -> str:
@@ -311,6 +314,8 @@ class OrderItem(models.Model):
     billing_cycle = models.CharField(max_length=10, choices=BillingCycle.choices)
     setup_fee = models.DecimalField(**MONEY)
     first_period = models.DecimalField(**MONEY)
+    # The SMS add-on's first period, when the number was bought with SMS.
+    sms_addon = models.DecimalField(default=Decimal("0"), **MONEY)
 
     class Meta:
         verbose_name = _("order item")

@@ -27,6 +27,7 @@ from accounts.services import audit_record
 from billing import ledger
 from billing import services as billing
 from billing.money import quantize, to_cents_str, to_exact_str
+from messaging import services as messaging
 from portal import events
 from portal.errors import (
     CapabilityUnavailable,
@@ -68,10 +69,15 @@ def add_months(day: date, months: int) -> date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
+# Capabilities that come with the SMS add-on, which is paid for: on only when asked for.
+PAID_CAPABILITIES = ("sms", "mms")
+
+
 def check_capabilities(requested, offered: list[str]) -> list[str]:
-    """The capabilities asked for, if the number offers them all; 422 names the first it does not."""
+    """The capabilities asked for, if the number offers them all; 422 names the first it does not. Asking
+    for nothing gives what the number offers free of charge (SMS is an add-on)."""
     if requested is None:
-        return list(offered)
+        return [c for c in offered if c not in PAID_CAPABILITIES]
     if isinstance(requested, str):
         requested = [c.strip() for c in requested.split(",") if c.strip()]
     wanted = []
@@ -167,12 +173,22 @@ def number_purchase(
                     ]
         if mismatches:
             raise ValidationFailed(fields=mismatches)
+        enabled_for = {
+            e164: check_capabilities(capabilities, row.group.capabilities) for e164, row in available.items()
+        }
         due = quantize(
             sum(
                 (
                     row.group.setup_fee
                     + billing.period_price(monthly_price=row.group.monthly_price, billing_cycle=billing_cycle)
-                    for row in available.values()
+                    + (
+                        billing.period_price(
+                            monthly_price=messaging.addon_monthly_price(row.group), billing_cycle=billing_cycle
+                        )
+                        if "sms" in enabled_for[e164]
+                        else 0
+                    )
+                    for e164, row in available.items()
                 ),
                 Decimal("0"),
             )
@@ -200,7 +216,7 @@ def number_purchase(
         for e164 in wanted:
             row = available[e164]
             group = row.group
-            enabled = check_capabilities(capabilities, group.capabilities)
+            enabled = enabled_for[e164]
             number = Number.objects.create(
                 account=actor.account,
                 client=client,
@@ -214,6 +230,8 @@ def number_purchase(
                 setup_fee=group.setup_fee,
                 paid_through=paid_through,
                 capabilities=enabled,
+                sms_enabled="sms" in enabled,
+                sms_monthly_price=messaging.addon_monthly_price(group) if "sms" in enabled else Decimal("0"),
                 forwarding=forwarding,
                 compliance_profile_id=compliance_profile_id or "",
             )
@@ -224,6 +242,7 @@ def number_purchase(
                 billing_cycle=billing_cycle,
                 setup_fee=group.setup_fee,
                 first_period=billing.period_price(monthly_price=group.monthly_price, billing_cycle=billing_cycle),
+                sms_addon=billing.period_price(monthly_price=number.sms_monthly_price, billing_cycle=billing_cycle),
             )
             bought.append(number)
         AvailableNumber.objects.filter(pk__in=[row.pk for row in available.values()]).update(
@@ -549,7 +568,10 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                     raise ValueError(_("Use active or inactive."))
                 values["status"] = value
             elif key == "capabilities":
-                values["capabilities"] = check_capabilities(list(value or []), number.group.capabilities)
+                requested = list(value or [])
+                if "sms" in requested:
+                    messaging.sms_check_offered(number)
+                values["capabilities"] = check_capabilities(requested, number.group.capabilities)
             elif key in ("forwarding_number", "sms_forwarding"):
                 values["forwarding" if key == "forwarding_number" else key] = (
                     normalize_e164(value, field=key) if value else ""
@@ -572,12 +594,23 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
             errors[key] = [str(exc)]
     if errors:
         raise ValidationFailed(fields=errors)
+    sms_wanted = None if "capabilities" not in values else "sms" in values["capabilities"]
+    if sms_wanted is not None and sms_wanted != number.sms_enabled and actor.is_client_scoped:
+        raise PermissionDenied(_("Only the reseller, who pays for the SMS add-on, switches SMS on or off."))
     with transaction.atomic():
+        # Money may move (the SMS add-on): the wallet is locked first, as in every paying transaction.
+        wallet = ledger.lock_wallet(actor.account) if sms_wanted is not None else None
         number = (
             Number.objects.select_for_update(of=("self",)).select_related("group", "client", "trunk").get(pk=number.pk)
         )
         if number.status in (Number.Status.RELEASED, Number.Status.FAILED):
             raise NotFound(_("Number not found."))
+        sms_toggled = sms_wanted is not None and messaging.sms_toggle(
+            actor=actor, wallet=wallet, number=number, enable=sms_wanted
+        )
+        if sms_toggled:
+            if not sms_wanted:  # MMS rides on the SMS add-on
+                values["capabilities"] = [c for c in values["capabilities"] if c != "mms"]
         if "status" in values and values["status"] != number.status:
             if number.status not in (Number.Status.ACTIVE, Number.Status.INACTIVE):
                 raise InvalidState(
@@ -591,6 +624,8 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 before[field] = old.public_id if field == "client" and old else old
                 after[field] = value.public_id if field == "client" and value else value
                 setattr(number, field, value)
+        if sms_toggled:
+            before["sms_enabled"], after["sms_enabled"] = not sms_wanted, sms_wanted
         if "forwarding" in after and number.forwarding and number.trunk_id:
             before["trunk"], after["trunk"] = number.trunk.public_id, None
             number.trunk = None  # forwarding replaces a trunk route

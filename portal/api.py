@@ -220,7 +220,9 @@ def exception_handler(exc, context) -> Response:
         body = error_body(
             request, code=exc.code, message=exc.message, status=exc.status, fields=exc.fields, **exc.extra
         )
-        return Response(body, status=exc.status)
+        if exc.extra.get("retry_after"):
+            headers["Retry-After"] = str(exc.extra["retry_after"])
+        return Response(body, status=exc.status, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -5,6 +5,7 @@ from django.urls import path
 
 from accounts import api as accounts_api
 from billing import api as billing_api
+from messaging import api as messaging_api
 from numbers_app import api as numbers_api
 from numbers_app import trunk_api
 from portal.events import api as events_api
@@ -32,6 +33,19 @@ api_v1 = [
     ),
     path("portal/did-routing", trunk_api.RoutingApi.as_view(), name="api_routing"),
     path("portal/did-routing/<str:number_id>", trunk_api.RoutingDetailApi.as_view(), name="api_route"),
+    path("messages/send", messaging_api.MessageSendApi.as_view(), name="api_messages_send"),
+    path("portal/sms/send", messaging_api.PortalSmsSendApi.as_view(), name="api_sms_send"),
+    path("portal/sms", messaging_api.SmsListApi.as_view(), name="api_sms"),
+    path("portal/sms/stats", messaging_api.SmsStatsApi.as_view(), name="api_sms_stats"),
+    path("portal/sms/numbers", messaging_api.SmsNumbersApi.as_view(), name="api_sms_numbers"),
+    path("portal/sms/threads", messaging_api.SmsThreadsApi.as_view(), name="api_sms_threads"),
+    path("portal/sms/segments", messaging_api.SmsSegmentsApi.as_view(), name="api_sms_segments"),
+    path(
+        "portal/sms/simulate-inbound",
+        messaging_api.SmsSimulateInboundApi.as_view(),
+        name="api_sms_simulate_inbound",
+    ),
+    path("portal/sms/<str:message_id>", messaging_api.SmsDetailApi.as_view(), name="api_sms_message"),
     path("orders", numbers_api.OrderListApi.as_view(), name="api_orders"),
     path("orders/<str:order_id>", numbers_api.OrderDetailApi.as_view(), name="api_order"),
     path("clients", accounts_api.ClientListApi.as_view(), name="api_clients"),
@@ -42,4 +56,9 @@ api_v1 = [
     path("me", accounts_api.MeApi.as_view(), name="api_me"),
     path("events", events_api.EventListApi.as_view(), name="api_events"),
     path("events/<str:event_id>", events_api.EventDetailApi.as_view(), name="api_event"),
+]
+
+# Carriers call these (each authenticates its own way, not with an API key).
+carrier_callbacks = [
+    path("carriers/sandbox/sms", messaging_api.SandboxCallbackApi.as_view(), name="api_carrier_sandbox_sms"),
 ]

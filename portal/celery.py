@@ -17,6 +17,8 @@ app.conf.beat_schedule = {
     "rate-hits-purge": {"task": "portal.tasks.rate_hits_purge_task", "schedule": crontab(minute=41)},
     # A provisioning task lost with a broker or a worker must not leave a paid number stuck.
     "numbers-provisioning-sweep": {"task": "numbers_app.tasks.provisioning_sweep_task", "schedule": 60.0},
+    # An SMS whose dispatch task was lost, or a carrier callback not yet processed, must not stay stuck.
+    "messaging-sweep": {"task": "messaging.tasks.messaging_sweep_task", "schedule": 30.0},
     # Search totals come from per-group counters; recount them nightly so any drift heals.
     "numbers-stock-recount": {
         "task": "numbers_app.tasks.stock_counts_refresh_task",

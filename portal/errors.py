@@ -86,3 +86,21 @@ class PriceChanged(ApplicationError):
     code = "price_changed"
     status = 422
     default_message = _("Prices changed since you looked. Nothing was bought; check the new total.")
+
+
+class SmsNotAvailable(ApplicationError):
+    code = "sms_not_available"
+    status = 422
+    default_message = _("SMS not available for this number type")
+
+
+class NumberNotActive(ApplicationError):
+    code = "number_not_active"
+    status = 422
+    default_message = _("Number must be active to enable SMS")
+
+
+class SmsNotEnabled(ApplicationError):
+    code = "sms_not_enabled"
+    status = 422
+    default_message = _("SMS is not enabled on this number; enable it on the number first.")

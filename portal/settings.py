@@ -4,6 +4,7 @@ Production differs from the embedded demo run only by environment values: ``DATA
 ``REDIS_URL`` switch from SQLite and Celery's filesystem broker to PostgreSQL and Redis.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -252,6 +253,14 @@ SPECTACULAR_SETTINGS = {
 
 # Requests a minute per API key unless the account overrides it.
 API_RATE_LIMIT_DEFAULT = int(os.environ.get("API_RATE_LIMIT_DEFAULT", "60"))
+# Outbound SMS a second per account unless the account overrides it.
+SMS_RATE_LIMIT_DEFAULT = int(os.environ.get("SMS_RATE_LIMIT_DEFAULT", "10"))
+# What an outbound SMS segment costs where no per-country rate is set, and the SMS add-on's monthly
+# price where a number group has none.
+SMS_SEGMENT_PRICE_DEFAULT = os.environ.get("SMS_SEGMENT_PRICE_DEFAULT", "0.008")
+SMS_ADDON_PRICE_DEFAULT = os.environ.get("SMS_ADDON_PRICE_DEFAULT", "0.75")
+# How long an outbound message may stay queued or sending before the sweeper hands it to a new task.
+SMS_DISPATCH_STALE_SECONDS = 60
 # How long a stored Idempotency-Key response is replayed.
 IDEMPOTENCY_TTL_HOURS = 24
 
@@ -278,5 +287,13 @@ SPECTACULAR_SETTINGS["SERVE_AUTHENTICATION"] = []
 # The sandbox carrier: seconds a provisioning takes, and the share of attempts that fail (0..1).
 SANDBOX_PROVISION_SECONDS = float(os.environ.get("SANDBOX_PROVISION_SECONDS", "2"))
 SANDBOX_FAILURE_RATE = float(os.environ.get("SANDBOX_FAILURE_RATE", "0"))
+# The sandbox's SMS network: seconds until a handset's delivery report comes back, the share of accepted
+# messages that never reach the handset (0..1), and the shared secret its callbacks to DIDfarm carry.
+SANDBOX_SMS_DELIVERY_SECONDS = float(os.environ.get("SANDBOX_SMS_DELIVERY_SECONDS", "1.5"))
+SANDBOX_SMS_FAILURE_RATE = float(os.environ.get("SANDBOX_SMS_FAILURE_RATE", "0"))
+SANDBOX_CALLBACK_SECRET = (
+    os.environ.get("SANDBOX_CALLBACK_SECRET")
+    or hashlib.sha256(f"{SECRET_KEY}:sandbox-callback".encode()).hexdigest()[:32]
+)
 # Where clients' PBXs register (shown on every trunk) and the digest realm it uses.
 SIP_SERVER = os.environ.get("SIP_SERVER", "sip.didfarm.test")

@@ -13,7 +13,7 @@ from billing import views as billing_views
 from numbers_app.urls import trunk_patterns
 from portal import views
 
-from .api_urls import api_v1
+from .api_urls import api_v1, carrier_callbacks
 
 auth_patterns = [
     path(
@@ -51,6 +51,7 @@ page_patterns = [
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
+    path("api/v1/", include(carrier_callbacks)),
     path("v1/", include((api_v1, "v1"), namespace="v1")),
     path("api/v1/schema", SpectacularJSONAPIView.as_view(), name="schema"),
     path("api/v1/schema.yaml", SpectacularAPIView.as_view(), name="schema_yaml"),

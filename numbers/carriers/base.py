@@ -12,9 +12,10 @@ class CarrierError(Exception):
     """An upstream failure. ``transient`` errors (timeouts, 5xx) are retried with backoff; the others
     are final."""
 
-    def __init__(self, message: str, *, transient: bool = True):
+    def __init__(self, message: str, *, transient: bool = True, code: str = "carrier_error"):
         super().__init__(message)
         self.transient = transient
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,13 @@ class StockItem:
     city: str
     region: str
     capabilities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SmsAccepted:
+    """The carrier took a message for delivery; its delivery report will name ``carrier_ref``."""
+
+    carrier_ref: str
 
 
 @dataclass(frozen=True)
@@ -52,3 +60,9 @@ class Carrier(ABC):
     @abstractmethod
     def configure_routing(self, *, carrier_ref: str, destination: str) -> None:
         """Point the number's inbound calls at a SIP URI or number ("" for nowhere). Idempotent."""
+
+    @abstractmethod
+    def send_sms(self, *, from_e164: str, to_e164: str, body: str, idempotency_key: str) -> SmsAccepted:
+        """Hand one message to the network. Sending again with the same key returns the same reference and
+        sends nothing more. ``CarrierError`` with ``transient=False`` means the carrier refused the message:
+        it was never sent. Delivery reports and inbound messages come back later as callbacks."""

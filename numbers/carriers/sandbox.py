@@ -4,6 +4,11 @@ It answers from the generated inventory (``sandbox_inventory``), takes a few sec
 (``SANDBOX_PROVISION_SECONDS``) and fails at a configurable rate (``SANDBOX_FAILURE_RATE``, 0..1; failures
 are transient, like a real carrier's timeouts). Provisioning is idempotent by key, as real carriers'
 order APIs are: the reference is derived from the key.
+
+Its SMS network refuses landline destinations at once (they cannot receive texts), accepts everything
+else and reports delivery after ``SANDBOX_SMS_DELIVERY_SECONDS`` (a little less or more, as handsets
+answer), losing ``SANDBOX_SMS_FAILURE_RATE`` of messages on the way. Reports and inbound messages reach
+DIDfarm through the same intake as a real carrier's callbacks.
 """
 
 from __future__ import annotations
@@ -13,13 +18,20 @@ import random
 import time
 from collections.abc import Iterable
 
+import phonenumbers
 from django.conf import settings
 
-from .base import Carrier, CarrierError, Provisioned, StockItem
+from .base import Carrier, CarrierError, Provisioned, SmsAccepted, StockItem
 
 
 class SandboxCarrier(Carrier):
     name = "sandbox"
+
+    # Why a message the handset never got failed, as the sandbox's reports say it.
+    DELIVERY_FAILURES = (
+        ("handset_unreachable", "The handset was switched off or out of coverage until the message expired."),
+        ("carrier_rejected", "The destination network rejected the message."),
+    )
 
     def __init__(self, *, delay: float | None = None, failure_rate: float | None = None, rng=None):
         self.delay = settings.SANDBOX_PROVISION_SECONDS if delay is None else delay
@@ -69,3 +81,50 @@ class SandboxCarrier(Carrier):
     def release(self, *, carrier_ref: str) -> None:
         if not carrier_ref.startswith("sbx_"):
             raise CarrierError(f"sandbox: unknown reference {carrier_ref!r}", transient=False)
+
+    # --- SMS -------------------------------------------------------------------------------------
+
+    def send_sms(self, *, from_e164: str, to_e164: str, body: str, idempotency_key: str) -> SmsAccepted:
+        try:
+            kind = phonenumbers.number_type(phonenumbers.parse(to_e164, None))
+        except phonenumbers.NumberParseException:
+            raise CarrierError("sandbox: not a phone number", transient=False, code="invalid_destination") from None
+        if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+            raise CarrierError(
+                "sandbox: the destination is a landline and cannot receive SMS",
+                transient=False,
+                code="unreachable_destination",
+            )
+        carrier_ref = "sbxm_" + hashlib.sha256(f"sms:{idempotency_key}".encode()).hexdigest()[:24]
+        failure = None
+        rate = settings.SANDBOX_SMS_FAILURE_RATE
+        if rate and self.rng.random() < rate:
+            failure = self.rng.choice(self.DELIVERY_FAILURES)
+        base = settings.SANDBOX_SMS_DELIVERY_SECONDS
+        countdown = base * self.rng.uniform(0.6, 1.4) if base else 0
+        from messaging.tasks import sandbox_delivery_report_task
+
+        sandbox_delivery_report_task.apply_async(
+            kwargs={
+                "carrier_ref": carrier_ref,
+                "delivered": failure is None,
+                "error_code": failure[0] if failure else "",
+                "error_message": failure[1] if failure else "",
+            },
+            countdown=countdown,
+        )
+        return SmsAccepted(carrier_ref=carrier_ref)
+
+    def simulate_inbound(self, *, to_e164: str, from_e164: str, body: str) -> str:
+        """Someone texts one of the sandbox's numbers: the network calls DIDfarm back, as a carrier would.
+        Returns the sandbox's id of the message."""
+        from messaging.services import carrier_event_ingest
+
+        provider_id = "sbxin_" + hashlib.sha256(f"{to_e164}:{from_e164}:{time.time_ns()}".encode()).hexdigest()[:24]
+        carrier_event_ingest(
+            carrier=self.name,
+            kind="inbound",
+            provider_id=provider_id,
+            payload={"id": provider_id, "from": from_e164, "to": to_e164, "body": body},
+        )
+        return provider_id

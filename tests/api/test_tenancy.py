@@ -50,7 +50,23 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
             client=client,
         )
     event = Event.objects.filter(account=tenant_account).first()
+    from messaging.models import Message
+
+    message = Message.objects.create(
+        account=tenant_account,
+        client=client,
+        number=number,
+        direction=Message.Direction.INBOUND,
+        from_e164="+31612345678",
+        to_e164=number.e164,
+        remote_e164="+31612345678",
+        body="hello",
+        encoding="GSM-7",
+        segments=1,
+        status=Message.Status.RECEIVED,
+    )
     return {
+        "message_id": message.public_id,
         "client_id": str(client.pk),
         "key_id": str(key.pk),
         "transaction_id": str(entry.pk),

@@ -1,0 +1,498 @@
+"""SMS over the API: sending (two doors, one service), the message list and detail, stats, SMS-enabled
+numbers, conversations, the sandbox's simulated inbound message, and the carriers' callback intake.
+
+The send endpoints count against the account's messages-a-second limit (10 by default), not against the
+API key's requests-a-minute limit.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from accounts import selectors as account_selectors
+from billing.money import to_exact_str
+from numbers_app import selectors as number_selectors
+from numbers_app.api import IDEMPOTENCY_HEADER, _valid, meta_stamp
+from numbers_app.validation import normalize_e164
+from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate, validate_query
+from portal.errors import ValidationFailed
+from portal.idempotency import idempotent
+
+from . import selectors, services
+from .models import Message
+from .segments import MAX_BODY_CHARS, segment
+
+MESSAGE_ID = OpenApiParameter("message_id", str, OpenApiParameter.PATH, description="156 or msg_…")
+
+
+class MessageOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    message_id = serializers.CharField(source="public_id")
+    direction = serializers.ChoiceField(choices=Message.Direction.choices)
+    to = serializers.CharField(source="to_e164")
+    body = serializers.CharField()
+    status = serializers.ChoiceField(choices=Message.Status.choices)
+    segments = serializers.IntegerField()
+    encoding = serializers.CharField()
+    price = serializers.SerializerMethodField()
+    price_per_segment = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    refunded = serializers.BooleanField()
+    carrier = serializers.CharField()
+    number_id = serializers.IntegerField()
+    client_id = serializers.IntegerField(allow_null=True)
+    error_code = serializers.CharField()
+    error_message = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    sending_at = serializers.DateTimeField(allow_null=True)
+    sent_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    failed_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # "from" is a Python keyword, so it cannot be declared above; it goes right after direction.
+        ordered = {}
+        for name, field in fields.items():
+            ordered[name] = field
+            if name == "direction":
+                ordered["from"] = serializers.CharField(source="from_e164")
+        return ordered
+
+    def get_price(self, message) -> str:
+        return to_exact_str(message.amount)
+
+    def get_price_per_segment(self, message) -> str:
+        return to_exact_str(message.price_per_segment)
+
+
+class SendResult(serializers.Serializer):
+    success = serializers.BooleanField()
+    message = MessageOutput()
+
+
+def _client(actor, client_id):
+    if client_id in (None, ""):
+        return None
+    return account_selectors.client_get(actor=actor, client_id=client_id)
+
+
+class MessageSendInput(serializers.Serializer):
+    to = serializers.CharField(max_length=40, help_text="Destination in E.164 (+31612345678)")
+    body = serializers.CharField(
+        max_length=MAX_BODY_CHARS * 2, trim_whitespace=False, help_text="Up to 1,600 characters"
+    )
+    client_id = serializers.CharField(
+        required=False, allow_null=True, max_length=30, help_text="Attribute the cost to this client"
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(max_length=40, help_text="One of your SMS-enabled numbers, E.164")
+        return {"from": fields.pop("from"), **fields}
+
+
+class MessageSendApi(ApiView):
+    throttle_classes: list = []  # the messages-a-second limit applies instead
+
+    @extend_schema(
+        operation_id="messages_send",
+        tags=["SMS"],
+        request=MessageSendInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: data_envelope(MessageOutput)},
+        summary="Send an SMS from one of your numbers (charged per segment)",
+    )
+    @idempotent
+    def post(self, request):
+        data = _valid(MessageSendInput, request)
+        number = services.sender_for(actor=self.actor, from_e164=data["from"], field="from")
+        message = services.sms_send(
+            actor=self.actor,
+            number=number,
+            to=data["to"],
+            body=data["body"],
+            client=_client(self.actor, data.get("client_id")),
+        )
+        return Response({"data": MessageOutput(message).data, "meta": meta_stamp(request)}, status=201)
+
+
+class PortalSmsSendInput(serializers.Serializer):
+    from_number_id = serializers.CharField(max_length=40, help_text="42, num_42 or the number (+31201234567)")
+    to = serializers.CharField(max_length=40, help_text="Destination in E.164 (+31612345678)")
+    body = serializers.CharField(
+        max_length=MAX_BODY_CHARS * 2, trim_whitespace=False, help_text="Up to 1,600 characters"
+    )
+    client_id = serializers.CharField(required=False, allow_null=True, max_length=30)
+
+
+class PortalSmsSendApi(ApiView):
+    throttle_classes: list = []
+
+    @extend_schema(
+        operation_id="portal_sms_send",
+        tags=["SMS"],
+        request=PortalSmsSendInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: SendResult},
+        summary="Send an SMS from a number id (charged per segment)",
+    )
+    @idempotent
+    def post(self, request):
+        data = _valid(PortalSmsSendInput, request)
+        number = services.sender_for(actor=self.actor, from_e164=data["from_number_id"], field="from_number_id")
+        message = services.sms_send(
+            actor=self.actor,
+            number=number,
+            to=data["to"],
+            body=data["body"],
+            client=_client(self.actor, data.get("client_id")),
+        )
+        return Response({"success": True, "message": MessageOutput(message).data}, status=201)
+
+
+class MessageListParams(PageParams):
+    number = serializers.CharField(required=False, max_length=40, help_text="42, num_42 or +31201234567")
+    number_id = serializers.CharField(required=False, max_length=40, help_text="Alias of number")
+    direction = serializers.ChoiceField(choices=Message.Direction.choices, required=False)
+    status = serializers.ChoiceField(choices=Message.Status.choices, required=False)
+    date_from = serializers.DateField(required=False, help_text="YYYY-MM-DD, inclusive")
+    date_to = serializers.DateField(required=False, help_text="YYYY-MM-DD, inclusive")
+    q = serializers.CharField(required=False, max_length=100, help_text="Text in the message or the contact")
+    contact = serializers.CharField(required=False, max_length=40, help_text="The other party, E.164")
+    client_id = serializers.CharField(required=False, max_length=30)
+
+    def validate(self, attrs):
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"date_to": _("date_to is before date_from.")})
+        return attrs
+
+
+def filters_from(actor, params: dict) -> selectors.MessageFilters:
+    """Message filters from validated parameters; someone else's number or client is a 404."""
+    number = None
+    reference = params.get("number") or params.get("number_id")
+    if reference:
+        number = number_selectors.number_get(actor=actor, number_id=reference)
+    contact = ""
+    if params.get("contact"):
+        try:
+            contact = normalize_e164(params["contact"], field="contact")
+        except ValueError as exc:
+            raise ValidationFailed(fields={"contact": [str(exc)]}) from None
+    client_id = None
+    if params.get("client_id"):
+        client_id = account_selectors.client_get(actor=actor, client_id=params["client_id"]).pk
+    return selectors.MessageFilters(
+        number=number,
+        direction=params.get("direction", ""),
+        status=params.get("status", ""),
+        date_from=params.get("date_from"),
+        date_to=params.get("date_to"),
+        text=params.get("q", "").strip(),
+        contact=contact,
+        client_id=client_id,
+    )
+
+
+class SmsListApi(ApiView):
+    @extend_schema(
+        operation_id="portal_sms_list",
+        tags=["SMS"],
+        parameters=[MessageListParams],
+        responses=page_envelope(MessageOutput),
+        summary="Messages, newest first (filter by number, direction, status, dates, text)",
+    )
+    def get(self, request):
+        params = validate_query(MessageListParams, request)
+        qs = selectors.message_list(actor=self.actor, filters=filters_from(self.actor, params))
+        return paginate(request, qs, MessageOutput)
+
+
+class SmsDetailApi(ApiView):
+    @extend_schema(
+        operation_id="portal_sms_get",
+        tags=["SMS"],
+        parameters=[MESSAGE_ID],
+        responses=data_envelope(MessageOutput),
+        summary="One message, with its status times",
+    )
+    def get(self, request, message_id: str):
+        message = selectors.message_get(actor=self.actor, message_id=message_id)
+        return Response({"data": MessageOutput(message).data})
+
+
+class StatsDay(serializers.Serializer):
+    day = serializers.DateField()
+    outbound = serializers.IntegerField()
+    inbound = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    delivery_rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True, coerce_to_string=True)
+
+
+class StatsOutput(serializers.Serializer):
+    today = inline_serializer(
+        "SmsStatsToday", {"outbound": serializers.IntegerField(), "inbound": serializers.IntegerField()}
+    )
+    month = inline_serializer(
+        "SmsStatsMonth",
+        {
+            "outbound": serializers.IntegerField(),
+            "inbound": serializers.IntegerField(),
+            "segments": serializers.IntegerField(),
+        },
+    )
+    delivery_rate_30d = serializers.DecimalField(
+        max_digits=4, decimal_places=1, allow_null=True, help_text="Percent of messages with a known fate"
+    )
+    delivered_30d = serializers.IntegerField()
+    failed_30d = serializers.IntegerField()
+    pending_30d = serializers.IntegerField()
+    days = StatsDay(many=True)
+
+
+def stats_payload(stats: selectors.SmsStats) -> dict:
+    return {
+        "today": {"outbound": stats.today_outbound, "inbound": stats.today_inbound},
+        "month": {"outbound": stats.month_outbound, "inbound": stats.month_inbound, "segments": stats.month_segments},
+        "delivery_rate_30d": str(stats.delivery_rate_30d) if stats.delivery_rate_30d is not None else None,
+        "delivered_30d": stats.delivered_30d,
+        "failed_30d": stats.failed_30d,
+        "pending_30d": stats.pending_30d,
+        "days": [
+            {
+                "day": d.day.isoformat(),
+                "outbound": d.outbound,
+                "inbound": d.inbound,
+                "delivered": d.delivered,
+                "failed": d.failed,
+                "delivery_rate": str(d.delivery_rate) if d.delivery_rate is not None else None,
+            }
+            for d in stats.days
+        ],
+    }
+
+
+class SmsStatsApi(ApiView):
+    @extend_schema(
+        operation_id="portal_sms_stats",
+        tags=["SMS"],
+        responses=data_envelope(StatsOutput),
+        summary="Messages today and this month, 30-day delivery rate, and a day-by-day series",
+    )
+    def get(self, request):
+        return Response({"data": stats_payload(selectors.sms_stats(actor=self.actor))})
+
+
+class SmsNumberOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    number_id = serializers.CharField(source="public_id")
+    number = serializers.CharField(source="e164")
+    number_formatted = serializers.CharField()
+    country = serializers.CharField(source="country_id")
+    type = serializers.CharField()
+    status = serializers.CharField()
+    label = serializers.CharField()
+    client_id = serializers.IntegerField(allow_null=True)
+    sms_monthly_price = serializers.SerializerMethodField()
+    sms_forwarding = serializers.CharField()
+
+    def get_sms_monthly_price(self, number) -> str:
+        return to_exact_str(number.sms_monthly_price)
+
+
+class SmsNumbersApi(ApiView):
+    @extend_schema(
+        operation_id="portal_sms_numbers",
+        tags=["SMS"],
+        parameters=[PageParams],
+        responses=page_envelope(SmsNumberOutput),
+        summary="Your numbers with SMS enabled (the ones you can send from)",
+    )
+    def get(self, request):
+        return paginate(request, selectors.sms_numbers(actor=self.actor), SmsNumberOutput)
+
+
+class ThreadOutput(serializers.Serializer):
+    number_id = serializers.IntegerField()
+    number = serializers.CharField(source="number_e164")
+    contact = serializers.CharField(source="remote_e164")
+    messages = serializers.IntegerField()
+    last_at = serializers.DateTimeField()
+    last_body = serializers.CharField()
+    last_direction = serializers.CharField()
+    last_status = serializers.CharField()
+
+
+class ThreadParams(PageParams):
+    number = serializers.CharField(required=False, max_length=40)
+
+
+class SmsThreadsApi(ApiView):
+    @extend_schema(
+        operation_id="portal_sms_threads",
+        tags=["SMS"],
+        parameters=[ThreadParams],
+        responses=page_envelope(ThreadOutput),
+        summary="Conversations: one per number and contact, latest first",
+    )
+    def get(self, request):
+        params = validate_query(ThreadParams, request)
+        number = (
+            number_selectors.number_get(actor=self.actor, number_id=params["number"]) if params.get("number") else None
+        )
+        return paginate(request, selectors.thread_list(actor=self.actor, number=number), ThreadOutput)
+
+
+class SegmentsInput(serializers.Serializer):
+    body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False, allow_blank=True)
+    to = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class SegmentsOutput(serializers.Serializer):
+    encoding = serializers.CharField()
+    characters = serializers.IntegerField()
+    units = serializers.IntegerField()
+    segments = serializers.IntegerField()
+    per_segment = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    parts = serializers.ListField(child=serializers.CharField())
+    price_per_segment = serializers.CharField()
+    price = serializers.CharField()
+    max_characters = serializers.IntegerField()
+
+
+class SmsSegmentsApi(ApiView):
+    @extend_schema(
+        operation_id="portal_sms_segments",
+        tags=["SMS"],
+        request=SegmentsInput,
+        responses=data_envelope(SegmentsOutput),
+        summary="Count a text's segments and price it before sending (nothing is sent or charged)",
+    )
+    def post(self, request):
+        data = _valid(SegmentsInput, request)
+        body = data["body"].replace("\r\n", "\n")
+        split = segment(body)
+        to = data.get("to") or ""
+        if to:
+            to = services.validate_destination(to)
+        price = services.segment_price(to) if to else services.segment_price("")
+        return Response(
+            {
+                "data": {
+                    "encoding": split.encoding,
+                    "characters": split.characters,
+                    "units": split.units,
+                    "segments": split.segments,
+                    "per_segment": split.per_segment,
+                    "remaining": split.remaining,
+                    "parts": list(split.parts),
+                    "price_per_segment": to_exact_str(price),
+                    "price": to_exact_str(price * split.segments),
+                    "max_characters": MAX_BODY_CHARS,
+                }
+            }
+        )
+
+
+class SimulateInboundInput(serializers.Serializer):
+    to_number_id = serializers.CharField(max_length=40, help_text="Your number that receives the message")
+    body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(max_length=40, help_text="The sender, E.164")
+        return fields
+
+
+class SmsSimulateInboundApi(ApiView):
+    @extend_schema(
+        operation_id="portal_sms_simulate_inbound",
+        tags=["SMS"],
+        request=SimulateInboundInput,
+        responses={201: data_envelope(MessageOutput)},
+        summary="Sandbox: have someone text one of your numbers (free; as a real inbound message)",
+    )
+    def post(self, request):
+        data = _valid(SimulateInboundInput, request)
+        number = number_selectors.number_get(actor=self.actor, number_id=data["to_number_id"])
+        message = services.sms_simulate_inbound(
+            actor=self.actor, number=number, from_e164=data["from"], body=data["body"]
+        )
+        return Response({"data": MessageOutput(message).data}, status=201)
+
+
+# --- The sandbox carrier's callbacks ---------------------------------------------------------------
+
+
+class CarrierCallbackInput(serializers.Serializer):
+    id = serializers.CharField(max_length=100, help_text="The carrier's id of the message or report")
+    to = serializers.CharField(max_length=40, required=False)
+    body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False, required=False)
+    carrier_ref = serializers.CharField(max_length=64, required=False, help_text="Reports: the message reported on")
+    delivered = serializers.BooleanField(required=False)
+    error_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    error_message = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=["inbound", "status"], default="inbound")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(max_length=40, required=False)
+        return fields
+
+    def validate(self, attrs):
+        needed = ("from", "to", "body") if attrs["kind"] == "inbound" else ("carrier_ref", "delivered")
+        missing = {name: [_("This field is required.")] for name in needed if name not in attrs}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
+class SandboxCallbackApi(ApiView):
+    """Where the sandbox network (or a test harness) posts inbound messages and delivery reports. It is
+    authenticated with the shared secret in ``X-Sandbox-Secret`` rather than an API key."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @property
+    def actor(self):  # no account: the callback names the number
+        return None
+
+    @extend_schema(
+        operation_id="carrier_sandbox_callback",
+        tags=["Carriers"],
+        request=CarrierCallbackInput,
+        parameters=[
+            OpenApiParameter("X-Sandbox-Secret", str, OpenApiParameter.HEADER, required=True),
+        ],
+        responses={
+            200: inline_serializer(
+                "CarrierCallbackResult",
+                {"received": serializers.BooleanField(), "duplicate": serializers.BooleanField()},
+            )
+        },
+        auth=[],
+        summary="Sandbox carrier callback: an inbound SMS or a delivery report (shared secret)",
+    )
+    def post(self, request):
+        given = request.headers.get("X-Sandbox-Secret", "")
+        if not hmac.compare_digest(given.encode(), settings.SANDBOX_CALLBACK_SECRET.encode()):
+            raise exceptions.AuthenticationFailed(_("Send the sandbox's shared secret in X-Sandbox-Secret."))
+        data = _valid(CarrierCallbackInput, request)
+        payload = {k: v for k, v in data.items() if k != "kind"}
+        _event, created = services.carrier_event_ingest(
+            carrier="sandbox", kind=data["kind"], provider_id=data["id"], payload=payload
+        )
+        return Response({"received": True, "duplicate": not created})

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import MONEY
+
+
+class SmsRate(models.Model):
+    """What one outbound segment to a destination country costs. Countries without a row cost
+    ``SMS_SEGMENT_PRICE_DEFAULT``. Staff edit these in admin."""
+
+    country = models.OneToOneField("numbers.Country", on_delete=models.CASCADE, related_name="sms_rate")
+    price_per_segment = models.DecimalField(_("price per segment (EUR)"), **MONEY)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("SMS rate")
+        verbose_name_plural = _("SMS rates")
+        ordering = ["country_id"]
+        constraints = [models.CheckConstraint(condition=Q(price_per_segment__gte=0), name="sms_rate_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.country_id} · {self.price_per_segment}"
+
+
+class Message(models.Model):
+    """One SMS, sent from or received on an owned number. Outbound messages carry their charge; the
+    ledger entry that paid for one names it (``reference_type="message"``)."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", _("Outbound")
+        INBOUND = "inbound", _("Inbound")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        RECEIVED = "received", _("Received")
+
+    FINAL = (Status.DELIVERED, Status.FAILED, Status.RECEIVED)
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="messages")
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+    )
+    number = models.ForeignKey("numbers.Number", on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
+    from_e164 = models.CharField(_("from"), max_length=20)
+    to_e164 = models.CharField(_("to"), max_length=20)
+    # The other party (``to`` for outbound, ``from`` for inbound): what a conversation is keyed on.
+    remote_e164 = models.CharField(_("contact"), max_length=20)
+    body = models.TextField(_("text"))
+    encoding = models.CharField(_("encoding"), max_length=8)
+    segments = models.PositiveSmallIntegerField(_("segments"))
+    price_per_segment = models.DecimalField(_("price per segment (EUR)"), default=0, **MONEY)
+    amount = models.DecimalField(_("charge (EUR)"), default=0, **MONEY)
+    currency = models.CharField(max_length=3, default="EUR")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    error_code = models.CharField(_("error code"), max_length=40, blank=True)
+    error_message = models.CharField(_("error"), max_length=255, blank=True)
+    refunded = models.BooleanField(_("refunded"), default=False)
+    carrier = models.CharField(_("carrier"), max_length=32, default="sandbox")
+    carrier_ref = models.CharField(_("carrier message id"), max_length=64, blank=True)
+    dispatch_attempts = models.PositiveSmallIntegerField(default=0)
+    # An outbound copy of an inbound message, sent on to the number's SMS forwarding destination.
+    forwarded_from = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forwarded_as"
+    )
+    created_by = models.CharField(_("by"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sending_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "carrier_ref"], condition=~Q(carrier_ref=""), name="message_carrier_ref_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at", "-id"], name="message_account_created"),
+            models.Index(fields=["account", "client", "-created_at", "-id"], name="message_account_client"),
+            models.Index(fields=["number", "-created_at", "-id"], name="message_number_created"),
+            models.Index(fields=["account", "remote_e164", "-created_at"], name="message_account_remote"),
+            # Messages a lost task left behind, found by the sweeper.
+            models.Index(
+                fields=["status", "created_at"],
+                name="message_unfinished",
+                condition=Q(status__in=["queued", "sending"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def public_id(self) -> str:
+        return f"msg_{self.uid.hex}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+
+class CarrierEvent(models.Model):
+    """A callback from a carrier (an inbound message, a delivery report), stored raw before it is
+    processed. The unique provider id makes a repeated callback a no-op."""
+
+    class Kind(models.TextChoices):
+        INBOUND = "inbound", _("Inbound message")
+        STATUS = "status", _("Delivery report")
+
+    carrier = models.CharField(max_length=32)
+    provider_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("carrier callback")
+        verbose_name_plural = _("carrier callbacks")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "kind", "provider_id"], name="carrier_event_once"),
+        ]
+        indexes = [
+            models.Index(fields=["received_at"], name="carrier_event_unprocessed", condition=Q(processed_at=None)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.kind} {self.provider_id}"

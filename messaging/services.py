@@ -1,0 +1,592 @@
+"""SMS: enabling it on numbers, sending (charged per segment), delivery status, inbound messages.
+
+Money moves only through ``billing``; every charge is written in the transaction that writes the message
+it pays for, with the wallet row locked first. Carriers are called from tasks, after commit, never inside
+a transaction. Every status change records a ``message.status`` event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.actor import Actor, system_actor
+from accounts.models import Client
+from billing import ledger
+from billing import services as billing
+from billing.money import quantize, to_cents_str, to_exact_str
+from numbers_app.carriers import CarrierError, get_carrier
+from numbers_app.models import Number
+from numbers_app.validation import normalize_e164
+from portal import events, ratelimit
+from portal.errors import (
+    NotFound,
+    NumberNotActive,
+    PermissionDenied,
+    RateLimited,
+    SmsNotAvailable,
+    SmsNotEnabled,
+    ValidationFailed,
+)
+
+from .models import CarrierEvent, Message, SmsRate
+from .segments import MAX_BODY_CHARS, segment
+
+# A dispatch that has not finished after this long died with its worker; the sweeper hands it on.
+DISPATCH_CLAIM_TIMEOUT = timedelta(seconds=60)
+# Transient carrier errors are retried this many times, then the message fails (and is refunded).
+MAX_DISPATCH_ATTEMPTS = 6
+
+
+# --- Prices --------------------------------------------------------------------------------------
+
+
+def addon_monthly_price(group) -> Decimal:
+    """The SMS add-on's monthly price for numbers of ``group``: the group's own, or the default."""
+    return quantize(group.sms_addon_price or Decimal(settings.SMS_ADDON_PRICE_DEFAULT))
+
+
+def destination_country(e164: str) -> str | None:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def segment_price(to_e164: str) -> Decimal:
+    """What one segment to ``to_e164`` costs: the destination country's rate, or the default."""
+    country = destination_country(to_e164)
+    rate = SmsRate.objects.filter(country_id=country).values_list("price_per_segment", flat=True).first()
+    return quantize(rate if rate is not None else Decimal(settings.SMS_SEGMENT_PRICE_DEFAULT))
+
+
+# --- Enabling SMS on a number --------------------------------------------------------------------
+
+
+def sms_check_offered(number: Number) -> None:
+    """Raise ``SmsNotAvailable`` unless the number's country and type offer SMS."""
+    if not number.group.has_sms:
+        raise SmsNotAvailable(_("SMS not available for this number type"))
+
+
+def sms_addon_quote(number: Number, *, today=None) -> dict[str, Any]:
+    """What enabling SMS on ``number`` costs: the monthly add-on and what is charged now (the rest of the
+    current period; nothing if this period's add-on was already paid)."""
+    from billing.models import LedgerEntry
+
+    today = today or timezone.localdate()
+    monthly = addon_monthly_price(number.group)
+    due = billing.sms_addon_due_now(
+        monthly_price=monthly, billing_cycle=number.billing_cycle, paid_through=number.paid_through, today=today
+    )
+    paid = LedgerEntry.objects.filter(
+        account=number.account,
+        kind=LedgerEntry.Kind.SMS_ADDON,
+        dedupe_key=f"sms_addon:{number.public_id}:{number.paid_through:%Y-%m-%d}",
+    ).exists()
+    return {"monthly": monthly, "due_now": Decimal("0") if paid else due, "until": number.paid_through}
+
+
+def sms_toggle(*, actor: Actor, wallet, number: Number, enable: bool) -> bool:
+    """Switch the SMS add-on on or off for a locked ``number``, inside the caller's transaction, with the
+    account's wallet (``wallet``) already locked. Returns whether anything changed. The caller saves the
+    number (and keeps "sms" in its capabilities in step).
+
+    Enabling needs an active number whose group offers SMS, and charges the add-on for the rest of the
+    current period (once per period). Disabling stops the add-on from the next renewal; nothing of the
+    period is refunded."""
+    if enable == number.sms_enabled:
+        return False
+    if enable:
+        sms_check_offered(number)
+        if number.status != Number.Status.ACTIVE:
+            raise NumberNotActive(_("Number must be active to enable SMS"))
+        quote = sms_addon_quote(number)
+        billing.charge_sms_addon(wallet=wallet, number=number, amount=quote["due_now"], created_by=actor.label)
+        number.sms_enabled = True
+        number.sms_monthly_price = quote["monthly"]
+    else:
+        number.sms_enabled = False
+        number.sms_monthly_price = Decimal("0")
+    return True
+
+
+# --- Sending -------------------------------------------------------------------------------------
+
+
+def validate_body(body, *, field: str = "body") -> str:
+    """The text as it will be sent. Line breaks become a single LF, as handsets write them (forms post
+    CRLF, which would count, and cost, one character more per line)."""
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationFailed(fields={field: [_("Write the message text.")]})
+    body = body.replace("\r\n", "\n")
+    length = len(body)
+    if length > MAX_BODY_CHARS:
+        raise ValidationFailed(
+            fields={
+                field: [
+                    _("At most %(max)s characters; this message has %(n)s.")
+                    % {"max": f"{MAX_BODY_CHARS:,}", "n": f"{length:,}"}
+                ]
+            }
+        )
+    return body
+
+
+def validate_destination(value, *, field: str = "to") -> str:
+    try:
+        to = normalize_e164(str(value or ""), field=field)
+    except ValueError as exc:
+        raise ValidationFailed(fields={field: [str(exc)]}) from None
+    return to
+
+
+def sender_for(*, actor: Actor, number: Number | None = None, from_e164: str | None = None, field: str) -> Number:
+    """The number a message is sent from: one of the actor's numbers (404s are turned into a field error
+    naming the field the caller used)."""
+    from numbers_app import selectors as number_selectors
+
+    try:
+        if number is None:
+            number = number_selectors.number_get(actor=actor, number_id=str(from_e164 or "").strip() or "-")
+    except NotFound:
+        raise ValidationFailed(fields={field: [_("This is not one of your numbers.")]}) from None
+    return number
+
+
+def _check_sender(number: Number) -> None:
+    if number.status != Number.Status.ACTIVE:
+        raise NumberNotActive(
+            _("Number must be active to send SMS; %(number)s is %(state)s.")
+            % {"number": number.e164, "state": number.get_status_display().lower()}
+        )
+    if not number.sms_enabled:
+        if not number.group.has_sms:
+            raise SmsNotAvailable(_("SMS not available for this number type"))
+        raise SmsNotEnabled(
+            _("SMS is not enabled on %(number)s. Enable it on the number (EUR %(price)s a month) and send again.")
+            % {"number": number.e164, "price": to_cents_str(addon_monthly_price(number.group))}
+        )
+
+
+def _client_for(actor: Actor, number: Number, client: Client | None) -> Client | None:
+    """Whom a message is attributed to: the number's client; else the one named (reseller only)."""
+    if actor.is_client_scoped:
+        return actor.client
+    if number.client_id:
+        if client is not None and client.pk != number.client_id:
+            raise ValidationFailed(
+                fields={"client_id": [_("This number belongs to %(name)s.") % {"name": number.client.name}]}
+            )
+        return number.client
+    if client is not None and client.account_id != actor.account.pk:
+        raise NotFound(_("Client not found."))
+    return client
+
+
+def sms_rate_check(account) -> None:
+    """Count one message against the account's per-second limit; ``RateLimited`` (429) when over it."""
+    decision = ratelimit.hit(f"sms:account:{account.pk}", limit=account.effective_sms_rate_limit, window_ms=1000)
+    if not decision.allowed:
+        raise RateLimited(
+            _("At most %(n)d messages a second for this account; retry in a moment.") % {"n": decision.limit},
+            retry_after=decision.retry_after,
+        )
+
+
+def sms_send(
+    *,
+    actor: Actor,
+    number: Number,
+    to: str,
+    body: str,
+    client: Client | None = None,
+    forwarded_from: Message | None = None,
+) -> Message:
+    """Send ``body`` from ``number`` to ``to``.
+
+    Validates everything first (text, destination, sender state, attribution), then counts the message
+    against the account's per-second limit, then in one transaction locks the wallet, writes the message
+    (``queued``), debits segments × the destination's price and records ``message.status``; the carrier
+    is called by a task after commit. Raises ``ValidationFailed``, ``NumberNotActive``, ``SmsNotEnabled``,
+    ``SmsNotAvailable``, ``RateLimited`` or ``InsufficientBalance``, having written nothing."""
+    actor.require_write()
+    if actor.is_client_scoped and number.client_id != actor.client.pk:
+        raise NotFound(_("Number not found."))
+    body = validate_body(body)
+    to = validate_destination(to)
+    _check_sender(number)
+    client = _client_for(actor, number, client)
+    split = segment(body)
+    price = segment_price(to)
+    amount = quantize(price * split.segments)
+    sms_rate_check(actor.account)
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(actor.account)
+        message = Message(
+            account=actor.account,
+            client=client,
+            number=number,
+            direction=Message.Direction.OUTBOUND,
+            from_e164=number.e164,
+            to_e164=to,
+            remote_e164=to,
+            body=body,
+            encoding=split.encoding,
+            segments=split.segments,
+            price_per_segment=price,
+            amount=amount,
+            status=Message.Status.QUEUED,
+            carrier=number.group.carrier,
+            created_by=actor.label,
+            forwarded_from=forwarded_from,
+        )
+        if wallet.balance < amount:
+            from portal.errors import InsufficientBalance
+
+            raise InsufficientBalance(
+                _("Insufficient wallet balance: this message costs EUR %(amount)s (%(n)d × %(price)s). Top up.")
+                % {"amount": to_exact_str(amount), "n": split.segments, "price": to_exact_str(price)},
+                required=to_exact_str(amount),
+            )
+        message.save(force_insert=True)
+        if amount > 0:
+            billing.charge_sms(wallet=wallet, message=message, created_by=actor.label)
+        _record_status(message)
+        message_id = message.pk
+        transaction.on_commit(lambda: _enqueue_dispatch(message_id))
+    return message
+
+
+def _enqueue_dispatch(message_id: int) -> None:
+    from .tasks import message_dispatch_task
+
+    message_dispatch_task.delay(message_id)
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """What events and webhooks say about a message."""
+    data: dict[str, Any] = {
+        "id": message.public_id,
+        "message_id": message.pk,
+        "direction": message.direction,
+        "from": message.from_e164,
+        "to": message.to_e164,
+        "status": message.status,
+        "segments": message.segments,
+        "encoding": message.encoding,
+        "number_id": f"num_{message.number_id}",
+        "client_id": message.client_id,
+    }
+    if message.direction == Message.Direction.OUTBOUND:
+        data.update(
+            {
+                "price": to_exact_str(message.amount),
+                "currency": message.currency,
+                "error_code": message.error_code or None,
+                "error_message": message.error_message or None,
+            }
+        )
+        for stamp in ("sending_at", "sent_at", "delivered_at", "failed_at"):
+            value = getattr(message, stamp)
+            data[stamp] = value.isoformat().replace("+00:00", "Z") if value else None
+    else:
+        data["body"] = message.body
+        data["received_at"] = message.received_at.isoformat().replace("+00:00", "Z") if message.received_at else None
+    return data
+
+
+def _record_status(message: Message) -> None:
+    events.record(
+        "message.received" if message.direction == Message.Direction.INBOUND else "message.status",
+        account=message.account,
+        client=message.client,
+        subject_type="message",
+        subject_id=message.public_id,
+        data=message_payload(message),
+    )
+
+
+# --- Delivery ------------------------------------------------------------------------------------
+
+
+def _claim_for_dispatch(message_id: int) -> Message | None:
+    """Move a queued message (or one whose dispatcher died) to ``sending``; only the winner sends."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = (
+            Message.objects.filter(pk=message_id, direction=Message.Direction.OUTBOUND)
+            .filter(status=Message.Status.QUEUED)
+            .update(status=Message.Status.SENDING, sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1)
+        )
+        if not claimed:
+            claimed = Message.objects.filter(
+                pk=message_id, status=Message.Status.SENDING, sending_at__lt=now - DISPATCH_CLAIM_TIMEOUT
+            ).update(sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1)
+            if not claimed:
+                return None
+            message = Message.objects.select_related("account", "client").get(pk=message_id)
+        else:
+            message = Message.objects.select_related("account", "client").get(pk=message_id)
+            _record_status(message)
+    return message
+
+
+def message_dispatch(*, message_id: int) -> Message | None:
+    """Hand a queued message to its carrier: ``queued → sending → sent`` (or ``failed``, refunded, when the
+    carrier refuses it). Safe to run twice, even at once: a conditional UPDATE claims the message and the
+    carrier call is idempotent by the message's id. Raises ``CarrierError`` (transient) for a retry."""
+    message = _claim_for_dispatch(message_id)
+    if message is None:
+        return None
+    carrier = get_carrier(message.carrier)
+    try:
+        accepted = carrier.send_sms(
+            from_e164=message.from_e164, to_e164=message.to_e164, body=message.body, idempotency_key=message.public_id
+        )
+    except CarrierError as exc:
+        if exc.transient and message.dispatch_attempts < MAX_DISPATCH_ATTEMPTS:
+            # Back to the queue, so a retry (or the sweeper) can claim it again.
+            Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(status=Message.Status.QUEUED)
+            raise
+        return message_failed(message_id=message.pk, code=exc.code, reason=str(exc), refund=True)
+    with transaction.atomic():
+        now = timezone.now()
+        updated = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+            status=Message.Status.SENT, sent_at=now, carrier_ref=accepted.carrier_ref
+        )
+        message = Message.objects.select_related("account", "client").get(pk=message.pk)
+        if updated:
+            _record_status(message)
+    return message
+
+
+def message_failed(*, message_id: int, code: str, reason: str, refund: bool) -> Message | None:
+    """Mark an outbound message failed (once) and, when the carrier never accepted it, refund its charge."""
+    account_id = Message.objects.values_list("account_id", flat=True).get(pk=message_id)
+    with transaction.atomic():
+        if refund:
+            ledger.lock_wallet_of(account_id)  # the wallet first, as every money-moving transaction does
+        message = Message.objects.select_for_update().select_related("account", "client").get(pk=message_id)
+        if message.is_final:
+            return message
+        message.status = Message.Status.FAILED
+        message.failed_at = timezone.now()
+        message.error_code = code[:40]
+        message.error_message = reason[:255]
+        if refund and message.amount > 0:
+            billing.refund_reference(
+                account=message.account,
+                reference=ledger.Reference("message", message.public_id),
+                client=message.client,
+                reason=_("not sent"),
+            )
+            message.refunded = True
+        message.save()
+        _record_status(message)
+    return message
+
+
+def message_status_report(
+    *, carrier: str, carrier_ref: str, delivered: bool, error_code: str = "", error_message: str = ""
+) -> Message:
+    """A delivery report: ``sent → delivered`` or ``sent → failed`` (not refunded: the carrier carried it).
+    Reports for messages already final are ignored. ``LookupError`` when the reference is not known (yet)."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .select_related("account", "client")
+            .filter(carrier=carrier, carrier_ref=carrier_ref)
+            .first()
+        )
+        if message is None:
+            raise LookupError(carrier_ref)
+        if message.is_final:
+            return message
+        now = timezone.now()
+        message.sent_at = message.sent_at or now
+        if delivered:
+            message.status = Message.Status.DELIVERED
+            message.delivered_at = now
+        else:
+            message.status = Message.Status.FAILED
+            message.failed_at = now
+            message.error_code = (error_code or "undelivered")[:40]
+            message.error_message = (error_message or _("The network could not deliver the message."))[:255]
+        message.save()
+        _record_status(message)
+    return message
+
+
+def dispatch_stalled_ids(*, older_than: timedelta | None = None, limit: int = 500) -> list[int]:
+    """Outbound messages a lost task left queued, or whose dispatcher died while sending."""
+    older_than = older_than or timedelta(seconds=settings.SMS_DISPATCH_STALE_SECONDS)
+    cutoff = timezone.now() - older_than
+    queued = Message.objects.filter(status=Message.Status.QUEUED, created_at__lt=cutoff)
+    sending = Message.objects.filter(
+        status=Message.Status.SENDING, sending_at__lt=timezone.now() - DISPATCH_CLAIM_TIMEOUT
+    )
+    ids = list(queued.values_list("pk", flat=True)[:limit]) + list(sending.values_list("pk", flat=True)[:limit])
+    return ids
+
+
+# --- Carrier callbacks and inbound messages ------------------------------------------------------
+
+
+def carrier_event_ingest(*, carrier: str, kind: str, provider_id: str, payload: dict) -> tuple[CarrierEvent, bool]:
+    """Store a carrier callback and have a task process it. Returns ``(event, created)``; a callback
+    already received (same carrier, kind and id) is ignored."""
+    if kind not in CarrierEvent.Kind.values:
+        raise ValidationFailed(fields={"kind": [_("Use inbound or status.")]})
+    try:
+        with transaction.atomic():
+            event = CarrierEvent.objects.create(carrier=carrier, kind=kind, provider_id=provider_id, payload=payload)
+            event_id = event.pk
+            transaction.on_commit(lambda: _enqueue_carrier_event(event_id))
+    except IntegrityError:
+        return CarrierEvent.objects.get(carrier=carrier, kind=kind, provider_id=provider_id), False
+    return event, True
+
+
+def _enqueue_carrier_event(event_id: int) -> None:
+    from .tasks import carrier_event_process_task
+
+    carrier_event_process_task.delay(event_id)
+
+
+def carrier_event_process(*, event_id: int) -> str:
+    """Act on a stored callback, once. Raises ``LookupError`` when a delivery report names a message not
+    known yet (the task retries)."""
+    event = CarrierEvent.objects.filter(pk=event_id, processed_at=None).first()
+    if event is None:
+        return "already processed"
+    payload = event.payload
+    if event.kind == CarrierEvent.Kind.STATUS:
+        message = message_status_report(
+            carrier=event.carrier,
+            carrier_ref=str(payload.get("carrier_ref", "")),
+            delivered=bool(payload.get("delivered")),
+            error_code=str(payload.get("error_code") or ""),
+            error_message=str(payload.get("error_message") or ""),
+        )
+        outcome = f"{message.public_id} {message.status}"
+    else:
+        message = sms_receive(
+            carrier=event.carrier,
+            provider_id=event.provider_id,
+            from_e164=str(payload.get("from", "")),
+            to_e164=str(payload.get("to", "")),
+            body=str(payload.get("body", "")),
+        )
+        outcome = f"{message.public_id} received" if message else "dropped: no SMS-enabled number"
+    CarrierEvent.objects.filter(pk=event.pk, processed_at=None).update(processed_at=timezone.now(), outcome=outcome)
+    return outcome
+
+
+def carrier_events_stalled_ids(*, older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> list[int]:
+    return list(
+        CarrierEvent.objects.filter(processed_at=None, received_at__lt=timezone.now() - older_than).values_list(
+            "pk", flat=True
+        )[:limit]
+    )
+
+
+def sms_receive(*, carrier: str, provider_id: str, from_e164: str, to_e164: str, body: str) -> Message | None:
+    """Store an inbound message on the owned, SMS-enabled number it was sent to (free of charge) and record
+    ``message.received``; forward it after commit if the number says so. Once per carrier message id.
+    Returns None (and stores nothing) when no number of ours takes SMS at ``to_e164``."""
+    try:
+        to = normalize_e164(to_e164, field="to")
+    except ValueError:
+        return None
+    sender = (from_e164 or "").strip()[:20]
+    number = (
+        Number.objects.select_related("account", "client", "group")
+        .filter(e164=to, sms_enabled=True, status=Number.Status.ACTIVE)
+        .first()
+    )
+    if number is None:
+        return None
+    text = body[: MAX_BODY_CHARS * 2]
+    split = segment(text)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                account=number.account,
+                client=number.client,
+                number=number,
+                direction=Message.Direction.INBOUND,
+                from_e164=sender,
+                to_e164=to,
+                remote_e164=sender,
+                body=text,
+                encoding=split.encoding,
+                segments=split.segments,
+                status=Message.Status.RECEIVED,
+                carrier=carrier,
+                carrier_ref=provider_id[:64],
+                received_at=timezone.now(),
+                created_by=carrier,
+            )
+            _record_status(message)
+            if number.sms_forwarding:
+                message_id = message.pk
+                transaction.on_commit(lambda: _enqueue_forward(message_id))
+    except IntegrityError:
+        return Message.objects.filter(carrier=carrier, carrier_ref=provider_id[:64]).first()
+    return message
+
+
+def _enqueue_forward(message_id: int) -> None:
+    from .tasks import sms_forward_task
+
+    sms_forward_task.delay(message_id)
+
+
+def sms_forward(*, message_id: int) -> Message | None:
+    """Pass an inbound message on to its number's ``sms_forwarding`` destination, as a charged outbound
+    SMS from the same number. Once: the forwarded copy points at the original (a unique link)."""
+    inbound = Message.objects.select_related("account", "number", "number__group", "client").get(pk=message_id)
+    number = inbound.number
+    if not number.sms_forwarding or Message.objects.filter(forwarded_from=inbound).exists():
+        return None
+    text = f"{inbound.from_e164}: {inbound.body}"
+    if len(text) > MAX_BODY_CHARS:
+        text = text[: MAX_BODY_CHARS - 1] + "…"
+    try:
+        return sms_send(
+            actor=system_actor(inbound.account),
+            number=number,
+            to=number.sms_forwarding,
+            body=text,
+            forwarded_from=inbound,
+        )
+    except IntegrityError:
+        return Message.objects.filter(forwarded_from=inbound).first()
+
+
+def sms_simulate_inbound(*, actor: Actor, number: Number, from_e164: str, body: str) -> Message:
+    """Sandbox only: have someone at ``from_e164`` text ``number``. Goes through the carrier's callback
+    intake, like a real message, and returns the stored message."""
+    actor.require_write()
+    if actor.is_client_scoped and number.client_id != actor.client.pk:
+        raise NotFound(_("Number not found."))
+    body = validate_body(body)
+    sender = validate_destination(from_e164, field="from")
+    if number.group.carrier != "sandbox":
+        raise PermissionDenied(_("Only numbers on the sandbox carrier can receive simulated messages."))
+    if not number.sms_enabled:
+        raise SmsNotEnabled(_("Enable SMS on %(number)s first.") % {"number": number.e164})
+    carrier = get_carrier("sandbox")
+    provider_id = carrier.simulate_inbound(to_e164=number.e164, from_e164=sender, body=body)
+    event = CarrierEvent.objects.get(carrier="sandbox", kind="inbound", provider_id=provider_id)
+    carrier_event_process(event_id=event.pk)
+    return Message.objects.get(carrier="sandbox", carrier_ref=provider_id)

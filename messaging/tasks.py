@@ -1,0 +1,67 @@
+"""Celery tasks for SMS: thin, idempotent, taking ids."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from numbers_app.carriers import CarrierError
+from portal.errors import InsufficientBalance, NumberNotActive, RateLimited, SmsNotEnabled
+
+from . import services
+
+
+@shared_task(bind=True, max_retries=services.MAX_DISPATCH_ATTEMPTS, acks_late=True)
+def message_dispatch_task(self, message_id: int) -> None:
+    try:
+        services.message_dispatch(message_id=message_id)
+    except CarrierError as exc:
+        # Only transient errors get here (the service fails the message on the others).
+        raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
+
+
+@shared_task(bind=True, max_retries=20, acks_late=True)
+def carrier_event_process_task(self, event_id: int) -> None:
+    try:
+        services.carrier_event_process(event_id=event_id)
+    except LookupError as exc:
+        # A delivery report can overtake the carrier's answer to the send; the message will be there soon.
+        raise self.retry(exc=exc, countdown=min(30, 1 + self.request.retries)) from exc
+
+
+@shared_task(acks_late=True)
+def sandbox_delivery_report_task(*, carrier_ref: str, delivered: bool, error_code: str, error_message: str) -> None:
+    """The sandbox network calling back with a handset's delivery report."""
+    services.carrier_event_ingest(
+        carrier="sandbox",
+        kind="status",
+        provider_id=f"dlr_{carrier_ref}",
+        payload={
+            "carrier_ref": carrier_ref,
+            "delivered": delivered,
+            "error_code": error_code,
+            "error_message": error_message,
+        },
+    )
+
+
+@shared_task(bind=True, max_retries=30, acks_late=True)
+def sms_forward_task(self, message_id: int) -> None:
+    try:
+        services.sms_forward(message_id=message_id)
+    except RateLimited as exc:
+        raise self.retry(exc=exc, countdown=1) from exc
+    except (InsufficientBalance, NumberNotActive, SmsNotEnabled):
+        # Nothing to forward with: the inbound message stays in the inbox, where the owner sees it.
+        return
+
+
+@shared_task
+def messaging_sweep_task() -> int:
+    """Re-enqueue what a lost task left behind: messages not handed to the carrier, callbacks not processed."""
+    message_ids = services.dispatch_stalled_ids()
+    for message_id in message_ids:
+        message_dispatch_task.delay(message_id)
+    event_ids = services.carrier_events_stalled_ids()
+    for event_id in event_ids:
+        carrier_event_process_task.delay(event_id)
+    return len(message_ids) + len(event_ids)
