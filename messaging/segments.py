@@ -15,11 +15,10 @@ basic table or its extension table, and in UCS-2 otherwise; one character outsid
 Nothing else is kept together: a grapheme made of several code points (an emoji with a skin tone, a letter with a
 combining accent) may be split between parts, as carriers do.
 
-Line breaks are counted as given: ``segment()`` does not normalise them. A body posted from an HTML form arrives
-with every line break as ``"\\r\\n"`` (form submission turns a textarea's line breaks into CRLF), and both ``"\\r"``
-and ``"\\n"`` are characters of their own (one septet each in GSM-7, one unit each in UCS-2), so such a line break
-counts two. A browser's ``textarea.value`` holds bare ``"\\n"``; ``static/js/sms_segments.js`` counts the same way
-as this module, so a page counts what will be posted by giving it the value with line breaks as CRLF.
+Line breaks are counted as given: ``segment()`` does not normalise them, and ``"\\r"`` and ``"\\n"`` are characters
+of their own (one septet each in GSM-7, one unit each in UCS-2). The sending service turns the ``"\\r\\n"`` that HTML
+forms post into ``"\\n"`` first, which is also what a browser's ``textarea.value`` holds, so the compose page's
+counter (``static/js/sms_segments.js``, which counts the same way) matches what is charged.
 
 ``segment()`` runs in linear time and does not enforce ``MAX_BODY_CHARS``; the service that accepts a body does.
 """

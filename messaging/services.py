@@ -375,7 +375,7 @@ def message_failed(*, message_id: int, code: str, reason: str, refund: bool) -> 
     with transaction.atomic():
         if refund:
             ledger.lock_wallet_of(account_id)  # the wallet first, as every money-moving transaction does
-        message = Message.objects.select_for_update().select_related("account", "client").get(pk=message_id)
+        message = Message.objects.select_for_update(of=("self",)).select_related("account", "client").get(pk=message_id)
         if message.is_final:
             return message
         message.status = Message.Status.FAILED
@@ -402,7 +402,7 @@ def message_status_report(
     Reports for messages already final are ignored. ``LookupError`` when the reference is not known (yet)."""
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
             .select_related("account", "client")
             .filter(carrier=carrier, carrier_ref=carrier_ref)
             .first()
@@ -585,6 +585,12 @@ def sms_simulate_inbound(*, actor: Actor, number: Number, from_e164: str, body: 
         raise PermissionDenied(_("Only numbers on the sandbox carrier can receive simulated messages."))
     if not number.sms_enabled:
         raise SmsNotEnabled(_("Enable SMS on %(number)s first.") % {"number": number.e164})
+    if number.status != Number.Status.ACTIVE:
+        # The intake drops messages to numbers that are not active: nothing would be stored.
+        raise NumberNotActive(
+            _("Number must be active to receive SMS; %(number)s is %(state)s.")
+            % {"number": number.e164, "state": number.get_status_display().lower()}
+        )
     carrier = get_carrier("sandbox")
     provider_id = carrier.simulate_inbound(to_e164=number.e164, from_e164=sender, body=body)
     event = CarrierEvent.objects.get(carrier="sandbox", kind="inbound", provider_id=provider_id)

@@ -31,6 +31,8 @@ from accounts import selectors as account_selectors
 from billing import selectors as billing_selectors
 from billing.money import to_cents_str
 from billing.services import period_price
+from messaging import services as messaging
+from messaging.forms import SmsForwardingForm
 from portal import idempotency
 from portal.errors import ApplicationError, IdempotencyConflict, IdempotencyKeyReused, NotFound
 from portal.pages import add_error, page_of, portal_page, query_without_page
@@ -667,8 +669,9 @@ def _route_state(number: Number) -> str:
     sent when it is), "applied" (the carrier has the current route) or "pending" (a task is sending it)."""
     if number.status not in (Number.Status.ACTIVE, Number.Status.INACTIVE):
         return "waiting"
-    if number.route_applied_at and number.route_applied == trunks.route_destination(number):
-        return "applied"
+    destination = trunks.route_destination(number)
+    if number.route_applied == destination and (number.route_applied_at or not destination):
+        return "applied"  # the carrier has it (a number never routed has nothing to send)
     return "pending"
 
 
@@ -682,6 +685,8 @@ def number_page_context(request, number: Number, *, form=None, route=None) -> di
         form=form or _configure_form(actor, number),
         route_form=route or route_form(actor, number),
         route_state=_route_state(number),
+        sms_quote=messaging.sms_addon_quote(number) if number.group.has_sms else None,
+        sms_forwarding_form=SmsForwardingForm(initial={"sms_forwarding": number.sms_forwarding}),
     )
 
 

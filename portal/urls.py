@@ -40,6 +40,7 @@ page_patterns = [
     path("developers/api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
     path("numbers/", include("numbers_app.urls")),
     path("trunks/", include(trunk_patterns)),
+    path("messaging/", include("messaging.urls")),
     path("billing/wallet/", billing_views.wallet, name="wallet"),
     path("billing/wallet/export.csv", billing_views.wallet_export, name="wallet_export"),
     path("settings/team/", account_views.team, name="team"),

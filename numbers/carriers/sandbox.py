@@ -88,10 +88,10 @@ class SandboxCarrier(Carrier):
         try:
             kind = phonenumbers.number_type(phonenumbers.parse(to_e164, None))
         except phonenumbers.NumberParseException:
-            raise CarrierError("sandbox: not a phone number", transient=False, code="invalid_destination") from None
+            raise CarrierError("Not a phone number.", transient=False, code="invalid_destination") from None
         if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
             raise CarrierError(
-                "sandbox: the destination is a landline and cannot receive SMS",
+                "The destination is a landline and cannot receive SMS.",
                 transient=False,
                 code="unreachable_destination",
             )

@@ -11,9 +11,8 @@
 //   each part of a longer message; a surrogate pair is never split.
 // - An empty body: GSM-7, 0 segments, perSegment 160, remaining 160, no parts.
 //
-// "characters" counts code points, like Python's len(). Line breaks are counted as given: a textarea's value holds
-// bare "\n" while the form posts "\r\n" (two characters), so a live counter that should match what the server
-// receives counts value.replace(/\r?\n/g, "\r\n").
+// "characters" counts code points, like Python's len(). Line breaks are counted as given; the server turns the
+// "\r\n" a form posts into "\n" before counting, which is what a textarea's value holds.
 (function () {
   "use strict";
 
