@@ -58,8 +58,11 @@ def lock_wallet_of(account_id: int) -> Wallet:
 def lock_wallet(account) -> Wallet:
     """Lock and return the account's wallet row. Call first in any transaction that moves money."""
     _require_transaction()
-    wallet_for(account)
-    return Wallet.objects.select_for_update().get(account=account)
+    try:
+        return Wallet.objects.select_for_update().get(account=account)
+    except Wallet.DoesNotExist:
+        wallet_for(account)
+        return Wallet.objects.select_for_update().get(account=account)
 
 
 def _post(
@@ -89,22 +92,29 @@ def _post(
             f"The wallet balance is too low for a charge of {to_cents_str(-amount)} {wallet.currency}.",
             required=to_exact_str(-amount),
         )
+    entry = LedgerEntry(
+        wallet=wallet,
+        account_id=wallet.account_id,
+        client=client,
+        kind=kind,
+        amount=amount,
+        balance_after=new_balance,
+        currency=wallet.currency,
+        reference_type=reference.type if reference else "",
+        reference_id=str(reference.id) if reference else "",
+        description=description[:255],
+        dedupe_key=dedupe_key,
+        created_by=created_by[:200],
+    )
+    if dedupe_key is None:
+        # Nothing to collide with: no savepoint needed (entries without a key only fail on a bug).
+        entry.save(force_insert=True)
+        wallet.balance = new_balance
+        wallet.save(update_fields=["balance", "updated_at"])
+        return entry
     try:
         with transaction.atomic():
-            entry = LedgerEntry.objects.create(
-                wallet=wallet,
-                account_id=wallet.account_id,
-                client=client,
-                kind=kind,
-                amount=amount,
-                balance_after=new_balance,
-                currency=wallet.currency,
-                reference_type=reference.type if reference else "",
-                reference_id=str(reference.id) if reference else "",
-                description=description[:255],
-                dedupe_key=dedupe_key,
-                created_by=created_by[:200],
-            )
+            entry.save(force_insert=True)
     except IntegrityError:
         # Only a concurrent posting of the same charge is answered with its entry; any other
         # integrity error is the caller's to see.

@@ -167,7 +167,9 @@ def refund_reference(*, account, reference: ledger.Reference, client, reason: st
 
 
 def charge_sms(*, wallet, message, created_by: str) -> LedgerEntry:
-    """Debit an outbound message's charge (segments × price per segment) from a locked wallet, once."""
+    """Debit an outbound message's charge (segments × price per segment) from a locked wallet. Call in the
+    transaction that creates the message: the charge exists exactly when the message does, so it needs no
+    key of its own to happen once."""
     return ledger.debit(
         wallet,
         amount=message.amount,
@@ -176,7 +178,6 @@ def charge_sms(*, wallet, message, created_by: str) -> LedgerEntry:
         client=message.client,
         description=f"SMS to {message.to_e164}: {message.segments} segment{'s' if message.segments != 1 else ''} "
         f"× {to_exact_str(message.price_per_segment)}",
-        dedupe_key=f"sms:{message.public_id}",
         created_by=created_by,
     )
 

@@ -7,6 +7,7 @@ a transaction. Every status change records a ``message.status`` event in the sam
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -61,10 +62,27 @@ def destination_country(e164: str) -> str | None:
         return None
 
 
+# Per-country rates, held in each process for a few seconds: a send reads them on every message, and
+# staff changes to a rate reach every process within SMS_RATES_CACHE_SECONDS.
+_rates: dict = {"at": None, "by_country": {}}
+
+
+def _rates_by_country() -> dict[str, Decimal]:
+    now = time.monotonic()
+    if _rates["at"] is None or now - _rates["at"] >= settings.SMS_RATES_CACHE_SECONDS:
+        _rates["by_country"] = dict(SmsRate.objects.values_list("country_id", "price_per_segment"))
+        _rates["at"] = now
+    return _rates["by_country"]
+
+
+def rates_changed() -> None:
+    """Forget this process's copy of the rates (staff just edited one)."""
+    _rates["at"] = None
+
+
 def segment_price(to_e164: str) -> Decimal:
     """What one segment to ``to_e164`` costs: the destination country's rate, or the default."""
-    country = destination_country(to_e164)
-    rate = SmsRate.objects.filter(country_id=country).values_list("price_per_segment", flat=True).first()
+    rate = _rates_by_country().get(destination_country(to_e164) or "")
     return quantize(rate if rate is not None else Decimal(settings.SMS_SEGMENT_PRICE_DEFAULT))
 
 
@@ -441,16 +459,20 @@ def dispatch_stalled_ids(*, older_than: timedelta | None = None, limit: int = 50
 # --- Carrier callbacks and inbound messages ------------------------------------------------------
 
 
-def carrier_event_ingest(*, carrier: str, kind: str, provider_id: str, payload: dict) -> tuple[CarrierEvent, bool]:
-    """Store a carrier callback and have a task process it. Returns ``(event, created)``; a callback
-    already received (same carrier, kind and id) is ignored."""
+def carrier_event_ingest(
+    *, carrier: str, kind: str, provider_id: str, payload: dict, enqueue: bool = True
+) -> tuple[CarrierEvent, bool]:
+    """Store a carrier callback and (unless the caller processes it itself: ``enqueue=False``, from a
+    task) have a task process it. Returns ``(event, created)``; a callback already received (same
+    carrier, kind and id) is ignored. The sweeper processes any stored callback left unprocessed."""
     if kind not in CarrierEvent.Kind.values:
         raise ValidationFailed(fields={"kind": [_("Use inbound or status.")]})
     try:
         with transaction.atomic():
             event = CarrierEvent.objects.create(carrier=carrier, kind=kind, provider_id=provider_id, payload=payload)
             event_id = event.pk
-            transaction.on_commit(lambda: _enqueue_carrier_event(event_id))
+            if enqueue:
+                transaction.on_commit(lambda: _enqueue_carrier_event(event_id))
     except IntegrityError:
         return CarrierEvent.objects.get(carrier=carrier, kind=kind, provider_id=provider_id), False
     return event, True

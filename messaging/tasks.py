@@ -28,10 +28,13 @@ def carrier_event_process_task(self, event_id: int) -> None:
         raise self.retry(exc=exc, countdown=min(30, 1 + self.request.retries)) from exc
 
 
-@shared_task(acks_late=True)
-def sandbox_delivery_report_task(*, carrier_ref: str, delivered: bool, error_code: str, error_message: str) -> None:
-    """The sandbox network calling back with a handset's delivery report."""
-    services.carrier_event_ingest(
+@shared_task(bind=True, max_retries=20, acks_late=True)
+def sandbox_delivery_report_task(
+    self, *, carrier_ref: str, delivered: bool, error_code: str, error_message: str
+) -> None:
+    """The sandbox network calling back with a handset's delivery report: stored like any carrier's
+    callback, then processed here (it is already in a worker) rather than by one more task."""
+    event, _created = services.carrier_event_ingest(
         carrier="sandbox",
         kind="status",
         provider_id=f"dlr_{carrier_ref}",
@@ -41,7 +44,12 @@ def sandbox_delivery_report_task(*, carrier_ref: str, delivered: bool, error_cod
             "error_code": error_code,
             "error_message": error_message,
         },
+        enqueue=False,
     )
+    try:
+        services.carrier_event_process(event_id=event.pk)
+    except LookupError as exc:
+        raise self.retry(exc=exc, countdown=min(30, 1 + self.request.retries)) from exc
 
 
 @shared_task(bind=True, max_retries=30, acks_late=True)

@@ -259,6 +259,8 @@ SMS_RATE_LIMIT_DEFAULT = int(os.environ.get("SMS_RATE_LIMIT_DEFAULT", "10"))
 # price where a number group has none.
 SMS_SEGMENT_PRICE_DEFAULT = os.environ.get("SMS_SEGMENT_PRICE_DEFAULT", "0.008")
 SMS_ADDON_PRICE_DEFAULT = os.environ.get("SMS_ADDON_PRICE_DEFAULT", "0.75")
+# How long each process keeps its copy of the per-country SMS rates.
+SMS_RATES_CACHE_SECONDS = float(os.environ.get("SMS_RATES_CACHE_SECONDS", "10"))
 # How long an outbound message may stay queued or sending before the sweeper hands it to a new task.
 SMS_DISPATCH_STALE_SECONDS = 60
 # How long a stored Idempotency-Key response is replayed.

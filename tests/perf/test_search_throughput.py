@@ -47,6 +47,17 @@ def _database_url() -> str:
 def _load(urls: list[str], headers: dict, seconds: float) -> tuple[float, float, float, int]:
     """Requests/s, p50 ms, p95 ms and request count for CONCURRENCY clients, each cycling through
     ``urls`` (several searches per scenario, so no single hot page flatters the figures)."""
+    return _run_clients(lambda session, i: session.get(urls[i % len(urls)], headers=headers, timeout=30), 200, seconds)
+
+
+def _load_posts(url: str, bodies: list[dict], headers: dict, seconds: float, *, expect: int):
+    """As ``_load``, for POSTs of JSON bodies taken in turn from ``bodies``."""
+    return _run_clients(
+        lambda session, i: session.post(url, json=bodies[i % len(bodies)], headers=headers, timeout=30), expect, seconds
+    )
+
+
+def _run_clients(send, expect: int, seconds: float) -> tuple[float, float, float, int]:
     latencies: list[float] = []
     errors: list[int] = []
     lock = threading.Lock()
@@ -57,12 +68,11 @@ def _load(urls: list[str], headers: dict, seconds: float) -> tuple[float, float,
         mine = []
         index = offset
         while time.monotonic() < stop_at:
-            url = urls[index % len(urls)]
-            index += 1
             start = time.perf_counter()
-            response = session.get(url, headers=headers, timeout=30)
+            response = send(session, index)
+            index += CONCURRENCY
             mine.append(time.perf_counter() - start)
-            if response.status_code != 200:
+            if response.status_code != expect:
                 errors.append(response.status_code)
         with lock:
             latencies.extend(mine)
