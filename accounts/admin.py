@@ -32,7 +32,15 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "billing_email", "api_rate_limit", "wallet_balance", "created_at"]
+    list_display = [
+        "name",
+        "status",
+        "billing_email",
+        "api_rate_limit",
+        "sms_rate_limit",
+        "wallet_balance",
+        "created_at",
+    ]
     list_filter = ["status"]
     search_fields = ["name", "billing_email", "clients__name"]
     inlines = [MembershipInline]

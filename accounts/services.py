@@ -110,7 +110,7 @@ def reseller_create(
 
 def account_update(*, actor: Actor, account: Account, **changes: Any) -> Account:
     """Staff change an account's status or API rate limit (None = platform default), with an audit row."""
-    allowed = {"status", "api_rate_limit", "name", "billing_email"}
+    allowed = {"status", "api_rate_limit", "sms_rate_limit", "name", "billing_email"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed(fields={field: [_("This field cannot be changed here.")] for field in unknown})
@@ -118,6 +118,8 @@ def account_update(*, actor: Actor, account: Account, **changes: Any) -> Account
         raise ValidationFailed(fields={"status": [_("Unknown status.")]})
     if changes.get("api_rate_limit") is not None and int(changes["api_rate_limit"]) < 1:
         raise ValidationFailed(fields={"api_rate_limit": [_("At least one request a minute.")]})
+    if changes.get("sms_rate_limit") is not None and int(changes["sms_rate_limit"]) < 1:
+        raise ValidationFailed(fields={"sms_rate_limit": [_("At least one message a second.")]})
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         before = {field: getattr(locked, field) for field in changes}

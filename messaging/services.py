@@ -280,11 +280,11 @@ def sms_send(
             billing.charge_sms(wallet=wallet, message=message, created_by=actor.label)
         _record_status(message)
         message_id = message.pk
-        transaction.on_commit(lambda: _enqueue_dispatch(message_id))
+        transaction.on_commit(lambda: enqueue_dispatch(message_id))
     return message
 
 
-def _enqueue_dispatch(message_id: int) -> None:
+def enqueue_dispatch(message_id: int) -> None:
     from .tasks import message_dispatch_task
 
     message_dispatch_task.delay(message_id)
