@@ -7,6 +7,5 @@ urlpatterns = [
     path("compose/", views.compose, name="sms_compose"),
     path("threads/", views.thread_list, name="sms_threads"),
     path("threads/<int:number_id>/<str:contact>/", views.thread_detail, name="sms_thread"),
-    path("messages/<str:message_id>/row/", views.message_status, name="sms_message_row"),
     path("numbers/<int:number_id>/sms/", views.number_sms, name="number_sms"),
 ]

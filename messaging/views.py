@@ -247,17 +247,6 @@ def thread_detail(request, number_id: int, contact: str):
 
 
 @portal_page
-@require_GET
-def message_status(request, message_id: str):
-    """One message's row, for pages that watch a status change."""
-    try:
-        message = selectors.message_get(actor=request.actor, message_id=message_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    return render(request, "messaging/_message_row.html", {"m": message})
-
-
-@portal_page
 @require_POST
 def number_sms(request, number_id: int):
     """The SMS panel of a number's page: switch the add-on on or off, or set SMS forwarding."""
