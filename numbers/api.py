@@ -272,12 +272,14 @@ class NumberOutput(serializers.ModelSerializer):
     sms_webhook_url = serializers.SerializerMethodField()
     voice_webhook_url = serializers.CharField(source="webhook_url")
     requires_regulatory = serializers.BooleanField(source="group.requires_regulatory")
+    sms_monthly_cost = serializers.SerializerMethodField()
 
     class Meta:
         model = Number
         fields = [
             "id", "did_number_id", "number", "number_formatted", "country", "type", "city", "region", "area_code",
-            "status", "label", "tags", "capabilities", "billing_cycle", "paid_through", "cancel_at_period_end",
+            "status", "label", "tags", "capabilities", "sms_enabled", "sms_monthly_cost", "billing_cycle",
+            "paid_through", "cancel_at_period_end",
             "monthly_cost", "setup_cost", "currency", "forwarding", "forwarding_number", "sms_forwarding",
             "webhook_url", "sms_webhook_url", "voice_webhook_url", "compliance_profile_id", "requires_regulatory",
             "client_id", "client_name", "order_id", "activated_at", "created_at", "updated_at",
@@ -288,6 +290,9 @@ class NumberOutput(serializers.ModelSerializer):
 
     def get_setup_cost(self, number) -> str:
         return money(number.setup_fee)
+
+    def get_sms_monthly_cost(self, number) -> str:
+        return money(number.sms_monthly_price)
 
     def get_currency(self, number) -> str:
         return "EUR"

@@ -92,6 +92,8 @@ def check_capabilities(requested, offered: list[str]) -> list[str]:
             )
         if capability not in wanted:
             wanted.append(capability)
+    if "mms" in wanted and "sms" not in wanted:
+        raise ValidationFailed(fields={"capabilities": [_("MMS comes with the SMS add-on: ask for sms as well.")]})
     return wanted
 
 

@@ -298,19 +298,18 @@ def test_lock_wallet_creates_the_wallet_on_first_use(db):
 def test_an_integrity_error_on_a_posting_without_a_key_propagates_and_its_transaction_writes_nothing(tenants):
     account = tenants.a.account
     missing_client = Client(pk=2_000_000_000, account=account, name="Gone")
-    with pytest.raises(IntegrityError):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            wallet = ledger.lock_wallet(account)
-            ledger.debit(
-                wallet,
-                amount=Decimal("1"),
-                kind=PURCHASE,
-                description="Bad client",
-                reference=None,
-                client=missing_client,
-            )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        wallet = ledger.lock_wallet(account)
+        ledger.debit(
+            wallet,
+            amount=Decimal("1"),
+            kind=PURCHASE,
+            description="Bad client",
+            reference=None,
+            client=missing_client,
+        )
     assert LedgerEntry.objects.filter(account=account).count() == 1
     assert assert_balanced(account).balance == Decimal("100.0000")
 
