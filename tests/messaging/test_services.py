@@ -517,3 +517,19 @@ def test_a_simulated_message_to_a_switched_off_number_is_refused(tenants, sms_nu
     with pytest.raises(NumberNotActive):
         services.sms_simulate_inbound(actor=tenants.a.owner_actor, number=number, from_e164=HANDSET, body="Yo")
     assert Message.objects.count() == 0
+
+
+def test_mms_without_the_sms_add_on_is_refused_when_configuring_and_buying(tenants, sms_stock, sms_number):
+    sms_stock.mobile.has_mms = True
+    sms_stock.mobile.save(update_fields=["has_mms"])
+    number = sms_number(tenants.a, sms=False)
+    with pytest.raises(ValidationFailed) as refused:
+        number_services.number_configure(actor=tenants.a.owner_actor, number=number, capabilities=["voice", "mms"])
+    assert refused.value.fields == {"capabilities": ["MMS comes with the SMS add-on: ask for sms as well."]}
+    with pytest.raises(ValidationFailed):
+        number_services.number_purchase(
+            actor=tenants.a.owner_actor, numbers=[next_in_stock(sms_stock.mobile)], capabilities=["voice", "mms"]
+        )
+    number.refresh_from_db()
+    assert "mms" not in number.capabilities and not number.sms_enabled
+    assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.SMS_ADDON).exists()
