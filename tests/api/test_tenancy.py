@@ -50,6 +50,12 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
             client=client,
         )
     event = Event.objects.filter(account=tenant_account).first()
+    from portal.webhooks.services import webhook_create, webhook_send_test
+
+    endpoint = webhook_create(
+        actor=system_actor(tenant_account), url="https://hooks.example.com/didfarm", events=["*"]
+    ).endpoint
+    delivery = webhook_send_test(actor=system_actor(tenant_account), endpoint=endpoint)
     return {
         "client_id": str(client.pk),
         "key_id": str(key.pk),
@@ -58,6 +64,8 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         "number_id": str(number.pk),
         "order_id": str(order.pk),
         "trunk_id": trunk.public_id,
+        "webhook_id": endpoint.public_id,
+        "delivery_id": str(delivery.pk),
     }
 
 
