@@ -153,7 +153,7 @@ def webhook_update(*, actor: Actor, endpoint: WebhookEndpoint, **changes: Any) -
     if "client_id" in changes:
         values["client"] = _client_of(actor, changes["client_id"])
     with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().select_related("client").get(pk=endpoint.pk)
+        endpoint = WebhookEndpoint.objects.select_for_update(of=("self",)).select_related("client").get(pk=endpoint.pk)
         before = _snapshot(endpoint)
         for field, value in values.items():
             setattr(endpoint, field, value)
@@ -273,6 +273,18 @@ def webhook_redeliver(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDeli
         )
         _kick_sending()
     return delivery
+
+
+def webhook_number_urls_setup(*, actor: Actor) -> IssuedEndpoint:
+    """Issue the secret that signs requests to numbers' own webhook URLs (the actor's account, or its
+    client), shown once. Deliveries to those URLs create it on first use; this gets it in advance."""
+    _require_manage(actor)
+    client_id = actor.client.pk if actor.is_client_scoped else None
+    with transaction.atomic():
+        signer = number_url_signer(account_id=actor.account.pk, client_id=client_id)
+        if signer.secret_rotated_at is not None or signer.deliveries.exists():
+            raise InvalidState(_("The secret for numbers' URLs was issued already; rotate it to get a new one."))
+    return webhook_rotate_secret(actor=actor, endpoint=signer)
 
 
 def _kick_sending() -> None:
