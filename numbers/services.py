@@ -439,6 +439,7 @@ def number_regulatory_approve(*, actor: Actor, number: Number) -> Number:
             after={"status": "active"},
             account=number.account,
         )
+        _record_number_event("regulatory.approved", number)
         _record_number_event("number.activated", number)
         _push_route_if_any(number)
     return number

@@ -134,3 +134,20 @@ def test_the_number_url_signer_is_issued_once_from_the_page(owner, tenants):
     again = owner.post(reverse("webhook_number_urls_setup"))
     assert again.status_code == 302
     assert WebhookEndpoint.objects.get(kind="number_urls").secret == secret
+
+
+def test_staff_see_endpoints_without_secrets_and_can_redeliver_from_the_delivery_log(tenants, receiver, admin_client):
+    issued = services.webhook_create(actor=tenants.a.owner_actor, url=receiver.url, events=["*"])
+    emit(tenants.a.account)
+    sweep()
+    page = admin_client.get(reverse("admin:portal_webhookendpoint_change", args=[issued.endpoint.pk]))
+    assert page.status_code == 200 and issued.secret not in page.content.decode()
+    delivery = WebhookDelivery.objects.get()
+    assert admin_client.get(reverse("admin:portal_webhookdelivery_change", args=[delivery.pk])).status_code == 200
+    response = admin_client.post(
+        reverse("admin:portal_webhookdelivery_changelist"),
+        {"action": "redeliver", "_selected_action": [delivery.pk]},
+    )
+    assert response.status_code == 302
+    sweep()
+    assert receiver.ids() == [delivery.event.public_id] * 2
