@@ -38,6 +38,7 @@ from portal.errors import (
     PriceChanged,
     ValidationFailed,
 )
+from portal.webhooks import addresses as webhook_addresses
 
 from . import group_cache
 from .carriers import CarrierError, get_carrier
@@ -559,6 +560,8 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 values["forwarding"] = normalize_forwarding(value or "")
             elif key in ("webhook_url", "sms_webhook_url"):
                 values[key] = normalize_url(value)
+                if values[key]:  # the same address rules as webhook endpoints (private addresses refused)
+                    values[key] = webhook_addresses.check_url(values[key])
             elif key == "compliance_profile_id":
                 values["compliance_profile_id"] = (value or "").strip()[:64]
             elif key == "tags":

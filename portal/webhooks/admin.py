@@ -4,6 +4,7 @@ redeliver action."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actor import system_actor
@@ -13,9 +14,12 @@ from portal.errors import ApplicationError
 from . import services
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["public_id", "account", "client", "kind", "url", "enabled", "disabled_reason", "created_at"]
     list_filter = ["enabled", "kind"]
     search_fields = ["uid", "url", "account__name", "client__name"]
@@ -46,6 +50,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 class WebhookAttemptInline(admin.TabularInline):
+    formfield_overrides = URL_FIELDS
     model = WebhookAttempt
     extra = 0
     can_delete = False
@@ -61,6 +66,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["public_id", "created_at", "event", "endpoint", "url", "status", "attempts", "last_status_code"]
     list_filter = ["status"]
     search_fields = ["url", "event__uid", "endpoint__uid", "endpoint__account__name"]

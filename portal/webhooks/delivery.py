@@ -312,7 +312,11 @@ def record(*, token: uuid.UUID, outcomes: list[Outcome], now: datetime | None = 
                 values.update(
                     status=WebhookDelivery.Status.FAILED,
                     next_attempt_at=None,
-                    last_error="410 Gone: the endpoint was switched off",
+                    last_error=(
+                        "Gone: the number's webhook URL was cleared"
+                        if delivery.number_id
+                        else "Gone: the endpoint was switched off"
+                    ),
                 )
                 if delivery.number_id:
                     gone_numbers.append(delivery)

@@ -345,3 +345,21 @@ def test_dns_rebinding_to_a_private_address_is_refused_when_connecting(tenants, 
     pending.save()
     sweep()
     assert len(receiver.requests) == 1
+
+
+def test_a_numbers_webhook_url_follows_the_same_address_rules(tenants, settings, stock):
+    from accounts.actor import system_actor
+    from numbers_app.services import number_configure, number_purchase
+    from tests.numbers.conftest import NL_AMS
+
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    actor = system_actor(tenants.a.account)
+    number = number_purchase(actor=actor, numbers=[NL_AMS[0]]).numbers.get()
+    with pytest.raises(ValidationFailed) as refused:
+        number_configure(actor=actor, number=number, webhook_url="http://169.254.169.254/latest")
+    assert "webhook_url" in refused.value.fields
+    with pytest.raises(ValidationFailed):
+        number_configure(actor=actor, number=number, sms_webhook_url="https://user:pw@93.184.216.34/sms")
+    number_configure(actor=actor, number=number, webhook_url="https://93.184.216.34/hook", sms_webhook_url="")
+    number.refresh_from_db()
+    assert number.webhook_url == "https://93.184.216.34/hook"
