@@ -54,7 +54,7 @@ class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False
-    fields = ["number", "at", "status_code", "error", "latency_ms", "response_excerpt", "manual"]
+    fields = ["number", "at", "status_code", "error", "latency_ms", "response_excerpt", "manual", "request_headers"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -124,8 +124,7 @@ class AttemptOutput(serializers.ModelSerializer):
             "response_excerpt",
             "succeeded",
             "manual",
-            "request_headers",
-        ]
+        ]  # the headers sent (signatures included) stay in the staff console
 
 
 class DeliveryOutput(serializers.ModelSerializer):
