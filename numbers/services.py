@@ -39,6 +39,7 @@ from portal.errors import (
     PriceChanged,
     ValidationFailed,
 )
+from portal.webhooks import addresses as webhook_addresses
 
 from . import group_cache
 from .carriers import CarrierError, get_carrier
@@ -460,6 +461,7 @@ def number_regulatory_approve(*, actor: Actor, number: Number) -> Number:
             after={"status": "active"},
             account=number.account,
         )
+        _record_number_event("regulatory.approved", number)
         _record_number_event("number.activated", number)
         _push_route_if_any(number)
     return number
@@ -582,6 +584,8 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 values["forwarding"] = normalize_forwarding(value or "")
             elif key in ("webhook_url", "sms_webhook_url"):
                 values[key] = normalize_url(value)
+                if values[key]:  # the same address rules as webhook endpoints (private addresses refused)
+                    values[key] = webhook_addresses.check_url(values[key])
             elif key == "compliance_profile_id":
                 values["compliance_profile_id"] = (value or "").strip()[:64]
             elif key == "tags":

@@ -30,3 +30,6 @@ class RateBucketAdmin(ReadOnlyAdmin):
     @admin.display(description="hits logged")
     def hits_in_log(self, obj):
         return obj.hits.count()
+
+
+from portal.webhooks import admin as webhooks_admin  # noqa: E402, F401 (registers the webhook admin)

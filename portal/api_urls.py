@@ -9,6 +9,7 @@ from messaging import api as messaging_api
 from numbers_app import api as numbers_api
 from numbers_app import trunk_api
 from portal.events import api as events_api
+from portal.webhooks import api as webhooks_api
 
 api_v1 = [
     path("wallet/balance", billing_api.WalletBalanceApi.as_view(), name="api_wallet_balance"),
@@ -56,6 +57,30 @@ api_v1 = [
     path("me", accounts_api.MeApi.as_view(), name="api_me"),
     path("events", events_api.EventListApi.as_view(), name="api_events"),
     path("events/<str:event_id>", events_api.EventDetailApi.as_view(), name="api_event"),
+    path("webhooks", webhooks_api.WebhookListApi.as_view(), name="api_webhooks"),
+    path("webhooks/event-types", webhooks_api.WebhookEventTypesApi.as_view(), name="api_webhook_event_types"),
+    path("webhooks/<str:webhook_id>", webhooks_api.WebhookDetailApi.as_view(), name="api_webhook"),
+    path(
+        "webhooks/<str:webhook_id>/rotate-secret",
+        webhooks_api.WebhookRotateApi.as_view(),
+        name="api_webhook_rotate_secret",
+    ),
+    path("webhooks/<str:webhook_id>/test", webhooks_api.WebhookTestApi.as_view(), name="api_webhook_test"),
+    path(
+        "webhooks/<str:webhook_id>/deliveries",
+        webhooks_api.DeliveryListApi.as_view(),
+        name="api_webhook_deliveries",
+    ),
+    path(
+        "webhooks/<str:webhook_id>/deliveries/<str:delivery_id>",
+        webhooks_api.DeliveryDetailApi.as_view(),
+        name="api_webhook_delivery",
+    ),
+    path(
+        "webhooks/<str:webhook_id>/deliveries/<str:delivery_id>/redeliver",
+        webhooks_api.DeliveryRedeliverApi.as_view(),
+        name="api_webhook_redeliver",
+    ),
 ]
 
 # Carriers call these (each authenticates its own way, not with an API key).

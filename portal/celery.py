@@ -19,6 +19,9 @@ app.conf.beat_schedule = {
     "numbers-provisioning-sweep": {"task": "numbers_app.tasks.provisioning_sweep_task", "schedule": 60.0},
     # An SMS whose dispatch task was lost, or a carrier callback not yet processed, must not stay stuck.
     "messaging-sweep": {"task": "messaging.tasks.messaging_sweep_task", "schedule": 30.0},
+    # Webhooks: events whose fan-out task was lost get their deliveries, and deliveries whose next
+    # attempt is due (retries wait for hours as rows, never as broker countdowns) are sent.
+    "webhooks-sweep": {"task": "portal.webhooks.tasks.webhooks_sweep_task", "schedule": 10.0},
     # Search totals come from per-group counters; recount them nightly so any drift heals.
     "numbers-stock-recount": {
         "task": "numbers_app.tasks.stock_counts_refresh_task",

@@ -24,6 +24,9 @@ class Event(models.Model):
     subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
     data = models.JSONField(_("data"), default=dict, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # Set once webhook deliveries exist for this event (or it needed none). Events left unset are
+    # picked up by the fan-out sweeper, so a lost task delays deliveries but never loses them.
+    fanned_out_at = models.DateTimeField(_("fanned out"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("event")
@@ -32,6 +35,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["account", "-created_at"], name="event_account_created"),
             models.Index(fields=["account", "type", "-created_at"], name="event_account_type_created"),
+            models.Index(fields=["id"], condition=models.Q(fanned_out_at__isnull=True), name="event_not_fanned_out"),
         ]
 
     def __str__(self) -> str:
@@ -105,3 +109,17 @@ class RateHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket_id} @ {self.at:%H:%M:%S}"
+
+
+# Webhook models live beside their code; importing them here registers them with the app.
+from portal.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402
+
+__all__ = [
+    "Event",
+    "IdempotencyRecord",
+    "RateBucket",
+    "RateHit",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]

@@ -299,3 +299,10 @@ SANDBOX_CALLBACK_SECRET = (
 )
 # Where clients' PBXs register (shown on every trunk) and the digest realm it uses.
 SIP_SERVER = os.environ.get("SIP_SERVER", "sip.didfarm.test")
+
+# Webhooks may go to private, loopback and link-local addresses only when this is on: the embedded demo
+# run and the tests deliver to receivers on this machine. Production sets WEBHOOKS_ALLOW_PRIVATE=0, so a
+# URL (or a DNS answer) pointing into the private network is refused.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", True)
+# Threads per worker process that send a batch of webhook deliveries at once.
+WEBHOOKS_SEND_THREADS = int(os.environ.get("WEBHOOKS_SEND_THREADS", "16"))

@@ -12,6 +12,7 @@ from accounts import views as account_views
 from billing import views as billing_views
 from numbers_app.urls import trunk_patterns
 from portal import views
+from portal.webhooks import views as webhook_views
 
 from .api_urls import api_v1, carrier_callbacks
 
@@ -38,6 +39,22 @@ page_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("developers/api-keys/", account_views.api_keys, name="api_keys"),
     path("developers/api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
+    path("developers/webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path(
+        "developers/webhooks/number-urls/",
+        webhook_views.webhook_number_urls_setup,
+        name="webhook_number_urls_setup",
+    ),
+    path("developers/webhooks/<int:webhook_id>/", webhook_views.webhook_detail, name="webhook_detail"),
+    path("developers/webhooks/<int:webhook_id>/test/", webhook_views.webhook_test, name="webhook_test"),
+    path("developers/webhooks/<int:webhook_id>/switch/", webhook_views.webhook_toggle, name="webhook_toggle"),
+    path("developers/webhooks/<int:webhook_id>/rotate/", webhook_views.webhook_rotate, name="webhook_rotate"),
+    path("developers/webhooks/<int:webhook_id>/delete/", webhook_views.webhook_delete, name="webhook_delete"),
+    path(
+        "developers/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver/",
+        webhook_views.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
     path("numbers/", include("numbers_app.urls")),
     path("trunks/", include(trunk_patterns)),
     path("messaging/", include("messaging.urls")),

@@ -14,6 +14,7 @@ from billing import selectors as billing_selectors
 from portal.api import json_error
 from portal.middleware import is_api_path
 from portal.pages import portal_page
+from portal.webhooks import selectors as webhook_selectors
 
 
 @portal_page
@@ -29,6 +30,9 @@ def dashboard(request):
         "spend_peak": peak,
         "bars": bars,
         "recent": billing_selectors.transaction_list(actor=actor)[:5],
+        "webhooks_failed": webhook_selectors.failed_deliveries(actor=actor).count(),
+        "webhooks_failed_latest": list(webhook_selectors.failed_deliveries(actor=actor)[:5]),
+        "webhooks_off": list(webhook_selectors.disabled_endpoints(actor=actor)),
     }
     return render(request, "portal/dashboard.html", context)
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from portal.models import Event
+from portal.webhooks import catalogue as webhook_catalogue
+
+logger = logging.getLogger("didfarm.events")
 
 # The catalogue a webhook endpoint can subscribe to (DESIGN §4), plus the account-level events.
 EVENT_TYPES = (
@@ -41,16 +46,36 @@ def record(
     subject_id: str | int = "",
 ) -> Event:
     """Write one event row. Must be called inside the business transaction: if that transaction rolls
-    back, the event never existed."""
+    back, the event never existed. Once it commits, its webhook deliveries are fanned out and sent by a
+    task; if that task is lost, the webhook sweeper picks the event up (``Event.fanned_out_at``)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {event_type!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events.record() must run inside the transaction of the change it describes")
-    return Event.objects.create(
+    deliverable = event_type in webhook_catalogue.BY_NAME
+    now = timezone.now()
+    event = Event.objects.create(
         account=account,
         client=client,
         type=event_type,
         subject_type=subject_type,
         subject_id=str(subject_id),
         data=data,
+        created_at=now,
+        fanned_out_at=None if deliverable else now,  # account-level events are not sent as webhooks
     )
+    if deliverable:
+        event_id = event.pk
+        transaction.on_commit(lambda: _enqueue_fan_out(event_id))
+    return event
+
+
+def _enqueue_fan_out(event_id: int) -> None:
+    """A nudge for low latency only: if the broker cannot take it, the sweeper sends the event anyway, so
+    the business request that recorded it must not fail over it."""
+    from portal.webhooks.tasks import webhook_event_fan_out_task
+
+    try:
+        webhook_event_fan_out_task.delay(event_id)
+    except Exception:  # noqa: BLE001 - any broker failure; the outbox row is already safe
+        logger.warning("Could not enqueue the webhook fan-out of event %s; the sweeper will send it", event_id)

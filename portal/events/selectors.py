@@ -11,7 +11,7 @@ from portal.models import Event
 
 
 def event_list(*, actor: Actor, event_type: str = "") -> QuerySet[Event]:
-    qs = Event.objects.filter(account=actor.account)
+    qs = Event.objects.filter(account=actor.account).exclude(type="webhook.test")  # test sends are not events
     if actor.client is not None:
         qs = qs.filter(client=actor.client)
     if event_type:

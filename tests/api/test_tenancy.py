@@ -65,6 +65,12 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         segments=1,
         status=Message.Status.RECEIVED,
     )
+    from portal.webhooks.services import webhook_create, webhook_send_test
+
+    endpoint = webhook_create(
+        actor=system_actor(tenant_account), url="https://hooks.example.com/didfarm", events=["*"]
+    ).endpoint
+    delivery = webhook_send_test(actor=system_actor(tenant_account), endpoint=endpoint)
     return {
         "message_id": message.public_id,
         "client_id": str(client.pk),
@@ -74,6 +80,8 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         "number_id": str(number.pk),
         "order_id": str(order.pk),
         "trunk_id": trunk.public_id,
+        "webhook_id": endpoint.public_id,
+        "delivery_id": str(delivery.pk),
     }
 
 

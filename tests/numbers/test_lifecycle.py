@@ -49,6 +49,8 @@ def test_a_number_needing_documents_waits_for_staff_approval(tenants, stock, sta
     number.refresh_from_db()
     assert number.status == "active"
     assert Event.objects.filter(subject_id=number.public_id, type="number.activated").count() == 1
+    approved = Event.objects.get(subject_id=number.public_id, type="regulatory.approved")
+    assert approved.data["number"] == DE_BERLIN[0] and approved.data["status"] == "active"
 
 
 def test_carrier_errors_retry_and_a_final_failure_refunds_with_reversing_entries(tenants, stock, monkeypatch):

@@ -1,0 +1,166 @@
+"""The events a webhook endpoint can subscribe to, what each means, and an example of each payload's
+``data``. ``sms.received`` is another name for ``message.received``: an endpoint subscribed to either
+receives it. ``webhook.test`` is sent only by "send test event", to the one endpoint asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+ALL = "*"
+TEST_EVENT = "webhook.test"
+ALIASES = {"sms.received": "message.received"}
+
+_NUMBER = {
+    "id": "num_42",
+    "did_number_id": 42,
+    "number": "+31201234567",
+    "country": "NL",
+    "type": "local",
+    "status": "active",
+    "order_id": 1042,
+    "client_id": 7,
+}
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    description: str
+    example: dict
+
+
+CATALOGUE: tuple[EventType, ...] = (
+    EventType("number.provisioned", _("The carrier finished setting up a number you bought."), _NUMBER),
+    EventType(
+        "number.activated", _("A number is live (after regulatory approval, where the country needs it)."), _NUMBER
+    ),
+    EventType("number.released", _("A number was released from your account."), {**_NUMBER, "status": "released"}),
+    EventType(
+        "number.expiring",
+        _("A number's paid period ends in 7 days and it will not renew."),
+        {**_NUMBER, "paid_through": "2026-05-01"},
+    ),
+    EventType(
+        "number.suspended",
+        _("A number was suspended (its renewal could not be paid)."),
+        {**_NUMBER, "status": "suspended"},
+    ),
+    EventType(
+        "number.ported",
+        _("A number ported in from another carrier is now yours."),
+        {**_NUMBER, "port_id": "port_12"},
+    ),
+    EventType(
+        "payment.succeeded",
+        _("A purchase or renewal was charged to your wallet."),
+        {"order_id": 1042, "order": "ord_1042", "amount": "3.5000", "currency": "EUR", "numbers": ["+31201234567"]},
+    ),
+    EventType(
+        "payment.failed",
+        _("A renewal or purchase could not be charged."),
+        {"amount": "1.5000", "currency": "EUR", "reason": "insufficient_balance", "numbers": ["+31201234567"]},
+    ),
+    EventType(
+        "regulatory.approved",
+        _("The documents for a number were approved."),
+        {**_NUMBER, "status": "active"},
+    ),
+    EventType(
+        "regulatory.rejected",
+        _("The documents for a number were rejected."),
+        {**_NUMBER, "status": "pending_regulatory", "reason": "The proof of address is older than 3 months."},
+    ),
+    EventType(
+        "trunk.registered",
+        _("A client's PBX registered with its SIP trunk."),
+        {
+            "trunk_uuid": "trk_a1b2c3d4",
+            "trunk_id": 7,
+            "name": "Acme Corp",
+            "username": "acme_xk9f2",
+            "contact": "sip:acme_xk9f2@198.51.100.7:5060",
+        },
+    ),
+    EventType(
+        "trunk.offline",
+        _("A SIP trunk lost its registration."),
+        {
+            "trunk_uuid": "trk_a1b2c3d4",
+            "trunk_id": 7,
+            "name": "Acme Corp",
+            "username": "acme_xk9f2",
+            "contact": "sip:acme_xk9f2@198.51.100.7:5060",
+        },
+    ),
+    EventType(
+        "message.received",
+        _("An SMS arrived on one of your numbers (also subscribable as sms.received)."),
+        {
+            "id": "msg_157",
+            "number_id": "num_42",
+            "from": "+31612345678",
+            "to": "+31201234567",
+            "body": "Is my appointment still at 10:00?",
+            "segments": 1,
+            "received_at": "2026-04-05T14:30:00Z",
+        },
+    ),
+    EventType(
+        "message.status",
+        _("An SMS you sent changed status (queued, sending, sent, delivered, failed)."),
+        {
+            "id": "msg_158",
+            "number_id": "num_42",
+            "from": "+31201234567",
+            "to": "+31612345678",
+            "status": "delivered",
+            "error_code": None,
+        },
+    ),
+)
+
+BY_NAME = {event.name: event for event in CATALOGUE}
+NAMES = tuple(BY_NAME)
+SUBSCRIBABLE = frozenset(NAMES) | frozenset(ALIASES)
+# Events whose destination includes the number's own URL: number events (subject "number") go to its
+# webhook_url; message events carry data["number_id"] and go to its sms_webhook_url, else webhook_url.
+MESSAGE_EVENTS = frozenset({"message.received", "message.status"})
+
+
+def canonical(name: str) -> str:
+    return ALIASES.get(name, name)
+
+
+def subscribed(events: list[str], event_type: str) -> bool:
+    """Whether an endpoint subscribed to ``events`` receives ``event_type``."""
+    if event_type not in BY_NAME:
+        return False
+    return ALL in events or any(canonical(name) == event_type for name in events)
+
+
+def normalize(events) -> list[str]:
+    """Check a subscription list: catalogue names (or the alias), or ``["*"]``. Raises ``ValueError``."""
+    if isinstance(events, str):
+        events = [e.strip() for e in events.split(",") if e.strip()]
+    if not isinstance(events, list | tuple) or not events:
+        raise ValueError(_('Choose at least one event, or ["*"] for all of them.'))
+    names: list[str] = []
+    for name in events:
+        if not isinstance(name, str) or (name != ALL and name not in SUBSCRIBABLE):
+            raise ValueError(_("Unknown event: %(name)s. See GET /api/v1/webhooks/event-types.") % {"name": name})
+        if name not in names:
+            names.append(name)
+    if ALL in names:
+        return [ALL]
+    return names
+
+
+def example_payload(event: EventType) -> dict:
+    return {
+        "id": "evt_4f6c1b7e2a9d4c0f8e3b5a7d9c1e2f30",
+        "event": event.name,
+        "timestamp": "2026-04-05T14:30:00Z",
+        "data": event.example,
+    }

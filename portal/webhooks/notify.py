@@ -1,0 +1,43 @@
+"""Telling people about webhooks that need them: an endpoint switched off because it answered 410."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Role
+
+from .models import WebhookEndpoint
+
+
+def endpoint_disabled_notify(*, endpoint_id: int) -> int:
+    """Email the account's owners and admins (and, for a client's endpoint, that client's admins) that
+    the endpoint was switched off. Returns how many people were written to."""
+    endpoint = WebhookEndpoint.objects.select_related("account", "client").filter(pk=endpoint_id).first()
+    if endpoint is None or endpoint.enabled:
+        return 0
+    people = Membership.objects.filter(account=endpoint.account, role__in=[Role.OWNER, Role.ADMIN])
+    emails = set(people.values_list("user__email", flat=True))
+    if endpoint.client_id:
+        emails |= set(
+            Membership.objects.filter(client=endpoint.client, role=Role.CLIENT_ADMIN).values_list(
+                "user__email", flat=True
+            )
+        )
+    if not emails:
+        return 0
+    link = settings.PUBLIC_URL + reverse("webhook_detail", args=[endpoint.pk])
+    send_mail(
+        subject=_("Webhook endpoint switched off: %(url)s") % {"url": endpoint.url},
+        message=_(
+            "Hello,\n\nThe webhook endpoint %(url)s of %(account)s answered 410 Gone, so DIDfarm stopped "
+            "sending events to it.\n\nIf the endpoint should receive events again, switch it back on "
+            "(deliveries still waiting resume) at:\n\n%(link)s\n"
+        )
+        % {"url": endpoint.url, "account": endpoint.account.name, "link": link},
+        from_email=None,
+        recipient_list=sorted(emails),
+    )
+    return len(emails)
