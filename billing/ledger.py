@@ -6,7 +6,8 @@ Invariants
 - ``wallet.balance`` == Σ ``entry.amount`` for the wallet, after every committed transaction, and
   ``entry.balance_after`` is the balance right after that entry.
 - Every posting runs inside the caller's transaction with the wallet row locked (``lock_wallet``,
-  ``SELECT … FOR UPDATE``), so concurrent debits serialise and none can overdraw.
+  ``SELECT … FOR UPDATE``; or ``debit_last``, whose conditional ``UPDATE`` takes the same lock), so
+  concurrent debits serialise and none can overdraw.
 - A debit larger than the balance raises ``InsufficientBalance`` and writes nothing.
 - A posting with a ``dedupe_key`` happens once per (wallet, kind, key); a repeat returns the first entry.
 """
@@ -16,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from portal.errors import InsufficientBalance
 
@@ -153,6 +155,57 @@ def debit(
         client=client,
         dedupe_key=dedupe_key,
         created_by=created_by,
+    )
+
+
+def debit_last(
+    account,
+    *,
+    amount: Decimal,
+    kind: str,
+    description: str,
+    reference: Reference | None,
+    client=None,
+    created_by: str = "",
+) -> LedgerEntry:
+    """Take ``amount`` (positive) from the account's wallet in one statement that also takes the wallet
+    row's lock (``UPDATE … WHERE balance >= amount RETURNING``), then write the entry.
+
+    For busy transactions that lock nothing else (an SMS: insert the message and its event, then pay):
+    called last, the wallet row stays locked only for this statement, the entry's insert and the commit,
+    so concurrent payers queue for a moment rather than for the whole transaction. Raises
+    ``InsufficientBalance`` (having changed nothing) when the balance does not cover ``amount``."""
+    _require_transaction()
+    amount = quantize(amount)
+    if amount <= 0:
+        raise ValueError("A debit takes a positive amount")
+    table = connection.ops.quote_name(Wallet._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET balance = balance - %s, updated_at = %s "
+            "WHERE account_id = %s AND balance >= %s RETURNING id, balance, currency",
+            [amount, timezone.now(), account.pk, amount],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        wallet_for(account)  # the wallet exists from now on; its balance did not cover the charge
+        raise InsufficientBalance(
+            f"The wallet balance is too low for a charge of {to_cents_str(amount)} EUR.",
+            required=to_exact_str(amount),
+        )
+    wallet_id, balance, currency = row
+    return LedgerEntry.objects.create(
+        wallet_id=wallet_id,
+        account_id=account.pk,
+        client=client,
+        kind=kind,
+        amount=-amount,
+        balance_after=quantize(balance),
+        currency=currency,
+        reference_type=reference.type if reference else "",
+        reference_id=str(reference.id) if reference else "",
+        description=description[:255],
+        created_by=created_by[:200],
     )
 
 

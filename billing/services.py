@@ -166,12 +166,13 @@ def refund_reference(*, account, reference: ledger.Reference, client, reason: st
 # --- SMS -----------------------------------------------------------------------------------------
 
 
-def charge_sms(*, wallet, message, created_by: str) -> LedgerEntry:
-    """Debit an outbound message's charge (segments × price per segment) from a locked wallet. Call in the
-    transaction that creates the message: the charge exists exactly when the message does, so it needs no
-    key of its own to happen once."""
-    return ledger.debit(
-        wallet,
+def charge_sms(*, message, created_by: str) -> LedgerEntry:
+    """Debit an outbound message's charge (segments × price per segment). Call last in the transaction
+    that creates the message (it takes the wallet's lock for the rest of it): the charge exists exactly
+    when the message does, so it needs no key of its own to happen once. ``InsufficientBalance`` when
+    the wallet does not cover it."""
+    return ledger.debit_last(
+        message.account,
         amount=message.amount,
         kind=LedgerEntry.Kind.SMS_OUTBOUND,
         reference=ledger.Reference("message", message.public_id),

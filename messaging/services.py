@@ -29,6 +29,7 @@ from numbers_app.models import Number
 from numbers_app.validation import normalize_e164
 from portal import events, ratelimit
 from portal.errors import (
+    InsufficientBalance,
     NotFound,
     NumberNotActive,
     PermissionDenied,
@@ -232,8 +233,9 @@ def sms_send(
     """Send ``body`` from ``number`` to ``to``.
 
     Validates everything first (text, destination, sender state, attribution), then counts the message
-    against the account's per-second limit, then in one transaction locks the wallet, writes the message
-    (``queued``), debits segments × the destination's price and records ``message.status``; the carrier
+    against the account's per-second limit, then in one transaction writes the message
+    (``queued``) and its ``message.status`` event, then debits segments × the destination's price (the
+    wallet row locked from there to the commit); the carrier
     is called by a task after commit. Raises ``ValidationFailed``, ``NumberNotActive``, ``SmsNotEnabled``,
     ``SmsNotAvailable``, ``RateLimited`` or ``InsufficientBalance``, having written nothing."""
     actor.require_write()
@@ -247,38 +249,38 @@ def sms_send(
     price = segment_price(to)
     amount = quantize(price * split.segments)
     sms_rate_check(actor.account)
+    message = Message(
+        account=actor.account,
+        client=client,
+        number=number,
+        direction=Message.Direction.OUTBOUND,
+        from_e164=number.e164,
+        to_e164=to,
+        remote_e164=to,
+        body=body,
+        encoding=split.encoding,
+        segments=split.segments,
+        price_per_segment=price,
+        amount=amount,
+        status=Message.Status.QUEUED,
+        carrier=number.group.carrier,
+        created_by=actor.label,
+        forwarded_from=forwarded_from,
+    )
     with transaction.atomic():
-        wallet = ledger.lock_wallet(actor.account)
-        message = Message(
-            account=actor.account,
-            client=client,
-            number=number,
-            direction=Message.Direction.OUTBOUND,
-            from_e164=number.e164,
-            to_e164=to,
-            remote_e164=to,
-            body=body,
-            encoding=split.encoding,
-            segments=split.segments,
-            price_per_segment=price,
-            amount=amount,
-            status=Message.Status.QUEUED,
-            carrier=number.group.carrier,
-            created_by=actor.label,
-            forwarded_from=forwarded_from,
-        )
-        if wallet.balance < amount:
-            from portal.errors import InsufficientBalance
-
-            raise InsufficientBalance(
-                _("Insufficient wallet balance: this message costs EUR %(amount)s (%(n)d × %(price)s). Top up.")
-                % {"amount": to_exact_str(amount), "n": split.segments, "price": to_exact_str(price)},
-                required=to_exact_str(amount),
-            )
         message.save(force_insert=True)
-        if amount > 0:
-            billing.charge_sms(wallet=wallet, message=message, created_by=actor.label)
         _record_status(message)
+        if amount > 0:
+            # Last, so the wallet row is locked only for the debit and the commit (this transaction locks
+            # nothing else, so taking it last cannot deadlock).
+            try:
+                billing.charge_sms(message=message, created_by=actor.label)
+            except InsufficientBalance:
+                raise InsufficientBalance(
+                    _("Insufficient wallet balance: this message costs EUR %(amount)s (%(n)d × %(price)s). Top up.")
+                    % {"amount": to_exact_str(amount), "n": split.segments, "price": to_exact_str(price)},
+                    required=to_exact_str(amount),
+                ) from None
         message_id = message.pk
         transaction.on_commit(lambda: enqueue_dispatch(message_id))
     return message

@@ -231,8 +231,9 @@ def test_sending_writes_the_message_its_charge_and_its_event_and_enqueues_dispat
     number = sms_number(tenants.a)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         message = send(tenants.a.owner_actor, number, body="x" * 161)
-    assert len(callbacks) == 1
-    assert [(t.name, t.args) for t in enqueued] == [("messaging.tasks.message_dispatch_task", (message.pk,))]
+    assert len(callbacks) == 2  # the dispatch, and the webhook fan-out of the message's event
+    dispatch = enqueued.named("message_dispatch_task")
+    assert [(t.name, t.args) for t in dispatch] == [("messaging.tasks.message_dispatch_task", (message.pk,))]
     message.refresh_from_db()
     assert message.status == "queued" and message.direction == "outbound"
     assert (message.from_e164, message.to_e164, message.remote_e164) == (number.e164, HANDSET, HANDSET)

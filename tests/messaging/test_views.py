@@ -72,7 +72,7 @@ def test_compose_sends_the_message_and_goes_to_its_conversation(
     message = Message.objects.get()
     assert message.body == "Line one\nLine two" and message.to_e164 == HANDSET
     assert message.amount == Decimal("0.0080")
-    assert [t.name for t in enqueued] == ["messaging.tasks.message_dispatch_task"]
+    assert [t.args for t in enqueued.named("message_dispatch_task")] == [(message.pk,)]
     assert_balanced(tenants.a.account)
 
 
