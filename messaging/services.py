@@ -46,6 +46,8 @@ from .segments import MAX_BODY_CHARS, segment
 DISPATCH_CLAIM_TIMEOUT = timedelta(seconds=60)
 # Transient carrier errors are retried this many times, then the message fails (and is refunded).
 MAX_DISPATCH_ATTEMPTS = 6
+# Messages one dispatcher claims and hands over at once.
+DISPATCH_BATCH = 50
 
 
 # --- Prices --------------------------------------------------------------------------------------
@@ -387,6 +389,76 @@ def message_dispatch(*, message_id: int) -> Message | None:
         if updated:
             _record_status(message)
     return message
+
+
+def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BATCH) -> int:
+    """Hand queued messages to their carriers in a batch: ``message_id`` (if still queued) and up to
+    ``limit`` - 1 others, oldest first, claimed with ``SKIP LOCKED`` so concurrent dispatchers split the
+    queue instead of waiting on each other. One carrier call per carrier (its bulk API where it has one),
+    then one transaction for all the outcomes. Refused messages fail and are refunded; those that met a
+    transient error go back to the queue with a retry scheduled (they fail, refunded, after
+    ``MAX_DISPATCH_ATTEMPTS``). Returns how many messages were claimed."""
+    now = timezone.now()
+    with transaction.atomic():
+        queued = Message.objects.select_for_update(skip_locked=True).filter(
+            status=Message.Status.QUEUED, direction=Message.Direction.OUTBOUND
+        )
+        ids = list(queued.filter(pk=message_id).values_list("pk", flat=True)) if message_id else []
+        ids += list(queued.exclude(pk__in=ids).order_by("id").values_list("pk", flat=True)[: limit - len(ids)])
+        if not ids:
+            return 0
+        Message.objects.filter(pk__in=ids).update(
+            status=Message.Status.SENDING, sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1
+        )
+        claimed = list(Message.objects.filter(pk__in=ids).select_related("account", "client").order_by("id"))
+        for message in claimed:
+            _record_status(message)
+    outcomes: list[tuple[Message, Any]] = []
+    by_carrier: dict[str, list[Message]] = {}
+    for message in claimed:
+        by_carrier.setdefault(message.carrier, []).append(message)
+    for name, messages in by_carrier.items():
+        try:
+            results = get_carrier(name).send_sms_many(
+                [
+                    {"from_e164": m.from_e164, "to_e164": m.to_e164, "body": m.body, "idempotency_key": m.public_id}
+                    for m in messages
+                ]
+            )
+        except CarrierError as exc:
+            results = [exc] * len(messages)
+        outcomes.extend(zip(messages, results, strict=True))
+    retry: list[tuple[int, int]] = []
+    with transaction.atomic():
+        sent_at = timezone.now()
+        for message, result in outcomes:
+            if isinstance(result, CarrierError):
+                if result.transient and message.dispatch_attempts < MAX_DISPATCH_ATTEMPTS:
+                    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+                        status=Message.Status.QUEUED
+                    )
+                    retry.append((message.pk, message.dispatch_attempts))
+                continue
+            if Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+                status=Message.Status.SENT, sent_at=sent_at, carrier_ref=result.carrier_ref
+            ):
+                message.status, message.sent_at, message.carrier_ref = Message.Status.SENT, sent_at, result.carrier_ref
+                _record_status(message)
+        if retry:
+            transaction.on_commit(lambda: _enqueue_retries(retry))
+    for message, result in outcomes:
+        if isinstance(result, CarrierError) and not (
+            result.transient and message.dispatch_attempts < MAX_DISPATCH_ATTEMPTS
+        ):
+            message_failed(message_id=message.pk, code=result.code, reason=str(result), refund=True)
+    return len(claimed)
+
+
+def _enqueue_retries(retry: list[tuple[int, int]]) -> None:
+    from .tasks import message_dispatch_task
+
+    for message_id, attempts in retry:
+        message_dispatch_task.apply_async((message_id,), countdown=min(60, 2**attempts))
 
 
 def message_failed(*, message_id: int, code: str, reason: str, refund: bool) -> Message | None:

@@ -12,6 +12,10 @@ from . import services
 
 @shared_task(bind=True, max_retries=services.MAX_DISPATCH_ATTEMPTS, acks_late=True)
 def message_dispatch_task(self, message_id: int) -> None:
+    """Hand the message over, with whatever else is queued (a batch); if another dispatcher has it already,
+    there is nothing to do, unless that dispatcher died mid-way (then the message is taken over)."""
+    if services.messages_dispatch(message_id=message_id):
+        return
     try:
         services.message_dispatch(message_id=message_id)
     except CarrierError as exc:
@@ -50,6 +54,29 @@ def sandbox_delivery_report_task(
         services.carrier_event_process(event_id=event.pk)
     except LookupError as exc:
         raise self.retry(exc=exc, countdown=min(30, 1 + self.request.retries)) from exc
+
+
+@shared_task(bind=True, max_retries=20, acks_late=True)
+def sandbox_delivery_reports_task(self, *, reports: list[dict]) -> None:
+    """The sandbox network's callback with the delivery reports of a batch of messages. Reports for
+    messages not known yet (the report overtook the send's answer) are tried again a moment later."""
+    early = []
+    for report in reports:
+        event, _created = services.carrier_event_ingest(
+            carrier="sandbox",
+            kind="status",
+            provider_id=f"dlr_{report['carrier_ref']}",
+            payload=report,
+            enqueue=False,
+        )
+        try:
+            services.carrier_event_process(event_id=event.pk)
+        except LookupError:
+            early.append(report)
+    if early:
+        if self.request.retries >= self.max_retries:
+            return  # left stored and unprocessed: the sweeper takes them
+        raise self.retry(kwargs={"reports": early}, countdown=min(30, 1 + self.request.retries))
 
 
 @shared_task(bind=True, max_retries=30, acks_late=True)

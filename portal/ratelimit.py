@@ -72,6 +72,11 @@ def _redis():
     return client, client.register_script(_HIT_SCRIPT)
 
 
+def redis_client():
+    """The process's Redis client (``REDIS_URL``), shared with the rate limits."""
+    return _redis()[0]
+
+
 def _hit_redis(bucket: str, limit: int, window_ms: int) -> tuple[bool, int, int]:
     _, script = _redis()
     allowed, count, reset = script(keys=[f"didfarm:rl:{bucket}"], args=[window_ms, limit, uuid.uuid4().hex])

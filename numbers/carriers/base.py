@@ -66,3 +66,14 @@ class Carrier(ABC):
         """Hand one message to the network. Sending again with the same key returns the same reference and
         sends nothing more. ``CarrierError`` with ``transient=False`` means the carrier refused the message:
         it was never sent. Delivery reports and inbound messages come back later as callbacks."""
+
+    def send_sms_many(self, messages: list[dict]) -> list[SmsAccepted | CarrierError]:
+        """Hand several messages over (each a dict of ``send_sms``'s arguments); one result per message,
+        in order: its ``SmsAccepted`` or the ``CarrierError`` it met. Carriers with a bulk API override it."""
+        results: list[SmsAccepted | CarrierError] = []
+        for message in messages:
+            try:
+                results.append(self.send_sms(**message))
+            except CarrierError as exc:
+                results.append(exc)
+        return results

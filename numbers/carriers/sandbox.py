@@ -85,6 +85,37 @@ class SandboxCarrier(Carrier):
     # --- SMS -------------------------------------------------------------------------------------
 
     def send_sms(self, *, from_e164: str, to_e164: str, body: str, idempotency_key: str) -> SmsAccepted:
+        accepted, report = self._accept(to_e164=to_e164, idempotency_key=idempotency_key)
+        from messaging.tasks import sandbox_delivery_report_task
+
+        sandbox_delivery_report_task.apply_async(kwargs=report, countdown=self._report_delay())
+        return accepted
+
+    def send_sms_many(self, messages: list[dict]) -> list[SmsAccepted | CarrierError]:
+        """As a carrier's bulk API: each message accepted or refused, and one callback later carrying the
+        delivery reports of all those accepted."""
+        results: list[SmsAccepted | CarrierError] = []
+        reports = []
+        for message in messages:
+            try:
+                accepted, report = self._accept(to_e164=message["to_e164"], idempotency_key=message["idempotency_key"])
+            except CarrierError as exc:
+                results.append(exc)
+                continue
+            results.append(accepted)
+            reports.append(report)
+        if reports:
+            from messaging.tasks import sandbox_delivery_reports_task
+
+            sandbox_delivery_reports_task.apply_async(kwargs={"reports": reports}, countdown=self._report_delay())
+        return results
+
+    def _report_delay(self) -> float:
+        base = settings.SANDBOX_SMS_DELIVERY_SECONDS
+        return base * self.rng.uniform(0.6, 1.4) if base else 0
+
+    def _accept(self, *, to_e164: str, idempotency_key: str) -> tuple[SmsAccepted, dict]:
+        """Refuse what the network cannot carry; otherwise the message's reference and its coming report."""
         try:
             kind = phonenumbers.number_type(phonenumbers.parse(to_e164, None))
         except phonenumbers.NumberParseException:
@@ -100,20 +131,13 @@ class SandboxCarrier(Carrier):
         rate = settings.SANDBOX_SMS_FAILURE_RATE
         if rate and self.rng.random() < rate:
             failure = self.rng.choice(self.DELIVERY_FAILURES)
-        base = settings.SANDBOX_SMS_DELIVERY_SECONDS
-        countdown = base * self.rng.uniform(0.6, 1.4) if base else 0
-        from messaging.tasks import sandbox_delivery_report_task
-
-        sandbox_delivery_report_task.apply_async(
-            kwargs={
-                "carrier_ref": carrier_ref,
-                "delivered": failure is None,
-                "error_code": failure[0] if failure else "",
-                "error_message": failure[1] if failure else "",
-            },
-            countdown=countdown,
-        )
-        return SmsAccepted(carrier_ref=carrier_ref)
+        report = {
+            "carrier_ref": carrier_ref,
+            "delivered": failure is None,
+            "error_code": failure[0] if failure else "",
+            "error_message": failure[1] if failure else "",
+        }
+        return SmsAccepted(carrier_ref=carrier_ref), report
 
     def simulate_inbound(self, *, to_e164: str, from_e164: str, body: str) -> str:
         """Someone texts one of the sandbox's numbers: the network calls DIDfarm back, as a carrier would.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -70,12 +71,33 @@ def record(
     return event
 
 
+# While a nudge is on its way, further events need none: the one task fans out everything pending.
+NUDGE_KEY = "didfarm:webhooks:nudge"
+NUDGE_DELAY_MS = 100
+
+
 def _enqueue_fan_out(event_id: int) -> None:
     """A nudge for low latency only: if the broker cannot take it, the sweeper sends the event anyway, so
-    the business request that recorded it must not fail over it."""
-    from portal.webhooks.tasks import webhook_event_fan_out_task
+    the business request that recorded it must not fail over it. With Redis, one nudge serves every event
+    committed within ``NUDGE_DELAY_MS`` (a burst of a thousand messages is a handful of tasks, not a
+    thousand); the task clears the key before it looks for pending events, so none is left waiting."""
+    from portal.webhooks.tasks import webhook_event_fan_out_task, webhooks_nudge_task
 
     try:
-        webhook_event_fan_out_task.delay(event_id)
+        if settings.REDIS_URL:
+            from portal.ratelimit import redis_client
+
+            if redis_client().set(NUDGE_KEY, "1", nx=True, px=NUDGE_DELAY_MS * 20):
+                webhooks_nudge_task.apply_async(countdown=NUDGE_DELAY_MS / 1000)
+        else:
+            webhook_event_fan_out_task.delay(event_id)
     except Exception:  # noqa: BLE001 - any broker failure; the outbox row is already safe
         logger.warning("Could not enqueue the webhook fan-out of event %s; the sweeper will send it", event_id)
+
+
+def nudge_taken() -> None:
+    """Called by the nudge task before it looks for pending events: the next event sends a new nudge."""
+    if settings.REDIS_URL:
+        from portal.ratelimit import redis_client
+
+        redis_client().delete(NUDGE_KEY)

@@ -15,6 +15,15 @@ def webhook_event_fan_out_task(event_id: int) -> int:
 
 
 @shared_task
+def webhooks_nudge_task() -> int:
+    """After a burst of events: fan out everything pending, then send what is due."""
+    from portal.events import nudge_taken
+
+    nudge_taken()
+    return services.webhooks_sweep(time_budget=5.0)
+
+
+@shared_task
 def webhook_deliveries_send_task() -> int:
     return services.webhooks_sweep(time_budget=5.0)
 

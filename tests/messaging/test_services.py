@@ -534,3 +534,27 @@ def test_mms_without_the_sms_add_on_is_refused_when_configuring_and_buying(tenan
     number.refresh_from_db()
     assert "mms" not in number.capabilities and not number.sms_enabled
     assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.SMS_ADDON).exists()
+
+
+def test_one_dispatch_hands_over_a_batch_and_fails_and_refunds_only_the_refused_message(
+    tenants, sms_number, enqueued, no_sms_limit
+):
+    number = sms_number(tenants.a)
+    actor = tenants.a.owner_actor
+    fine = [send(actor, number, to=HANDSET, body=f"Reminder {i}") for i in range(3)]
+    refused = send(actor, number, to=LANDLINE)
+    balance_before = assert_balanced(tenants.a.account)
+
+    assert services.messages_dispatch(message_id=fine[1].pk) == 4
+    assert services.messages_dispatch(message_id=fine[0].pk) == 0  # nothing left to claim
+
+    for message in fine:
+        message.refresh_from_db()
+        assert message.status == Message.Status.SENT and message.carrier_ref.startswith("sbxm_")
+    refused.refresh_from_db()
+    assert refused.status == Message.Status.FAILED and refused.refunded
+    assert refused.error_code == "unreachable_destination"
+    assert assert_balanced(tenants.a.account) == balance_before + SEGMENT
+    # One callback later carries the three delivery reports.
+    (callback,) = enqueued.named("sandbox_delivery_reports_task")
+    assert sorted(r["carrier_ref"] for r in callback.kwargs["reports"]) == sorted(m.carrier_ref for m in fine)
