@@ -48,7 +48,7 @@ class MessageAdmin(admin.ModelAdmin):
             queryset.filter(status__in=[Message.Status.QUEUED, Message.Status.SENDING]).values_list("pk", flat=True)
         )
         for message_id in ids:
-            services.enqueue_dispatch(message_id)
+            services.enqueue_dispatch(message_id, force=True)
         self.message_user(request, _("%(n)d message(s) queued for dispatch.") % {"n": len(ids)}, messages.SUCCESS)
 
 

@@ -288,10 +288,29 @@ def sms_send(
     return message
 
 
-def enqueue_dispatch(message_id: int) -> None:
+DISPATCH_NUDGE_KEY = "didfarm:sms:dispatch-nudge"
+
+
+def enqueue_dispatch(message_id: int, *, force: bool = False) -> None:
+    """Have a dispatcher take ``message_id`` (and whatever else is queued). With Redis, one task serves
+    every message queued while it is on its way (``DISPATCH_NUDGE_KEY``): a burst of sends becomes a few
+    batches, not a task per message. Without Redis (the embedded run), a task per message."""
     from .tasks import message_dispatch_task
 
+    if settings.REDIS_URL and not force:
+        from portal.ratelimit import redis_client
+
+        if not redis_client().set(DISPATCH_NUDGE_KEY, message_id, nx=True, px=2000):
+            return  # a dispatcher is on its way and will find this message queued
     message_dispatch_task.delay(message_id)
+
+
+def dispatch_nudge_taken() -> None:
+    """A dispatcher is about to look for queued messages: the next one queued sends a new nudge."""
+    if settings.REDIS_URL:
+        from portal.ratelimit import redis_client
+
+        redis_client().delete(DISPATCH_NUDGE_KEY)
 
 
 def message_payload(message: Message) -> dict[str, Any]:

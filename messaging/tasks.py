@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from celery import shared_task
 
 from numbers_app.carriers import CarrierError
@@ -12,9 +14,16 @@ from . import services
 
 @shared_task(bind=True, max_retries=services.MAX_DISPATCH_ATTEMPTS, acks_late=True)
 def message_dispatch_task(self, message_id: int) -> None:
-    """Hand the message over, with whatever else is queued (a batch); if another dispatcher has it already,
-    there is nothing to do, unless that dispatcher died mid-way (then the message is taken over)."""
-    if services.messages_dispatch(message_id=message_id):
+    """Hand the message over, with whatever else is queued, batch after batch (for up to a few seconds;
+    when a full batch was taken, another worker is asked to help). If another dispatcher has the message
+    already there is nothing to do, unless that dispatcher died mid-way (then it is taken over)."""
+    services.dispatch_nudge_taken()
+    claimed = services.messages_dispatch(message_id=message_id)
+    if claimed:
+        deadline = time.monotonic() + 5
+        while claimed == services.DISPATCH_BATCH and time.monotonic() < deadline:
+            services.enqueue_dispatch(message_id)  # more are waiting: a second worker may share them
+            claimed = services.messages_dispatch()
         return
     try:
         services.message_dispatch(message_id=message_id)
