@@ -332,8 +332,9 @@ def _number_pk(event: Event) -> int | None:
 
 def events_fan_out(*, event_ids: list[int] | None = None, limit: int = FAN_OUT_BATCH) -> int:
     """Create the deliveries of events not fanned out yet (those given, or the oldest ``limit``): one per
-    matching enabled endpoint of the event's account (the endpoint's client scope and subscription
-    decide), plus one to the number's own URL when the event concerns a number that has one.
+    matching enabled endpoint of the event's account that existed when the event happened (the
+    endpoint's client scope and subscription decide), plus one to the number's own URL when the event
+    concerns a number that has one.
 
     Idempotent and safe to run concurrently: events are claimed with ``SKIP LOCKED`` and marked in the
     same transaction, and the unique constraints on deliveries stop any duplicate. Returns the number of
@@ -370,6 +371,8 @@ def events_fan_out(*, event_ids: list[int] | None = None, limit: int = FAN_OUT_B
             for endpoint in endpoints.get(event.account_id, ()):
                 if endpoint.client_id and endpoint.client_id != event.client_id:
                     continue
+                if endpoint.created_at > event.created_at:
+                    continue  # an endpoint hears of what happens from its creation on, not of older events
                 if catalogue.subscribed(endpoint.events, event.type):
                     rows.append(WebhookDelivery(endpoint=endpoint, url=endpoint.url, **due))
             number = numbers.get(_number_pk(event))
