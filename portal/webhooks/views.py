@@ -132,7 +132,9 @@ def webhook_number_urls_setup(request):
 
 
 def _edit_form(endpoint: WebhookEndpoint, data=None) -> WebhookEditForm:
-    initial = {"url": endpoint.url, "events": endpoint.events, "description": endpoint.description}
+    # An alias (sms.received) ticks the box of the event it names, so saving the form keeps it.
+    events = list(dict.fromkeys(catalogue.canonical(name) for name in endpoint.events))
+    initial = {"url": endpoint.url, "events": events, "description": endpoint.description}
     return WebhookEditForm(data, initial=initial)
 
 

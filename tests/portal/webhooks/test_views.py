@@ -3,6 +3,8 @@ log, redeliver), client admins seeing only their client's endpoints, and the das
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -151,3 +153,11 @@ def test_staff_see_endpoints_without_secrets_and_can_redeliver_from_the_delivery
     assert response.status_code == 302
     sweep()
     assert receiver.ids() == [delivery.event.public_id] * 2
+
+
+def test_an_endpoint_subscribed_by_an_alias_shows_the_event_ticked_on_its_page(owner, tenants):
+    endpoint = services.webhook_create(
+        actor=tenants.a.owner_actor, url="https://hooks.example.com/sms", events=["sms.received"]
+    ).endpoint
+    html = owner.get(f"/developers/webhooks/{endpoint.pk}/").content.decode()
+    assert re.search(r'<input[^>]*value="message\.received"[^>]*checked', html)
