@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -14,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
+from accounts.selectors import parse_id
 from numbers_app.models import Number
+from numbers_app.validation import normalize_e164
 from portal.errors import NotFound
 
 from .models import Message
@@ -81,6 +84,36 @@ def message_get(*, actor: Actor, message_id: str | int) -> Message:
     if message is None:
         raise NotFound(_("Message not found."))
     return message
+
+
+_PLAIN_E164 = re.compile(r"^\+[1-9]\d{5,14}$")
+
+
+def sender_get(*, actor: Actor, reference: str) -> Number:
+    """A number to send from, by id, ``num_…`` id or E.164 (spaces allowed): one of the actor's numbers
+    that is not released. The same answer as ``numbers.selectors.number_get``, with the one join a send
+    needs, and no parsing when the number is already written in E.164."""
+    text = str(reference).strip()
+    qs = Number.objects.select_related("group", "client").filter(account=actor.account)
+    if actor.client is not None:
+        qs = qs.filter(client=actor.client)
+    qs = qs.exclude(status=Number.Status.RELEASED)
+    if text.startswith("+"):
+        if not _PLAIN_E164.match(text):
+            try:
+                text = normalize_e164(text)
+            except ValueError:
+                raise NotFound(_("Number not found.")) from None
+        qs = qs.filter(e164=text)
+    else:
+        pk = parse_id(text, "num")
+        if pk is None:
+            raise NotFound(_("Number not found."))
+        qs = qs.filter(pk=pk)
+    found = list(qs[:1])
+    if not found:
+        raise NotFound(_("Number not found."))
+    return found[0]
 
 
 def sms_numbers(*, actor: Actor) -> QuerySet[Number]:

@@ -26,7 +26,7 @@ from billing import services as billing
 from billing.money import quantize, to_cents_str, to_exact_str
 from numbers_app.carriers import CarrierError, get_carrier
 from numbers_app.models import Number
-from numbers_app.validation import normalize_e164
+from numbers_app.validation import normalize_e164, parse_e164
 from portal import events, ratelimit
 from portal.errors import (
     InsufficientBalance,
@@ -83,9 +83,10 @@ def rates_changed() -> None:
     _rates["at"] = None
 
 
-def segment_price(to_e164: str) -> Decimal:
-    """What one segment to ``to_e164`` costs: the destination country's rate, or the default."""
-    rate = _rates_by_country().get(destination_country(to_e164) or "")
+def segment_price(to_e164: str, *, country: str | None = None) -> Decimal:
+    """What one segment to ``to_e164`` (in ``country``, when the caller knows it) costs: the destination
+    country's rate, or the default."""
+    rate = _rates_by_country().get(country or destination_country(to_e164) or "")
     return quantize(rate if rate is not None else Decimal(settings.SMS_SEGMENT_PRICE_DEFAULT))
 
 
@@ -163,21 +164,27 @@ def validate_body(body, *, field: str = "body") -> str:
 
 
 def validate_destination(value, *, field: str = "to") -> str:
+    return _destination(value, field=field)[0]
+
+
+def _destination(value, *, field: str) -> tuple[str, str | None]:
+    """The destination in E.164 and its country, from one parse."""
     try:
-        to = normalize_e164(str(value or ""), field=field)
+        parsed = parse_e164(str(value or ""), field=field)
     except ValueError as exc:
         raise ValidationFailed(fields={field: [str(exc)]}) from None
-    return to
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164, phonenumbers.region_code_for_number(parsed)
 
 
 def sender_for(*, actor: Actor, number: Number | None = None, from_e164: str | None = None, field: str) -> Number:
     """The number a message is sent from: one of the actor's numbers (404s are turned into a field error
     naming the field the caller used)."""
-    from numbers_app import selectors as number_selectors
+    from .selectors import sender_get
 
     try:
         if number is None:
-            number = number_selectors.number_get(actor=actor, number_id=str(from_e164 or "").strip() or "-")
+            number = sender_get(actor=actor, reference=str(from_e164 or "").strip() or "-")
     except NotFound:
         raise ValidationFailed(fields={field: [_("This is not one of your numbers.")]}) from None
     return number
@@ -244,11 +251,11 @@ def sms_send(
     if actor.is_client_scoped and number.client_id != actor.client.pk:
         raise NotFound(_("Number not found."))
     body = validate_body(body)
-    to = validate_destination(to)
+    to, country = _destination(to, field="to")
     _check_sender(number)
     client = _client_for(actor, number, client)
     split = segment(body)
-    price = segment_price(to)
+    price = segment_price(to, country=country)
     amount = quantize(price * split.segments)
     sms_rate_check(actor.account)
     message = Message(

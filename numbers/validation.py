@@ -18,6 +18,11 @@ MAX_TAGS = 10
 def normalize_e164(value: str, *, field: str = "number") -> str:
     """``"+44 20 7946-0831"`` → ``"+442079460831"``; raises ``ValueError`` with a message if not a valid
     international number."""
+    return phonenumbers.format_number(parse_e164(value, field=field), phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_e164(value: str, *, field: str = "number") -> phonenumbers.PhoneNumber:
+    """``normalize_e164``'s parsed number, for callers that also need its country."""
     text = (value or "").strip()
     if text.startswith("00"):
         text = "+" + text[2:]  # the international prefix written out
@@ -29,7 +34,7 @@ def normalize_e164(value: str, *, field: str = "number") -> str:
         raise ValueError(_("This is not a phone number.")) from None
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError(_("This is not a valid phone number for its country."))
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return parsed
 
 
 SHORT_CODE = re.compile(r"^[A-Z]{2}-\d{5,6}$")
