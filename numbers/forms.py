@@ -80,11 +80,17 @@ class CartOptionsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["client"].choices = _client_choices(clients, _("No client"))
 
+    sms = forms.BooleanField(label=_("Switch SMS on where offered"), required=False)
+
     def options(self) -> tuple[str, str]:
         """(billing cycle, client id) chosen, or the defaults when the input is not usable."""
         if self.is_bound and self.is_valid():
             return self.cleaned_data["billing_cycle"], self.cleaned_data["client"]
         return BillingCycle.MONTHLY, ""
+
+    def sms_wanted(self) -> bool:
+        """Whether the SMS add-on is wanted on the numbers that offer it."""
+        return bool(self.is_bound and self.is_valid() and self.cleaned_data["sms"])
 
 
 class CartItemForm(forms.Form):

@@ -113,6 +113,7 @@ def number_purchase(
     forwarding: str = "",
     capabilities: list[str] | str | None = None,
     compliance_profile_id: str = "",
+    sms_where_offered: bool = False,
     expected: dict[int, dict[str, str]] | None = None,
     expected_total: Decimal | None = None,
 ) -> Order:
@@ -122,7 +123,8 @@ def number_purchase(
     numbers and their order items, debit setup fees and first periods, record ``payment.succeeded``,
     and enqueue provisioning after commit. ``expected`` (by item index) holds the country and type the
     buyer saw; a number that is not what was shown is refused rather than bought, and ``expected_total``
-    the amount confirmed: if prices moved since, ``PriceChanged`` and nothing is bought. Raises
+    the amount confirmed: if prices moved since, ``PriceChanged`` and nothing is bought. With
+    ``sms_where_offered``, numbers whose group offers SMS are bought with the add-on. Raises
     ``NumberUnavailable`` (naming the numbers gone), ``InsufficientBalance``, ``CapabilityUnavailable`` or
     ``ValidationFailed``; then nothing is written."""
     actor.require_write()
@@ -179,6 +181,10 @@ def number_purchase(
         enabled_for = {
             e164: check_capabilities(capabilities, row.group.capabilities) for e164, row in available.items()
         }
+        if sms_where_offered:  # the order page's "SMS where offered": the add-on on each number that has it
+            for e164, row in available.items():
+                if row.group.has_sms and "sms" not in enabled_for[e164]:
+                    enabled_for[e164].append("sms")
         due = quantize(
             sum(
                 (

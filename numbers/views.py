@@ -127,6 +127,7 @@ class CartLine:
     row: AvailableNumber | None
     setup_fee: Decimal = Decimal("0")
     first_period: Decimal = Decimal("0")
+    sms_addon: Decimal = Decimal("0")  # the SMS add-on's first period, when wanted and offered
 
     @property
     def available(self) -> bool:
@@ -134,7 +135,7 @@ class CartLine:
 
     @property
     def subtotal(self) -> Decimal:
-        return self.setup_fee + self.first_period
+        return self.setup_fee + self.first_period + self.sms_addon
 
 
 def _cart(request) -> list[str]:
@@ -146,9 +147,10 @@ def _save_cart(request, cart: list[str]) -> None:
     request.session[CART_KEY] = cart
 
 
-def _cart_lines(cart: list[str], billing_cycle: str) -> tuple[list[CartLine], Decimal]:
-    """Each number with what it would cost now (setup fee plus the first period), for display only: the
-    service prices the purchase itself from the same rows, under lock."""
+def _cart_lines(cart: list[str], billing_cycle: str, *, sms: bool = False) -> tuple[list[CartLine], Decimal]:
+    """Each number with what it would cost now (setup fee, the first period and, with ``sms``, the SMS
+    add-on's first period where offered), for display only: the service prices the purchase itself from
+    the same rows, under lock."""
     rows = _stock_rows(cart)
     lines, total = [], Decimal("0")
     for e164 in cart:
@@ -157,6 +159,10 @@ def _cart_lines(cart: list[str], billing_cycle: str) -> tuple[list[CartLine], De
             group = line.row.group
             line.setup_fee = group.setup_fee
             line.first_period = period_price(monthly_price=group.monthly_price, billing_cycle=billing_cycle)
+            if sms and group.has_sms:
+                line.sms_addon = period_price(
+                    monthly_price=messaging.addon_monthly_price(group), billing_cycle=billing_cycle
+                )
             total += line.subtotal
         lines.append(line)
     return lines, total
@@ -164,7 +170,7 @@ def _cart_lines(cart: list[str], billing_cycle: str) -> tuple[list[CartLine], De
 
 def _cart_context(request, options: CartOptionsForm, *, error: str = "") -> dict:
     cycle, _client = options.options()
-    lines, total = _cart_lines(_cart(request), cycle)
+    lines, total = _cart_lines(_cart(request), cycle, sms=options.sms_wanted())
     return {
         "cart": [line.e164 for line in lines],
         "cart_lines": lines,
@@ -280,11 +286,11 @@ def cart_remove(request):
     return _cart_changed(request, changed=[number] if number else [])
 
 
-def _confirmation_context(request, form: CheckoutForm, *, cycle: str, client_id: str) -> dict:
-    """What the buyer confirms: each number's setup fee and first period, the total, the balance now and
-    after, and a fresh token for the Buy button."""
+def _confirmation_context(request, form: CheckoutForm, *, cycle: str, client_id: str, sms: bool) -> dict:
+    """What the buyer confirms: each number's setup fee, first period and SMS add-on, the total, the
+    balance now and after, and a fresh token for the Buy button."""
     actor = request.actor
-    lines, total = _cart_lines(_cart(request), cycle)
+    lines, total = _cart_lines(_cart(request), cycle, sms=sms)
     gone = [line.e164 for line in lines if not line.available]
     notices = []
     if gone:
@@ -317,13 +323,15 @@ def _confirmation_context(request, form: CheckoutForm, *, cycle: str, client_id:
         paid_through=services.add_months(timezone.localdate(), CYCLE_MONTHS[cycle]),
         client=client,
         client_id=client_id,
+        sms=sms,
+        with_sms=any(line.sms_addon for line in lines),
         token=secrets.token_urlsafe(24),
         notices=notices,
     )
 
 
-def _show_confirmation(request, form: CheckoutForm, *, cycle: str, client_id: str):
-    context = _confirmation_context(request, form, cycle=cycle, client_id=client_id)
+def _show_confirmation(request, form: CheckoutForm, *, cycle: str, client_id: str, sms: bool = False):
+    context = _confirmation_context(request, form, cycle=cycle, client_id=client_id, sms=sms)
     response = _render(request, "numbers/checkout.html", "numbers/_confirmation.html", context)
     response["Cache-Control"] = "no-store"
     return response
@@ -348,18 +356,21 @@ def checkout(request):
     if request.method == "GET":
         options = CartOptionsForm(request.GET or None, clients=clients)
         cycle, client_id = options.options()
+        sms = options.sms_wanted()
         if not _cart(request):
             messages.info(request, _("Your cart is empty. Add numbers from the search results first."))
             return redirect("number_search")
-        form = CheckoutForm(initial={"billing_cycle": cycle, "client": client_id}, clients=clients)
-        return _show_confirmation(request, form, cycle=cycle, client_id=client_id)
+        form = CheckoutForm(initial={"billing_cycle": cycle, "client": client_id, "sms": sms}, clients=clients)
+        return _show_confirmation(request, form, cycle=cycle, client_id=client_id, sms=sms)
 
     form = CheckoutForm(request.POST, clients=clients)
     if not form.is_valid():
-        cycle, client_id = CartOptionsForm(request.POST, clients=clients).options()
-        return _show_confirmation(request, form, cycle=cycle, client_id=client_id)
+        options = CartOptionsForm(request.POST, clients=clients)
+        cycle, client_id = options.options()
+        return _show_confirmation(request, form, cycle=cycle, client_id=client_id, sms=options.sms_wanted())
     token = form.cleaned_data["token"]
     cycle, client_id = form.cleaned_data["billing_cycle"], form.cleaned_data["client"]
+    sms = form.cleaned_data["sms"]
     used = _used_tokens(request)
     if token in used:  # a second POST of the same confirmation: show what the first one bought
         return _already_placed(request, used[token])
@@ -375,7 +386,7 @@ def checkout(request):
         method="POST",
         route="number_checkout",
         caller=f"user:{actor.user.pk}",
-        data={"numbers": cart, "billing_cycle": cycle, "client": client_id},
+        data={"numbers": cart, "billing_cycle": cycle, "client": client_id, "sms": sms},
     )
     try:
         record, replay = idempotency.begin(
@@ -387,10 +398,10 @@ def checkout(request):
         )
     except IdempotencyConflict:
         form.add_error(None, _("This order is already being placed. Look at your orders in a moment."))
-        return _show_confirmation(request, form, cycle=cycle, client_id=client_id)
+        return _show_confirmation(request, form, cycle=cycle, client_id=client_id, sms=sms)
     except IdempotencyKeyReused:
         form.add_error(None, _("This confirmation was already used for another order. Check the order below again."))
-        return _show_confirmation(request, form, cycle=cycle, client_id=client_id)
+        return _show_confirmation(request, form, cycle=cycle, client_id=client_id, sms=sms)
     if replay:
         return _already_placed(request, record.response_body["order_id"])
     try:
@@ -400,6 +411,7 @@ def checkout(request):
                 numbers=cart,
                 client=client,
                 billing_cycle=cycle,
+                sms_where_offered=sms,
                 expected_total=form.cleaned_data.get("expected_total"),
             )
             idempotency.finish(record, status=201, body={"order_id": order.pk})
@@ -409,7 +421,7 @@ def checkout(request):
         if gone:
             _save_cart(request, [e164 for e164 in cart if e164 not in gone])
         add_error(form, exc)
-        return _show_confirmation(request, form, cycle=cycle, client_id=client_id)
+        return _show_confirmation(request, form, cycle=cycle, client_id=client_id, sms=sms)
     except BaseException:
         idempotency.release(record)
         raise

@@ -762,3 +762,30 @@ def test_a_price_change_between_review_and_buy_buys_nothing(tenants, stock, clie
     assert "Prices changed" in response.content.decode()
     assert not Number.objects.exists()
     assert ledger.wallet_for(tenants.a.account).balance == Decimal("100.0000")
+
+
+def test_sms_where_offered_adds_the_add_on_to_the_numbers_that_have_it_and_charges_it(
+    owner, tenants, stock, monkeypatch
+):
+    set_cart(owner, [NL_AMS[0], NL_MOBILE[0]])
+    monkeypatch.setattr(number_provision_task, "delay", lambda *a: None)
+    response = owner.get(CHECKOUT, {"billing_cycle": "monthly", "sms": "on"})
+    lines = response.context["lines"]
+    # The local number offers no SMS; the mobile one does, at its group's EUR 1.00 a month.
+    assert [line.sms_addon for line in lines] == [Decimal("0"), Decimal("1.00")]
+    assert response.context["total"] == Decimal("9.00")
+    content = response.content.decode()
+    assert "SMS add-on" in content and 'name="sms" value="on"' in content and "Buy for EUR 9.00" in content
+
+    owner.post(
+        CHECKOUT,
+        {"token": response.context["token"], "billing_cycle": "monthly", "sms": "on", "expected_total": "9.00"},
+    )
+
+    order = Order.objects.get()
+    assert order.total == Decimal("9.0000")
+    mobile = order.numbers.get(e164=NL_MOBILE[0])
+    local = order.numbers.get(e164=NL_AMS[0])
+    assert mobile.sms_enabled and "sms" in mobile.capabilities and mobile.sms_monthly_price == Decimal("1.00")
+    assert not local.sms_enabled and "sms" not in local.capabilities
+    assert balance(tenants) == Decimal("91.0000") == ledger.entries_total(ledger.wallet_for(tenants.a.account))
