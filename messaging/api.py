@@ -118,6 +118,14 @@ def _client(actor, client_id):
     return account_selectors.client_get(actor=actor, client_id=client_id)
 
 
+def _send(actor, data: dict, *, sender_field: str):
+    """Both send doors: the sender as named in ``sender_field``, then the one service."""
+    number = services.sender_for(actor=actor, from_e164=data[sender_field], field=sender_field)
+    return services.sms_send(
+        actor=actor, number=number, to=data["to"], body=data["body"], client=_client(actor, data.get("client_id"))
+    )
+
+
 class MessageSendInput(serializers.Serializer):
     to = serializers.CharField(max_length=40, help_text="Destination in E.164 (+31612345678)")
     body = serializers.CharField(
@@ -146,15 +154,7 @@ class MessageSendApi(ApiView):
     )
     @idempotent
     def post(self, request):
-        data = _valid(MessageSendInput, request)
-        number = services.sender_for(actor=self.actor, from_e164=data["from"], field="from")
-        message = services.sms_send(
-            actor=self.actor,
-            number=number,
-            to=data["to"],
-            body=data["body"],
-            client=_client(self.actor, data.get("client_id")),
-        )
+        message = _send(self.actor, _valid(MessageSendInput, request), sender_field="from")
         return Response({"data": MessageOutput(message).data, "meta": meta_stamp(request)}, status=201)
 
 
@@ -180,15 +180,7 @@ class PortalSmsSendApi(ApiView):
     )
     @idempotent
     def post(self, request):
-        data = _valid(PortalSmsSendInput, request)
-        number = services.sender_for(actor=self.actor, from_e164=data["from_number_id"], field="from_number_id")
-        message = services.sms_send(
-            actor=self.actor,
-            number=number,
-            to=data["to"],
-            body=data["body"],
-            client=_client(self.actor, data.get("client_id")),
-        )
+        message = _send(self.actor, _valid(PortalSmsSendInput, request), sender_field="from_number_id")
         return Response({"success": True, "message": MessageOutput(message).data}, status=201)
 
 

@@ -76,3 +76,12 @@ def screenshot(browser_page) -> Callable[[str], Path]:
         return path
 
     return take
+
+
+def log_in(page: Page, live_server, email: str, password: str) -> None:
+    """Log in through the form and wait for the dashboard."""
+    page.goto("/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(live_server.url + "/")

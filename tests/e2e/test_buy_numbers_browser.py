@@ -13,6 +13,7 @@ from billing import ledger
 from numbers_app.models import Number, Order
 from portal.celery import app
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 from tests.numbers.conftest import NL_AMS, stock  # noqa: F401 (the fixture, used below)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("stock")]
@@ -41,11 +42,7 @@ def test_search_two_numbers_buy_them_and_watch_both_become_active(
     page = browser_page
     first, second = NL_AMS[0], NL_AMS[3]
 
-    page.goto("/login/")
-    page.get_by_label("Email").fill("owner@alpha.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(live_server.url + "/")
+    log_in(page, live_server, "owner@alpha.test", PASSWORD)
 
     # Numbers → Search & buy: nothing listed until a country is chosen.
     page.get_by_role("navigation").get_by_role("link", name="Search & buy").click()

@@ -17,6 +17,7 @@ from numbers_app.models import Number
 from numbers_app.services import number_provision, number_purchase
 from portal.celery import app
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 from tests.e2e.test_buy_numbers_browser import settled
 from tests.numbers.conftest import NL_MOBILE, stock  # noqa: F401 (the fixture, used below)
 
@@ -50,11 +51,7 @@ def test_enable_sms_compose_watch_delivery_and_see_the_reply_in_the_thread(
     browser_page, live_server, screenshot, tenants, live_number, celery_worker
 ):
     page = browser_page
-    page.goto("/login/")
-    page.get_by_label("Email").fill("owner@alpha.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(live_server.url + "/")
+    log_in(page, live_server, "owner@alpha.test", PASSWORD)
 
     # The number's page offers SMS with its monthly price, and asks before charging.
     page.goto(f"/numbers/mine/{live_number.pk}/")

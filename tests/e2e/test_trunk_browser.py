@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from numbers_app import services, trunks
 from numbers_app.models import SipTrunk
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 from tests.numbers.conftest import NL_AMS, stock  # noqa: F401 (the fixture, used below)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("stock")]
@@ -30,11 +31,7 @@ def clipboard(page) -> str:
 def test_create_a_trunk_copy_its_credentials_and_route_a_number_to_it(browser_page, live_server, screenshot, tenants):
     page = browser_page
 
-    page.goto("/login/")
-    page.get_by_label("Email").fill("owner@alpha.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(live_server.url + "/")
+    log_in(page, live_server, "owner@alpha.test", PASSWORD)
 
     # Trunks: none yet; create one for client Xylo.
     page.get_by_role("navigation").get_by_role("link", name="Trunks").click()

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from portal.webhooks.models import WebhookEndpoint
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 from tests.portal.webhooks.conftest import Receiver, sweep
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,11 +30,7 @@ def test_add_an_endpoint_send_a_test_event_and_see_the_attempt(
     browser_page, live_server, screenshot, tenants, receiver
 ):
     page = browser_page
-    page.goto("/login/")
-    page.get_by_label("Email").fill("owner@alpha.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(live_server.url + "/")
+    log_in(page, live_server, "owner@alpha.test", PASSWORD)
 
     page.get_by_role("navigation").get_by_role("link", name="Webhooks").click()
     page.wait_for_url("**/developers/webhooks/")
