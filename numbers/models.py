@@ -268,6 +268,14 @@ class Number(models.Model):
     provision_claimed_at = models.DateTimeField(null=True, blank=True)
     provision_retry_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=255, blank=True)
+    # Renewal state: the day a renewal first could not be paid (cleared when paid), when the number was
+    # suspended for it, and the paid-through date whose "expiring" notice was sent.
+    # The day of the month periods end on (31 → the last day of shorter months); set when bought and when
+    # a suspended number is paid again.
+    billing_day = models.PositiveSmallIntegerField(_("billing day"), null=True, blank=True)
+    payment_due_since = models.DateField(_("renewal unpaid since"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    expiring_notice_for = models.DateField(null=True, blank=True, editable=False)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
     created_at = models.DateTimeField(_("bought"), default=timezone.now)

@@ -238,6 +238,7 @@ def number_purchase(
                 monthly_price=group.monthly_price,
                 setup_fee=group.setup_fee,
                 paid_through=paid_through,
+                billing_day=today.day,
                 capabilities=enabled,
                 sms_enabled="sms" in enabled,
                 sms_monthly_price=messaging.addon_monthly_price(group) if "sms" in enabled else Decimal("0"),
@@ -648,3 +649,71 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 number_id = number.pk
                 transaction.on_commit(lambda: enqueue_route_push(number_id))
     return number
+
+
+# --- Renewal outcomes (called by billing.renewals inside its transaction, the number row locked) ------
+
+
+def number_renewed(*, number: Number, paid_through: date, billing_day: int) -> None:
+    """A renewal was paid: the number is paid through ``paid_through``; one that was suspended for it is
+    live again (``number.activated``, its route restored)."""
+    number.paid_through = paid_through
+    number.billing_day = billing_day
+    number.payment_due_since = None
+    fields = ["paid_through", "billing_day", "payment_due_since", "updated_at"]
+    if number.status == Number.Status.SUSPENDED:
+        number.status = Number.Status.ACTIVE
+        number.suspended_at = None
+        fields += ["status", "suspended_at"]
+        audit_record(actor=None, account=number.account, action="number.reactivated", subject=number,
+                     before={"status": "suspended"}, after={"status": "active"})  # fmt: skip
+        _record_number_event("number.activated", number)
+        number_id = number.pk
+        transaction.on_commit(lambda: enqueue_route_push(number_id))
+    number.save(update_fields=fields)
+
+
+def number_suspend_unpaid(*, number: Number) -> None:
+    """The renewal stayed unpaid through the grace period: calls and messages stop (``number.suspended``)."""
+    if number.status == Number.Status.SUSPENDED:
+        return
+    before = number.status
+    number.status = Number.Status.SUSPENDED
+    number.suspended_at = timezone.now()
+    number.save(update_fields=["status", "suspended_at", "updated_at"])
+    audit_record(actor=None, account=number.account, action="number.suspended", subject=number,
+                 before={"status": before}, after={"status": "suspended"})  # fmt: skip
+    _record_number_event("number.suspended", number)
+    number_id = number.pk
+    transaction.on_commit(lambda: enqueue_route_push(number_id))
+
+
+def number_end_term(*, number: Number, reason: str) -> None:
+    """The number leaves the account at the end of its term: not renewed by its owner's choice, or held
+    unpaid too long. ``number.released``; the carrier is told after commit and it returns to stock."""
+    before = number.status
+    number.status = Number.Status.RELEASED
+    number.released_at = timezone.now()
+    number.save(update_fields=["status", "released_at", "updated_at"])
+    audit_record(actor=None, account=number.account, action="number.released", subject=number,
+                 before={"status": before}, after={"status": "released", "reason": reason})  # fmt: skip
+    _record_number_event("number.released", number)
+    number_id = number.pk
+    transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
+
+
+def number_expiring_notice(*, number: Number, reason: str) -> bool:
+    """Record ``number.expiring`` once for the number's current paid-through date."""
+    if number.expiring_notice_for == number.paid_through:
+        return False
+    number.expiring_notice_for = number.paid_through
+    number.save(update_fields=["expiring_notice_for", "updated_at"])
+    events.record(
+        "number.expiring",
+        account=number.account,
+        client=number.client,
+        subject_type="number",
+        subject_id=number.public_id,
+        data=_event_data(number) | {"paid_through": number.paid_through.isoformat(), "reason": reason},
+    )
+    return True

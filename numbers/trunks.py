@@ -342,9 +342,11 @@ def number_route_push(*, number_id: int) -> bool:
     from .carriers import get_carrier
 
     number = Number.objects.select_related("trunk", "group").filter(pk=number_id).first()
-    if number is None or number.status not in (Number.Status.ACTIVE, Number.Status.INACTIVE) or not number.carrier_ref:
+    routable = (Number.Status.ACTIVE, Number.Status.INACTIVE, Number.Status.SUSPENDED)
+    if number is None or number.status not in routable or not number.carrier_ref:
         return False
-    destination = route_destination(number)
+    # A suspended number keeps its settings, but the carrier sends its calls nowhere until it is paid.
+    destination = "" if number.status == Number.Status.SUSPENDED else route_destination(number)
     if destination == number.route_applied and number.route_applied_at:
         return False
     get_carrier(number.group.carrier).configure_routing(carrier_ref=number.carrier_ref, destination=destination)

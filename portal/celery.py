@@ -22,6 +22,9 @@ app.conf.beat_schedule = {
     # Webhooks: events whose fan-out task was lost get their deliveries, and deliveries whose next
     # attempt is due (retries wait for hours as rows, never as broker countdowns) are sent.
     "webhooks-sweep": {"task": "portal.webhooks.tasks.webhooks_sweep_task", "schedule": 10.0},
+    # Numbers are renewed (or their unpaid renewals retried, suspended, released) on their paid-through day;
+    # run hourly so a day is never missed and a top-up reactivates within the hour. Safe to run twice.
+    "renewals": {"task": "billing.tasks.renewals_run_task", "schedule": crontab(minute=23)},
     # Search totals come from per-group counters; recount them nightly so any drift heals.
     "numbers-stock-recount": {
         "task": "numbers_app.tasks.stock_counts_refresh_task",

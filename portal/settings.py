@@ -253,6 +253,10 @@ SPECTACULAR_SETTINGS = {
 
 # Requests a minute per API key unless the account overrides it.
 API_RATE_LIMIT_DEFAULT = int(os.environ.get("API_RATE_LIMIT_DEFAULT", "60"))
+# Renewals: days a renewal that cannot be paid is retried before the number is suspended, and days a
+# suspended number is held before it is released.
+RENEWAL_GRACE_DAYS = int(os.environ.get("RENEWAL_GRACE_DAYS", "3"))
+RENEWAL_HOLD_DAYS = int(os.environ.get("RENEWAL_HOLD_DAYS", "30"))
 # Outbound SMS a second per account unless the account overrides it.
 SMS_RATE_LIMIT_DEFAULT = int(os.environ.get("SMS_RATE_LIMIT_DEFAULT", "10"))
 # What an outbound SMS segment costs where no per-country rate is set, and the SMS add-on's monthly

@@ -1,0 +1,236 @@
+"""Renewals: every number is charged once per period, on its paid-through date, from the wallet.
+
+``renewals_run(as_of=…)`` (daily from beat, or ``manage.py renewals_run --as-of``) does, for each number
+whose paid-through date has come:
+
+- set by its owner not to renew → released (``number.released``), nothing charged;
+- otherwise the next period (and the SMS add-on's, when on) is charged if the wallet covers it: the
+  number is paid through one more period (``payment.succeeded``) and, if it was suspended, is live again
+  (``number.activated``);
+- if the wallet does not cover it: ``payment.failed`` (once), retried each day; after
+  ``RENEWAL_GRACE_DAYS`` the number is suspended (``number.suspended``: calls and messages stop), and after
+  ``RENEWAL_HOLD_DAYS`` more it is released (``number.released``).
+
+It also records ``number.expiring`` seven days ahead for numbers that will not renew (set not to, or the
+wallet cannot cover what falls due by then).
+
+Safe to run twice, and concurrently: each account's transaction locks its wallet first, then claims due
+numbers with ``SKIP LOCKED``; each charge carries a key unique per number and period (the ledger's
+constraint), and every event is guarded by the state it changes.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from numbers_app import services as number_services
+from numbers_app.models import CYCLE_MONTHS, Number
+from portal import events
+
+from . import ledger
+from .models import LedgerEntry
+from .money import quantize, to_exact_str
+from .services import period_price
+
+RENEWABLE = (Number.Status.ACTIVE, Number.Status.INACTIVE, Number.Status.SUSPENDED)
+EXPIRING_NOTICE_DAYS = 7
+
+
+@dataclass
+class RenewalReport:
+    renewed: int = 0
+    charged: Decimal = Decimal("0")
+    failed: int = 0
+    suspended: int = 0
+    released: int = 0
+    expiring: int = 0
+    accounts: set = field(default_factory=set)
+
+
+def period_end(paid_through: date, *, months: int, billing_day: int) -> date:
+    """The end of the period after one ending on ``paid_through``: ``months`` later, on the billing day
+    (or the month's last day when it is shorter): 31 January → 28/29 February → 31 March."""
+    index = paid_through.month - 1 + months
+    year, month = paid_through.year + index // 12, index % 12 + 1
+    return date(year, month, min(billing_day, calendar.monthrange(year, month)[1]))
+
+
+def billing_day_of(number: Number) -> int:
+    return number.billing_day or timezone.localdate(number.created_at).day
+
+
+def renewal_amounts(number: Number) -> tuple[Decimal, Decimal]:
+    """What the next period costs: the number's own price, and the SMS add-on's (0 when off)."""
+    price = period_price(monthly_price=number.monthly_price, billing_cycle=number.billing_cycle)
+    addon = Decimal("0")
+    if number.sms_enabled and number.sms_monthly_price > 0:
+        addon = period_price(monthly_price=number.sms_monthly_price, billing_cycle=number.billing_cycle)
+    return price, addon
+
+
+def renewals_run(*, as_of: date | None = None, batch_size: int = 500) -> RenewalReport:
+    as_of = as_of or timezone.localdate()
+    report = RenewalReport()
+    due_accounts = (
+        Number.objects.filter(status__in=RENEWABLE, paid_through__lte=as_of)
+        .values_list("account_id", flat=True)
+        .distinct()
+        .order_by("account_id")
+    )
+    for account_id in list(due_accounts):
+        _renew_account(account_id, as_of=as_of, batch_size=batch_size, report=report)
+    _expiring_notices(as_of=as_of, report=report)
+    return report
+
+
+def _renew_account(account_id: int, *, as_of: date, batch_size: int, report: RenewalReport) -> None:
+    after_id = 0
+    while True:
+        with transaction.atomic():
+            wallet = ledger.lock_wallet_of(account_id)  # first, as in every transaction that moves money
+            numbers = list(
+                Number.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("account", "client")
+                .filter(account_id=account_id, status__in=RENEWABLE, paid_through__lte=as_of, pk__gt=after_id)
+                .order_by("pk")[:batch_size]
+            )
+            for number in numbers:
+                _renew_one(number, wallet=wallet, as_of=as_of, report=report)
+        if len(numbers) < batch_size:
+            return
+        after_id = numbers[-1].pk
+
+
+def _renew_one(number: Number, *, wallet, as_of: date, report: RenewalReport) -> None:
+    report.accounts.add(number.account_id)
+    if number.cancel_at_period_end:
+        number_services.number_end_term(number=number, reason="not renewed")
+        report.released += 1
+        return
+    price, addon = renewal_amounts(number)
+    due = quantize(price + addon)
+    if wallet.balance >= due:
+        _charge(number, wallet=wallet, price=price, addon=addon, as_of=as_of)
+        report.renewed += 1
+        report.charged += due
+        return
+    if number.payment_due_since is None:
+        number.payment_due_since = as_of
+        number.save(update_fields=["payment_due_since", "updated_at"])
+        grace_until = as_of + timedelta(days=settings.RENEWAL_GRACE_DAYS)
+        events.record(
+            "payment.failed",
+            account=number.account,
+            client=number.client,
+            subject_type="number",
+            subject_id=number.public_id,
+            data={
+                "number_id": number.public_id,
+                "number": number.e164,
+                "amount": to_exact_str(due),
+                "balance": to_exact_str(wallet.balance),
+                "currency": wallet.currency,
+                "paid_through": number.paid_through.isoformat(),
+                "retry_until": grace_until.isoformat(),
+                "reason": "insufficient_balance",
+            },
+        )
+        report.failed += 1
+    unpaid_days = (as_of - number.payment_due_since).days
+    if unpaid_days >= settings.RENEWAL_GRACE_DAYS and number.status != Number.Status.SUSPENDED:
+        number_services.number_suspend_unpaid(number=number)
+        report.suspended += 1
+    if (
+        number.status == Number.Status.SUSPENDED
+        and unpaid_days >= settings.RENEWAL_GRACE_DAYS + settings.RENEWAL_HOLD_DAYS
+    ):
+        number_services.number_end_term(number=number, reason="unpaid")
+        report.released += 1
+
+
+def _charge(number: Number, *, wallet, price: Decimal, addon: Decimal, as_of: date) -> None:
+    months = CYCLE_MONTHS[number.billing_cycle]
+    if number.status == Number.Status.SUSPENDED:
+        # Nothing is charged for the days it was off: the new period starts the day it is paid.
+        start, billing_day = as_of, as_of.day
+    else:
+        start, billing_day = number.paid_through, billing_day_of(number)
+    end = period_end(start, months=months, billing_day=billing_day)
+    reference = ledger.Reference("number", number.public_id)
+    ledger.debit(
+        wallet,
+        amount=price,
+        kind=LedgerEntry.Kind.NUMBER_RENEWAL,
+        reference=reference,
+        client=number.client,
+        description=f"{number.e164} {number.get_billing_cycle_display().lower()} renewal until {end:%Y-%m-%d}",
+        dedupe_key=f"renewal:{number.public_id}:{start:%Y-%m-%d}",
+        created_by="renewals",
+    )
+    if addon > 0:
+        ledger.debit(
+            wallet,
+            amount=addon,
+            kind=LedgerEntry.Kind.SMS_ADDON,
+            reference=reference,
+            client=number.client,
+            description=f"SMS add-on {number.e164} until {end:%Y-%m-%d}",
+            dedupe_key=f"sms_addon:{number.public_id}:{end:%Y-%m-%d}",
+            created_by="renewals",
+        )
+    number_services.number_renewed(number=number, paid_through=end, billing_day=billing_day)
+    events.record(
+        "payment.succeeded",
+        account=number.account,
+        client=number.client,
+        subject_type="number",
+        subject_id=number.public_id,
+        data={
+            "kind": "renewal",
+            "number_id": number.public_id,
+            "number": number.e164,
+            "amount": to_exact_str(price + addon),
+            "currency": wallet.currency,
+            "period_start": start.isoformat(),
+            "paid_through": end.isoformat(),
+        },
+    )
+
+
+def _expiring_notices(*, as_of: date, report: RenewalReport) -> None:
+    """``number.expiring`` a week ahead, once per paid-through date, for numbers that will not renew:
+    set not to, or not covered by the wallet (counting what falls due before them, in date order)."""
+    horizon = as_of + timedelta(days=EXPIRING_NOTICE_DAYS)
+    upcoming = (
+        Number.objects.filter(
+            status__in=(Number.Status.ACTIVE, Number.Status.INACTIVE),
+            paid_through__gt=as_of,
+            paid_through__lte=horizon,
+        )
+        .select_related("account", "client")
+        .order_by("account_id", "paid_through", "pk")
+    )
+    balances: dict[int, Decimal] = {}
+    for number in upcoming.iterator(chunk_size=1000):
+        if number.account_id not in balances:
+            balances[number.account_id] = ledger.wallet_for(number.account).balance
+        if number.cancel_at_period_end:
+            reason = "not_renewing"
+        else:
+            balances[number.account_id] -= sum(renewal_amounts(number))
+            reason = "insufficient_balance" if balances[number.account_id] < 0 else None
+        if reason is None or number.expiring_notice_for == number.paid_through:
+            continue
+        with transaction.atomic():
+            locked = (
+                Number.objects.select_for_update(of=("self",)).select_related("account", "client").get(pk=number.pk)
+            )
+            if number_services.number_expiring_notice(number=locked, reason=reason):
+                report.expiring += 1

@@ -1,0 +1,199 @@
+"""Renewals: calendar-correct periods, one charge per number and period however often (or however many
+at once) the run happens, and an unpaid number walked day by day through grace, suspension and release."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from billing import ledger
+from billing.models import LedgerEntry
+from billing.renewals import period_end, renewals_run
+from numbers_app.models import Number
+from numbers_app.services import number_configure, number_provision, number_purchase
+from portal.models import Event
+from tests.billing.conftest import assert_balanced
+from tests.billing.test_concurrency import run_together
+from tests.numbers.conftest import NL_AMS, NL_MOBILE, stock  # noqa: F401 (the fixture)
+
+pytestmark = [pytest.mark.usefixtures("stock")]
+
+
+@pytest.mark.parametrize(
+    ("paid_through", "months", "day", "expected"),
+    [
+        (date(2026, 1, 31), 1, 31, date(2026, 2, 28)),
+        (date(2028, 1, 31), 1, 31, date(2028, 2, 29)),  # leap year
+        (date(2026, 2, 28), 1, 31, date(2026, 3, 31)),  # back to the billing day, no drift
+        (date(2026, 4, 30), 1, 31, date(2026, 5, 31)),
+        (date(2026, 12, 15), 1, 15, date(2027, 1, 15)),
+        (date(2026, 11, 30), 3, 30, date(2027, 2, 28)),
+        (date(2026, 12, 31), 3, 31, date(2027, 3, 31)),
+        (date(2027, 8, 31), 3, 31, date(2027, 11, 30)),
+        (date(2028, 2, 29), 12, 29, date(2029, 2, 28)),
+        (date(2029, 2, 28), 12, 29, date(2030, 2, 28)),
+        (date(2031, 2, 28), 12, 29, date(2032, 2, 29)),
+    ],
+)
+def test_periods_end_on_the_billing_day_or_the_last_day_of_a_shorter_month(paid_through, months, day, expected):
+    assert period_end(paid_through, months=months, billing_day=day) == expected
+
+
+def live_number(tenants, e164: str, **kw) -> Number:
+    number = number_purchase(actor=tenants.a.owner_actor, numbers=[e164], **kw).numbers.get()
+    number_provision(number_id=number.pk)
+    return Number.objects.get(pk=number.pk)
+
+
+def spend_down_to(account, amount: str) -> None:
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(account)
+        ledger.adjust(wallet, amount=Decimal(amount) - wallet.balance, description="test", reference=None)
+
+
+def top_up(account, amount: str) -> None:
+    with transaction.atomic():
+        ledger.credit(
+            ledger.lock_wallet(account),
+            amount=Decimal(amount),
+            kind=LedgerEntry.Kind.TOP_UP,
+            description="test top-up",
+            reference=None,
+        )
+
+
+def events_of(number: Number, event_type: str) -> int:
+    return Event.objects.filter(type=event_type, subject_id=number.public_id).count()
+
+
+def renewals(number: Number) -> list[LedgerEntry]:
+    return list(
+        LedgerEntry.objects.filter(reference_id=number.public_id, kind=LedgerEntry.Kind.NUMBER_RENEWAL).order_by("id")
+    )
+
+
+@pytest.mark.django_db
+def test_a_due_number_is_charged_once_for_its_next_period_however_often_the_run_happens(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    number = live_number(tenants, NL_AMS[0])
+    due_day = number.paid_through
+
+    assert renewals_run(as_of=due_day - timedelta(days=1)).renewed == 0
+    first = renewals_run(as_of=due_day)
+    again = renewals_run(as_of=due_day)
+    later = renewals_run(as_of=due_day + timedelta(days=3))
+
+    number.refresh_from_db()
+    assert (first.renewed, again.renewed, later.renewed) == (1, 0, 0)
+    (charge,) = renewals(number)
+    assert charge.amount == Decimal("-1.5000") and charge.description.startswith(number.e164)
+    assert number.paid_through == period_end(due_day, months=1, billing_day=number.billing_day)
+    assert events_of(number, "payment.succeeded") == 1
+    assert assert_balanced(tenants.a.account).balance == Decimal("100") - Decimal("1.50") * 2
+
+
+@pytest.mark.django_db
+def test_the_sms_add_on_renews_with_its_number_and_stops_once_switched_off(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    number = live_number(tenants, NL_MOBILE[0], capabilities=["voice", "sms"])
+    renewals_run(as_of=number.paid_through)
+    addon = LedgerEntry.objects.filter(reference_id=number.public_id, kind=LedgerEntry.Kind.SMS_ADDON)
+    assert addon.count() == 2  # bought with the number, then renewed with it
+    number.refresh_from_db()
+    number_configure(actor=tenants.a.owner_actor, number=number, capabilities=["voice"])
+    number.refresh_from_db()
+    renewals_run(as_of=number.paid_through)
+    assert addon.count() == 2 and len(renewals(number)) == 2
+    assert_balanced(tenants.a.account)
+
+
+@pytest.mark.django_db
+def test_a_number_set_not_to_renew_ends_at_its_paid_through_date_with_a_notice_a_week_before(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    number = live_number(tenants, NL_AMS[1])
+    number_configure(actor=tenants.a.owner_actor, number=number, cancel_at_period_end=True)
+    end = number.paid_through
+
+    assert renewals_run(as_of=end - timedelta(days=8)).expiring == 0
+    assert renewals_run(as_of=end - timedelta(days=7)).expiring == 1
+    assert renewals_run(as_of=end - timedelta(days=6)).expiring == 0  # once
+    report = renewals_run(as_of=end)
+
+    number.refresh_from_db()
+    assert report.released == 1 and number.status == Number.Status.RELEASED
+    assert renewals(number) == []
+    assert events_of(number, "number.expiring") == 1 and events_of(number, "number.released") == 1
+
+
+@pytest.mark.django_db
+def test_an_unpaid_number_goes_through_grace_suspension_and_release_with_each_event_once(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    settings.RENEWAL_GRACE_DAYS, settings.RENEWAL_HOLD_DAYS = 3, 30
+    number = live_number(tenants, NL_AMS[2])
+    due = number.paid_through
+    spend_down_to(tenants.a.account, "1.00")  # the renewal costs 1.50
+
+    assert renewals_run(as_of=due - timedelta(days=7)).expiring == 1  # the wallet will not cover it
+    states = {}
+    for day in range(0, 35):
+        renewals_run(as_of=due + timedelta(days=day))
+        number.refresh_from_db()
+        states[day] = number.status
+
+    assert states[0] == states[2] == Number.Status.ACTIVE
+    assert states[3] == states[32] == Number.Status.SUSPENDED
+    assert states[33] == states[34] == Number.Status.RELEASED
+    for event_type in ("payment.failed", "number.suspended", "number.released", "number.expiring"):
+        assert events_of(number, event_type) == 1, event_type
+    assert renewals(number) == [] and assert_balanced(tenants.a.account).balance == Decimal("1.00")
+
+
+@pytest.mark.django_db
+def test_a_top_up_during_suspension_renews_and_reactivates_from_the_day_it_is_paid(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    number = live_number(tenants, NL_AMS[3])
+    due = number.paid_through
+    spend_down_to(tenants.a.account, "0.50")
+    for day in range(0, 6):
+        renewals_run(as_of=due + timedelta(days=day))
+    number.refresh_from_db()
+    assert number.status == Number.Status.SUSPENDED
+
+    top_up(tenants.a.account, "10.00")
+    paid_on = due + timedelta(days=6)
+    renewals_run(as_of=paid_on)
+
+    number.refresh_from_db()
+    assert number.status == Number.Status.ACTIVE and number.payment_due_since is None
+    assert number.paid_through == period_end(paid_on, months=1, billing_day=paid_on.day)
+    assert len(renewals(number)) == 1 and events_of(number, "number.activated") == 2  # live, then live again
+    assert assert_balanced(tenants.a.account).balance == Decimal("9.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_charge_each_due_period_once(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    numbers = [live_number(tenants, e164) for e164 in NL_AMS[4:10]]
+    due = max(n.paid_through for n in numbers)
+
+    results = run_together(2, lambda: renewals_run(as_of=due, batch_size=2))
+
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert sum(r.renewed for r in results) == 6
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.NUMBER_RENEWAL).count() == 6
+    assert Event.objects.filter(type="payment.succeeded", subject_type="number").count() == 6
+    assert_balanced(tenants.a.account)
+
+
+@pytest.mark.django_db
+def test_the_operator_command_renews_as_of_a_given_day(tenants, settings, capsys):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    number = live_number(tenants, NL_MOBILE[1])
+    call_command("renewals_run", "--as-of", number.paid_through.isoformat())
+    assert "Renewed 1 number(s) for EUR 4.0000" in capsys.readouterr().out
+    with pytest.raises(Exception, match="YYYY-MM-DD"):
+        call_command("renewals_run", "--as-of", "tomorrow")
