@@ -209,6 +209,66 @@ def debit_last(
     )
 
 
+@dataclass(frozen=True)
+class Posting:
+    """One debit for ``debit_many``."""
+
+    amount: Decimal
+    kind: str
+    description: str
+    reference: Reference
+    client: object = None
+    dedupe_key: str | None = None
+
+
+def debit_many(wallet: Wallet, postings: list[Posting], *, created_by: str = "") -> list[LedgerEntry]:
+    """Many debits from a locked wallet in one statement (a renewal batch): each entry's ``balance_after``
+    as if posted one by one, and the wallet updated once. Postings whose key was already posted are left
+    out (each charge happens once); the others must fit in the balance, or ``InsufficientBalance`` is
+    raised and nothing is written. Returns the entries written."""
+    _require_transaction()
+    keys = [p.dedupe_key for p in postings if p.dedupe_key]
+    done = set(
+        LedgerEntry.objects.filter(wallet=wallet, dedupe_key__in=keys).values_list("kind", "dedupe_key") if keys else []
+    )
+    balance = wallet.balance
+    entries = []
+    for posting in postings:
+        if posting.dedupe_key and (posting.kind, posting.dedupe_key) in done:
+            continue
+        amount = quantize(posting.amount)
+        if amount <= 0:
+            raise ValueError("A debit takes a positive amount")
+        balance -= amount
+        if balance < 0:
+            raise InsufficientBalance(
+                f"The wallet balance is too low for a charge of {to_cents_str(amount)} {wallet.currency}.",
+                required=to_exact_str(amount),
+            )
+        entries.append(
+            LedgerEntry(
+                wallet=wallet,
+                account_id=wallet.account_id,
+                client=posting.client,
+                kind=posting.kind,
+                amount=-amount,
+                balance_after=balance,
+                currency=wallet.currency,
+                reference_type=posting.reference.type,
+                reference_id=str(posting.reference.id),
+                description=posting.description[:255],
+                dedupe_key=posting.dedupe_key,
+                created_by=created_by[:200],
+            )
+        )
+    if not entries:
+        return []
+    LedgerEntry.objects.bulk_create(entries)
+    wallet.balance = balance
+    wallet.save(update_fields=["balance", "updated_at"])
+    return entries
+
+
 def credit(
     wallet: Wallet,
     *,

@@ -75,7 +75,7 @@ def renewal_amounts(number: Number) -> tuple[Decimal, Decimal]:
     return price, addon
 
 
-def renewals_run(*, as_of: date | None = None, batch_size: int = 500) -> RenewalReport:
+def renewals_run(*, as_of: date | None = None, batch_size: int = 1000) -> RenewalReport:
     as_of = as_of or timezone.localdate()
     report = RenewalReport()
     due_accounts = (
@@ -97,19 +97,107 @@ def _renew_account(account_id: int, *, as_of: date, batch_size: int, report: Ren
             wallet = ledger.lock_wallet_of(account_id)  # first, as in every transaction that moves money
             numbers = list(
                 Number.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("account", "client")
+                .select_related("client")
                 .filter(account_id=account_id, status__in=RENEWABLE, paid_through__lte=as_of, pk__gt=after_id)
                 .order_by("pk")[:batch_size]
             )
+            account = wallet.account
             for number in numbers:
-                _renew_one(number, wallet=wallet, as_of=as_of, report=report)
+                number.account = account  # one object for the batch, not one per row
+            _renew_batch(numbers, wallet=wallet, as_of=as_of, report=report)
         if len(numbers) < batch_size:
             return
         after_id = numbers[-1].pk
 
 
+def _renew_batch(numbers: list[Number], *, wallet, as_of: date, report: RenewalReport) -> None:
+    """One locked batch of one account's due numbers. The usual case (a live number the wallet covers)
+    is written in a fixed number of statements whatever the batch size; the rare ones (not renewing,
+    unpaid, suspended) one by one, first."""
+    usual = []
+    for number in numbers:
+        report.accounts.add(number.account_id)
+        if number.cancel_at_period_end or number.status == Number.Status.SUSPENDED or number.payment_due_since:
+            _renew_one(number, wallet=wallet, as_of=as_of, report=report)
+        else:
+            usual.append(number)
+    balance = wallet.balance
+    postings: list[ledger.Posting] = []
+    renewed: list[tuple[Number, date, date, Decimal]] = []
+    for number in usual:
+        price, addon = renewal_amounts(number)
+        due = quantize(price + addon)
+        if balance < due:
+            _renew_one(number, wallet=wallet, as_of=as_of, report=report)
+            balance = wallet.balance
+            continue
+        balance -= due
+        start, billing_day = number.paid_through, billing_day_of(number)
+        end = period_end(start, months=CYCLE_MONTHS[number.billing_cycle], billing_day=billing_day)
+        postings.extend(_postings(number, price=price, addon=addon, start=start, end=end))
+        number.paid_through, number.billing_day = end, billing_day
+        renewed.append((number, start, end, due))
+    if not renewed:
+        return
+    ledger.debit_many(wallet, postings, created_by="renewals")
+    # Numbers renewed alike (the usual case: due the same day, on the same billing day) in one UPDATE each.
+    alike: dict[tuple[date, int], list[int]] = {}
+    for number, _start, end, _due in renewed:
+        alike.setdefault((end, number.billing_day), []).append(number.pk)
+    now = timezone.now()
+    for (end, billing_day), pks in alike.items():
+        Number.objects.filter(pk__in=pks).update(paid_through=end, billing_day=billing_day, updated_at=now)
+    events.record_many([_succeeded(number, start=start, end=end, amount=due) for number, start, end, due in renewed])
+    report.renewed += len(renewed)
+    report.charged += sum((due for *_, due in renewed), Decimal("0"))
+
+
+def _postings(number: Number, *, price: Decimal, addon: Decimal, start: date, end: date) -> list[ledger.Posting]:
+    reference = ledger.Reference("number", number.public_id)
+    postings = [
+        ledger.Posting(
+            amount=price,
+            kind=LedgerEntry.Kind.NUMBER_RENEWAL,
+            reference=reference,
+            client=number.client,
+            description=f"{number.e164} {number.billing_cycle} renewal until {end:%Y-%m-%d}",
+            dedupe_key=f"renewal:{number.public_id}:{start:%Y-%m-%d}",
+        )
+    ]
+    if addon > 0:
+        postings.append(
+            ledger.Posting(
+                amount=addon,
+                kind=LedgerEntry.Kind.SMS_ADDON,
+                reference=reference,
+                client=number.client,
+                description=f"SMS add-on {number.e164} until {end:%Y-%m-%d}",
+                dedupe_key=f"sms_addon:{number.public_id}:{end:%Y-%m-%d}",
+            )
+        )
+    return postings
+
+
+def _succeeded(number: Number, *, start: date, end: date, amount: Decimal) -> dict:
+    return {
+        "event_type": "payment.succeeded",
+        "account": number.account,
+        "client": number.client,
+        "subject_type": "number",
+        "subject_id": number.public_id,
+        "data": {
+            "kind": "renewal",
+            "number_id": number.public_id,
+            "number": number.e164,
+            "amount": to_exact_str(amount),
+            "currency": "EUR",
+            "period_start": start.isoformat(),
+            "paid_through": end.isoformat(),
+        },
+    }
+
+
 def _renew_one(number: Number, *, wallet, as_of: date, report: RenewalReport) -> None:
-    report.accounts.add(number.account_id)
     if number.cancel_at_period_end:
         number_services.number_end_term(number=number, reason="not renewed")
         report.released += 1
@@ -156,52 +244,16 @@ def _renew_one(number: Number, *, wallet, as_of: date, report: RenewalReport) ->
 
 
 def _charge(number: Number, *, wallet, price: Decimal, addon: Decimal, as_of: date) -> None:
-    months = CYCLE_MONTHS[number.billing_cycle]
+    """A renewal paid one by one: a number paid late (in grace or suspended). A suspended number is
+    charged nothing for the days it was off: its new period starts the day it is paid."""
     if number.status == Number.Status.SUSPENDED:
-        # Nothing is charged for the days it was off: the new period starts the day it is paid.
         start, billing_day = as_of, as_of.day
     else:
         start, billing_day = number.paid_through, billing_day_of(number)
-    end = period_end(start, months=months, billing_day=billing_day)
-    reference = ledger.Reference("number", number.public_id)
-    ledger.debit(
-        wallet,
-        amount=price,
-        kind=LedgerEntry.Kind.NUMBER_RENEWAL,
-        reference=reference,
-        client=number.client,
-        description=f"{number.e164} {number.get_billing_cycle_display().lower()} renewal until {end:%Y-%m-%d}",
-        dedupe_key=f"renewal:{number.public_id}:{start:%Y-%m-%d}",
-        created_by="renewals",
-    )
-    if addon > 0:
-        ledger.debit(
-            wallet,
-            amount=addon,
-            kind=LedgerEntry.Kind.SMS_ADDON,
-            reference=reference,
-            client=number.client,
-            description=f"SMS add-on {number.e164} until {end:%Y-%m-%d}",
-            dedupe_key=f"sms_addon:{number.public_id}:{end:%Y-%m-%d}",
-            created_by="renewals",
-        )
+    end = period_end(start, months=CYCLE_MONTHS[number.billing_cycle], billing_day=billing_day)
+    ledger.debit_many(wallet, _postings(number, price=price, addon=addon, start=start, end=end), created_by="renewals")
     number_services.number_renewed(number=number, paid_through=end, billing_day=billing_day)
-    events.record(
-        "payment.succeeded",
-        account=number.account,
-        client=number.client,
-        subject_type="number",
-        subject_id=number.public_id,
-        data={
-            "kind": "renewal",
-            "number_id": number.public_id,
-            "number": number.e164,
-            "amount": to_exact_str(price + addon),
-            "currency": wallet.currency,
-            "period_start": start.isoformat(),
-            "paid_through": end.isoformat(),
-        },
-    )
+    events.record_many([_succeeded(number, start=start, end=end, amount=price + addon)])
 
 
 def _expiring_notices(*, as_of: date, report: RenewalReport) -> None:

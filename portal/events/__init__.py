@@ -71,6 +71,39 @@ def record(
     return event
 
 
+def record_many(rows: list[dict[str, Any]]) -> list[Event]:
+    """``record()`` for many events in one statement (each dict holds ``record()``'s arguments, with the
+    type under ``event_type``); one fan-out nudge after commit serves them all."""
+    if not rows:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events.record_many() must run inside the transaction of the changes it describes")
+    now = timezone.now()
+    events = []
+    for row in rows:
+        if row["event_type"] not in EVENT_TYPES:
+            raise ValueError(f"Unknown event type {row['event_type']!r}")
+        deliverable = row["event_type"] in webhook_catalogue.BY_NAME
+        events.append(
+            Event(
+                account=row["account"],
+                client=row.get("client"),
+                type=row["event_type"],
+                subject_type=row.get("subject_type", ""),
+                subject_id=str(row.get("subject_id", "")),
+                data=row["data"],
+                created_at=now,
+                fanned_out_at=None if deliverable else now,
+            )
+        )
+    created = Event.objects.bulk_create(events)
+    first = next((e for e in created if e.fanned_out_at is None), None)
+    if first is not None:
+        first_id = first.pk
+        transaction.on_commit(lambda: _enqueue_fan_out(first_id))
+    return created
+
+
 # While a nudge is on its way, further events need none: the one task fans out everything pending.
 NUDGE_KEY = "didfarm:webhooks:nudge"
 NUDGE_DELAY_MS = 100

@@ -197,3 +197,23 @@ def test_the_operator_command_renews_as_of_a_given_day(tenants, settings, capsys
     assert "Renewed 1 number(s) for EUR 4.0000" in capsys.readouterr().out
     with pytest.raises(Exception, match="YYYY-MM-DD"):
         call_command("renewals_run", "--as-of", "tomorrow")
+
+
+@pytest.mark.django_db
+def test_a_renewal_batch_takes_the_same_number_of_queries_whatever_its_size(tenants, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    small = [live_number(tenants, e164) for e164 in NL_AMS[0:2]]
+    large = [live_number(tenants, e164) for e164 in NL_MOBILE[0:8]]
+    later = small[0].paid_through + timedelta(days=10)  # beyond the week of expiring notices
+    Number.objects.filter(pk__in=[n.pk for n in large]).update(paid_through=later)
+
+    with CaptureQueriesContext(connection) as two:
+        assert renewals_run(as_of=small[0].paid_through).renewed == 2
+    with CaptureQueriesContext(connection) as eight:
+        assert renewals_run(as_of=later).renewed == 8
+
+    assert len(eight.captured_queries) == len(two.captured_queries)
+    assert_balanced(tenants.a.account)

@@ -10,9 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", help="The day to renew for, YYYY-MM-DD (default: today)")
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--batch-size", type=int, default=1000)
 
-    def handle(self, *args, as_of=None, batch_size=500, **options):
+    def handle(self, *args, as_of=None, batch_size=1000, **options):
         try:
             day = date.fromisoformat(as_of) if as_of else None
         except ValueError:
