@@ -60,6 +60,29 @@ class AccountAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
 
+    actions = ["run_renewals"]
+
+    @admin.action(description=_("Run renewals now for the selected accounts"))
+    def run_renewals(self, request, queryset):
+        from billing.renewals import renewals_run
+
+        report = renewals_run(account_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            _(
+                "Renewed %(renewed)d number(s) for EUR %(charged)s; %(failed)d could not be paid, "
+                "%(suspended)d suspended, %(released)d released."
+            )
+            % {
+                "renewed": report.renewed,
+                "charged": report.charged,
+                "failed": report.failed,
+                "suspended": report.suspended,
+                "released": report.released,
+            },
+            messages.SUCCESS,
+        )
+
     def has_add_permission(self, request):
         # New resellers get a wallet, an owner login and keys: onboard them with
         # "manage.py reseller_create", which does all of it in one transaction.

@@ -75,15 +75,15 @@ def renewal_amounts(number: Number) -> tuple[Decimal, Decimal]:
     return price, addon
 
 
-def renewals_run(*, as_of: date | None = None, batch_size: int = 1000) -> RenewalReport:
+def renewals_run(
+    *, as_of: date | None = None, batch_size: int = 1000, account_ids: list[int] | None = None
+) -> RenewalReport:
     as_of = as_of or timezone.localdate()
     report = RenewalReport()
-    due_accounts = (
-        Number.objects.filter(status__in=RENEWABLE, paid_through__lte=as_of)
-        .values_list("account_id", flat=True)
-        .distinct()
-        .order_by("account_id")
-    )
+    due = Number.objects.filter(status__in=RENEWABLE, paid_through__lte=as_of)
+    if account_ids is not None:
+        due = due.filter(account_id__in=account_ids)
+    due_accounts = due.values_list("account_id", flat=True).distinct().order_by("account_id")
     for account_id in list(due_accounts):
         _renew_account(account_id, as_of=as_of, batch_size=batch_size, report=report)
     _expiring_notices(as_of=as_of, report=report)

@@ -92,3 +92,53 @@ def daily_spend(*, actor: Actor, days: int = 30) -> list[DailySpend]:
         DailySpend(day=start + timedelta(days=i), amount=by_day.get(start + timedelta(days=i), Decimal("0")))
         for i in range(days)
     ]
+
+
+@dataclass(frozen=True)
+class UpcomingRenewal:
+    number: object
+    due: date
+    amount: Decimal
+    sms_addon: Decimal
+    running_total: Decimal
+    covered: bool
+
+
+@dataclass(frozen=True)
+class UpcomingRenewals:
+    rows: list[UpcomingRenewal]
+    count: int
+    total: Decimal
+    balance: Decimal
+    first_uncovered: date | None
+    days: int
+
+
+def upcoming_renewals(*, actor: Actor, days: int = 30, shown: int = 200) -> UpcomingRenewals:
+    """The renewals due in the next ``days`` days, in date order, with what each costs and whether the
+    wallet as it stands covers it (counting those before it). Set-not-to-renew numbers are left out. For
+    the reseller (its wholesale prices): client logins are refused."""
+    from numbers_app.models import Number
+
+    from .renewals import RENEWABLE, renewal_amounts
+
+    wallet = wallet_get(actor=actor)
+    horizon = timezone.localdate() + timedelta(days=days)
+    numbers = (
+        Number.objects.filter(
+            account=actor.account, status__in=RENEWABLE, paid_through__lte=horizon, cancel_at_period_end=False
+        )
+        .select_related("client")
+        .order_by("paid_through", "pk")
+    )
+    rows, total, first_uncovered, count = [], Decimal("0"), None, 0
+    for number in numbers.iterator(chunk_size=1000):
+        price, addon = renewal_amounts(number)
+        total += price + addon
+        covered = total <= wallet.balance
+        if not covered and first_uncovered is None:
+            first_uncovered = number.paid_through
+        count += 1
+        if len(rows) < shown:
+            rows.append(UpcomingRenewal(number, number.paid_through, price + addon, addon, total, covered))
+    return UpcomingRenewals(rows, count, total, wallet.balance, first_uncovered, days)

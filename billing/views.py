@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import csv
 
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,3 +104,13 @@ def wallet_export(request):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@portal_page
+def renewals(request):
+    """Renewals due in the next 30 days, with a warning when the wallet will not cover them."""
+    actor = request.actor
+    if not actor.can_see_wallet:
+        raise Http404(_("Renewals are the reseller's to see."))
+    upcoming = selectors.upcoming_renewals(actor=actor, days=30)
+    return render(request, "billing/renewals.html", {"upcoming": upcoming})

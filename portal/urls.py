@@ -60,6 +60,7 @@ page_patterns = [
     path("messaging/", include("messaging.urls")),
     path("billing/wallet/", billing_views.wallet, name="wallet"),
     path("billing/wallet/export.csv", billing_views.wallet_export, name="wallet_export"),
+    path("billing/renewals/", billing_views.renewals, name="renewals"),
     path("settings/team/", account_views.team, name="team"),
     path("settings/team/<int:membership_id>/remove/", account_views.member_remove, name="member_remove"),
     path("settings/clients/", account_views.clients, name="clients"),

@@ -217,3 +217,33 @@ def test_a_renewal_batch_takes_the_same_number_of_queries_whatever_its_size(tena
 
     assert len(eight.captured_queries) == len(two.captured_queries)
     assert_balanced(tenants.a.account)
+
+
+@pytest.mark.django_db
+def test_the_renewals_page_lists_what_is_due_and_warns_when_the_wallet_falls_short(tenants, settings):
+    from tests.numbers.conftest import login
+
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    live_number(tenants, NL_AMS[0])  # 1.50 a month
+    live_number(tenants, NL_MOBILE[0])  # 4.00 a month
+    owner = login("owner@alpha.test")
+    page = owner.get("/billing/renewals/")
+    assert page.status_code == 200
+    assert page.context["upcoming"].total == Decimal("5.50") and page.context["upcoming"].first_uncovered is None
+    spend_down_to(tenants.a.account, "3.00")
+    page = owner.get("/billing/renewals/").content.decode()
+    assert 'data-testid="renewals-warning"' in page and "not covered" in page
+    # Client admins do not see the reseller's prices.
+    assert login(tenants.x_admin_email).get("/billing/renewals/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_staff_run_renewals_for_chosen_accounts_from_the_admin(tenants, settings, admin_client):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    number = live_number(tenants, NL_AMS[1])
+    Number.objects.filter(pk=number.pk).update(paid_through=number.paid_through - timedelta(days=40))
+    response = admin_client.post(
+        "/admin/accounts/account/", {"action": "run_renewals", "_selected_action": [tenants.a.account.pk]}
+    )
+    assert response.status_code == 302
+    assert len(renewals(number)) == 1
