@@ -21,7 +21,7 @@ constraint), and every event is guarded by the state it changes.
 
 from __future__ import annotations
 
-import calendar
+import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -37,7 +37,9 @@ from portal import events
 from . import ledger
 from .models import LedgerEntry
 from .money import quantize, to_exact_str
-from .services import period_price
+from .services import period_end, period_price
+
+logger = logging.getLogger("didfarm.renewals")
 
 RENEWABLE = (Number.Status.ACTIVE, Number.Status.INACTIVE, Number.Status.SUSPENDED)
 EXPIRING_NOTICE_DAYS = 7
@@ -51,15 +53,8 @@ class RenewalReport:
     suspended: int = 0
     released: int = 0
     expiring: int = 0
+    errors: int = 0
     accounts: set = field(default_factory=set)
-
-
-def period_end(paid_through: date, *, months: int, billing_day: int) -> date:
-    """The end of the period after one ending on ``paid_through``: ``months`` later, on the billing day
-    (or the month's last day when it is shorter): 31 January → 28/29 February → 31 March."""
-    index = paid_through.month - 1 + months
-    year, month = paid_through.year + index // 12, index % 12 + 1
-    return date(year, month, min(billing_day, calendar.monthrange(year, month)[1]))
 
 
 def billing_day_of(number: Number) -> int:
@@ -85,7 +80,11 @@ def renewals_run(
         due = due.filter(account_id__in=account_ids)
     due_accounts = due.values_list("account_id", flat=True).distinct().order_by("account_id")
     for account_id in list(due_accounts):
-        _renew_account(account_id, as_of=as_of, batch_size=batch_size, report=report)
+        try:
+            _renew_account(account_id, as_of=as_of, batch_size=batch_size, report=report)
+        except Exception:  # noqa: BLE001 - one account's failure must not stop every other account's renewals
+            logger.exception("Renewals for account %s failed; the next run tries again", account_id)
+            report.errors += 1
     _expiring_notices(as_of=as_of, report=report)
     return report
 
@@ -128,8 +127,9 @@ def _renew_batch(numbers: list[Number], *, wallet, as_of: date, report: RenewalR
         price, addon = renewal_amounts(number)
         due = quantize(price + addon)
         if balance < due:
-            _renew_one(number, wallet=wallet, as_of=as_of, report=report)
-            balance = wallet.balance
+            # What is left after the batch's earlier renewals does not cover it: unpaid, never charged
+            # against a balance those renewals have already spoken for.
+            _unpaid(number, due=due, balance=balance, as_of=as_of, report=report)
             continue
         balance -= due
         start, billing_day = number.paid_through, billing_day_of(number)
@@ -154,16 +154,18 @@ def _renew_batch(numbers: list[Number], *, wallet, as_of: date, report: RenewalR
 
 def _postings(number: Number, *, price: Decimal, addon: Decimal, start: date, end: date) -> list[ledger.Posting]:
     reference = ledger.Reference("number", number.public_id)
-    postings = [
-        ledger.Posting(
-            amount=price,
-            kind=LedgerEntry.Kind.NUMBER_RENEWAL,
-            reference=reference,
-            client=number.client,
-            description=f"{number.e164} {number.billing_cycle} renewal until {end:%Y-%m-%d}",
-            dedupe_key=f"renewal:{number.public_id}:{start:%Y-%m-%d}",
+    postings = []
+    if price > 0:  # a number staff price at 0.00 renews without a charge
+        postings.append(
+            ledger.Posting(
+                amount=price,
+                kind=LedgerEntry.Kind.NUMBER_RENEWAL,
+                reference=reference,
+                client=number.client,
+                description=f"{number.e164} {number.billing_cycle} renewal until {end:%Y-%m-%d}",
+                dedupe_key=f"renewal:{number.public_id}:{start:%Y-%m-%d}",
+            )
         )
-    ]
     if addon > 0:
         postings.append(
             ledger.Posting(
@@ -209,6 +211,12 @@ def _renew_one(number: Number, *, wallet, as_of: date, report: RenewalReport) ->
         report.renewed += 1
         report.charged += due
         return
+    _unpaid(number, due=due, balance=wallet.balance, as_of=as_of, report=report)
+
+
+def _unpaid(number: Number, *, due: Decimal, balance: Decimal, as_of: date, report: RenewalReport) -> None:
+    """A renewal the wallet cannot pay: ``payment.failed`` once, then suspended after the grace period,
+    then released after the holding period."""
     if number.payment_due_since is None:
         number.payment_due_since = as_of
         number.save(update_fields=["payment_due_since", "updated_at"])
@@ -223,8 +231,8 @@ def _renew_one(number: Number, *, wallet, as_of: date, report: RenewalReport) ->
                 "number_id": number.public_id,
                 "number": number.e164,
                 "amount": to_exact_str(due),
-                "balance": to_exact_str(wallet.balance),
-                "currency": wallet.currency,
+                "balance": to_exact_str(balance),
+                "currency": "EUR",
                 "paid_through": number.paid_through.isoformat(),
                 "retry_until": grace_until.isoformat(),
                 "reason": "insufficient_balance",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -82,6 +84,15 @@ def wallet_credit(*, actor: Actor, amount: Decimal, kind: str, description: str)
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 
 
+def period_end(paid_through: date, *, months: int, billing_day: int) -> date:
+    """The end of the period after one ending on ``paid_through`` (``months`` later; negative: the start
+    of the period ending then), on the billing day or the month's last day when it is shorter:
+    31 January → 28/29 February → 31 March."""
+    index = paid_through.month - 1 + months
+    year, month = paid_through.year + index // 12, index % 12 + 1
+    return date(year, month, min(billing_day, calendar.monthrange(year, month)[1]))
+
+
 def period_price(*, monthly_price: Decimal, billing_cycle: str) -> Decimal:
     """What one billing period of a number costs: the monthly price times the months in the cycle."""
     return quantize(monthly_price * CYCLE_MONTHS[billing_cycle])
@@ -110,18 +121,19 @@ def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
             )
             total += number.setup_fee
         first = period_price(monthly_price=number.monthly_price, billing_cycle=number.billing_cycle)
-        ledger.debit(
-            wallet,
-            amount=first,
-            kind=LedgerEntry.Kind.NUMBER_PURCHASE,
-            reference=reference,
-            client=number.client,
-            description=f"{number.e164} {number.get_billing_cycle_display().lower()} until "
-            f"{number.paid_through:%Y-%m-%d} ({order.public_id})",
-            dedupe_key=f"purchase:{number.public_id}",
-            created_by=created_by,
-        )
-        total += first
+        if first > 0:  # a number priced at 0.00 by staff has nothing to charge for its period
+            ledger.debit(
+                wallet,
+                amount=first,
+                kind=LedgerEntry.Kind.NUMBER_PURCHASE,
+                reference=reference,
+                client=number.client,
+                description=f"{number.e164} {number.get_billing_cycle_display().lower()} until "
+                f"{number.paid_through:%Y-%m-%d} ({order.public_id})",
+                dedupe_key=f"purchase:{number.public_id}",
+                created_by=created_by,
+            )
+            total += first
         if number.sms_enabled and number.sms_monthly_price > 0:
             addon = period_price(monthly_price=number.sms_monthly_price, billing_cycle=number.billing_cycle)
             charge_sms_addon(wallet=wallet, number=number, amount=addon, created_by=created_by)
@@ -183,15 +195,17 @@ def charge_sms(*, message, created_by: str) -> LedgerEntry:
     )
 
 
-def sms_addon_due_now(*, monthly_price: Decimal, billing_cycle: str, paid_through, today) -> Decimal:
+def sms_addon_due_now(
+    *, monthly_price: Decimal, billing_cycle: str, paid_through, today, billing_day: int | None = None
+) -> Decimal:
     """What enabling the SMS add-on costs today: the add-on for the part of the number's current period
     that is left (days left ÷ days in the period), in whole cents, rounded half up. From the next
     renewal the add-on is billed with the number, for whole periods."""
-    from numbers_app.services import add_months
-
     if paid_through <= today or monthly_price <= 0:
         return Decimal("0")
-    period_start = add_months(paid_through, -CYCLE_MONTHS[billing_cycle])
+    period_start = period_end(
+        paid_through, months=-CYCLE_MONTHS[billing_cycle], billing_day=billing_day or paid_through.day
+    )
     days_in_period = (paid_through - period_start).days
     days_left = min((paid_through - today).days, days_in_period)
     full = monthly_price * CYCLE_MONTHS[billing_cycle]

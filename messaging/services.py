@@ -7,6 +7,7 @@ a transaction. Every status change records a ``message.status`` event in the sam
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -41,6 +42,8 @@ from portal.errors import (
 
 from .models import CarrierEvent, Message, SmsRate
 from .segments import MAX_BODY_CHARS, segment
+
+logger = logging.getLogger("didfarm.messaging")
 
 # A dispatch that has not finished after this long died with its worker; the sweeper hands it on.
 DISPATCH_CLAIM_TIMEOUT = timedelta(seconds=60)
@@ -107,7 +110,11 @@ def sms_addon_quote(number: Number, *, today=None) -> dict[str, Any]:
     today = today or timezone.localdate()
     monthly = addon_monthly_price(number.group)
     due = billing.sms_addon_due_now(
-        monthly_price=monthly, billing_cycle=number.billing_cycle, paid_through=number.paid_through, today=today
+        monthly_price=monthly,
+        billing_cycle=number.billing_cycle,
+        paid_through=number.paid_through,
+        today=today,
+        billing_day=number.billing_day or timezone.localdate(number.created_at).day,
     )
     paid = LedgerEntry.objects.filter(
         account=number.account,
@@ -304,12 +311,15 @@ def enqueue_dispatch(message_id: int, *, force: bool = False) -> None:
     batches, not a task per message. Without Redis (the embedded run), a task per message."""
     from .tasks import message_dispatch_task
 
-    if settings.REDIS_URL and not force:
-        from portal.ratelimit import redis_client
+    try:
+        if settings.REDIS_URL and not force:
+            from portal.ratelimit import redis_client
 
-        if not redis_client().set(DISPATCH_NUDGE_KEY, message_id, nx=True, px=2000):
-            return  # a dispatcher is on its way and will find this message queued
-    message_dispatch_task.delay(message_id)
+            if not redis_client().set(DISPATCH_NUDGE_KEY, message_id, nx=True, px=2000):
+                return  # a dispatcher is on its way and will find this message queued
+        message_dispatch_task.delay(message_id)
+    except Exception:  # noqa: BLE001 - the message is saved and paid for; the sweeper hands it on
+        logger.warning("Could not enqueue the dispatch of message %s; the sweeper will send it", message_id)
 
 
 def dispatch_nudge_taken() -> None:
@@ -366,12 +376,15 @@ def _record_status(message: Message) -> None:
 # --- Delivery ------------------------------------------------------------------------------------
 
 
-def _claim_for_dispatch(message_id: int) -> Message | None:
-    """Move a queued message (or one whose dispatcher died) to ``sending``; only the winner sends."""
+def _claim_for_dispatch(message_id: int, *, stale_only: bool = False) -> Message | None:
+    """Move a queued message (or one whose dispatcher died) to ``sending``; only the winner sends. With
+    ``stale_only``, only a message a dead dispatcher left in ``sending`` is taken."""
     now = timezone.now()
     with transaction.atomic():
         claimed = (
-            Message.objects.filter(pk=message_id, direction=Message.Direction.OUTBOUND)
+            0
+            if stale_only
+            else Message.objects.filter(pk=message_id, direction=Message.Direction.OUTBOUND)
             .filter(status=Message.Status.QUEUED)
             .update(status=Message.Status.SENDING, sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1)
         )
@@ -388,11 +401,11 @@ def _claim_for_dispatch(message_id: int) -> Message | None:
     return message
 
 
-def message_dispatch(*, message_id: int) -> Message | None:
+def message_dispatch(*, message_id: int, stale_only: bool = False) -> Message | None:
     """Hand a queued message to its carrier: ``queued → sending → sent`` (or ``failed``, refunded, when the
     carrier refuses it). Safe to run twice, even at once: a conditional UPDATE claims the message and the
     carrier call is idempotent by the message's id. Raises ``CarrierError`` (transient) for a retry."""
-    message = _claim_for_dispatch(message_id)
+    message = _claim_for_dispatch(message_id, stale_only=stale_only)
     if message is None:
         return None
     carrier = get_carrier(message.carrier)
@@ -483,8 +496,11 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
 def _enqueue_retries(retry: list[tuple[int, int]]) -> None:
     from .tasks import message_dispatch_task
 
-    for message_id, attempts in retry:
-        message_dispatch_task.apply_async((message_id,), countdown=min(60, 2**attempts))
+    try:
+        for message_id, attempts in retry:
+            message_dispatch_task.apply_async((message_id,), countdown=min(60, 2**attempts))
+    except Exception:  # noqa: BLE001 - they are queued again; the sweeper hands them on
+        logger.warning("Could not schedule dispatch retries; the sweeper will send them")
 
 
 def message_failed(*, message_id: int, code: str, reason: str, refund: bool) -> Message | None:
@@ -494,8 +510,8 @@ def message_failed(*, message_id: int, code: str, reason: str, refund: bool) -> 
         if refund:
             ledger.lock_wallet_of(account_id)  # the wallet first, as every money-moving transaction does
         message = Message.objects.select_for_update(of=("self",)).select_related("account", "client").get(pk=message_id)
-        if message.is_final:
-            return message
+        if message.status not in (Message.Status.QUEUED, Message.Status.SENDING):
+            return message  # the carrier has it already (or it ended): a late error from another try changes nothing
         message.status = Message.Status.FAILED
         message.failed_at = timezone.now()
         message.error_code = code[:40]
@@ -585,31 +601,33 @@ def _enqueue_carrier_event(event_id: int) -> None:
 
 
 def carrier_event_process(*, event_id: int) -> str:
-    """Act on a stored callback, once. Raises ``LookupError`` when a delivery report names a message not
-    known yet (the task retries)."""
-    event = CarrierEvent.objects.filter(pk=event_id, processed_at=None).first()
-    if event is None:
-        return "already processed"
-    payload = event.payload
-    if event.kind == CarrierEvent.Kind.STATUS:
-        message = message_status_report(
-            carrier=event.carrier,
-            carrier_ref=str(payload.get("carrier_ref", "")),
-            delivered=bool(payload.get("delivered")),
-            error_code=str(payload.get("error_code") or ""),
-            error_message=str(payload.get("error_message") or ""),
-        )
-        outcome = f"{message.public_id} {message.status}"
-    else:
-        message = sms_receive(
-            carrier=event.carrier,
-            provider_id=event.provider_id,
-            from_e164=str(payload.get("from", "")),
-            to_e164=str(payload.get("to", "")),
-            body=str(payload.get("body", "")),
-        )
-        outcome = f"{message.public_id} received" if message else "dropped: no SMS-enabled number"
-    CarrierEvent.objects.filter(pk=event.pk, processed_at=None).update(processed_at=timezone.now(), outcome=outcome)
+    """Act on a stored callback, once: the callback's row is locked, and marked processed in the same
+    transaction as what it changed. Raises ``LookupError`` (nothing changed) when a delivery report names
+    a message not known yet (the task retries)."""
+    with transaction.atomic():
+        event = CarrierEvent.objects.select_for_update().filter(pk=event_id, processed_at=None).first()
+        if event is None:
+            return "already processed"
+        payload = event.payload
+        if event.kind == CarrierEvent.Kind.STATUS:
+            message = message_status_report(
+                carrier=event.carrier,
+                carrier_ref=str(payload.get("carrier_ref", "")),
+                delivered=bool(payload.get("delivered")),
+                error_code=str(payload.get("error_code") or ""),
+                error_message=str(payload.get("error_message") or ""),
+            )
+            outcome = f"{message.public_id} {message.status}"
+        else:
+            message = sms_receive(
+                carrier=event.carrier,
+                provider_id=event.provider_id,
+                from_e164=str(payload.get("from", "")),
+                to_e164=str(payload.get("to", "")),
+                body=str(payload.get("body", "")),
+            )
+            outcome = f"{message.public_id} received" if message else "dropped: no SMS-enabled number"
+        CarrierEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now(), outcome=outcome)
     return outcome
 
 
@@ -670,7 +688,10 @@ def sms_receive(*, carrier: str, provider_id: str, from_e164: str, to_e164: str,
 def _enqueue_forward(message_id: int) -> None:
     from .tasks import sms_forward_task
 
-    sms_forward_task.delay(message_id)
+    try:
+        sms_forward_task.delay(message_id)
+    except Exception:  # noqa: BLE001 - the inbound message is stored; the answer to the carrier must not fail
+        logger.warning("Could not enqueue the forwarding of message %s", message_id)
 
 
 def sms_forward(*, message_id: int) -> Message | None:

@@ -19,14 +19,13 @@ def message_dispatch_task(self, message_id: int) -> None:
     already there is nothing to do, unless that dispatcher died mid-way (then it is taken over)."""
     services.dispatch_nudge_taken()
     claimed = services.messages_dispatch(message_id=message_id)
-    if claimed:
-        deadline = time.monotonic() + 5
-        while claimed == services.DISPATCH_BATCH and time.monotonic() < deadline:
-            services.enqueue_dispatch(message_id)  # more are waiting: a second worker may share them
-            claimed = services.messages_dispatch()
-        return
+    deadline = time.monotonic() + 5
+    while claimed == services.DISPATCH_BATCH and time.monotonic() < deadline:
+        services.enqueue_dispatch(message_id)  # more are waiting: a second worker may share them
+        claimed = services.messages_dispatch()
+    # Whatever the batches took, this message may be one a dead dispatcher left in "sending": take it over.
     try:
-        services.message_dispatch(message_id=message_id)
+        services.message_dispatch(message_id=message_id, stale_only=True)
     except CarrierError as exc:
         # Only transient errors get here (the service fails the message on the others).
         raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc

@@ -247,3 +247,46 @@ def test_staff_run_renewals_for_chosen_accounts_from_the_admin(tenants, settings
     )
     assert response.status_code == 302
     assert len(renewals(number)) == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_never_charges_more_than_the_balance_left_after_its_earlier_renewals(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    first, second = live_number(tenants, NL_AMS[0]), live_number(tenants, NL_AMS[1])
+    other = number_purchase(actor=tenants.b.owner_actor, numbers=[NL_AMS[2]]).numbers.get()
+    number_provision(number_id=other.pk)
+    Number.objects.filter(pk=first.pk).update(monthly_price=Decimal("3"))
+    Number.objects.filter(pk=second.pk).update(monthly_price=Decimal("8"), paid_through=first.paid_through)
+    spend_down_to(tenants.a.account, "10.00")  # 3 fits; 8 fits the balance, not what is left after the 3
+
+    report = renewals_run(as_of=first.paid_through)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert report.errors == 0 and report.renewed == 2  # the first number, and the other account's
+    assert len(renewals(first)) == 1 and renewals(second) == []
+    assert second.payment_due_since is not None and second.status == Number.Status.ACTIVE  # in its grace days
+    assert events_of(second, "payment.failed") == 1
+    assert assert_balanced(tenants.a.account).balance == Decimal("7.00")
+    other.refresh_from_db()
+    assert len(renewals(other)) == 1  # one account's shortfall never holds up another's renewals
+
+
+@pytest.mark.django_db
+def test_a_number_priced_at_zero_is_bought_and_renewed_without_a_charge(tenants, settings, api_as):
+    from numbers_app.models import NumberGroup
+
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    NumberGroup.objects.filter(stock__e164=NL_AMS[3]).update(monthly_price=Decimal("0"))
+    response = api_as(tenants.a.key).post(
+        "/api/v1/wallet/checkout", {"items": [{"number": NL_AMS[3]}], "billing_cycle": "monthly"}
+    )
+    assert response.status_code == 201, response.content
+    number = Number.objects.get(e164=NL_AMS[3])
+    number_provision(number_id=number.pk)
+    number.refresh_from_db()
+    due = number.paid_through
+    assert renewals_run(as_of=due).renewed == 1
+    number.refresh_from_db()
+    assert number.paid_through > due and renewals(number) == []
+    assert assert_balanced(tenants.a.account).balance == Decimal("100")

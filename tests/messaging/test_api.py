@@ -580,3 +580,27 @@ def test_simulate_inbound_works_for_your_sandbox_number_and_404s_for_others(tena
     response = api.post(path, {"to_number_id": switched_off.pk, "from": HANDSET, "body": "Ping"})
     assert_error(response, 422, "number_not_active")
     assert Message.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_outage_after_commit_still_answers_201_and_the_sweeper_sends_it_later(
+    tenants, api_as, sms_number, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from messaging import tasks
+    from portal.ratelimit import redis_client
+
+    number = sms_number(tenants.a)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("broker down")
+
+    monkeypatch.setattr(tasks.message_dispatch_task, "delay", broker_down)
+    redis_client().delete(services.DISPATCH_NUDGE_KEY)
+    response = api_as(tenants.a.key).post(SEND, {"from": number.e164, "to": HANDSET, "body": "Once"})
+
+    assert response.status_code == 201
+    message = Message.objects.get(direction=Message.Direction.OUTBOUND)
+    assert message.status == Message.Status.QUEUED
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.SMS_OUTBOUND).count() == 1

@@ -299,3 +299,20 @@ def test_the_forward_task_leaves_the_message_in_the_inbox_when_the_wallet_is_emp
     leave_in_wallet(tenants.a.account, "0")
     assert sms_forward_task(inbound.pk) is None
     assert list(Message.objects.values_list("direction", flat=True)) == ["inbound"]
+
+
+@pytest.mark.django_db
+def test_a_message_a_dead_dispatcher_left_sending_is_taken_over_even_while_others_are_queued(
+    tenants, sms_number, enqueued, no_sms_limit
+):
+    number = sms_number(tenants.a)
+    stale = send(tenants.a.owner_actor, number)
+    Message.objects.filter(pk=stale.pk).update(
+        status=Message.Status.SENDING, sending_at=timezone.now() - timedelta(minutes=10), dispatch_attempts=1
+    )
+    send(tenants.a.owner_actor, number, body="steady traffic")
+
+    message_dispatch_task.run(stale.pk)  # what the sweeper enqueues for it
+
+    stale.refresh_from_db()
+    assert stale.status == Message.Status.SENT and Message.objects.filter(status="queued").count() == 0
