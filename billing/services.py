@@ -154,13 +154,21 @@ def refund_number(*, number, reason: str) -> Decimal:
 
 def refund_reference(*, account, reference: ledger.Reference, client, reason: str) -> Decimal:
     """A reversing credit for each charge that names ``reference``, once each (a second call finds the
-    refunds already made and adds nothing). Locks the wallet; call inside the caller's transaction."""
+    refunds already made, adds nothing and returns 0). Locks the wallet; call inside the caller's
+    transaction. Returns what this call refunded."""
     wallet = ledger.lock_wallet(account)
     charges = LedgerEntry.objects.filter(
         wallet=wallet, reference_type=reference.type, reference_id=str(reference.id), amount__lt=0
     ).exclude(kind=LedgerEntry.Kind.REFUND)
     refunded = Decimal("0")
+    already = set(
+        LedgerEntry.objects.filter(wallet=wallet, kind=LedgerEntry.Kind.REFUND, dedupe_key__startswith="refund:")
+        .filter(reference_type=reference.type, reference_id=str(reference.id))
+        .values_list("dedupe_key", flat=True)
+    )
     for charge in charges.order_by("id"):
+        if f"refund:{charge.pk}" in already:
+            continue  # refunded before: counted then, not now
         ledger.credit(
             wallet,
             amount=-charge.amount,

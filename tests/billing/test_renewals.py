@@ -290,3 +290,18 @@ def test_a_number_priced_at_zero_is_bought_and_renewed_without_a_charge(tenants,
     number.refresh_from_db()
     assert number.paid_through > due and renewals(number) == []
     assert assert_balanced(tenants.a.account).balance == Decimal("100")
+
+
+@pytest.mark.django_db
+def test_refunding_a_reference_twice_credits_and_reports_the_money_once(tenants, settings):
+    from billing.services import refund_reference
+
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    number = live_number(tenants, NL_MOBILE[2])  # 2.50 setup + 4.00 first month
+    reference = ledger.Reference("number", number.public_id)
+    with transaction.atomic():
+        first = refund_reference(account=tenants.a.account, reference=reference, client=None, reason="test")
+    with transaction.atomic():
+        second = refund_reference(account=tenants.a.account, reference=reference, client=None, reason="test")
+    assert (first, second) == (Decimal("6.5000"), Decimal("0"))
+    assert assert_balanced(tenants.a.account).balance == Decimal("100")
