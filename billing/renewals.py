@@ -37,7 +37,7 @@ from portal import events
 from . import ledger
 from .models import LedgerEntry
 from .money import quantize, to_exact_str
-from .services import period_end, period_price
+from .services import period_end, period_price, sms_addon_key
 
 logger = logging.getLogger("didfarm.renewals")
 
@@ -174,7 +174,7 @@ def _postings(number: Number, *, price: Decimal, addon: Decimal, start: date, en
                 reference=reference,
                 client=number.client,
                 description=f"SMS add-on {number.e164} until {end:%Y-%m-%d}",
-                dedupe_key=f"sms_addon:{number.public_id}:{end:%Y-%m-%d}",
+                dedupe_key=sms_addon_key(number, period_end=end),
             )
         )
     return postings

@@ -220,12 +220,17 @@ def sms_addon_due_now(
     return quantize((full * days_left / days_in_period).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def sms_addon_key(number, *, period_end: date) -> str:
+    """What makes an SMS add-on charge happen once: the number and the end of the period it pays for."""
+    return f"sms_addon:{number.public_id}:{period_end:%Y-%m-%d}"
+
+
 def charge_sms_addon(*, wallet, number, amount: Decimal, created_by: str) -> LedgerEntry | None:
     """Charge the SMS add-on for the rest of a number's current period from a locked wallet.
 
     Once per number and period: enabling SMS again in a period already paid for charges nothing (returns
     None), so switching it off and on never bills twice."""
-    dedupe_key = f"sms_addon:{number.public_id}:{number.paid_through:%Y-%m-%d}"
+    dedupe_key = sms_addon_key(number, period_end=number.paid_through)
     if (
         amount <= 0
         or LedgerEntry.objects.filter(wallet=wallet, kind=LedgerEntry.Kind.SMS_ADDON, dedupe_key=dedupe_key).exists()

@@ -408,10 +408,8 @@ class SmsSegmentsApi(ApiView):
         data = _valid(SegmentsInput, request)
         body = data["body"].replace("\r\n", "\n")
         split = segment(body)
-        to = data.get("to") or ""
-        if to:
-            to = services.validate_destination(to)
-        price = services.segment_price(to) if to else services.segment_price("")
+        to = services.validate_destination(data["to"]) if data.get("to") else ""
+        price = services.segment_price(to)
         return Response(
             {
                 "data": {

@@ -119,7 +119,7 @@ def sms_addon_quote(number: Number, *, today=None) -> dict[str, Any]:
     paid = LedgerEntry.objects.filter(
         account=number.account,
         kind=LedgerEntry.Kind.SMS_ADDON,
-        dedupe_key=f"sms_addon:{number.public_id}:{number.paid_through:%Y-%m-%d}",
+        dedupe_key=billing.sms_addon_key(number, period_end=number.paid_through),
     ).exists()
     return {"monthly": monthly, "due_now": Decimal("0") if paid else due, "until": number.paid_through}
 
@@ -420,14 +420,21 @@ def message_dispatch(*, message_id: int, stale_only: bool = False) -> Message | 
             raise
         return message_failed(message_id=message.pk, code=exc.code, reason=str(exc), refund=True)
     with transaction.atomic():
-        now = timezone.now()
-        updated = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-            status=Message.Status.SENT, sent_at=now, carrier_ref=accepted.carrier_ref
-        )
-        message = Message.objects.select_related("account", "client").get(pk=message.pk)
-        if updated:
-            _record_status(message)
+        if not _mark_sent(message, carrier_ref=accepted.carrier_ref, at=timezone.now()):
+            message.refresh_from_db()  # another try got there first: answer with what it wrote
     return message
+
+
+def _mark_sent(message: Message, *, carrier_ref: str, at) -> bool:
+    """``sending → sent`` once the carrier took the message (only if still sending), with its event. Call
+    inside a transaction."""
+    if not Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+        status=Message.Status.SENT, sent_at=at, carrier_ref=carrier_ref
+    ):
+        return False
+    message.status, message.sent_at, message.carrier_ref = Message.Status.SENT, at, carrier_ref
+    _record_status(message)
+    return True
 
 
 def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BATCH) -> int:
@@ -478,11 +485,7 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
                     )
                     retry.append((message.pk, message.dispatch_attempts))
                 continue
-            if Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-                status=Message.Status.SENT, sent_at=sent_at, carrier_ref=result.carrier_ref
-            ):
-                message.status, message.sent_at, message.carrier_ref = Message.Status.SENT, sent_at, result.carrier_ref
-                _record_status(message)
+            _mark_sent(message, carrier_ref=result.carrier_ref, at=sent_at)
         if retry:
             transaction.on_commit(lambda: _enqueue_retries(retry))
     for message, result in outcomes:
