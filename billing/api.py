@@ -60,7 +60,8 @@ class TransactionOutput(serializers.ModelSerializer):
         ]
 
     def get_amount(self, entry) -> str:
-        return to_exact_str(entry.amount)
+        # What the viewer pays: for client-scoped keys the client's price (see transaction_list).
+        return to_exact_str(getattr(entry, "shown_amount", entry.amount))
 
     def get_balance_after(self, entry) -> str | None:
         # The reseller's running balance is not shown to client-scoped keys.

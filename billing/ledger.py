@@ -10,6 +10,8 @@ Invariants
   concurrent debits serialise and none can overdraw.
 - A debit larger than the balance raises ``InsufficientBalance`` and writes nothing.
 - A posting with a ``dedupe_key`` happens once per (wallet, kind, key); a repeat returns the first entry.
+- An entry that names a client carries ``client_amount``, what the reseller bills that client for it
+  (from its price list at the time), with the entry's sign; entries without a client carry none.
 """
 
 from __future__ import annotations
@@ -37,6 +39,17 @@ class Reference:
     @classmethod
     def of(cls, obj) -> Reference:
         return cls(type=obj._meta.model_name, id=getattr(obj, "public_id", obj.pk))
+
+
+def _client_amount(client, amount: Decimal, client_amount: Decimal | None) -> Decimal | None:
+    """The client's price of an entry, with the entry's sign: given by the caller (from the price list),
+    or the wholesale amount when the caller has none; empty when the entry names no client."""
+    if client is None:
+        return None
+    if client_amount is None:
+        return amount
+    client_amount = quantize(abs(client_amount))
+    return client_amount if amount > 0 else -client_amount
 
 
 def _require_transaction() -> None:
@@ -75,6 +88,8 @@ def _post(
     description: str,
     reference: Reference | None,
     client=None,
+    client_amount: Decimal | None = None,
+    number_id: int | None = None,
     dedupe_key: str | None = None,
     created_by: str = "",
     allow_negative: bool = False,
@@ -100,6 +115,8 @@ def _post(
         client=client,
         kind=kind,
         amount=amount,
+        client_amount=_client_amount(client, amount, client_amount),
+        number_id=number_id,
         balance_after=new_balance,
         currency=wallet.currency,
         reference_type=reference.type if reference else "",
@@ -139,10 +156,13 @@ def debit(
     description: str,
     reference: Reference | None,
     client=None,
+    client_amount: Decimal | None = None,
+    number_id: int | None = None,
     dedupe_key: str | None = None,
     created_by: str = "",
 ) -> LedgerEntry:
-    """Take ``amount`` (positive) from a locked wallet. Raises ``InsufficientBalance`` before writing."""
+    """Take ``amount`` (positive) from a locked wallet. Raises ``InsufficientBalance`` before writing.
+    ``client_amount`` (positive) is what the entry's client is billed for it."""
     amount = quantize(amount)
     if amount <= 0:
         raise ValueError("A debit takes a positive amount")
@@ -153,6 +173,8 @@ def debit(
         description=description,
         reference=reference,
         client=client,
+        client_amount=client_amount,
+        number_id=number_id,
         dedupe_key=dedupe_key,
         created_by=created_by,
     )
@@ -166,6 +188,8 @@ def debit_last(
     description: str,
     reference: Reference | None,
     client=None,
+    client_amount: Decimal | None = None,
+    number_id: int | None = None,
     created_by: str = "",
 ) -> LedgerEntry:
     """Take ``amount`` (positive) from the account's wallet in one statement that also takes the wallet
@@ -200,6 +224,8 @@ def debit_last(
         client=client,
         kind=kind,
         amount=-amount,
+        client_amount=_client_amount(client, -amount, client_amount),
+        number_id=number_id,
         balance_after=quantize(balance),
         currency=currency,
         reference_type=reference.type if reference else "",
@@ -218,6 +244,8 @@ class Posting:
     description: str
     reference: Reference
     client: object = None
+    client_amount: Decimal | None = None
+    number_id: int | None = None
     dedupe_key: str | None = None
 
 
@@ -252,6 +280,8 @@ def debit_many(wallet: Wallet, postings: list[Posting], *, created_by: str = "")
                 client=posting.client,
                 kind=posting.kind,
                 amount=-amount,
+                client_amount=_client_amount(posting.client, -amount, posting.client_amount),
+                number_id=posting.number_id,
                 balance_after=balance,
                 currency=wallet.currency,
                 reference_type=posting.reference.type,
@@ -277,10 +307,12 @@ def credit(
     description: str,
     reference: Reference | None,
     client=None,
+    client_amount: Decimal | None = None,
+    number_id: int | None = None,
     dedupe_key: str | None = None,
     created_by: str = "",
 ) -> LedgerEntry:
-    """Add ``amount`` (positive) to a locked wallet."""
+    """Add ``amount`` (positive) to a locked wallet (``client_amount``: positive, what the client gets back)."""
     amount = quantize(amount)
     if amount <= 0:
         raise ValueError("A credit takes a positive amount")
@@ -291,6 +323,8 @@ def credit(
         description=description,
         reference=reference,
         client=client,
+        client_amount=client_amount,
+        number_id=number_id,
         dedupe_key=dedupe_key,
         created_by=created_by,
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +51,13 @@ class LedgerEntry(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), help_text=_("Positive credits, negative debits."), **MONEY)
+    # What the reseller bills its client for this entry (same sign as ``amount``), fixed at the time of
+    # the charge by the account's price list. Set on every entry that names a client; empty otherwise.
+    client_amount = models.DecimalField(_("client price"), null=True, blank=True, **MONEY)
+    # The number the entry is for (its own charges, and the messages sent from it): costs by number.
+    number = models.ForeignKey(
+        "numbers.Number", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     balance_after = models.DecimalField(_("balance after"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     reference_type = models.CharField(_("reference type"), max_length=32, blank=True)
@@ -77,6 +85,7 @@ class LedgerEntry(models.Model):
             models.Index(fields=["account", "-created_at"], name="ledger_account_created"),
             models.Index(fields=["account", "client", "-created_at"], name="ledger_account_client_created"),
             models.Index(fields=["account", "reference_type", "reference_id"], name="ledger_account_reference"),
+            models.Index(fields=["client", "created_at"], name="ledger_client_created"),
         ]
 
     def __str__(self) -> str:
@@ -89,3 +98,60 @@ class LedgerEntry(models.Model):
     @property
     def is_credit(self) -> bool:
         return self.amount > 0
+
+
+class PriceRule(models.Model):
+    """One line of a reseller's price list: how its clients' prices are derived from wholesale.
+
+    A client's price for a chargeable item is ``wholesale × (1 + markup_percent / 100) + fixed`` (the
+    fixed part per item: a month of a number, a setup fee, a month of the SMS add-on, an SMS segment).
+    The most specific line wins: a line for the client beats the account's default lines, and within
+    each, country and type beat country beats type beats all. No line at all: the client pays wholesale.
+    """
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="price_rules")
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="price_rules"
+    )
+    country = models.ForeignKey(
+        "numbers.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("country")
+    )
+    number_type = models.CharField(_("number type"), max_length=16, blank=True)
+    markup_percent = models.DecimalField(_("markup %"), max_digits=7, decimal_places=2, default=Decimal("0"))
+    fixed_monthly = models.DecimalField(_("+ per month of a number"), default=Decimal("0"), **MONEY)
+    fixed_setup = models.DecimalField(_("+ per setup fee"), default=Decimal("0"), **MONEY)
+    fixed_sms_addon = models.DecimalField(_("+ per month of SMS add-on"), default=Decimal("0"), **MONEY)
+    fixed_sms_segment = models.DecimalField(_("+ per SMS segment"), default=Decimal("0"), **MONEY)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("price rule")
+        verbose_name_plural = _("price rules")
+        ordering = ["account", "client", "country", "number_type"]
+        constraints = [
+            models.UniqueConstraint(
+                models.F("account"),
+                Coalesce(models.F("client"), models.Value(0)),
+                Coalesce(models.F("country"), models.Value("")),
+                models.F("number_type"),
+                name="price_rule_one_per_scope",
+            ),
+            models.CheckConstraint(condition=models.Q(markup_percent__gte=0), name="price_rule_markup_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.scope_label}"
+
+    @property
+    def public_id(self) -> str:
+        return f"prc_{self.pk}"
+
+    @property
+    def scope_label(self) -> str:
+        parts = [self.client.name if self.client_id else str(_("All clients"))]
+        if self.country_id:
+            parts.append(self.country_id)
+        if self.number_type:
+            parts.append(self.number_type)
+        return " · ".join(parts)

@@ -37,6 +37,7 @@ from portal import events
 from . import ledger
 from .models import LedgerEntry
 from .money import quantize, to_exact_str
+from .pricing import Item, PriceBook
 from .services import period_end, period_price, sms_addon_key
 
 logger = logging.getLogger("didfarm.renewals")
@@ -103,13 +104,14 @@ def _renew_account(account_id: int, *, as_of: date, batch_size: int, report: Ren
             account = wallet.account
             for number in numbers:
                 number.account = account  # one object for the batch, not one per row
-            _renew_batch(numbers, wallet=wallet, as_of=as_of, report=report)
+            book = PriceBook.of(account_id) if numbers else None
+            _renew_batch(numbers, wallet=wallet, book=book, as_of=as_of, report=report)
         if len(numbers) < batch_size:
             return
         after_id = numbers[-1].pk
 
 
-def _renew_batch(numbers: list[Number], *, wallet, as_of: date, report: RenewalReport) -> None:
+def _renew_batch(numbers: list[Number], *, wallet, book: PriceBook, as_of: date, report: RenewalReport) -> None:
     """One locked batch of one account's due numbers. The usual case (a live number the wallet covers)
     is written in a fixed number of statements whatever the batch size; the rare ones (not renewing,
     unpaid, suspended) one by one, first."""
@@ -117,7 +119,7 @@ def _renew_batch(numbers: list[Number], *, wallet, as_of: date, report: RenewalR
     for number in numbers:
         report.accounts.add(number.account_id)
         if number.cancel_at_period_end or number.status == Number.Status.SUSPENDED or number.payment_due_since:
-            _renew_one(number, wallet=wallet, as_of=as_of, report=report)
+            _renew_one(number, wallet=wallet, book=book, as_of=as_of, report=report)
         else:
             usual.append(number)
     balance = wallet.balance
@@ -134,7 +136,7 @@ def _renew_batch(numbers: list[Number], *, wallet, as_of: date, report: RenewalR
         balance -= due
         start, billing_day = number.paid_through, billing_day_of(number)
         end = period_end(start, months=CYCLE_MONTHS[number.billing_cycle], billing_day=billing_day)
-        postings.extend(_postings(number, price=price, addon=addon, start=start, end=end))
+        postings.extend(_postings(number, book=book, price=price, addon=addon, start=start, end=end))
         number.paid_through, number.billing_day = end, billing_day
         renewed.append((number, start, end, due))
     if not renewed:
@@ -152,8 +154,11 @@ def _renew_batch(numbers: list[Number], *, wallet, as_of: date, report: RenewalR
     report.charged += sum((due for *_, due in renewed), Decimal("0"))
 
 
-def _postings(number: Number, *, price: Decimal, addon: Decimal, start: date, end: date) -> list[ledger.Posting]:
+def _postings(
+    number: Number, *, book: PriceBook, price: Decimal, addon: Decimal, start: date, end: date
+) -> list[ledger.Posting]:
     reference = ledger.Reference("number", number.public_id)
+    months = CYCLE_MONTHS[number.billing_cycle]
     postings = []
     if price > 0:  # a number staff price at 0.00 renews without a charge
         postings.append(
@@ -162,6 +167,8 @@ def _postings(number: Number, *, price: Decimal, addon: Decimal, start: date, en
                 kind=LedgerEntry.Kind.NUMBER_RENEWAL,
                 reference=reference,
                 client=number.client,
+                client_amount=book.for_number(number, item=Item.MONTHLY, wholesale=number.monthly_price, months=months),
+                number_id=number.pk,
                 description=f"{number.e164} {number.billing_cycle} renewal until {end:%Y-%m-%d}",
                 dedupe_key=f"renewal:{number.public_id}:{start:%Y-%m-%d}",
             )
@@ -173,6 +180,10 @@ def _postings(number: Number, *, price: Decimal, addon: Decimal, start: date, en
                 kind=LedgerEntry.Kind.SMS_ADDON,
                 reference=reference,
                 client=number.client,
+                client_amount=book.for_number(
+                    number, item=Item.SMS_ADDON, wholesale=number.sms_monthly_price, months=months
+                ),
+                number_id=number.pk,
                 description=f"SMS add-on {number.e164} until {end:%Y-%m-%d}",
                 dedupe_key=sms_addon_key(number, period_end=end),
             )
@@ -199,7 +210,7 @@ def _succeeded(number: Number, *, start: date, end: date, amount: Decimal) -> di
     }
 
 
-def _renew_one(number: Number, *, wallet, as_of: date, report: RenewalReport) -> None:
+def _renew_one(number: Number, *, wallet, book: PriceBook, as_of: date, report: RenewalReport) -> None:
     if number.cancel_at_period_end:
         number_services.number_end_term(number=number, reason="not renewed")
         report.released += 1
@@ -207,7 +218,7 @@ def _renew_one(number: Number, *, wallet, as_of: date, report: RenewalReport) ->
     price, addon = renewal_amounts(number)
     due = quantize(price + addon)
     if wallet.balance >= due:
-        _charge(number, wallet=wallet, price=price, addon=addon, as_of=as_of)
+        _charge(number, wallet=wallet, book=book, price=price, addon=addon, as_of=as_of)
         report.renewed += 1
         report.charged += due
         return
@@ -251,7 +262,7 @@ def _unpaid(number: Number, *, due: Decimal, balance: Decimal, as_of: date, repo
         report.released += 1
 
 
-def _charge(number: Number, *, wallet, price: Decimal, addon: Decimal, as_of: date) -> None:
+def _charge(number: Number, *, wallet, book: PriceBook, price: Decimal, addon: Decimal, as_of: date) -> None:
     """A renewal paid one by one: a number paid late (in grace or suspended). A suspended number is
     charged nothing for the days it was off: its new period starts the day it is paid."""
     if number.status == Number.Status.SUSPENDED:
@@ -259,7 +270,8 @@ def _charge(number: Number, *, wallet, price: Decimal, addon: Decimal, as_of: da
     else:
         start, billing_day = number.paid_through, billing_day_of(number)
     end = period_end(start, months=CYCLE_MONTHS[number.billing_cycle], billing_day=billing_day)
-    ledger.debit_many(wallet, _postings(number, price=price, addon=addon, start=start, end=end), created_by="renewals")
+    postings = _postings(number, book=book, price=price, addon=addon, start=start, end=end)
+    ledger.debit_many(wallet, postings, created_by="renewals")
     number_services.number_renewed(number=number, paid_through=end, billing_day=billing_day)
     events.record_many([_succeeded(number, start=start, end=end, amount=price + addon)])
 

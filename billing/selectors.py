@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,10 @@ def transaction_list(*, actor: Actor, filters: TransactionFilters | None = None)
     f = filters or TransactionFilters()
     qs = LedgerEntry.objects.filter(account=actor.account).select_related("client")
     if actor.client is not None:
-        qs = qs.filter(client=actor.client)
+        # A client sees what it is billed (its price list's price), never the reseller's wholesale cost.
+        qs = qs.filter(client=actor.client).annotate(shown_amount=Coalesce("client_amount", "amount"))
+    else:
+        qs = qs.annotate(shown_amount=F("amount"))
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.client_id is not None:
@@ -85,7 +88,7 @@ def daily_spend(*, actor: Actor, days: int = 30) -> list[DailySpend]:
         .order_by()
         .annotate(day=TruncDate("created_at"))
         .values("day")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum("shown_amount"))
     )
     by_day = {row["day"]: -row["total"] for row in rows}
     return [

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.actor import Actor
 from accounts.services import audit_record
 from portal import events
-from portal.errors import ValidationFailed
+from portal.errors import NotFound, PermissionDenied, ValidationFailed
 
 from . import ledger
 from .models import LedgerEntry
 from .money import quantize, to_exact_str
+from .pricing import Item, PriceBook
 
 STAFF_KINDS = (LedgerEntry.Kind.TOP_UP, LedgerEntry.Kind.ADJUSTMENT, LedgerEntry.Kind.REFUND)
 
@@ -93,6 +96,13 @@ def period_end(paid_through: date, *, months: int, billing_day: int) -> date:
     return date(year, month, min(billing_day, calendar.monthrange(year, month)[1]))
 
 
+def pro_rata(amount: Decimal, *, part: Decimal, whole: Decimal) -> Decimal:
+    """``amount`` × ``part`` / ``whole``, in whole cents (half up): the client's share of a partial charge."""
+    if whole == 0:
+        return Decimal("0")
+    return quantize((amount * part / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 def period_price(*, monthly_price: Decimal, billing_cycle: str) -> Decimal:
     """What one billing period of a number costs: the monthly price times the months in the cycle."""
     return quantize(monthly_price * CYCLE_MONTHS[billing_cycle])
@@ -104,8 +114,10 @@ def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
 
     One entry per charge, each naming the number (``reference``) and its client; descriptions name the
     order. Raises ``InsufficientBalance`` part-way if the money runs out: the caller's transaction then
-    rolls back, so either every charge of the order is written or none is. Returns the total."""
+    rolls back, so either every charge of the order is written or none is. Each entry carries the client's
+    price from the account's price list. Returns the total."""
     total = Decimal("0")
+    book = PriceBook.of(wallet.account_id)
     for number in numbers:
         reference = ledger.Reference("number", number.public_id)
         if number.setup_fee > 0:
@@ -115,6 +127,8 @@ def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
                 kind=LedgerEntry.Kind.SETUP_FEE,
                 reference=reference,
                 client=number.client,
+                client_amount=book.for_number(number, item=Item.SETUP, wholesale=number.setup_fee),
+                number_id=number.pk,
                 description=f"Setup fee {number.e164} ({order.public_id})",
                 dedupe_key=f"setup:{number.public_id}",
                 created_by=created_by,
@@ -128,6 +142,13 @@ def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
                 kind=LedgerEntry.Kind.NUMBER_PURCHASE,
                 reference=reference,
                 client=number.client,
+                client_amount=book.for_number(
+                    number,
+                    item=Item.MONTHLY,
+                    wholesale=number.monthly_price,
+                    months=CYCLE_MONTHS[number.billing_cycle],
+                ),
+                number_id=number.pk,
                 description=f"{number.e164} {number.get_billing_cycle_display().lower()} until "
                 f"{number.paid_through:%Y-%m-%d} ({order.public_id})",
                 dedupe_key=f"purchase:{number.public_id}",
@@ -136,7 +157,7 @@ def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
             total += first
         if number.sms_enabled and number.sms_monthly_price > 0:
             addon = period_price(monthly_price=number.sms_monthly_price, billing_cycle=number.billing_cycle)
-            charge_sms_addon(wallet=wallet, number=number, amount=addon, created_by=created_by)
+            charge_sms_addon(wallet=wallet, number=number, amount=addon, created_by=created_by, book=book)
             total += addon
     return quantize(total)
 
@@ -175,6 +196,8 @@ def refund_reference(*, account, reference: ledger.Reference, client, reason: st
             kind=LedgerEntry.Kind.REFUND,
             reference=reference,
             client=client,
+            client_amount=-charge.client_amount if charge.client_amount is not None else None,
+            number_id=charge.number_id,
             description=f"Refund: {charge.description} — {reason}"[:255],
             dedupe_key=f"refund:{charge.pk}",
             created_by="system",
@@ -197,8 +220,10 @@ def charge_sms(*, message, created_by: str) -> LedgerEntry:
         kind=LedgerEntry.Kind.SMS_OUTBOUND,
         reference=ledger.Reference("message", message.public_id),
         client=message.client,
-        description=f"SMS to {message.to_e164}: {message.segments} segment{'s' if message.segments != 1 else ''} "
-        f"× {to_exact_str(message.price_per_segment)}",
+        client_amount=message.client_amount,
+        number_id=message.number_id,
+        # No unit price in the text: a client reads it, and sees its own price beside it.
+        description=f"SMS to {message.to_e164}: {message.segments} segment{'s' if message.segments != 1 else ''}",
         created_by=created_by,
     )
 
@@ -225,24 +250,152 @@ def sms_addon_key(number, *, period_end: date) -> str:
     return f"sms_addon:{number.public_id}:{period_end:%Y-%m-%d}"
 
 
-def charge_sms_addon(*, wallet, number, amount: Decimal, created_by: str) -> LedgerEntry | None:
+def charge_sms_addon(
+    *, wallet, number, amount: Decimal, created_by: str, book: PriceBook | None = None
+) -> LedgerEntry | None:
     """Charge the SMS add-on for the rest of a number's current period from a locked wallet.
 
     Once per number and period: enabling SMS again in a period already paid for charges nothing (returns
-    None), so switching it off and on never bills twice."""
+    None), so switching it off and on never bills twice. The client's price is the same share of its
+    add-on price as ``amount`` is of the wholesale one."""
     dedupe_key = sms_addon_key(number, period_end=number.paid_through)
     if (
         amount <= 0
         or LedgerEntry.objects.filter(wallet=wallet, kind=LedgerEntry.Kind.SMS_ADDON, dedupe_key=dedupe_key).exists()
     ):
         return None
+    client_amount = None
+    if number.client_id is not None:
+        book = book or PriceBook.of(wallet.account_id)
+        months = CYCLE_MONTHS[number.billing_cycle]
+        full = period_price(monthly_price=number.sms_monthly_price, billing_cycle=number.billing_cycle)
+        full_client = book.for_number(number, item=Item.SMS_ADDON, wholesale=number.sms_monthly_price, months=months)
+        client_amount = full_client if amount == full else pro_rata(full_client, part=amount, whole=full)
     return ledger.debit(
         wallet,
         amount=amount,
         kind=LedgerEntry.Kind.SMS_ADDON,
         reference=ledger.Reference("number", number.public_id),
         client=number.client,
+        client_amount=client_amount,
+        number_id=number.pk,
         description=f"SMS add-on {number.e164} until {number.paid_through:%Y-%m-%d}",
         dedupe_key=dedupe_key,
         created_by=created_by,
     )
+
+
+# --- Client price lists --------------------------------------------------------------------------
+
+MAX_MARKUP_PERCENT = Decimal("1000")
+MAX_FIXED = Decimal("1000")
+SCOPE_TAKEN = _lazy("Another line already covers this client, country and type.")
+FIXED_FIELDS = ("fixed_monthly", "fixed_setup", "fixed_sms_addon", "fixed_sms_segment")
+
+
+@dataclass(frozen=True)
+class PriceRuleInput:
+    """One price-list line as asked for: the scope (client id, country code, number type; each may be
+    empty for "all") and the markups."""
+
+    client_id: int | None = None
+    country: str = ""
+    number_type: str = ""
+    markup_percent: Decimal = Decimal("0")
+    fixed_monthly: Decimal = Decimal("0")
+    fixed_setup: Decimal = Decimal("0")
+    fixed_sms_addon: Decimal = Decimal("0")
+    fixed_sms_segment: Decimal = Decimal("0")
+
+
+def _price_rule_values(actor: Actor, data: PriceRuleInput) -> dict:
+    from accounts.models import Client
+    from numbers_app.models import Country, NumberType
+
+    errors: dict[str, list[str]] = {}
+    values: dict = {"client": None, "country": None, "number_type": data.number_type or ""}
+    if data.client_id is not None:
+        values["client"] = Client.objects.filter(account=actor.account, pk=data.client_id).first()
+        if values["client"] is None:
+            errors["client_id"] = [_("No such client in this account.")]
+    if data.country:
+        values["country"] = Country.objects.filter(code=data.country.upper()).first()
+        if values["country"] is None:
+            errors["country"] = [_("Unknown country code %(code)s.") % {"code": data.country}]
+    if values["number_type"] and values["number_type"] not in NumberType.values:
+        errors["number_type"] = [_("Choose one of: %(types)s.") % {"types": ", ".join(NumberType.values)}]
+    try:
+        percent = Decimal(data.markup_percent).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if not (0 <= percent <= MAX_MARKUP_PERCENT):
+            raise ValueError
+        values["markup_percent"] = percent
+    except (ArithmeticError, ValueError, TypeError):
+        errors["markup_percent"] = [_("Enter a markup between 0 and 1000 percent.")]
+    for name in FIXED_FIELDS:
+        try:
+            amount = quantize(getattr(data, name))
+            if not (0 <= amount < MAX_FIXED):
+                raise ValueError
+            values[name] = amount
+        except (ValueError, TypeError):
+            errors[name] = [_("Enter an amount in EUR from 0 up to 999.9999.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return values
+
+
+def _rule_snapshot(rule) -> dict:
+    return {
+        "scope": rule.scope_label,
+        "markup_percent": str(rule.markup_percent),
+        **{name: to_exact_str(getattr(rule, name)) for name in FIXED_FIELDS},
+    }
+
+
+def price_rule_save(*, actor: Actor, data: PriceRuleInput, rule_id: int | None = None):
+    """Create a price-list line, or change one (``rule_id``). One line per scope: creating a second
+    line for a scope that has one changes that one. Owners and admins only; audited. Charges already
+    made keep the client price they were made at."""
+    from .models import PriceRule
+
+    actor.require_admin()
+    if actor.is_client_scoped:
+        raise PermissionDenied(_("Price lists are the reseller's."))
+    values = _price_rule_values(actor, data)
+    scope = {k: values.pop(k) for k in ("client", "country", "number_type")}
+    with transaction.atomic():
+        if rule_id is not None:
+            rule = PriceRule.objects.select_for_update().filter(account=actor.account, pk=rule_id).first()
+            if rule is None:
+                raise NotFound(_("Price rule not found."))
+            clash = PriceRule.objects.filter(account=actor.account, **scope).exclude(pk=rule.pk).exists()
+            if clash:
+                raise ValidationFailed(fields={"scope": [str(SCOPE_TAKEN)]})
+        else:
+            rule = PriceRule.objects.select_for_update().filter(account=actor.account, **scope).first()
+        before = _rule_snapshot(rule) if rule is not None else None
+        if rule is None:
+            rule = PriceRule(account=actor.account)
+        for name, value in {**scope, **values}.items():
+            setattr(rule, name, value)
+        try:
+            with transaction.atomic():
+                rule.save()
+        except IntegrityError:
+            raise ValidationFailed(fields={"scope": [str(SCOPE_TAKEN)]}) from None
+        audit_record(actor=actor, action="price_rule.saved", subject=rule, before=before, after=_rule_snapshot(rule))
+    return rule
+
+
+def price_rule_delete(*, actor: Actor, rule_id: int) -> None:
+    from .models import PriceRule
+
+    actor.require_admin()
+    if actor.is_client_scoped:
+        raise PermissionDenied(_("Price lists are the reseller's."))
+    with transaction.atomic():
+        rule = PriceRule.objects.select_for_update().filter(account=actor.account, pk=rule_id).first()
+        if rule is None:
+            raise NotFound(_("Price rule not found."))
+        audit_record(actor=actor, action="price_rule.deleted", subject=rule, before=_rule_snapshot(rule))
+        rule.delete()

@@ -92,7 +92,7 @@ def wallet_export(request):
                     entry.kind,
                     _cell(entry.description),
                     _cell(entry.client.name) if entry.client else "",
-                    to_exact_str(entry.amount),
+                    to_exact_str(entry.shown_amount),
                     "" if actor.is_client_scoped else to_exact_str(entry.balance_after),
                     entry.currency,
                     _cell(entry.reference_type),

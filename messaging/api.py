@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
 from billing.money import to_exact_str
+from billing.pricing import Item, viewer_book, viewer_number_prices
 from numbers_app import selectors as number_selectors
 from numbers_app.api import IDEMPOTENCY_HEADER, _valid, meta_stamp
 from numbers_app.validation import normalize_e164
@@ -30,6 +31,20 @@ from .models import Message
 from .segments import MAX_BODY_CHARS, segment
 
 MESSAGE_ID = OpenApiParameter("message_id", str, OpenApiParameter.PATH, description="156 or msg_…")
+
+
+def client_view(context: dict) -> bool:
+    """Whether the caller is a client-scoped key: it is shown its price list's prices, not wholesale."""
+    request = context.get("request")
+    return bool(getattr(getattr(request, "auth", None), "is_client_scoped", False))
+
+
+def message_prices(message: Message, *, client_view: bool) -> tuple[str, str]:
+    """A message's price and price per segment as the viewer pays them."""
+    if client_view and message.client_amount is not None:
+        per_segment = message.client_amount / message.segments if message.segments else message.client_amount
+        return to_exact_str(message.client_amount), to_exact_str(per_segment)
+    return to_exact_str(message.amount), to_exact_str(message.price_per_segment)
 
 
 class MessageOutput(serializers.Serializer):
@@ -68,16 +83,18 @@ class MessageOutput(serializers.Serializer):
         return ordered
 
     def get_price(self, message) -> str:
-        return to_exact_str(message.amount)
+        return message_prices(message, client_view=client_view(self.context))[0]
 
     def get_price_per_segment(self, message) -> str:
-        return to_exact_str(message.price_per_segment)
+        return message_prices(message, client_view=client_view(self.context))[1]
 
     def to_representation(self, message) -> dict:
         # Written out (the fields above document it): building a message's fields for every answer costs
         # more than the rest of a send.
         def stamp(value):
             return value.isoformat().replace("+00:00", "Z") if value else None
+
+        price, per_segment = message_prices(message, client_view=client_view(self.context))
 
         return {
             "id": message.pk,
@@ -89,8 +106,8 @@ class MessageOutput(serializers.Serializer):
             "status": message.status,
             "segments": message.segments,
             "encoding": message.encoding,
-            "price": to_exact_str(message.amount),
-            "price_per_segment": to_exact_str(message.price_per_segment),
+            "price": price,
+            "price_per_segment": per_segment,
             "currency": message.currency,
             "refunded": message.refunded,
             "carrier": message.carrier,
@@ -155,7 +172,9 @@ class MessageSendApi(ApiView):
     @idempotent
     def post(self, request):
         message = _send(self.actor, _valid(MessageSendInput, request), sender_field="from")
-        return Response({"data": MessageOutput(message).data, "meta": meta_stamp(request)}, status=201)
+        return Response(
+            {"data": MessageOutput(message, context={"request": request}).data, "meta": meta_stamp(request)}, status=201
+        )
 
 
 class PortalSmsSendInput(serializers.Serializer):
@@ -181,7 +200,9 @@ class PortalSmsSendApi(ApiView):
     @idempotent
     def post(self, request):
         message = _send(self.actor, _valid(PortalSmsSendInput, request), sender_field="from_number_id")
-        return Response({"success": True, "message": MessageOutput(message).data}, status=201)
+        return Response(
+            {"success": True, "message": MessageOutput(message, context={"request": request}).data}, status=201
+        )
 
 
 class MessageListParams(PageParams):
@@ -252,7 +273,7 @@ class SmsDetailApi(ApiView):
     )
     def get(self, request, message_id: str):
         message = selectors.message_get(actor=self.actor, message_id=message_id)
-        return Response({"data": MessageOutput(message).data})
+        return Response({"data": MessageOutput(message, context={"request": request}).data})
 
 
 class StatsDay(serializers.Serializer):
@@ -332,7 +353,7 @@ class SmsNumberOutput(serializers.Serializer):
     sms_forwarding = serializers.CharField()
 
     def get_sms_monthly_price(self, number) -> str:
-        return to_exact_str(number.sms_monthly_price)
+        return to_exact_str(viewer_number_prices(self.context, number).sms_monthly)
 
 
 class SmsNumbersApi(ApiView):
@@ -410,6 +431,11 @@ class SmsSegmentsApi(ApiView):
         split = segment(body)
         to = services.validate_destination(data["to"]) if data.get("to") else ""
         price = services.segment_price(to)
+        book = viewer_book({"request": request})
+        if book is not None:  # a client's key is quoted its own price (its client-wide line of the price list)
+            price = book.price(
+                item=Item.SMS_SEGMENT, wholesale=price, client_id=self.actor.client.pk, country=None, number_type=""
+            )
         return Response(
             {
                 "data": {
@@ -452,7 +478,7 @@ class SmsSimulateInboundApi(ApiView):
         message = services.sms_simulate_inbound(
             actor=self.actor, number=number, from_e164=data["from"], body=data["body"]
         )
-        return Response({"data": MessageOutput(message).data}, status=201)
+        return Response({"data": MessageOutput(message, context={"request": request}).data}, status=201)
 
 
 # --- The sandbox carrier's callbacks ---------------------------------------------------------------

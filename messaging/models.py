@@ -62,6 +62,9 @@ class Message(models.Model):
     segments = models.PositiveSmallIntegerField(_("segments"))
     price_per_segment = models.DecimalField(_("price per segment (EUR)"), default=0, **MONEY)
     amount = models.DecimalField(_("charge (EUR)"), default=0, **MONEY)
+    # What the reseller bills its client for it (its price list at the time of sending); empty when the
+    # message is the reseller's own.
+    client_amount = models.DecimalField(_("client price (EUR)"), null=True, blank=True, **MONEY)
     currency = models.CharField(max_length=3, default="EUR")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     error_code = models.CharField(_("error code"), max_length=40, blank=True)

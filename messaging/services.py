@@ -25,6 +25,7 @@ from accounts.models import Client
 from billing import ledger
 from billing import services as billing
 from billing.money import quantize, to_cents_str, to_exact_str
+from billing.pricing import Item, PriceBook
 from numbers_app.carriers import CarrierError, get_carrier
 from numbers_app.models import Number
 from numbers_app.validation import normalize_e164, parse_e164
@@ -139,9 +140,9 @@ def sms_toggle(*, actor: Actor, wallet, number: Number, enable: bool) -> bool:
         if number.status != Number.Status.ACTIVE:
             raise NumberNotActive(_("Number must be active to enable SMS"))
         quote = sms_addon_quote(number)
+        number.sms_monthly_price = quote["monthly"]  # before the charge: the client's price derives from it
         billing.charge_sms_addon(wallet=wallet, number=number, amount=quote["due_now"], created_by=actor.label)
         number.sms_enabled = True
-        number.sms_monthly_price = quote["monthly"]
     else:
         number.sms_enabled = False
         number.sms_monthly_price = Decimal("0")
@@ -264,6 +265,16 @@ def sms_send(
     split = segment(body)
     price = segment_price(to, country=country)
     amount = quantize(price * split.segments)
+    client_amount = None
+    if client is not None and amount > 0:
+        per_segment = PriceBook.of(actor.account.pk).price(
+            item=Item.SMS_SEGMENT,
+            wholesale=price,
+            client_id=client.pk,
+            country=number.country_id,
+            number_type=number.type,
+        )
+        client_amount = quantize(per_segment * split.segments)
     sms_rate_check(actor.account)
     message = Message(
         account=actor.account,
@@ -278,6 +289,7 @@ def sms_send(
         segments=split.segments,
         price_per_segment=price,
         amount=amount,
+        client_amount=client_amount,
         status=Message.Status.QUEUED,
         carrier=number.group.carrier,
         created_by=actor.label,

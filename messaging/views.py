@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from billing.money import to_exact_str
+from billing.pricing import Item, PriceBook
 from numbers_app import selectors as number_selectors
 from numbers_app import services as number_services
 from numbers_app.views import number_page_context
@@ -102,14 +103,26 @@ def inbox(request):
     return response
 
 
-def _rates_json() -> str:
-    """Per-segment prices by dialling code, for the compose page's live price (the server decides)."""
+def _rates_json(actor) -> str:
+    """Per-segment prices by dialling code, for the compose page's live price (the server decides). A
+    client login is shown its own price (its client-wide line of the price list), never wholesale."""
     rates = SmsRate.objects.select_related("country").values_list("country__dial_code", "price_per_segment")
+    shown = to_exact_str
+    if actor.is_client_scoped:
+        book = PriceBook.of(actor.account.pk)
+
+        def shown(price):
+            return to_exact_str(
+                book.price(
+                    item=Item.SMS_SEGMENT, wholesale=price, client_id=actor.client.pk, country=None, number_type=""
+                )
+            )
+
     return json.dumps(
         {
-            "default": to_exact_str(services.segment_price("")),
+            "default": shown(services.segment_price("")),
             "by_prefix": sorted(
-                ([code.lstrip("+"), to_exact_str(price)] for code, price in rates),
+                ([code.lstrip("+"), shown(price)] for code, price in rates),
                 key=lambda pair: -len(pair[0]),
             ),
         }
@@ -152,14 +165,21 @@ def compose(request):
             messages.success(
                 request,
                 _("Message queued: %(n)d segment(s), EUR %(price)s. Its status updates below.")
-                % {"n": message.segments, "price": to_exact_str(message.amount)},
+                % {
+                    "n": message.segments,
+                    "price": to_exact_str(
+                        message.client_amount
+                        if actor.is_client_scoped and message.client_amount is not None
+                        else message.amount
+                    ),
+                },
             )
             return redirect(thread_url(message))
     context = _context(
         request,
         "compose",
         form=form,
-        rates_json=_rates_json(),
+        rates_json=_rates_json(actor),
         max_chars=MAX_BODY_CHARS,
         has_numbers=bool(form.fields["from_number"].choices),
     )

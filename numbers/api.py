@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
 from billing.money import to_exact_str
+from billing.pricing import Item, PriceBook, viewer_number_prices
 from portal.api import ApiView, PageParams, data_envelope, page_envelope, validate_query
 from portal.errors import CapabilityUnavailable, ValidationFailed
 from portal.idempotency import idempotent
@@ -118,8 +119,21 @@ class SearchItem(serializers.Serializer):
     available = serializers.BooleanField()
 
 
-def search_item(row: selectors.StockRow) -> dict:
+def row_prices(actor, book: PriceBook | None, row: selectors.StockRow) -> tuple[Decimal, Decimal]:
+    """A stock row's monthly price and setup fee as the caller would pay them: wholesale for the reseller,
+    its price list's prices for a client-scoped key (``book`` loaded once per request)."""
+    if book is None:
+        return row.group.monthly_price, row.group.setup_fee
+    scope = {"client_id": actor.client.pk, "country": row.country, "number_type": row.type}
+    return (
+        book.price(item=Item.MONTHLY, wholesale=row.group.monthly_price, **scope),
+        book.price(item=Item.SETUP, wholesale=row.group.setup_fee, **scope),
+    )
+
+
+def search_item(row: selectors.StockRow, prices: tuple[Decimal, Decimal] | None = None) -> dict:
     """One DIDfarm search result; the shape ``SearchItem`` documents."""
+    monthly, setup = prices or (row.group.monthly_price, row.group.setup_fee)
     return {
         "number": row.e164,
         "number_formatted": format_international(row.e164),
@@ -129,9 +143,9 @@ def search_item(row: selectors.StockRow) -> dict:
         "city": row.group.city,
         "region": row.group.region,
         "area_code": row.group.area_code,
-        "monthly_rate": cents(row.group.monthly_price),
-        "setup_fee": cents(row.group.setup_fee),
-        "monthly_price": money(row.group.monthly_price),
+        "monthly_rate": cents(monthly),
+        "setup_fee": cents(setup),
+        "monthly_price": money(monthly),
         "currency": "EUR",
         "features": list(row.group.capabilities),
         "sms_enabled": "sms" in row.group.capabilities,
@@ -140,8 +154,9 @@ def search_item(row: selectors.StockRow) -> dict:
     }
 
 
-def available_item(row: selectors.StockRow) -> dict:
+def available_item(row: selectors.StockRow, prices: tuple[Decimal, Decimal] | None = None) -> dict:
     """One Orbit-style result; the shape ``AvailableItem`` documents."""
+    monthly, setup = prices or (row.group.monthly_price, row.group.setup_fee)
     return {
         "id": f"inv_{row.id}",
         "number": row.e164,
@@ -152,8 +167,8 @@ def available_item(row: selectors.StockRow) -> dict:
         "city": row.group.city,
         "area_code": row.group.area_code,
         "capabilities": list(row.group.capabilities),
-        "monthly_cost": money(row.group.monthly_price),
-        "setup_cost": money(row.group.setup_fee),
+        "monthly_cost": money(monthly),
+        "setup_cost": money(setup),
         "currency": "EUR",
         "requires_regulatory": row.group.requires_regulatory,
     }
@@ -183,9 +198,13 @@ class NumberSearchApi(ApiView):
         filters = selectors.StockFilters(country=params["country"], type=params["type"], city=params.get("city", ""))
         page, limit = params["page"], params["limit"]
         rows = selectors.stock_page(filters, offset=(page - 1) * limit, limit=limit)
+        book = PriceBook.of(self.actor.account.pk) if self.actor.is_client_scoped else None
         total = selectors.stock_total(filters)
         return Response(
-            {"data": [search_item(row) for row in rows], "meta": {"total": total, "page": page, "limit": limit}}
+            {
+                "data": [search_item(row, row_prices(self.actor, book, row)) for row in rows],
+                "meta": {"total": total, "page": page, "limit": limit},
+            }
         )
 
 
@@ -245,8 +264,12 @@ class NumberAvailableApi(ApiView):
             contains=params.get("contains", "").lstrip("+"),
         )
         rows = selectors.stock_page(filters, offset=0, limit=params["limit"])
+        book = PriceBook.of(self.actor.account.pk) if self.actor.is_client_scoped else None
         return Response(
-            {"data": [available_item(row) for row in rows], "meta": meta_stamp(request) | {"count": len(rows)}}
+            {
+                "data": [available_item(row, row_prices(self.actor, book, row)) for row in rows],
+                "meta": meta_stamp(request) | {"count": len(rows)},
+            }
         )
 
 
@@ -285,14 +308,15 @@ class NumberOutput(serializers.ModelSerializer):
             "client_id", "client_name", "order_id", "activated_at", "created_at", "updated_at",
         ]  # fmt: skip
 
+    # Prices as the caller pays them: wholesale for the reseller, its price list's for a client's key.
     def get_monthly_cost(self, number) -> str:
-        return money(number.monthly_price)
+        return money(viewer_number_prices(self.context, number).monthly)
 
     def get_setup_cost(self, number) -> str:
-        return money(number.setup_fee)
+        return money(viewer_number_prices(self.context, number).setup)
 
     def get_sms_monthly_cost(self, number) -> str:
-        return money(number.sms_monthly_price)
+        return money(viewer_number_prices(self.context, number).sms_monthly)
 
     def get_currency(self, number) -> str:
         return "EUR"
@@ -384,7 +408,10 @@ class NumberListApi(ApiView):
         rows = rows[:limit]
         pagination = {"cursor": encode_cursor(rows[-1].pk) if has_more else None, "has_more": has_more, "total": total}
         return Response(
-            {"data": NumberOutput(rows, many=True).data, "meta": meta_stamp(request) | {"pagination": pagination}}
+            {
+                "data": NumberOutput(rows, many=True, context={"request": request}).data,
+                "meta": meta_stamp(request) | {"pagination": pagination},
+            }
         )
 
     @extend_schema(
@@ -407,7 +434,9 @@ class NumberListApi(ApiView):
             forwarding=data["forwarding"],
         )
         number = order.numbers.select_related("group", "client").get()
-        return Response({"data": NumberOutput(number).data, "meta": meta_stamp(request)}, status=201)
+        return Response(
+            {"data": NumberOutput(number, context={"request": request}).data, "meta": meta_stamp(request)}, status=201
+        )
 
 
 def _buy_one(actor, *, field: str, **kwargs) -> Order:
@@ -484,7 +513,9 @@ class NumberPurchaseApi(ApiView):
             expected={0: expected} if expected else None,
         )
         number = order.numbers.select_related("group", "client").get()
-        return Response({"data": NumberOutput(number).data, "meta": meta_stamp(request)}, status=201)
+        return Response(
+            {"data": NumberOutput(number, context={"request": request}).data, "meta": meta_stamp(request)}, status=201
+        )
 
 
 class NumberUpdateInput(serializers.Serializer):
@@ -518,7 +549,7 @@ class NumberDetailApi(ApiView):
     )
     def get(self, request, number_id: str):
         number = selectors.number_get(actor=self.actor, number_id=number_id)
-        return Response({"data": NumberOutput(number).data, "meta": meta_stamp(request)})
+        return Response({"data": NumberOutput(number, context={"request": request}).data, "meta": meta_stamp(request)})
 
     @extend_schema(
         operation_id="numbers_configure",
@@ -533,7 +564,7 @@ class NumberDetailApi(ApiView):
         data = _valid(NumberUpdateInput, request)
         data.pop("channel_config", None)
         number = services.number_configure(actor=self.actor, number=number, **data)
-        return Response({"data": NumberOutput(number).data, "meta": meta_stamp(request)})
+        return Response({"data": NumberOutput(number, context={"request": request}).data, "meta": meta_stamp(request)})
 
     @extend_schema(
         operation_id="numbers_release",

@@ -30,6 +30,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import selectors as account_selectors
 from billing import selectors as billing_selectors
 from billing.money import to_cents_str
+from billing.pricing import Item, PriceBook, show_client_prices
 from billing.services import period_price
 from messaging import services as messaging
 from messaging.forms import SmsForwardingForm
@@ -506,6 +507,7 @@ def _number_list_context(request, **extra) -> dict:
     clients = account_selectors.client_list(actor=actor)
     form, filters = _number_filters(request, clients)
     numbers = page_of(request, selectors.number_list(actor=actor, **filters))
+    numbers.object_list = show_client_prices(actor, numbers.object_list)
     return _context(
         request,
         "mine",
@@ -690,6 +692,12 @@ def _route_state(number: Number) -> str:
 def number_page_context(request, number: Number, *, form=None, route=None) -> dict:
     """What a number's page shows: details, the configure form and the routing panel."""
     actor = request.actor
+    show_client_prices(actor, [number])
+    sms_quote = messaging.sms_addon_quote(number) if number.group.has_sms else None
+    if sms_quote and actor.is_client_scoped:
+        # A client login sees its own price of the add-on (and cannot switch it on: nothing is due now).
+        monthly = PriceBook.of(actor.account.pk).for_number(number, item=Item.SMS_ADDON, wholesale=sms_quote["monthly"])
+        sms_quote = {**sms_quote, "monthly": monthly, "due_now": 0}
     return _context(
         request,
         "mine",
@@ -697,7 +705,7 @@ def number_page_context(request, number: Number, *, form=None, route=None) -> di
         form=form or _configure_form(actor, number),
         route_form=route or route_form(actor, number),
         route_state=_route_state(number),
-        sms_quote=messaging.sms_addon_quote(number) if number.group.has_sms else None,
+        sms_quote=sms_quote,
         sms_forwarding_form=SmsForwardingForm(initial={"sms_forwarding": number.sms_forwarding}),
     )
 
