@@ -11,7 +11,7 @@ from portal.pages import add_error
 
 from . import services
 from .forms import WalletCreditForm
-from .models import LedgerEntry, Wallet
+from .models import Invoice, InvoiceLine, LedgerEntry, PriceRule, Wallet
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -89,6 +89,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         "client",
         "kind",
         "amount",
+        "client_amount",
         "balance_after",
         "reference_type",
         "reference_id",
@@ -98,3 +99,43 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["account__name", "client__name", "reference_id", "description"]
     date_hierarchy = "created_at"
     list_select_related = ["account", "client"]
+
+
+@admin.register(PriceRule)
+class PriceRuleAdmin(admin.ModelAdmin):
+    """Read-only for staff: resellers keep their own price lists (changes are audited there)."""
+
+    list_display = ["account", "client", "country", "number_type", "markup_percent", "fixed_monthly", "updated_at"]
+    list_filter = ["number_type"]
+    search_fields = ["account__name", "client__name"]
+    list_select_related = ["account", "client", "country"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    fields = ["date", "kind", "number_e164", "description", "amount", "wholesale", "entry"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "account", "client", "period_start", "status", "total", "wholesale_total", "issued_at"]
+    list_filter = ["status", "period_start"]
+    search_fields = ["account__name", "client__name"]
+    list_select_related = ["account", "client"]
+    inlines = [InvoiceLineInline]

@@ -1,13 +1,23 @@
 from __future__ import annotations
 
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.selectors import parse_id
 from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate, validate_query
+from portal.errors import NotFound, ValidationFailed
 
-from . import selectors
+from . import invoices, selectors, services
 from .models import LedgerEntry
 from .money import to_cents_str, to_exact_str
 
@@ -129,3 +139,448 @@ class TransactionDetailApi(ApiView):
     def get(self, request, transaction_id: str):
         entry = selectors.transaction_get(actor=self.actor, transaction_id=transaction_id)
         return Response({"data": TransactionOutput(entry, context={"request": request}).data})
+
+
+# --- Client costs --------------------------------------------------------------------------------
+
+CLIENT_ID = OpenApiParameter("client_id", str, OpenApiParameter.PATH, description="42 or cli_42")
+INVOICE_ID = OpenApiParameter("invoice_id", str, OpenApiParameter.PATH, description="42 or inv_42")
+RULE_ID = OpenApiParameter("rule_id", str, OpenApiParameter.PATH, description="42 or prc_42")
+
+
+class CostParams(serializers.Serializer):
+    # "from" is a keyword: declared in get_fields.
+    to = serializers.DateField(required=False, help_text="Last day included (default: today)")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {
+            "from": serializers.DateField(required=False, help_text="First day (default: 1st of this month)"),
+            **fields,
+        }
+
+    def validate(self, attrs):
+        today = timezone.localdate()
+        attrs["to"] = attrs.get("to") or today
+        attrs["from"] = attrs.get("from") or attrs["to"].replace(day=1)
+        if attrs["from"] > attrs["to"]:
+            raise serializers.ValidationError({"to": "to must not be before from."})
+        if (attrs["to"] - attrs["from"]).days > 3660:
+            raise serializers.ValidationError({"from": "Ask for ten years at most."})
+        return attrs
+
+
+class CostLineOutput(serializers.Serializer):
+    key = serializers.CharField(help_text="The kind, number id or month (YYYY-MM) of the slice")
+    label = serializers.CharField()
+    wholesale = serializers.CharField(required=False, help_text="Your cost (not shown to client-scoped keys)")
+    price = serializers.CharField(help_text="What the client is billed, at its prices")
+    margin = serializers.CharField(required=False, help_text="price − wholesale (not shown to client-scoped keys)")
+    entries = serializers.IntegerField()
+
+
+class ClientCostsOutput(serializers.Serializer):
+    client_id = serializers.IntegerField()
+    client_name = serializers.CharField()
+    currency = serializers.CharField()
+    total = CostLineOutput()
+    by_kind = CostLineOutput(many=True)
+    by_number = CostLineOutput(many=True)
+    by_month = CostLineOutput(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"from": serializers.DateField(), "to": serializers.DateField(), **fields}
+
+
+def cost_line(line: selectors.CostLine, *, client_view: bool) -> dict:
+    data = {"key": line.key, "label": line.label, "price": to_exact_str(line.price), "entries": line.entries}
+    if not client_view:
+        data.update(wholesale=to_exact_str(line.wholesale), margin=to_exact_str(line.margin))
+    return data
+
+
+class ClientCostsApi(ApiView):
+    @extend_schema(
+        operation_id="client_costs",
+        tags=["Billing"],
+        parameters=[CLIENT_ID, CostParams],
+        responses=data_envelope(ClientCostsOutput),
+        summary="A client's costs: wholesale, client price and margin by kind, number and month",
+        description="Charges and refunds of the client in the period (both days included). Client-scoped keys "
+        "see their own client only, and only its prices: `wholesale` and `margin` are left out.",
+    )
+    def get(self, request, client_id: str):
+        params = validate_query(CostParams, request)
+        costs = selectors.client_costs(
+            actor=self.actor, client_id=client_id, date_from=params["from"], date_to=params["to"]
+        )
+        client_view = self.actor.is_client_scoped
+        return Response(
+            {
+                "data": {
+                    "client_id": costs.client.pk,
+                    "client_name": costs.client.name,
+                    "from": costs.date_from.isoformat(),
+                    "to": costs.date_to.isoformat(),
+                    "currency": "EUR",
+                    "total": cost_line(costs.total, client_view=client_view),
+                    "by_kind": [cost_line(line, client_view=client_view) for line in costs.by_kind],
+                    "by_number": [cost_line(line, client_view=client_view) for line in costs.by_number],
+                    "by_month": [cost_line(line, client_view=client_view) for line in costs.by_month],
+                }
+            }
+        )
+
+
+class ClientCostsCsvApi(ApiView):
+    @extend_schema(
+        operation_id="client_costs_csv",
+        tags=["Billing"],
+        parameters=[CLIENT_ID, CostParams],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        summary="A client's charges in the period as CSV, one row per ledger entry",
+    )
+    def get(self, request, client_id: str):
+        params = validate_query(CostParams, request)
+        return costs_csv_response(self.actor, client_id=client_id, date_from=params["from"], date_to=params["to"])
+
+
+def costs_csv_response(actor, *, client_id, date_from, date_to):
+    """Every charge and refund of the client in the period, streamed: the API and the page share it."""
+    from django.http import StreamingHttpResponse
+
+    from .views import _cell, _Echo
+
+    client, entries = selectors.client_charges(actor=actor, client_id=client_id, date_from=date_from, date_to=date_to)
+    client_view = actor.is_client_scoped
+    writer = csv.writer(_Echo())
+
+    def rows():
+        head = ["id", "time (UTC)", "kind", "number", "description", "client price"]
+        yield writer.writerow(head if client_view else [*head, "wholesale", "margin"])
+        for entry in entries.select_related("number").iterator(chunk_size=1000):
+            price = -(entry.client_amount if entry.client_amount is not None else entry.amount)
+            row = [
+                entry.public_id,
+                entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                entry.kind,
+                entry.number.e164 if entry.number_id else "",
+                _cell(entry.description),
+                to_exact_str(price),
+            ]
+            if not client_view:
+                row += [to_exact_str(-entry.amount), to_exact_str(price + entry.amount)]
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    name = f"didfarm-costs-{client.public_id}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- Invoices ------------------------------------------------------------------------------------
+
+
+class InvoiceLineOutput(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.CharField()
+    description = serializers.CharField()
+    number = serializers.CharField(source="number_e164")
+    amount = serializers.SerializerMethodField(help_text="At the client's price; a refund is negative")
+    transaction_id = serializers.SerializerMethodField()
+
+    def get_amount(self, line) -> str:
+        return to_exact_str(line.amount)
+
+    def get_transaction_id(self, line) -> str:
+        return f"txn_{line.entry_id}"
+
+
+class InvoiceOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    invoice_id = serializers.CharField(source="public_id")
+    number = serializers.CharField(help_text="INV-000001…, sequential per account; empty while a draft")
+    status = serializers.ChoiceField(choices=["draft", "issued"])
+    client_id = serializers.IntegerField()
+    client_name = serializers.CharField(source="client.name")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    currency = serializers.CharField()
+    total = serializers.SerializerMethodField()
+    wholesale_total = serializers.SerializerMethodField(help_text="Your cost; null for client-scoped keys")
+    line_count = serializers.IntegerField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    pdf_url = serializers.SerializerMethodField()
+    csv_url = serializers.SerializerMethodField()
+
+    def get_total(self, invoice) -> str:
+        return to_exact_str(invoice.total)
+
+    def get_wholesale_total(self, invoice) -> str | None:
+        request = self.context.get("request")
+        if request is not None and getattr(request.auth, "is_client_scoped", False):
+            return None
+        return to_exact_str(invoice.wholesale_total)
+
+    def get_pdf_url(self, invoice) -> str:
+        return reverse("api_invoice_pdf", args=[invoice.public_id])
+
+    def get_csv_url(self, invoice) -> str:
+        return reverse("api_invoice_csv", args=[invoice.public_id])
+
+
+class InvoiceDetailOutput(InvoiceOutput):
+    lines = InvoiceLineOutput(many=True, source="lines.all")
+
+
+class InvoiceFilterParams(PageParams):
+    client_id = serializers.CharField(required=False, help_text="42 or cli_42")
+    status = serializers.ChoiceField(choices=["draft", "issued"], required=False)
+
+    def validate_client_id(self, value):
+        pk = parse_id(value, "cli")
+        if pk is None:
+            raise serializers.ValidationError("Use a client id such as 42 or cli_42.")
+        return pk
+
+
+class InvoiceListApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_list",
+        tags=["Billing"],
+        parameters=[InvoiceFilterParams],
+        responses=page_envelope(InvoiceOutput),
+        summary="Client invoices, newest month first (client-scoped keys: their own issued invoices)",
+    )
+    def get(self, request):
+        params = validate_query(InvoiceFilterParams, request)
+        qs = selectors.invoice_list(actor=self.actor, client_id=params.get("client_id"))
+        if params.get("status"):
+            qs = qs.filter(status=params["status"])
+        return paginate(request, qs, InvoiceOutput)
+
+
+class InvoiceDraftInput(serializers.Serializer):
+    client_id = serializers.CharField(help_text="42 or cli_42")
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM (default: this month)"
+    )
+
+
+class InvoiceDraftApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_draft",
+        tags=["Billing"],
+        request=InvoiceDraftInput,
+        responses={200: data_envelope(InvoiceDetailOutput)},
+        summary="Prepare (or bring up to date) a client's draft invoice for a month",
+    )
+    def post(self, request):
+        serializer = InvoiceDraftInput(data=request.data)
+        if not serializer.is_valid():
+            raise ValidationFailed(fields=serializer.errors)
+        month = serializer.validated_data.get("month")
+        invoice = invoices.invoice_prepare(
+            actor=self.actor,
+            client_id=serializer.validated_data["client_id"],
+            month=date.fromisoformat(f"{month}-01") if month else timezone.localdate(),
+        )
+        return Response({"data": InvoiceDetailOutput(invoice, context={"request": request}).data})
+
+
+class InvoiceDetailApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_get",
+        tags=["Billing"],
+        parameters=[INVOICE_ID],
+        responses=data_envelope(InvoiceDetailOutput),
+        summary="One invoice with its lines",
+    )
+    def get(self, request, invoice_id: str):
+        invoice = selectors.invoice_get(actor=self.actor, invoice_id=invoice_id)
+        return Response({"data": InvoiceDetailOutput(invoice, context={"request": request}).data})
+
+
+class InvoiceIssueApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_issue",
+        tags=["Billing"],
+        parameters=[INVOICE_ID],
+        request=None,
+        responses=data_envelope(InvoiceOutput),
+        summary="Issue a draft of a month that is over: it is numbered and frozen",
+    )
+    def post(self, request, invoice_id: str):
+        invoice = invoices.invoice_issue_now(actor=self.actor, invoice_id=invoice_id)
+        return Response({"data": InvoiceOutput(invoice, context={"request": request}).data})
+
+
+class InvoicePdfApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_pdf",
+        tags=["Billing"],
+        parameters=[INVOICE_ID],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        summary="An invoice as PDF",
+    )
+    def get(self, request, invoice_id: str):
+        return invoice_pdf_response(selectors.invoice_get(actor=self.actor, invoice_id=invoice_id))
+
+
+class InvoiceCsvApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_csv",
+        tags=["Billing"],
+        parameters=[INVOICE_ID],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        summary="An invoice's lines as CSV",
+    )
+    def get(self, request, invoice_id: str):
+        return invoice_csv_response(selectors.invoice_get(actor=self.actor, invoice_id=invoice_id))
+
+
+def _invoice_filename(invoice, ext: str) -> str:
+    name = invoice.number or f"draft-{invoice.client.public_id}-{invoice.period_start:%Y-%m}"
+    return f"didfarm-{name}.{ext}"
+
+
+def invoice_pdf_response(invoice) -> HttpResponse:
+    from .invoice_pdf import invoice_pdf
+
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "pdf")}"'
+    return response
+
+
+def invoice_csv_response(invoice) -> HttpResponse:
+    from .views import _cell
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["invoice", "client", "period start", "period end", "date", "kind", "number", "description", "amount"]
+    )
+    for line in invoice.lines.all().order_by("date", "entry_id").iterator(chunk_size=1000):
+        writer.writerow(
+            [
+                invoice.number or "draft",
+                _cell(invoice.client.name),
+                invoice.period_start.isoformat(),
+                invoice.period_end.isoformat(),
+                line.date.isoformat(),
+                line.kind,
+                line.number_e164,
+                _cell(line.description),
+                to_exact_str(line.amount),
+            ]
+        )
+    writer.writerow(["", "", "", "", "", "", "", "total", to_exact_str(invoice.total)])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "csv")}"'
+    return response
+
+
+# --- Price lists ---------------------------------------------------------------------------------
+
+
+class PriceRuleIO(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    rule_id = serializers.CharField(source="public_id", read_only=True)
+    client_id = serializers.CharField(required=False, allow_null=True, help_text="42 or cli_42; null: all clients")
+    country = serializers.CharField(required=False, allow_blank=True, max_length=2, help_text="ISO code; empty: all")
+    number_type = serializers.CharField(required=False, allow_blank=True, max_length=16, help_text="Empty: all types")
+    markup_percent = serializers.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))
+    fixed_monthly = serializers.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
+    fixed_setup = serializers.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
+    fixed_sms_addon = serializers.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
+    fixed_sms_segment = serializers.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def validate_client_id(self, value):
+        if value in (None, ""):
+            return None
+        pk = parse_id(value, "cli")
+        if pk is None:
+            raise serializers.ValidationError("Use a client id such as 42 or cli_42.")
+        return pk
+
+    def to_representation(self, rule) -> dict:
+        return {
+            "id": rule.pk,
+            "rule_id": rule.public_id,
+            "client_id": rule.client_id,
+            "country": rule.country_id or "",
+            "number_type": rule.number_type,
+            "markup_percent": str(rule.markup_percent),
+            **{name: to_exact_str(getattr(rule, name)) for name in services.FIXED_FIELDS},
+            "updated_at": rule.updated_at.isoformat().replace("+00:00", "Z"),
+        }
+
+
+def _rule_input(request) -> services.PriceRuleInput:
+    serializer = PriceRuleIO(data=request.data)
+    if not serializer.is_valid():
+        raise ValidationFailed(fields=serializer.errors)
+    data = serializer.validated_data
+    return services.PriceRuleInput(
+        client_id=data.get("client_id"),
+        country=data.get("country", ""),
+        number_type=data.get("number_type", ""),
+        markup_percent=data["markup_percent"],
+        **{name: data[name] for name in services.FIXED_FIELDS},
+    )
+
+
+class PriceRuleListApi(ApiView):
+    @extend_schema(
+        operation_id="price_rules_list",
+        tags=["Billing"],
+        parameters=[PageParams],
+        responses=page_envelope(PriceRuleIO),
+        summary="Your price list: how client prices derive from wholesale",
+    )
+    def get(self, request):
+        return paginate(request, selectors.price_rule_list(actor=self.actor), PriceRuleIO)
+
+    @extend_schema(
+        operation_id="price_rules_save",
+        tags=["Billing"],
+        request=PriceRuleIO,
+        responses={201: data_envelope(PriceRuleIO)},
+        summary="Add a price-list line (or change the one for the same client, country and type)",
+    )
+    def post(self, request):
+        rule = services.price_rule_save(actor=self.actor, data=_rule_input(request))
+        return Response({"data": PriceRuleIO(rule).data}, status=201)
+
+
+class PriceRuleDetailApi(ApiView):
+    @extend_schema(
+        operation_id="price_rules_update",
+        tags=["Billing"],
+        parameters=[RULE_ID],
+        request=PriceRuleIO,
+        responses=data_envelope(PriceRuleIO),
+        summary="Change a price-list line",
+    )
+    def put(self, request, rule_id: str):
+        pk = parse_id(rule_id, "prc")
+        if pk is None:
+            raise NotFound("Price rule not found.")
+        rule = services.price_rule_save(actor=self.actor, data=_rule_input(request), rule_id=pk)
+        return Response({"data": PriceRuleIO(rule).data})
+
+    @extend_schema(
+        operation_id="price_rules_delete",
+        tags=["Billing"],
+        parameters=[RULE_ID],
+        responses={204: None},
+        summary="Remove a price-list line",
+    )
+    def delete(self, request, rule_id: str):
+        pk = parse_id(rule_id, "prc")
+        if pk is None:
+            raise NotFound("Price rule not found.")
+        services.price_rule_delete(actor=self.actor, rule_id=pk)
+        return Response(status=204)

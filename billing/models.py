@@ -155,3 +155,80 @@ class PriceRule(models.Model):
         if self.number_type:
             parts.append(self.number_type)
         return " · ".join(parts)
+
+
+class Invoice(models.Model):
+    """A client's monthly invoice: its charges and refunds of one calendar month at the client's prices.
+
+    A draft follows the ledger (its lines are rebuilt from the entries); issuing freezes it and gives it
+    the account's next number. One invoice per client and month."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="invoices")
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="invoices")
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    sequence = models.PositiveIntegerField(_("sequence"), null=True, blank=True, editable=False)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    total = models.DecimalField(_("total"), default=Decimal("0"), **MONEY)
+    # The reseller's cost of the same lines: never shown to the client.
+    wholesale_total = models.DecimalField(_("wholesale total"), default=Decimal("0"), **MONEY)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-period_start", "client__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "period_start"], name="invoice_one_per_client_month"),
+            models.UniqueConstraint(
+                fields=["account", "sequence"], condition=models.Q(sequence__isnull=False), name="invoice_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft", sequence__isnull=True)
+                | models.Q(status="issued", sequence__isnull=False, issued_at__isnull=False),
+                name="invoice_issued_has_number",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "-period_start"], name="invoice_account_period")]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.client} {self.period_start:%Y-%m} ({self.get_status_display()})"
+
+    @property
+    def public_id(self) -> str:
+        return f"inv_{self.pk}"
+
+    @property
+    def number(self) -> str:
+        """The invoice number the client sees: sequential per account, given when issued."""
+        return f"INV-{self.sequence:06d}" if self.sequence else ""
+
+
+class InvoiceLine(models.Model):
+    """One ledger entry on an invoice, at the client's price (a charge positive, a refund negative)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # An entry is billed once: it belongs to one invoice only.
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="invoice_line")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=24, choices=LedgerEntry.Kind.choices)
+    description = models.CharField(_("description"), max_length=255)
+    number_e164 = models.CharField(_("number"), max_length=20, blank=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    wholesale = models.DecimalField(_("wholesale"), **MONEY)
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["date", "entry_id"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.description} {self.amount}"

@@ -145,3 +145,237 @@ def upcoming_renewals(*, actor: Actor, days: int = 30, shown: int = 200) -> Upco
         if len(rows) < shown:
             rows.append(UpcomingRenewal(number, number.paid_through, price + addon, addon, total, covered))
     return UpcomingRenewals(rows, count, total, wallet.balance, first_uncovered, days)
+
+
+# --- Per-client costs ----------------------------------------------------------------------------
+
+CHARGE_KINDS = (
+    LedgerEntry.Kind.SETUP_FEE,
+    LedgerEntry.Kind.NUMBER_PURCHASE,
+    LedgerEntry.Kind.NUMBER_RENEWAL,
+    LedgerEntry.Kind.SMS_ADDON,
+    LedgerEntry.Kind.SMS_OUTBOUND,
+    LedgerEntry.Kind.SMS_INBOUND,
+    LedgerEntry.Kind.PORTING,
+    LedgerEntry.Kind.REFUND,
+)
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """Money for one slice of a client's charges, as positive amounts (refunds reduce them): what the
+    reseller paid (wholesale), what the client is billed (price) and the difference."""
+
+    key: str
+    label: str
+    wholesale: Decimal
+    price: Decimal
+    entries: int
+
+    @property
+    def margin(self) -> Decimal:
+        return self.price - self.wholesale
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        if not self.wholesale:
+            return None
+        return (self.margin * 100 / self.wholesale).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class ClientCosts:
+    client: object
+    date_from: date
+    date_to: date
+    total: CostLine
+    by_kind: list[CostLine]
+    by_number: list[CostLine]
+    by_month: list[CostLine]
+
+
+def period_bounds(date_from: date, date_to: date):
+    """Aware datetimes [start, end) covering the days ``date_from`` … ``date_to`` in the portal's zone."""
+    from datetime import datetime, time
+
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(date_from, time.min, tzinfo=tz)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end
+
+
+def client_charges(*, actor: Actor, client_id, date_from: date, date_to: date) -> tuple[object, QuerySet]:
+    """The client (scoped to the actor: someone else's → ``NotFound``) and its charges and refunds in the
+    period, oldest first."""
+    from accounts.selectors import client_get
+
+    client = client_get(actor=actor, client_id=client_id)
+    start, end = period_bounds(date_from, date_to)
+    entries = LedgerEntry.objects.filter(
+        account=actor.account, client=client, created_at__gte=start, created_at__lt=end, kind__in=CHARGE_KINDS
+    ).order_by("created_at", "id")
+    return client, entries
+
+
+def _line(key: str, label: str, row: dict) -> CostLine:
+    # Charges are negative entries; a slice's cost is the opposite of their sum.
+    return CostLine(
+        key=key,
+        label=label,
+        wholesale=-(row["wholesale"] or Decimal("0")),
+        price=-(row["price"] or Decimal("0")),
+        entries=row["entries"],
+    )
+
+
+def client_costs(*, actor: Actor, client_id, date_from: date, date_to: date, numbers_shown: int = 500) -> ClientCosts:
+    """What a client cost the reseller and what it is billed, in the period: totals, by kind of charge,
+    by number (the ``numbers_shown`` largest) and by month. A handful of aggregate queries, whatever the
+    number of entries."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    client, entries = client_charges(actor=actor, client_id=client_id, date_from=date_from, date_to=date_to)
+    sums = {
+        "wholesale": Sum("amount"),
+        "price": Sum(Coalesce("client_amount", "amount")),
+        "entries": Count("id"),
+    }
+    base = entries.order_by()
+    total = _line("total", str(_("Total")), base.aggregate(**sums))
+    labels = dict(LedgerEntry.Kind.choices)
+    by_kind = [
+        _line(row["kind"], str(labels.get(row["kind"], row["kind"])), row)
+        for row in base.values("kind").annotate(**sums).order_by("kind")
+    ]
+    by_number = [
+        _line(str(row["number_id"] or ""), row["number__e164"] or str(_("Not tied to a number")), row)
+        for row in base.values("number_id", "number__e164")
+        .annotate(**sums)
+        .order_by("price", "number_id")[:numbers_shown]
+    ]
+    by_month = [
+        _line(row["month"].strftime("%Y-%m"), row["month"].strftime("%Y-%m"), row)
+        for row in base.annotate(month=TruncMonth("created_at")).values("month").annotate(**sums).order_by("month")
+    ]
+    return ClientCosts(client, date_from, date_to, total, by_kind, by_number, by_month)
+
+
+# --- Invoices ------------------------------------------------------------------------------------
+
+
+def invoice_list(*, actor: Actor, client_id: int | None = None) -> QuerySet:
+    """Invoices the actor may see: the reseller all of its clients' (drafts too), a client's people
+    that client's issued invoices."""
+    from .models import Invoice
+
+    qs = Invoice.objects.filter(account=actor.account).select_related("client")
+    if actor.client is not None:
+        qs = qs.filter(client=actor.client, status=Invoice.Status.ISSUED)
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    return qs.order_by("-period_start", "client__name", "id")
+
+
+def invoice_get(*, actor: Actor, invoice_id: str | int):
+    pk = parse_id(invoice_id, "inv")
+    invoice = invoice_list(actor=actor).filter(pk=pk).first() if pk else None
+    if invoice is None:
+        raise NotFound(_("Invoice not found."))
+    return invoice
+
+
+def price_rule_list(*, actor: Actor) -> QuerySet:
+    """The account's price list, the account-wide lines first. The reseller's only."""
+    from .models import PriceRule
+
+    if actor.is_client_scoped or not actor.can_see_wallet:
+        raise PermissionDenied(_("Price lists are the reseller's."))
+    return (
+        PriceRule.objects.filter(account=actor.account)
+        .select_related("client", "country")
+        .order_by(F("client__name").asc(nulls_first=True), F("country_id").asc(nulls_first=True), "number_type", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ClientCostRow:
+    client: object
+    line: CostLine
+
+
+def costs_by_client(*, actor: Actor, date_from: date, date_to: date) -> list[ClientCostRow]:
+    """Every client of the account with its wholesale cost, price and margin in the period (zero for
+    clients without charges). Two queries."""
+    from django.db.models import Count
+
+    from accounts.selectors import client_list
+
+    start, end = period_bounds(date_from, date_to)
+    sums = (
+        LedgerEntry.objects.filter(
+            account=actor.account,
+            client__isnull=False,
+            created_at__gte=start,
+            created_at__lt=end,
+            kind__in=CHARGE_KINDS,
+        )
+        .values("client_id")
+        .annotate(wholesale=Sum("amount"), price=Sum(Coalesce("client_amount", "amount")), entries=Count("id"))
+        .order_by()
+    )
+    by_client = {row["client_id"]: row for row in sums}
+    empty = {"wholesale": None, "price": None, "entries": 0}
+    return [
+        ClientCostRow(client, _line(str(client.pk), client.name, by_client.get(client.pk, empty)))
+        for client in client_list(actor=actor)
+    ]
+
+
+@dataclass(frozen=True)
+class PriceExample:
+    label: str
+    wholesale_monthly: Decimal
+    client_monthly: Decimal
+    wholesale_segment: Decimal
+    client_segment: Decimal
+
+
+def price_examples(*, actor: Actor, rules: list) -> list[PriceExample]:
+    """What each line of the price list makes of a sample price: a number at EUR 1.00 a month (or, for a
+    line naming a country and type, that country's cheapest such number) and an SMS segment at the
+    default rate."""
+    from django.conf import settings
+    from django.db.models import Min
+
+    from numbers_app.models import NumberGroup
+
+    from .pricing import Item, apply_rule
+
+    segment = Decimal(str(settings.SMS_SEGMENT_PRICE_DEFAULT))
+    countries = {rule.country_id for rule in rules if rule.country_id}
+    cheapest: dict[tuple[str, str], Decimal] = {}
+    for row in (
+        NumberGroup.objects.filter(country_id__in=countries)
+        .values("country_id", "type")
+        .annotate(low=Min("monthly_price"))
+        .order_by()
+    ):
+        cheapest[(row["country_id"], row["type"])] = row["low"]
+        low = cheapest.get((row["country_id"], ""))
+        cheapest[(row["country_id"], "")] = row["low"] if low is None else min(low, row["low"])
+    examples = []
+    for rule in rules:
+        monthly = Decimal("1.00")
+        if rule.country_id:
+            monthly = cheapest.get((rule.country_id, rule.number_type), monthly)
+        examples.append(
+            PriceExample(
+                label=rule.scope_label,
+                wholesale_monthly=monthly,
+                client_monthly=apply_rule(rule, item=Item.MONTHLY, wholesale=monthly),
+                wholesale_segment=segment,
+                client_segment=apply_rule(rule, item=Item.SMS_SEGMENT, wholesale=segment),
+            )
+        )
+    return examples

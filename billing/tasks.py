@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .invoices import invoices_issue_month
 from .renewals import renewals_run
 
 
 @shared_task
 def renewals_run_task() -> int:
     return renewals_run().renewed
+
+
+@shared_task
+def invoices_issue_month_task() -> int:
+    return invoices_issue_month().issued

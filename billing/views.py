@@ -1,17 +1,24 @@
 from __future__ import annotations
 
 import csv
+from datetime import date, timedelta
+from decimal import Decimal
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
-from portal.pages import page_of, portal_page, query_without_page
+from portal.errors import ApplicationError
+from portal.pages import add_error, page_of, portal_page, query_without_page
 
-from . import selectors
-from .forms import TransactionFilterForm
+from . import invoices, selectors, services
+from .forms import CostPeriodForm, PriceRuleForm, TransactionFilterForm
+from .models import Invoice
 from .money import to_exact_str
 
 
@@ -114,3 +121,217 @@ def renewals(request):
         raise Http404(_("Renewals are the reseller's to see."))
     upcoming = selectors.upcoming_renewals(actor=actor, days=30)
     return render(request, "billing/renewals.html", {"upcoming": upcoming})
+
+
+# --- Per-client costs ----------------------------------------------------------------------------
+
+
+def _period(request) -> tuple[CostPeriodForm, date, date]:
+    today = timezone.localdate()
+    form = CostPeriodForm(request.GET or None)
+    date_to, date_from = today, today.replace(day=1)
+    if form.is_bound and form.is_valid():
+        date_to = form.cleaned_data["date_to"] or today
+        date_from = form.cleaned_data["date_from"] or date_to.replace(day=1)
+    return form, date_from, date_to
+
+
+def _month_chart(lines: list[selectors.CostLine], *, months: list[date], client_view: bool) -> list[dict]:
+    """Bars for the last months: the client's price, and (for the reseller) the wholesale cost beside it."""
+    by_key = {line.key: line for line in lines}
+    peak = max([line.price for line in lines] + [line.wholesale for line in lines] + [Decimal("0")])
+    bars = []
+    for month in months:
+        line = by_key.get(f"{month:%Y-%m}")
+        price = line.price if line else Decimal("0")
+        cost = line.wholesale if line else Decimal("0")
+        bars.append(
+            {
+                "month": month,
+                "price": price,
+                "cost": None if client_view else cost,
+                "margin": None if client_view else price - cost,
+                "price_height": float(price / peak * 100) if peak > 0 and price > 0 else 0.0,
+                "cost_height": float(cost / peak * 100) if peak > 0 and cost > 0 and not client_view else 0.0,
+            }
+        )
+    return bars
+
+
+@portal_page
+def client_costs_list(request):
+    """The reseller's clients with what each cost and was billed this month (or the period asked)."""
+    actor = request.actor
+    if actor.is_client_scoped:
+        return redirect("client_costs", client_id=actor.client.pk)
+    form, date_from, date_to = _period(request)
+    rows = selectors.costs_by_client(actor=actor, date_from=date_from, date_to=date_to)
+    context = {"form": form, "rows": rows, "date_from": date_from, "date_to": date_to, "query": request.GET.urlencode()}
+    return render(request, "billing/client_costs_list.html", context)
+
+
+@portal_page
+def client_costs(request, client_id: int):
+    actor = request.actor
+    form, date_from, date_to = _period(request)
+    costs = selectors.client_costs(actor=actor, client_id=client_id, date_from=date_from, date_to=date_to)
+    first = (date_to.replace(day=1) - timedelta(days=31 * 11)).replace(day=1)
+    months, month = [], first
+    while month <= date_to:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    chart_lines = selectors.client_costs(actor=actor, client_id=client_id, date_from=first, date_to=date_to).by_month
+    context = {
+        "form": form,
+        "costs": costs,
+        "client": costs.client,
+        "client_view": actor.is_client_scoped,
+        "bars": _month_chart(chart_lines, months=months, client_view=actor.is_client_scoped),
+        "invoices": selectors.invoice_list(actor=actor, client_id=costs.client.pk)[:12],
+        "query": request.GET.urlencode(),
+        "this_month": timezone.localdate().strftime("%Y-%m"),
+    }
+    return render(request, "billing/client_costs.html", context)
+
+
+@portal_page
+def client_costs_export(request, client_id: int):
+    from .api import costs_csv_response
+
+    _form, date_from, date_to = _period(request)
+    return costs_csv_response(request.actor, client_id=client_id, date_from=date_from, date_to=date_to)
+
+
+# --- Invoices ------------------------------------------------------------------------------------
+
+
+@portal_page
+def invoice_list(request):
+    actor = request.actor
+    invoices = page_of(request, selectors.invoice_list(actor=actor))
+    return render(request, "billing/invoice_list.html", {"invoices": invoices, "query": query_without_page(request)})
+
+
+@portal_page
+def invoice_detail(request, invoice_id: int):
+    actor = request.actor
+    invoice = selectors.invoice_get(actor=actor, invoice_id=invoice_id)
+    lines = page_of(request, invoice.lines.all().order_by("date", "entry_id"), per_page=100)
+    context = {
+        "invoice": invoice,
+        "lines": lines,
+        "client_view": actor.is_client_scoped,
+        "can_issue": invoice.status == Invoice.Status.DRAFT
+        and actor.can_administer
+        and not actor.is_client_scoped
+        and invoice.period_end < timezone.localdate(),
+        "query": query_without_page(request),
+    }
+    return render(request, "billing/invoice_detail.html", context)
+
+
+@portal_page
+def invoice_download(request, invoice_id: int, fmt: str):
+    from .api import invoice_csv_response, invoice_pdf_response
+
+    invoice = selectors.invoice_get(actor=request.actor, invoice_id=invoice_id)
+    return invoice_pdf_response(invoice) if fmt == "pdf" else invoice_csv_response(invoice)
+
+
+@portal_page
+@require_POST
+def invoice_prepare(request, client_id: int):
+    """Draft (or bring up to date) a client's invoice for a month, then show it."""
+    month_text = request.POST.get("month") or timezone.localdate().strftime("%Y-%m")
+    try:
+        month = date.fromisoformat(f"{month_text}-01")
+        invoice = invoices.invoice_prepare(actor=request.actor, client_id=client_id, month=month)
+    except ValueError:
+        messages.error(request, _("Choose a month such as 2026-11."))
+        return redirect("client_costs", client_id=client_id)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("client_costs", client_id=client_id)
+    messages.success(request, _("The draft is up to date with every charge so far."))
+    return redirect("invoice_detail", invoice_id=invoice.pk)
+
+
+@portal_page
+@require_POST
+def invoice_issue(request, invoice_id: int):
+    try:
+        invoice = invoices.invoice_issue_now(actor=request.actor, invoice_id=invoice_id)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Invoice %(number)s issued.") % {"number": invoice.number})
+    return redirect("invoice_detail", invoice_id=invoice_id)
+
+
+# --- Price list ----------------------------------------------------------------------------------
+
+
+def _price_form(actor, data=None, initial=None) -> PriceRuleForm:
+    from numbers_app.models import Country
+
+    return PriceRuleForm(
+        data,
+        initial=initial,
+        clients=account_selectors.client_list(actor=actor),
+        countries=Country.objects.order_by("name"),
+    )
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def price_list(request):
+    """The price list: its lines, a form to add or change one, and examples of what clients pay."""
+    actor = request.actor
+    if actor.is_client_scoped or not actor.can_see_wallet:
+        raise Http404(_("Price lists are the reseller's."))
+    form = _price_form(actor, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not actor.can_administer:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                rule = services.price_rule_save(
+                    actor=actor,
+                    data=services.PriceRuleInput(
+                        client_id=int(data["client"]) if data["client"] else None,
+                        country=data["country"],
+                        number_type=data["number_type"],
+                        markup_percent=data["markup_percent"],
+                        **{name: data[name] for name in services.FIXED_FIELDS},
+                    ),
+                )
+            except ApplicationError as exc:
+                add_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Saved: %(scope)s. New charges use it; charges already made keep their price.")
+                    % {"scope": rule.scope_label},
+                )
+                return redirect("price_list")
+    rules = list(selectors.price_rule_list(actor=actor))
+    context = {
+        "form": form,
+        "rules": rules,
+        "examples": selectors.price_examples(actor=actor, rules=rules),
+        "can_edit": actor.can_administer,
+    }
+    return render(request, "billing/price_list.html", context)
+
+
+@portal_page
+@require_POST
+def price_rule_delete(request, rule_id: int):
+    try:
+        services.price_rule_delete(actor=request.actor, rule_id=rule_id)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Line removed. New charges no longer use it."))
+    return redirect("price_list")

@@ -25,6 +25,12 @@ app.conf.beat_schedule = {
     # Numbers are renewed (or their unpaid renewals retried, suspended, released) on their paid-through day;
     # run hourly so a day is never missed and a top-up reactivates within the hour. Safe to run twice.
     "renewals": {"task": "billing.tasks.renewals_run_task", "schedule": crontab(minute=23)},
+    # Last month's client invoices are issued on the 1st; the later hours retry any that failed (an issued
+    # invoice is left as it is). Not at midnight: charges of the month's last seconds have committed by then.
+    "invoices-issue": {
+        "task": "billing.tasks.invoices_issue_month_task",
+        "schedule": crontab(day_of_month="1", hour="0,3,6", minute=37),
+    },
     # Search totals come from per-group counters; recount them nightly so any drift heals.
     "numbers-stock-recount": {
         "task": "numbers_app.tasks.stock_counts_refresh_task",

@@ -7,10 +7,12 @@ import functools
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.actor import access_blocked_reason, actor_from_membership, membership_for
+from portal.errors import NotFound
 
 
 def portal_page(view):
@@ -32,7 +34,10 @@ def portal_page(view):
             return _blocked(request, blocked)
         request.actor = actor_from_membership(membership, ip_address=request.META.get("REMOTE_ADDR"))
         request.membership = membership
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:  # someone else's or no such object: a plain 404, never a hint it exists
+            raise Http404(str(exc.message)) from None
 
     return wrapper
 

@@ -71,7 +71,16 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         actor=system_actor(tenant_account), url="https://hooks.example.com/didfarm", events=["*"]
     ).endpoint
     delivery = webhook_send_test(actor=system_actor(tenant_account), endpoint=endpoint)
+    from django.utils import timezone
+
+    from billing.invoices import invoice_draft
+    from billing.services import PriceRuleInput, price_rule_save
+
+    rule = price_rule_save(actor=system_actor(tenant_account), data=PriceRuleInput(markup_percent=Decimal("10")))
+    invoice = invoice_draft(account_id=tenant_account.pk, client_id=client.pk, month=timezone.localdate())
     return {
+        "invoice_id": invoice.public_id,
+        "rule_id": rule.public_id,
         "message_id": message.public_id,
         "client_id": str(client.pk),
         "key_id": str(key.pk),

@@ -80,4 +80,18 @@ class Command(BaseCommand):
             )
             membership.user.set_password(DEMO_PASSWORD)
             membership.user.save(update_fields=["password"])
+        self._price_list(actor)
         return created.api_key, created.read_only_key
+
+    def _price_list(self, actor) -> None:
+        """A price list to start from: 30 % on everything plus a little per SMS segment, and a client with
+        a friendlier rate."""
+        from accounts.models import Client
+        from billing.services import PriceRuleInput, price_rule_save
+
+        price_rule_save(
+            actor=actor,
+            data=PriceRuleInput(markup_percent=Decimal("30"), fixed_sms_segment=Decimal("0.002")),
+        )
+        acme = Client.objects.get(account=actor.account, name=CLIENTS[0][0])
+        price_rule_save(actor=actor, data=PriceRuleInput(client_id=acme.pk, markup_percent=Decimal("20")))

@@ -1,0 +1,190 @@
+"""Monthly client invoices.
+
+An invoice holds one client's charges and refunds of one calendar month, each at the client's price
+(the ``client_amount`` its ledger entry stored when charged), so its total is the ledger's total for that
+client and month. A draft is rebuilt from the ledger whenever it is refreshed; issuing freezes it and
+gives it the account's next number (``INV-000001``, ``INV-000002``, … per account, with no gaps).
+
+``invoices_issue_month`` (beat, on the first of the month, for the month before) drafts and issues the
+invoice of every client that had charges: safe to run twice and concurrently, because an invoice is
+unique per client and month, issuing locks the account row to take the next number, and an issued
+invoice is never touched again.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.actor import Actor
+from accounts.models import Account
+from accounts.services import audit_record
+from portal.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
+
+from .models import Invoice, InvoiceLine, LedgerEntry
+from .money import quantize
+from .selectors import CHARGE_KINDS, period_bounds
+
+logger = logging.getLogger("didfarm.invoices")
+
+
+def month_of(day: date) -> tuple[date, date]:
+    """The first and last day of ``day``'s month."""
+    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _entries(invoice: Invoice):
+    start, end = period_bounds(invoice.period_start, invoice.period_end)
+    return (
+        LedgerEntry.objects.filter(
+            account_id=invoice.account_id,
+            client_id=invoice.client_id,
+            created_at__gte=start,
+            created_at__lt=end,
+            kind__in=CHARGE_KINDS,
+        )
+        .select_related("number")
+        .order_by("created_at", "id")
+    )
+
+
+def _rebuild(invoice: Invoice) -> Invoice:
+    """Replace a locked draft's lines with the ledger's entries for its client and month."""
+    invoice.lines.all().delete()
+    lines = [
+        InvoiceLine(
+            invoice=invoice,
+            entry=entry,
+            date=timezone.localdate(entry.created_at),
+            kind=entry.kind,
+            description=entry.description,
+            number_e164=entry.number.e164 if entry.number_id else "",
+            amount=-(entry.client_amount if entry.client_amount is not None else entry.amount),
+            wholesale=-entry.amount,
+        )
+        for entry in _entries(invoice).iterator(chunk_size=2000)
+    ]
+    InvoiceLine.objects.bulk_create(lines, batch_size=2000)
+    invoice.total = quantize(sum((line.amount for line in lines), Decimal("0")))
+    invoice.wholesale_total = quantize(sum((line.wholesale for line in lines), Decimal("0")))
+    invoice.line_count = len(lines)
+    invoice.save(update_fields=["total", "wholesale_total", "line_count", "updated_at"])
+    return invoice
+
+
+def invoice_draft(*, account_id: int, client_id: int, month: date) -> Invoice:
+    """The client's invoice for ``month`` (any day of it), created as a draft if it has none, and, while
+    it is a draft, brought up to date with the ledger. An issued invoice is returned as it is."""
+    start, end = month_of(month)
+    try:
+        with transaction.atomic():
+            invoice, _created = Invoice.objects.get_or_create(
+                client_id=client_id, period_start=start, defaults={"account_id": account_id, "period_end": end}
+            )
+    except IntegrityError:  # created at the same moment by another run
+        invoice = Invoice.objects.get(client_id=client_id, period_start=start)
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.status == Invoice.Status.DRAFT:
+            _rebuild(invoice)
+    return invoice
+
+
+def invoice_issue(*, invoice_id: int, actor: Actor | None = None, today: date | None = None) -> Invoice:
+    """Issue a draft of a month that is over: its lines brought up to date one last time, then frozen
+    with the account's next invoice number. Issuing an issued invoice changes nothing."""
+    today = today or timezone.localdate()
+    account_id = Invoice.objects.filter(pk=invoice_id).values_list("account_id", flat=True).first()
+    if account_id is None:
+        raise NotFound(_("Invoice not found."))
+    with transaction.atomic():
+        # The account row is the lock for its invoice numbers: taken, numbers are handed out one at a time.
+        Account.objects.select_for_update().filter(pk=account_id).first()
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.status == Invoice.Status.ISSUED:
+            return invoice
+        if invoice.period_end >= today:
+            raise InvalidState(_("An invoice is issued once its month is over."))
+        _rebuild(invoice)
+        last = Invoice.objects.filter(account_id=account_id).aggregate(last=Max("sequence"))["last"] or 0
+        invoice.sequence = last + 1
+        invoice.status = Invoice.Status.ISSUED
+        invoice.issued_at = timezone.now()
+        invoice.save(update_fields=["sequence", "status", "issued_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            account=invoice.account,
+            action="invoice.issued",
+            subject=invoice,
+            before={"status": "draft"},
+            after={"status": "issued", "number": invoice.number, "total": str(invoice.total)},
+        )
+    return invoice
+
+
+@dataclass
+class InvoiceRun:
+    issued: int = 0
+    already: int = 0
+    errors: int = 0
+
+
+def invoices_issue_month(*, month: date | None = None, today: date | None = None) -> InvoiceRun:
+    """Draft and issue the invoices of ``month`` (default: last month) for every client with charges in
+    it. Safe to run twice: issued invoices are left as they are."""
+    today = today or timezone.localdate()
+    month = month or (today.replace(day=1) - timedelta(days=1))
+    start, end = month_of(month)
+    lo, hi = period_bounds(start, end)
+    pairs = (
+        LedgerEntry.objects.filter(client__isnull=False, created_at__gte=lo, created_at__lt=hi, kind__in=CHARGE_KINDS)
+        .values_list("account_id", "client_id")
+        .distinct()
+        .order_by("account_id", "client_id")
+    )
+    run = InvoiceRun()
+    for account_id, client_id in list(pairs):
+        try:
+            invoice = invoice_draft(account_id=account_id, client_id=client_id, month=start)
+            if invoice.status == Invoice.Status.ISSUED:
+                run.already += 1
+                continue
+            invoice_issue(invoice_id=invoice.pk, today=today)
+            run.issued += 1
+        except Exception:  # noqa: BLE001 - one client's failure must not stop every other invoice; the next run retries
+            logger.exception("Invoice for client %s, %s failed", client_id, start)
+            run.errors += 1
+    return run
+
+
+def invoice_prepare(*, actor: Actor, client_id, month: date) -> Invoice:
+    """The reseller asks for a client's invoice of a month: its draft brought up to date (or the issued
+    invoice as it is). Not for client logins: their invoices come to them issued."""
+    from accounts.selectors import client_get
+
+    if actor.is_client_scoped or not actor.can_see_wallet:
+        raise PermissionDenied(_("Invoices are prepared by the reseller."))
+    client = client_get(actor=actor, client_id=client_id)
+    if month > timezone.localdate():
+        raise ValidationFailed(fields={"month": [_("That month has not started yet.")]})
+    return invoice_draft(account_id=actor.account.pk, client_id=client.pk, month=month)
+
+
+def invoice_issue_now(*, actor: Actor, invoice_id) -> Invoice:
+    """The reseller issues a draft by hand (before the monthly run, or after it failed). Owners and
+    admins only."""
+    from .selectors import invoice_get
+
+    actor.require_admin()
+    if actor.is_client_scoped:
+        raise PermissionDenied(_("Invoices are issued by the reseller."))
+    invoice = invoice_get(actor=actor, invoice_id=invoice_id)
+    return invoice_issue(invoice_id=invoice.pk, actor=actor)
