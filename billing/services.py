@@ -365,14 +365,24 @@ def price_rule_save(*, actor: Actor, data: PriceRuleInput, rule_id: int | None =
     scope = {k: values.pop(k) for k in ("client", "country", "number_type")}
     with transaction.atomic():
         if rule_id is not None:
-            rule = PriceRule.objects.select_for_update(of=("self",)).order_by("pk").filter(account=actor.account, pk=rule_id).first()
+            rule = (
+                PriceRule.objects.select_for_update(of=("self",))
+                .order_by("pk")
+                .filter(account=actor.account, pk=rule_id)
+                .first()
+            )
             if rule is None:
                 raise NotFound(_("Price rule not found."))
             clash = PriceRule.objects.filter(account=actor.account, **scope).exclude(pk=rule.pk).exists()
             if clash:
                 raise ValidationFailed(fields={"scope": [str(SCOPE_TAKEN)]})
         else:
-            rule = PriceRule.objects.select_for_update(of=("self",)).order_by("pk").filter(account=actor.account, **scope).first()
+            rule = (
+                PriceRule.objects.select_for_update(of=("self",))
+                .order_by("pk")
+                .filter(account=actor.account, **scope)
+                .first()
+            )
         before = _rule_snapshot(rule) if rule is not None else None
         if rule is None:
             rule = PriceRule(account=actor.account)
@@ -394,7 +404,12 @@ def price_rule_delete(*, actor: Actor, rule_id: int) -> None:
     if actor.is_client_scoped:
         raise PermissionDenied(_("Price lists are the reseller's."))
     with transaction.atomic():
-        rule = PriceRule.objects.select_for_update(of=("self",)).order_by("pk").filter(account=actor.account, pk=rule_id).first()
+        rule = (
+            PriceRule.objects.select_for_update(of=("self",))
+            .order_by("pk")
+            .filter(account=actor.account, pk=rule_id)
+            .first()
+        )
         if rule is None:
             raise NotFound(_("Price rule not found."))
         audit_record(actor=actor, action="price_rule.deleted", subject=rule, before=_rule_snapshot(rule))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
@@ -133,7 +133,15 @@ def _period(request) -> tuple[CostPeriodForm, date, date]:
     if form.is_bound and form.is_valid():
         date_to = form.cleaned_data["date_to"] or today
         date_from = form.cleaned_data["date_from"] or date_to.replace(day=1)
+    if not form.is_bound:  # show the period the page is for
+        form = CostPeriodForm(initial={"date_from": date_from, "date_to": date_to})
     return form, date_from, date_to
+
+
+def _last_months(day: date, count: int) -> list[date]:
+    """The first days of the ``count`` months ending with ``day``'s month, oldest first."""
+    index = day.year * 12 + day.month - 1
+    return [date((index - back) // 12, (index - back) % 12 + 1, 1) for back in range(count - 1, -1, -1)]
 
 
 def _month_chart(lines: list[selectors.CostLine], *, months: list[date], client_view: bool) -> list[dict]:
@@ -175,11 +183,8 @@ def client_costs(request, client_id: int):
     actor = request.actor
     form, date_from, date_to = _period(request)
     costs = selectors.client_costs(actor=actor, client_id=client_id, date_from=date_from, date_to=date_to)
-    first = (date_to.replace(day=1) - timedelta(days=31 * 11)).replace(day=1)
-    months, month = [], first
-    while month <= date_to:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
+    months = _last_months(date_to, 12)
+    first = months[0]
     chart_lines = selectors.client_costs(actor=actor, client_id=client_id, date_from=first, date_to=date_to).by_month
     context = {
         "form": form,
