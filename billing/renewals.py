@@ -33,6 +33,7 @@ from django.utils import timezone
 from numbers_app import services as number_services
 from numbers_app.models import CYCLE_MONTHS, Number
 from portal import events
+from portal.models import CLIENT_VIEW
 
 from . import ledger
 from .models import LedgerEntry
@@ -131,13 +132,15 @@ def _renew_batch(numbers: list[Number], *, wallet, book: PriceBook, as_of: date,
         if balance < due:
             # What is left after the batch's earlier renewals does not cover it: unpaid, never charged
             # against a balance those renewals have already spoken for.
-            _unpaid(number, due=due, balance=balance, as_of=as_of, report=report)
+            _unpaid(number, book=book, due=due, balance=balance, as_of=as_of, report=report)
             continue
         balance -= due
         start, billing_day = number.paid_through, billing_day_of(number)
         end = period_end(start, months=CYCLE_MONTHS[number.billing_cycle], billing_day=billing_day)
-        postings.extend(_postings(number, book=book, price=price, addon=addon, start=start, end=end))
+        mine = _postings(number, book=book, price=price, addon=addon, start=start, end=end)
+        postings.extend(mine)
         number.paid_through, number.billing_day = end, billing_day
+        number.client_due = _client_total(mine)
         renewed.append((number, start, end, due))
     if not renewed:
         return
@@ -191,7 +194,26 @@ def _postings(
     return postings
 
 
+def _client_total(postings: list[ledger.Posting]) -> Decimal | None:
+    """What the number's client is billed for these postings (None: the number has no client)."""
+    amounts = [p.client_amount for p in postings if p.client_amount is not None]
+    return quantize(sum(amounts, Decimal("0"))) if amounts else None
+
+
+def _client_view_of_due(number: Number, *, book: PriceBook) -> dict:
+    """For a client's endpoints: the renewal at its price, and never the reseller's wallet balance."""
+    if number.client_id is None:
+        return {}
+    _price, addon = renewal_amounts(number)
+    months = CYCLE_MONTHS[number.billing_cycle]
+    client_due = book.for_number(number, item=Item.MONTHLY, wholesale=number.monthly_price, months=months)
+    if addon:
+        client_due += book.for_number(number, item=Item.SMS_ADDON, wholesale=number.sms_monthly_price, months=months)
+    return {CLIENT_VIEW: {"amount": to_exact_str(client_due), "balance": None}}
+
+
 def _succeeded(number: Number, *, start: date, end: date, amount: Decimal) -> dict:
+    client_due = getattr(number, "client_due", None)
     return {
         "event_type": "payment.succeeded",
         "account": number.account,
@@ -206,6 +228,7 @@ def _succeeded(number: Number, *, start: date, end: date, amount: Decimal) -> di
             "currency": "EUR",
             "period_start": start.isoformat(),
             "paid_through": end.isoformat(),
+            **({CLIENT_VIEW: {"amount": to_exact_str(client_due)}} if client_due is not None else {}),
         },
     }
 
@@ -222,10 +245,12 @@ def _renew_one(number: Number, *, wallet, book: PriceBook, as_of: date, report: 
         report.renewed += 1
         report.charged += due
         return
-    _unpaid(number, due=due, balance=wallet.balance, as_of=as_of, report=report)
+    _unpaid(number, book=book, due=due, balance=wallet.balance, as_of=as_of, report=report)
 
 
-def _unpaid(number: Number, *, due: Decimal, balance: Decimal, as_of: date, report: RenewalReport) -> None:
+def _unpaid(
+    number: Number, *, book: PriceBook, due: Decimal, balance: Decimal, as_of: date, report: RenewalReport
+) -> None:
     """A renewal the wallet cannot pay: ``payment.failed`` once, then suspended after the grace period,
     then released after the holding period."""
     if number.payment_due_since is None:
@@ -247,6 +272,7 @@ def _unpaid(number: Number, *, due: Decimal, balance: Decimal, as_of: date, repo
                 "paid_through": number.paid_through.isoformat(),
                 "retry_until": grace_until.isoformat(),
                 "reason": "insufficient_balance",
+                **_client_view_of_due(number, book=book),
             },
         )
         report.failed += 1
@@ -272,6 +298,7 @@ def _charge(number: Number, *, wallet, book: PriceBook, price: Decimal, addon: D
     end = period_end(start, months=CYCLE_MONTHS[number.billing_cycle], billing_day=billing_day)
     postings = _postings(number, book=book, price=price, addon=addon, start=start, end=end)
     ledger.debit_many(wallet, postings, created_by="renewals")
+    number.client_due = _client_total(postings)
     number_services.number_renewed(number=number, paid_through=end, billing_day=billing_day)
     events.record_many([_succeeded(number, start=start, end=end, amount=price + addon)])
 

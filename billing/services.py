@@ -162,6 +162,14 @@ def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
     return quantize(total)
 
 
+def client_total(*, numbers) -> Decimal:
+    """What the numbers' client was billed for them so far, net of refunds (their client prices)."""
+    from django.db.models import Sum
+
+    total = LedgerEntry.objects.filter(number__in=[n.pk for n in numbers]).aggregate(total=Sum("client_amount"))
+    return quantize(-(total["total"] or 0))
+
+
 def refund_number(*, number, reason: str) -> Decimal:
     """Give back everything charged for a number that could not be delivered. Locks the wallet; call
     inside the transaction that marks the number failed."""

@@ -40,6 +40,7 @@ from portal.errors import (
     SmsNotEnabled,
     ValidationFailed,
 )
+from portal.models import CLIENT_VIEW
 
 from .models import CarrierEvent, Message, SmsRate
 from .segments import MAX_BODY_CHARS, segment
@@ -361,6 +362,11 @@ def message_payload(message: Message) -> dict[str, Any]:
             {
                 "price": to_exact_str(message.amount),
                 "currency": message.currency,
+                **(
+                    {CLIENT_VIEW: {"price": to_exact_str(message.client_amount)}}
+                    if message.client_amount is not None
+                    else {}
+                ),
                 "error_code": message.error_code or None,
                 "error_message": message.error_message or None,
             }

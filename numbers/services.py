@@ -39,6 +39,7 @@ from portal.errors import (
     PriceChanged,
     ValidationFailed,
 )
+from portal.models import CLIENT_VIEW
 from portal.webhooks import addresses as webhook_addresses
 
 from . import group_cache
@@ -279,6 +280,7 @@ def number_purchase(
                 "amount": str(order.total),
                 "currency": "EUR",
                 "numbers": wanted,
+                **({CLIENT_VIEW: {"amount": str(billing.client_total(numbers=bought))}} if client else {}),
             },
         )
         number_ids = [n.pk for n in bought]

@@ -7,6 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The key in an event's data holding what its client sees instead (see ``Event.view_data``).
+CLIENT_VIEW = "_client_view"
+
 
 class Event(models.Model):
     """The outbox: one row per business event, written inside the transaction that caused it.
@@ -45,12 +48,22 @@ class Event(models.Model):
     def public_id(self) -> str:
         return f"evt_{self.uid.hex}"
 
-    def as_payload(self) -> dict:
+    def view_data(self, *, client_view: bool = False) -> dict:
+        """The event's data as its audience may see it. An event about a client's charge keeps, under
+        ``CLIENT_VIEW``, the values its client sees instead (its own prices): the client's endpoints and
+        keys get those; the reseller gets the data without that key."""
+        data = dict(self.data)
+        overrides = data.pop(CLIENT_VIEW, None)
+        if client_view and overrides:
+            data.update(overrides)
+        return data
+
+    def as_payload(self, *, client_view: bool = False) -> dict:
         return {
             "id": self.public_id,
             "event": self.type,
             "timestamp": self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "data": self.data,
+            "data": self.view_data(client_view=client_view),
         }
 
 

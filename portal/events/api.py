@@ -13,7 +13,12 @@ class EventOutput(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     event = serializers.CharField(source="type")
     timestamp = serializers.DateTimeField(source="created_at")
-    data = serializers.DictField()
+    data = serializers.SerializerMethodField()
+
+    def get_data(self, event) -> dict:
+        # A client-scoped key sees its client's view: its own prices, never the reseller's wholesale ones.
+        request = self.context.get("request")
+        return event.view_data(client_view=bool(getattr(getattr(request, "auth", None), "is_client_scoped", False)))
 
 
 class EventListParams(PageParams):
@@ -42,4 +47,5 @@ class EventDetailApi(ApiView):
         summary="One event",
     )
     def get(self, request, event_id: str):
-        return Response({"data": EventOutput(event_get(actor=self.actor, event_id=event_id)).data})
+        event = event_get(actor=self.actor, event_id=event_id)
+        return Response({"data": EventOutput(event, context={"request": request}).data})

@@ -168,7 +168,7 @@ class DeliveryDetailOutput(DeliveryOutput):
         fields = [*DeliveryOutput.Meta.fields, "payload", "attempt_log"]
 
     def get_payload(self, delivery) -> dict:
-        return delivery.event.as_payload()
+        return delivery.event.as_payload(client_view=delivery.endpoint.client_id is not None)
 
 
 class DeliveryListParams(PageParams):

@@ -227,19 +227,23 @@ def send_all(requests_: list[Request]) -> list[Outcome]:
     return list(_executor().map(send_one, requests_))
 
 
-def body_of(event) -> bytes:
-    return json.dumps(event.as_payload(), cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+def body_of(event, *, client_view: bool = False) -> bytes:
+    """The signed body. A client's endpoint (and its numbers' own URLs) get the client's view of the data:
+    its prices, never the reseller's wholesale cost."""
+    payload = event.as_payload(client_view=client_view)
+    return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
 
 
 def build_requests(deliveries: Iterable[WebhookDelivery], *, now: datetime) -> list[Request]:
-    bodies: dict[int, bytes] = {}
+    bodies: dict[tuple[int, bool], bytes] = {}
     timestamp = int(now.timestamp())
     built = []
     for delivery in deliveries:
         event = delivery.event
-        if event.pk not in bodies:
-            bodies[event.pk] = body_of(event)
-        body = bodies[event.pk]
+        client_view = delivery.endpoint.client_id is not None
+        if (event.pk, client_view) not in bodies:
+            bodies[(event.pk, client_view)] = body_of(event, client_view=client_view)
+        body = bodies[(event.pk, client_view)]
         headers = {
             "Content-Type": "application/json",
             "User-Agent": signing.USER_AGENT,

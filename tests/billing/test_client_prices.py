@@ -335,3 +335,60 @@ def test_the_expiring_window_is_unaffected_by_prices(tenants, stock):
     before = ledger.wallet_for(tenants.a.account).balance
     renewals_run(as_of=number.paid_through + timedelta(days=0))
     assert ledger.wallet_for(tenants.a.account).balance == before - Decimal("1.50")
+
+
+# --- Events and webhooks: a client's view carries its prices ----------------------------------------
+
+
+def test_message_events_carry_the_client_price_for_the_clients_audience_only(tenants, marked_up, api_as):
+    import json
+
+    from django.utils import timezone
+
+    from portal.models import Event
+    from portal.webhooks.delivery import build_requests
+    from portal.webhooks.models import WebhookDelivery
+    from portal.webhooks.services import webhook_create
+
+    event = Event.objects.filter(type="message.status", client=tenants.x).order_by("id").first()
+    assert event.view_data()["price"] == "0.0080" and "_client_view" not in event.view_data()
+    assert event.view_data(client_view=True)["price"] == "0.0140"
+
+    reseller_events = api_as(tenants.a.key).get("/api/v1/events?event=message.status").json()["data"]
+    client_events = api_as(tenants.x_key).get("/api/v1/events?event=message.status").json()["data"]
+    assert {e["data"]["price"] for e in reseller_events} == {"0.0080"}
+    assert {e["data"]["price"] for e in client_events} == {"0.0140"}
+    assert all("_client_view" not in e["data"] for e in reseller_events + client_events)
+
+    url = "https://hooks.example.com/x"
+    mine = webhook_create(actor=tenants.a.owner_actor, url=url, events=["*"], client_id=tenants.x.pk).endpoint
+    theirs = webhook_create(actor=tenants.a.owner_actor, url=url, events=["*"]).endpoint
+    now = timezone.now()
+    deliveries = [
+        WebhookDelivery.objects.create(endpoint=endpoint, event=event, url=url, retry_until=now)
+        for endpoint in (mine, theirs)
+    ]
+    bodies = [json.loads(r.body) for r in build_requests(deliveries, now=now)]
+    assert [b["data"]["price"] for b in bodies] == ["0.0140", "0.0080"]
+
+
+def test_renewal_events_show_a_client_its_price_and_never_the_wallet_balance(tenants, stock):
+    from portal.models import Event
+
+    rule(tenants, markup_percent=Decimal("100"))
+    paid = buy(tenants, NL_AMS[0], client=tenants.x)  # 1.50 a month → 3.00 for X
+    unpaid = buy(tenants, NL_AMS[1], client=tenants.x)
+    renewals_run(as_of=paid.paid_through, account_ids=[tenants.a.account.pk])
+    succeeded = Event.objects.get(type="payment.succeeded", subject_id=paid.public_id)
+    assert succeeded.view_data()["amount"] == "1.5000"
+    assert succeeded.view_data(client_view=True)["amount"] == "3.0000"
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(tenants.a.account)
+        ledger.adjust(wallet, amount=-wallet.balance, description="spend", reference=None)
+    Number.objects.filter(pk=unpaid.pk).update(paid_through=unpaid.paid_through + timedelta(days=31))
+    unpaid.refresh_from_db()
+    renewals_run(as_of=unpaid.paid_through)
+    failed = Event.objects.get(type="payment.failed", subject_id=unpaid.public_id)
+    assert failed.view_data()["balance"] == "0.0000" and failed.view_data()["amount"] == "1.5000"
+    assert failed.view_data(client_view=True)["balance"] is None
+    assert failed.view_data(client_view=True)["amount"] == "3.0000"
