@@ -34,11 +34,7 @@ FILTER_HELP = {
     "voice_in_trunk.id": "Trunk ids (trk_…), comma-separated; blank: numbers not on a trunk",
     "did_group.features": "All of these features: voice_in, sms_in, t38 (voice_out, p2p, a2p, emergency and "
     "cnam_out are never offered here)",
-    **{
-        f"{name}.id": "Always empty here: blank matches every number, an id none"
-        for name in didww.EMPTY_RELATIONSHIPS
-        if name != "identity"
-    },
+    **{f"{name}.id": "Always empty here: blank matches every number, an id none" for name in didww.EMPTY_FILTERS},
 }
 
 

@@ -33,6 +33,7 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerFi
 from django.db.models.functions import NullIf
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.actor import Actor
 from accounts.selectors import parse_id
@@ -57,6 +58,11 @@ EMPTY_RELATIONSHIPS = (
     "emergency_calling_service", "emergency_verification", "identity",
 )  # fmt: skip
 DID_RELATIONSHIPS = ("did_group", "voice_in_trunk", "order", *EMPTY_RELATIONSHIPS)
+# The empty ones DIDWW lets a client filter by (``<name>.id``).
+EMPTY_FILTERS = (
+    "voice_in_trunk_group", "capacity_pool", "shared_capacity_group", "address_verification",
+    "emergency_calling_service",
+)  # fmt: skip
 
 TYPES = {
     "dids": frozenset(DID_ATTRIBUTES + DID_RELATIONSHIPS),
@@ -108,14 +114,19 @@ def country_resource(country: Country) -> Resource:
 
 def did_group_resource(group: NumberGroup, country: Country) -> Resource:
     country_res = country_resource(country)
-    region = Resource("regions", place_id(country.code, group.region), {"name": group.region}) if group.region else None
-    if region is not None:
-        region.relationships = {"country": country_res}
-    city = None
+    region = city = None
+    if group.region:
+        region = Resource(
+            "regions", place_id(country.code, group.region), {"name": group.region}, {"country": country_res}
+        )
     if group.city:
-        city = Resource("cities", place_id(country.code, group.city), {"name": group.city})
-        city.relationships = {"country": country_res, "region": region}
-    group_type = Resource("did_group_types", group.type, {"name": str(NumberType(group.type).label)})
+        city = Resource(
+            "cities",
+            place_id(country.code, group.city),
+            {"name": group.city},
+            {"country": country_res, "region": region},
+        )
+    type_name = str(NumberType(group.type).label)
     return Resource(
         "did_groups",
         str(group.pk),
@@ -123,9 +134,14 @@ def did_group_resource(group: NumberGroup, country: Country) -> Resource:
             "prefix": group.area_code,
             "features": [name for name, flag in FEATURES.items() if getattr(group, flag)],
             "is_metered": False,  # a flat monthly price, no per-minute charge
-            "area_name": group.city or group.region or str(NumberType(group.type).label),
+            "area_name": group.city or group.region or type_name,
         },
-        {"country": country_res, "city": city, "region": region, "did_group_type": group_type},
+        {
+            "country": country_res,
+            "city": city,
+            "region": region,
+            "did_group_type": Resource("did_group_types", group.type, {"name": type_name}),
+        },
     )
 
 
@@ -284,7 +300,7 @@ FILTERS: dict[str, Callable[[str], Q]] = {
     "order.reference": lambda v: Q(order_id__in=_ids(values_of(v), "ord")),
     "voice_in_trunk.id": _trunks,
     "did_group.features": _features,
-    **{f"{name}.id": _empty_relationship for name in EMPTY_RELATIONSHIPS if name != "identity"},
+    **{f"{name}.id": _empty_relationship for name in EMPTY_FILTERS},
 }
 
 
@@ -333,16 +349,16 @@ def did_order(qs: QuerySet[Number], sort: list[tuple[str, bool]]) -> QuerySet[Nu
 # --- Writing: reading an update document ---------------------------------------------------------
 
 READ_ONLY = {
-    "number": _("The number itself cannot change."),
-    "blocked": _("Set by renewals: a number is blocked while its renewal is unpaid."),
-    "awaiting_registration": _("Set by the regulatory review."),
-    "pending_removal": _("Follows from billing_cycles_count and renewals."),
-    "capacity_limit": _("Calls at once follow the channels of the trunk the number is routed to."),
-    "channels_included_count": _("Channels are not sold per number here."),
-    "dedicated_channels_count": _("Channels are not sold per number here."),
-    "expires_at": _("Set by renewals."),
-    "created_at": _("Set when the number was bought."),
-    "emergency_enabled": _("Emergency calling is not offered here."),
+    "number": gettext_lazy("The number itself cannot change."),
+    "blocked": gettext_lazy("Set by renewals: a number is blocked while its renewal is unpaid."),
+    "awaiting_registration": gettext_lazy("Set by the regulatory review."),
+    "pending_removal": gettext_lazy("Follows from billing_cycles_count and renewals."),
+    "capacity_limit": gettext_lazy("Calls at once follow the channels of the trunk the number is routed to."),
+    "channels_included_count": gettext_lazy("Channels are not sold per number here."),
+    "dedicated_channels_count": gettext_lazy("Channels are not sold per number here."),
+    "expires_at": gettext_lazy("Set by renewals."),
+    "created_at": gettext_lazy("Set when the number was bought."),
+    "emergency_enabled": gettext_lazy("Emergency calling is not offered here."),
 }
 
 
