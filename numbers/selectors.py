@@ -197,10 +197,13 @@ def number_list(
     return qs.select_related("client", "group", "country").order_by("-id")
 
 
-def number_get(*, actor: Actor, number_id: str | int) -> Number:
-    """One of the actor's numbers by integer id, ``num_…`` id or E.164 number."""
+def number_get(
+    *, actor: Actor, number_id: str | int, include_failed: bool = True, related: tuple[str, ...] = ()
+) -> Number:
+    """One of the actor's numbers by integer id, ``num_…`` id or E.164 number (``related``: more rows to
+    read with it)."""
     text = str(number_id).strip()
-    qs = number_list(actor=actor)
+    qs = number_list(actor=actor, include_failed=include_failed).select_related(*related)
     if text.startswith("+"):
         try:
             text = normalize_e164(text)

@@ -54,8 +54,9 @@ from .models import (
     NumberGroup,
     Order,
     OrderItem,
+    SipTrunk,
 )
-from .trunks import enqueue_route_push
+from .trunks import enqueue_route_push, number_route
 from .validation import normalize_e164, normalize_forwarding, normalize_inventory_number, normalize_tags, normalize_url
 
 logger = logging.getLogger(__name__)
@@ -650,6 +651,24 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
             if "forwarding" in after:
                 number_id = number.pk
                 transaction.on_commit(lambda: enqueue_route_push(number_id))
+    return number
+
+
+UNCHANGED: Any = object()  # ``number_update``: leave the route as it is
+
+
+def number_update(
+    *, actor: Actor, number: Number, changes: dict[str, Any], trunk: SipTrunk | None = UNCHANGED
+) -> Number:
+    """``number_configure`` with ``changes`` and, unless ``trunk`` is ``UNCHANGED``, ``number_route`` to
+    that trunk (None: off any route), in one transaction: everything applies, or nothing. The same rules,
+    audit rows and carrier updates as each on its own."""
+    actor.require_write()
+    with transaction.atomic():
+        if changes:
+            number = number_configure(actor=actor, number=number, **changes)
+        if trunk is not UNCHANGED:
+            number = number_route(actor=actor, number=number, trunk=trunk)
     return number
 
 

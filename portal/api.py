@@ -279,5 +279,5 @@ def json_error(request, *, code: str, message: str, status: int) -> JsonResponse
 
 
 def schema_only_canonical_paths(endpoints):
-    """/v1/... mirrors /api/v1/...; document each operation once, under /api/v1."""
-    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
+    """/v1/... mirrors /api/v1/...; document each operation once, under /api/v1 (and /api/v3)."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith(("/api/v1/", "/api/v3/"))]

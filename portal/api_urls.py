@@ -1,5 +1,5 @@
-"""Every /api/v1 endpoint (also served at /v1). The catch-all after these answers 404 in the API's
-error format."""
+"""Every /api/v1 endpoint (also served at /v1), and the DIDWW-compatible /api/v3. The catch-alls after
+these answer 404 in each API's error format."""
 
 from django.urls import path
 
@@ -7,7 +7,7 @@ from accounts import api as accounts_api
 from billing import api as billing_api
 from messaging import api as messaging_api
 from numbers_app import api as numbers_api
-from numbers_app import trunk_api
+from numbers_app import dids_api, trunk_api
 from portal.events import api as events_api
 from portal.webhooks import api as webhooks_api
 
@@ -96,4 +96,10 @@ api_v1 = [
 # Carriers call these (each authenticates its own way, not with an API key).
 carrier_callbacks = [
     path("carriers/sandbox/sms", messaging_api.SandboxCallbackApi.as_view(), name="api_carrier_sandbox_sms"),
+]
+
+# DIDWW's v3 API (JSON:API) over the same numbers, keys and services.
+api_v3 = [
+    path("dids", dids_api.DidListApi.as_view(), name="api_v3_dids"),
+    path("dids/<str:number_id>", dids_api.DidDetailApi.as_view(), name="api_v3_did"),
 ]

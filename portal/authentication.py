@@ -86,7 +86,7 @@ class HasActor(BasePermission):
     def has_permission(self, request, view):
         if not isinstance(request.auth, Actor):
             raise exceptions.NotAuthenticated(
-                _("Send your API key as 'Authorization: Bearer df_live_sk_…' (or in the X-API-Key header).")
+                _("Send your API key as 'Authorization: Bearer df_live_sk_…' (or in the X-API-Key or Api-Key header).")
             )
         return True
 

@@ -14,7 +14,8 @@ from numbers_app.urls import trunk_patterns
 from portal import views
 from portal.webhooks import views as webhook_views
 
-from .api_urls import api_v1, carrier_callbacks
+from . import jsonapi
+from .api_urls import api_v1, api_v3, carrier_callbacks
 
 auth_patterns = [
     path(
@@ -86,6 +87,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/v1/", include(carrier_callbacks)),
     path("v1/", include((api_v1, "v1"), namespace="v1")),
+    path("api/v3/", include(api_v3)),
+    re_path(r"^api/v3(/.*)?$", jsonapi.not_found),
     path("api/v1/schema", SpectacularJSONAPIView.as_view(), name="schema"),
     path("api/v1/schema.yaml", SpectacularAPIView.as_view(), name="schema_yaml"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),

@@ -3,13 +3,18 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from portal.api_urls import api_v1
+from numbers_app import didww
+from portal.api_urls import api_v1, api_v3
 
 pytestmark = pytest.mark.django_db
 
 
-def _openapi_path(pattern) -> str:
-    return "/api/v1/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
+def _openapi_path(pattern, prefix: str = "/api/v1/") -> str:
+    return prefix + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
+
+
+def _every_pattern():
+    return [(p, "/api/v1/") for p in api_v1] + [(p, "/api/v3/") for p in api_v3]
 
 
 def test_the_schema_is_a_valid_openapi_3_document_served_without_a_key(client):
@@ -22,8 +27,8 @@ def test_the_schema_is_a_valid_openapi_3_document_served_without_a_key(client):
 
 def test_the_schema_documents_every_endpoint_and_method(client):
     paths = client.get("/api/v1/schema").json()["paths"]
-    for pattern in api_v1:
-        path = _openapi_path(pattern)
+    for pattern, prefix in _every_pattern():
+        path = _openapi_path(pattern, prefix)
         assert path in paths, f"{path} is missing from the OpenAPI document"
         view = pattern.callback.view_class
         for method in ("get", "post", "put", "patch", "delete"):
@@ -52,6 +57,8 @@ def test_the_docs_page_works_offline(client):
 def test_every_operation_documents_its_error_answers(client):
     document = client.get("/api/v1/schema").json()
     for path, operations in document["paths"].items():
+        if path.startswith("/api/v3/"):
+            continue  # JSON:API errors, below
         for method, operation in operations.items():
             for code in ("401", "404", "422", "429", "500"):
                 assert code in operation["responses"], f"{method.upper()} {path} does not document {code}"
@@ -59,3 +66,40 @@ def test_every_operation_documents_its_error_answers(client):
                 assert ref.endswith("/Error")
     assert "409" in document["paths"]["/api/v1/clients"]["post"]["responses"]
     assert "200" in document["paths"]["/api/v1/api-keys/{key_id}"]["delete"]["responses"]
+
+
+def test_the_v3_operations_document_their_json_api_errors(client):
+    document = client.get("/api/v1/schema").json()
+    expected = {
+        ("/api/v3/dids", "get"): {"400", "401", "429", "500"},
+        ("/api/v3/dids/{number_id}", "get"): {"400", "401", "404", "429", "500"},
+        ("/api/v3/dids/{number_id}", "patch"): {"400", "401", "403", "404", "409", "415", "422", "429", "500"},
+    }
+    for (path, method), codes in expected.items():
+        responses = document["paths"][path][method]["responses"]
+        assert {code for code in responses if code >= "400"} == codes, (method, path)
+        for code in codes:
+            assert list(responses[code]["content"]) == ["application/vnd.api+json"]
+            assert responses[code]["content"]["application/vnd.api+json"]["schema"]["$ref"].endswith("/JsonApiErrors")
+            assert responses[code]["description"]
+        assert list(responses["200"]["content"]) == ["application/vnd.api+json"]
+    errors = document["components"]["schemas"]["ErrorObject"]["properties"]
+    assert {"status", "code", "title", "detail", "source"} <= set(errors)
+
+
+def test_the_v3_list_documents_every_filter_sort_key_include_and_the_attribute_mapping(client):
+    document = client.get("/api/v1/schema").json()
+    parameters = {p["name"]: p for p in document["paths"]["/api/v3/dids"]["get"]["parameters"]}
+    for name in didww.FILTERS:
+        assert parameters[f"filter[{name}]"]["description"], name
+    for key in didww.SORTS:
+        assert f"`{key}`" in parameters["sort"]["description"]
+    for path in didww.INCLUDES:
+        assert f"`{path}`" in parameters["include"]["description"]
+    assert {"page[number]", "page[size]", "fields[dids]"} <= set(parameters)
+    attributes = document["components"]["schemas"]["DidAttributes"]["properties"]
+    assert set(attributes) == set(didww.DID_ATTRIBUTES)
+    assert "suspended" in attributes["blocked"]["description"].lower()
+    assert "not to renew" in attributes["terminated"]["description"]
+    assert "regulatory" in attributes["awaiting_registration"]["description"]
+    assert "null" in attributes["billing_cycles_count"]["description"]

@@ -13,7 +13,8 @@ from accounts import keys
 from accounts.models import ApiKey, Client
 from billing import ledger
 from billing.models import LedgerEntry
-from portal.api_urls import api_v1
+from numbers_app.models import Number
+from portal.api_urls import api_v1, api_v3
 from portal.models import Event
 from tests.conftest import assert_error
 
@@ -22,8 +23,17 @@ pytestmark = pytest.mark.django_db
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 
-def _route(pattern: URLPattern) -> str:
-    return "/api/v1/" + str(pattern.pattern)
+def _route(pattern: URLPattern, prefix: str = "/api/v1/") -> str:
+    return prefix + str(pattern.pattern)
+
+
+def assert_jsonapi_error(response, status: int, code: str) -> dict:
+    """/api/v3's error document: {"errors": [{"status", "code", "title", "detail"}]}."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/vnd.api+json"
+    (error,) = response.json()["errors"]
+    assert (error["status"], error["code"]) == (str(status), code) and error["detail"]
+    return error
 
 
 def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[str, str]:
@@ -115,6 +125,37 @@ def test_every_object_url_answers_404_for_another_resellers_id(tenants, api_as):
                 assert_error(response, 404, "not_found")
     # B's objects are untouched.
     assert ApiKey.objects.filter(account=tenants.b.account, revoked_at__isnull=True).count() == 2
+
+
+def test_every_v3_object_url_answers_404_for_another_resellers_id(tenants, api_as):
+    b_ids = _object_ids(tenants.b.account)
+    api = api_as(tenants.a.key, header="Api-Key")
+    object_patterns = [p for p in api_v3 if "<" in str(p.pattern)]
+    assert object_patterns
+    for pattern in object_patterns:
+        url = _fill(_route(pattern, "/api/v3/"), b_ids)
+        for method in ("get", *WRITE_METHODS):
+            if hasattr(pattern.callback.view_class, method):
+                body = {"data": {"type": "dids", "id": b_ids["number_id"], "attributes": {"description": "Mine"}}}
+                response = api.request(method.upper(), url, body=body if method != "get" else None)
+                assert_jsonapi_error(response, 404, "not_found")
+    assert not Number.objects.filter(label="Mine").exists()
+
+
+def test_a_read_only_key_gets_403_on_every_v3_write(tenants, api_as):
+    a_ids = _object_ids(tenants.a.account)
+    api = api_as(tenants.a.read_only_key, header="Api-Key")
+    writes = 0
+    for pattern in api_v3:
+        url = _fill(_route(pattern, "/api/v3/"), a_ids)
+        for method in WRITE_METHODS:
+            if hasattr(pattern.callback.view_class, method):
+                writes += 1
+                body = {"data": {"type": "dids", "id": a_ids["number_id"], "attributes": {"description": "Changed"}}}
+                error = assert_jsonapi_error(api.request(method.upper(), url, body=body), 403, "forbidden")
+                assert "read-only" in error["detail"]
+    assert writes >= 1
+    assert not Number.objects.filter(label="Changed").exists()
 
 
 def test_prefixed_and_plain_ids_both_work_for_your_own_objects(tenants, api_as):

@@ -1,0 +1,248 @@
+"""/api/v3/dids: the caller's numbers as DIDWW's v3 API serves DIDs (JSON:API), so code written for DIDWW
+works here by changing its base URL. The mapping is ``numbers.didww``; updates go through
+``services.number_update``, the same rules as PUT /api/v1/numbers/{id} and the routing endpoint."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from portal import jsonapi
+
+from . import didww, services
+
+DID_ID = OpenApiParameter(
+    "number_id", str, OpenApiParameter.PATH, description="The DID's id (num_42), 42, or the number (+31201234567)"
+)
+
+FILTER_HELP = {
+    "number": "The number without the plus (a plus is allowed); several comma-separated",
+    "description": "Exact description; several comma-separated; blank: numbers without one",
+    "terminated": "true: set not to renew; false: renewing",
+    "awaiting_registration": "true: waiting for regulatory documents to be approved",
+    "pending_removal": "true: set not to renew, or suspended for an unpaid renewal",
+    "blocked": "true: suspended for an unpaid renewal",
+    "emergency_enabled": "Always false here: true matches nothing",
+    "billing_cycles_count": "0: set not to renew; blank: renewing (null); other counts match nothing",
+    "did_group.id": "Number group ids, comma-separated",
+    "country.id": "ISO country codes (GB), comma-separated",
+    "region.id": "Region ids (GB-england), comma-separated; blank: groups without a region",
+    "city.id": "City ids (GB-london), comma-separated; blank: groups without a city",
+    "order.id": "Order ids (ord_42 or 42), comma-separated",
+    "order.reference": "Order references (ord_42), comma-separated",
+    "voice_in_trunk.id": "Trunk ids (trk_…), comma-separated; blank: numbers not on a trunk",
+    "did_group.features": "All of these features: voice_in, sms_in, t38 (voice_out, p2p, a2p, emergency and "
+    "cnam_out are never offered here)",
+    **{f"{name}.id": "Always empty here: blank matches every number, an id none" for name in didww.EMPTY_FILTERS},
+}
+
+
+def _self_url(request):
+    return lambda public_id: request.build_absolute_uri(f"/api/v3/dids/{public_id}")
+
+
+# --- OpenAPI shapes (documents are built as plain dicts by ``portal.jsonapi``) ----------------------
+
+
+class DidAttributes(serializers.Serializer):
+    number = serializers.CharField(help_text="E.164 without the plus, e.g. 442079460831")
+    description = serializers.CharField(allow_null=True, help_text="The number's label; writable (at most 100)")
+    blocked = serializers.BooleanField(help_text="Suspended: a renewal went unpaid; calls and messages stop")
+    terminated = serializers.BooleanField(
+        help_text="Set not to renew: the number leaves the account at expires_at. Writable, as billing_cycles_count"
+    )
+    awaiting_registration = serializers.BooleanField(help_text="Waiting for regulatory documents to be approved")
+    pending_removal = serializers.BooleanField(
+        help_text="Will leave the account unless something changes: set not to renew, or suspended"
+    )
+    capacity_limit = serializers.IntegerField(
+        allow_null=True, help_text="Calls at once: the channels of the trunk it is routed to; null when not on one"
+    )
+    channels_included_count = serializers.IntegerField(help_text="Always 0: channels are not sold per number")
+    dedicated_channels_count = serializers.IntegerField(help_text="Always 0")
+    billing_cycles_count = serializers.IntegerField(
+        allow_null=True,
+        help_text="0: stops renewing at the end of the paid period; null: renews every period. Writable "
+        "(only 0 or null); client keys cannot change renewal",
+    )
+    expires_at = serializers.DateTimeField(help_text="00:00 UTC of the paid-through day: renewal, or release")
+    created_at = serializers.DateTimeField(help_text="When the number was bought")
+    emergency_enabled = serializers.BooleanField(help_text="Always false: no emergency calling here")
+
+
+class Linkage(serializers.Serializer):
+    type = serializers.CharField()
+    id = serializers.CharField()
+
+
+class Relationship(serializers.Serializer):
+    data = Linkage(allow_null=True)
+
+
+class DidRelationships(serializers.Serializer):
+    did_group = Relationship(help_text="The number group (did_groups): country, city, region, type")
+    voice_in_trunk = Relationship(help_text="The SIP trunk its calls go to (voice_in_trunks); writable")
+    order = Relationship(help_text="The order it was bought in (orders)")
+    voice_in_trunk_group = Relationship(help_text="Always empty: no trunk groups here")
+    capacity_pool = Relationship(help_text="Always empty")
+    shared_capacity_group = Relationship(help_text="Always empty")
+    address_verification = Relationship(help_text="Always empty")
+    emergency_calling_service = Relationship(help_text="Always empty")
+    emergency_verification = Relationship(help_text="Always empty")
+    identity = Relationship(help_text="Always empty")
+
+
+class DidResource(serializers.Serializer):
+    type = serializers.CharField(help_text="dids")
+    id = serializers.CharField(help_text="num_42")
+    attributes = DidAttributes()
+    relationships = DidRelationships()
+
+
+class IncludedResource(serializers.Serializer):
+    type = serializers.CharField(
+        help_text="did_groups, countries, cities, regions, did_group_types, voice_in_trunks or orders"
+    )
+    id = serializers.CharField()
+    attributes = serializers.DictField(
+        help_text="did_groups: prefix (area code), features, is_metered (false), area_name; countries: name, "
+        "prefix, iso; cities, regions: name; did_group_types: name; voice_in_trunks: name, capacity_limit "
+        "(channels), created_at, configuration (sip_configurations: username, host: where calls go); "
+        "orders: amount (EUR), status, reference, created_at"
+    )
+    relationships = serializers.DictField(required=False)
+
+
+class PageMeta(serializers.Serializer):
+    total_records = serializers.IntegerField()
+
+
+class PageLinks(serializers.Serializer):
+    first = serializers.URLField()
+    last = serializers.URLField()
+    prev = serializers.URLField(required=False)
+    next = serializers.URLField(required=False)
+
+
+class DidListDocument(serializers.Serializer):
+    data = DidResource(many=True)
+    included = IncludedResource(many=True, required=False)
+    meta = PageMeta()
+    links = PageLinks()
+
+
+class DidDocument(serializers.Serializer):
+    data = DidResource()
+    included = IncludedResource(many=True, required=False)
+
+
+class DidUpdateAttributes(serializers.Serializer):
+    description = serializers.CharField(required=False, allow_null=True, max_length=100)
+    billing_cycles_count = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=0)
+    terminated = serializers.BooleanField(required=False)
+
+
+class DidUpdateRelationships(serializers.Serializer):
+    voice_in_trunk = Relationship(required=False, help_text="A trunk (voice_in_trunks, trk_…), or null")
+    voice_in_trunk_group = Relationship(required=False, help_text="Only null is accepted (no trunk groups here)")
+
+
+class DidUpdateResource(serializers.Serializer):
+    type = serializers.CharField(help_text="dids")
+    id = serializers.CharField()
+    attributes = DidUpdateAttributes(required=False)
+    relationships = DidUpdateRelationships(required=False)
+
+
+class DidUpdateDocument(serializers.Serializer):
+    data = DidUpdateResource()
+
+
+# --- Views -----------------------------------------------------------------------------------------
+
+
+class DidListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="dids_list",
+        tags=["DIDWW-compatible (v3)"],
+        parameters=jsonapi.openapi_parameters(didww.SPEC, collection=True, described_filters=FILTER_HELP),
+        responses=DidListDocument,
+        summary="Your numbers as DIDWW DIDs (JSON:API: filter, sort, include, sparse fields, pages)",
+        description="DIDWW's `GET /v3/dids`: code written for DIDWW works by changing its base URL (the "
+        "`Api-Key` header carries a DIDfarm key). Released numbers, and numbers whose provisioning failed, "
+        "are not listed; a client-bound key sees its client's numbers.",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, didww.SPEC, collection=True)
+        qs = didww.did_order(didww.did_filter(didww.did_list(actor=self.actor), query.filters), query.sort)
+        total = qs.count()
+        start = (query.page_number - 1) * query.page_size
+        rows = qs[start : start + query.page_size]
+        resources = [didww.did_resource(number, self_url=_self_url(request)) for number in rows]
+        return Response(
+            jsonapi.document(
+                resources,
+                query,
+                meta=jsonapi.page_meta(total),
+                links=jsonapi.page_links(request, query, total),
+            )
+        )
+
+
+class DidDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+    # Field names the services report, as pointers into the PATCH document.
+    error_pointers = {
+        "label": "/data/attributes/description",
+        "cancel_at_period_end": "/data/attributes/billing_cycles_count",
+        "sip_trunk_id": "/data/relationships/voice_in_trunk",
+    }
+
+    @extend_schema(
+        operation_id="dids_get",
+        tags=["DIDWW-compatible (v3)"],
+        parameters=[DID_ID, *jsonapi.openapi_parameters(didww.SPEC, collection=False)],
+        responses=DidDocument,
+        summary="One of your numbers as a DIDWW DID",
+    )
+    def get(self, request, number_id: str):
+        query = jsonapi.parse_query(request.query_params, didww.SPEC, collection=False)
+        number = didww.did_get(actor=self.actor, did_id=number_id)
+        return Response(jsonapi.document(didww.did_resource(number, self_url=_self_url(request)), query))
+
+    @extend_schema(
+        operation_id="dids_update",
+        tags=["DIDWW-compatible (v3)"],
+        parameters=[DID_ID, *jsonapi.openapi_parameters(didww.SPEC, collection=False)],
+        request=DidUpdateDocument,
+        responses=DidDocument,
+        summary="Change a DID's description, renewal (billing_cycles_count) or trunk (voice_in_trunk)",
+        description="Only what the document sends changes, all of it or nothing, with the rules of "
+        "`PUT /api/v1/numbers/{id}` and `POST /api/v1/portal/did-routing`. `billing_cycles_count` 0 (or "
+        "`terminated` true) stops renewing at the end of the paid period, null (or false) renews again. "
+        "`voice_in_trunk` null takes the number off its trunk. Read-only or unknown attributes → 422.",
+        examples=[
+            OpenApiExample(
+                "Describe and route",
+                request_only=True,
+                value={
+                    "data": {
+                        "type": "dids",
+                        "id": "num_42",
+                        "attributes": {"description": "Reception"},
+                        "relationships": {"voice_in_trunk": {"data": {"type": "voice_in_trunks", "id": "trk_ab12cd"}}},
+                    }
+                },
+            )
+        ],
+    )
+    def patch(self, request, number_id: str):
+        query = jsonapi.parse_query(request.query_params, didww.SPEC, collection=False)
+        number = didww.did_get(actor=self.actor, did_id=number_id)
+        update = didww.did_update_read(actor=self.actor, number=number, body=request.data)
+        services.number_update(actor=self.actor, number=number, changes=update.changes, trunk=update.trunk)
+        number = didww.did_get(actor=self.actor, did_id=number.public_id)
+        return Response(jsonapi.document(didww.did_resource(number, self_url=_self_url(request)), query))

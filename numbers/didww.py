@@ -1,0 +1,456 @@
+"""Our numbers as DIDWW's v3 API shows DIDs: resource types, attribute mapping, filters, sort keys, and the
+reading of an update document. The views (``dids_api``) stay thin; the mapping lives here once.
+
+How a number maps (the README's "DIDWW-compatible API" section says the same for users):
+
+- ``number``: E.164 without the plus; ``description``: the number's label (null when it has none).
+- ``blocked``: suspended (a renewal went unpaid; calls and messages stop until it is paid).
+- ``awaiting_registration``: waiting for regulatory documents to be approved.
+- ``terminated``: set not to renew (``cancel_at_period_end``); it leaves the account at ``expires_at``.
+- ``billing_cycles_count``: 0 when set not to renew, null when it renews each period.
+- ``pending_removal``: it will leave the account unless something changes: set not to renew, or
+  suspended (released after the hold period unless the renewal is paid).
+- ``expires_at``: the start (00:00 UTC) of the paid-through day, when the renewal (or release) happens.
+- ``capacity_limit``: calls at once, which is the channel count of the trunk the number is routed to
+  (null when not routed to a trunk); channels are not sold per number, so ``channels_included_count``
+  and ``dedicated_channels_count`` are 0. ``emergency_enabled`` is false: no emergency calling here.
+- Relationships: ``did_group`` (the number group: country, type, area), ``voice_in_trunk`` (the SIP
+  trunk), ``order``; DIDWW's trunk groups, capacity pools, shared capacity groups, identities, address
+  and emergency services do not exist here, so those relationships are always empty.
+
+Released numbers are gone (as in /api/v1); numbers whose provisioning failed were refunded and are not
+listed either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Any
+
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import NullIf
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.actor import Actor
+from accounts.selectors import parse_id
+from billing.money import to_exact_str
+from portal.errors import ValidationFailed
+from portal.jsonapi import Conflict, InvalidDocument, InvalidParameter, Resource, Spec, timestamp, truth, values_of
+
+from . import selectors
+from .models import Country, Number, NumberGroup, NumberType, Order, SipTrunk
+from .services import UNCHANGED
+
+# --- Resource types ------------------------------------------------------------------------------
+
+DID_ATTRIBUTES = (
+    "number", "description", "blocked", "terminated", "awaiting_registration", "pending_removal",
+    "capacity_limit", "channels_included_count", "dedicated_channels_count", "billing_cycles_count",
+    "expires_at", "created_at", "emergency_enabled",
+)  # fmt: skip
+# DIDWW relationships with no counterpart here: always empty.
+EMPTY_RELATIONSHIPS = (
+    "voice_in_trunk_group", "capacity_pool", "shared_capacity_group", "address_verification",
+    "emergency_calling_service", "emergency_verification", "identity",
+)  # fmt: skip
+DID_RELATIONSHIPS = ("did_group", "voice_in_trunk", "order", *EMPTY_RELATIONSHIPS)
+# The empty ones DIDWW lets a client filter by (``<name>.id``).
+EMPTY_FILTERS = (
+    "voice_in_trunk_group", "capacity_pool", "shared_capacity_group", "address_verification",
+    "emergency_calling_service",
+)  # fmt: skip
+
+TYPES = {
+    "dids": frozenset(DID_ATTRIBUTES + DID_RELATIONSHIPS),
+    "did_groups": frozenset(
+        {"prefix", "features", "is_metered", "area_name", "country", "city", "region", "did_group_type"}
+    ),
+    "countries": frozenset({"name", "prefix", "iso"}),
+    "cities": frozenset({"name", "country", "region"}),
+    "regions": frozenset({"name", "country"}),
+    "did_group_types": frozenset({"name"}),
+    "voice_in_trunks": frozenset(
+        {"name", "capacity_limit", "created_at", "configuration", "pop", "voice_in_trunk_group"}
+    ),
+    "orders": frozenset({"amount", "status", "reference", "created_at"}),
+}
+
+INCLUDES = frozenset(
+    {
+        "did_group",
+        "did_group.country",
+        "did_group.city",
+        "did_group.region",
+        "did_group.did_group_type",
+        "voice_in_trunk",
+        "voice_in_trunk.voice_in_trunk_group",
+        "voice_in_trunk.pop",
+        "order",
+        *EMPTY_RELATIONSHIPS,
+    }
+)
+
+# DIDWW's DID group features, and which of ours each means; the others are never offered here.
+FEATURES = {"voice_in": "has_voice", "sms_in": "has_sms", "t38": "has_fax"}
+DIDWW_FEATURES = ("voice_in", "voice_out", "t38", "sms_in", "p2p", "a2p", "emergency", "cnam_out")
+
+
+def place_id(country: str, name: str) -> str:
+    """The id of a city or region: country and name, e.g. ``GB-london``."""
+    return f"{country}-{slugify(name) or slugify(name, allow_unicode=True)}"
+
+
+def country_resource(country: Country) -> Resource:
+    return Resource(
+        "countries",
+        country.code,
+        {"name": country.name, "prefix": country.dial_code.lstrip("+"), "iso": country.code},
+    )
+
+
+def did_group_resource(group: NumberGroup, country: Country) -> Resource:
+    country_res = country_resource(country)
+    region = city = None
+    if group.region:
+        region = Resource(
+            "regions", place_id(country.code, group.region), {"name": group.region}, {"country": country_res}
+        )
+    if group.city:
+        city = Resource(
+            "cities",
+            place_id(country.code, group.city),
+            {"name": group.city},
+            {"country": country_res, "region": region},
+        )
+    type_name = str(NumberType(group.type).label)
+    return Resource(
+        "did_groups",
+        str(group.pk),
+        {
+            "prefix": group.area_code,
+            "features": [name for name, flag in FEATURES.items() if getattr(group, flag)],
+            "is_metered": False,  # a flat monthly price, no per-minute charge
+            "area_name": group.city or group.region or type_name,
+        },
+        {
+            "country": country_res,
+            "city": city,
+            "region": region,
+            "did_group_type": Resource("did_group_types", group.type, {"name": type_name}),
+        },
+    )
+
+
+def trunk_resource(trunk: SipTrunk) -> Resource:
+    return Resource(
+        "voice_in_trunks",
+        trunk.public_id,
+        {
+            "name": trunk.name,
+            "capacity_limit": trunk.channels,
+            "created_at": timestamp(trunk.created_at),
+            # Where the calls go, as DIDWW describes a SIP destination (never the credentials).
+            "configuration": {
+                "type": "sip_configurations",
+                "attributes": {"username": trunk.username, "host": trunk.sip_server},
+            },
+        },
+        {"pop": None, "voice_in_trunk_group": None},
+    )
+
+
+def order_resource(order: Order) -> Resource:
+    return Resource(
+        "orders",
+        order.public_id,
+        {
+            "amount": to_exact_str(order.total),
+            "status": order.status,
+            "reference": order.public_id,
+            "created_at": timestamp(order.created_at),
+        },
+    )
+
+
+def expires_at(number: Number) -> str:
+    return timestamp(datetime.combine(number.paid_through, time.min, tzinfo=UTC))
+
+
+def did_resource(number: Number, *, self_url: Callable[[str], str]) -> Resource:
+    """A number as a DIDWW DID. Reads ``group``, ``country``, ``trunk`` and ``order`` (select them)."""
+    suspended = number.status == Number.Status.SUSPENDED
+    attributes = {
+        "number": number.e164.removeprefix("+"),
+        "description": number.label or None,
+        "blocked": suspended,
+        "terminated": number.cancel_at_period_end,
+        "awaiting_registration": number.status == Number.Status.PENDING_REGULATORY,
+        "pending_removal": number.cancel_at_period_end or suspended,
+        "capacity_limit": number.trunk.channels if number.trunk_id else None,
+        "channels_included_count": 0,
+        "dedicated_channels_count": 0,
+        "billing_cycles_count": 0 if number.cancel_at_period_end else None,
+        "expires_at": expires_at(number),
+        "created_at": timestamp(number.created_at),
+        "emergency_enabled": False,
+    }
+    relationships: dict[str, Resource | None] = {
+        "did_group": did_group_resource(number.group, number.country),
+        "voice_in_trunk": trunk_resource(number.trunk) if number.trunk_id else None,
+        "order": order_resource(number.order),
+    }
+    relationships.update(dict.fromkeys(EMPTY_RELATIONSHIPS))
+    return Resource("dids", number.public_id, attributes, relationships, {"self": self_url(number.public_id)})
+
+
+# --- Reading: the list, filters and sort keys ----------------------------------------------------
+
+
+def did_list(*, actor: Actor) -> QuerySet[Number]:
+    """The actor's numbers as DIDs (released and failed ones are not), with what a DID shows."""
+    return selectors.number_list(actor=actor, include_failed=False).select_related("trunk", "order")
+
+
+def did_get(*, actor: Actor, did_id: str) -> Number:
+    """One DID by ``num_…`` id, integer id or E.164 number; 404 as in /api/v1."""
+    return selectors.number_get(actor=actor, number_id=did_id, include_failed=False, related=("trunk", "order"))
+
+
+def _ids(values: list[str], prefix: str = "") -> list[int]:
+    """The integer ids among ``values`` (``42``, or ``ord_42`` with a prefix); others match nothing."""
+    if prefix:
+        return [pk for pk in (parse_id(v, prefix) for v in values) if pk is not None]
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 19]
+
+
+def _places(value: str, column: str) -> Q:
+    """Numbers whose group's city (or region) has one of the given ids; blank: those without one."""
+    wanted = values_of(value)
+    q = Q(**{f"group__{column}": ""}) if "" in wanted else Q(pk__in=[])
+    countries = {v.split("-", 1)[0].upper() for v in wanted if "-" in v}
+    groups = (
+        NumberGroup.objects.filter(country_id__in=countries)
+        .exclude(**{column: ""})
+        .values_list("id", "country_id", column)
+    )
+    wanted_ids = set(wanted)
+    matching = [pk for pk, country, name in groups if place_id(country, name) in wanted_ids]
+    return q | Q(group_id__in=matching)
+
+
+def _billing_cycles(value: str) -> Q:
+    if value == "":
+        return Q(cancel_at_period_end=False)  # null: renews every period
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidParameter("filter[billing_cycles_count]", _("Use a whole number, or nothing for null."))
+    # Only 0 (not renewing) and null exist here; any other count matches nothing.
+    return Q(cancel_at_period_end=True) if int(value) == 0 else Q(pk__in=[])
+
+
+def _features(value: str) -> Q:
+    wanted = values_of(value)
+    unknown = [f for f in wanted if f not in DIDWW_FEATURES]
+    if unknown:
+        raise InvalidParameter(
+            "filter[did_group.features]",
+            _("Unknown feature %(f)s; features: %(known)s.") % {"f": unknown[0], "known": ", ".join(DIDWW_FEATURES)},
+        )
+    if any(f not in FEATURES for f in wanted):
+        return Q(pk__in=[])
+    return Q(**{f"group__{FEATURES[f]}": True for f in wanted})
+
+
+def _trunks(value: str) -> Q:
+    wanted = values_of(value)
+    q = Q(trunk__isnull=True) if "" in wanted else Q(pk__in=[])
+    uids = [v.removeprefix("trk_") for v in wanted if v.startswith("trk_")]
+    return q | Q(trunk__uid__in=uids) | Q(trunk_id__in=_ids([v for v in wanted if not v.startswith("trk_")], "trk"))
+
+
+def _empty_relationship(value: str) -> Q:
+    """A relationship that is always empty here: blank matches every number, an id none."""
+    return Q() if values_of(value) == [""] else Q(pk__in=[])
+
+
+def _boolean(name: str, when_true: Q) -> Callable[[str], Q]:
+    return lambda value: when_true if truth(f"filter[{name}]", value) else ~when_true
+
+
+SUSPENDED = Q(status=Number.Status.SUSPENDED)
+LEAVING = Q(cancel_at_period_end=True) | SUSPENDED
+
+FILTERS: dict[str, Callable[[str], Q]] = {
+    "number": lambda v: Q(e164__in=["+" + n.removeprefix("+") for n in values_of(v) if n]),
+    "description": lambda v: Q(label__in=values_of(v)),
+    "terminated": _boolean("terminated", Q(cancel_at_period_end=True)),
+    "awaiting_registration": _boolean("awaiting_registration", Q(status=Number.Status.PENDING_REGULATORY)),
+    "pending_removal": _boolean("pending_removal", LEAVING),
+    "blocked": _boolean("blocked", SUSPENDED),
+    "emergency_enabled": _boolean("emergency_enabled", Q(pk__in=[])),
+    "billing_cycles_count": _billing_cycles,
+    "did_group.id": lambda v: Q(group_id__in=_ids(values_of(v))),
+    "country.id": lambda v: Q(country_id__in=[c.upper() for c in values_of(v)]),
+    "region.id": lambda v: _places(v, "region"),
+    "city.id": lambda v: _places(v, "city"),
+    "order.id": lambda v: Q(order_id__in=_ids(values_of(v), "ord")),
+    "order.reference": lambda v: Q(order_id__in=_ids(values_of(v), "ord")),
+    "voice_in_trunk.id": _trunks,
+    "did_group.features": _features,
+    **{f"{name}.id": _empty_relationship for name in EMPTY_FILTERS},
+}
+
+
+def _boolean_of(q: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(q, output_field=BooleanField())
+
+
+# Sort keys and what they order by; null sorts as the largest value ("unlimited", "none").
+# Keys whose value is the same for every number here order by the tie-break alone.
+SORTS: dict[str, Any] = {
+    "blocked": _boolean_of(SUSPENDED),
+    "awaiting_registration": _boolean_of(Q(status=Number.Status.PENDING_REGULATORY)),
+    "terminated": F("cancel_at_period_end"),
+    "capacity_limit": F("trunk__channels"),
+    "billing_cycles_count": Case(
+        When(cancel_at_period_end=True, then=Value(0)), default=Value(None), output_field=IntegerField()
+    ),
+    "description": NullIf(F("label"), Value("")),  # no label is a null description
+    "number": F("e164"),
+    "expires_at": F("paid_through"),
+    "created_at": F("created_at"),
+    "channels_included_count": None,
+    "dedicated_channels_count": None,
+    "emergency_enabled": None,
+}
+
+SPEC = Spec(types=TYPES, filters=frozenset(FILTERS), sorts=frozenset(SORTS), includes=INCLUDES)
+
+
+def did_filter(qs: QuerySet[Number], filters: dict[str, str]) -> QuerySet[Number]:
+    for name, value in filters.items():
+        qs = qs.filter(FILTERS[name](value))
+    return qs
+
+
+def did_order(qs: QuerySet[Number], sort: list[tuple[str, bool]]) -> QuerySet[Number]:
+    """Ordered by the sort keys, then newest first (also the order without any)."""
+    ordering = []
+    for name, descending in sort:
+        expression = SORTS[name]
+        if expression is not None:
+            ordering.append(expression.desc(nulls_first=True) if descending else expression.asc(nulls_last=True))
+    return qs.order_by(*ordering, "-id")
+
+
+# --- Writing: reading an update document ---------------------------------------------------------
+
+READ_ONLY = {
+    "number": gettext_lazy("The number itself cannot change."),
+    "blocked": gettext_lazy("Set by renewals: a number is blocked while its renewal is unpaid."),
+    "awaiting_registration": gettext_lazy("Set by the regulatory review."),
+    "pending_removal": gettext_lazy("Follows from billing_cycles_count and renewals."),
+    "capacity_limit": gettext_lazy("Calls at once follow the channels of the trunk the number is routed to."),
+    "channels_included_count": gettext_lazy("Channels are not sold per number here."),
+    "dedicated_channels_count": gettext_lazy("Channels are not sold per number here."),
+    "expires_at": gettext_lazy("Set by renewals."),
+    "created_at": gettext_lazy("Set when the number was bought."),
+    "emergency_enabled": gettext_lazy("Emergency calling is not offered here."),
+}
+
+
+@dataclass(frozen=True)
+class DidUpdate:
+    """What an update document asks for, as ``services.number_update`` takes it."""
+
+    changes: dict[str, Any]
+    trunk: SipTrunk | None = UNCHANGED
+
+
+def _renewal(attributes: dict[str, Any]) -> dict[str, Any]:
+    """``billing_cycles_count`` and ``terminated`` as ``cancel_at_period_end``."""
+    wanted: dict[str, bool] = {}
+    if "billing_cycles_count" in attributes:
+        count = attributes["billing_cycles_count"]
+        if count is None:
+            wanted["billing_cycles_count"] = False
+        elif isinstance(count, int) and not isinstance(count, bool) and count == 0:
+            wanted["billing_cycles_count"] = True
+        else:
+            raise ValidationFailed(
+                fields={
+                    "/data/attributes/billing_cycles_count": [
+                        _("Use 0 to stop renewing at the end of the paid period, or null to renew every period.")
+                    ]
+                }
+            )
+    if "terminated" in attributes:
+        if not isinstance(attributes["terminated"], bool):
+            raise ValidationFailed(fields={"/data/attributes/terminated": [_("Use true or false.")]})
+        wanted["terminated"] = attributes["terminated"]
+    if len(set(wanted.values())) > 1:
+        raise ValidationFailed(
+            fields={"/data/attributes/terminated": [_("terminated and billing_cycles_count disagree.")]}
+        )
+    return {"cancel_at_period_end": next(iter(wanted.values()))} if wanted else {}
+
+
+def _trunk_change(actor: Actor, number: Number, relationship: Any) -> SipTrunk | None:
+    pointer = "/data/relationships/voice_in_trunk"
+    if not isinstance(relationship, dict) or "data" not in relationship:
+        raise ValidationFailed(fields={pointer: [_('Send {"data": {"type": "voice_in_trunks", "id": …}} or null.')]})
+    linkage = relationship["data"]
+    if linkage is None:
+        # Off its trunk; a number that is not on one (forwarded, or unrouted) stays as it is.
+        return None if number.trunk_id else UNCHANGED
+    if not isinstance(linkage, dict) or linkage.get("type") != "voice_in_trunks" or not linkage.get("id"):
+        raise ValidationFailed(fields={pointer + "/data": [_('Send {"type": "voice_in_trunks", "id": "trk_…"}.')]})
+    return selectors.trunk_get(actor=actor, trunk_id=str(linkage["id"]))
+
+
+def did_update_read(*, actor: Actor, number: Number, body: Any) -> DidUpdate:
+    """Read a PATCH document for ``number``: 400 if it is not a resource document, 409 if it names
+    another type or resource, 422 (with pointers) for anything it may not change, 404 for a trunk that
+    is not the actor's."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        raise InvalidDocument()
+    if data.get("type") != "dids":
+        raise Conflict(_("This endpoint updates resources of type dids."), pointer="/data/type")
+    if str(data.get("id", "")) not in {number.public_id, str(number.pk)}:
+        raise Conflict(_("The document's id must be this DID's id, %(id)s.") % {"id": number.public_id})
+    attributes = data.get("attributes", {})
+    relationships = data.get("relationships", {})
+    if not isinstance(attributes, dict) or not isinstance(relationships, dict):
+        raise InvalidDocument()
+    errors: dict[str, list[str]] = {}
+    for name in attributes:
+        if name in READ_ONLY:
+            errors[f"/data/attributes/{name}"] = [_("Read-only here. %(why)s") % {"why": READ_ONLY[name]}]
+        elif name not in ("description", "billing_cycles_count", "terminated"):
+            errors[f"/data/attributes/{name}"] = [_("DIDs have no attribute %(name)s.") % {"name": name}]
+    for name, value in relationships.items():
+        if name == "voice_in_trunk":
+            continue
+        if name == "voice_in_trunk_group" and isinstance(value, dict) and value.get("data", 0) is None:
+            continue  # what DIDWW's clients send beside a trunk: no trunk group (there are none here)
+        if name in DID_RELATIONSHIPS:
+            errors[f"/data/relationships/{name}"] = [_("This relationship cannot be changed here.")]
+        else:
+            errors[f"/data/relationships/{name}"] = [_("DIDs have no relationship %(name)s.") % {"name": name}]
+    if "description" in attributes and not isinstance(attributes["description"], str | None):
+        errors["/data/attributes/description"] = [_("Use a string, or null.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    changes = _renewal(attributes)
+    if "description" in attributes:
+        changes["label"] = attributes["description"]
+    trunk = (
+        _trunk_change(actor, number, relationships["voice_in_trunk"])
+        if "voice_in_trunk" in relationships
+        else UNCHANGED
+    )
+    return DidUpdate(changes=changes, trunk=trunk)
