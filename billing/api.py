@@ -381,10 +381,13 @@ class InvoiceDraftApi(ApiView):
         if not serializer.is_valid():
             raise ValidationFailed(fields=serializer.errors)
         month = serializer.validated_data.get("month")
+        first = date.fromisoformat(f"{month}-01") if month and month >= "2000" else None
+        if month and first is None:
+            raise ValidationFailed(fields={"month": ["Give a month from 2000-01 on, as YYYY-MM."]})
         invoice = invoices.invoice_prepare(
             actor=self.actor,
             client_id=serializer.validated_data["client_id"],
-            month=date.fromisoformat(f"{month}-01") if month else timezone.localdate(),
+            month=first or timezone.localdate(),
         )
         return Response({"data": InvoiceDetailOutput(invoice, context={"request": request}).data})
 

@@ -101,6 +101,11 @@ def invoice_draft(*, account_id: int, client_id: int, month: date) -> Invoice:
 def invoice_issue(*, invoice_id: int, actor: Actor | None = None, today: date | None = None) -> Invoice:
     """Issue a draft of a month that is over: its lines brought up to date one last time, then frozen
     with the account's next invoice number. Issuing an issued invoice changes nothing."""
+    return _issue(invoice_id=invoice_id, actor=actor, today=today)[0]
+
+
+def _issue(*, invoice_id: int, actor: Actor | None, today: date | None) -> tuple[Invoice, bool]:
+    """``invoice_issue``, also saying whether this call issued it (False: it was issued already)."""
     today = today or timezone.localdate()
     account_id = Invoice.objects.filter(pk=invoice_id).values_list("account_id", flat=True).first()
     if account_id is None:
@@ -110,7 +115,7 @@ def invoice_issue(*, invoice_id: int, actor: Actor | None = None, today: date | 
         Account.objects.select_for_update().filter(pk=account_id).first()
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.status == Invoice.Status.ISSUED:
-            return invoice
+            return invoice, False
         if invoice.period_end >= today:
             raise InvalidState(_("An invoice is issued once its month is over."))
         _rebuild(invoice)
@@ -127,7 +132,7 @@ def invoice_issue(*, invoice_id: int, actor: Actor | None = None, today: date | 
             before={"status": "draft"},
             after={"status": "issued", "number": invoice.number, "total": str(invoice.total)},
         )
-    return invoice
+    return invoice, True
 
 
 @dataclass
@@ -157,8 +162,11 @@ def invoices_issue_month(*, month: date | None = None, today: date | None = None
             if invoice.status == Invoice.Status.ISSUED:
                 run.already += 1
                 continue
-            invoice_issue(invoice_id=invoice.pk, today=today)
-            run.issued += 1
+            _invoice, issued_now = _issue(invoice_id=invoice.pk, actor=None, today=today)
+            if issued_now:
+                run.issued += 1
+            else:  # another run issued it in the meantime
+                run.already += 1
         except Exception:  # noqa: BLE001 - one client's failure must not stop every other invoice; the next run retries
             logger.exception("Invoice for client %s, %s failed", client_id, start)
             run.errors += 1

@@ -176,19 +176,22 @@ def refund_number(*, number, reason: str) -> Decimal:
     return refund_reference(
         account=number.account,
         reference=ledger.Reference("number", number.public_id),
-        client=number.client,
         reason=reason,
     )
 
 
-def refund_reference(*, account, reference: ledger.Reference, client, reason: str) -> Decimal:
+def refund_reference(*, account, reference: ledger.Reference, reason: str) -> Decimal:
     """A reversing credit for each charge that names ``reference``, once each (a second call finds the
     refunds already made, adds nothing and returns 0). Locks the wallet; call inside the caller's
-    transaction. Returns what this call refunded."""
+    transaction. Each refund goes to the client that was charged. Returns what this call refunded."""
     wallet = ledger.lock_wallet(account)
-    charges = LedgerEntry.objects.filter(
-        wallet=wallet, reference_type=reference.type, reference_id=str(reference.id), amount__lt=0
-    ).exclude(kind=LedgerEntry.Kind.REFUND)
+    charges = (
+        LedgerEntry.objects.filter(
+            wallet=wallet, reference_type=reference.type, reference_id=str(reference.id), amount__lt=0
+        )
+        .exclude(kind=LedgerEntry.Kind.REFUND)
+        .select_related("client")
+    )
     refunded = Decimal("0")
     already = set(
         LedgerEntry.objects.filter(wallet=wallet, kind=LedgerEntry.Kind.REFUND, dedupe_key__startswith="refund:")
@@ -203,7 +206,8 @@ def refund_reference(*, account, reference: ledger.Reference, client, reason: st
             amount=-charge.amount,
             kind=LedgerEntry.Kind.REFUND,
             reference=reference,
-            client=client,
+            # Back to whoever was charged (the number may have moved to another client since).
+            client=charge.client,
             client_amount=-charge.client_amount if charge.client_amount is not None else None,
             number_id=charge.number_id,
             description=f"Refund: {charge.description} — {reason}"[:255],

@@ -239,6 +239,8 @@ def invoice_detail(request, invoice_id: int):
 def invoice_download(request, invoice_id: int, fmt: str):
     from .api import invoice_csv_response, invoice_pdf_response
 
+    if fmt not in ("pdf", "csv"):
+        raise Http404(_("Invoices download as PDF or CSV."))
     invoice = selectors.invoice_get(actor=request.actor, invoice_id=invoice_id)
     return invoice_pdf_response(invoice) if fmt == "pdf" else invoice_csv_response(invoice)
 
@@ -250,6 +252,8 @@ def invoice_prepare(request, client_id: int):
     month_text = request.POST.get("month") or timezone.localdate().strftime("%Y-%m")
     try:
         month = date.fromisoformat(f"{month_text}-01")
+        if month.year < 2000:
+            raise ValueError(month_text)
         invoice = invoices.invoice_prepare(actor=request.actor, client_id=client_id, month=month)
     except ValueError:
         messages.error(request, _("Choose a month such as 2026-11."))

@@ -77,7 +77,8 @@ _rates: dict = {"at": None, "by_country": {}}
 
 def _rates_by_country() -> dict[str, Decimal]:
     now = time.monotonic()
-    if _rates["at"] is None or now - _rates["at"] >= settings.SMS_RATES_CACHE_SECONDS:
+    # A clock that went backwards (a test's travel in time) counts as expired too.
+    if _rates["at"] is None or not 0 <= now - _rates["at"] < settings.SMS_RATES_CACHE_SECONDS:
         _rates["by_country"] = dict(SmsRate.objects.values_list("country_id", "price_per_segment"))
         _rates["at"] = now
     return _rates["by_country"]
@@ -541,7 +542,6 @@ def message_failed(*, message_id: int, code: str, reason: str, refund: bool) -> 
             billing.refund_reference(
                 account=message.account,
                 reference=ledger.Reference("message", message.public_id),
-                client=message.client,
                 reason=_("not sent"),
             )
             message.refunded = True

@@ -98,10 +98,11 @@ def snapshot() -> Snapshot:
     """Every group, as of the latest ``changed()`` (at most ``CHECK_EVERY`` seconds late)."""
     state = _state
     now = time.monotonic()
-    if state["version"] is not None and now - state["checked_at"] < CHECK_EVERY:
+    # (A clock that went backwards, as in a test's travel in time, counts as time to check again.)
+    if state["version"] is not None and 0 <= now - state["checked_at"] < CHECK_EVERY:
         return state["snapshot"]
     version = _current_version()
-    fresh = state["version"] == version and (_shared_cache() or now - state["loaded_at"] < LOCAL_TTL)
+    fresh = state["version"] == version and (_shared_cache() or 0 <= now - state["loaded_at"] < LOCAL_TTL)
     if fresh:
         state["checked_at"] = now
         return state["snapshot"]

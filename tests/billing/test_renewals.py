@@ -300,8 +300,8 @@ def test_refunding_a_reference_twice_credits_and_reports_the_money_once(tenants,
     number = live_number(tenants, NL_MOBILE[2])  # 2.50 setup + 4.00 first month
     reference = ledger.Reference("number", number.public_id)
     with transaction.atomic():
-        first = refund_reference(account=tenants.a.account, reference=reference, client=None, reason="test")
+        first = refund_reference(account=tenants.a.account, reference=reference, reason="test")
     with transaction.atomic():
-        second = refund_reference(account=tenants.a.account, reference=reference, client=None, reason="test")
+        second = refund_reference(account=tenants.a.account, reference=reference, reason="test")
     assert (first, second) == (Decimal("6.5000"), Decimal("0"))
     assert assert_balanced(tenants.a.account).balance == Decimal("100")
