@@ -99,6 +99,43 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["account__name", "client__name", "reference_id", "description"]
     date_hierarchy = "created_at"
     list_select_related = ["account", "client"]
+    actions = ["refund_charges"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("billing.change_wallet"):
+            actions.pop("refund_charges", None)
+        return actions
+
+    @admin.action(description=_("Refund the selected charges…"))
+    def refund_charges(self, request, queryset):
+        """Asks for the reason first (a page listing what will be given back), then refunds."""
+        charges = queryset.filter(amount__lt=0).exclude(kind=LedgerEntry.Kind.REFUND).select_related("account")
+        reason = request.POST.get("reason", "")
+        if request.POST.get("confirm") == "yes":
+            try:
+                made, total = services.charges_refund(
+                    staff_user=request.user, entry_ids=list(charges.values_list("pk", flat=True)), reason=reason
+                )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Refunded %(n)d charge(s), EUR %(total)s in all (charges refunded before were skipped).")
+                    % {"n": made, "total": total},
+                    messages.SUCCESS,
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refund charges"),
+            "charges": charges,
+            "ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "opts": self.model._meta,
+            "reason": reason,
+        }
+        return TemplateResponse(request, "admin/billing/refund_charges.html", context)
 
 
 @admin.register(PriceRule)

@@ -426,3 +426,66 @@ def price_rule_delete(*, actor: Actor, rule_id: int) -> None:
             raise NotFound(_("Price rule not found."))
         audit_record(actor=actor, action="price_rule.deleted", subject=rule, before=_rule_snapshot(rule))
         rule.delete()
+
+
+# --- Staff refunds -------------------------------------------------------------------------------
+
+
+def charges_refund(*, staff_user, entry_ids: list[int], reason: str) -> tuple[int, Decimal]:
+    """Staff give back chosen charges: one reversing credit per charge (to the client charged, at the
+    price it was charged), once each (a charge refunded before is skipped), with an audit row per
+    account. Returns (refunds made, total refunded)."""
+    from accounts.actor import system_actor
+    from accounts.models import Account
+
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": [_("Say why, for the reseller's statement.")]})
+    account_ids = sorted(
+        set(LedgerEntry.objects.filter(pk__in=entry_ids, amount__lt=0).values_list("account_id", flat=True))
+    )
+    made, total = 0, Decimal("0")
+    for account_id in account_ids:
+        with transaction.atomic():
+            wallet = ledger.lock_wallet_of(account_id)
+            charges = (
+                LedgerEntry.objects.filter(pk__in=entry_ids, wallet=wallet, amount__lt=0)
+                .exclude(kind=LedgerEntry.Kind.REFUND)
+                .select_related("client")
+                .order_by("id")
+            )
+            done = set(
+                LedgerEntry.objects.filter(
+                    wallet=wallet, kind=LedgerEntry.Kind.REFUND, dedupe_key__in=[f"refund:{c.pk}" for c in charges]
+                ).values_list("dedupe_key", flat=True)
+            )
+            refunded = []
+            for charge in charges:
+                if f"refund:{charge.pk}" in done:
+                    continue
+                ledger.credit(
+                    wallet,
+                    amount=-charge.amount,
+                    kind=LedgerEntry.Kind.REFUND,
+                    reference=ledger.Reference(charge.reference_type, charge.reference_id)
+                    if charge.reference_type
+                    else None,
+                    client=charge.client,
+                    client_amount=-charge.client_amount if charge.client_amount is not None else None,
+                    number_id=charge.number_id,
+                    description=f"Refund: {charge.description} — {reason}"[:255],
+                    dedupe_key=f"refund:{charge.pk}",
+                    created_by=staff_user.email if staff_user else "staff",
+                )
+                refunded.append(charge)
+                total += -charge.amount
+            if refunded:
+                made += len(refunded)
+                audit_record(
+                    actor=system_actor(Account(pk=account_id), user=staff_user),
+                    account=Account.objects.get(pk=account_id),
+                    action="wallet.refund",
+                    subject=wallet,
+                    after={"refunded": [c.public_id for c in refunded], "reason": reason},
+                )
+    return made, quantize(total)

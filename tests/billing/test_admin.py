@@ -284,3 +284,32 @@ def test_wallets_cannot_be_added_or_deleted_in_admin(tenants, staff):
     assert staff.get(reverse("admin:billing_wallet_add")).status_code == 403
     assert staff.post(reverse("admin:billing_wallet_delete", args=[wallet.pk]), {"post": "yes"}).status_code == 403
     assert Wallet.objects.filter(pk=wallet.pk).exists()
+
+
+def test_staff_refund_selected_charges_after_confirming_with_a_reason(tenants, staff):
+    account = tenants.a.account
+    first = charge(account, "2.50", client=tenants.x)
+    second = charge(account, "1.00")
+    url = reverse("admin:billing_ledgerentry_changelist")
+    selected = {"action": "refund_charges", "_selected_action": [first.pk, second.pk]}
+
+    asked = staff.post(url, selected)
+    assert asked.status_code == 200 and b"Reason" in asked.content and b"Test charge" in asked.content
+    assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REFUND).exists()  # nothing yet
+
+    no_reason = staff.post(url, {**selected, "confirm": "yes", "reason": " "})
+    assert no_reason.status_code == 200 and not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REFUND).exists()
+
+    done = staff.post(url, {**selected, "confirm": "yes", "reason": "Carrier outage"}, follow=True)
+    assert b"Refunded 2 charge(s), EUR 3.5000" in done.content
+    refunds = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REFUND).order_by("id")
+    assert [(r.amount, r.client_id, r.client_amount) for r in refunds] == [
+        (Decimal("2.5000"), tenants.x.pk, Decimal("2.5000")),
+        (Decimal("1.0000"), None, None),
+    ]
+    assert all("Carrier outage" in r.description for r in refunds)
+    assert AuditLog.objects.filter(account=account, action="wallet.refund").count() == 1
+
+    staff.post(url, {**selected, "confirm": "yes", "reason": "again"})  # refunded once only
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REFUND).count() == 2
+    assert assert_balanced(account).balance == Decimal("100.0000")
