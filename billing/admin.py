@@ -139,22 +139,13 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PriceRule)
-class PriceRuleAdmin(admin.ModelAdmin):
+class PriceRuleAdmin(ReadOnlyAdmin):
     """Read-only for staff: resellers keep their own price lists (changes are audited there)."""
 
     list_display = ["account", "client", "country", "number_type", "markup_percent", "fixed_monthly", "updated_at"]
     list_filter = ["number_type"]
     search_fields = ["account__name", "client__name"]
     list_select_related = ["account", "client", "country"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InvoiceLineInline(admin.TabularInline):

@@ -364,6 +364,19 @@ def _rule_snapshot(rule) -> dict:
     }
 
 
+def _locked_rules(actor: Actor):
+    from .models import PriceRule
+
+    return PriceRule.objects.select_for_update(of=("self",)).filter(account=actor.account).order_by("pk")
+
+
+def _locked_rule(actor: Actor, *, pk: int):
+    rule = _locked_rules(actor).filter(pk=pk).first()
+    if rule is None:
+        raise NotFound(_("Price rule not found."))
+    return rule
+
+
 def price_rule_save(*, actor: Actor, data: PriceRuleInput, rule_id: int | None = None):
     """Create a price-list line, or change one (``rule_id``). One line per scope: creating a second
     line for a scope that has one changes that one. Owners and admins only; audited. Charges already
@@ -377,24 +390,12 @@ def price_rule_save(*, actor: Actor, data: PriceRuleInput, rule_id: int | None =
     scope = {k: values.pop(k) for k in ("client", "country", "number_type")}
     with transaction.atomic():
         if rule_id is not None:
-            rule = (
-                PriceRule.objects.select_for_update(of=("self",))
-                .order_by("pk")
-                .filter(account=actor.account, pk=rule_id)
-                .first()
-            )
-            if rule is None:
-                raise NotFound(_("Price rule not found."))
+            rule = _locked_rule(actor, pk=rule_id)
             clash = PriceRule.objects.filter(account=actor.account, **scope).exclude(pk=rule.pk).exists()
             if clash:
                 raise ValidationFailed(fields={"scope": [str(SCOPE_TAKEN)]})
         else:
-            rule = (
-                PriceRule.objects.select_for_update(of=("self",))
-                .order_by("pk")
-                .filter(account=actor.account, **scope)
-                .first()
-            )
+            rule = _locked_rules(actor).filter(**scope).first()
         before = _rule_snapshot(rule) if rule is not None else None
         if rule is None:
             rule = PriceRule(account=actor.account)
@@ -410,20 +411,12 @@ def price_rule_save(*, actor: Actor, data: PriceRuleInput, rule_id: int | None =
 
 
 def price_rule_delete(*, actor: Actor, rule_id: int) -> None:
-    from .models import PriceRule
 
     actor.require_admin()
     if actor.is_client_scoped:
         raise PermissionDenied(_("Price lists are the reseller's."))
     with transaction.atomic():
-        rule = (
-            PriceRule.objects.select_for_update(of=("self",))
-            .order_by("pk")
-            .filter(account=actor.account, pk=rule_id)
-            .first()
-        )
-        if rule is None:
-            raise NotFound(_("Price rule not found."))
+        rule = _locked_rule(actor, pk=rule_id)
         audit_record(actor=actor, action="price_rule.deleted", subject=rule, before=_rule_snapshot(rule))
         rule.delete()
 
