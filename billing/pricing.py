@@ -143,3 +143,32 @@ def viewer_number_prices(context: dict, number) -> ClientPrices:
     if book is None:
         return ClientPrices(monthly=number.monthly_price, setup=number.setup_fee, sms_monthly=number.sms_monthly_price)
     return client_prices(book, number)
+
+
+def show_client_order_prices(actor, orders) -> None:
+    """For a client-scoped viewer, replace (in memory only: these rows are never saved from here) each
+    order line's setup fee, first period and SMS add-on, and each order's total, with what the client
+    was charged for them (the ledger's client prices). One query. The reseller's view is left as it is."""
+    from .models import LedgerEntry
+
+    if actor is None or not actor.is_client_scoped:
+        return
+    orders = list(orders)
+    items = [item for order in orders for item in order.items.all()]
+    first: dict[tuple[int, str], Decimal] = {}
+    kinds = (LedgerEntry.Kind.SETUP_FEE, LedgerEntry.Kind.NUMBER_PURCHASE, LedgerEntry.Kind.SMS_ADDON)
+    rows = (
+        LedgerEntry.objects.filter(number_id__in=[i.number_id for i in items], kind__in=kinds, amount__lt=0)
+        .order_by("id")
+        .values_list("number_id", "kind", "client_amount", "amount")
+    )
+    for number_id, kind, client_amount, amount in rows:
+        first.setdefault((number_id, kind), -(client_amount if client_amount is not None else amount))
+    zero = Decimal("0")
+    for item in items:
+        item.setup_fee = first.get((item.number_id, LedgerEntry.Kind.SETUP_FEE), zero)
+        item.first_period = first.get((item.number_id, LedgerEntry.Kind.NUMBER_PURCHASE), zero)
+        if item.sms_addon:
+            item.sms_addon = first.get((item.number_id, LedgerEntry.Kind.SMS_ADDON), zero)
+    for order in orders:
+        order.total = quantize(sum((i.setup_fee + i.first_period + i.sms_addon for i in order.items.all()), zero))

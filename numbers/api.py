@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
 from billing.money import to_exact_str
-from billing.pricing import Item, PriceBook, viewer_number_prices
+from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
 from portal.api import ApiView, PageParams, data_envelope, page_envelope, validate_query
 from portal.errors import CapabilityUnavailable, ValidationFailed
 from portal.idempotency import idempotent
@@ -630,6 +630,19 @@ class OrderOutput(serializers.Serializer):
         return any(item.number.group.requires_regulatory for item in order.items.all())
 
 
+class ClientPricedOrderOutput(OrderOutput):
+    """``OrderOutput`` for a page of orders, priced for the viewer (client-scoped keys: their prices),
+    all the page's orders at once."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        if args:
+            rows = list(args[0])
+            show_client_order_prices(getattr(kwargs.get("context", {}).get("request"), "auth", None), rows)
+            args = (rows, *args[1:])
+        return super().many_init(*args, **kwargs)
+
+
 def _order_with_items(order_qs, actor):
     return order_qs.prefetch_related(Prefetch("items", queryset=selectors.order_items_for(actor=actor)))
 
@@ -675,7 +688,9 @@ class OrderListApi(ApiView):
     def get(self, request):
         from portal.api import paginate
 
-        return paginate(request, _order_with_items(selectors.order_list(actor=self.actor), self.actor), OrderOutput)
+        return paginate(
+            request, _order_with_items(selectors.order_list(actor=self.actor), self.actor), ClientPricedOrderOutput
+        )
 
 
 class OrderDetailApi(ApiView):
@@ -689,4 +704,5 @@ class OrderDetailApi(ApiView):
     def get(self, request, order_id: str):
         order = selectors.order_get(actor=self.actor, order_id=order_id)
         order = _order_with_items(Order.objects.filter(pk=order.pk), self.actor).get()
+        show_client_order_prices(self.actor, [order])
         return Response({"data": OrderOutput(order).data})

@@ -30,7 +30,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import selectors as account_selectors
 from billing import selectors as billing_selectors
 from billing.money import to_cents_str
-from billing.pricing import Item, PriceBook, show_client_prices
+from billing.pricing import Item, PriceBook, show_client_order_prices, show_client_prices
 from billing.services import period_price
 from messaging import services as messaging
 from messaging.forms import SmsForwardingForm
@@ -459,6 +459,8 @@ def order_detail(request, order_id: int):
     except NotFound as exc:
         raise Http404(exc.message) from exc
     items = list(selectors.order_items_for(actor=actor).filter(order=order))
+    order._prefetched_objects_cache = {"items": items}  # the lines this viewer may see, priced for it below
+    show_client_order_prices(actor, [order])
     for item in items:
         item.subtotal = item.setup_fee + item.first_period
     statuses = [item.number.status for item in items]

@@ -392,3 +392,19 @@ def test_renewal_events_show_a_client_its_price_and_never_the_wallet_balance(ten
     assert failed.view_data()["balance"] == "0.0000" and failed.view_data()["amount"] == "1.5000"
     assert failed.view_data(client_view=True)["balance"] is None
     assert failed.view_data(client_view=True)["amount"] == "3.0000"
+
+
+def test_orders_show_a_client_what_it_was_charged(tenants, stock, api_as):
+    rule(tenants, markup_percent=Decimal("100"))
+    number = buy(tenants, NL_MOBILE[0], client=tenants.x)  # setup 2.50, 4.00 a month
+    order_id = number.order.public_id
+    mine = api_as(tenants.x_key).get(f"/api/v1/orders/{order_id}").json()["data"]
+    assert mine["total"] == "13.0000"
+    assert (mine["items"][0]["setup_fee"], mine["items"][0]["first_period"]) == ("5.0000", "8.0000")
+    listed = api_as(tenants.x_key).get("/api/v1/orders").json()["data"]
+    assert [o["total"] for o in listed] == ["13.0000"]
+    reseller = api_as(tenants.a.key).get(f"/api/v1/orders/{order_id}").json()["data"]
+    assert reseller["total"] == "6.5000"
+    page = login(tenants.x_admin_email).get(f"/numbers/orders/{number.order_id}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "13.00" in html and "6.50" not in html

@@ -2,6 +2,8 @@
 account, renewed by one ``renewals_run`` on PostgreSQL. Prints the time, numbers a second, and the
 queries per batch at two batch sizes (they must not grow with the batch). Figures: tests/perf/README.md.
 
+Every number is a client's, so each renewal also prices the client's charge from the price list.
+
 Run with ``./scripts/test tests/perf/test_renewals_throughput.py -m perf -s``.
 """
 
@@ -21,6 +23,7 @@ from django.utils import timezone
 from billing import ledger
 from billing.models import LedgerEntry
 from billing.renewals import renewals_run
+from billing.services import PriceRuleInput, price_rule_save
 from numbers_app.models import Number, Order
 from tests.numbers.conftest import stock  # noqa: F401 (the fixture)
 
@@ -29,11 +32,12 @@ pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True), pytest.
 COUNT = int(os.environ.get("PERF_RENEWALS", "100000"))
 
 
-def _due_numbers(account, group, count: int, *, due, prefix: str) -> None:
+def _due_numbers(account, group, count: int, *, due, prefix: str, clients=(None,)) -> None:
     order = Order.objects.create(account=account, total=0)
     rows = [
         Number(
             account=account,
+            client=clients[n % len(clients)],
             order=order,
             group=group,
             e164=f"+{prefix}{n:09d}",
@@ -72,7 +76,12 @@ def test_renewing_a_hundred_thousand_due_numbers(tenants, stock):  # noqa: F811
     with CaptureQueriesContext(connection) as large:
         renewals_run(as_of=today - timedelta(days=89), batch_size=50)
 
-    _due_numbers(account, stock.nl_local, COUNT, due=today, prefix="993")
+    # Every number is a client's, priced by the account's price list (a default line and one client's own).
+    price_rule_save(actor=tenants.a.owner_actor, data=PriceRuleInput(markup_percent=Decimal("30")))
+    price_rule_save(
+        actor=tenants.a.owner_actor, data=PriceRuleInput(client_id=tenants.y.pk, markup_percent=Decimal("15"))
+    )
+    _due_numbers(account, stock.nl_local, COUNT, due=today, prefix="993", clients=(tenants.x, tenants.y))
     began = time.perf_counter()
     report = renewals_run(as_of=today)
     elapsed = time.perf_counter() - began
@@ -81,6 +90,9 @@ def test_renewing_a_hundred_thousand_due_numbers(tenants, stock):  # noqa: F811
     assert Number.objects.filter(account=account, paid_through__lte=today).count() == 0
     wallet = ledger.wallet_for(account)
     assert wallet.balance == ledger.entries_total(wallet)
+    renewed = LedgerEntry.objects.filter(account=account, kind=LedgerEntry.Kind.NUMBER_RENEWAL)
+    assert renewed.filter(client=tenants.x, client_amount=Decimal("-1.9500")).count() == (COUNT + 1) // 2
+    assert renewed.filter(client=tenants.y, client_amount=Decimal("-1.7250")).count() == COUNT // 2
     print(
         f"\nRenewals on {os.cpu_count()} cores: {COUNT:,} numbers in {elapsed:.1f} s ({COUNT / elapsed:,.0f}/s), "
         f"batches of 1,000. Queries for 50 numbers: {len(small.captured_queries)} in batches of 10, "
