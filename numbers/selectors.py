@@ -194,7 +194,7 @@ def number_list(
         qs = qs.filter(capabilities__icontains=f'"{capability}"')
     if tag:
         qs = qs.filter(tags__icontains=f'"{tag}"')
-    return qs.select_related("client", "group", "country").order_by("-id")
+    return qs.select_related("client", "group", "country", "compliance_profile").order_by("-id")
 
 
 def number_get(*, actor: Actor, number_id: str | int) -> Number:

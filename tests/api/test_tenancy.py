@@ -71,6 +71,10 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         actor=system_actor(tenant_account), url="https://hooks.example.com/didfarm", events=["*"]
     ).endpoint
     delivery = webhook_send_test(actor=system_actor(tenant_account), endpoint=endpoint)
+    from tests.numbers.regulatory_fixtures import make_port, make_profile
+
+    profile, document = make_profile(system_actor(tenant_account), client=client)
+    port = make_port(system_actor(tenant_account), client=client)
     return {
         "message_id": message.public_id,
         "client_id": str(client.pk),
@@ -82,6 +86,9 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         "trunk_id": trunk.public_id,
         "webhook_id": endpoint.public_id,
         "delivery_id": str(delivery.pk),
+        "profile_id": profile.public_id,
+        "document_id": document.public_id,
+        "port_id": port.public_id,
     }
 
 
