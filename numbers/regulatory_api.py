@@ -473,6 +473,12 @@ class PortInput(serializers.Serializer):
         max_length=64, required=False, allow_blank=True, help_text="Alias of compliance_profile_id"
     )
 
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError({key: "Unknown field." for key in sorted(unknown)})
+        return attrs
+
 
 class PortListParams(PageParams):
     status = serializers.ChoiceField(choices=PortRequest.Status.choices, required=False)

@@ -180,6 +180,15 @@ def compliance_detail(request, profile_id: int):
     return _profile_page(request, profile, form=form)
 
 
+def _upload_error(request, form, exc: ApplicationError) -> None:
+    """A refused file is named on the form; a refusal of the upload itself (the profile or port can no
+    longer change) is a message, as the form is then no longer shown."""
+    if exc.fields:
+        add_error(form, exc)
+    else:
+        messages.error(request, exc.message)
+
+
 @portal_page
 @require_POST
 def compliance_upload(request, profile_id: int):
@@ -192,7 +201,7 @@ def compliance_upload(request, profile_id: int):
         try:
             regulatory.profile_documents_add(actor=actor, profile=profile, uploads=[upload])
         except ApplicationError as exc:
-            add_error(form, exc)
+            _upload_error(request, form, exc)
         else:
             messages.success(
                 request,
@@ -508,7 +517,7 @@ def port_upload(request, port_id: int):
         try:
             porting.port_documents_add(actor=actor, port=port, uploads=[upload])
         except ApplicationError as exc:
-            add_error(form, exc)
+            _upload_error(request, form, exc)
         else:
             messages.success(request, _("%(name)s uploaded.") % {"name": upload.file.name})
             return _after_port_write(request, port.pk)

@@ -453,9 +453,7 @@ def test_api_contract_errors_for_documents(tenants, stock, api_as):
     assert_error(multipart(api, path, {"file": pdf(), "document_type": "selfie"}), 422, "validation_error")
     assert_error(multipart(api, path, {}), 422, "validation_error")  # nothing sent
     assert_error(api.post(path, {"file": "not a file"}), 415, "unsupported_media_type")
-    assert_error(
-        multipart(api, "/api/v1/compliance-profiles/cpr_999999/documents", {"other": pdf()}), 404, "not_found"
-    )
+    assert_error(multipart(api, "/api/v1/compliance-profiles/cpr_999999/documents", {"other": pdf()}), 404, "not_found")
     assert_error(api.get(f"/api/v1/compliance-profiles/{profile.pk}/documents/doc_999999"), 404, "not_found")
     assert ComplianceDocument.objects.count() == 0
 
