@@ -535,6 +535,8 @@ def _record_failure(port_id: int, exc: ApplicationError) -> None:
     message = exc.message[:255]
     with transaction.atomic():
         port = PortRequest.objects.select_for_update(of=("self",)).select_related("account", "client").get(pk=port_id)
+        if not port.is_open:
+            return  # completed (or ended) by someone else meanwhile: nothing went wrong with it
         first_time = port.last_error != message
         port.last_error = message
         port.last_attempt_at = timezone.now()

@@ -735,6 +735,7 @@ def profile_approve(*, actor: Actor, profile: ComplianceProfile) -> CompliancePr
         )
         if not released:
             _profile_event("regulatory.approved", profile)
+        _notify_on_commit(profile.pk)
     return profile
 
 
@@ -772,6 +773,7 @@ def profile_reject(*, actor: Actor, profile: ComplianceProfile, reason: str) -> 
         )
         if not waiting:
             _profile_event("regulatory.rejected", profile, reason=reason)
+        _notify_on_commit(profile.pk)
     return profile
 
 
@@ -784,6 +786,58 @@ def _profile_event(event_type: str, profile: ComplianceProfile, **extra) -> None
         subject_id=profile.public_id,
         data={"compliance_profile_id": profile.public_id, "status": profile.status, "numbers": []} | extra,
     )
+
+
+def _notify_on_commit(profile_id: int) -> None:
+    from .tasks import profile_decision_notify_task
+
+    transaction.on_commit(lambda: profile_decision_notify_task.delay(profile_id))
+
+
+def profile_decision_notify(*, profile_id: int) -> int:
+    """Email the decision on a profile (and, for a rejection, the reason) to the account's owners and
+    admins and, for a client's profile, that client's admins. Returns how many people were written to."""
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    from accounts.models import Membership, Role
+
+    profile = ComplianceProfile.objects.select_related("account", "client").filter(pk=profile_id).first()
+    if profile is None or profile.status not in (ComplianceProfile.Status.APPROVED, ComplianceProfile.Status.REJECTED):
+        return 0
+    people = Membership.objects.filter(account=profile.account, role__in=[Role.OWNER, Role.ADMIN])
+    emails = set(people.values_list("user__email", flat=True))
+    if profile.client_id:
+        emails |= set(
+            Membership.objects.filter(client=profile.client, role=Role.CLIENT_ADMIN).values_list(
+                "user__email", flat=True
+            )
+        )
+    if not emails:
+        return 0
+    link = settings.PUBLIC_URL + reverse("compliance_detail", args=[profile.pk])
+    waiting = profile.numbers.filter(status=Number.Status.PENDING_REGULATORY).count()
+    if profile.status == ComplianceProfile.Status.APPROVED:
+        subject = _("Documents approved: %(name)s") % {"name": profile.name}
+        body = _(
+            "Hello,\n\nThe compliance profile of %(name)s (%(id)s) was approved. Numbers waiting on it go live "
+            "now, and numbers bought with it go live at once.\n\n%(link)s\n"
+        ) % {"name": profile.name, "id": profile.public_id, "link": link}
+    else:
+        subject = _("Documents rejected: %(name)s") % {"name": profile.name}
+        body = _(
+            "Hello,\n\nThe compliance profile of %(name)s (%(id)s) was rejected:\n\n%(reason)s\n\n"
+            "%(waiting)d number(s) keep waiting for it. Correct the profile or its documents and submit it "
+            "again:\n\n%(link)s\n"
+        ) % {
+            "name": profile.name,
+            "id": profile.public_id,
+            "reason": profile.rejection_reason,
+            "waiting": waiting,
+            "link": link,
+        }
+    send_mail(subject=subject, message=body, from_email=None, recipient_list=sorted(emails))
+    return len(emails)
 
 
 # --- Periodic work -----------------------------------------------------------------------------------

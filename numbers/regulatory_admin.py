@@ -90,6 +90,7 @@ class ComplianceProfileAdmin(admin.ModelAdmin):
         "document_count",
         "numbers_waiting",
     ]
+    list_display_links = ["public_id", "name"]
     list_filter = [InReviewFirst, "status", "end_user_type", "submitted_at"]
     search_fields = ["=id", "name", "account__name", "client__name", "registration_number"]
     list_select_related = ["account", "client"]

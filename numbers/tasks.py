@@ -80,3 +80,13 @@ def porting_sandbox_sweep_task() -> int:
 
     ids = porting.sandbox_ports_due_ids()
     return sum(1 for port_id in ids if porting.sandbox_port_complete(port_id=port_id) is not None)
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def profile_decision_notify_task(self, profile_id: int) -> int:
+    from .regulatory import profile_decision_notify
+
+    try:
+        return profile_decision_notify(profile_id=profile_id)
+    except OSError as exc:  # the mail server is away: try again later
+        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc

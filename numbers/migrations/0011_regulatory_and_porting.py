@@ -6,6 +6,16 @@ import numbers_app.regulatory_models
 from django.db import migrations, models
 
 
+def start_the_hold_clock(apps, schema_editor):
+    """Numbers already waiting for documents are held from now on: the hold limit counts from today."""
+    from django.utils import timezone
+
+    Number = apps.get_model("numbers", "Number")
+    Number.objects.filter(status="pending_regulatory", regulatory_held_at__isnull=True).update(
+        regulatory_held_at=timezone.now()
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -175,4 +185,5 @@ class Migration(migrations.Migration):
             model_name='compliancedocument',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('port__isnull', True), ('profile__isnull', False)), models.Q(('port__isnull', False), ('profile__isnull', True)), _connector='OR'), name='document_belongs_to_one_thing'),
         ),
+        migrations.RunPython(start_the_hold_clock, migrations.RunPython.noop),
     ]

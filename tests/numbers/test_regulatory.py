@@ -542,3 +542,18 @@ def test_a_plain_number_bought_with_a_profile_keeps_it_when_covered(tenants, sto
     assert number.compliance_profile_id == profile.pk
     services.number_provision(number_id=number.pk)
     assert Number.objects.get(pk=number.pk).status == "active"
+
+
+def test_decisions_are_emailed_to_the_owners_and_the_clients_admins(
+    tenants, stock, staff_actor, mailoutbox, django_capture_on_commit_callbacks
+):
+    profile, _ = make_profile(tenants.a.owner_actor, client=tenants.x, submit=True)
+    with django_capture_on_commit_callbacks() as callbacks:
+        regulatory.profile_reject(actor=staff_actor, profile=profile, reason="The scan is cut off.")
+    assert any("_notify_on_commit" in c.__qualname__ for c in callbacks)  # the notice goes out after commit
+    assert regulatory.profile_decision_notify(profile_id=profile.pk) == 2
+    mail = mailoutbox[-1]
+    assert sorted(mail.to) == ["admin@xylo.test", "owner@alpha.test"]
+    assert "The scan is cut off." in mail.body and f"/numbers/compliance/{profile.pk}/" in mail.body
+    draft, _ = make_profile(tenants.a.owner_actor)
+    assert regulatory.profile_decision_notify(profile_id=draft.pk) == 0  # nothing decided: nothing to say
