@@ -1,10 +1,10 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.actor import system_actor
-from portal.errors import ApplicationError
-
-from . import group_cache, services
+from . import (
+    group_cache,
+    regulatory_admin,  # noqa: F401 (registers the compliance and porting admins)
+)
 from .carriers.sandbox import SandboxCarrier
 from .models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem, SandboxRoute, SipTrunk
 
@@ -142,32 +142,19 @@ class NumberAdmin(admin.ModelAdmin):
         "sms_forwarding",
         "webhook_url",
         "sms_webhook_url",
-        "compliance_profile_id",
+        "compliance_profile",
+        "regulatory_held_at",
+        "port",
         "label",
         "tags",
         "cancel_at_period_end",
     ]
-    actions = ["approve_regulatory"]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.action(description=_("Approve the regulatory hold (documents checked)"))
-    def approve_regulatory(self, request, queryset):
-        approved, refused = 0, []
-        for number in queryset.select_related("account"):
-            try:
-                services.number_regulatory_approve(actor=system_actor(number.account, user=request.user), number=number)
-                approved += 1
-            except ApplicationError as exc:
-                refused.append(f"{number.e164}: {exc.message}")
-        if approved:
-            self.message_user(request, _("%(n)d number(s) approved and now active.") % {"n": approved})
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
 
 
 @admin.register(SipTrunk)

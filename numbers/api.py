@@ -296,6 +296,8 @@ class NumberOutput(serializers.ModelSerializer):
     voice_webhook_url = serializers.CharField(source="webhook_url")
     requires_regulatory = serializers.BooleanField(source="group.requires_regulatory")
     sms_monthly_cost = serializers.SerializerMethodField()
+    compliance_profile_id = serializers.SerializerMethodField()
+    port_id = serializers.SerializerMethodField()
 
     class Meta:
         model = Number
@@ -305,12 +307,18 @@ class NumberOutput(serializers.ModelSerializer):
             "paid_through", "cancel_at_period_end",
             "monthly_cost", "setup_cost", "currency", "forwarding", "forwarding_number", "sms_forwarding",
             "webhook_url", "sms_webhook_url", "voice_webhook_url", "compliance_profile_id", "requires_regulatory",
-            "client_id", "client_name", "order_id", "activated_at", "created_at", "updated_at",
+            "port_id", "client_id", "client_name", "order_id", "activated_at", "created_at", "updated_at",
         ]  # fmt: skip
 
     # Prices as the caller pays them: wholesale for the reseller, its price list's for a client's key.
     def get_monthly_cost(self, number) -> str:
         return money(viewer_number_prices(self.context, number).monthly)
+
+    def get_compliance_profile_id(self, number) -> str | None:
+        return f"cpr_{number.compliance_profile_id}" if number.compliance_profile_id else None
+
+    def get_port_id(self, number) -> str | None:
+        return f"port_{number.port_id}" if number.port_id else None
 
     def get_setup_cost(self, number) -> str:
         return money(viewer_number_prices(self.context, number).setup)
@@ -369,7 +377,29 @@ class NumberListPage(serializers.Serializer):
     meta = NumberListMeta()
 
 
-class NumberOrderInput(serializers.Serializer):
+class ComplianceProfileFields(serializers.Serializer):
+    """``compliance_profile_id`` (alias ``provider_bundle_id``, as Orbit's SDK sends it) on every buying door."""
+
+    compliance_profile_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="A compliance profile (cpr_…) for the numbers that need documents: approved, they go live at "
+        "once; otherwise they wait for its approval.",
+    )
+    provider_bundle_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True, help_text="Alias of compliance_profile_id"
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        attrs["compliance_profile_id"] = attrs.get("compliance_profile_id") or attrs.pop("provider_bundle_id", "") or ""
+        attrs.pop("provider_bundle_id", None)
+        return attrs
+
+
+class NumberOrderInput(ComplianceProfileFields):
     number = serializers.CharField(max_length=32, help_text="From search results; spaces and dashes allowed")
     billing_cycle = serializers.ChoiceField(choices=BillingCycle.choices, default=BillingCycle.MONTHLY)
     forwarding = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
@@ -432,6 +462,7 @@ class NumberListApi(ApiView):
             client=_client_from(self.actor, data.get("client_id")),
             billing_cycle=data["billing_cycle"],
             forwarding=data["forwarding"],
+            compliance_profile_id=data["compliance_profile_id"],
         )
         number = order.numbers.select_related("group", "client").get()
         return Response(
@@ -459,24 +490,20 @@ def _valid(serializer_class, request) -> dict:
     return serializer.validated_data
 
 
-class NumberPurchaseInput(serializers.Serializer):
+class NumberPurchaseInput(ComplianceProfileFields):
     phone_number = serializers.CharField(max_length=32, required=False)
     number = serializers.CharField(max_length=32, required=False, help_text="Alias of phone_number")
     country_code = serializers.CharField(min_length=2, max_length=2, required=False)
     capabilities = serializers.ListField(child=serializers.CharField(max_length=16), required=False)
-    compliance_profile_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
-    provider_bundle_id = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, allow_null=True, help_text="Alias of compliance_profile_id"
-    )
     id = serializers.CharField(max_length=40, required=False, help_text="Inventory row id from /numbers/available")
     billing_cycle = serializers.ChoiceField(choices=BillingCycle.choices, default=BillingCycle.MONTHLY)
     client_id = serializers.CharField(required=False, allow_null=True, max_length=30)
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         attrs["phone_number"] = attrs.get("phone_number") or attrs.get("number")
         if not attrs["phone_number"]:
             raise serializers.ValidationError({"phone_number": "Give the number to buy (from /numbers/available)."})
-        attrs["compliance_profile_id"] = attrs.get("compliance_profile_id") or attrs.get("provider_bundle_id") or ""
         return attrs
 
 
@@ -526,7 +553,16 @@ class NumberUpdateInput(serializers.Serializer):
     webhook_url = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
     sms_webhook_url = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
     sms_forwarding = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
-    compliance_profile_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    compliance_profile_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text='A compliance profile (cpr_…); "" or null detaches',
+    )
+    provider_bundle_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True, help_text="Alias of compliance_profile_id"
+    )
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=10)
     client_id = serializers.CharField(max_length=30, required=False, allow_null=True)
     cancel_at_period_end = serializers.BooleanField(required=False)
@@ -563,6 +599,9 @@ class NumberDetailApi(ApiView):
         number = selectors.number_get(actor=self.actor, number_id=number_id)
         data = _valid(NumberUpdateInput, request)
         data.pop("channel_config", None)
+        if "provider_bundle_id" in data:
+            alias = data.pop("provider_bundle_id")
+            data.setdefault("compliance_profile_id", alias)
         number = services.number_configure(actor=self.actor, number=number, **data)
         return Response({"data": NumberOutput(number, context={"request": request}).data, "meta": meta_stamp(request)})
 
@@ -589,7 +628,7 @@ class CheckoutItemInput(serializers.Serializer):
     type = serializers.ChoiceField(choices=NumberType.choices, required=False)
 
 
-class CheckoutInput(serializers.Serializer):
+class CheckoutInput(ComplianceProfileFields):
     items = CheckoutItemInput(many=True, allow_empty=False, max_length=services.MAX_ITEMS_PER_ORDER)
     client_id = serializers.CharField(required=False, allow_null=True, max_length=30)
     billing_cycle = serializers.ChoiceField(choices=BillingCycle.choices, default=BillingCycle.MONTHLY)
@@ -672,6 +711,7 @@ class CheckoutApi(ApiView):
             client=_client_from(self.actor, data.get("client_id")),
             billing_cycle=data["billing_cycle"],
             expected=expected,
+            compliance_profile_id=data["compliance_profile_id"],
         )
         order = _order_with_items(Order.objects.filter(pk=order.pk), self.actor).get()
         return Response({"data": OrderOutput(order).data}, status=201)

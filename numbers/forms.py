@@ -108,6 +108,8 @@ class CheckoutForm(CartOptionsForm):
     token = forms.CharField(max_length=64, widget=forms.HiddenInput)
     # The total the buyer saw: if prices changed since, nothing is bought and the new total is shown.
     expected_total = forms.DecimalField(max_digits=14, decimal_places=4, required=False, widget=forms.HiddenInput)
+    # For the numbers that need documents: a compliance profile (approved: they go live at once).
+    compliance_profile = forms.CharField(max_length=30, required=False)
 
 
 class NumberFilterForm(forms.Form):

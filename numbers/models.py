@@ -262,7 +262,26 @@ class Number(models.Model):
     # fixed when it was enabled (0 while SMS is off).
     sms_enabled = models.BooleanField(_("SMS enabled"), default=False)
     sms_monthly_price = models.DecimalField(_("SMS add-on per month (EUR)"), default=Decimal("0"), **MONEY)
-    compliance_profile_id = models.CharField(_("compliance profile"), max_length=64, blank=True)
+    # The compliance profile whose approval lets this number go live (where its country needs documents),
+    # and since when it has been held waiting for one: held too long, it is released and refunded.
+    compliance_profile = models.ForeignKey(
+        "numbers.ComplianceProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="numbers",
+        verbose_name=_("compliance profile"),
+    )
+    regulatory_held_at = models.DateTimeField(_("awaiting documents since"), null=True, blank=True)
+    # The port-in request that brought the number over from another carrier, if any.
+    port = models.ForeignKey(
+        "numbers.PortRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ported_numbers",
+        verbose_name=_("ported in by"),
+    )
     carrier_ref = models.CharField(_("carrier reference"), max_length=64, blank=True)
     provision_attempts = models.PositiveSmallIntegerField(default=0)
     provision_claimed_at = models.DateTimeField(null=True, blank=True)
@@ -363,3 +382,15 @@ class SandboxRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier_ref} → {self.destination or '—'}"
+
+
+# Compliance profiles, documents and port-in requests live in their own module.
+from .regulatory_models import (  # noqa: E402, F401
+    ComplianceDocument,
+    ComplianceProfile,
+    DocumentRequirement,
+    DocumentType,
+    EndUserType,
+    PortRequest,
+    PortStep,
+)

@@ -194,7 +194,7 @@ def number_list(
         qs = qs.filter(capabilities__icontains=f'"{capability}"')
     if tag:
         qs = qs.filter(tags__icontains=f'"{tag}"')
-    return qs.select_related("client", "group", "country").order_by("-id")
+    return qs.select_related("client", "group", "country", "compliance_profile").order_by("-id")
 
 
 def number_get(
@@ -228,7 +228,7 @@ def order_list(*, actor: Actor) -> QuerySet[Order]:
 def order_items_for(*, actor: Actor) -> QuerySet[OrderItem]:
     """Order lines the actor may see: a client login sees only the lines of numbers that are its client's
     now (a number the reseller has since moved to another client is no longer shown to the first)."""
-    qs = OrderItem.objects.select_related("number__group").order_by("id")
+    qs = OrderItem.objects.select_related("number__group", "number__compliance_profile").order_by("id")
     if actor.client is not None:
         qs = qs.filter(number__client=actor.client)
     return qs

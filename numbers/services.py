@@ -42,7 +42,7 @@ from portal.errors import (
 from portal.models import CLIENT_VIEW
 from portal.webhooks import addresses as webhook_addresses
 
-from . import group_cache
+from . import group_cache, regulatory, regulatory_selectors
 from .carriers import CarrierError, get_carrier
 from .models import (
     CAPABILITIES,
@@ -152,6 +152,7 @@ def number_purchase(
     except ValueError as exc:
         raise ValidationFailed(fields={"forwarding": [str(exc)]}) from None
     client = _client_for(actor, client)
+    profile = regulatory.profile_for_purchase(actor=actor, profile_id=compliance_profile_id, client=client)
 
     with transaction.atomic():
         wallet = ledger.lock_wallet(actor.account)
@@ -183,6 +184,8 @@ def number_purchase(
         enabled_for = {
             e164: check_capabilities(capabilities, row.group.capabilities) for e164, row in available.items()
         }
+        # The profile goes to the numbers that need documents, each of which it must cover.
+        proven = regulatory.profile_check_for_groups(profile, {e164: row.group for e164, row in available.items()})
         if sms_where_offered:  # the order page's "SMS where offered": the add-on on each number that has it
             for e164, row in available.items():
                 if row.group.has_sms and "sms" not in enabled_for[e164]:
@@ -245,7 +248,7 @@ def number_purchase(
                 sms_enabled="sms" in enabled,
                 sms_monthly_price=messaging.addon_monthly_price(group) if "sms" in enabled else Decimal("0"),
                 forwarding=forwarding,
-                compliance_profile_id=compliance_profile_id or "",
+                compliance_profile=profile if e164 in proven else None,
             )
             OrderItem.objects.create(
                 order=order,
@@ -371,6 +374,8 @@ def number_provision(*, number_id: int) -> Number | None:
     if claimed != 1:
         return None
     number = Number.objects.select_related("group").get(pk=number_id)
+    # A number held for documents and then approved comes through again: the carrier already knows it.
+    first_time = not number.carrier_ref
     try:
         result = get_carrier(number.group.carrier).provision(e164=number.e164, idempotency_key=number.public_id)
     except CarrierError as exc:
@@ -379,7 +384,11 @@ def number_provision(*, number_id: int) -> Number | None:
         )
         raise
     with transaction.atomic():
-        number = Number.objects.select_for_update(of=("self",)).select_related("group").get(pk=number_id)
+        number = (
+            Number.objects.select_for_update(of=("self",))
+            .select_related("group", "account", "client", "compliance_profile")
+            .get(pk=number_id)
+        )
         number.carrier_ref = result.carrier_ref
         number.provision_claimed_at = None
         if number.status != Number.Status.PROVISIONING:
@@ -388,13 +397,18 @@ def number_provision(*, number_id: int) -> Number | None:
             transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
             return None
         number.last_error = ""
-        # Documents are checked by staff until the compliance workflow exists; a profile id alone is no proof.
-        held = number.group.requires_regulatory
+        # Where documents are needed, only an approved profile covering the number lets it go live.
+        held = regulatory.must_hold(number)
         number.status = Number.Status.PENDING_REGULATORY if held else Number.Status.ACTIVE
-        if not held:
+        if held:
+            number.regulatory_held_at = number.regulatory_held_at or timezone.now()
+        else:
             number.activated_at = timezone.now()
         number.save()
-        _record_number_event("number.provisioned", number)
+        if first_time:
+            _record_number_event("number.provisioned", number)
+            if not held and number.group.requires_regulatory:
+                regulatory.approved_event(number)  # bought with an approved profile: live at once
         if not held:
             _record_number_event("number.activated", number)
             _push_route_if_any(number)
@@ -451,29 +465,6 @@ def number_provision_failed(*, number_id: int, reason: str) -> Number | None:
         )
         if number.carrier_ref:  # an earlier attempt may have reached the carrier after all
             transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
-    return number
-
-
-def number_regulatory_approve(*, actor: Actor, number: Number) -> Number:
-    """Staff accept the documents: a held number goes live."""
-    with transaction.atomic():
-        number = Number.objects.select_for_update().get(pk=number.pk)
-        if number.status != Number.Status.PENDING_REGULATORY:
-            raise InvalidState(_("Only numbers awaiting documents can be approved."))
-        number.status = Number.Status.ACTIVE
-        number.activated_at = timezone.now()
-        number.save()
-        audit_record(
-            actor=actor,
-            action="number.regulatory_approved",
-            subject=number,
-            before={"status": "pending_regulatory"},
-            after={"status": "active"},
-            account=number.account,
-        )
-        _record_number_event("regulatory.approved", number)
-        _record_number_event("number.activated", number)
-        _push_route_if_any(number)
     return number
 
 
@@ -596,8 +587,10 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 values[key] = normalize_url(value)
                 if values[key]:  # the same address rules as webhook endpoints (private addresses refused)
                     values[key] = webhook_addresses.check_url(values[key])
-            elif key == "compliance_profile_id":
-                values["compliance_profile_id"] = (value or "").strip()[:64]
+            elif key == "compliance_profile_id":  # someone else's or unknown → 404, as for client_id
+                values["compliance_profile"] = (
+                    regulatory_selectors.profile_get(actor=actor, profile_id=value) if value not in (None, "") else None
+                )
             elif key == "tags":
                 values["tags"] = normalize_tags(value)
             elif key == "client_id":
@@ -637,9 +630,17 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
         for field, value in values.items():
             old = getattr(number, field)
             if old != value:
-                before[field] = old.public_id if field == "client" and old else old
-                after[field] = value.public_id if field == "client" and value else value
+                related = field in ("client", "compliance_profile")
+                before[field] = old.public_id if related and old else old
+                after[field] = value.public_id if related and value else value
                 setattr(number, field, value)
+        if "client" in after and "compliance_profile" not in values and number.compliance_profile_id:
+            profile = number.compliance_profile  # another client's documents prove nothing for this one
+            if profile.client_id and profile.client_id != number.client_id:
+                before["compliance_profile"], after["compliance_profile"] = profile.public_id, None
+                number.compliance_profile = None
+        if after.get("compliance_profile"):
+            regulatory.check_covers(number.compliance_profile, number)
         if sms_toggled:
             before["sms_enabled"], after["sms_enabled"] = not sms_wanted, sms_wanted
         if "forwarding" in after and number.forwarding and number.trunk_id:
@@ -651,6 +652,8 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
             if "forwarding" in after:
                 number_id = number.pk
                 transaction.on_commit(lambda: enqueue_route_push(number_id))
+            if after.get("compliance_profile"):
+                regulatory.number_profile_attached(actor=actor, number=number)
     return number
 
 

@@ -64,3 +64,29 @@ def number_route_push_task(self, number_id: int) -> None:
         if exc.transient:
             raise self.retry(exc=exc, countdown=min(300, 2 ** (self.request.retries + 1))) from exc
         raise
+
+
+@shared_task
+def regulatory_sweep_task() -> dict:
+    from .regulatory import regulatory_sweep
+
+    return regulatory_sweep()
+
+
+@shared_task
+def porting_sandbox_sweep_task() -> int:
+    """The sandbox carrier completes scheduled ports a little after their time."""
+    from . import porting
+
+    ids = porting.sandbox_ports_due_ids()
+    return sum(1 for port_id in ids if porting.sandbox_port_complete(port_id=port_id) is not None)
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def profile_decision_notify_task(self, profile_id: int) -> int:
+    from .regulatory import profile_decision_notify
+
+    try:
+        return profile_decision_notify(profile_id=profile_id)
+    except OSError as exc:  # the mail server is away: try again later
+        raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc

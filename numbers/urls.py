@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import trunk_views, views
+from . import regulatory_views, trunk_views, views
 
 urlpatterns = [
     path("", views.search, name="number_search"),
@@ -15,6 +15,23 @@ urlpatterns = [
     path("mine/<int:number_id>/", views.number_detail, name="number_detail"),
     path("mine/<int:number_id>/route/", trunk_views.number_route, name="number_route"),
     path("mine/<int:number_id>/release/", views.number_release, name="number_release"),
+    path("mine/<int:number_id>/compliance/", regulatory_views.number_compliance, name="number_compliance"),
+    path("compliance/", regulatory_views.compliance_list, name="compliance_list"),
+    path("compliance/<int:profile_id>/", regulatory_views.compliance_detail, name="compliance_detail"),
+    path("compliance/<int:profile_id>/upload/", regulatory_views.compliance_upload, name="compliance_upload"),
+    path("compliance/<int:profile_id>/submit/", regulatory_views.compliance_submit, name="compliance_submit"),
+    path("compliance/<int:profile_id>/delete/", regulatory_views.compliance_delete, name="compliance_delete"),
+    path(
+        "compliance/<int:profile_id>/documents/<int:document_id>/delete/",
+        regulatory_views.compliance_document_delete,
+        name="compliance_document_delete",
+    ),
+    path("documents/<int:document_id>/", regulatory_views.document_download, name="document_download"),
+    path("porting/", regulatory_views.port_list, name="port_list"),
+    path("porting/new/", regulatory_views.port_new, name="port_new"),
+    path("porting/<int:port_id>/", regulatory_views.port_detail, name="port_detail"),
+    path("porting/<int:port_id>/cancel/", regulatory_views.port_cancel, name="port_cancel"),
+    path("porting/<int:port_id>/upload/", regulatory_views.port_upload, name="port_upload"),
 ]
 
 # Mounted at /trunks/ by portal/urls.py.

@@ -38,7 +38,7 @@ from portal import idempotency
 from portal.errors import ApplicationError, IdempotencyConflict, IdempotencyKeyReused, NotFound
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
-from . import selectors, services, trunks
+from . import regulatory_selectors, selectors, services, trunks
 from .forms import (
     BulkForm,
     CartItemForm,
@@ -319,6 +319,10 @@ def _confirmation_context(request, form: CheckoutForm, *, cycle: str, client_id:
         balance_after=balance - total,
         short_by=total - balance if total > balance else None,
         needs_documents=any(line.row.group.requires_regulatory for line in lines),
+        profiles=regulatory_selectors.profiles_for_checkout(
+            actor=actor, client_id=int(client_id) if client_id else None
+        ),
+        compliance_profile=form["compliance_profile"].value() or "",
         billing_cycle=cycle,
         billing_cycle_label=BillingCycle(cycle).label,
         paid_through=services.add_months(timezone.localdate(), CYCLE_MONTHS[cycle]),
@@ -372,6 +376,7 @@ def checkout(request):
     token = form.cleaned_data["token"]
     cycle, client_id = form.cleaned_data["billing_cycle"], form.cleaned_data["client"]
     sms = form.cleaned_data["sms"]
+    profile_id = form.cleaned_data["compliance_profile"]
     used = _used_tokens(request)
     if token in used:  # a second POST of the same confirmation: show what the first one bought
         return _already_placed(request, used[token])
@@ -387,7 +392,7 @@ def checkout(request):
         method="POST",
         route="number_checkout",
         caller=f"user:{actor.user.pk}",
-        data={"numbers": cart, "billing_cycle": cycle, "client": client_id, "sms": sms},
+        data={"numbers": cart, "billing_cycle": cycle, "client": client_id, "sms": sms, "profile": profile_id},
     )
     try:
         record, replay = idempotency.begin(
@@ -414,6 +419,7 @@ def checkout(request):
                 billing_cycle=cycle,
                 sms_where_offered=sms,
                 expected_total=form.cleaned_data.get("expected_total"),
+                compliance_profile_id=profile_id,
             )
             idempotency.finish(record, status=201, body={"order_id": order.pk})
     except ApplicationError as exc:
@@ -692,7 +698,10 @@ def _route_state(number: Number) -> str:
 
 
 def number_page_context(request, number: Number, *, form=None, route=None) -> dict:
-    """What a number's page shows: details, the configure form and the routing panel."""
+    """What a number's page shows: details, the configure form, the routing panel and, while it waits for
+    documents, what is missing."""
+    from . import regulatory_views  # (it imports this module)
+
     actor = request.actor
     show_client_prices(actor, [number])
     sms_quote = messaging.sms_addon_quote(number) if number.group.has_sms else None
@@ -709,6 +718,7 @@ def number_page_context(request, number: Number, *, form=None, route=None) -> di
         route_state=_route_state(number),
         sms_quote=sms_quote,
         sms_forwarding_form=SmsForwardingForm(initial={"sms_forwarding": number.sms_forwarding}),
+        regulatory=regulatory_views.regulatory_banner(actor, number),
     )
 
 

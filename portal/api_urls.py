@@ -7,7 +7,7 @@ from accounts import api as accounts_api
 from billing import api as billing_api
 from messaging import api as messaging_api
 from numbers_app import api as numbers_api
-from numbers_app import dids_api, trunk_api
+from numbers_app import dids_api, regulatory_api, trunk_api
 from portal.events import api as events_api
 from portal.webhooks import api as webhooks_api
 
@@ -24,7 +24,48 @@ api_v1 = [
     path("numbers/available", numbers_api.NumberAvailableApi.as_view(), name="api_numbers_available"),
     path("numbers/purchase", numbers_api.NumberPurchaseApi.as_view(), name="api_numbers_purchase"),
     path("numbers", numbers_api.NumberListApi.as_view(), name="api_numbers"),
+    # Before numbers/<number_id>, which would otherwise take "porting" for a number.
+    path("numbers/porting", regulatory_api.PortListApi.as_view(), name="api_porting"),
+    path("numbers/porting/<str:port_id>", regulatory_api.PortDetailApi.as_view(), name="api_port"),
+    path("numbers/porting/<str:port_id>/cancel", regulatory_api.PortCancelApi.as_view(), name="api_port_cancel"),
+    path(
+        "numbers/porting/<str:port_id>/documents",
+        regulatory_api.PortDocumentListApi.as_view(),
+        name="api_port_documents",
+    ),
+    path(
+        "numbers/porting/<str:port_id>/documents/<str:document_id>",
+        regulatory_api.PortDocumentDetailApi.as_view(),
+        name="api_port_document",
+    ),
     path("numbers/<str:number_id>", numbers_api.NumberDetailApi.as_view(), name="api_number"),
+    path("compliance-profiles", regulatory_api.ComplianceProfileListApi.as_view(), name="api_compliance_profiles"),
+    path(
+        "compliance-profiles/<str:profile_id>",
+        regulatory_api.ComplianceProfileDetailApi.as_view(),
+        name="api_compliance_profile",
+    ),
+    path(
+        "compliance-profiles/<str:profile_id>/submit",
+        regulatory_api.ComplianceProfileSubmitApi.as_view(),
+        name="api_compliance_profile_submit",
+    ),
+    path(
+        "compliance-profiles/<str:profile_id>/documents",
+        regulatory_api.ComplianceDocumentListApi.as_view(),
+        name="api_compliance_documents",
+    ),
+    path(
+        "compliance-profiles/<str:profile_id>/documents/<str:document_id>",
+        regulatory_api.ComplianceDocumentDetailApi.as_view(),
+        name="api_compliance_document",
+    ),
+    path("regulatory/submit", regulatory_api.RegulatorySubmitApi.as_view(), name="api_regulatory_submit"),
+    path(
+        "regulatory/requirements",
+        regulatory_api.RegulatoryRequirementsApi.as_view(),
+        name="api_regulatory_requirements",
+    ),
     path("portal/sip-trunks", trunk_api.TrunkListApi.as_view(), name="api_trunks"),
     path("portal/sip-trunks/<str:trunk_id>", trunk_api.TrunkDetailApi.as_view(), name="api_trunk"),
     path(

@@ -31,6 +31,12 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.invoices_issue_month_task",
         "schedule": crontab(day_of_month="1", hour="0,3,6", minute=37),
     },
+    # Numbers held for documents longer than REGULATORY_HOLD_DAYS are released and refunded, and approvals
+    # past their validity expire; hourly, so nobody waits a day for either. Safe to run twice.
+    "regulatory-sweep": {"task": "numbers_app.tasks.regulatory_sweep_task", "schedule": crontab(minute=47)},
+    # The sandbox carrier completes a scheduled port SANDBOX_PORT_SECONDS after its time, as a real carrier's
+    # completion report would arrive; each port completes once (only an open request is completed).
+    "porting-sandbox-sweep": {"task": "numbers_app.tasks.porting_sandbox_sweep_task", "schedule": 15.0},
     # Search totals come from per-group counters; recount them nightly so any drift heals.
     "numbers-stock-recount": {
         "task": "numbers_app.tasks.stock_counts_refresh_task",

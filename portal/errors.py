@@ -104,3 +104,36 @@ class SmsNotEnabled(ApplicationError):
     code = "sms_not_enabled"
     status = 422
     default_message = _("SMS is not enabled on this number; enable it on the number first.")
+
+
+class InvalidDocument(ApplicationError):
+    code = "invalid_document"
+    status = 422
+    default_message = _("This file cannot be used as a document.")
+
+
+class UnsupportedFileType(InvalidDocument):
+    code = "unsupported_file_type"
+    default_message = _("Documents must be PDF, JPEG or PNG files.")
+
+
+class FileTypeMismatch(InvalidDocument):
+    code = "file_type_mismatch"
+    default_message = _("The file's content, its name and its declared type do not agree.")
+
+
+class FileTooLarge(InvalidDocument):
+    code = "file_too_large"
+    default_message = _("The file is too large.")
+
+
+class DocumentsMissing(ApplicationError):
+    code = "documents_missing"
+    status = 422
+    default_message = _("Some required documents are missing.")
+
+
+class ComplianceProfileMismatch(ApplicationError):
+    code = "compliance_profile_mismatch"
+    status = 422
+    default_message = _("This compliance profile does not cover these numbers.")

@@ -257,6 +257,17 @@ API_RATE_LIMIT_DEFAULT = int(os.environ.get("API_RATE_LIMIT_DEFAULT", "60"))
 # suspended number is held before it is released.
 RENEWAL_GRACE_DAYS = int(os.environ.get("RENEWAL_GRACE_DAYS", "3"))
 RENEWAL_HOLD_DAYS = int(os.environ.get("RENEWAL_HOLD_DAYS", "30"))
+# Regulatory documents: where the files are kept (private: no URL serves this folder), the largest file
+# accepted, how long an approval stays valid, and how many days a number may wait for approved documents
+# before it is released and refunded.
+REGULATORY_DOCUMENTS_DIR = Path(os.environ.get("REGULATORY_DOCUMENTS_DIR", VAR_DIR / "documents"))
+REGULATORY_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+REGULATORY_APPROVAL_VALID_DAYS = int(os.environ.get("REGULATORY_APPROVAL_VALID_DAYS", "365"))
+REGULATORY_HOLD_DAYS = int(os.environ.get("REGULATORY_HOLD_DAYS", "30"))
+# Porting: the business days a port-in usually takes (the estimate given when it is requested), and how
+# long after its scheduled time the sandbox carrier reports a port complete.
+PORTING_ESTIMATE_BUSINESS_DAYS = int(os.environ.get("PORTING_ESTIMATE_BUSINESS_DAYS", "10"))
+SANDBOX_PORT_SECONDS = float(os.environ.get("SANDBOX_PORT_SECONDS", "20"))
 # Outbound SMS a second per account unless the account overrides it.
 SMS_RATE_LIMIT_DEFAULT = int(os.environ.get("SMS_RATE_LIMIT_DEFAULT", "10"))
 # What an outbound SMS segment costs where no per-country rate is set, and the SMS add-on's monthly

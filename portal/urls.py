@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 
 from accounts import views as account_views
 from billing import views as billing_views
+from numbers_app.regulatory_api import RegulatorySubmitApi
 from numbers_app.urls import trunk_patterns
 from portal import views
 from portal.webhooks import views as webhook_views
@@ -93,6 +94,8 @@ urlpatterns = [
     path("api/v1/schema.yaml", SpectacularAPIView.as_view(), name="schema_yaml"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
+    # The Connect guide's path for regulatory documents (the same endpoint as /api/v1/regulatory/submit).
+    path("api/regulatory/submit", RegulatorySubmitApi.as_view(), name="api_regulatory_submit_connect"),
     re_path(r"^(api|v1)(/.*)?$", views.api_not_found),
     path("admin/", admin.site.urls),
     path("", include(auth_patterns)),

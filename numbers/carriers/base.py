@@ -67,6 +67,12 @@ class Carrier(ABC):
         sends nothing more. ``CarrierError`` with ``transient=False`` means the carrier refused the message:
         it was never sent. Delivery reports and inbound messages come back later as callbacks."""
 
+    def port_in(self, *, e164s: list[str], idempotency_key: str) -> list[Provisioned]:
+        """Take over numbers whose port from another carrier has completed: one reference per number, in
+        order. Calling again with the same key returns the same references. Carriers that cannot port
+        numbers in refuse (a final error)."""
+        raise CarrierError(f"{self.name}: porting numbers in is not supported", transient=False)
+
     def send_sms_many(self, messages: list[dict]) -> list[SmsAccepted | CarrierError]:
         """Hand several messages over (each a dict of ``send_sms``'s arguments); one result per message,
         in order: its ``SmsAccepted`` or the ``CarrierError`` it met. Carriers with a bulk API override it."""

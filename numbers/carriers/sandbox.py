@@ -64,6 +64,16 @@ class SandboxCarrier(Carrier):
         digest = hashlib.sha256(f"{e164}:{idempotency_key}".encode()).hexdigest()[:16]
         return Provisioned(e164=e164, carrier_ref=f"sbx_{digest}")
 
+    def port_in(self, *, e164s: list[str], idempotency_key: str) -> list[Provisioned]:
+        """The sandbox takes over ported numbers at once (its delay is in when the port is completed:
+        ``SANDBOX_PORT_SECONDS`` after the scheduled time); references are derived from the key."""
+        return [
+            Provisioned(
+                e164=e164, carrier_ref="sbx_" + hashlib.sha256(f"{e164}:{idempotency_key}".encode()).hexdigest()[:16]
+            )
+            for e164 in e164s
+        ]
+
     def configure_routing(self, *, carrier_ref: str, destination: str) -> None:
         """The sandbox keeps its own table of where each number's calls go, as a carrier would."""
         from numbers_app.models import SandboxRoute

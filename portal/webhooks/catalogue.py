@@ -64,13 +64,24 @@ CATALOGUE: tuple[EventType, ...] = (
     ),
     EventType(
         "regulatory.approved",
-        _("The documents for a number were approved."),
-        {**_NUMBER, "status": "active"},
+        _(
+            "The documents for a number were approved (its compliance profile): it goes live now. Sent for each "
+            "number waiting on the profile, or once for the profile when none waits."
+        ),
+        {**_NUMBER, "status": "provisioning", "compliance_profile_id": "cpr_3"},
     ),
     EventType(
         "regulatory.rejected",
-        _("The documents for a number were rejected."),
-        {**_NUMBER, "status": "pending_regulatory", "reason": "The proof of address is older than 3 months."},
+        _(
+            "The documents for a number were rejected; it keeps waiting. Sent for each number waiting on the "
+            "profile, or once for the profile when none waits."
+        ),
+        {
+            **_NUMBER,
+            "status": "pending_regulatory",
+            "compliance_profile_id": "cpr_3",
+            "reason": "The proof of address is older than 3 months.",
+        },
     ),
     EventType(
         "trunk.registered",

@@ -94,3 +94,15 @@ function tickOwnChoice(event) {
 }
 document.addEventListener("input", tickOwnChoice);
 document.addEventListener("change", tickOwnChoice);
+
+// Upload forms (<form data-upload>) show how much of the file has been sent: htmx reports the request's
+// progress on the form (htmx:xhr:progress), and the form's <progress class="upload-progress"> follows it.
+document.addEventListener("htmx:xhr:progress", function (event) {
+  var form = event.target.closest && event.target.closest("form[data-upload]");
+  if (!form || !event.detail.lengthComputable || !event.detail.total) return;
+  var bar = form.querySelector("progress.upload-progress");
+  if (!bar) return;
+  bar.hidden = false;
+  bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  bar.setAttribute("data-progress", String(bar.value));
+});

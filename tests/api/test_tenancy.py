@@ -88,6 +88,10 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
 
     rule = price_rule_save(actor=system_actor(tenant_account), data=PriceRuleInput(markup_percent=Decimal("10")))
     invoice = invoice_draft(account_id=tenant_account.pk, client_id=client.pk, month=timezone.localdate())
+    from tests.numbers.regulatory_fixtures import make_port, make_profile
+
+    profile, document = make_profile(system_actor(tenant_account), client=client)
+    port = make_port(system_actor(tenant_account), client=client)
     return {
         "invoice_id": invoice.public_id,
         "rule_id": rule.public_id,
@@ -101,6 +105,9 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         "trunk_id": trunk.public_id,
         "webhook_id": endpoint.public_id,
         "delivery_id": str(delivery.pk),
+        "profile_id": profile.public_id,
+        "document_id": document.public_id,
+        "port_id": port.public_id,
     }
 
 

@@ -39,20 +39,6 @@ def test_running_provisioning_twice_provisions_once(tenants, stock):
     assert Number.objects.get(pk=number.pk).provision_attempts == 1
 
 
-def test_a_number_needing_documents_waits_for_staff_approval(tenants, stock, staff_actor):
-    number = buy(tenants, DE_BERLIN[0]).numbers.get()
-    services.number_provision(number_id=number.pk)
-    number.refresh_from_db()
-    assert number.status == "pending_regulatory"
-    assert not Event.objects.filter(subject_id=number.public_id, type="number.activated").exists()
-    services.number_regulatory_approve(actor=staff_actor, number=number)
-    number.refresh_from_db()
-    assert number.status == "active"
-    assert Event.objects.filter(subject_id=number.public_id, type="number.activated").count() == 1
-    approved = Event.objects.get(subject_id=number.public_id, type="regulatory.approved")
-    assert approved.data["number"] == DE_BERLIN[0] and approved.data["status"] == "active"
-
-
 def test_carrier_errors_retry_and_a_final_failure_refunds_with_reversing_entries(tenants, stock, monkeypatch):
     from numbers_app.carriers import sandbox
 
@@ -179,20 +165,11 @@ def test_client_admin_sees_and_configures_only_their_clients_numbers(tenants, st
     assert_error(api.post("/api/v1/wallet/checkout", {"items": [{"number": NL_AMS[5]}]}), 403, "forbidden")
 
 
-def test_staff_approve_a_regulatory_hold_from_admin(tenants, stock, client, django_user_model):
-    from accounts.models import AuditLog
-
+def test_the_number_admin_pages_open_for_staff(tenants, stock, client, django_user_model):
     number = buy(tenants, DE_BERLIN[1]).numbers.get()
     services.number_provision(number_id=number.pk)
     staff = django_user_model.objects.create_superuser("ops2@didfarm.test", "pw-for-staff-1")
     client.force_login(staff)
-    response = client.post(
-        "/admin/numbers/number/", {"action": "approve_regulatory", "_selected_action": [number.pk]}, follow=True
-    )
-    assert response.status_code == 200
-    number.refresh_from_db()
-    assert number.status == "active"
-    assert AuditLog.objects.get(action="number.regulatory_approved").actor_label == "ops2@didfarm.test"
     for url in (
         "/admin/numbers/number/",
         "/admin/numbers/order/",
@@ -269,10 +246,13 @@ def test_a_number_released_while_the_carrier_works_is_released_there_too(tenants
     assert AvailableNumber.objects.get(e164=NL_AMS[8]).status == "available"
 
 
-def test_a_compliance_profile_id_alone_does_not_skip_the_regulatory_hold(tenants, stock):
-    number = buy(tenants, DE_BERLIN[2], compliance_profile_id="made-up").numbers.get()
-    services.number_provision(number_id=number.pk)
-    assert Number.objects.get(pk=number.pk).status == "pending_regulatory"
+def test_an_unknown_compliance_profile_id_buys_nothing(tenants, stock):
+    from portal.errors import NotFound
+
+    with pytest.raises(NotFound):
+        buy(tenants, DE_BERLIN[2], compliance_profile_id="made-up")
+    assert not Number.objects.filter(e164=DE_BERLIN[2]).exists()
+    assert ledger.wallet_for(tenants.a.account).balance == Decimal("100.0000")
 
 
 def test_giving_up_waits_while_another_attempt_holds_the_number(tenants, stock):

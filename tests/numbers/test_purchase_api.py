@@ -95,13 +95,24 @@ def test_orbit_purchase_accepts_number_alias_and_checks_capabilities(tenants, st
     api = api_as(tenants.a.key)
     refused = api.post("/api/v1/numbers/purchase", {"number": NL_MOBILE[1], "capabilities": ["sms", "whatsapp"]})
     assert_error(refused, 422, "capability_unavailable")
+    from numbers_app.regulatory import profile_create
+
+    profile = profile_create(
+        actor=tenants.a.owner_actor, end_user_type="business", name="Alpha Telecom BV", street="Dam 1",
+        postal_code="1012 JS", city="Amsterdam", address_country="NL", countries=["NL"], number_types=["mobile"],
+    )  # fmt: skip
     bought = api.post(
         "/api/v1/numbers/purchase",
-        {"number": NL_MOBILE[1], "country_code": "NL", "capabilities": ["sms"], "provider_bundle_id": "cp_1"},
+        {
+            "number": NL_MOBILE[1],
+            "country_code": "NL",
+            "capabilities": ["sms"],
+            "provider_bundle_id": profile.public_id,
+        },
     )
     assert bought.status_code == 201, bought.content
     data = bought.json()["data"]
-    assert data["capabilities"] == ["sms"] and data["compliance_profile_id"] == "cp_1"
+    assert data["capabilities"] == ["sms"] and data["compliance_profile_id"] == profile.public_id
     wrong_country = api.post("/api/v1/numbers/purchase", {"phone_number": NL_MOBILE[2], "country_code": "DE"})
     assert_error(wrong_country, 422, "validation_error")
 

@@ -1,0 +1,605 @@
+"""Writes for porting numbers in from another carrier.
+
+A reseller asks (``port_create``): the numbers, who they are with now and who may authorize the move,
+with the letter of authorization and a recent bill as documents. The request is checked at once (valid
+numbers we can host, not already on DIDfarm nor in another open request) and handed to the losing
+carrier: ``pending``, with an estimated completion date. Staff schedule it (``port_schedule``) when the
+carrier confirms a date, or reject it with a reason; the reseller may cancel it while it is pending.
+
+Completion (``port_complete``: staff, or the sandbox carrier a little after the scheduled time) turns the
+numbers into owned numbers, live (or waiting for documents where their country needs them), and charges
+their setup fee and first period like a purchase, in one transaction with the wallet locked. If the
+wallet cannot pay or a number is taken, nothing is completed; the reason is kept on the request for staff
+(and ``payment.failed`` tells the reseller the first time).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.actor import Actor, system_actor
+from accounts.models import Client
+from accounts.services import audit_record
+from billing import ledger
+from billing import services as billing
+from billing.money import to_cents_str, to_exact_str
+from portal import events
+from portal.errors import (
+    ApplicationError,
+    InsufficientBalance,
+    InvalidState,
+    NumberUnavailable,
+    PermissionDenied,
+    ValidationFailed,
+)
+
+from . import regulatory, services
+from .carriers import get_carrier
+from .models import (
+    CYCLE_MONTHS,
+    AvailableNumber,
+    BillingCycle,
+    ComplianceDocument,
+    Number,
+    NumberGroup,
+    Order,
+    OrderItem,
+    PortRequest,
+    PortStep,
+)
+from .regulatory_models import PORT_DOCUMENT_TYPES
+from .validation import parse_e164
+
+logger = logging.getLogger(__name__)
+
+MAX_NUMBERS_PER_PORT = 50
+# A completion that failed (the wallet short, a number taken) is retried by the sandbox sweep after this.
+RETRY_AFTER = timedelta(minutes=10)
+
+_TYPES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "local",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "local",
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "toll_free",
+    phonenumbers.PhoneNumberType.SHARED_COST: "national",
+    phonenumbers.PhoneNumberType.UAN: "national",
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: "national",
+    phonenumbers.PhoneNumberType.VOIP: "national",
+}
+
+
+def add_business_days(day: date, days: int) -> date:
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def group_for(e164: str) -> NumberGroup | None:
+    """The group a ported number joins (its prices and rules): same country and type, the longest
+    matching area code, else one without an area code, else any of that country and type."""
+    parsed = phonenumbers.parse(e164, None)
+    number_type = _TYPES.get(phonenumbers.number_type(parsed))
+    country = phonenumbers.region_code_for_number(parsed)
+    if number_type is None or not country:
+        return None
+    groups = list(NumberGroup.objects.filter(country_id=country, type=number_type).order_by("id"))
+    national = str(parsed.national_number)
+    by_area = [g for g in groups if g.area_code and national.startswith(g.area_code)]
+    if by_area:
+        return max(by_area, key=lambda g: len(g.area_code))
+    return next((g for g in groups if not g.area_code), groups[0] if groups else None)
+
+
+def port_numbers_check(numbers: Any, *, exclude_port: PortRequest | None = None) -> dict[str, NumberGroup]:
+    """Check the numbers of a port request (E.164; spaces and dashes allowed): valid, ones we can host,
+    each once, not already on DIDfarm and not in another open request. Returns E.164 → group, in the
+    order given; ``ValidationFailed`` names each bad one (``numbers[2]``), ``NumberUnavailable`` those
+    taken."""
+    if not isinstance(numbers, list) or not numbers:
+        raise ValidationFailed(fields={"numbers": [_("Give at least one number to port, in E.164 format.")]})
+    if len(numbers) > MAX_NUMBERS_PER_PORT:
+        raise ValidationFailed(
+            fields={"numbers": [_("At most %(n)d numbers per request.") % {"n": MAX_NUMBERS_PER_PORT}]}
+        )
+    errors: dict[str, list[str]] = {}
+    found: dict[str, NumberGroup] = {}
+    for index, raw in enumerate(numbers):
+        field = f"numbers[{index}]"
+        try:
+            parsed = parse_e164(str(raw), field="numbers")
+        except ValueError as exc:
+            errors[field] = [str(exc)]
+            continue
+        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        if e164 in found:
+            errors[field] = [_("This number is in the request twice.")]
+            continue
+        group = group_for(e164)
+        if group is None:
+            errors[field] = [
+                _("DIDfarm does not host numbers like %(number)s yet, so it cannot be ported in.") % {"number": e164}
+            ]
+            continue
+        found[e164] = group
+    if errors:
+        raise ValidationFailed(fields=errors)
+    owned = set(
+        Number.objects.filter(e164__in=list(found))
+        .exclude(status__in=[Number.Status.RELEASED, Number.Status.FAILED])
+        .values_list("e164", flat=True)
+    )
+    for_sale = set(
+        AvailableNumber.objects.filter(e164__in=list(found), status=AvailableNumber.Status.AVAILABLE).values_list(
+            "e164", flat=True
+        )
+    )
+    open_ports = PortRequest.objects.filter(status__in=PortRequest.OPEN)
+    if exclude_port is not None:
+        open_ports = open_ports.exclude(pk=exclude_port.pk)
+    in_ports = {e164 for port in open_ports.only("numbers") for e164 in port.numbers if e164 in found}
+    taken: dict[str, list[str]] = {}
+    for index, e164 in enumerate(found):
+        if e164 in owned:
+            taken[f"numbers[{index}]"] = [_("%(number)s is already on DIDfarm.") % {"number": e164}]
+        elif e164 in for_sale:
+            taken[f"numbers[{index}]"] = [
+                _("%(number)s is already DIDfarm's and for sale: buy it instead.") % {"number": e164}
+            ]
+        elif e164 in in_ports:
+            taken[f"numbers[{index}]"] = [_("%(number)s is in another open port request.") % {"number": e164}]
+    if taken:
+        raise NumberUnavailable(
+            _("Some numbers cannot be ported: %(reasons)s") % {"reasons": " ".join(m[0] for m in taken.values())},
+            fields=taken,
+            numbers=[e164 for e164 in found if any(e164 in m[0] for m in taken.values())],
+        )
+    return found
+
+
+def _text(values: dict, key: str, *, limit: int, required: bool, errors: dict) -> str:
+    text = str(values.get(key) or "").strip()
+    if required and not text:
+        errors[key] = [_("This field is required.")]
+    elif len(text) > limit:
+        errors[key] = [_("At most %(n)d characters.") % {"n": limit}]
+    return text
+
+
+def port_details_check(values: dict[str, Any]) -> dict[str, str]:
+    """The carrier details of a request: current carrier and authorized person (required), account
+    number and PIN (when the carrier has them), billing cycle of the ported numbers."""
+    errors: dict[str, list[str]] = {}
+    cleaned = {
+        "current_carrier": _text(values, "current_carrier", limit=200, required=True, errors=errors),
+        "authorization_name": _text(values, "authorization_name", limit=200, required=True, errors=errors),
+        "account_number": _text(values, "account_number", limit=100, required=False, errors=errors),
+        "pin": _text(values, "pin", limit=32, required=False, errors=errors),
+        "billing_cycle": str(values.get("billing_cycle") or BillingCycle.MONTHLY),
+    }
+    if cleaned["billing_cycle"] not in BillingCycle.values:
+        errors["billing_cycle"] = [_("Use monthly, quarterly or annual.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return cleaned
+
+
+def _step(port: PortRequest, actor_label: str, note: str = "", at: datetime | None = None) -> None:
+    PortStep.objects.create(
+        port=port, status=port.status, note=note[:255], actor_label=actor_label, created_at=at or timezone.now()
+    )
+
+
+def _require_reseller(actor: Actor) -> None:
+    actor.require_write()
+    if actor.is_client_scoped:
+        raise PermissionDenied(_("Ports are requested and cancelled by the reseller, who pays for the numbers."))
+
+
+def port_create(
+    *,
+    actor: Actor,
+    numbers: list[str],
+    client: Client | None = None,
+    compliance_profile_id: str = "",
+    uploads: list[regulatory.Upload] = (),
+    **details: Any,
+) -> PortRequest:
+    """Ask for ``numbers`` to be ported in (``details``: ``current_carrier``, ``authorization_name``,
+    ``account_number``, ``pin``, ``billing_cycle``), with documents (letter of authorization, a recent
+    bill). Everything is checked before anything is written; the request is ``pending`` with the losing
+    carrier, with an estimated completion date. Nothing is charged until the port completes."""
+    _require_reseller(actor)
+    unknown = set(details) - {"current_carrier", "authorization_name", "account_number", "pin", "billing_cycle"}
+    if unknown:
+        raise ValidationFailed(fields={key: [_("Unknown field.")] for key in sorted(unknown)})
+    cleaned = port_details_check(details)
+    groups = port_numbers_check(numbers)
+    if client is not None and client.account_id != actor.account.pk:
+        raise ValidationFailed(fields={"client_id": [_("Unknown client.")]})
+    profile = regulatory.profile_for_purchase(actor=actor, profile_id=compliance_profile_id, client=client)
+    regulatory.profile_check_for_groups(profile, groups)
+    uploads = regulatory.check_uploads(list(uploads), allowed_types=PORT_DOCUMENT_TYPES)
+    now = timezone.now()
+    with regulatory.files_written() as written, transaction.atomic():
+        port = PortRequest.objects.create(
+            account=actor.account,
+            client=client,
+            numbers=list(groups),
+            compliance_profile=profile,
+            status=PortRequest.Status.SUBMITTED,
+            estimated_completion=add_business_days(timezone.localdate(), settings.PORTING_ESTIMATE_BUSINESS_DAYS),
+            created_by=actor.label,
+            created_at=now,
+            **cleaned,
+        )
+        _step(port, actor.label, _("Request received"), at=now)
+        # Checked and handed to the losing carrier, which confirms a date (or refuses) in the coming days.
+        port.status = PortRequest.Status.PENDING
+        port.save(update_fields=["status", "updated_at"])
+        _step(port, "DIDfarm", _("Sent to %(carrier)s for release") % {"carrier": port.current_carrier}, at=now)
+        regulatory.store_documents(
+            actor=actor, uploads=uploads, written=written, account=actor.account, client=client, port=port
+        )
+        audit_record(
+            actor=actor,
+            action="port.created",
+            subject=port,
+            after={
+                "numbers": port.numbers,
+                "current_carrier": port.current_carrier,
+                "client": client.public_id if client else None,
+                "documents": [u.document_type for u in uploads],
+            },
+        )
+    return port
+
+
+def port_documents_add(
+    *, actor: Actor, port: PortRequest, uploads: list[regulatory.Upload]
+) -> list[ComplianceDocument]:
+    """Add documents to a request that is not under way yet (submitted or pending)."""
+    _require_reseller(actor)
+    if not uploads:
+        raise ValidationFailed(fields={"file": [_("Choose a file to upload.")]})
+    uploads = regulatory.check_uploads(uploads, allowed_types=PORT_DOCUMENT_TYPES)
+    with regulatory.files_written() as written, transaction.atomic():
+        port = PortRequest.objects.select_for_update().get(pk=port.pk)
+        if not port.can_cancel:
+            raise InvalidState(
+                _("Documents can be added while the request is pending, not once it is %(status)s.")
+                % {"status": port.get_status_display().lower()}
+            )
+        stored = regulatory.store_documents(
+            actor=actor, uploads=uploads, written=written, account=port.account, client=port.client, port=port
+        )
+        audit_record(
+            actor=actor,
+            action="port.documents_added",
+            subject=port,
+            after={"documents": [f"{d.public_id} {d.document_type}" for d in stored]},
+        )
+    return stored
+
+
+def port_cancel(*, actor: Actor, port: PortRequest) -> PortRequest:
+    """The reseller withdraws a request the losing carrier has not scheduled yet."""
+    _require_reseller(actor)
+    with transaction.atomic():
+        port = PortRequest.objects.select_for_update().get(pk=port.pk)
+        if not port.can_cancel:
+            raise InvalidState(
+                _("A port that is %(status)s can no longer be cancelled.")
+                % {"status": port.get_status_display().lower()}
+            )
+        before = port.status
+        port.status = PortRequest.Status.CANCELLED
+        port.save(update_fields=["status", "updated_at"])
+        _step(port, actor.label, _("Cancelled"))
+        audit_record(
+            actor=actor, action="port.cancelled", subject=port, before={"status": before}, after={"status": port.status}
+        )
+    return port
+
+
+# --- Staff (and the sandbox carrier) ----------------------------------------------------------------
+
+
+def port_schedule(*, actor: Actor, port: PortRequest, at: datetime) -> PortRequest:
+    """The losing carrier confirmed a date: the numbers move then. A scheduled port may be moved."""
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    with transaction.atomic():
+        port = PortRequest.objects.select_for_update().get(pk=port.pk)
+        if port.status not in (PortRequest.Status.PENDING, PortRequest.Status.SCHEDULED):
+            raise InvalidState(_("Only pending or scheduled ports can be scheduled."))
+        before = port.status
+        port.status = PortRequest.Status.SCHEDULED
+        port.scheduled_at = at
+        port.estimated_completion = timezone.localtime(at).date()
+        port.last_error = ""
+        port.save()
+        _step(
+            port,
+            actor.label,
+            _("Scheduled for %(when)s") % {"when": timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z")},
+        )
+        audit_record(
+            actor=actor,
+            action="port.scheduled",
+            subject=port,
+            before={"status": before},
+            after={"status": port.status, "scheduled_at": at.isoformat()},
+        )
+    return port
+
+
+def port_reject(*, actor: Actor, port: PortRequest, reason: str) -> PortRequest:
+    """The losing carrier (or DIDfarm) refused the request; the reason is shown to the reseller."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": [_("Say why, so the customer can put it right.")]})
+    with transaction.atomic():
+        port = PortRequest.objects.select_for_update().get(pk=port.pk)
+        if not port.is_open:
+            raise InvalidState(_("Only open port requests can be rejected."))
+        before = port.status
+        port.status = PortRequest.Status.REJECTED
+        port.rejection_reason = reason[:1000]
+        port.save()
+        _step(port, actor.label, reason)
+        audit_record(
+            actor=actor,
+            action="port.rejected",
+            subject=port,
+            before={"status": before},
+            after={"status": port.status, "reason": port.rejection_reason},
+        )
+    return port
+
+
+def port_complete(*, actor: Actor, port: PortRequest) -> PortRequest:
+    """The numbers have moved: create them as owned numbers of the request's account and client, live
+    (or waiting for documents where needed), and charge their setup fee and first period through the
+    purchase charge, all in one transaction with the wallet locked first. ``number.ported`` for each,
+    ``number.activated`` for those live, ``payment.succeeded`` for the order.
+
+    If anything is refused (``InsufficientBalance``, a number now someone else's) nothing is written
+    but the reason, on the request (``last_error``), and the error is raised. Safe to run twice: only an
+    open request is completed."""
+    if port.status not in (PortRequest.Status.PENDING, PortRequest.Status.SCHEDULED):
+        raise InvalidState(_("Only pending or scheduled ports can be completed."))
+    # Outside the transaction: the carrier takes the numbers over (idempotent by the request's id).
+    taken_over = {
+        p.e164: p.carrier_ref
+        for p in get_carrier(port.carrier).port_in(e164s=list(port.numbers), idempotency_key=port.public_id)
+    }
+    try:
+        return _complete(actor, port.pk, taken_over)
+    except ApplicationError as exc:
+        _record_failure(port.pk, exc)
+        raise
+
+
+def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortRequest:
+    with transaction.atomic():
+        account = PortRequest.objects.select_related("account").get(pk=port_id).account
+        wallet = ledger.lock_wallet(account)
+        port = (
+            PortRequest.objects.select_for_update(of=("self",))
+            .select_related("account", "client", "compliance_profile")
+            .get(pk=port_id)
+        )
+        if port.status not in (PortRequest.Status.PENDING, PortRequest.Status.SCHEDULED):
+            raise InvalidState(_("Only pending or scheduled ports can be completed."))
+        groups = {e164: group_for(e164) for e164 in port.numbers}
+        missing = [e164 for e164, group in groups.items() if group is None]
+        if missing:
+            raise NumberUnavailable(_("No number group hosts %(numbers)s any more.") % {"numbers": ", ".join(missing)})
+        owned = list(
+            Number.objects.filter(e164__in=port.numbers)
+            .exclude(status__in=[Number.Status.RELEASED, Number.Status.FAILED])
+            .values_list("e164", flat=True)
+        )
+        if owned:
+            raise NumberUnavailable(
+                _("Already on DIDfarm, so not ported: %(numbers)s.") % {"numbers": ", ".join(owned)}, numbers=owned
+            )
+        # A ported number that was also in DIDfarm's stock leaves it (rows locked in number order).
+        stocked = list(
+            AvailableNumber.objects.select_for_update()
+            .filter(e164__in=sorted(port.numbers), status=AvailableNumber.Status.AVAILABLE)
+            .order_by("e164")
+        )
+        today = timezone.localdate()
+        now = timezone.now()
+        cycle = port.billing_cycle
+        order = Order.objects.create(account=port.account, client=port.client, total=0, created_by=actor.label)
+        numbers: list[Number] = []
+        for e164 in port.numbers:
+            group = groups[e164]
+            profile = port.compliance_profile
+            if profile is not None and not profile.covers(country=group.country_id, number_type=group.type):
+                profile = None
+            number = Number(
+                account=port.account,
+                client=port.client,
+                order=order,
+                group=group,
+                e164=e164,
+                country_id=group.country_id,
+                type=group.type,
+                billing_cycle=cycle,
+                monthly_price=group.monthly_price,
+                setup_fee=group.setup_fee,
+                paid_through=services.add_months(today, CYCLE_MONTHS[cycle]),
+                billing_day=today.day,
+                capabilities=[c for c in group.capabilities if c not in ("sms", "mms")],
+                carrier_ref=carrier_refs.get(e164, ""),
+                port=port,
+                compliance_profile=profile,
+            )
+            held = regulatory.must_hold(number)
+            number.status = Number.Status.PENDING_REGULATORY if held else Number.Status.ACTIVE
+            number.activated_at = None if held else now
+            number.regulatory_held_at = now if held else None
+            number.save()
+            OrderItem.objects.create(
+                order=order,
+                number=number,
+                e164=e164,
+                billing_cycle=cycle,
+                setup_fee=group.setup_fee,
+                first_period=billing.period_price(monthly_price=group.monthly_price, billing_cycle=cycle),
+            )
+            numbers.append(number)
+        if stocked:
+            AvailableNumber.objects.filter(pk__in=[row.pk for row in stocked]).update(
+                status=AvailableNumber.Status.SOLD
+            )
+            services._count_stock(Counter(row.group_id for row in stocked), sign=-1)
+        due = port_quote(port)
+        if wallet.balance < due:
+            raise InsufficientBalance(
+                _("The wallet balance is too low to complete %(port)s: it charges EUR %(due)s.")
+                % {"port": port.public_id, "due": to_cents_str(due)},
+                required=to_exact_str(due),
+            )
+        order.total = billing.charge_numbers(wallet=wallet, order=order, numbers=numbers, created_by=actor.label)
+        order.save(update_fields=["total"])
+        before = port.status
+        port.status = PortRequest.Status.COMPLETED
+        port.completed_at = now
+        port.order = order
+        port.last_error = ""
+        port.last_attempt_at = now
+        port.save()
+        _step(
+            port,
+            actor.label,
+            _("%(n)d numbers are now yours (%(order)s)") % {"n": len(numbers), "order": order.public_id},
+        )
+        audit_record(
+            actor=actor,
+            account=port.account,
+            action="port.completed",
+            subject=port,
+            before={"status": before},
+            after={"status": port.status, "order": order.public_id, "total": to_exact_str(order.total)},
+        )
+        events.record(
+            "payment.succeeded",
+            account=port.account,
+            client=port.client,
+            subject_type="order",
+            subject_id=order.public_id,
+            data={
+                "order_id": order.pk,
+                "order": order.public_id,
+                "amount": str(order.total),
+                "currency": "EUR",
+                "numbers": list(port.numbers),
+                "port_id": port.public_id,
+            },
+        )
+        for number in numbers:
+            events.record(
+                "number.ported",
+                account=number.account,
+                client=number.client,
+                subject_type="number",
+                subject_id=number.public_id,
+                data=services._event_data(number) | {"port_id": port.public_id},
+            )
+            if number.status == Number.Status.ACTIVE:
+                if number.group.requires_regulatory:
+                    regulatory.approved_event(number)
+                services._record_number_event("number.activated", number)
+    return port
+
+
+def _record_failure(port_id: int, exc: ApplicationError) -> None:
+    """Keep why the port could not complete, for staff (and the reseller's page); the first time a
+    reason appears, a wallet too low for it is also ``payment.failed``."""
+    message = exc.message[:255]
+    with transaction.atomic():
+        port = PortRequest.objects.select_for_update(of=("self",)).select_related("account", "client").get(pk=port_id)
+        if not port.is_open:
+            return  # completed (or ended) by someone else meanwhile: nothing went wrong with it
+        first_time = port.last_error != message
+        port.last_error = message
+        port.last_attempt_at = timezone.now()
+        port.save(update_fields=["last_error", "last_attempt_at", "updated_at"])
+        if first_time and isinstance(exc, InsufficientBalance):
+            events.record(
+                "payment.failed",
+                account=port.account,
+                client=port.client,
+                subject_type="port",
+                subject_id=port.public_id,
+                data={
+                    "amount": exc.extra.get("required") or "",
+                    "currency": "EUR",
+                    "reason": exc.code,
+                    "numbers": list(port.numbers),
+                    "port_id": port.public_id,
+                },
+            )
+
+
+def port_quote(port: PortRequest) -> Decimal:
+    """What completing the port will charge now (setup fees and first periods at today's prices)."""
+    total = Decimal("0")
+    for e164 in port.numbers:
+        group = group_for(e164)
+        if group is not None:
+            total += group.setup_fee + billing.period_price(
+                monthly_price=group.monthly_price, billing_cycle=port.billing_cycle
+            )
+    return total
+
+
+def sandbox_ports_due_ids(*, now: datetime | None = None) -> list[int]:
+    """Scheduled sandbox ports whose time (plus the sandbox's delay) has come, not tried in the last few
+    minutes."""
+    now = now or timezone.now()
+    due = PortRequest.objects.filter(
+        status=PortRequest.Status.SCHEDULED,
+        carrier="sandbox",
+        scheduled_at__lte=now - timedelta(seconds=settings.SANDBOX_PORT_SECONDS),
+    ).exclude(last_attempt_at__gt=now - RETRY_AFTER)
+    return list(due.order_by("scheduled_at", "pk").values_list("pk", flat=True)[:100])
+
+
+def sandbox_port_complete(*, port_id: int) -> PortRequest | None:
+    """The sandbox carrier reports a scheduled port done. Returns None when there was nothing to do or
+    it could not complete (the reason is on the request)."""
+    port = PortRequest.objects.select_related("account").filter(pk=port_id, status=PortRequest.Status.SCHEDULED).first()
+    if port is None:
+        return None
+    try:
+        return port_complete(actor=system_actor(port.account), port=port)
+    except ApplicationError as exc:
+        logger.info("Port %s not completed: %s", port.public_id, exc.message)
+        return None
+
+
+def describe_shortfall(port: PortRequest, balance: Decimal) -> str:
+    due = port_quote(port)
+    if balance >= due:
+        return ""
+    return _("Completing this port will charge EUR %(due)s; the wallet holds EUR %(balance)s.") % {
+        "due": to_cents_str(due),
+        "balance": to_cents_str(balance),
+    }

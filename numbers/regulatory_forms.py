@@ -1,0 +1,147 @@
+"""Forms for the compliance and porting pages. Shape only: ``regulatory`` and ``porting`` hold the rules
+(which countries exist, which documents are needed, which numbers can be ported, what a file must be)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .forms import _client_choices
+from .models import BillingCycle, DocumentType, EndUserType, NumberType
+from .regulatory_models import PORT_DOCUMENT_TYPES, PROFILE_DOCUMENT_TYPES
+
+ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+class ProfileForm(forms.Form):
+    client = forms.ChoiceField(label=_("For client"), required=False)
+    end_user_type = forms.ChoiceField(label=_("End user"), choices=EndUserType.choices, widget=forms.RadioSelect)
+    name = forms.CharField(label=_("Name (person or company)"), max_length=200)
+    registration_number = forms.CharField(
+        label=_("Company registration number"), max_length=64, required=False, help_text=_("Businesses only.")
+    )
+    street = forms.CharField(label=_("Street and number"), max_length=200)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20)
+    city = forms.CharField(label=_("City"), max_length=100)
+    address_country = forms.CharField(
+        label=_("Country of the address"),
+        max_length=2,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. DE"), "size": 4, "autocomplete": "country"}),
+        help_text=_("Two-letter code."),
+    )
+    countries = forms.MultipleChoiceField(label=_("Countries covered"), widget=forms.SelectMultiple(attrs={"size": 6}))
+    number_types = forms.MultipleChoiceField(
+        label=_("Number types covered"), choices=NumberType.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, clients=(), countries=(), client_scoped=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if client_scoped:
+            del self.fields["client"]  # a client's login manages its own client's profiles
+        else:
+            self.fields["client"].choices = _client_choices(clients, _("My own account (no client)"))
+        self.fields["countries"].choices = [(c.code, f"{c.name} ({c.code})") for c in countries]
+
+    def values(self) -> dict:
+        data = dict(self.cleaned_data)
+        if "client" in data:
+            data["client_id"] = data.pop("client") or None
+        return data
+
+
+class DocumentUploadForm(forms.Form):
+    document_type = forms.ChoiceField(label=_("Document"))
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, JPEG or PNG, at most 20 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+    def __init__(self, *args, types=PROFILE_DOCUMENT_TYPES, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document_type"].choices = [(str(t), DocumentType(t).label) for t in types]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (shown to the customer)"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ScheduleForm(forms.Form):
+    at = forms.DateTimeField(
+        label=_("Port date and time (UTC)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+
+
+class AttachProfileForm(forms.Form):
+    compliance_profile = forms.ChoiceField(label=_("Compliance profile"))
+
+    def __init__(self, *args, profiles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["compliance_profile"].choices = [
+            (str(p.pk), f"{p.name} · {p.public_id} · {p.get_status_display()}") for p in profiles
+        ]
+
+
+# --- The port request wizard (three steps; earlier steps travel along as hidden fields) -------------
+
+
+class PortNumbersForm(forms.Form):
+    numbers = forms.CharField(
+        label=_("Numbers to port"),
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "+44 20 7946 0500\n+44 20 7946 0501"}),
+        help_text=_("One per line, in international format. Up to 50."),
+    )
+    client = forms.ChoiceField(label=_("For client"), required=False)
+    billing_cycle = forms.ChoiceField(label=_("Billing cycle"), choices=BillingCycle.choices, initial="monthly")
+
+    def __init__(self, *args, clients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = _client_choices(clients, _("No client (your own use)"))
+
+    def clean_numbers(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["numbers"].replace(",", "\n").splitlines()]
+        return [line for line in lines if line]
+
+
+class PortDetailsForm(forms.Form):
+    current_carrier = forms.CharField(label=_("Current carrier"), max_length=200)
+    authorization_name = forms.CharField(
+        label=_("Authorized person"), max_length=200, help_text=_("As named on the account with that carrier.")
+    )
+    account_number = forms.CharField(label=_("Account number at that carrier"), max_length=100, required=False)
+    pin = forms.CharField(
+        label=_("Account PIN"),
+        max_length=32,
+        required=False,
+        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
+        help_text=_("If the carrier uses one."),
+    )
+    compliance_profile = forms.ChoiceField(label=_("Compliance profile"), required=False)
+
+    def __init__(self, *args, profiles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["compliance_profile"].choices = [("", _("None"))] + [
+            (str(p.pk), f"{p.name} · {p.public_id} · {p.get_status_display()}") for p in profiles
+        ]
+
+
+class PortDocumentsForm(forms.Form):
+    letter_of_authorization = forms.FileField(
+        label=_("Letter of authorization"),
+        required=False,
+        help_text=_("Signed by the authorized person. PDF, JPEG or PNG, at most 20 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+    bill = forms.FileField(
+        label=_("Recent bill from the current carrier"),
+        required=False,
+        help_text=_("Showing the numbers. PDF, JPEG or PNG, at most 20 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+
+PORT_UPLOAD_TYPES = PORT_DOCUMENT_TYPES

@@ -1,0 +1,529 @@
+"""Numbers → Compliance and Numbers → Porting pages, the document download, and attaching a profile to a
+number from its page.
+
+As elsewhere: forms check shape, ``regulatory`` / ``porting`` decide, reads go through the actor-scoped
+``regulatory_selectors`` (someone else's id is a 404), and an HTMX request gets the panel it swaps while
+a plain request gets the page (or a redirect after a write). Uploads are multipart; the upload forms
+show a progress bar while the file travels (htmx's ``htmx:xhr:progress``, see ``static/js/portal.js``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors as account_selectors
+from accounts.actor import access_blocked_reason, actor_from_membership, membership_for
+from billing import selectors as billing_selectors
+from portal.errors import ApplicationError, NotFound
+from portal.pages import add_error, page_of, portal_page, query_without_page
+
+from . import porting, regulatory, services
+from . import regulatory_selectors as selectors
+from .models import ComplianceDocument, ComplianceProfile, Country, Number, PortRequest
+from .regulatory_forms import (
+    AttachProfileForm,
+    DocumentUploadForm,
+    PortDetailsForm,
+    PortDocumentsForm,
+    PortNumbersForm,
+    ProfileForm,
+)
+from .regulatory_models import PORT_DOCUMENT_TYPES
+from .views import _can_buy, _go, _number_or_404, _render, _wants_fragment, number_page_context
+
+
+def _require_write(actor) -> None:
+    if not actor.can_write:
+        raise PermissionDenied
+
+
+def _profile_or_404(actor, profile_id) -> ComplianceProfile:
+    try:
+        return selectors.profile_get(actor=actor, profile_id=profile_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _port_or_404(actor, port_id) -> PortRequest:
+    try:
+        return selectors.port_get(actor=actor, port_id=port_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Compliance profiles -------------------------------------------------------------------------
+
+
+def _profile_form(request, data=None, *, initial=None) -> ProfileForm:
+    actor = request.actor
+    return ProfileForm(
+        data,
+        initial=initial,
+        clients=account_selectors.client_list(actor=actor),
+        countries=Country.objects.filter(groups__isnull=False).distinct().order_by("name"),
+        client_scoped=actor.is_client_scoped,
+    )
+
+
+def _prefill(request) -> dict:
+    """A new profile's form, filled from the link that asked for it (a number's banner)."""
+    initial = {
+        "countries": [c.upper() for c in request.GET.getlist("countries") if len(c) == 2],
+        "number_types": request.GET.getlist("number_types"),
+        "client": request.GET.get("client", ""),
+        "end_user_type": "business",
+    }
+    return {key: value for key, value in initial.items() if value}
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def compliance_list(request):
+    actor = request.actor
+    form = _profile_form(request, request.POST if request.method == "POST" else None, initial=_prefill(request))
+    if request.method == "POST":
+        _require_write(actor)
+        if form.is_valid():
+            try:
+                profile = regulatory.profile_create(actor=actor, **form.values())
+            except ApplicationError as exc:
+                add_error(form, exc)
+            else:
+                messages.success(request, _("Profile created. Add its documents, then submit it for review."))
+                return _go(request, reverse("compliance_detail", args=[profile.pk]))
+    context = {
+        "numbers_tab": "compliance",
+        "form": form,
+        "show_form": request.method == "POST" or "new" in request.GET,
+        "profiles": page_of(request, selectors.profile_list(actor=actor)),
+        "query": query_without_page(request),
+    }
+    return _render(request, "numbers/compliance_list.html", "numbers/_compliance_list_panel.html", context)
+
+
+def _checklist(profile: ComplianceProfile) -> list[dict]:
+    have = {d.document_type for d in profile.documents.all()}
+    return [
+        {"type": t, "label": regulatory.document_type_label(t), "present": t in have}
+        for t in regulatory.required_documents(profile)
+    ]
+
+
+def _profile_page(request, profile: ComplianceProfile, *, form=None, upload_form=None):
+    actor = request.actor
+    checklist = _checklist(profile)
+    initial = {
+        "client": str(profile.client_id or ""),
+        "end_user_type": profile.end_user_type,
+        "name": profile.name,
+        "registration_number": profile.registration_number,
+        "street": profile.street,
+        "postal_code": profile.postal_code,
+        "city": profile.city,
+        "address_country": profile.address_country,
+        "countries": profile.countries,
+        "number_types": profile.number_types,
+    }
+    context = {
+        "numbers_tab": "compliance",
+        "profile": profile,
+        "checklist": checklist,
+        "missing": [item for item in checklist if not item["present"]],
+        "can_edit": actor.can_write and profile.is_editable,
+        "form": form or _profile_form(request, initial=initial),
+        "upload_form": upload_form or DocumentUploadForm(),
+        "waiting": selectors.profile_waiting_numbers(actor=actor, profile=profile).select_related("country"),
+        "max_mb": settings.REGULATORY_DOCUMENT_MAX_BYTES // (1024 * 1024),
+    }
+    return _no_store(_render(request, "numbers/compliance_detail.html", "numbers/_compliance_panel.html", context))
+
+
+def _after_write(request, profile_id: int, fallback=None):
+    """A plain form goes back to the profile's page; HTMX gets the refreshed panel."""
+    if not _wants_fragment(request):
+        return redirect("compliance_detail", profile_id=profile_id)
+    return _profile_page(request, _profile_or_404(request.actor, profile_id))
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def compliance_detail(request, profile_id: int):
+    actor = request.actor
+    profile = _profile_or_404(actor, profile_id)
+    if request.method == "GET":
+        return _profile_page(request, profile)
+    _require_write(actor)
+    form = _profile_form(request, request.POST)
+    if form.is_valid():
+        try:
+            regulatory.profile_update(actor=actor, profile=profile, **form.values())
+        except ApplicationError as exc:
+            add_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return _after_write(request, profile.pk)
+    return _profile_page(request, profile, form=form)
+
+
+def _upload_error(request, form, exc: ApplicationError) -> None:
+    """A refused file is named on the form; a refusal of the upload itself (the profile or port can no
+    longer change) is a message, as the form is then no longer shown."""
+    if exc.fields:
+        add_error(form, exc)
+    else:
+        messages.error(request, exc.message)
+
+
+@portal_page
+@require_POST
+def compliance_upload(request, profile_id: int):
+    actor = request.actor
+    profile = _profile_or_404(actor, profile_id)
+    _require_write(actor)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = regulatory.Upload(document_type=form.cleaned_data["document_type"], file=form.cleaned_data["file"])
+        try:
+            regulatory.profile_documents_add(actor=actor, profile=profile, uploads=[upload])
+        except ApplicationError as exc:
+            _upload_error(request, form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s uploaded as %(type)s.")
+                % {"name": upload.file.name, "type": regulatory.document_type_label(upload.document_type)},
+            )
+            return _after_write(request, profile.pk)
+    if not _wants_fragment(request):
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("compliance_detail", profile_id=profile.pk)
+    return _profile_page(request, _profile_or_404(actor, profile.pk), upload_form=form)
+
+
+@portal_page
+@require_POST
+def compliance_document_delete(request, profile_id: int, document_id: int):
+    actor = request.actor
+    profile = _profile_or_404(actor, profile_id)
+    _require_write(actor)
+    try:
+        document = selectors.document_get(actor=actor, document_id=document_id, profile=profile)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    try:
+        regulatory.document_delete(actor=actor, document=document)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(name)s removed.") % {"name": document.original_name})
+    return _after_write(request, profile.pk)
+
+
+@portal_page
+@require_POST
+def compliance_submit(request, profile_id: int):
+    actor = request.actor
+    profile = _profile_or_404(actor, profile_id)
+    _require_write(actor)
+    try:
+        regulatory.profile_submit(actor=actor, profile=profile)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Submitted for review. We will tell you as soon as it is decided."))
+    return _after_write(request, profile.pk)
+
+
+@portal_page
+@require_POST
+def compliance_delete(request, profile_id: int):
+    actor = request.actor
+    profile = _profile_or_404(actor, profile_id)
+    _require_write(actor)
+    try:
+        regulatory.profile_delete(actor=actor, profile=profile)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _go(request, reverse("compliance_detail", args=[profile.pk]))
+    messages.success(request, _("Profile “%(name)s” deleted.") % {"name": profile.name})
+    return _go(request, reverse("compliance_list"))
+
+
+@login_required
+@require_GET
+def document_download(request, document_id: int):
+    """A document, to whoever may see it: DIDfarm staff reviewing it, or a login of the account (or of the
+    document's client) that owns it. Anyone else gets a 404, as if it did not exist."""
+    user = request.user
+    if user.is_staff and user.has_perm("numbers.view_complianceprofile"):
+        document = ComplianceDocument.objects.filter(pk=document_id).first()
+    else:
+        membership = membership_for(user, request.session.get("account_id"))
+        document = None
+        if membership is not None and not access_blocked_reason(account=membership.account, client=membership.client):
+            actor = actor_from_membership(membership)
+            document = selectors.document_get_or_none(actor=actor, document_id=document_id)
+    if document is None:
+        raise Http404(_("Document not found."))
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("Document not found.")) from None
+    inline = request.GET.get("inline") == "1"
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=document.original_name, content_type=document.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+    return response
+
+
+# --- The banner on a number waiting for documents ----------------------------------------------------
+
+
+def regulatory_banner(actor, number: Number) -> dict | None:
+    """What a number waiting for documents shows: its profile's state (and why it was rejected), the
+    profiles that could prove it, and when it will be released if nothing is approved."""
+    if number.status != Number.Status.PENDING_REGULATORY:
+        return None
+    profile = number.compliance_profile
+    candidates = [
+        p for p in selectors.profiles_for_number(actor=actor, number=number) if p.pk != number.compliance_profile_id
+    ]
+    held_at = number.regulatory_held_at
+    query = f"new=1&countries={number.country_id}&number_types={number.type}"
+    if number.client_id and not actor.is_client_scoped:
+        query += f"&client={number.client_id}"
+    return {
+        "profile": profile,
+        "candidates": candidates,
+        "attach_form": AttachProfileForm(profiles=candidates) if candidates else None,
+        "release_on": (held_at + timedelta(days=settings.REGULATORY_HOLD_DAYS)).date() if held_at else None,
+        "new_profile_url": reverse("compliance_list") + "?" + query,
+    }
+
+
+@portal_page
+@require_POST
+def number_compliance(request, number_id: int):
+    """Attach one of the actor's profiles to a number from the number's page."""
+    actor = request.actor
+    number = _number_or_404(actor, number_id)
+    _require_write(actor)
+    candidates = list(selectors.profiles_for_number(actor=actor, number=number))
+    form = AttachProfileForm(request.POST, profiles=candidates)
+    if form.is_valid():
+        try:
+            services.number_configure(
+                actor=actor, number=number, compliance_profile_id=form.cleaned_data["compliance_profile"]
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Compliance profile attached."))
+    else:
+        messages.error(request, _("Choose one of the profiles listed."))
+    if not _wants_fragment(request):
+        return redirect("number_detail", number_id=number.pk)
+    context = number_page_context(request, _number_or_404(actor, number.pk))
+    return _render(request, "numbers/number_detail.html", "numbers/_number_panel.html", context)
+
+
+# --- Porting -------------------------------------------------------------------------------------
+
+
+@portal_page
+@require_GET
+def port_list(request):
+    actor = request.actor
+    context = {
+        "numbers_tab": "porting",
+        "ports": page_of(request, selectors.port_list(actor=actor)),
+        "can_request": _can_buy(actor),
+        "query": query_without_page(request),
+    }
+    return _render(request, "numbers/porting_list.html", "numbers/_porting_list_panel.html", context)
+
+
+WIZARD_STEPS = ((1, _("Numbers")), (2, _("Carrier details")), (3, _("Documents")))
+
+
+DETAIL_FIELDS = ("current_carrier", "authorization_name", "account_number", "pin", "compliance_profile")
+
+
+def _wizard(request, step: int, *, keep_details: bool = False, **parts):
+    """One step of the wizard; ``kept`` holds the answers of the other steps, sent along as hidden fields."""
+    kept = {}
+    if step == 1 and keep_details:
+        kept = {key: request.POST.get(key, "") for key in DETAIL_FIELDS}
+    context = {"numbers_tab": "porting", "step": step, "steps": WIZARD_STEPS, "kept": kept, **parts}
+    return _no_store(_render(request, "numbers/porting_new.html", "numbers/_porting_wizard.html", context))
+
+
+def _numbers_errors_on(form: PortNumbersForm, exc: ApplicationError) -> None:
+    """The service names each bad number (``numbers[2]``); the page has one field for them all."""
+    for key, messages_ in (exc.fields or {}).items():
+        for message in messages_:
+            form.add_error("numbers" if key.startswith("numbers") else None, message)
+    if not exc.fields:
+        form.add_error("numbers", exc.message)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def port_new(request):
+    """The request wizard: numbers (checked at once), carrier details, documents. Every step carries the
+    others' answers as hidden fields (so Back keeps them); the request is created by the last step only,
+    in one service call that checks everything again."""
+    actor = request.actor
+    if not _can_buy(actor):
+        raise PermissionDenied  # the reseller requests ports, as it buys numbers
+    clients = account_selectors.client_list(actor=actor)
+    if request.method == "GET":
+        return _wizard(request, 1, numbers_form=PortNumbersForm(clients=clients))
+    step, back = request.POST.get("step", "1"), request.POST.get("back", "")
+    numbers_form = PortNumbersForm(request.POST, clients=clients)
+    has_details = "current_carrier" in request.POST
+    if not numbers_form.is_valid():
+        return _wizard(request, 1, numbers_form=numbers_form, keep_details=has_details)
+    try:
+        groups = porting.port_numbers_check(numbers_form.cleaned_data["numbers"])
+    except ApplicationError as exc:
+        _numbers_errors_on(numbers_form, exc)
+        return _wizard(request, 1, numbers_form=numbers_form, keep_details=has_details)
+    client_id = numbers_form.cleaned_data["client"]
+    client = clients.filter(pk=client_id).first() if client_id else None
+    profiles = list(selectors.profiles_for_checkout(actor=actor, client_id=client.pk if client else None))
+    common = {
+        "numbers_form": numbers_form,
+        "numbers": list(groups),
+        "needs_documents": any(group.requires_regulatory for group in groups.values()),
+        "quote": _quote(groups, numbers_form),
+    }
+    if back == "1":
+        return _wizard(request, 1, keep_details=has_details, **common)
+    details_form = PortDetailsForm(request.POST if has_details else None, profiles=profiles)
+    if step == "1" or back == "2" or not details_form.is_valid():
+        return _wizard(request, 2, details_form=details_form, **common)
+    details = {k: v for k, v in details_form.cleaned_data.items() if k != "compliance_profile"}
+    documents_form = PortDocumentsForm(request.POST, request.FILES) if step == "3" else PortDocumentsForm()
+    if step == "2" or not documents_form.is_valid():
+        return _wizard(request, 3, details_form=details_form, documents_form=documents_form, **common)
+    uploads = [
+        regulatory.Upload(document_type=field, file=documents_form.cleaned_data[field], field=field)
+        for field in ("letter_of_authorization", "bill")
+        if documents_form.cleaned_data.get(field)
+    ]
+    try:
+        port = porting.port_create(
+            actor=actor,
+            numbers=list(groups),
+            client=client,
+            compliance_profile_id=details_form.cleaned_data["compliance_profile"],
+            uploads=uploads,
+            billing_cycle=numbers_form.cleaned_data["billing_cycle"],
+            **details,
+        )
+    except ApplicationError as exc:
+        add_error(documents_form, exc)
+        return _wizard(request, 3, details_form=details_form, documents_form=documents_form, **common)
+    messages.success(
+        request,
+        _("Port request %(port)s sent: we will tell you when the current carrier confirms a date.")
+        % {"port": port.public_id},
+    )
+    return _go(request, reverse("port_detail", args=[port.pk]))
+
+
+def _quote(groups: dict, numbers_form: PortNumbersForm):
+    from billing.services import period_price
+
+    cycle = numbers_form.cleaned_data["billing_cycle"]
+    return sum(
+        (g.setup_fee + period_price(monthly_price=g.monthly_price, billing_cycle=cycle) for g in groups.values()),
+        start=0,
+    )
+
+
+def _port_page(request, port: PortRequest, *, upload_form=None):
+    actor = request.actor
+    shortfall = ""
+    if port.is_open and actor.can_see_wallet:
+        shortfall = porting.describe_shortfall(port, billing_selectors.wallet_get(actor=actor).balance)
+    context = {
+        "numbers_tab": "porting",
+        "port": port,
+        "steps": list(port.steps.all()),
+        "can_manage": _can_buy(actor),
+        "upload_form": upload_form or DocumentUploadForm(types=PORT_DOCUMENT_TYPES),
+        "quote": porting.port_quote(port),
+        "shortfall": shortfall,
+        "max_mb": settings.REGULATORY_DOCUMENT_MAX_BYTES // (1024 * 1024),
+    }
+    return _no_store(_render(request, "numbers/porting_detail.html", "numbers/_porting_panel.html", context))
+
+
+@portal_page
+@require_GET
+def port_detail(request, port_id: int):
+    return _port_page(request, _port_or_404(request.actor, port_id))
+
+
+def _after_port_write(request, port_id: int):
+    if not _wants_fragment(request):
+        return redirect("port_detail", port_id=port_id)
+    return _port_page(request, _port_or_404(request.actor, port_id))
+
+
+@portal_page
+@require_POST
+def port_cancel(request, port_id: int):
+    actor = request.actor
+    port = _port_or_404(actor, port_id)
+    try:
+        porting.port_cancel(actor=actor, port=port)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Port request %(port)s cancelled.") % {"port": port.public_id})
+    return _after_port_write(request, port.pk)
+
+
+@portal_page
+@require_POST
+def port_upload(request, port_id: int):
+    actor = request.actor
+    port = _port_or_404(actor, port_id)
+    form = DocumentUploadForm(request.POST, request.FILES, types=PORT_DOCUMENT_TYPES)
+    if form.is_valid():
+        upload = regulatory.Upload(document_type=form.cleaned_data["document_type"], file=form.cleaned_data["file"])
+        try:
+            porting.port_documents_add(actor=actor, port=port, uploads=[upload])
+        except ApplicationError as exc:
+            _upload_error(request, form, exc)
+        else:
+            messages.success(request, _("%(name)s uploaded.") % {"name": upload.file.name})
+            return _after_port_write(request, port.pk)
+    if not _wants_fragment(request):
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("port_detail", port_id=port.pk)
+    return _port_page(request, _port_or_404(actor, port.pk), upload_form=form)
