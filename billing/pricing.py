@@ -156,13 +156,15 @@ def show_client_order_prices(actor, orders) -> None:
     orders = list(orders)
     items = [item for order in orders for item in order.items.all()]
     first: dict[tuple[int, str], Decimal] = {}
-    kinds = (LedgerEntry.Kind.SETUP_FEE, LedgerEntry.Kind.NUMBER_PURCHASE, LedgerEntry.Kind.SMS_ADDON)
+    purchase = (LedgerEntry.Kind.NUMBER_PURCHASE, LedgerEntry.Kind.PORTING)
+    kinds = (LedgerEntry.Kind.SETUP_FEE, *purchase, LedgerEntry.Kind.SMS_ADDON)
     rows = (
         LedgerEntry.objects.filter(number_id__in=[i.number_id for i in items], kind__in=kinds, amount__lt=0)
         .order_by("id")
         .values_list("number_id", "kind", "client_amount", "amount")
     )
     for number_id, kind, client_amount, amount in rows:
+        kind = LedgerEntry.Kind.NUMBER_PURCHASE if kind in purchase else kind  # a ported number's first period
         first.setdefault((number_id, kind), -(client_amount if client_amount is not None else amount))
     zero = Decimal("0")
     for item in items:

@@ -108,7 +108,7 @@ def period_price(*, monthly_price: Decimal, billing_cycle: str) -> Decimal:
     return quantize(monthly_price * CYCLE_MONTHS[billing_cycle])
 
 
-def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
+def charge_numbers(*, wallet, order, numbers, created_by: str, ported: bool = False) -> Decimal:
     """Debit the setup fee and the first period of each number of ``order`` (and of its SMS add-on, when
     bought with SMS) from a locked wallet.
 
@@ -139,7 +139,8 @@ def charge_numbers(*, wallet, order, numbers, created_by: str) -> Decimal:
             ledger.debit(
                 wallet,
                 amount=first,
-                kind=LedgerEntry.Kind.NUMBER_PURCHASE,
+                # A number ported in is charged like a bought one; its first period says how it came.
+                kind=LedgerEntry.Kind.PORTING if ported else LedgerEntry.Kind.NUMBER_PURCHASE,
                 reference=reference,
                 client=number.client,
                 client_amount=book.for_number(

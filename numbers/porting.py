@@ -476,7 +476,9 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
                 % {"port": port.public_id, "due": to_cents_str(due)},
                 required=to_exact_str(due),
             )
-        order.total = billing.charge_numbers(wallet=wallet, order=order, numbers=numbers, created_by=actor.label)
+        order.total = billing.charge_numbers(
+            wallet=wallet, order=order, numbers=numbers, created_by=actor.label, ported=True
+        )
         order.save(update_fields=["total"])
         before = port.status
         port.status = PortRequest.Status.COMPLETED

@@ -96,7 +96,7 @@ def test_the_porting_lifecycle_ends_with_the_numbers_owned_active_and_billed(ten
     # charged like a purchase: the first (quarterly) period of each, naming the number and its client
     wallet = ledger.wallet_for(tenants.a.account)
     assert wallet.balance == balance_before - Decimal("6.0000") == ledger.entries_total(wallet)
-    charges = LedgerEntry.objects.filter(kind="number_purchase", reference_id__in=[n.public_id for n in numbers])
+    charges = LedgerEntry.objects.filter(kind="porting", reference_id__in=[n.public_id for n in numbers])
     assert charges.count() == 2 and {c.client_id for c in charges} == {tenants.x.pk}
     assert Event.objects.get(type="payment.succeeded", subject_id=f"ord_{port.order_id}").data["port_id"] == port_id
     listed = api.get("/api/v1/numbers?status=active").json()["data"]
