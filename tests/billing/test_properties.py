@@ -389,11 +389,20 @@ class NumberMoney(RuleBasedStateMachine):
             wallet_credit(actor=self.staff, amount=amount, kind=Kind.TOP_UP, description="Bank transfer")
         assert self.balance() == before + amount
 
-    @rule(left=st.one_of(st.none(), st.decimals(min_value=Decimal("0"), max_value=Decimal("10"), places=2)))
+    @rule(
+        left=st.one_of(
+            st.none(),
+            st.just("the next renewal"),
+            st.decimals(min_value=Decimal("0"), max_value=Decimal("10"), places=2),
+        )
+    )
     def spend(self, left):
-        """Spend the wallet down to ``left``, so renewals go unpaid; or try to take more than there is (None),
-        which must be refused with nothing written."""
+        """Spend the wallet down to ``left`` (perhaps exactly what the next renewal costs), so renewals go
+        unpaid; or try to take more than there is (None), which must be refused with nothing written."""
         before, last = self.balance(), self.last_entry_id()
+        if left == "the next renewal":
+            number = Number.objects.filter(account=self.account, status__in=RENEWABLE).order_by("paid_through", "pk")
+            left = self.renewal_cost(number.first()) if number.exists() else Decimal("0")
         if left is None:
             with pytest.raises(InsufficientBalance), self.clock(), transaction.atomic():
                 wallet = ledger.lock_wallet(self.account)
@@ -472,6 +481,15 @@ class NumberMoney(RuleBasedStateMachine):
         later = Number.objects.filter(account=self.account, status__in=RENEWABLE, paid_through__gt=self.today)
         return later.order_by("paid_through").values_list("paid_through", flat=True).first()
 
+    @staticmethod
+    def renewal_cost(number: Number, *, apart: bool = False):
+        """What the number's next period costs: its own price and its SMS add-on's (``apart``), or the sum."""
+        price = period_price(monthly_price=number.monthly_price, billing_cycle=number.billing_cycle)
+        addon = Decimal("0")
+        if number.sms_enabled:
+            addon = period_price(monthly_price=number.sms_monthly_price, billing_cycle=number.billing_cycle)
+        return (price, addon) if apart else price + addon
+
     def renew(self):
         """One renewals run on the clock's day, checked number by number against what it should have done."""
         as_of, before_balance, last = self.today, self.balance(), self.last_entry_id()
@@ -502,12 +520,7 @@ class NumberMoney(RuleBasedStateMachine):
             if old.cancel_at_period_end:
                 assert (number.status, new) == (Status.RELEASED, []), "a number set not to renew was renewed"
                 continue
-            price = period_price(monthly_price=old.monthly_price, billing_cycle=old.billing_cycle)
-            addon = (
-                period_price(monthly_price=old.sms_monthly_price, billing_cycle=old.billing_cycle)
-                if old.sms_enabled
-                else Decimal("0")
-            )
+            price, addon = self.renewal_cost(old, apart=True)
             if number.paid_through != old.paid_through:
                 was_suspended = old.status == Status.SUSPENDED
                 if was_suspended:
