@@ -50,6 +50,30 @@ def audit_record(
     )
 
 
+# --- People --------------------------------------------------------------------------------------
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Save the language a person reads the portal (and its emails) in; blank follows the browser.
+    A language the portal does not offer → ``ValidationFailed``, nothing written."""
+    language = (language or "").strip().lower()
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(
+            _("The portal is not available in this language."), fields={"language": [_("Choose a listed language.")]}
+        )
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+    return user
+
+
+def language_for(user: User | None) -> str:
+    """The language to write to ``user`` in, outside a request (emails): their saved one, else the
+    portal's default."""
+    saved = getattr(user, "language", "") if user is not None else ""
+    return saved or settings.LANGUAGE_CODE
+
+
 # --- Reseller accounts ---------------------------------------------------------------------------
 
 

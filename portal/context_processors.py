@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from billing.money import to_cents_str
+from portal.l10n import money
 
 
 def portal(request):
@@ -16,5 +16,5 @@ def portal(request):
             from billing import ledger
 
             wallet = ledger.wallet_for(actor.account)
-            context["wallet_badge"] = f"{to_cents_str(wallet.balance)} {wallet.currency}"
+            context["wallet_badge"] = f"{money(wallet.balance)} {wallet.currency}"
     return context
