@@ -4,7 +4,9 @@ from portal.l10n import money
 
 
 def portal(request):
-    context = {"PUBLIC_URL": settings.PUBLIC_URL}
+    # The languages as settings name them, each in itself (Django's {% get_available_languages %} would
+    # translate "English" into the page's language).
+    context = {"PUBLIC_URL": settings.PUBLIC_URL, "SITE_LANGUAGES": settings.LANGUAGES}
     actor = getattr(request, "actor", None)
     if actor is not None:
         context["actor"] = actor
