@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.l10n import ltr
 
@@ -22,9 +23,9 @@ def _body_field(label) -> forms.CharField:
 
 
 class ComposeForm(forms.Form):
-    from_number = forms.ChoiceField(label=_("From"))
+    from_number = forms.ChoiceField(label=pgettext_lazy("message sender", "From"))
     to = forms.CharField(
-        label=_("To"),
+        label=pgettext_lazy("message recipient", "To"),
         max_length=40,
         widget=forms.TextInput(
             attrs={"placeholder": "+31612345678", "inputmode": "tel", "autocomplete": "off", "dir": "ltr"}

@@ -37,6 +37,17 @@ PORTAL_DATE_FORMATS = {
 }
 
 
+# Text kept in records — ledger descriptions and refund reasons, audit labels, a port's timeline — is
+# written in English, whichever language the page that caused it was in: records are shared by people of
+# every language and served as they are by the API and CSV files.
+RECORD_LANGUAGE = "en"
+
+
+def for_records():
+    """``with for_records(): …`` writes the text of a record in ``RECORD_LANGUAGE``."""
+    return translation.override(RECORD_LANGUAGE)
+
+
 def ltr(text: str) -> str:
     """``text`` kept left to right inside right-to-left text (only when the active language is RTL)."""
     if not text or not translation.get_language_bidi():
@@ -44,13 +55,15 @@ def ltr(text: str) -> str:
     return f"{LRI}{text}{PDI}"
 
 
-def money(amount: Decimal | int | str | None, places: int = 2) -> str:
-    """An amount as the active language writes it, rounded half-up to ``places`` decimals, grouped."""
+def money(amount: Decimal | int | str | None, places: int = 2, *, isolate: bool = True) -> str:
+    """An amount as the active language writes it, rounded half-up to ``places`` decimals, grouped; kept
+    left to right on right-to-left pages unless ``isolate`` is off (a PDF, which has its own way)."""
     if amount is None or amount == "":
         return ""
     exponent = Decimal(1).scaleb(-places)
     value = Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
-    return ltr(formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True))
+    text = formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+    return ltr(text) if isolate else text
 
 
 def date_format_named(name: str) -> str:

@@ -309,7 +309,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # fontTools (used by fpdf2 to embed invoice fonts) reports every glyph subset at INFO.
+    "loggers": {"django.request": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
 }
 
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
