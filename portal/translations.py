@@ -83,11 +83,10 @@ def compile_catalogs(root: Path | None = None) -> list[Compiled]:
     for po_path in sorted(root.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         catalog = read_catalog(po_path)
         messages = [m for m in catalog if m.id]
-        keep = [m for m in messages if _is_translated(m) and not m.fuzzy]
         # write_mo() drops entries with no text; entries with some plural forms empty are left out too.
-        for message in messages:
-            if message not in keep:
-                catalog.delete(message.id, context=message.context)
+        dropped = [m for m in messages if m.fuzzy or not _is_translated(m)]
+        for message in dropped:
+            catalog.delete(message.id, context=message.context)
         buffer = io.BytesIO()
         write_mo(buffer, catalog)
         mo_path = po_path.with_suffix(".mo")
@@ -95,7 +94,7 @@ def compile_catalogs(root: Path | None = None) -> list[Compiled]:
         with os.fdopen(fd, "wb") as handle:
             handle.write(buffer.getvalue())
         os.replace(tmp, mo_path)
-        results.append(Compiled(path=mo_path, translated=len(keep), total=len(messages)))
+        results.append(Compiled(path=mo_path, translated=len(messages) - len(dropped), total=len(messages)))
     return results
 
 

@@ -33,6 +33,10 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests change SMS rates and expect the next message to see them.
     settings.SMS_RATES_CACHE_SECONDS = 0
+    # Pages are tested in every language: from the catalogs as they are now, as an install compiles them.
+    from portal.translations import compile_catalogs
+
+    compile_catalogs()
 
 
 @pytest.fixture(autouse=True)

@@ -41,6 +41,15 @@ def eur(amount: Decimal | None, places: int = 2) -> str:
     return money(amount, int(places))
 
 
+# What a ledger entry pays for (its reference_type), as a reader calls it.
+REFERENCE_LABELS = {"number": _("number"), "message": _("message")}
+
+
+@register.filter
+def reference_kind(reference_type: str) -> str:
+    return REFERENCE_LABELS.get(reference_type, reference_type)
+
+
 @register.filter
 def dom_id(e164: str) -> str:
     """A number as a fragment of an HTML id (``+31207000001`` → ``31207000001``)."""

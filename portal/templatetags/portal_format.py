@@ -1,5 +1,5 @@
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,12 @@ def ldate(value, name: str = "DATE_FORMAT") -> str:
     if value in (None, ""):
         return ""
     return dateformat.format(value, l10n.date_format_named(name))
+
+
+@register.simple_tag
+def decimal_mark() -> str:
+    """The active language's decimal mark, for scripts that write amounts on the page."""
+    return formats.get_format("DECIMAL_SEPARATOR")
 
 
 @register.filter
