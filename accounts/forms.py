@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from portal.mail import recipient_language
 
 from .models import Role
 
@@ -49,3 +52,9 @@ class PortalPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        """In the language the person chose in the portal; otherwise the one the reset was asked in."""
+        language = recipient_language(getattr(context.get("user"), "language", ""), translation.get_language())
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -8,17 +8,19 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from billing.money import quantize
 from portal import events
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.l10n import for_records
+from portal.mail import send_in_languages
 
 from . import keys
 from .actor import Actor, system_actor
@@ -35,6 +37,8 @@ def audit_record(
     account: Account | None = None,
 ) -> AuditLog:
     """Add one audit row for a state change. Call inside the transaction that makes the change."""
+    with for_records():
+        subject_label = str(subject)[:200]
     return AuditLog.objects.create(
         account=account or (actor.account if actor else None),
         user=actor.user if actor else None,
@@ -43,11 +47,28 @@ def audit_record(
         action=action,
         subject_type=subject._meta.model_name,
         subject_id=str(getattr(subject, "public_id", subject.pk)),
-        subject_label=str(subject)[:200],
+        subject_label=subject_label,
         before=before,
         after=after,
         ip_address=actor.ip_address if actor else None,
     )
+
+
+# --- People --------------------------------------------------------------------------------------
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Save the language a person reads the portal (and its emails) in; blank follows the browser.
+    A language the portal does not offer → ``ValidationFailed``, nothing written."""
+    language = (language or "").strip().lower()
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(
+            _("The portal is not available in this language."), fields={"language": [_("Choose a listed language.")]}
+        )
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+    return user
 
 
 # --- Reseller accounts ---------------------------------------------------------------------------
@@ -284,33 +305,34 @@ def member_remove(*, actor: Actor, membership: Membership) -> None:
 
 
 def _send_access_notice(user: User, account: Account) -> None:
-    """For someone who already has a DIDfarm login: no password to set, just the news."""
-    send_mail(
-        subject=_("You now have access to %(account)s on DIDfarm") % {"account": account.name},
-        message=_(
+    """For someone who already has a DIDfarm login: no password to set, just the news. In their language,
+    or the inviter's when they never chose one."""
+
+    def compose() -> tuple[str, str]:
+        subject = _("You now have access to %(account)s on DIDfarm") % {"account": account.name}
+        body = _(
             "Hello,\n\nYou now have access to %(account)s on the DIDfarm portal. Log in as usual with "
             "%(email)s at %(url)s and choose %(account)s at the top of the page.\n"
-        )
-        % {"account": account.name, "email": user.email, "url": settings.PUBLIC_URL + reverse("login")},
-        from_email=None,
-        recipient_list=[user.email],
-    )
+        ) % {"account": account.name, "email": user.email, "url": settings.PUBLIC_URL + reverse("login")}
+        return subject, body
+
+    send_in_languages(people=[(user.email, user.language)], compose=compose, default_language=get_language())
 
 
 def _send_invitation(user: User, account: Account) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     link = settings.PUBLIC_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-    send_mail(
-        subject=_("You have been invited to %(account)s on DIDfarm") % {"account": account.name},
-        message=_(
+
+    def compose() -> tuple[str, str]:
+        subject = _("You have been invited to %(account)s on DIDfarm") % {"account": account.name}
+        body = _(
             "Hello,\n\nYou now have access to %(account)s on the DIDfarm portal.\n"
             "Choose your password here:\n\n%(link)s\n\nYour login is %(email)s.\n"
-        )
-        % {"account": account.name, "link": link, "email": user.email},
-        from_email=None,
-        recipient_list=[user.email],
-    )
+        ) % {"account": account.name, "link": link, "email": user.email}
+        return subject, body
+
+    send_in_languages(people=[(user.email, user.language)], compose=compose, default_language=get_language())
 
 
 # --- API keys ------------------------------------------------------------------------------------

@@ -6,8 +6,11 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from portal.errors import ApplicationError, NotFound
 from portal.pages import add_error, page_of, portal_page, query_without_page
@@ -158,6 +161,32 @@ def switch_account(request):
     if account_id.isdigit() and request.user.memberships.filter(account_id=int(account_id)).exists():
         request.session["account_id"] = int(account_id)
     return redirect("dashboard")
+
+
+@require_POST
+def language_set(request):
+    """The language switcher (header, account menu, login page): a plain form POST with ``language`` and
+    ``next``. Saves the choice on a logged-in user, sets (or, for "follow my browser", clears) the language
+    cookie and goes back to ``next`` when it is a page of this site, else to the dashboard."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        try:
+            services.user_language_set(user=request.user, language=language)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect(_safe_next(request))
+    if language:
+        return set_language(request)  # Django's: checks the language and the next URL, sets the cookie
+    response = redirect(_safe_next(request))
+    response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+    return response
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.headers.get("Referer") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("dashboard")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

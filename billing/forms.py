@@ -74,7 +74,8 @@ class PriceRuleForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["client"].choices = [("", _("All clients (default)"))] + [(str(c.pk), c.name) for c in clients]
-        self.fields["country"].choices = [("", _("All countries"))] + [(c.code, c.name) for c in countries]
+        named = sorted(((c.code, c.display_name) for c in countries), key=lambda choice: choice[1].casefold())
+        self.fields["country"].choices = [("", _("All countries")), *named]
         self.fields["number_type"].choices = [("", _("All types")), *NumberType.choices]
         for name in ("fixed_monthly", "fixed_setup", "fixed_sms_addon", "fixed_sms_segment"):
             self.fields[name].widget.attrs["step"] = "0.0001"

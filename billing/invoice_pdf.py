@@ -1,97 +1,220 @@
-"""An invoice as a PDF (fpdf2, with the bundled DejaVu Sans so any client name prints). Client prices
-only: the reseller's wholesale cost never appears on what goes to the client."""
+"""An invoice as a PDF (fpdf2). Client prices only: the reseller's wholesale cost never appears on what goes
+to the client.
+
+Written in the language active when it is made (the viewer's on a page, English on the API), with that
+language's dates and number separators. The bundled fonts cover every language of the portal and any
+client name: DejaVu Sans (Latin, Greek, Cyrillic and more), Noto Sans Arabic, Noto Sans Devanagari and
+Droid Sans Fallback (Chinese and Japanese), each used where the main font has no glyph. Text is shaped with
+HarfBuzz (Arabic letters join, Devanagari forms conjuncts), and Arabic invoices are laid out right to left
+with numbers, amounts and invoice numbers kept left to right."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from pathlib import Path
 
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from fpdf import FPDF
 
+from portal.l10n import money
+
 from .models import Invoice
-from .money import to_exact_str
 
 FONTS = Path(__file__).resolve().parent / "fonts"
+# family: (regular, bold or None)
+FONT_FILES = {
+    "DejaVu": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    "NotoArabic": ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
+    "NotoDevanagari": ("NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"),
+    "DroidFallback": ("DroidSansFallbackFull.ttf", None),
+}
+# The main font of each language whose script DejaVu Sans draws less well, or not at all.
+MAIN_FONT = {"ar": "NotoArabic", "hi": "NotoDevanagari"}
+LRM = "\u200e"  # LEFT-TO-RIGHT MARK: keeps a number or an id left to right on a right-to-left page
+
+
+@functools.cache
+def _covered(family: str) -> frozenset[int]:
+    """The characters a bundled font has glyphs for (read once per process)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(FONTS / FONT_FILES[family][0], lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def _fonts_for(main: str, texts: Iterable[str]) -> list[str]:
+    """The fallback fonts the texts need beyond ``main`` (DejaVu Sans stands behind every other main font):
+    only these are embedded, so an English invoice does not carry the Chinese font."""
+    wanted = {ord(ch) for text in texts for ch in text if not ch.isspace()}
+    fallbacks = [] if main == "DejaVu" else ["DejaVu"]
+    missing = wanted - _covered(main) - (_covered("DejaVu") if main != "DejaVu" else frozenset())
+    for family in FONT_FILES:
+        if not missing:
+            break
+        if family in (main, "DejaVu"):
+            continue
+        found = missing & _covered(family)
+        if found:
+            fallbacks.append(family)
+            missing -= found
+    return fallbacks
 
 
 class _Pdf(FPDF):
-    def __init__(self, invoice: Invoice):
+    def __init__(self, invoice: Invoice, texts: Iterable[str], pages: int):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.invoice = invoice
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.pages_total = pages
+        language = (translation.get_language() or "en").split("-")[0]
+        self.rtl = translation.get_language_bidi()
+        self.font_name = MAIN_FONT.get(language, "DejaVu")
+        fallbacks = _fonts_for(self.font_name, texts)
+        for family in [self.font_name, *fallbacks]:
+            regular, bold = FONT_FILES[family]
+            self.add_font(family, "", str(FONTS / regular))
+            if bold:
+                self.add_font(family, "B", str(FONTS / bold))
+        if fallbacks:
+            self.set_fallback_fonts(fallbacks, exact_match=False)
+        self.set_text_shaping(use_shaping_engine=True, direction="rtl" if self.rtl else "ltr")
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(invoice.number or _("Draft invoice"))
+        self.set_lang(translation.get_language() or "en")
         self.set_creator("DIDfarm")
+
+    # fpdf2 2.8 loses track of the font after a fallback font drew part of a text (py-pdf/fpdf2#1772): the
+    # next text would be drawn with the glyph ids of one font in another. Each text sets its font again.
+    def cell(self, *args, **kwargs):
+        self.current_font_is_set_on_page = False
+        result = super().cell(*args, **kwargs)
+        self.current_font_is_set_on_page = False
+        return result
+
+    def multi_cell(self, *args, **kwargs):
+        self.current_font_is_set_on_page = False
+        result = super().multi_cell(*args, **kwargs)
+        self.current_font_is_set_on_page = False
+        return result
+
+    def use(self, style: str = "", size: float = 10):
+        self.set_font(self.font_name, style, size)
+
+    def ltr(self, text: str) -> str:
+        """A value that reads left to right (an amount, a phone number, an invoice number)."""
+        return f"{LRM}{text}" if self.rtl and text else text
+
+    @property
+    def start(self) -> str:
+        return "R" if self.rtl else "L"
+
+    @property
+    def end(self) -> str:
+        return "L" if self.rtl else "R"
 
     def footer(self):
         self.set_y(-12)
-        self.set_font("DejaVu", "", 8)
+        self.use("", 8)
         self.set_text_color(120)
-        label = self.invoice.number or _("Draft")
-        self.cell(
-            0, 5, _("%(invoice)s · page %(page)s of {nb}") % {"invoice": label, "page": self.page_no()}, align="C"
-        )
+        label = self.ltr(self.invoice.number) if self.invoice.number else _("Draft")
+        # The page count is written in by hand: fpdf2's {nb} alias is not replaced cleanly in shaped text.
+        text = _("%(invoice)s · page %(page)s of {nb}") % {"invoice": label, "page": self.page_no()}
+        self.cell(0, 5, text.replace("{nb}", str(self.pages_total)), align="C")
 
 
 def _day(value) -> str:
-    return formats.date_format(value, "j M Y")
+    return formats.date_format(value, "DATE_FORMAT")
 
 
 def _money(value) -> str:
     # Exact, as charged: an SMS costs fractions of a cent, and the lines must add up to the total.
-    return to_exact_str(value)
+    return money(value, 4, isolate=False)
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
-    pdf = _Pdf(invoice)
-    pdf.alias_nb_pages()
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 18)
+    lines = list(invoice.lines.all().order_by("date", "entry_id"))
+    client = invoice.client.name + (f" ({invoice.client.reference})" if invoice.client.reference else "")
     title = _("Invoice %(number)s") % {"number": invoice.number} if invoice.number else _("Draft invoice")
-    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 10)
-    pdf.set_text_color(60)
     rows = [
-        (_("From"), invoice.account.name),
-        (_("To"), invoice.client.name + (f" ({invoice.client.reference})" if invoice.client.reference else "")),
+        (pgettext("invoice: who bills", "From"), invoice.account.name),
+        (pgettext("invoice: who is billed", "To"), client),
         (_("Period"), f"{_day(invoice.period_start)} – {_day(invoice.period_end)}"),
-        (
-            _("Issued"),
-            formats.date_format(invoice.issued_at, "j M Y") if invoice.issued_at else _("not yet (draft)"),
-        ),
+        (_("Issued"), _day(invoice.issued_at) if invoice.issued_at else _("not yet (draft)")),
     ]
+    headings = (_("Date"), _("Number"), _("Description"), _("Amount (%(currency)s)") % {"currency": invoice.currency})
+    closing = (
+        _("Total"),
+        _("Prices without VAT, in euros to four decimal places as charged."),
+        _("Draft"),
+        _("%(invoice)s · page %(page)s of {nb}"),
+    )
+    texts = [title, *(t for row in rows for t in row), *headings, *closing, *(line.description for line in lines)]
+    # Most invoices fit one page; a longer one is laid out again, knowing its page count for the footers.
+    pdf = _render(invoice, lines, texts, title, rows, headings, pages=1)
+    if pdf.page != 1:
+        pdf = _render(invoice, lines, texts, title, rows, headings, pages=pdf.page)
+    return bytes(pdf.output())
+
+
+def _render(invoice, lines, texts, title, rows, headings, *, pages: int) -> _Pdf:
+    pdf = _Pdf(invoice, texts, pages)
+    pdf.add_page()
+    pdf.use("B", 18)
+    if invoice.number:
+        title = _("Invoice %(number)s") % {"number": pdf.ltr(invoice.number)}
+    pdf.cell(0, 10, title, align=pdf.start, new_x="LMARGIN", new_y="NEXT")
+    pdf.use("", 10)
+    pdf.set_text_color(60)
+    label_width = 28
     for label, value in rows:
-        pdf.cell(28, 6, label)
-        pdf.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+        if pdf.rtl:  # the label on the right, its value to the left of it
+            pdf.cell(pdf.epw - label_width, 6, value, align="R")
+            pdf.cell(label_width, 6, label, align="R", new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.cell(label_width, 6, label)
+            pdf.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_text_color(0)
-    widths = (24, 34, 96, 36)
-    headings = (_("Date"), _("Number"), _("Description"), _("Amount (%(currency)s)") % {"currency": invoice.currency})
+    widths = (26, 34, 94, 36)
+    aligns = ("LEFT", "LEFT", "LEFT", "RIGHT")
+
+    def ordered(cells):
+        return tuple(reversed(cells)) if pdf.rtl else tuple(cells)
+
+    mirrored = {"LEFT": "RIGHT", "RIGHT": "LEFT"}
     with pdf.table(
-        col_widths=widths,
-        text_align=("LEFT", "LEFT", "LEFT", "RIGHT"),
+        col_widths=ordered(widths),
+        text_align=ordered([mirrored[a] for a in aligns]) if pdf.rtl else aligns,
         line_height=5.5,
         borders_layout="HORIZONTAL_LINES",
         first_row_as_headings=True,
     ) as table:
-        pdf.set_font("DejaVu", "", 9)
-        table.row(headings)
-        for line in invoice.lines.all().order_by("date", "entry_id").iterator(chunk_size=1000):
+        pdf.use("", 9)
+        table.row(ordered(headings))
+        for line in lines:
             table.row(
-                (
-                    formats.date_format(line.date, "j M Y"),
-                    line.number_e164,
-                    line.description,
-                    _money(line.amount),
+                ordered(
+                    (
+                        formats.date_format(line.date, "SHORT_DATE_FORMAT"),
+                        pdf.ltr(line.number_e164),
+                        pdf.ltr(line.description),  # a ledger record, in English
+                        pdf.ltr(_money(line.amount)),
+                    )
                 )
             )
     pdf.ln(3)
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.cell(widths[0] + widths[1] + widths[2], 8, _("Total"), align="R")
-    pdf.cell(widths[3], 8, f"{_money(invoice.total)} {invoice.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 8)
+    pdf.use("B", 12)
+    label_width, amount_width = widths[0] + widths[1] + widths[2], widths[3]
+    total = pdf.ltr(f"{_money(invoice.total)} {invoice.currency}")
+    if pdf.rtl:
+        pdf.cell(amount_width, 8, total, align="L")
+        pdf.cell(label_width, 8, _("Total"), align="L", new_x="LMARGIN", new_y="NEXT")
+    else:
+        pdf.cell(label_width, 8, _("Total"), align="R")
+        pdf.cell(amount_width, 8, total, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.use("", 8)
     pdf.set_text_color(110)
-    pdf.multi_cell(0, 4, _("Prices without VAT, in euros to four decimal places as charged."))
-    return bytes(pdf.output())
+    pdf.multi_cell(0, 4, _("Prices without VAT, in euros to four decimal places as charged."), align=pdf.start)
+    return pdf

@@ -22,11 +22,20 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.errors import InsufficientBalance
 
 from .models import LedgerEntry, Wallet
 from .money import quantize, to_cents_str, to_exact_str
+
+
+def _too_low(amount: str, currency: str) -> str:
+    """The message of a refused charge, in the language of whoever reads it (English on the API)."""
+    return _("The wallet balance is too low for a charge of %(amount)s %(currency)s.") % {
+        "amount": amount,
+        "currency": currency,
+    }
 
 
 @dataclass(frozen=True)
@@ -106,7 +115,7 @@ def _post(
     if amount < 0 and new_balance < 0 and not allow_negative:
         # The message names the charge, not the balance: it may reach a client of the reseller.
         raise InsufficientBalance(
-            f"The wallet balance is too low for a charge of {to_cents_str(-amount)} {wallet.currency}.",
+            _too_low(to_cents_str(-amount), wallet.currency),
             required=to_exact_str(-amount),
         )
     entry = LedgerEntry(
@@ -214,7 +223,7 @@ def debit_last(
     if row is None:
         wallet_for(account)  # the wallet exists from now on; its balance did not cover the charge
         raise InsufficientBalance(
-            f"The wallet balance is too low for a charge of {to_cents_str(amount)} EUR.",
+            _too_low(to_cents_str(amount), "EUR"),
             required=to_exact_str(amount),
         )
     wallet_id, balance, currency = row
@@ -270,7 +279,7 @@ def debit_many(wallet: Wallet, postings: list[Posting], *, created_by: str = "")
         balance -= amount
         if balance < 0:
             raise InsufficientBalance(
-                f"The wallet balance is too low for a charge of {to_cents_str(amount)} {wallet.currency}.",
+                _too_low(to_cents_str(amount), wallet.currency),
                 required=to_exact_str(amount),
             )
         entries.append(

@@ -15,6 +15,7 @@ from accounts.actor import Actor
 from accounts.services import audit_record
 from portal import events
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.l10n import for_records
 
 from . import ledger
 from .models import LedgerEntry
@@ -108,6 +109,13 @@ def period_price(*, monthly_price: Decimal, billing_cycle: str) -> Decimal:
     return quantize(monthly_price * CYCLE_MONTHS[billing_cycle])
 
 
+def _purchase_description(number, order) -> str:
+    # The ledger is a record read in every language (and by the API): its text is written in English.
+    with for_records():
+        cycle = number.get_billing_cycle_display().lower()
+    return f"{number.e164} {cycle} until {number.paid_through:%Y-%m-%d} ({order.public_id})"
+
+
 def charge_numbers(*, wallet, order, numbers, created_by: str, ported: bool = False) -> Decimal:
     """Debit the setup fee and the first period of each number of ``order`` (and of its SMS add-on, when
     bought with SMS) from a locked wallet.
@@ -150,8 +158,7 @@ def charge_numbers(*, wallet, order, numbers, created_by: str, ported: bool = Fa
                     months=CYCLE_MONTHS[number.billing_cycle],
                 ),
                 number_id=number.pk,
-                description=f"{number.e164} {number.get_billing_cycle_display().lower()} until "
-                f"{number.paid_through:%Y-%m-%d} ({order.public_id})",
+                description=_purchase_description(number, order),
                 dedupe_key=f"purchase:{number.public_id}",
                 created_by=created_by,
             )

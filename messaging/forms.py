@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from portal.l10n import ltr
 
 from .models import Message
 from .segments import MAX_BODY_CHARS
@@ -20,9 +23,9 @@ def _body_field(label) -> forms.CharField:
 
 
 class ComposeForm(forms.Form):
-    from_number = forms.ChoiceField(label=_("From"))
+    from_number = forms.ChoiceField(label=pgettext_lazy("message sender", "From"))
     to = forms.CharField(
-        label=_("To"),
+        label=pgettext_lazy("message recipient", "To"),
         max_length=40,
         widget=forms.TextInput(
             attrs={"placeholder": "+31612345678", "inputmode": "tel", "autocomplete": "off", "dir": "ltr"}
@@ -35,7 +38,7 @@ class ComposeForm(forms.Form):
     def __init__(self, *args, numbers=(), clients=(), client_scoped=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["from_number"].choices = [
-            (str(n.pk), f"{n.number_formatted}{' · ' + n.label if n.label else ''}") for n in numbers
+            (str(n.pk), f"{ltr(n.number_formatted)}{' · ' + n.label if n.label else ''}") for n in numbers
         ]
         if client_scoped:
             del self.fields["client"]
@@ -78,7 +81,9 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, numbers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["number"].choices = [("", _("All numbers"))] + [(str(n.pk), n.number_formatted) for n in numbers]
+        self.fields["number"].choices = [("", _("All numbers"))] + [
+            (str(n.pk), ltr(n.number_formatted)) for n in numbers
+        ]
 
     def clean(self):
         data = super().clean()

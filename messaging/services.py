@@ -40,6 +40,7 @@ from portal.errors import (
     SmsNotEnabled,
     ValidationFailed,
 )
+from portal.l10n import for_records
 from portal.models import CLIENT_VIEW
 
 from .models import CarrierEvent, Message, SmsRate
@@ -539,10 +540,12 @@ def message_failed(*, message_id: int, code: str, reason: str, refund: bool) -> 
         message.error_code = code[:40]
         message.error_message = reason[:255]
         if refund and message.amount > 0:
+            with for_records():  # the refund's reason is part of its ledger entry
+                reason_text = _("not sent")
             billing.refund_reference(
                 account=message.account,
                 reference=ledger.Reference("message", message.public_id),
-                reason=_("not sent"),
+                reason=reason_text,
             )
             message.refunded = True
         message.save()

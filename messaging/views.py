@@ -20,6 +20,7 @@ from numbers_app import selectors as number_selectors
 from numbers_app import services as number_services
 from numbers_app.views import number_page_context
 from portal.errors import ApplicationError, NotFound, ValidationFailed
+from portal.l10n import ltr
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
 from . import selectors, services
@@ -283,11 +284,12 @@ def number_sms(request, number_id: int):
                 wanted.append("sms")
             number_services.number_configure(actor=actor, number=number, capabilities=wanted)
             if action == "enable":
-                messages.success(request, _("SMS is on for %(number)s.") % {"number": number.number_formatted})
+                messages.success(request, _("SMS is on for %(number)s.") % {"number": ltr(number.number_formatted)})
             else:
                 messages.success(
                     request,
-                    _("SMS is off for %(number)s; the add-on is not renewed.") % {"number": number.number_formatted},
+                    _("SMS is off for %(number)s; the add-on is not renewed.")
+                    % {"number": ltr(number.number_formatted)},
                 )
         elif action == "forwarding":
             if not forwarding_form.is_valid():

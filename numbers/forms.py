@@ -17,6 +17,10 @@ MAX_BULK = 100
 MAX_IP_TEXT = 2000
 
 
+def _by_name(choice: tuple[str, str]) -> str:
+    return choice[1].casefold()
+
+
 def _client_choices(clients, empty_label) -> list[tuple[str, str]]:
     return [("", empty_label)] + [(str(c.pk), c.name) for c in clients]
 
@@ -53,9 +57,9 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, countries=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("Choose a country…"))] + [
-            (c.code, f"{c.name} ({c.dial_code})") for c in countries
-        ]
+        # Countries by their name in the reader's language.
+        named = sorted(((c.code, f"{c.display_name} ({c.dial_code})") for c in countries), key=_by_name)
+        self.fields["country"].choices = [("", _("Choose a country…")), *named]
 
     def filters(self) -> StockFilters | None:
         """The search to run, or None while no country is chosen (search needs one)."""
@@ -129,7 +133,8 @@ class NumberFilterForm(forms.Form):
 
     def __init__(self, *args, countries=(), clients=(), client_scoped=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("All countries"))] + [(c.code, c.name) for c in countries]
+        named = sorted(((c.code, c.display_name) for c in countries), key=_by_name)
+        self.fields["country"].choices = [("", _("All countries")), *named]
         self.fields["status"].choices = [("", _("Any status"))] + [
             (value, label) for value, label in Number.Status.choices if value != Number.Status.RELEASED
         ]
@@ -208,7 +213,7 @@ class AllowedIpsField(forms.CharField):
     """Addresses or CIDR ranges typed one per line or comma-separated, as a list of strings; whether
     each is a valid address, and how many are allowed, is for the service to say."""
 
-    widget = forms.Textarea(attrs={"rows": 3})
+    widget = forms.Textarea(attrs={"rows": 3, "dir": "ltr"})
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -279,6 +284,7 @@ class NumberRouteForm(forms.Form):
             attrs={
                 "placeholder": "sip:100@pbx.example.com",
                 "autocomplete": "off",
+                "dir": "ltr",
                 "aria-label": _("Forwarding target"),
                 "data-ticks": "input[name=route][value=forward]",
             }

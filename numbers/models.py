@@ -54,6 +54,13 @@ class Country(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (CLDR through babel); English keeps the stored name."""
+        from portal.l10n import country_name
+
+        return country_name(self.code, self.name)
+
 
 class NumberGroup(models.Model):
     """Numbers sold alike: one country, type and area, with the same capabilities, prices and rules

@@ -42,6 +42,7 @@ from portal.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from portal.l10n import for_records
 
 from . import regulatory, services
 from .carriers import get_carrier
@@ -244,11 +245,13 @@ def port_create(
             created_at=now,
             **cleaned,
         )
-        _step(port, actor.label, _("Request received"), at=now)
+        with for_records():  # the timeline is a record: its notes are in English
+            _step(port, actor.label, _("Request received"), at=now)
         # Checked and handed to the losing carrier, which confirms a date (or refuses) in the coming days.
         port.status = PortRequest.Status.PENDING
         port.save(update_fields=["status", "updated_at"])
-        _step(port, "DIDfarm", _("Sent to %(carrier)s for release") % {"carrier": port.current_carrier}, at=now)
+        with for_records():  # the timeline is a record: its notes are in English
+            _step(port, "DIDfarm", _("Sent to %(carrier)s for release") % {"carrier": port.current_carrier}, at=now)
         regulatory.store_documents(
             actor=actor, uploads=uploads, written=written, account=actor.account, client=client, port=port
         )
@@ -306,7 +309,8 @@ def port_cancel(*, actor: Actor, port: PortRequest) -> PortRequest:
         before = port.status
         port.status = PortRequest.Status.CANCELLED
         port.save(update_fields=["status", "updated_at"])
-        _step(port, actor.label, _("Cancelled"))
+        with for_records():  # the timeline is a record: its notes are in English
+            _step(port, actor.label, _("Cancelled"))
         audit_record(
             actor=actor, action="port.cancelled", subject=port, before={"status": before}, after={"status": port.status}
         )
@@ -330,11 +334,12 @@ def port_schedule(*, actor: Actor, port: PortRequest, at: datetime) -> PortReque
         port.estimated_completion = timezone.localtime(at).date()
         port.last_error = ""
         port.save()
-        _step(
-            port,
-            actor.label,
-            _("Scheduled for %(when)s") % {"when": timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z")},
-        )
+        with for_records():  # the timeline is a record: its notes are in English
+            _step(
+                port,
+                actor.label,
+                _("Scheduled for %(when)s") % {"when": timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z")},
+            )
         audit_record(
             actor=actor,
             action="port.scheduled",
@@ -487,11 +492,12 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
         port.last_error = ""
         port.last_attempt_at = now
         port.save()
-        _step(
-            port,
-            actor.label,
-            _("%(n)d numbers are now yours (%(order)s)") % {"n": len(numbers), "order": order.public_id},
-        )
+        with for_records():  # the timeline is a record: its notes are in English
+            _step(
+                port,
+                actor.label,
+                _("%(n)d numbers are now yours (%(order)s)") % {"n": len(numbers), "order": order.public_id},
+            )
         audit_record(
             actor=actor,
             account=port.account,

@@ -797,47 +797,46 @@ def _notify_on_commit(profile_id: int) -> None:
 def profile_decision_notify(*, profile_id: int) -> int:
     """Email the decision on a profile (and, for a rejection, the reason) to the account's owners and
     admins and, for a client's profile, that client's admins. Returns how many people were written to."""
-    from django.core.mail import send_mail
     from django.urls import reverse
 
     from accounts.models import Membership, Role
+    from portal.mail import send_in_languages
 
     profile = ComplianceProfile.objects.select_related("account", "client").filter(pk=profile_id).first()
     if profile is None or profile.status not in (ComplianceProfile.Status.APPROVED, ComplianceProfile.Status.REJECTED):
         return 0
     people = Membership.objects.filter(account=profile.account, role__in=[Role.OWNER, Role.ADMIN])
-    emails = set(people.values_list("user__email", flat=True))
     if profile.client_id:
-        emails |= set(
-            Membership.objects.filter(client=profile.client, role=Role.CLIENT_ADMIN).values_list(
-                "user__email", flat=True
-            )
-        )
-    if not emails:
+        people = people | Membership.objects.filter(client=profile.client, role=Role.CLIENT_ADMIN)
+    recipients = set(people.values_list("user__email", "user__language"))
+    if not recipients:
         return 0
     link = settings.PUBLIC_URL + reverse("compliance_detail", args=[profile.pk])
     waiting = profile.numbers.filter(status=Number.Status.PENDING_REGULATORY).count()
-    if profile.status == ComplianceProfile.Status.APPROVED:
-        subject = _("Documents approved: %(name)s") % {"name": profile.name}
-        body = _(
-            "Hello,\n\nThe compliance profile of %(name)s (%(id)s) was approved. Numbers waiting on it go live "
-            "now, and numbers bought with it go live at once.\n\n%(link)s\n"
-        ) % {"name": profile.name, "id": profile.public_id, "link": link}
-    else:
-        subject = _("Documents rejected: %(name)s") % {"name": profile.name}
-        body = _(
-            "Hello,\n\nThe compliance profile of %(name)s (%(id)s) was rejected:\n\n%(reason)s\n\n"
-            "%(waiting)d number(s) keep waiting for it. Correct the profile or its documents and submit it "
-            "again:\n\n%(link)s\n"
-        ) % {
-            "name": profile.name,
-            "id": profile.public_id,
-            "reason": profile.rejection_reason,
-            "waiting": waiting,
-            "link": link,
-        }
-    send_mail(subject=subject, message=body, from_email=None, recipient_list=sorted(emails))
-    return len(emails)
+
+    def compose() -> tuple[str, str]:
+        if profile.status == ComplianceProfile.Status.APPROVED:
+            subject = _("Documents approved: %(name)s") % {"name": profile.name}
+            body = _(
+                "Hello,\n\nThe compliance profile of %(name)s (%(id)s) was approved. Numbers waiting on it go "
+                "live now, and numbers bought with it go live at once.\n\n%(link)s\n"
+            ) % {"name": profile.name, "id": profile.public_id, "link": link}
+        else:
+            subject = _("Documents rejected: %(name)s") % {"name": profile.name}
+            body = _(
+                "Hello,\n\nThe compliance profile of %(name)s (%(id)s) was rejected:\n\n%(reason)s\n\n"
+                "%(waiting)d number(s) keep waiting for it. Correct the profile or its documents and submit it "
+                "again:\n\n%(link)s\n"
+            ) % {
+                "name": profile.name,
+                "id": profile.public_id,
+                "reason": profile.rejection_reason,
+                "waiting": waiting,
+                "link": link,
+            }
+        return subject, body
+
+    return send_in_languages(people=recipients, compose=compose)
 
 
 # --- Periodic work -----------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ class AttachProfileForm(forms.Form):
 class PortNumbersForm(forms.Form):
     numbers = forms.CharField(
         label=_("Numbers to port"),
-        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "+44 20 7946 0500\n+44 20 7946 0501"}),
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "+44 20 7946 0500\n+44 20 7946 0501", "dir": "ltr"}),
         help_text=_("One per line, in international format. Up to 50."),
     )
     client = forms.ChoiceField(label=_("For client"), required=False)

@@ -39,6 +39,7 @@ from portal.errors import (
     PriceChanged,
     ValidationFailed,
 )
+from portal.l10n import for_records
 from portal.models import CLIENT_VIEW
 from portal.webhooks import addresses as webhook_addresses
 
@@ -454,7 +455,9 @@ def number_provision_failed(*, number_id: int, reason: str) -> Number | None:
         number.last_error = reason[:255]
         number.save()
         _restock(number)
-        refunded = billing.refund_number(number=number, reason=_("the carrier could not provision it"))
+        with for_records():  # the refund's reason is part of its ledger entry
+            reason = _("the carrier could not provision it")
+        refunded = billing.refund_number(number=number, reason=reason)
         audit_record(
             actor=None,
             account=number.account,

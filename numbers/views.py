@@ -29,13 +29,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import selectors as account_selectors
 from billing import selectors as billing_selectors
-from billing.money import to_cents_str
 from billing.pricing import Item, PriceBook, show_client_order_prices, show_client_prices
 from billing.services import period_price
 from messaging import services as messaging
 from messaging.forms import SmsForwardingForm
 from portal import idempotency
 from portal.errors import ApplicationError, IdempotencyConflict, IdempotencyKeyReused, NotFound
+from portal.l10n import ltr, money
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
 from . import regulatory_selectors, selectors, services, trunks
@@ -439,7 +439,7 @@ def checkout(request):
     messages.success(
         request,
         _("Order %(order)s placed: EUR %(total)s charged. Your numbers are being set up.")
-        % {"order": order.public_id, "total": to_cents_str(order.total)},
+        % {"order": order.public_id, "total": money(order.total)},
     )
     return _go(request, reverse("number_order", args=[order.pk]))
 
@@ -735,6 +735,6 @@ def number_release(request, number_id: int):
     messages.success(
         request,
         _("%(number)s released: it has left your account. The period already paid is not refunded.")
-        % {"number": number.number_formatted},
+        % {"number": ltr(number.number_formatted)},
     )
     return _go(request, reverse("number_list"))

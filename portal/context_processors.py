@@ -1,10 +1,12 @@
 from django.conf import settings
 
-from billing.money import to_cents_str
+from portal.l10n import money
 
 
 def portal(request):
-    context = {"PUBLIC_URL": settings.PUBLIC_URL}
+    # The languages as settings name them, each in itself (Django's {% get_available_languages %} would
+    # translate "English" into the page's language).
+    context = {"PUBLIC_URL": settings.PUBLIC_URL, "SITE_LANGUAGES": settings.LANGUAGES}
     actor = getattr(request, "actor", None)
     if actor is not None:
         context["actor"] = actor
@@ -16,5 +18,5 @@ def portal(request):
             from billing import ledger
 
             wallet = ledger.wallet_for(actor.account)
-            context["wallet_badge"] = f"{to_cents_str(wallet.balance)} {wallet.currency}"
+            context["wallet_badge"] = f"{money(wallet.balance)} {wallet.currency}"
     return context

@@ -4,11 +4,16 @@ import logging
 import re
 import uuid
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 
 logger = logging.getLogger("didfarm.request")
 
 API_PREFIXES = ("/api/", "/v1/")
+# Programs read the API's messages: they are always English, whatever the caller's browser or cookie says
+# (the codes are what stays stable; the pages translate what they show).
+API_LANGUAGE = "en"
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 
 
@@ -74,3 +79,45 @@ class RejectNulBytesMiddleware:
 
             return HttpResponseBadRequest("Query parameters may not contain NUL bytes.")
         return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """The language a request is answered in, once ``LocaleMiddleware`` has picked one from the language
+    cookie or the browser's Accept-Language: under /api and /v1 always English; on pages, a logged-in
+    user's saved language before either. Placed after ``AuthenticationMiddleware``.
+
+    A page answer also brings the language cookie in line with the saved language, so the login page
+    after logging out speaks the language the person chose."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_api_path(request.path):
+            translation.activate(API_LANGUAGE)
+            request.LANGUAGE_CODE = API_LANGUAGE
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        saved = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if saved and translation.check_for_language(saved):
+            translation.activate(saved)
+            request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        # (A view that sets the cookie itself, the language switcher, is left alone.)
+        if saved and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != saved:
+            if settings.LANGUAGE_COOKIE_NAME not in response.cookies:
+                set_language_cookie(response, saved)
+        return response
+
+
+def set_language_cookie(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DIDFARM_VAR_DIR", BASE_DIR / "var"))
@@ -89,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -191,9 +191,31 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DIDfarm <no-reply@didfarm.test>")
 
 # --- Internationalisation -------------------------------------------------------------------------
+# The portal's ten languages, each named in itself (the switcher shows them so). Pages follow a user's
+# saved language, else the language cookie, else the browser's Accept-Language; the API always answers in
+# English (portal.middleware.UserLanguageMiddleware). Catalogs live in locale/<ll>/LC_MESSAGES/django.po and
+# are compiled at install time by `manage.py translations_compile` (no GNU gettext needed).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+LANGUAGES = [
+    ("en", "English"),
+    ("nl", "Nederlands"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+    ("ar", "العربية"),
+    ("zh-hans", "简体中文"),
+    ("ja", "日本語"),
+    ("hi", "हिन्दी"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The languages whose catalogs must be complete: `manage.py translations_check` (run by scripts/test) fails
+# on any untranslated or fuzzy entry in these, and the page tests fail on any of their msgids left in
+# English on a page. A language is added here once its translation is complete.
+TRANSLATIONS_ENFORCED: list[str] = []
+# Dates and numbers as each language writes them; portal/formats adjusts Django's formats where the
+# portal wants otherwise (English keeps ISO-like dates; Arabic uses Latin digits, "." and ",").
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -287,7 +309,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # fontTools (used by fpdf2 to embed invoice fonts) reports every glyph subset at INFO.
+    "loggers": {"django.request": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
 }
 
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"

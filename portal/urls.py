@@ -25,6 +25,7 @@ auth_patterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", account_views.language_set, name="language_set"),
     path(
         "password-reset/",
         account_views.PasswordResetView.as_view(),

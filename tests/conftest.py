@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.test import Client as HttpClient
+from django.utils import translation
 
 from accounts.actor import Actor, actor_from_membership, system_actor
 from accounts.models import Account, Client, Membership, Role
@@ -32,6 +33,19 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests change SMS rates and expect the next message to see them.
     settings.SMS_RATES_CACHE_SECONDS = 0
+    # Pages are tested in every language: from the catalogs as they are now, as an install compiles them.
+    from portal.translations import compile_catalogs
+
+    compile_catalogs()
+
+
+@pytest.fixture(autouse=True)
+def _english_until_asked():
+    """A page request leaves its language active in the thread (Django's LocaleMiddleware does not reset
+    it); every test starts in the portal's default language."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

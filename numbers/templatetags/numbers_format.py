@@ -1,4 +1,7 @@
-"""Formatting for the numbers pages: phone numbers, euros, status badges. Filters format; they never query."""
+"""Formatting for the numbers pages: phone numbers, euros, status badges. Filters format; they never query.
+
+Phone numbers and amounts are written for the reader's language (``portal.l10n``): amounts with its decimal
+mark and grouping, and both kept left to right on right-to-left pages."""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from billing.money import to_cents_str
 from numbers_app.validation import format_international
+from portal.l10n import ltr, money
 
 register = template.Library()
 
@@ -28,13 +31,23 @@ STATUS_CLASSES = {
 @register.filter
 def phone(e164: str) -> str:
     """``+31207000001`` → ``+31 20 700 0001``; anything unparsable is shown as given."""
-    return format_international(e164)
+    return ltr(format_international(e164))
 
 
 @register.filter
-def eur(amount: Decimal | None) -> str:
-    """Money to cents, as everywhere in the portal ("1.50"); the currency is written beside it."""
-    return "" if amount is None else to_cents_str(amount)
+def eur(amount: Decimal | None, places: int = 2) -> str:
+    """Money as the reader's language writes it, to cents (``1,234.50``, ``1.234,50``) or, with
+    ``eur:4``, to the four decimals it is stored and charged with; the currency is written beside it."""
+    return money(amount, int(places))
+
+
+# What a ledger entry pays for (its reference_type), as a reader calls it.
+REFERENCE_LABELS = {"number": _("number"), "message": _("message")}
+
+
+@register.filter
+def reference_kind(reference_type: str) -> str:
+    return REFERENCE_LABELS.get(reference_type, reference_type)
 
 
 @register.filter

@@ -16,7 +16,9 @@ class WebhookForm(forms.Form):
     url = forms.CharField(
         label=_("URL"),
         max_length=500,
-        widget=forms.URLInput(attrs={"placeholder": "https://example.com/didfarm/webhooks", "autocomplete": "off"}),
+        widget=forms.URLInput(
+            attrs={"placeholder": "https://example.com/didfarm/webhooks", "autocomplete": "off", "dir": "ltr"}
+        ),
     )
     events = forms.MultipleChoiceField(
         label=_("Events"),

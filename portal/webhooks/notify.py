@@ -1,13 +1,14 @@
-"""Telling people about webhooks that need them: an endpoint switched off because it answered 410."""
+"""Telling people about webhooks that need them: an endpoint switched off because it answered 410. Each
+person reads it in their own language."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
+from portal.mail import send_in_languages
 
 from .models import WebhookEndpoint
 
@@ -19,25 +20,20 @@ def endpoint_disabled_notify(*, endpoint_id: int) -> int:
     if endpoint is None or endpoint.enabled:
         return 0
     people = Membership.objects.filter(account=endpoint.account, role__in=[Role.OWNER, Role.ADMIN])
-    emails = set(people.values_list("user__email", flat=True))
     if endpoint.client_id:
-        emails |= set(
-            Membership.objects.filter(client=endpoint.client, role=Role.CLIENT_ADMIN).values_list(
-                "user__email", flat=True
-            )
-        )
-    if not emails:
+        people = people | Membership.objects.filter(client=endpoint.client, role=Role.CLIENT_ADMIN)
+    recipients = set(people.values_list("user__email", "user__language"))
+    if not recipients:
         return 0
     link = settings.PUBLIC_URL + reverse("webhook_detail", args=[endpoint.pk])
-    send_mail(
-        subject=_("Webhook endpoint switched off: %(url)s") % {"url": endpoint.url},
-        message=_(
+
+    def compose() -> tuple[str, str]:
+        subject = _("Webhook endpoint switched off: %(url)s") % {"url": endpoint.url}
+        body = _(
             "Hello,\n\nThe webhook endpoint %(url)s of %(account)s answered 410 Gone, so DIDfarm stopped "
             "sending events to it.\n\nIf the endpoint should receive events again, switch it back on "
             "(deliveries still waiting resume) at:\n\n%(link)s\n"
-        )
-        % {"url": endpoint.url, "account": endpoint.account.name, "link": link},
-        from_email=None,
-        recipient_list=sorted(emails),
-    )
-    return len(emails)
+        ) % {"url": endpoint.url, "account": endpoint.account.name, "link": link}
+        return subject, body
+
+    return send_in_languages(people=recipients, compose=compose)

@@ -34,6 +34,7 @@
     if (!body || !counter || !window.DidfarmSms) return;
     var rates = ratesElement ? ratesFrom(ratesElement) : { default: "0.008", by_prefix: [] };
     var max = parseInt(counter.getAttribute("data-max"), 10) || 1600;
+    var mark = counter.getAttribute("data-decimal-mark") || "."; // the page language's decimal mark
     function part(name) { return counter.querySelector('[data-part="' + name + '"]'); }
     function update() {
       var result = window.DidfarmSms.segment(body.value);
@@ -43,7 +44,7 @@
       part("segments").textContent = result.segments;
       part("per").textContent = result.perSegment;
       part("left").textContent = result.remaining;
-      part("price").textContent = times(priceFor(rates, to ? to.value : ""), result.segments);
+      part("price").textContent = times(priceFor(rates, to ? to.value : ""), result.segments).replace(".", mark);
       part("hint").hidden = result.encoding === "GSM-7";
       part("too-long").hidden = result.characters <= max;
     }

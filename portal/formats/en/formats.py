@@ -1,0 +1,10 @@
+# English: ISO-like short dates, day-month-year long dates, a 24-hour clock.
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y H:i"
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "j M"
+SHORT_DATE_FORMAT = "Y-m-d"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
+TIMESTAMP_FORMAT = "Y-m-d H:i:s"
+WEEKDAY_FORMAT = "D j M"

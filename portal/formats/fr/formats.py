@@ -1,0 +1,2 @@
+TIMESTAMP_FORMAT = "d/m/Y H:i:s"
+WEEKDAY_FORMAT = "D j M"

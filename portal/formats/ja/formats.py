@@ -1,0 +1,2 @@
+TIMESTAMP_FORMAT = "Y/m/d G:i:s"
+WEEKDAY_FORMAT = "n月j日(D)"

@@ -1,0 +1,2 @@
+TIMESTAMP_FORMAT = "j-n-Y H:i:s"
+WEEKDAY_FORMAT = "D j M"
