@@ -113,7 +113,7 @@ def test_a_markup_on_the_price_list_reaches_the_clients_costs_invoice_and_number
     expect(main).not_to_contain_text("1.5000")
     screenshot("billing-05-client-costs-as-x")
 
-    page.get_by_role("navigation").get_by_role("link", name="Numbers").click()
+    page.get_by_role("navigation").get_by_role("link", name="Numbers", exact=True).click()
     page.wait_for_url("**/numbers/mine/")
     row = page.locator(f'tr[data-number="{NL_AMS[0]}"]')
     expect(row.locator("td").last).to_have_text("1.88")
