@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from numbers_app.validation import format_international
 from portal.l10n import ltr, money
@@ -42,7 +43,12 @@ def eur(amount: Decimal | None, places: int = 2) -> str:
 
 
 # What a ledger entry pays for (its reference_type), as a reader calls it.
-REFERENCE_LABELS = {"number": _("number"), "message": _("message")}
+REFERENCE_LABELS = {
+    "account": pgettext_lazy("what a ledger entry is for", "account"),
+    "number": _("number"),
+    "message": _("message"),
+    "order": _("order"),
+}
 
 
 @register.filter
