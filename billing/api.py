@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from decimal import Decimal
 
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -14,10 +11,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.selectors import parse_id
-from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate, validate_query
+from portal.api import ApiView, PageParams, client_view, data_envelope, page_envelope, paginate, validate_query
 from portal.errors import NotFound, ValidationFailed
 
-from . import invoices, selectors, services
+from . import exports, invoices, selectors, services
 from .models import LedgerEntry
 from .money import to_cents_str, to_exact_str
 
@@ -75,8 +72,7 @@ class TransactionOutput(serializers.ModelSerializer):
 
     def get_balance_after(self, entry) -> str | None:
         # The reseller's running balance is not shown to client-scoped keys.
-        request = self.context.get("request")
-        if request is not None and getattr(request.auth, "is_client_scoped", False):
+        if client_view(self.context):
             return None
         return to_exact_str(entry.balance_after)
 
@@ -193,9 +189,9 @@ class ClientCostsOutput(serializers.Serializer):
         return {"from": serializers.DateField(), "to": serializers.DateField(), **fields}
 
 
-def cost_line(line: selectors.CostLine, *, client_view: bool) -> dict:
+def cost_line(line: selectors.CostLine, *, for_client: bool) -> dict:
     data = {"key": line.key, "label": line.label, "price": to_exact_str(line.price), "entries": line.entries}
-    if not client_view:
+    if not for_client:
         data.update(wholesale=to_exact_str(line.wholesale), margin=to_exact_str(line.margin))
     return data
 
@@ -215,7 +211,7 @@ class ClientCostsApi(ApiView):
         costs = selectors.client_costs(
             actor=self.actor, client_id=client_id, date_from=params["from"], date_to=params["to"]
         )
-        client_view = self.actor.is_client_scoped
+        for_client = self.actor.is_client_scoped
         return Response(
             {
                 "data": {
@@ -224,10 +220,10 @@ class ClientCostsApi(ApiView):
                     "from": costs.date_from.isoformat(),
                     "to": costs.date_to.isoformat(),
                     "currency": "EUR",
-                    "total": cost_line(costs.total, client_view=client_view),
-                    "by_kind": [cost_line(line, client_view=client_view) for line in costs.by_kind],
-                    "by_number": [cost_line(line, client_view=client_view) for line in costs.by_number],
-                    "by_month": [cost_line(line, client_view=client_view) for line in costs.by_month],
+                    "total": cost_line(costs.total, for_client=for_client),
+                    "by_kind": [cost_line(line, for_client=for_client) for line in costs.by_kind],
+                    "by_number": [cost_line(line, for_client=for_client) for line in costs.by_number],
+                    "by_month": [cost_line(line, for_client=for_client) for line in costs.by_month],
                 }
             }
         )
@@ -243,40 +239,9 @@ class ClientCostsCsvApi(ApiView):
     )
     def get(self, request, client_id: str):
         params = validate_query(CostParams, request)
-        return costs_csv_response(self.actor, client_id=client_id, date_from=params["from"], date_to=params["to"])
-
-
-def costs_csv_response(actor, *, client_id, date_from, date_to):
-    """Every charge and refund of the client in the period, streamed: the API and the page share it."""
-    from django.http import StreamingHttpResponse
-
-    from .views import _cell, _Echo
-
-    client, entries = selectors.client_charges(actor=actor, client_id=client_id, date_from=date_from, date_to=date_to)
-    client_view = actor.is_client_scoped
-    writer = csv.writer(_Echo())
-
-    def rows():
-        head = ["id", "time (UTC)", "kind", "number", "description", "client price"]
-        yield writer.writerow(head if client_view else [*head, "wholesale", "margin"])
-        for entry in entries.select_related("number").iterator(chunk_size=1000):
-            price = -(entry.client_amount if entry.client_amount is not None else entry.amount)
-            row = [
-                entry.public_id,
-                entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                entry.kind,
-                entry.number.e164 if entry.number_id else "",
-                _cell(entry.description),
-                to_exact_str(price),
-            ]
-            if not client_view:
-                row += [to_exact_str(-entry.amount), to_exact_str(price + entry.amount)]
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = f"didfarm-costs-{client.public_id}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+        return exports.costs_csv_response(
+            self.actor, client_id=client_id, date_from=params["from"], date_to=params["to"]
+        )
 
 
 # --- Invoices ------------------------------------------------------------------------------------
@@ -318,8 +283,7 @@ class InvoiceOutput(serializers.Serializer):
         return to_exact_str(invoice.total)
 
     def get_wholesale_total(self, invoice) -> str | None:
-        request = self.context.get("request")
-        if request is not None and getattr(request.auth, "is_client_scoped", False):
+        if client_view(self.context):
             return None
         return to_exact_str(invoice.wholesale_total)
 
@@ -428,7 +392,7 @@ class InvoicePdfApi(ApiView):
         summary="An invoice as PDF",
     )
     def get(self, request, invoice_id: str):
-        return invoice_pdf_response(selectors.invoice_get(actor=self.actor, invoice_id=invoice_id))
+        return exports.invoice_pdf_response(selectors.invoice_get(actor=self.actor, invoice_id=invoice_id))
 
 
 class InvoiceCsvApi(ApiView):
@@ -440,48 +404,7 @@ class InvoiceCsvApi(ApiView):
         summary="An invoice's lines as CSV",
     )
     def get(self, request, invoice_id: str):
-        return invoice_csv_response(selectors.invoice_get(actor=self.actor, invoice_id=invoice_id))
-
-
-def _invoice_filename(invoice, ext: str) -> str:
-    name = invoice.number or f"draft-{invoice.client.public_id}-{invoice.period_start:%Y-%m}"
-    return f"didfarm-{name}.{ext}"
-
-
-def invoice_pdf_response(invoice) -> HttpResponse:
-    from .invoice_pdf import invoice_pdf
-
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "pdf")}"'
-    return response
-
-
-def invoice_csv_response(invoice) -> HttpResponse:
-    from .views import _cell
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        ["invoice", "client", "period start", "period end", "date", "kind", "number", "description", "amount"]
-    )
-    for line in invoice.lines.all().order_by("date", "entry_id").iterator(chunk_size=1000):
-        writer.writerow(
-            [
-                invoice.number or "draft",
-                _cell(invoice.client.name),
-                invoice.period_start.isoformat(),
-                invoice.period_end.isoformat(),
-                line.date.isoformat(),
-                line.kind,
-                line.number_e164,
-                _cell(line.description),
-                to_exact_str(line.amount),
-            ]
-        )
-    writer.writerow(["", "", "", "", "", "", "", "total", to_exact_str(invoice.total)])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "csv")}"'
-    return response
+        return exports.invoice_csv_response(selectors.invoice_get(actor=self.actor, invoice_id=invoice_id))
 
 
 # --- Price lists ---------------------------------------------------------------------------------

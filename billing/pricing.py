@@ -72,6 +72,11 @@ class PriceBook:
         rule = self.rule_for(client_id=client_id, country=country, number_type=number_type)
         return apply_rule(rule, item=item, wholesale=wholesale)
 
+    def client_wide(self, *, item: str, wholesale: Decimal, client_id: int) -> Decimal:
+        """The client's price where no number says which country and type (an SMS quote): its own
+        catch-all line, else the account's."""
+        return self.price(item=item, wholesale=wholesale, client_id=client_id, country=None, number_type="")
+
     def for_number(self, number, *, item: str, wholesale: Decimal, months: int = 1) -> Decimal | None:
         """The client price of ``item`` for ``number`` (× ``months`` for monthly items); None when the
         number has no client (the reseller's own numbers are billed to nobody)."""
@@ -128,10 +133,11 @@ def show_client_prices(actor, numbers) -> list:
 def viewer_book(context: dict) -> PriceBook | None:
     """For a serializer answering a client-scoped key: the account's price book, loaded once per request
     (kept in the serializer context, which a list's items share). None for the reseller's keys."""
-    request = context.get("request")
-    actor = getattr(request, "auth", None)
-    if not getattr(actor, "is_client_scoped", False):
+    from portal.api import client_view, context_actor
+
+    if not client_view(context):
         return None
+    actor = context_actor(context)
     if "price_book" not in context:
         context["price_book"] = PriceBook.of(actor.account.pk)
     return context["price_book"]

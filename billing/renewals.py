@@ -140,21 +140,25 @@ def _renew_batch(numbers: list[Number], *, wallet, book: PriceBook, as_of: date,
         mine = _postings(number, book=book, price=price, addon=addon, start=start, end=end)
         postings.extend(mine)
         number.paid_through, number.billing_day = end, billing_day
-        number.client_due = _client_total(mine)
-        renewed.append((number, start, end, due))
+        renewed.append((number, start, end, due, _client_total(mine)))
     if not renewed:
         return
     ledger.debit_many(wallet, postings, created_by="renewals")
     # Numbers renewed alike (the usual case: due the same day, on the same billing day) in one UPDATE each.
     alike: dict[tuple[date, int], list[int]] = {}
-    for number, _start, end, _due in renewed:
+    for number, _start, end, *_ in renewed:
         alike.setdefault((end, number.billing_day), []).append(number.pk)
     now = timezone.now()
     for (end, billing_day), pks in alike.items():
         Number.objects.filter(pk__in=pks).update(paid_through=end, billing_day=billing_day, updated_at=now)
-    events.record_many([_succeeded(number, start=start, end=end, amount=due) for number, start, end, due in renewed])
+    events.record_many(
+        [
+            _succeeded(number, start=start, end=end, amount=due, client_amount=client_due)
+            for number, start, end, due, client_due in renewed
+        ]
+    )
     report.renewed += len(renewed)
-    report.charged += sum((due for *_, due in renewed), Decimal("0"))
+    report.charged += sum((due for _number, _start, _end, due, _client_due in renewed), Decimal("0"))
 
 
 def _postings(
@@ -212,8 +216,7 @@ def _client_view_of_due(number: Number, *, book: PriceBook) -> dict:
     return {CLIENT_VIEW: {"amount": to_exact_str(client_due), "balance": None}}
 
 
-def _succeeded(number: Number, *, start: date, end: date, amount: Decimal) -> dict:
-    client_due = getattr(number, "client_due", None)
+def _succeeded(number: Number, *, start: date, end: date, amount: Decimal, client_amount: Decimal | None) -> dict:
     return {
         "event_type": "payment.succeeded",
         "account": number.account,
@@ -228,7 +231,7 @@ def _succeeded(number: Number, *, start: date, end: date, amount: Decimal) -> di
             "currency": "EUR",
             "period_start": start.isoformat(),
             "paid_through": end.isoformat(),
-            **({CLIENT_VIEW: {"amount": to_exact_str(client_due)}} if client_due is not None else {}),
+            **({CLIENT_VIEW: {"amount": to_exact_str(client_amount)}} if client_amount is not None else {}),
         },
     }
 
@@ -298,9 +301,10 @@ def _charge(number: Number, *, wallet, book: PriceBook, price: Decimal, addon: D
     end = period_end(start, months=CYCLE_MONTHS[number.billing_cycle], billing_day=billing_day)
     postings = _postings(number, book=book, price=price, addon=addon, start=start, end=end)
     ledger.debit_many(wallet, postings, created_by="renewals")
-    number.client_due = _client_total(postings)
     number_services.number_renewed(number=number, paid_through=end, billing_day=billing_day)
-    events.record_many([_succeeded(number, start=start, end=end, amount=price + addon)])
+    events.record_many(
+        [_succeeded(number, start=start, end=end, amount=price + addon, client_amount=_client_total(postings))]
+    )
 
 
 def _expiring_notices(*, as_of: date, report: RenewalReport) -> None:

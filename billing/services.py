@@ -193,37 +193,41 @@ def refund_reference(*, account, reference: ledger.Reference, reason: str) -> De
     refunds already made, adds nothing and returns 0). Locks the wallet; call inside the caller's
     transaction. Each refund goes to the client that was charged. Returns what this call refunded."""
     wallet = ledger.lock_wallet(account)
-    charges = (
+    charges = LedgerEntry.objects.filter(
+        wallet=wallet, reference_type=reference.type, reference_id=str(reference.id), amount__lt=0
+    )
+    refunded = _refund_charges(wallet, charges, reason=reason, created_by="system")
+    return quantize(sum((-charge.amount for charge in refunded), Decimal("0")))
+
+
+def _refund_charges(wallet, charges, *, reason: str, created_by: str) -> list[LedgerEntry]:
+    """A reversing credit for each of ``charges`` (debits of the locked ``wallet``) not refunded before,
+    to the client that was charged and at the price it was charged (the number may have moved to another
+    client since). Refunds are keyed by the charge, so each happens once. Returns the charges refunded."""
+    charges = list(charges.exclude(kind=LedgerEntry.Kind.REFUND).select_related("client").order_by("id"))
+    done = set(
         LedgerEntry.objects.filter(
-            wallet=wallet, reference_type=reference.type, reference_id=str(reference.id), amount__lt=0
-        )
-        .exclude(kind=LedgerEntry.Kind.REFUND)
-        .select_related("client")
+            wallet=wallet, kind=LedgerEntry.Kind.REFUND, dedupe_key__in=[f"refund:{c.pk}" for c in charges]
+        ).values_list("dedupe_key", flat=True)
     )
-    refunded = Decimal("0")
-    already = set(
-        LedgerEntry.objects.filter(wallet=wallet, kind=LedgerEntry.Kind.REFUND, dedupe_key__startswith="refund:")
-        .filter(reference_type=reference.type, reference_id=str(reference.id))
-        .values_list("dedupe_key", flat=True)
-    )
-    for charge in charges.order_by("id"):
-        if f"refund:{charge.pk}" in already:
+    refunded = []
+    for charge in charges:
+        if f"refund:{charge.pk}" in done:
             continue  # refunded before: counted then, not now
         ledger.credit(
             wallet,
             amount=-charge.amount,
             kind=LedgerEntry.Kind.REFUND,
-            reference=reference,
-            # Back to whoever was charged (the number may have moved to another client since).
+            reference=ledger.Reference(charge.reference_type, charge.reference_id) if charge.reference_type else None,
             client=charge.client,
             client_amount=-charge.client_amount if charge.client_amount is not None else None,
             number_id=charge.number_id,
             description=f"Refund: {charge.description} — {reason}"[:255],
             dedupe_key=f"refund:{charge.pk}",
-            created_by="system",
+            created_by=created_by,
         )
-        refunded += -charge.amount
-    return quantize(refunded)
+        refunded.append(charge)
+    return refunded
 
 
 # --- SMS -----------------------------------------------------------------------------------------
@@ -437,7 +441,6 @@ def charges_refund(*, staff_user, entry_ids: list[int], reason: str) -> tuple[in
     price it was charged), once each (a charge refunded before is skipped), with an audit row per
     account. Returns (refunds made, total refunded)."""
     from accounts.actor import system_actor
-    from accounts.models import Account
 
     reason = reason.strip()
     if not reason:
@@ -449,42 +452,15 @@ def charges_refund(*, staff_user, entry_ids: list[int], reason: str) -> tuple[in
     for account_id in account_ids:
         with transaction.atomic():
             wallet = ledger.lock_wallet_of(account_id)
-            charges = (
-                LedgerEntry.objects.filter(pk__in=entry_ids, wallet=wallet, amount__lt=0)
-                .exclude(kind=LedgerEntry.Kind.REFUND)
-                .select_related("client")
-                .order_by("id")
+            charges = LedgerEntry.objects.filter(pk__in=entry_ids, wallet=wallet, amount__lt=0)
+            refunded = _refund_charges(
+                wallet, charges, reason=reason, created_by=staff_user.email if staff_user else "staff"
             )
-            done = set(
-                LedgerEntry.objects.filter(
-                    wallet=wallet, kind=LedgerEntry.Kind.REFUND, dedupe_key__in=[f"refund:{c.pk}" for c in charges]
-                ).values_list("dedupe_key", flat=True)
-            )
-            refunded = []
-            for charge in charges:
-                if f"refund:{charge.pk}" in done:
-                    continue
-                ledger.credit(
-                    wallet,
-                    amount=-charge.amount,
-                    kind=LedgerEntry.Kind.REFUND,
-                    reference=ledger.Reference(charge.reference_type, charge.reference_id)
-                    if charge.reference_type
-                    else None,
-                    client=charge.client,
-                    client_amount=-charge.client_amount if charge.client_amount is not None else None,
-                    number_id=charge.number_id,
-                    description=f"Refund: {charge.description} — {reason}"[:255],
-                    dedupe_key=f"refund:{charge.pk}",
-                    created_by=staff_user.email if staff_user else "staff",
-                )
-                refunded.append(charge)
-                total += -charge.amount
+            total += sum((-charge.amount for charge in refunded), Decimal("0"))
             if refunded:
                 made += len(refunded)
                 audit_record(
-                    actor=system_actor(Account(pk=account_id), user=staff_user),
-                    account=Account.objects.get(pk=account_id),
+                    actor=system_actor(wallet.account, user=staff_user),
                     action="wallet.refund",
                     subject=wallet,
                     after={"refunded": [c.public_id for c in refunded], "reason": reason},

@@ -16,7 +16,7 @@ from accounts import selectors as account_selectors
 from portal.errors import ApplicationError
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
-from . import invoices, selectors, services
+from . import exports, invoices, selectors, services
 from .forms import CostPeriodForm, PriceRuleForm, TransactionFilterForm
 from .models import Invoice
 from .money import to_exact_str
@@ -56,25 +56,13 @@ def wallet(request):
     return response
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (client names and descriptions are typed
-    by people)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @portal_page
 def wallet_export(request):
     """Every entry matching the filters, as CSV, streamed in chunks so a long history stays cheap."""
     actor = request.actor
     _form, filters = _filters(request)
     qs = selectors.transaction_list(actor=actor, filters=filters)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(exports.Echo())
 
     def rows():
         yield writer.writerow(
@@ -97,13 +85,13 @@ def wallet_export(request):
                     entry.public_id,
                     entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                     entry.kind,
-                    _cell(entry.description),
-                    _cell(entry.client.name) if entry.client else "",
+                    exports.cell(entry.description),
+                    exports.cell(entry.client.name) if entry.client else "",
                     to_exact_str(entry.shown_amount),
                     "" if actor.is_client_scoped else to_exact_str(entry.balance_after),
                     entry.currency,
-                    _cell(entry.reference_type),
-                    _cell(entry.reference_id),
+                    exports.cell(entry.reference_type),
+                    exports.cell(entry.reference_id),
                 ]
             )
 
@@ -201,10 +189,8 @@ def client_costs(request, client_id: int):
 
 @portal_page
 def client_costs_export(request, client_id: int):
-    from .api import costs_csv_response
-
     _form, date_from, date_to = _period(request)
-    return costs_csv_response(request.actor, client_id=client_id, date_from=date_from, date_to=date_to)
+    return exports.costs_csv_response(request.actor, client_id=client_id, date_from=date_from, date_to=date_to)
 
 
 # --- Invoices ------------------------------------------------------------------------------------
@@ -237,12 +223,10 @@ def invoice_detail(request, invoice_id: int):
 
 @portal_page
 def invoice_download(request, invoice_id: int, fmt: str):
-    from .api import invoice_csv_response, invoice_pdf_response
-
     if fmt not in ("pdf", "csv"):
         raise Http404(_("Invoices download as PDF or CSV."))
     invoice = selectors.invoice_get(actor=request.actor, invoice_id=invoice_id)
-    return invoice_pdf_response(invoice) if fmt == "pdf" else invoice_csv_response(invoice)
+    return exports.invoice_pdf_response(invoice) if fmt == "pdf" else exports.invoice_csv_response(invoice)
 
 
 @portal_page

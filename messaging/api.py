@@ -22,7 +22,7 @@ from billing.pricing import Item, viewer_book, viewer_number_prices
 from numbers_app import selectors as number_selectors
 from numbers_app.api import IDEMPOTENCY_HEADER, _valid, meta_stamp
 from numbers_app.validation import normalize_e164
-from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate, validate_query
+from portal.api import ApiView, PageParams, client_view, data_envelope, page_envelope, paginate, validate_query
 from portal.errors import ValidationFailed
 from portal.idempotency import idempotent
 
@@ -31,12 +31,6 @@ from .models import Message
 from .segments import MAX_BODY_CHARS, segment
 
 MESSAGE_ID = OpenApiParameter("message_id", str, OpenApiParameter.PATH, description="156 or msg_…")
-
-
-def client_view(context: dict) -> bool:
-    """Whether the caller is a client-scoped key: it is shown its price list's prices, not wholesale."""
-    request = context.get("request")
-    return bool(getattr(getattr(request, "auth", None), "is_client_scoped", False))
 
 
 def message_prices(message: Message, *, client_view: bool) -> tuple[str, str]:
@@ -433,9 +427,7 @@ class SmsSegmentsApi(ApiView):
         price = services.segment_price(to)
         book = viewer_book({"request": request})
         if book is not None:  # a client's key is quoted its own price (its client-wide line of the price list)
-            price = book.price(
-                item=Item.SMS_SEGMENT, wholesale=price, client_id=self.actor.client.pk, country=None, number_type=""
-            )
+            price = book.client_wide(item=Item.SMS_SEGMENT, wholesale=price, client_id=self.actor.client.pk)
         return Response(
             {
                 "data": {

@@ -113,11 +113,7 @@ def _rates_json(actor) -> str:
         book = PriceBook.of(actor.account.pk)
 
         def shown(price):
-            return to_exact_str(
-                book.price(
-                    item=Item.SMS_SEGMENT, wholesale=price, client_id=actor.client.pk, country=None, number_type=""
-                )
-            )
+            return to_exact_str(book.client_wide(item=Item.SMS_SEGMENT, wholesale=price, client_id=actor.client.pk))
 
     return json.dumps(
         {

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from accounts import selectors as account_selectors
 from billing.money import to_exact_str
 from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
-from portal.api import ApiView, PageParams, data_envelope, page_envelope, validate_query
+from portal.api import ApiView, PageParams, context_actor, data_envelope, page_envelope, validate_query
 from portal.errors import CapabilityUnavailable, ValidationFailed
 from portal.idempotency import idempotent
 
@@ -677,7 +677,7 @@ class ClientPricedOrderOutput(OrderOutput):
     def many_init(cls, *args, **kwargs):
         if args:
             rows = list(args[0])
-            show_client_order_prices(getattr(kwargs.get("context", {}).get("request"), "auth", None), rows)
+            show_client_order_prices(context_actor(kwargs.get("context", {})), rows)
             args = (rows, *args[1:])
         return super().many_init(*args, **kwargs)
 

@@ -122,6 +122,17 @@ def page_envelope(item_serializer):
     return type(name, (serializers.Serializer,), {"data": item_serializer(many=True), "meta": meta()})
 
 
+def context_actor(context: dict):
+    """The actor a serializer is answering (the request's API key or login), or None."""
+    return getattr(context.get("request"), "auth", None)
+
+
+def client_view(context: dict) -> bool:
+    """Whether a serializer answers a client-scoped key: it shows that client's view of money (its own
+    prices, never the reseller's wholesale cost or balance)."""
+    return bool(getattr(context_actor(context), "is_client_scoped", False))
+
+
 @functools.cache
 def data_envelope(item_serializer):
     name = item_serializer.__name__.removesuffix("Serializer").removesuffix("Output") + "Envelope"

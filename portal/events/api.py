@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate, validate_query
+from portal.api import ApiView, PageParams, client_view, data_envelope, page_envelope, paginate, validate_query
 from portal.events import EVENT_TYPES
 from portal.events.selectors import event_get, event_list
 
@@ -17,8 +17,7 @@ class EventOutput(serializers.Serializer):
 
     def get_data(self, event) -> dict:
         # A client-scoped key sees its client's view: its own prices, never the reseller's wholesale ones.
-        request = self.context.get("request")
-        return event.view_data(client_view=bool(getattr(getattr(request, "auth", None), "is_client_scoped", False)))
+        return event.view_data(client_view=client_view(self.context))
 
 
 class EventListParams(PageParams):

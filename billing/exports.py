@@ -1,0 +1,90 @@
+"""Downloads of money records (CSV and PDF), shared by the API and the pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpResponse, StreamingHttpResponse
+
+from . import selectors
+from .invoice_pdf import invoice_pdf
+from .money import to_exact_str
+
+
+def cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (client names and descriptions are typed
+    by people)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+def costs_csv_response(actor, *, client_id, date_from, date_to):
+    """Every charge and refund of the client in the period, streamed: the API and the page share it."""
+    client, entries = selectors.client_charges(actor=actor, client_id=client_id, date_from=date_from, date_to=date_to)
+    for_client = actor.is_client_scoped
+    writer = csv.writer(Echo())
+
+    def rows():
+        head = ["id", "time (UTC)", "kind", "number", "description", "client price"]
+        yield writer.writerow(head if for_client else [*head, "wholesale", "margin"])
+        for entry in entries.select_related("number").iterator(chunk_size=1000):
+            price = -(entry.client_amount if entry.client_amount is not None else entry.amount)
+            row = [
+                entry.public_id,
+                entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                entry.kind,
+                entry.number.e164 if entry.number_id else "",
+                cell(entry.description),
+                to_exact_str(price),
+            ]
+            if not for_client:
+                row += [to_exact_str(-entry.amount), to_exact_str(price + entry.amount)]
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    name = f"didfarm-costs-{client.public_id}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _invoice_filename(invoice, ext: str) -> str:
+    name = invoice.number or f"draft-{invoice.client.public_id}-{invoice.period_start:%Y-%m}"
+    return f"didfarm-{name}.{ext}"
+
+
+def invoice_pdf_response(invoice) -> HttpResponse:
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "pdf")}"'
+    return response
+
+
+def invoice_csv_response(invoice) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["invoice", "client", "period start", "period end", "date", "kind", "number", "description", "amount"]
+    )
+    for line in invoice.lines.all().order_by("date", "entry_id").iterator(chunk_size=1000):
+        writer.writerow(
+            [
+                invoice.number or "draft",
+                cell(invoice.client.name),
+                invoice.period_start.isoformat(),
+                invoice.period_end.isoformat(),
+                line.date.isoformat(),
+                line.kind,
+                line.number_e164,
+                cell(line.description),
+                to_exact_str(line.amount),
+            ]
+        )
+    writer.writerow(["", "", "", "", "", "", "", "total", to_exact_str(invoice.total)])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "csv")}"'
+    return response
