@@ -44,10 +44,19 @@ class LedgerEntry(models.Model):
         SMS_INBOUND = "sms_inbound", _("Inbound SMS")
         PORTING = "porting", _("Porting")
 
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="ledger_entries")
+    # No index of their own: the composite indexes and the unique constraint below all lead with these
+    # columns, and every index less is less work for each of the many entries a renewal run writes.
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries", db_index=False)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )
     client = models.ForeignKey(
-        "accounts.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+        "accounts.Client",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), help_text=_("Positive credits, negative debits."), **MONEY)

@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from numbers_app import services as number_services
@@ -92,24 +93,38 @@ def renewals_run(
 
 
 def _renew_account(account_id: int, *, as_of: date, batch_size: int, report: RenewalReport) -> None:
-    after_id = 0
+    """The oldest debts first: one due date at a time, each in batches along the index
+    ``number_renewal_due`` (account, date, id), so a batch costs the same however many are due. A run
+    renews a number once: one that missed several periods (no run for days) is still due at its new date,
+    and the next day's run takes the next period."""
+    due = Number.objects.filter(account_id=account_id, status__in=RENEWABLE, paid_through__lte=as_of)
+    seen: set[int] = set()
+    day = None
     while True:
-        with transaction.atomic():
-            wallet = ledger.lock_wallet_of(account_id)  # first, as in every transaction that moves money
-            numbers = list(
-                Number.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("client")
-                .filter(account_id=account_id, status__in=RENEWABLE, paid_through__lte=as_of, pk__gt=after_id)
-                .order_by("pk")[:batch_size]
-            )
-            account = wallet.account
-            for number in numbers:
-                number.account = account  # one object for the batch, not one per row
-            book = PriceBook.of(account_id) if numbers else None
-            _renew_batch(numbers, wallet=wallet, book=book, as_of=as_of, report=report)
-        if len(numbers) < batch_size:
+        later = due.filter(paid_through__gt=day) if day else due
+        day = later.aggregate(day=Min("paid_through"))["day"]
+        if day is None:
             return
-        after_id = numbers[-1].pk
+        after_id = 0
+        while True:
+            with transaction.atomic():
+                wallet = ledger.lock_wallet_of(account_id)  # first, as in every transaction that moves money
+                numbers = list(
+                    due.select_for_update(skip_locked=True, of=("self",))
+                    .prefetch_related("client")  # one object per client, not one per number
+                    .filter(paid_through=day, pk__gt=after_id)
+                    .order_by("pk")[:batch_size]
+                )
+                account = wallet.account
+                for number in numbers:
+                    number.account = account  # one object for the batch, not one per row
+                mine = [number for number in numbers if number.pk not in seen]
+                seen.update(number.pk for number in mine)
+                book = PriceBook.of(account_id) if mine else None
+                _renew_batch(mine, wallet=wallet, book=book, as_of=as_of, report=report)
+            if len(numbers) < batch_size:
+                break
+            after_id = numbers[-1].pk
 
 
 def _renew_batch(numbers: list[Number], *, wallet, book: PriceBook, as_of: date, report: RenewalReport) -> None:

@@ -236,14 +236,16 @@ class Number(models.Model):
         RELEASED = "released", _("Released")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="numbers")
+    # (indexed by ``number_account_id``, which leads with it)
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="numbers", db_index=False)
     client = models.ForeignKey(
         "accounts.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="numbers"
     )
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="numbers")
     group = models.ForeignKey(NumberGroup, on_delete=models.PROTECT, related_name="owned")
     e164 = models.CharField(_("number"), max_length=20)
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    # (no index: numbers are always looked for within an account, and countries are never deleted)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", db_index=False)
     type = models.CharField(_("type"), max_length=16, choices=NumberType.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROVISIONING)
     billing_cycle = models.CharField(
@@ -256,7 +258,10 @@ class Number(models.Model):
     label = models.CharField(_("label"), max_length=100, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     capabilities = models.JSONField(_("capabilities"), default=list, encoder=DjangoJSONEncoder)
-    trunk = models.ForeignKey(SipTrunk, on_delete=models.PROTECT, null=True, blank=True, related_name="numbers")
+    # (indexed where set: see Meta)
+    trunk = models.ForeignKey(
+        SipTrunk, on_delete=models.PROTECT, null=True, blank=True, related_name="numbers", db_index=False
+    )
     forwarding = models.CharField(_("forwarding (SIP URI or number)"), max_length=255, blank=True)
     # What the carrier was last told about this number's routing, and when (set by the routing task).
     route_applied = models.CharField(_("route at the carrier"), max_length=255, blank=True)
@@ -278,6 +283,7 @@ class Number(models.Model):
         blank=True,
         related_name="numbers",
         verbose_name=_("compliance profile"),
+        db_index=False,
     )
     regulatory_held_at = models.DateTimeField(_("awaiting documents since"), null=True, blank=True)
     # The port-in request that brought the number over from another carrier, if any.
@@ -288,6 +294,7 @@ class Number(models.Model):
         blank=True,
         related_name="ported_numbers",
         verbose_name=_("ported in by"),
+        db_index=False,
     )
     carrier_ref = models.CharField(_("carrier reference"), max_length=64, blank=True)
     provision_attempts = models.PositiveSmallIntegerField(default=0)
@@ -320,7 +327,23 @@ class Number(models.Model):
             models.Index(fields=["account", "-id"], name="number_account_id"),
             models.Index(fields=["account", "client", "-id"], name="number_account_client_id"),
             models.Index(fields=["status", "paid_through"], name="number_status_paid_through"),
+            # One account's renewals in date order: what a renewal run claims, batch by batch, and what the
+            # upcoming-renewals page lists. (The statuses are ``billing.renewals.RENEWABLE``.)
+            models.Index(
+                fields=["account", "paid_through", "id"],
+                name="number_renewal_due",
+                condition=Q(status__in=["active", "inactive", "suspended"]),
+            ),
             models.Index(fields=["account", "e164"], name="number_sms_enabled", condition=Q(sms_enabled=True)),
+            # Links most numbers do not have are indexed only where set: every index a number is in is
+            # written again each time it renews (the paid-through date is indexed, so no update is "HOT").
+            models.Index(fields=["trunk"], name="number_trunk", condition=Q(trunk__isnull=False)),
+            models.Index(
+                fields=["compliance_profile"],
+                name="number_compliance_profile",
+                condition=Q(compliance_profile__isnull=False),
+            ),
+            models.Index(fields=["port"], name="number_port", condition=Q(port__isnull=False)),
         ]
 
     def __str__(self) -> str:
