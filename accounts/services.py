@@ -403,13 +403,14 @@ def api_key_authenticate(plaintext: str) -> ApiKey | None:
     """The active key matching ``plaintext``, or None. Records ``last_used_at`` at most once a minute."""
     if not keys.is_well_formed(plaintext):
         return None
-    key = (
-        ApiKey.objects.select_related("account", "client")
-        .filter(key_hash=keys.digest(plaintext), revoked_at__isnull=True)
-        .first()
+    found = list(
+        ApiKey.objects.select_related("account", "client").filter(
+            key_hash=keys.digest(plaintext), revoked_at__isnull=True
+        )[:1]  # (the hash is unique: no ordering to compile)
     )
-    if key is None:
+    if not found:
         return None
+    key = found[0]
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
