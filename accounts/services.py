@@ -404,9 +404,9 @@ def api_key_authenticate(plaintext: str) -> ApiKey | None:
     if not keys.is_well_formed(plaintext):
         return None
     found = list(
-        ApiKey.objects.select_related("account", "client").filter(
-            key_hash=keys.digest(plaintext), revoked_at__isnull=True
-        )[:1]  # (the hash is unique: no ordering to compile)
+        ApiKey.objects.select_related("account", "client")
+        .filter(key_hash=keys.digest(plaintext), revoked_at__isnull=True)
+        .order_by()[:1]  # (the hash is unique: no ordering to compile or sort by)
     )
     if not found:
         return None

@@ -228,7 +228,7 @@ def debit_last(
             required=to_exact_str(amount),
         )
     wallet_id, balance, currency = row
-    return LedgerEntry.objects.create(
+    entry = LedgerEntry(
         wallet_id=wallet_id,
         account_id=account.pk,
         client=client,
@@ -243,6 +243,8 @@ def debit_last(
         description=description[:255],
         created_by=created_by[:200],
     )
+    bulk.insert_one(entry)
+    return entry
 
 
 @dataclass(frozen=True)

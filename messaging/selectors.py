@@ -119,7 +119,7 @@ def sender_get(*, actor: Actor, reference: str) -> Number:
         if pk is None:
             raise NotFound(_("Number not found."))
         qs = qs.filter(pk=pk)
-    found = list(qs[:1])
+    found = list(qs.order_by()[:1])  # (one number at most: no ordering to compile or sort by)
     if not found:
         raise NotFound(_("Number not found."))
     return found[0]

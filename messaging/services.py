@@ -29,7 +29,7 @@ from billing.pricing import Item, PriceBook
 from numbers_app.carriers import CarrierError, get_carrier
 from numbers_app.models import Number
 from numbers_app.validation import normalize_e164, parse_e164
-from portal import events, ratelimit
+from portal import bulk, events, ratelimit
 from portal.errors import (
     InsufficientBalance,
     NotFound,
@@ -299,7 +299,7 @@ def sms_send(
         forwarded_from=forwarded_from,
     )
     with transaction.atomic():
-        message.save(force_insert=True)
+        bulk.insert_one(message)
         _record_status(message)
         if amount > 0:
             # Last, so the wallet row is locked only for the debit and the commit (this transaction locks

@@ -1,12 +1,15 @@
-"""Writing many new rows of one model at once, as cheaply as the database allows.
+"""Writing new rows as cheaply as the database allows, for the paths that write the most.
 
-On PostgreSQL the rows go in with ``COPY`` (psycopg formats them in C), after their primary keys are
-drawn from the table's sequence in one query, so every object knows its key afterwards, as with
-``bulk_create``. Elsewhere (the embedded SQLite run) it is ``bulk_create``.
+- ``insert(objs)``: many rows of one model. On PostgreSQL they go in with ``COPY`` (psycopg formats them in
+  C), after their primary keys are drawn from the table's sequence in one query, so every object knows
+  its key afterwards, as with ``bulk_create``.
+- ``insert_one(obj)``: one row, as ``obj.save(force_insert=True)``, with the statement built once per
+  model rather than compiled by the ORM each time (a sent message writes three rows).
 
-``COPY`` takes the objects as they are: defaults are applied when a model object is made, and fields
-that set themselves on save (``auto_now``/``auto_now_add``) are set here. Constraints hold as for any
-insert: one violating row fails the statement, and nothing of it is written.
+Elsewhere than PostgreSQL (the embedded SQLite run) they are ``bulk_create`` and ``save``. Both take the
+objects as they are: defaults are applied when a model object is made, and fields that set themselves on
+save (``auto_now``/``auto_now_add``) are set here. No model signals are sent (none of these models has
+receivers). Constraints hold as for any insert: a violating row fails the statement, nothing is written.
 """
 
 from __future__ import annotations
@@ -26,40 +29,85 @@ def insert(objs: Sequence[models.Model]) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs)
         return
-    meta = model._meta
-    pk = meta.pk
-    fields = [f for f in meta.concrete_fields if f is not pk]
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            for obj in objs:
-                field.pre_save(obj, add=True)
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
+    plan = _plan(model)
+    for obj in objs:
+        plan.prepare(obj)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(objs)],
+            [model._meta.db_table, plan.pk.column, len(objs)],
         )
         keys = [row[0] for row in cursor.fetchall()]
-        getters = [_getter(field) for field in fields]
-        columns = ", ".join(quote(f.column) for f in [pk, *fields])
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(plan.copy_sql) as copy:
             for key, obj in zip(keys, objs, strict=True):
-                copy.write_row([key, *(get(obj) for get in getters)])
+                copy.write_row([key, *(get(obj) for get in plan.copy_getters)])
     for key, obj in zip(keys, objs, strict=True):
-        setattr(obj, pk.attname, key)
+        plan.saved(obj, key)
+
+
+def insert_one(obj: models.Model) -> None:
+    """Insert one new (unsaved) object, and set its primary key."""
+    if connection.vendor != "postgresql":
+        obj.save(force_insert=True)
+        return
+    plan = _plan(type(obj))
+    plan.prepare(obj)
+    with connection.cursor() as cursor:
+        cursor.execute(plan.insert_sql, [get(obj) for get in plan.param_getters])
+        key = cursor.fetchone()[0]
+    plan.saved(obj, key)
+
+
+class _Plan:
+    """How rows of one model are written: the statements and a value getter per column, made once."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        self.pk = meta.pk
+        self.fields = [f for f in meta.concrete_fields if f is not self.pk]
+        self.auto = [f for f in self.fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+        table, columns = quote(meta.db_table), [quote(f.column) for f in self.fields]
+        self.copy_sql = f"COPY {table} ({quote(self.pk.column)}, {', '.join(columns)}) FROM STDIN"
+        self.copy_getters = [_getter(field, json_text=True) for field in self.fields]
+        self.insert_sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"RETURNING {quote(self.pk.column)}"
+        )
+        self.param_getters = [_getter(field, json_text=False) for field in self.fields]
+
+    def prepare(self, obj: models.Model) -> None:
+        for field in self.auto:
+            field.pre_save(obj, add=True)
+
+    def saved(self, obj: models.Model, key: int) -> None:
+        setattr(obj, self.pk.attname, key)
         obj._state.adding = False
         obj._state.db = connection.alias
 
 
-def _getter(field: models.Field) -> Callable[[models.Model], Any]:
+_plans: dict[type[models.Model], _Plan] = {}
+
+
+def _plan(model: type[models.Model]) -> _Plan:
+    plan = _plans.get(model)
+    if plan is None:
+        plan = _plans[model] = _Plan(model)
+    return plan
+
+
+def _getter(field: models.Field, *, json_text: bool) -> Callable[[models.Model], Any]:
+    """The column's value from an object: the attribute itself, but for JSON (text for ``COPY``, the
+    database adapter's JSON value for a statement)."""
     attname = field.attname
     if isinstance(field, models.JSONField):
         encoder = field.encoder
 
-        def get_json(obj: models.Model) -> str | None:
+        def get_json(obj: models.Model) -> Any:
             value = getattr(obj, attname)
-            return None if value is None and field.null else json.dumps(value, cls=encoder)
+            if value is None and field.null:
+                return None
+            return json.dumps(value, cls=encoder) if json_text else connection.ops.adapt_json_value(value, encoder)
 
         return get_json
     return lambda obj: getattr(obj, attname)

@@ -56,7 +56,7 @@ def record(
         raise RuntimeError("events.record() must run inside the transaction of the change it describes")
     deliverable = event_type in webhook_catalogue.BY_NAME
     now = timezone.now()
-    event = Event.objects.create(
+    event = Event(
         account=account,
         client=client,
         type=event_type,
@@ -66,6 +66,7 @@ def record(
         created_at=now,
         fanned_out_at=None if deliverable else now,  # account-level events are not sent as webhooks
     )
+    bulk.insert_one(event)
     if deliverable:
         event_id = event.pk
         transaction.on_commit(lambda: _enqueue_fan_out(event_id))
