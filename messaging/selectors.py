@@ -93,15 +93,14 @@ _PLAIN_E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 # What a send reads of its number, the number's group and client; any other field still loads when read,
 # at the price of a query. Every API send looks its number up, and compiling the ORM query for it cost
 # more than the send's SQL statements together, so the statement is written once, here.
-SENDER_FIELDS = {
-    Number: ("id", "account_id", "client_id", "group_id", "e164", "country_id", "type", "status", "sms_enabled"),
-    NumberGroup: ("id", "carrier", "has_sms", "sms_addon_price"),
-    Client: ("id", "account_id", "name"),
-}
-# (each in the model's own field order, which ``Model.from_db`` expects of a subset of fields)
+# Each in the model's own field order, which ``Model.from_db`` expects of a subset of fields.
 SENDER_FIELDS = {
     model: tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
-    for model, names in SENDER_FIELDS.items()
+    for model, names in (
+        (Number, {"id", "account_id", "client_id", "group_id", "e164", "country_id", "type", "status", "sms_enabled"}),
+        (NumberGroup, {"id", "carrier", "has_sms", "sms_addon_price"}),
+        (Client, {"id", "account_id", "name"}),
+    )
 }
 _sender_sql: dict[str, str] = {}
 

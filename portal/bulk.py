@@ -25,6 +25,9 @@ def insert(objs: Sequence[models.Model]) -> None:
     """Insert new (unsaved) objects of one model, and set their primary keys."""
     if not objs:
         return
+    if len(objs) == 1:  # one statement rather than a key query and a COPY
+        insert_one(objs[0])
+        return
     model = type(objs[0])
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs)

@@ -50,27 +50,8 @@ def record(
     """Write one event row. Must be called inside the business transaction: if that transaction rolls
     back, the event never existed. Once it commits, its webhook deliveries are fanned out and sent by a
     task; if that task is lost, the webhook sweeper picks the event up (``Event.fanned_out_at``)."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"Unknown event type {event_type!r}")
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("events.record() must run inside the transaction of the change it describes")
-    deliverable = event_type in webhook_catalogue.BY_NAME
-    now = timezone.now()
-    event = Event(
-        account=account,
-        client=client,
-        type=event_type,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        data=data,
-        created_at=now,
-        fanned_out_at=None if deliverable else now,  # account-level events are not sent as webhooks
-    )
-    bulk.insert_one(event)
-    if deliverable:
-        event_id = event.pk
-        transaction.on_commit(lambda: _enqueue_fan_out(event_id))
-    return event
+    row = {"event_type": event_type, "account": account, "client": client, "data": data}
+    return record_many([row | {"subject_type": subject_type, "subject_id": subject_id}])[0]
 
 
 def record_many(rows: list[dict[str, Any]]) -> list[Event]:
@@ -79,7 +60,7 @@ def record_many(rows: list[dict[str, Any]]) -> list[Event]:
     if not rows:
         return []
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("events.record_many() must run inside the transaction of the changes it describes")
+        raise RuntimeError("events must be recorded inside the transaction of the changes they describe")
     now = timezone.now()
     events = []
     for row in rows:
@@ -95,7 +76,7 @@ def record_many(rows: list[dict[str, Any]]) -> list[Event]:
                 subject_id=str(row.get("subject_id", "")),
                 data=row["data"],
                 created_at=now,
-                fanned_out_at=None if deliverable else now,
+                fanned_out_at=None if deliverable else now,  # account-level events are not sent as webhooks
             )
         )
     bulk.insert(events)
