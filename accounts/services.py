@@ -21,6 +21,7 @@ from portal import events
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.l10n import for_records
 from portal.mail import send_in_languages
+from portal.rows import Lookup
 
 from . import keys
 from .actor import Actor, system_actor
@@ -399,18 +400,17 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
     return key
 
 
+# Every API request reads its key, account and client: the statement is written once (``portal.rows``).
+_keys = Lookup(ApiKey, related={"account": None, "client": None})
+
+
 def api_key_authenticate(plaintext: str) -> ApiKey | None:
     """The active key matching ``plaintext``, or None. Records ``last_used_at`` at most once a minute."""
     if not keys.is_well_formed(plaintext):
         return None
-    found = list(
-        ApiKey.objects.select_related("account", "client")
-        .filter(key_hash=keys.digest(plaintext), revoked_at__isnull=True)
-        .order_by()[:1]  # (the hash is unique: no ordering to compile or sort by)
-    )
-    if not found:
+    key = _keys.first(key_hash=keys.digest(plaintext), revoked_at__isnull=True)
+    if key is None:
         return None
-    key = found[0]
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

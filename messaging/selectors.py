@@ -9,18 +9,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
-from accounts.models import Client
 from accounts.selectors import parse_id
-from numbers_app.models import Number, NumberGroup
+from numbers_app.models import Number
 from numbers_app.validation import normalize_e164
 from portal.errors import NotFound
+from portal.rows import Lookup
 
 from .models import Message
 
@@ -92,46 +91,18 @@ _PLAIN_E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 
 # What a send reads of its number, the number's group and client; any other field still loads when read,
 # at the price of a query. Every API send looks its number up, and compiling the ORM query for it cost
-# more than the send's SQL statements together, so the statement is written once, here.
-# Each in the model's own field order, which ``Model.from_db`` expects of a subset of fields.
-SENDER_FIELDS = {
-    model: tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
-    for model, names in (
-        (Number, {"id", "account_id", "client_id", "group_id", "e164", "country_id", "type", "status", "sms_enabled"}),
-        (NumberGroup, {"id", "carrier", "has_sms", "sms_addon_price"}),
-        (Client, {"id", "account_id", "name"}),
-    )
-}
-_sender_sql: dict[str, str] = {}
-
-
-def _sender_statement(*, by: str, client_scoped: bool) -> str:
-    key = f"{by}:{client_scoped}"
-    if key not in _sender_sql:
-        q = connection.ops.quote_name
-        aliases = {Number: "n", NumberGroup: "g", Client: "c"}
-        columns = ", ".join(
-            f"{alias}.{q(model._meta.get_field(name).column)}"
-            for model, alias in aliases.items()
-            for name in SENDER_FIELDS[model]
-        )
-        number = Number._meta
-        _sender_sql[key] = (
-            f"SELECT {columns} FROM {q(number.db_table)} n "
-            f"JOIN {q(NumberGroup._meta.db_table)} g ON g.id = n.{q(number.get_field('group').column)} "
-            f"LEFT JOIN {q(Client._meta.db_table)} c ON c.id = n.{q(number.get_field('client').column)} "
-            f"WHERE n.{q(number.get_field('account').column)} = %s AND n.{q(number.get_field('status').column)} <> %s"
-            + (f" AND n.{q(number.get_field('client').column)} = %s" if client_scoped else "")
-            + (f" AND n.{q(number.get_field('e164').column)} = %s" if by == "e164" else " AND n.id = %s")
-            + " LIMIT 1"
-        )
-    return _sender_sql[key]
+# more than the send's SQL statements together, so the statement is written once (``portal.rows``).
+_senders = Lookup(
+    Number,
+    fields={"account_id", "client_id", "group_id", "e164", "country_id", "type", "status", "sms_enabled"},
+    related={"group": {"carrier", "has_sms", "sms_addon_price"}, "client": {"account_id", "name"}},
+)
 
 
 def sender_get(*, actor: Actor, reference: str) -> Number:
     """A number to send from, by id, ``num_…`` id or E.164 (spaces allowed): one of the actor's numbers
     that is not released. The same answer as ``numbers.selectors.number_get``, with its group and client
-    (their fields in ``SENDER_FIELDS``), and no parsing when the number is already written in E.164."""
+    (the fields ``_senders`` reads), and no parsing when the number is already written in E.164."""
     text = str(reference).strip()
     if text.startswith("+"):
         by = "e164"
@@ -145,28 +116,12 @@ def sender_get(*, actor: Actor, reference: str) -> Number:
         by, value = "id", parse_id(text, "num")
         if value is None:
             raise NotFound(_("Number not found."))
-    params = [actor.account.pk, Number.Status.RELEASED.value]
+    conditions = {"account": actor.account.pk, "status__ne": Number.Status.RELEASED}
     if actor.client is not None:
-        params.append(actor.client.pk)
-    params.append(value)
-    with connection.cursor() as cursor:
-        cursor.execute(_sender_statement(by=by, client_scoped=actor.client is not None), params)
-        row = cursor.fetchone()
-    if row is None:
+        conditions["client"] = actor.client.pk
+    number = _senders.first(**conditions, **{"e164" if by == "e164" else "id": value})
+    if number is None:
         raise NotFound(_("Number not found."))
-    objects = {}
-    start = 0
-    for model, names in SENDER_FIELDS.items():
-        values = row[start : start + len(names)]
-        start += len(names)
-        if values[0] is None:  # (no client)
-            objects[model] = None
-            continue
-        # (as the ORM would read them on any database: SQLite, say, has no booleans or decimals of its own)
-        values = [model._meta.get_field(name).to_python(value) for name, value in zip(names, values, strict=True)]
-        objects[model] = model.from_db(connection.alias, names, values)
-    number = objects[Number]
-    number.group, number.client = objects[NumberGroup], objects[Client]
     return number
 
 

@@ -16,7 +16,8 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -383,13 +384,23 @@ def message_payload(message: Message) -> dict[str, Any]:
 
 
 def _record_status(message: Message) -> None:
-    events.record(
-        "message.received" if message.direction == Message.Direction.INBOUND else "message.status",
-        account=message.account,
-        client=message.client,
-        subject_type="message",
-        subject_id=message.public_id,
-        data=message_payload(message),
+    _record_statuses([message])
+
+
+def _record_statuses(messages: list[Message]) -> None:
+    """The ``message.status`` (or ``message.received``) event of each message, in one statement."""
+    events.record_many(
+        [
+            {
+                "event_type": "message.received" if m.direction == Message.Direction.INBOUND else "message.status",
+                "account": m.account,
+                "client": m.client,
+                "subject_type": "message",
+                "subject_id": m.public_id,
+                "data": message_payload(m),
+            }
+            for m in messages
+        ]
     )
 
 
@@ -448,13 +459,26 @@ def message_dispatch(*, message_id: int, stale_only: bool = False) -> Message | 
 def _mark_sent(message: Message, *, carrier_ref: str, at) -> bool:
     """``sending → sent`` once the carrier took the message (only if still sending), with its event. Call
     inside a transaction."""
-    if not Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-        status=Message.Status.SENT, sent_at=at, carrier_ref=carrier_ref
-    ):
-        return False
-    message.status, message.sent_at, message.carrier_ref = Message.Status.SENT, at, carrier_ref
-    _record_status(message)
-    return True
+    return bool(_mark_sent_many([message], {message.pk: carrier_ref}, at=at))
+
+
+def _mark_sent_many(messages: list[Message], carrier_refs: dict[int, str], *, at) -> list[Message]:
+    """``_mark_sent`` for many messages: one statement for the messages, one for their events. Returns the
+    messages that were still sending (and are now sent)."""
+    changed = set(
+        bulk.update_each(
+            Message,
+            column="carrier_ref",
+            values={m.pk: carrier_refs[m.pk] for m in messages},
+            where={"status": Message.Status.SENDING},
+            same={"status": Message.Status.SENT, "sent_at": at, "updated_at": at},
+        )
+    )
+    sent = [m for m in messages if m.pk in changed]
+    for message in sent:
+        message.status, message.sent_at, message.carrier_ref = Message.Status.SENT, at, carrier_refs[message.pk]
+    _record_statuses(sent)
+    return sent
 
 
 def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BATCH) -> int:
@@ -477,8 +501,7 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
             status=Message.Status.SENDING, sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1
         )
         claimed = list(Message.objects.filter(pk__in=ids).select_related("account", "client").order_by("id"))
-        for message in claimed:
-            _record_status(message)
+        _record_statuses(claimed)
     outcomes: list[tuple[Message, Any]] = []
     by_carrier: dict[str, list[Message]] = {}
     for message in claimed:
@@ -494,20 +517,20 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
         except CarrierError as exc:
             results = [exc] * len(messages)
         outcomes.extend(zip(messages, results, strict=True))
-    retry: list[tuple[int, int]] = []
+    retry = [
+        (message.pk, message.dispatch_attempts)
+        for message, result in outcomes
+        if isinstance(result, CarrierError) and result.transient and message.dispatch_attempts < MAX_DISPATCH_ATTEMPTS
+    ]
+    accepted = {message.pk: result.carrier_ref for message, result in outcomes if not isinstance(result, CarrierError)}
     with transaction.atomic():
-        sent_at = timezone.now()
-        for message, result in outcomes:
-            if isinstance(result, CarrierError):
-                if result.transient and message.dispatch_attempts < MAX_DISPATCH_ATTEMPTS:
-                    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-                        status=Message.Status.QUEUED
-                    )
-                    retry.append((message.pk, message.dispatch_attempts))
-                continue
-            _mark_sent(message, carrier_ref=result.carrier_ref, at=sent_at)
         if retry:
+            # Back to the queue (only if still sending), for the retry or the sweeper to claim again.
+            Message.objects.filter(pk__in=[pk for pk, _attempts in retry], status=Message.Status.SENDING).update(
+                status=Message.Status.QUEUED
+            )
             transaction.on_commit(lambda: _enqueue_retries(retry))
+        _mark_sent_many([m for m in claimed if m.pk in accepted], accepted, at=timezone.now())
     for message, result in outcomes:
         if isinstance(result, CarrierError) and not (
             result.transient and message.dispatch_attempts < MAX_DISPATCH_ATTEMPTS
@@ -558,30 +581,89 @@ def message_status_report(
 ) -> Message:
     """A delivery report: ``sent → delivered`` or ``sent → failed`` (not refunded: the carrier carried it).
     Reports for messages already final are ignored. ``LookupError`` when the reference is not known (yet)."""
+    report = {
+        "carrier_ref": carrier_ref,
+        "delivered": delivered,
+        "error_code": error_code,
+        "error_message": error_message,
+    }
     with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(of=("self",))
-            .select_related("account", "client")
-            .filter(carrier=carrier, carrier_ref=carrier_ref)
-            .first()
-        )
+        message = _apply_status_reports(carrier=carrier, reports=[report]).get(carrier_ref)
         if message is None:
             raise LookupError(carrier_ref)
-        if message.is_final:
-            return message
-        now = timezone.now()
-        message.sent_at = message.sent_at or now
-        if delivered:
-            message.status = Message.Status.DELIVERED
-            message.delivered_at = now
-        else:
-            message.status = Message.Status.FAILED
-            message.failed_at = now
-            message.error_code = (error_code or "undelivered")[:40]
-            message.error_message = (error_message or _("The network could not deliver the message."))[:255]
-        message.save()
-        _record_status(message)
     return message
+
+
+def _apply_status_reports(*, carrier: str, reports: list[dict]) -> dict[str, Message]:
+    """Apply delivery reports (``carrier_ref``, ``delivered``, ``error_code``, ``error_message``) inside the
+    caller's transaction: the messages are locked (in id order), those not final yet move to delivered or
+    failed, one statement for the delivered, one per failed message, one for all the events. Returns the
+    messages found, by reference; a reference missing from it is not known (yet)."""
+    refs = {str(report.get("carrier_ref", "")) for report in reports} - {""}
+    messages = {
+        m.carrier_ref: m
+        for m in Message.objects.select_for_update(of=("self",))
+        .select_related("account", "client")
+        .filter(carrier=carrier, carrier_ref__in=refs)
+        .order_by("pk")
+    }
+    now = timezone.now()
+    changed: list[Message] = []
+    for report in reports:
+        message = messages.get(str(report.get("carrier_ref", "")))
+        if message is None or message.is_final:  # unknown, or final already (a repeated report too)
+            continue
+        message.sent_at = message.sent_at or now
+        message.updated_at = now
+        if report.get("delivered"):
+            message.status, message.delivered_at = Message.Status.DELIVERED, now
+        else:
+            message.status, message.failed_at = Message.Status.FAILED, now
+            message.error_code = str(report.get("error_code") or "undelivered")[:40]
+            message.error_message = str(report.get("error_message") or _("The network could not deliver the message."))[
+                :255
+            ]
+            message.save(update_fields=["status", "failed_at", "error_code", "error_message", "sent_at", "updated_at"])
+        changed.append(message)
+    delivered = [m.pk for m in changed if m.status == Message.Status.DELIVERED]
+    if delivered:
+        Message.objects.filter(pk__in=delivered).update(
+            status=Message.Status.DELIVERED, delivered_at=now, sent_at=Coalesce("sent_at", Value(now)), updated_at=now
+        )
+    _record_statuses(changed)
+    return messages
+
+
+def carrier_status_reports(*, carrier: str, reports: dict[str, dict]) -> list[dict]:
+    """A carrier's callback carrying many delivery reports (``reports``: by the carrier's id of each
+    report). Each is stored as a callback, once (a repeated one is ignored), and applied, all in one
+    transaction, each callback marked processed with what it changed. Returns the reports naming messages
+    not known yet: their callbacks stay unprocessed, for a retry (or the sweeper)."""
+    with transaction.atomic():
+        CarrierEvent.objects.bulk_create(
+            [
+                CarrierEvent(carrier=carrier, kind=CarrierEvent.Kind.STATUS, provider_id=provider_id, payload=payload)
+                for provider_id, payload in reports.items()
+            ],
+            ignore_conflicts=True,
+        )
+        # Those another process is applying right now (locked) are its to finish.
+        pending = list(
+            CarrierEvent.objects.select_for_update(skip_locked=True)
+            .filter(carrier=carrier, kind=CarrierEvent.Kind.STATUS, provider_id__in=list(reports), processed_at=None)
+            .order_by("pk")
+            .values_list("pk", "provider_id")
+        )
+        found = _apply_status_reports(carrier=carrier, reports=[reports[provider_id] for _pk, provider_id in pending])
+        outcomes, early = {}, []
+        for pk, provider_id in pending:
+            message = found.get(str(reports[provider_id].get("carrier_ref", "")))
+            if message is None:
+                early.append(reports[provider_id])
+            else:
+                outcomes[pk] = f"{message.public_id} {message.status}"
+        bulk.update_each(CarrierEvent, column="outcome", values=outcomes, same={"processed_at": timezone.now()})
+    return early
 
 
 def dispatch_stalled_ids(*, older_than: timedelta | None = None, limit: int = 500) -> list[int]:

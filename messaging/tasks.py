@@ -68,19 +68,9 @@ def sandbox_delivery_report_task(
 def sandbox_delivery_reports_task(self, *, reports: list[dict]) -> None:
     """The sandbox network's callback with the delivery reports of a batch of messages. Reports for
     messages not known yet (the report overtook the send's answer) are tried again a moment later."""
-    early = []
-    for report in reports:
-        event, _created = services.carrier_event_ingest(
-            carrier="sandbox",
-            kind="status",
-            provider_id=f"dlr_{report['carrier_ref']}",
-            payload=report,
-            enqueue=False,
-        )
-        try:
-            services.carrier_event_process(event_id=event.pk)
-        except LookupError:
-            early.append(report)
+    early = services.carrier_status_reports(
+        carrier="sandbox", reports={f"dlr_{report['carrier_ref']}": report for report in reports}
+    )
     if early:
         if self.request.retries >= self.max_retries:
             return  # left stored and unprocessed: the sweeper takes them

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from accounts import selectors as account_selectors
 from billing.money import to_exact_str
 from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
+from portal import inputs
 from portal.api import ApiView, PageParams, context_actor, data_envelope, page_envelope, validate_query
 from portal.errors import CapabilityUnavailable, ValidationFailed
 from portal.idempotency import idempotent
@@ -485,6 +486,9 @@ def _buy_one(actor, *, field: str, **kwargs) -> Order:
 def _valid(serializer_class, request) -> dict:
     if not isinstance(request.data, dict):
         raise ValidationFailed(fields={"non_field_errors": ["Send a JSON object."]})
+    attrs = inputs.quick(serializer_class, request.data)
+    if attrs is not None:
+        return attrs
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

@@ -20,8 +20,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.actor import Actor
+from portal import inputs
 from portal.authentication import rate_limit_headers
-from portal.errors import ApplicationError, ValidationFailed
+from portal.errors import ApplicationError
 
 logger = logging.getLogger("didfarm.api")
 
@@ -88,10 +89,7 @@ class PageParams(serializers.Serializer):
 
 def validate_query(serializer_class, request) -> dict[str, Any]:
     """Validate query parameters with a serializer; errors become the usual 422."""
-    serializer = serializer_class(data=request.query_params)
-    if not serializer.is_valid():
-        raise ValidationFailed(fields=serializer.errors)
-    return serializer.validated_data
+    return inputs.validated(serializer_class, request.query_params)
 
 
 def paginate(request, queryset, serializer_class, *, context: dict | None = None) -> Response:

@@ -5,6 +5,8 @@
   its key afterwards, as with ``bulk_create``.
 - ``insert_one(obj)``: one row, as ``obj.save(force_insert=True)``, with the statement built once per
   model rather than compiled by the ORM each time (a sent message writes three rows).
+- ``update_each(model, ...)``: many rows, each given its own value of one column (and all of them the
+  same values of others), in one ``UPDATE … FROM unnest(…)``, for rows that still match a condition.
 
 Elsewhere than PostgreSQL (the embedded SQLite run) they are ``bulk_create`` and ``save``. Both take the
 objects as they are: defaults are applied when a model object is made, and fields that set themselves on
@@ -59,6 +61,47 @@ def insert_one(obj: models.Model) -> None:
         cursor.execute(plan.insert_sql, [get(obj) for get in plan.param_getters])
         key = cursor.fetchone()[0]
     plan.saved(obj, key)
+
+
+def update_each(
+    model: type[models.Model],
+    *,
+    column: str,
+    values: dict[int, Any],
+    where: dict[str, Any] | None = None,
+    same: dict[str, Any] | None = None,
+) -> list[int]:
+    """Set ``column`` of each row whose primary key is in ``values`` to its value there, and the fields in
+    ``same`` to theirs, in rows that still have the values in ``where`` (equality). Returns the primary
+    keys of the rows changed. ``auto_now`` fields are not touched: name them in ``same``."""
+    where, same = where or {}, same or {}
+    if not values:
+        return []
+    if connection.vendor != "postgresql":
+        queryset = model.objects.filter(**where)
+        return [key for key, value in values.items() if queryset.filter(pk=key).update(**{column: value}, **same)]
+    meta, quote = model._meta, connection.ops.quote_name
+    target = meta.get_field(column)
+    assignments, params = [f"{quote(target.column)} = v.value"], []
+    for name, value in same.items():
+        field = meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    keys = list(values)
+    params += [keys, [target.get_db_prep_save(values[key], connection) for key in keys]]
+    conditions = [f"t.{quote(meta.pk.column)} = v.key"]
+    for name, value in where.items():
+        field = meta.get_field(name)
+        conditions.append(f"t.{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {', '.join(assignments)} "
+        f"FROM unnest(%s::bigint[], %s::{target.db_type(connection)}[]) AS v(key, value) "
+        f"WHERE {' AND '.join(conditions)} RETURNING t.{quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 class _Plan:

@@ -428,6 +428,44 @@ def test_a_message_whose_dispatcher_died_is_claimed_again_after_the_timeout(tena
     assert services.message_dispatch(message_id=message.pk).status == "sent"
 
 
+def test_a_callback_with_many_reports_applies_them_together_and_keeps_unknown_ones_for_a_retry(
+    tenants, sms_number, enqueued, no_sms_limit, django_assert_max_num_queries
+):
+    number = sms_number(tenants.a)
+    messages = [send(tenants.a.owner_actor, number, to=HANDSET, body=f"Code {i}") for i in range(4)]
+    assert services.messages_dispatch(message_id=messages[0].pk) == 4
+    (callback,) = enqueued.named("sandbox_delivery_reports_task")
+    reports = {f"dlr_{r['carrier_ref']}": dict(r) for r in callback.kwargs["reports"]}
+    lost = next(r for r in reports.values() if r["carrier_ref"] == Message.objects.get(pk=messages[3].pk).carrier_ref)
+    lost.update(delivered=False, error_code="handset_unreachable", error_message="Switched off.")
+    early = {"carrier_ref": "sbxm_not_yet", "delivered": True, "error_code": "", "error_message": ""}
+    reports["dlr_sbxm_not_yet"] = early
+
+    with django_assert_max_num_queries(12):  # a handful of statements for the lot, not a few per report
+        assert services.carrier_status_reports(carrier="sandbox", reports=reports) == [early]
+
+    for message in messages[:3]:
+        message.refresh_from_db()
+        assert message.status == "delivered" and message.delivered_at and message.sent_at
+        assert statuses(message) == ["queued", "sending", "sent", "delivered"]
+    failed = Message.objects.get(pk=messages[3].pk)
+    assert (failed.status, failed.error_code) == ("failed", "handset_unreachable")
+    assert failed.error_message == "Switched off."
+    assert not failed.refunded  # the carrier carried it: a lost message is paid for
+    assert statuses(failed) == ["queued", "sending", "sent", "failed"]
+    callbacks = {e.provider_id: e for e in CarrierEvent.objects.filter(kind="status")}
+    assert len(callbacks) == 5
+    assert callbacks["dlr_sbxm_not_yet"].processed_at is None
+    for message in Message.objects.filter(pk__in=[m.pk for m in messages]):
+        stored = callbacks[f"dlr_{message.carrier_ref}"]
+        assert stored.processed_at and stored.outcome == f"{message.public_id} {message.status}"
+
+    # The same callback again: stored once, applied once; the unknown report is still waiting.
+    events_before = Event.objects.count()
+    assert services.carrier_status_reports(carrier="sandbox", reports=reports) == [early]
+    assert CarrierEvent.objects.filter(kind="status").count() == 5 and Event.objects.count() == events_before
+
+
 def test_a_delivery_report_for_an_unknown_message_raises_lookup_error(db):
     with pytest.raises(LookupError):
         services.message_status_report(carrier="sandbox", carrier_ref="sbxm_nobody", delivered=True)
