@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch
@@ -138,19 +139,28 @@ def search_item(row: selectors.StockRow, prices: tuple[Decimal, Decimal] | None 
     return {
         "number": row.e164,
         "number_formatted": format_international(row.e164),
-        "country": row.country,
-        "country_code": row.country,
-        "type": row.type,
-        "city": row.group.city,
-        "region": row.group.region,
-        "area_code": row.group.area_code,
+        **_search_rest(row.group, monthly, setup),
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _search_rest(group, monthly: Decimal, setup: Decimal) -> dict:
+    # What every number of a group shows alike, at one pair of prices: made once, not per row and request
+    # (callers copy it into each result and never change it).
+    return {
+        "country": group.country,
+        "country_code": group.country,
+        "type": group.type,
+        "city": group.city,
+        "region": group.region,
+        "area_code": group.area_code,
         "monthly_rate": cents(monthly),
         "setup_fee": cents(setup),
         "monthly_price": money(monthly),
         "currency": "EUR",
-        "features": list(row.group.capabilities),
-        "sms_enabled": "sms" in row.group.capabilities,
-        "requires_regulatory": row.group.requires_regulatory,
+        "features": list(group.capabilities),
+        "sms_enabled": "sms" in group.capabilities,
+        "requires_regulatory": group.requires_regulatory,
         "available": True,
     }
 
@@ -162,16 +172,24 @@ def available_item(row: selectors.StockRow, prices: tuple[Decimal, Decimal] | No
         "id": f"inv_{row.id}",
         "number": row.e164,
         "number_formatted": format_international(row.e164),
-        "country": row.country,
-        "type": row.type,
-        "region": row.group.region,
-        "city": row.group.city,
-        "area_code": row.group.area_code,
-        "capabilities": list(row.group.capabilities),
+        **_available_rest(row.group, monthly, setup),
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _available_rest(group, monthly: Decimal, setup: Decimal) -> dict:
+    # (as ``_search_rest``)
+    return {
+        "country": group.country,
+        "type": group.type,
+        "region": group.region,
+        "city": group.city,
+        "area_code": group.area_code,
+        "capabilities": list(group.capabilities),
         "monthly_cost": money(monthly),
         "setup_cost": money(setup),
         "currency": "EUR",
-        "requires_regulatory": row.group.requires_regulatory,
+        "requires_regulatory": group.requires_regulatory,
     }
 
 

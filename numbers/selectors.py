@@ -127,7 +127,19 @@ def stock_page(filters: StockFilters, *, offset: int, limit: int) -> list[StockR
         and offset + limit <= MERGE_MAX_DEPTH
         and len(filters.contains) < 3  # longer digit strings go to the trigram index instead
     )
-    if mergeable:
+    if mergeable and connection.vendor == "postgresql":
+        # One part written once, run per group (LATERAL): planned in a fraction of the time a UNION of
+        # a part per group takes, which for a dozen groups cost more than running it.
+        like = " AND e164 LIKE %s" if filters.contains else ""
+        sql = (
+            f"SELECT s.id, s.e164, s.group_id FROM unnest(%s::bigint[]) AS g(id) CROSS JOIN LATERAL "
+            f"(SELECT id, e164, group_id FROM {table} WHERE status = %s AND group_id = g.id{like} "
+            f"ORDER BY e164 LIMIT %s) AS s ORDER BY s.e164 LIMIT %s OFFSET %s"
+        )
+        params = [group_ids, AvailableNumber.Status.AVAILABLE.value]
+        params += [f"%{filters.contains}%"] if filters.contains else []
+        params += [offset + limit, limit, offset]
+    elif mergeable:
         part = f"SELECT id, e164, group_id FROM {table} WHERE status = %s AND group_id = %s"
         part_params: list = []
         if filters.contains:
