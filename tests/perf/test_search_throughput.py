@@ -155,7 +155,7 @@ def test_search_throughput_against_a_bare_endpoint(tenants):
             try:
                 if requests.get(f"{base}/me", headers=headers, timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still starting
                 time.sleep(0.2)
         scenarios = [
             ("bare endpoint (GET /me)", [f"{base}/me"]),

@@ -129,7 +129,7 @@ def test_sms_accepted_and_delivered_per_second(tenants, settings):
             try:
                 if requests.get(base + "/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still starting
                 time.sleep(0.1)
         bodies = [
             {"from": number.e164, "to": to, "body": f"Your code is {index:06d}. It expires in 10 minutes."}
