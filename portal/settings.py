@@ -124,6 +124,11 @@ if DATABASE_URL:
     # Persistent connections without a per-request health check (a SELECT 1 before every request's first
     # query cost a round trip on each API call); a broken connection is dropped at the end of its request.
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=False)}
+    if os.environ.get("DATABASE_PREPARED_STATEMENTS", "true").lower() not in ("0", "false", "no", "off"):
+        # Parameters sent apart from the statement, and a statement run twice on a connection prepared
+        # (parsed and planned once): a send or a search spends less in psycopg's quoting and PostgreSQL's
+        # planner. Turn off behind a pooler in transaction mode (PgBouncer), which cannot keep them.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 else:
     DATABASES = {
         "default": {
