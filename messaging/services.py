@@ -517,25 +517,22 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
         except CarrierError as exc:
             results = [exc] * len(messages)
         outcomes.extend(zip(messages, results, strict=True))
+    refused = [(message, result) for message, result in outcomes if isinstance(result, CarrierError)]
+    # Transient errors go back to the queue until the attempts run out; every other refusal fails now.
     retry = [
-        (message.pk, message.dispatch_attempts)
-        for message, result in outcomes
-        if isinstance(result, CarrierError) and result.transient and message.dispatch_attempts < MAX_DISPATCH_ATTEMPTS
+        (m.pk, m.dispatch_attempts) for m, e in refused if e.transient and m.dispatch_attempts < MAX_DISPATCH_ATTEMPTS
     ]
+    retried = {pk for pk, _attempts in retry}
     accepted = {message.pk: result.carrier_ref for message, result in outcomes if not isinstance(result, CarrierError)}
     with transaction.atomic():
         if retry:
             # Back to the queue (only if still sending), for the retry or the sweeper to claim again.
-            Message.objects.filter(pk__in=[pk for pk, _attempts in retry], status=Message.Status.SENDING).update(
-                status=Message.Status.QUEUED
-            )
+            Message.objects.filter(pk__in=retried, status=Message.Status.SENDING).update(status=Message.Status.QUEUED)
             transaction.on_commit(lambda: _enqueue_retries(retry))
         _mark_sent_many([m for m in claimed if m.pk in accepted], accepted, at=timezone.now())
-    for message, result in outcomes:
-        if isinstance(result, CarrierError) and not (
-            result.transient and message.dispatch_attempts < MAX_DISPATCH_ATTEMPTS
-        ):
-            message_failed(message_id=message.pk, code=result.code, reason=str(result), refund=True)
+    for message, error in refused:
+        if message.pk not in retried:
+            message_failed(message_id=message.pk, code=error.code, reason=str(error), refund=True)
     return len(claimed)
 
 
@@ -681,20 +678,17 @@ def dispatch_stalled_ids(*, older_than: timedelta | None = None, limit: int = 50
 # --- Carrier callbacks and inbound messages ------------------------------------------------------
 
 
-def carrier_event_ingest(
-    *, carrier: str, kind: str, provider_id: str, payload: dict, enqueue: bool = True
-) -> tuple[CarrierEvent, bool]:
-    """Store a carrier callback and (unless the caller processes it itself: ``enqueue=False``, from a
-    task) have a task process it. Returns ``(event, created)``; a callback already received (same
-    carrier, kind and id) is ignored. The sweeper processes any stored callback left unprocessed."""
+def carrier_event_ingest(*, carrier: str, kind: str, provider_id: str, payload: dict) -> tuple[CarrierEvent, bool]:
+    """Store a carrier callback and have a task process it. Returns ``(event, created)``; a callback
+    already received (same carrier, kind and id) is ignored. The sweeper processes any stored callback
+    left unprocessed."""
     if kind not in CarrierEvent.Kind.values:
         raise ValidationFailed(fields={"kind": [_("Use inbound or status.")]})
     try:
         with transaction.atomic():
             event = CarrierEvent.objects.create(carrier=carrier, kind=kind, provider_id=provider_id, payload=payload)
             event_id = event.pk
-            if enqueue:
-                transaction.on_commit(lambda: _enqueue_carrier_event(event_id))
+            transaction.on_commit(lambda: _enqueue_carrier_event(event_id))
     except IntegrityError:
         return CarrierEvent.objects.get(carrier=carrier, kind=kind, provider_id=provider_id), False
     return event, True

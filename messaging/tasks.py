@@ -46,22 +46,15 @@ def sandbox_delivery_report_task(
 ) -> None:
     """The sandbox network calling back with a handset's delivery report: stored like any carrier's
     callback, then processed here (it is already in a worker) rather than by one more task."""
-    event, _created = services.carrier_event_ingest(
-        carrier="sandbox",
-        kind="status",
-        provider_id=f"dlr_{carrier_ref}",
-        payload={
-            "carrier_ref": carrier_ref,
-            "delivered": delivered,
-            "error_code": error_code,
-            "error_message": error_message,
-        },
-        enqueue=False,
-    )
-    try:
-        services.carrier_event_process(event_id=event.pk)
-    except LookupError as exc:
-        raise self.retry(exc=exc, countdown=min(30, 1 + self.request.retries)) from exc
+    report = {
+        "carrier_ref": carrier_ref,
+        "delivered": delivered,
+        "error_code": error_code,
+        "error_message": error_message,
+    }
+    if services.carrier_status_reports(carrier="sandbox", reports={f"dlr_{carrier_ref}": report}):
+        # The report overtook the send's answer: stored, and tried again in a moment.
+        raise self.retry(exc=LookupError(carrier_ref), countdown=min(30, 1 + self.request.retries))
 
 
 @shared_task(bind=True, max_retries=20, acks_late=True)
