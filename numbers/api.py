@@ -133,6 +133,13 @@ def row_prices(actor, book: PriceBook | None, row: selectors.StockRow) -> tuple[
     )
 
 
+def priced_items(item, rows: list[selectors.StockRow], *, actor, book: PriceBook | None) -> list[dict]:
+    """``item`` (``search_item`` or ``available_item``) for each row, at the caller's prices."""
+    if book is None:
+        return [item(row) for row in rows]
+    return [item(row, row_prices(actor, book, row)) for row in rows]
+
+
 def search_item(row: selectors.StockRow, prices: tuple[Decimal, Decimal] | None = None) -> dict:
     """One DIDfarm search result; the shape ``SearchItem`` documents."""
     monthly, setup = prices or (row.group.monthly_price, row.group.setup_fee)
@@ -221,7 +228,7 @@ class NumberSearchApi(ApiView):
         total = selectors.stock_total(filters)
         return Response(
             {
-                "data": [search_item(row, row_prices(self.actor, book, row)) for row in rows],
+                "data": priced_items(search_item, rows, actor=self.actor, book=book),
                 "meta": {"total": total, "page": page, "limit": limit},
             }
         )
@@ -286,7 +293,7 @@ class NumberAvailableApi(ApiView):
         book = PriceBook.of(self.actor.account.pk) if self.actor.is_client_scoped else None
         return Response(
             {
-                "data": [available_item(row, row_prices(self.actor, book, row)) for row in rows],
+                "data": priced_items(available_item, rows, actor=self.actor, book=book),
                 "meta": meta_stamp(request) | {"count": len(rows)},
             }
         )

@@ -26,7 +26,9 @@ LOCAL_TTL = 5.0
 CHECK_EVERY = 1.0
 
 
-@dataclass(frozen=True)
+# Compared and hashed by identity: each copy of the groups is new objects, and search results built from a
+# group are cached per object (hashing a dozen fields per result cost more than building it).
+@dataclass(frozen=True, eq=False)
 class GroupInfo:
     id: int
     country: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -65,9 +66,8 @@ def stock_search(filters: StockFilters) -> QuerySet[AvailableNumber]:
     return qs.order_by("e164")
 
 
-@dataclass(frozen=True)
-class StockRow:
-    """One number for sale with what a search shows about it."""
+class StockRow(NamedTuple):
+    """One number for sale with what a search shows about it (a tuple: a page makes up to 500)."""
 
     id: int
     e164: str
@@ -166,7 +166,7 @@ def stock_page(filters: StockFilters, *, offset: int, limit: int) -> list[StockR
     if any(group_id not in groups for _, _, group_id in rows):
         group_cache.forget()  # a group newer than our copy
         groups = group_cache.snapshot().by_id
-    return [StockRow(id=pk, e164=e164, group=groups[group_id]) for pk, e164, group_id in rows]
+    return [StockRow(pk, e164, groups[group_id]) for pk, e164, group_id in rows]
 
 
 def stock_total(filters: StockFilters) -> int:
