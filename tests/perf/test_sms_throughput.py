@@ -8,7 +8,9 @@ of the sending phase). It prints, for the same server:
 1. accepted/s for ``POST /api/v1/messages/send`` with 8 concurrent clients, p50/p95, versus the bare
    authenticated ``GET /api/v1/me``;
 2. delivered/s: workers started on the backlog of phase 1 until every message is ``delivered``;
-3. both at once: clients sending while the workers deliver, and the backlog left at the end.
+3. both at once: clients sending while the workers deliver; the backlog (messages accepted but not yet
+   delivered) sampled twice a second, and how long after the last send the workers were done. Delivery
+   keeps up when that backlog stays level instead of growing with time.
 
 Figures measured here are kept in tests/perf/README.md.
 """
@@ -18,16 +20,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from decimal import Decimal
 
 import pytest
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import Account
 from billing import ledger
@@ -53,6 +57,32 @@ def _env(port_db: str) -> dict:
         "SANDBOX_SMS_FAILURE_RATE": "0",
         "LOG_LEVEL": "WARNING",
     }
+
+
+def _undelivered() -> int:
+    return Message.objects.exclude(status=Message.Status.DELIVERED).count()
+
+
+class _Backlog(threading.Thread):
+    """Counts the messages not yet delivered every ``every`` seconds, on its own connection."""
+
+    def __init__(self, every: float = 0.5):
+        super().__init__(daemon=True)
+        self.every = every
+        self.samples: list[int] = []
+        self._done = threading.Event()
+
+    def run(self):
+        try:
+            while not self._done.wait(self.every):
+                self.samples.append(_undelivered())
+        finally:
+            connection.close()
+
+    def finish(self) -> list[int]:
+        self._done.set()
+        self.join()
+        return self.samples
 
 
 def _counts() -> dict[str, int]:
@@ -157,13 +187,20 @@ def test_sms_accepted_and_delivered_per_second(tenants, settings):
 
         # Phase 3: sending and delivering at once.
         before = Message.objects.filter(status=Message.Status.DELIVERED).count()
+        backlog_sampler = _Backlog()
         start = time.monotonic()
+        backlog_sampler.start()
         both_rps, _, both_p95, both_sent = _load_posts(
             base + "/api/v1/messages/send", bodies, headers, SECONDS, expect=201
         )
         window = time.monotonic() - start
+        backlog_samples = backlog_sampler.finish()
         delivered_during = Message.objects.filter(status=Message.Status.DELIVERED).count() - before
-        left = Message.objects.exclude(status=Message.Status.DELIVERED).count()
+        left = _undelivered()
+        while _undelivered():
+            assert time.monotonic() - start < window + 120, _counts()
+            time.sleep(0.05)
+        caught_up = time.monotonic() - start - window
         wallet = ledger.wallet_for(account)
         assert wallet.balance == ledger.entries_total(wallet)
     finally:
@@ -185,4 +222,9 @@ def test_sms_accepted_and_delivered_per_second(tenants, settings):
     during = delivered_during / window
     print(f"  both at once: accepted {both_rps:.0f} msg/s (p95 {both_p95:.1f} ms), delivered {during:.0f} msg/s,"
           f" {left} not yet delivered at the end ({both_sent} sent)")  # fmt: skip
+    half = len(backlog_samples) // 2
+    first, second = backlog_samples[:half] or [0], backlog_samples[half:] or [0]
+    print(f"    backlog twice a second: {' '.join(map(str, backlog_samples))}")
+    print(f"    mean backlog, first half {statistics.mean(first):.0f}, second half {statistics.mean(second):.0f};"
+          f" all delivered {caught_up:.1f} s after the last send")  # fmt: skip
     assert rps > 0 and delivered_rps > 0
