@@ -5,7 +5,9 @@ import re
 import uuid
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
 from django.http import HttpRequest
+from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 logger = logging.getLogger("didfarm.request")
@@ -79,6 +81,39 @@ class RejectNulBytesMiddleware:
 
             return HttpResponseBadRequest("Query parameters may not contain NUL bytes.")
         return self.get_response(request)
+
+
+class PageLocaleMiddleware(LocaleMiddleware):
+    """Django's choice of language (cookie, Accept-Language) for pages. The API always answers in
+    ``API_LANGUAGE``, so there it is set at once: working it out, which tries the ``api`` of the path as a
+    language code twice per request, cost a noticeable share of a small API call."""
+
+    def process_request(self, request):
+        if is_api_path(request.path_info):
+            translation.activate(API_LANGUAGE)
+            request.LANGUAGE_CODE = API_LANGUAGE
+            return None
+        return super().process_request(request)
+
+    def process_response(self, request, response):
+        if is_api_path(request.path_info):
+            response.headers.setdefault("Content-Language", API_LANGUAGE)
+            return response
+        return super().process_response(request, response)
+
+
+class PageMessageMiddleware(MessageMiddleware):
+    """Django's one-time messages ("Number released."), for pages only: the API never shows them, and
+    setting up their storage on every API request cost more than some endpoints' own work."""
+
+    def process_request(self, request):
+        if not is_api_path(request.path_info):
+            super().process_request(request)
+
+    def process_response(self, request, response):
+        if is_api_path(request.path_info):
+            return response
+        return super().process_response(request, response)
 
 
 class UserLanguageMiddleware:

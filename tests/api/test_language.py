@@ -62,3 +62,19 @@ def test_the_page_shows_the_same_error_translated(tenants):
     response = http.post("/settings/clients/", {"name": "Xylo Dental"})
     assert response.status_code == 200
     assert german("You already have a client with this name.") in response.content.decode()
+
+
+def test_api_answers_do_not_vary_by_language_and_carry_no_page_messages(tenants, api_as):
+    response = api_as(tenants.a.key).get("/api/v1/me", headers=GERMAN)
+    assert response.status_code == 200
+    assert response["Content-Language"] == "en"
+    assert "Accept-Language" not in response.get("Vary", "")
+    assert not hasattr(response.wsgi_request, "_messages")
+
+
+def test_pages_still_choose_a_language_from_the_browser_and_keep_their_messages(tenants):
+    http = login("owner@alpha.test")
+    page = http.get("/settings/clients/", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert page["Content-Language"] == "de"
+    assert "Accept-Language" in page["Vary"]
+    assert hasattr(page.wsgi_request, "_messages")

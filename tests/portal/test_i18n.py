@@ -60,9 +60,9 @@ def test_the_portal_offers_ten_languages_each_named_in_itself():
     assert settings.LANGUAGE_CODE == "en"
     middleware = settings.MIDDLEWARE
     assert middleware.index("django.contrib.sessions.middleware.SessionMiddleware") < middleware.index(
-        "django.middleware.locale.LocaleMiddleware"
+        "portal.middleware.PageLocaleMiddleware"
     )
-    assert middleware.index("django.middleware.locale.LocaleMiddleware") < middleware.index(
+    assert middleware.index("portal.middleware.PageLocaleMiddleware") < middleware.index(
         "django.middleware.common.CommonMiddleware"
     )
     assert middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") < middleware.index(
