@@ -20,16 +20,16 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
 
 from portal import api
 from portal.errors import ApplicationError
 from portal.parsers import SafeJSONParser
+from portal.renderers import FastJSONRenderer
 
 MEDIA_TYPE = "application/vnd.api+json"
 
 
-class JsonApiRenderer(JSONRenderer):
+class JsonApiRenderer(FastJSONRenderer):
     media_type = MEDIA_TYPE
     format = "vnd.api+json"
 

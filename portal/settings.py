@@ -248,7 +248,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["portal.authentication.HasActor", "portal.authentication.ReadOnlyKeyCannotWrite"],
     "DEFAULT_THROTTLE_CLASSES": ["portal.authentication.ApiKeyRateThrottle"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["portal.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["portal.parsers.SafeJSONParser"],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "portal.api.PortalAutoSchema",
