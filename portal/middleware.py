@@ -89,14 +89,14 @@ class PageLocaleMiddleware(LocaleMiddleware):
     language code twice per request, cost a noticeable share of a small API call."""
 
     def process_request(self, request):
-        if is_api_path(request.path_info):
+        if is_api_path(request.path):
             translation.activate(API_LANGUAGE)
             request.LANGUAGE_CODE = API_LANGUAGE
             return None
         return super().process_request(request)
 
     def process_response(self, request, response):
-        if is_api_path(request.path_info):
+        if is_api_path(request.path):
             response.headers.setdefault("Content-Language", API_LANGUAGE)
             return response
         return super().process_response(request, response)
@@ -107,19 +107,19 @@ class PageMessageMiddleware(MessageMiddleware):
     setting up their storage on every API request cost more than some endpoints' own work."""
 
     def process_request(self, request):
-        if not is_api_path(request.path_info):
+        if not is_api_path(request.path):
             super().process_request(request)
 
     def process_response(self, request, response):
-        if is_api_path(request.path_info):
+        if is_api_path(request.path):
             return response
         return super().process_response(request, response)
 
 
 class UserLanguageMiddleware:
-    """The language a request is answered in, once ``LocaleMiddleware`` has picked one from the language
-    cookie or the browser's Accept-Language: under /api and /v1 always English; on pages, a logged-in
-    user's saved language before either. Placed after ``AuthenticationMiddleware``.
+    """On pages, a logged-in user's saved language before the one ``PageLocaleMiddleware`` picked from the
+    language cookie or the browser's Accept-Language (the API keeps its English). Placed after
+    ``AuthenticationMiddleware``.
 
     A page answer also brings the language cookie in line with the saved language, so the login page
     after logging out speaks the language the person chose."""
@@ -129,8 +129,6 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         if is_api_path(request.path):
-            translation.activate(API_LANGUAGE)
-            request.LANGUAGE_CODE = API_LANGUAGE
             return self.get_response(request)
         user = getattr(request, "user", None)
         saved = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
