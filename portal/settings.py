@@ -198,7 +198,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DIDfarm <no-reply@did
 # --- Internationalisation -------------------------------------------------------------------------
 # The portal's ten languages, each named in itself (the switcher shows them so). Pages follow a user's
 # saved language, else the language cookie, else the browser's Accept-Language; the API always answers in
-# English (portal.middleware.UserLanguageMiddleware). Catalogs live in locale/<ll>/LC_MESSAGES/django.po and
+# English (portal.middleware.PageLocaleMiddleware). Catalogs live in locale/<ll>/LC_MESSAGES/django.po and
 # are compiled at install time by `manage.py translations_compile` (no GNU gettext needed).
 LANGUAGE_CODE = "en"
 LANGUAGES = [
