@@ -14,6 +14,7 @@ from decimal import Decimal
 import phonenumbers
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from phonenumbers import PhoneNumberType, geocoder, shortnumberinfo
 
 from numbers_app.carriers import sandbox_inventory as inv
@@ -286,6 +287,29 @@ def test_inventory_load_loads_exactly_n_and_is_idempotent():
     call_command("inventory_load", numbers=3000, stdout=out)
     assert AvailableNumber.objects.count() == 3000
     assert "0 added" in out.getvalue()
+
+
+def _digits_index() -> tuple[list[str], int]:
+    """The digits index's storage options, and how many pages its pending list had (now merged)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = to_regclass('stock_country_e164_trgm')")
+        options = cursor.fetchone()[0]
+        cursor.execute("SELECT gin_clean_pending_list('stock_country_e164_trgm'::regclass)")
+        return options, cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_the_digits_index_keeps_its_pending_list_short_and_a_bulk_load_leaves_none():
+    # Every digits search reads the index's pending list in full: restocks must not let it grow.
+    assert _digits_index() == (["gin_pending_list_limit=64"], 0)
+    call_command("inventory_load", numbers=3000, stdout=io.StringIO())
+    assert _digits_index() == (["gin_pending_list_limit=64"], 0)  # the load merged its own, and put the limit back
+
+    restocked = list(AvailableNumber.objects.order_by("id").values_list("id", flat=True)[:1500])
+    AvailableNumber.objects.filter(pk__in=restocked).update(status=AvailableNumber.Status.SOLD)
+    AvailableNumber.objects.filter(pk__in=restocked).update(status=AvailableNumber.Status.AVAILABLE)
+    options, pending_pages = _digits_index()
+    assert pending_pages <= 9  # 64 kB; 1,500 restocks would take about 50 pages under the default 4 MB
 
 
 @pytest.mark.django_db
