@@ -2,8 +2,8 @@
 every digits search reads in full until it is merged. Restocked numbers land there one by one, and with
 the default 4 MB limit a busy day's restocks made each digits search 2.5 times dearer before the next
 vacuum (3,000 entries: 0.27 → 0.67 ms). A 64 kB list is merged as it fills, by the insert that fills it
-(a few milliseconds, about once per 100 restocks). ``inventory_load`` lifts the limit for its own bulk
-insert and merges once at the end."""
+(a few milliseconds, about once per 100 restocks). ``inventory_load`` goes back to PostgreSQL's default for
+its own bulk insert, then merges the list and puts this limit back."""
 
 from django.db import migrations
 
