@@ -121,23 +121,22 @@ class SearchItem(serializers.Serializer):
     available = serializers.BooleanField()
 
 
-def row_prices(actor, book: PriceBook | None, row: selectors.StockRow) -> tuple[Decimal, Decimal]:
-    """A stock row's monthly price and setup fee as the caller would pay them: wholesale for the reseller,
-    its price list's prices for a client-scoped key (``book`` loaded once per request)."""
-    if book is None:
-        return row.group.monthly_price, row.group.setup_fee
-    scope = {"client_id": actor.client.pk, "country": row.country, "number_type": row.type}
-    return (
-        book.price(item=Item.MONTHLY, wholesale=row.group.monthly_price, **scope),
-        book.price(item=Item.SETUP, wholesale=row.group.setup_fee, **scope),
-    )
-
-
 def priced_items(item, rows: list[selectors.StockRow], *, actor, book: PriceBook | None) -> list[dict]:
-    """``item`` (``search_item`` or ``available_item``) for each row, at the caller's prices."""
+    """``item`` (``search_item`` or ``available_item``) for each row at the caller's prices: the groups'
+    wholesale prices for the reseller (``book`` None), its price list's for a client-scoped key (``book``
+    loaded once per request)."""
     if book is None:
         return [item(row) for row in rows]
-    return [item(row, row_prices(actor, book, row)) for row in rows]
+    client_id = actor.client.pk
+
+    def prices(row: selectors.StockRow) -> tuple[Decimal, Decimal]:
+        scope = {"client_id": client_id, "country": row.country, "number_type": row.type}
+        return (
+            book.price(item=Item.MONTHLY, wholesale=row.group.monthly_price, **scope),
+            book.price(item=Item.SETUP, wholesale=row.group.setup_fee, **scope),
+        )
+
+    return [item(row, prices(row)) for row in rows]
 
 
 def search_item(row: selectors.StockRow, prices: tuple[Decimal, Decimal] | None = None) -> dict:

@@ -33,7 +33,7 @@ COPY_CHUNK = 50_000
 DIGITS_INDEX = "stock_country_e164_trgm"
 
 
-def _lift_pending_list_limit(cursor) -> str | None:
+def _default_pending_list_limit(cursor) -> str | None:
     """Give the digits index PostgreSQL's default pending-list limit for this transaction. Returns the
     ``ALTER INDEX`` clause that puts back the index's own (None when there is no such index)."""
     cursor.execute(
@@ -223,7 +223,7 @@ class Command(BaseCommand):
         status = connection.ops.quote_name(meta.get_field("status").column)
         e164 = connection.ops.quote_name(meta.get_field("e164").column)
         with connection.cursor() as cursor:
-            lifted = _lift_pending_list_limit(cursor)
+            restore_limit = _default_pending_list_limit(cursor)
             cursor.execute("DROP TABLE IF EXISTS inventory_load_stock")
             cursor.execute(
                 "CREATE TEMPORARY TABLE inventory_load_stock "
@@ -252,11 +252,11 @@ class Command(BaseCommand):
             cursor.execute("DROP TABLE inventory_load_stock")
             if added > 10_000:
                 cursor.execute(f"ANALYZE {table}")
-            if lifted is not None:
+            if restore_limit is not None:
                 # Every digits search reads the pending list: merge it now, once, then put the index's own
                 # short limit back (all in this transaction, so a failed load changes nothing).
                 cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [DIGITS_INDEX])
-                cursor.execute(f"ALTER INDEX {DIGITS_INDEX} {lifted}")
+                cursor.execute(f"ALTER INDEX {DIGITS_INDEX} {restore_limit}")
         return added
 
     def _load_other(self, stock) -> int:
