@@ -126,15 +126,28 @@ class AvailableNumber(models.Model):
     class Meta:
         verbose_name = _("available number")
         verbose_name_plural = _("inventory")
+        # Each holds what a search returns (id, number, group), so a search reads the index alone
+        # (PostgreSQL's index-only scan) and tests short digit strings on index entries, not table rows.
         indexes = [
-            models.Index(fields=["country", "e164"], name="stock_country_e164", condition=Q(status="available")),
+            models.Index(
+                fields=["country", "e164"],
+                name="stock_country_e164",
+                condition=Q(status="available"),
+                include=["id", "group"],
+            ),
             models.Index(
                 fields=["country", "type", "e164"],
                 name="stock_country_type_e164",
                 condition=Q(status="available"),
+                include=["id", "group"],
             ),
             # Searches narrowed to some groups (a city, an area code, capabilities).
-            models.Index(fields=["group", "e164"], name="stock_group_e164_available", condition=Q(status="available")),
+            models.Index(
+                fields=["group", "e164"],
+                name="stock_group_e164_available",
+                condition=Q(status="available"),
+                include=["id"],
+            ),
         ]
 
     def __str__(self) -> str:

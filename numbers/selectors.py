@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
@@ -14,7 +15,7 @@ from accounts.selectors import parse_id
 from portal.errors import NotFound
 
 from . import group_cache
-from .models import AvailableNumber, Number, Order, OrderItem, SipTrunk
+from .models import AvailableNumber, Number, NumberType, Order, OrderItem, SipTrunk
 from .validation import normalize_e164
 
 
@@ -48,19 +49,53 @@ def matching_groups(f: StockFilters) -> list[group_cache.GroupInfo]:
     ]
 
 
+def digit_keys(filters: StockFilters) -> list[list[str]]:
+    """The keys of the digits index (``stock_digit_keys``, migration ``numbers`` 0014) a number matching
+    ``filters`` has: for each three digits in a row of ``filters.contains``, one of the keys listed (its
+    country, its type, the three digits). A number has all its keys in its own country and type, so any one
+    key of each list will do."""
+    country, digits = filters.country.upper(), filters.contains
+    types = [filters.type] if filters.type else NumberType.values
+    runs = sorted({digits[i : i + 3] for i in range(len(digits) - 2)})
+    return [[f"{country}{type_}{run}" for type_ in types] for run in runs]
+
+
+def _uses_digit_keys(filters: StockFilters) -> bool:
+    # Two digits make no key (and match too many numbers to look up one by one): those searches walk the
+    # numbers in order and test each. SQLite has no such index.
+    return len(filters.contains) >= 3 and connection.vendor == "postgresql"
+
+
+def _digits_sql(filters: StockFilters) -> tuple[str, list]:
+    """The digits condition for ``filters.contains`` on PostgreSQL: the index's keys narrow the numbers to
+    those of the country (and type) with every three digits of the string; ``LIKE`` then keeps those with
+    the whole string. The keys stand for the country and type conditions too: a search that also said
+    ``country_id = …`` would tempt the planner to walk or intersect a country index, thousands of entries
+    read for nothing, when the keys' lists hold just the numbers wanted."""
+    table = connection.ops.quote_name(AvailableNumber._meta.db_table)
+    keys = digit_keys(filters)
+    overlap = f"stock_digit_keys({table}.country_id, {table}.type, {table}.e164) && {_value('text[]')}"
+    return " AND ".join([overlap] * len(keys)), keys
+
+
 def stock_search(filters: StockFilters) -> QuerySet[AvailableNumber]:
     """Numbers for sale matching ``filters``, in number order. With only country (and type) given, the
     query walks the (country, type, e164) index and stops after the page; narrower filters become a list
-    of groups, and a single-group search walks the (group, e164) index."""
+    of groups, and a single-group search walks the (group, e164) index. Three or more digits to match go
+    to the digits index."""
     qs = AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE)
     group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
+    keys = _uses_digit_keys(filters)
     if group_ids is not None:
         qs = qs.filter(group_id__in=group_ids)
-    if group_ids is None or len(group_ids) > 1:
+    if (group_ids is None or len(group_ids) > 1) and not keys:
         # Several groups: stay on the country's (country, type, e164) index, in order, filtering groups.
         qs = qs.filter(country_id=filters.country.upper())
         if filters.type:
             qs = qs.filter(type=filters.type)
+    if keys:
+        sql, params = _digits_sql(filters)
+        qs = qs.filter(RawSQL(sql, params, output_field=BooleanField()))
     if filters.contains:
         qs = qs.filter(e164__contains=filters.contains)
     return qs.order_by("e164")
@@ -82,31 +117,57 @@ class StockRow(NamedTuple):
         return self.group.type
 
 
+# Search statements are prepared on each connection (settings: prepare_threshold). PostgreSQL plans a
+# prepared statement again at every call, for that call's values, until a plan made without the values
+# costs no more on paper; for searches that never happened (a call's values always promised a cheaper
+# plan), and planning took 0.1 ms of each search, a third of a digits search. So values go in behind a
+# sub-select, which the planner does not look into: its estimates are then the same with or without them,
+# and from the sixth call on the connection keeps one plan. Each statement's shape already settles its
+# index (the digits index, or one ordered walk), so one plan serves every value. (SQLite plans anew anyway.)
+def _value(cast: str) -> str:
+    return f"(SELECT %s::{cast})" if connection.vendor == "postgresql" else "%s"
+
+
+# Written into the statements, not passed as a value: the ordered indexes hold only numbers for sale, and
+# a plan made without the values can use such an index only when the statement itself says so.
+_FOR_SALE = f"status = '{AvailableNumber.Status.AVAILABLE.value}'"
+
+
 def _stock_sql(filters: StockFilters) -> tuple[str, list]:
     """The WHERE clause of ``stock_search`` as plain SQL (the hottest query in the portal skips the ORM);
     the same conditions, chosen the same way, so the same indexes serve it."""
-    where, params = ["status = %s"], [AvailableNumber.Status.AVAILABLE.value]
+    where, params = [_FOR_SALE], []
     group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
+    keys = _uses_digit_keys(filters)
     if group_ids is not None:
         if not group_ids:
             return "1 = 0", []
-        where.append(f"group_id IN ({', '.join(['%s'] * len(group_ids))})")
-        params += group_ids
-    if group_ids is None or len(group_ids) > 1:
-        where.append("country_id = %s")
+        if connection.vendor == "postgresql":
+            # (the cast makes it an array expression: "ANY ((SELECT …))" would be a sub-select's rows)
+            where.append(f"group_id = ANY ({_value('bigint[]')}::bigint[])")
+            params.append(group_ids)
+        else:
+            where.append(f"group_id IN ({', '.join(['%s'] * len(group_ids))})")
+            params += group_ids
+    if (group_ids is None or len(group_ids) > 1) and not keys:
+        where.append(f"country_id = {_value('text')}")
         params.append(filters.country.upper())
         if filters.type:
-            where.append("type = %s")
+            where.append(f"type = {_value('text')}")
             params.append(filters.type)
+    if keys:
+        sql, keys_params = _digits_sql(filters)
+        where.append(sql)
+        params += keys_params
     if filters.contains:
-        where.append("e164 LIKE %s")
+        where.append(f"e164 LIKE {_value('text')}")
         params.append(f"%{filters.contains}%")  # digits only: nothing to escape
     return " AND ".join(where), params
 
 
 def _order(filters: StockFilters) -> str:
-    """Number order. With three or more digits to match, matches are few: sorting the trigram index's
-    hits beats walking the numbers in order and testing each, which the planner would otherwise choose
+    """Number order. With three or more digits to match, matches are few: sorting the digits index's
+    hits beats walking the numbers in order and testing each, which the planner might otherwise choose
     (it cannot tell how rare a digit string is). Ordering by an expression steers it."""
     return "e164 || ''" if len(filters.contains) >= 3 else "e164"
 
@@ -119,46 +180,7 @@ MERGE_MAX_DEPTH = 1000
 
 def stock_page(filters: StockFilters, *, offset: int, limit: int) -> list[StockRow]:
     """A page of ``stock_search`` in one query; group details come from the in-process copy."""
-    table = connection.ops.quote_name(AvailableNumber._meta.db_table)
-    group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
-    mergeable = (
-        group_ids is not None
-        and 1 < len(group_ids) <= MERGE_MAX_GROUPS
-        and offset + limit <= MERGE_MAX_DEPTH
-        and len(filters.contains) < 3  # longer digit strings go to the trigram index instead
-    )
-    if mergeable and connection.vendor == "postgresql":
-        # One part written once, run per group (LATERAL): planned in a fraction of the time a UNION of
-        # a part per group takes, which for a dozen groups cost more than running it.
-        like = " AND e164 LIKE %s" if filters.contains else ""
-        sql = (
-            f"SELECT s.id, s.e164, s.group_id FROM unnest(%s::bigint[]) AS g(id) CROSS JOIN LATERAL "
-            f"(SELECT id, e164, group_id FROM {table} WHERE status = %s AND group_id = g.id{like} "
-            f"ORDER BY e164 LIMIT %s) AS s ORDER BY s.e164 LIMIT %s OFFSET %s"
-        )
-        params = [group_ids, AvailableNumber.Status.AVAILABLE.value]
-        params += [f"%{filters.contains}%"] if filters.contains else []
-        params += [offset + limit, limit, offset]
-    elif mergeable:
-        part = f"SELECT id, e164, group_id FROM {table} WHERE status = %s AND group_id = %s"
-        part_params: list = []
-        if filters.contains:
-            part += " AND e164 LIKE %s"
-        depth = offset + limit
-        parts = []
-        for n, group_id in enumerate(group_ids):
-            # Each part is a derived table, so its ORDER BY/LIMIT is allowed on SQLite as well.
-            parts.append(f"SELECT id, e164, group_id FROM ({part} ORDER BY e164 LIMIT %s) AS part{n}")
-            part_params += [AvailableNumber.Status.AVAILABLE.value, group_id]
-            if filters.contains:
-                part_params.append(f"%{filters.contains}%")
-            part_params.append(depth)
-        sql = f"SELECT id, e164, group_id FROM ({' UNION ALL '.join(parts)}) AS merged ORDER BY e164 LIMIT %s OFFSET %s"
-        params = [*part_params, limit, offset]
-    else:
-        where, params = _stock_sql(filters)
-        sql = f"SELECT id, e164, group_id FROM {table} WHERE {where} ORDER BY {_order(filters)} LIMIT %s OFFSET %s"
-        params = [*params, limit, offset]
+    sql, params = stock_page_sql(filters, offset=offset, limit=limit)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -169,9 +191,57 @@ def stock_page(filters: StockFilters, *, offset: int, limit: int) -> list[StockR
     return [StockRow(pk, e164, groups[group_id]) for pk, e164, group_id in rows]
 
 
+def stock_page_sql(filters: StockFilters, *, offset: int, limit: int) -> tuple[str, list]:
+    """The statement ``stock_page`` runs (rows of id, e164 and group id), and its parameters."""
+    table = connection.ops.quote_name(AvailableNumber._meta.db_table)
+    group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
+    mergeable = (
+        group_ids is not None
+        and 1 < len(group_ids) <= MERGE_MAX_GROUPS
+        and offset + limit <= MERGE_MAX_DEPTH
+        and len(filters.contains) < 3  # longer digit strings go to the digits index instead
+    )
+    if mergeable and connection.vendor == "postgresql":
+        # One part written once, run per group (LATERAL): planned in a fraction of the time a UNION of
+        # a part per group takes, which for a dozen groups cost more than running it.
+        like = f" AND e164 LIKE {_value('text')}" if filters.contains else ""
+        sql = (
+            f"SELECT s.id, s.e164, s.group_id FROM unnest({_value('bigint[]')}) AS g(id) CROSS JOIN LATERAL "
+            f"(SELECT id, e164, group_id FROM {table} WHERE {_FOR_SALE} AND group_id = g.id{like} "
+            f"ORDER BY e164 LIMIT {_value('int')}) AS s ORDER BY s.e164 LIMIT {_value('int')} OFFSET {_value('int')}"
+        )
+        params = [group_ids]
+        params += [f"%{filters.contains}%"] if filters.contains else []
+        params += [offset + limit, limit, offset]
+    elif mergeable:
+        part = f"SELECT id, e164, group_id FROM {table} WHERE {_FOR_SALE} AND group_id = %s"
+        part_params: list = []
+        if filters.contains:
+            part += " AND e164 LIKE %s"
+        depth = offset + limit
+        parts = []
+        for n, group_id in enumerate(group_ids):
+            # Each part is a derived table, so its ORDER BY/LIMIT is allowed on SQLite as well.
+            parts.append(f"SELECT id, e164, group_id FROM ({part} ORDER BY e164 LIMIT %s) AS part{n}")
+            part_params.append(group_id)
+            if filters.contains:
+                part_params.append(f"%{filters.contains}%")
+            part_params.append(depth)
+        sql = f"SELECT id, e164, group_id FROM ({' UNION ALL '.join(parts)}) AS merged ORDER BY e164 LIMIT %s OFFSET %s"
+        params = [*part_params, limit, offset]
+    else:
+        where, params = _stock_sql(filters)
+        sql = (
+            f"SELECT id, e164, group_id FROM {table} WHERE {where} "
+            f"ORDER BY {_order(filters)} LIMIT {_value('int')} OFFSET {_value('int')}"
+        )
+        params = [*params, limit, offset]
+    return sql, params
+
+
 def stock_total(filters: StockFilters) -> int:
     """How many numbers match ``filters``: the groups' for-sale counters, unless digits are asked for
-    (then counted, on the trigram index)."""
+    (then counted, on the digits index)."""
     if filters.contains:
         return stock_search(filters).count()
     return sum(g.available_count for g in matching_groups(filters))

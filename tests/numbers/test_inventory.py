@@ -292,9 +292,9 @@ def test_inventory_load_loads_exactly_n_and_is_idempotent():
 def _digits_index() -> tuple[list[str], int]:
     """The digits index's storage options, and how many pages its pending list had (now merged)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = to_regclass('stock_country_e164_trgm')")
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = to_regclass('stock_digit_keys')")
         options = cursor.fetchone()[0]
-        cursor.execute("SELECT gin_clean_pending_list('stock_country_e164_trgm'::regclass)")
+        cursor.execute("SELECT gin_clean_pending_list('stock_digit_keys'::regclass)")
         return options, cursor.fetchone()[0]
 
 

@@ -200,7 +200,7 @@ def test_a_search_over_several_groups_merges_them_in_number_order(stock):
     for e164 in ("+31207000000", "+31207000055", "+31207000099"):
         AvailableNumber.objects.create(e164=e164, group=extra, country_id="NL", type="local")
     stock_counts_refresh()
-    for contains in ("", "05", "9"):  # (digits too short for the trigram index are matched within the groups)
+    for contains in ("", "05", "9"):  # (digits too short for the digits index are matched within the groups)
         filters = selectors.StockFilters(country="NL", type="local", area_code="20", contains=contains)
         assert len(selectors.matching_groups(filters)) == 2
         for offset, limit in ((0, 5), (3, 4), (0, 100)):

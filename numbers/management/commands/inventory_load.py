@@ -26,11 +26,12 @@ TYPE_WEIGHT = {
 }
 COUNTRY_WEIGHT = {"US": 3.0, "GB": 2.0, "DE": 2.0, "FR": 1.5, "CA": 1.5, "AU": 1.5, "NL": 1.5, "ES": 1.25, "IT": 1.25}
 COPY_CHUNK = 50_000
-# The digits index keeps a short pending list (migration numbers 0013). A bulk load merging it every 64 kB
-# took 1.7 times as long (300,000 numbers: 14.2 s against 8.3 s), so the load goes back to PostgreSQL's
-# default limit (4 MB) for its own insert. (Not more: pages a merged pending list leaves behind stay in the
-# index's file, and a 1,000,000-number load with no limit left a 289 MB index where 40 MB will do.)
-DIGITS_INDEX = "stock_country_e164_trgm"
+# The digits index keeps a short pending list (migration numbers 0013, and 0014 for its successor). A bulk
+# load merging it every 64 kB took 1.7 times as long (300,000 numbers: 14.2 s against 8.3 s), so the load
+# goes back to PostgreSQL's default limit (4 MB) for its own insert. (Not more: pages a merged pending list
+# leaves behind stay in the index's file, and a 1,000,000-number load with no limit left a 289 MB index
+# where 40 MB will do.)
+DIGITS_INDEX = "stock_digit_keys"
 
 
 def _default_pending_list_limit(cursor) -> str | None:
