@@ -49,6 +49,10 @@ def matching_groups(f: StockFilters) -> list[group_cache.GroupInfo]:
     ]
 
 
+# The inventory table, quoted for raw SQL (both back ends quote alike).
+_TABLE = f'"{AvailableNumber._meta.db_table}"'
+
+
 def digit_keys(filters: StockFilters) -> list[list[str]]:
     """The keys of the digits index (``stock_digit_keys``, migration ``numbers`` 0014) a number matching
     ``filters`` has: for each three digits in a row of ``filters.contains``, one of the keys listed (its
@@ -60,10 +64,10 @@ def digit_keys(filters: StockFilters) -> list[list[str]]:
     return [[f"{country}{type_}{run}" for type_ in types] for run in runs]
 
 
-def _uses_digit_keys(filters: StockFilters) -> bool:
+def _uses_digit_keys(filters: StockFilters, *, pg: bool) -> bool:
     # Two digits make no key (and match too many numbers to look up one by one): those searches walk the
     # numbers in order and test each. SQLite has no such index.
-    return len(filters.contains) >= 3 and connection.vendor == "postgresql"
+    return pg and len(filters.contains) >= 3
 
 
 def _digits_sql(filters: StockFilters) -> tuple[str, list]:
@@ -72,9 +76,8 @@ def _digits_sql(filters: StockFilters) -> tuple[str, list]:
     the whole string. The keys stand for the country and type conditions too: a search that also said
     ``country_id = …`` would tempt the planner to walk or intersect a country index, thousands of entries
     read for nothing, when the keys' lists hold just the numbers wanted."""
-    table = connection.ops.quote_name(AvailableNumber._meta.db_table)
     keys = digit_keys(filters)
-    overlap = f"stock_digit_keys({table}.country_id, {table}.type, {table}.e164) && {_value('text[]')}"
+    overlap = f"stock_digit_keys({_TABLE}.country_id, {_TABLE}.type, {_TABLE}.e164) && {_value('text[]', pg=True)}"
     return " AND ".join([overlap] * len(keys)), keys
 
 
@@ -85,7 +88,7 @@ def stock_search(filters: StockFilters) -> QuerySet[AvailableNumber]:
     to the digits index."""
     qs = AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE)
     group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
-    keys = _uses_digit_keys(filters)
+    keys = _uses_digit_keys(filters, pg=connection.vendor == "postgresql")
     if group_ids is not None:
         qs = qs.filter(group_id__in=group_ids)
     if (group_ids is None or len(group_ids) > 1) and not keys:
@@ -124,8 +127,8 @@ class StockRow(NamedTuple):
 # sub-select, which the planner does not look into: its estimates are then the same with or without them,
 # and from the sixth call on the connection keeps one plan. Each statement's shape already settles its
 # index (the digits index, or one ordered walk), so one plan serves every value. (SQLite plans anew anyway.)
-def _value(cast: str) -> str:
-    return f"(SELECT %s::{cast})" if connection.vendor == "postgresql" else "%s"
+def _value(cast: str, *, pg: bool) -> str:
+    return f"(SELECT %s::{cast})" if pg else "%s"
 
 
 # Written into the statements, not passed as a value: the ordered indexes hold only numbers for sale, and
@@ -133,34 +136,33 @@ def _value(cast: str) -> str:
 _FOR_SALE = f"status = '{AvailableNumber.Status.AVAILABLE.value}'"
 
 
-def _stock_sql(filters: StockFilters) -> tuple[str, list]:
+def _stock_sql(filters: StockFilters, group_ids: list[int] | None, *, pg: bool) -> tuple[str, list]:
     """The WHERE clause of ``stock_search`` as plain SQL (the hottest query in the portal skips the ORM);
     the same conditions, chosen the same way, so the same indexes serve it."""
     where, params = [_FOR_SALE], []
-    group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
-    keys = _uses_digit_keys(filters)
+    keys = _uses_digit_keys(filters, pg=pg)
     if group_ids is not None:
         if not group_ids:
             return "1 = 0", []
-        if connection.vendor == "postgresql":
+        if pg:
             # (the cast makes it an array expression: "ANY ((SELECT …))" would be a sub-select's rows)
-            where.append(f"group_id = ANY ({_value('bigint[]')}::bigint[])")
+            where.append(f"group_id = ANY ({_value('bigint[]', pg=pg)}::bigint[])")
             params.append(group_ids)
         else:
             where.append(f"group_id IN ({', '.join(['%s'] * len(group_ids))})")
             params += group_ids
     if (group_ids is None or len(group_ids) > 1) and not keys:
-        where.append(f"country_id = {_value('text')}")
+        where.append(f"country_id = {_value('text', pg=pg)}")
         params.append(filters.country.upper())
         if filters.type:
-            where.append(f"type = {_value('text')}")
+            where.append(f"type = {_value('text', pg=pg)}")
             params.append(filters.type)
     if keys:
         sql, keys_params = _digits_sql(filters)
         where.append(sql)
         params += keys_params
     if filters.contains:
-        where.append(f"e164 LIKE {_value('text')}")
+        where.append(f"e164 LIKE {_value('text', pg=pg)}")
         params.append(f"%{filters.contains}%")  # digits only: nothing to escape
     return " AND ".join(where), params
 
@@ -193,7 +195,7 @@ def stock_page(filters: StockFilters, *, offset: int, limit: int) -> list[StockR
 
 def stock_page_sql(filters: StockFilters, *, offset: int, limit: int) -> tuple[str, list]:
     """The statement ``stock_page`` runs (rows of id, e164 and group id), and its parameters."""
-    table = connection.ops.quote_name(AvailableNumber._meta.db_table)
+    table, pg = _TABLE, connection.vendor == "postgresql"
     group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
     mergeable = (
         group_ids is not None
@@ -201,14 +203,15 @@ def stock_page_sql(filters: StockFilters, *, offset: int, limit: int) -> tuple[s
         and offset + limit <= MERGE_MAX_DEPTH
         and len(filters.contains) < 3  # longer digit strings go to the digits index instead
     )
-    if mergeable and connection.vendor == "postgresql":
+    if mergeable and pg:
         # One part written once, run per group (LATERAL): planned in a fraction of the time a UNION of
         # a part per group takes, which for a dozen groups cost more than running it.
-        like = f" AND e164 LIKE {_value('text')}" if filters.contains else ""
+        like = f" AND e164 LIKE {_value('text', pg=pg)}" if filters.contains else ""
         sql = (
-            f"SELECT s.id, s.e164, s.group_id FROM unnest({_value('bigint[]')}) AS g(id) CROSS JOIN LATERAL "
-            f"(SELECT id, e164, group_id FROM {table} WHERE {_FOR_SALE} AND group_id = g.id{like} "
-            f"ORDER BY e164 LIMIT {_value('int')}) AS s ORDER BY s.e164 LIMIT {_value('int')} OFFSET {_value('int')}"
+            f"SELECT s.id, s.e164, s.group_id FROM unnest({_value('bigint[]', pg=pg)}) AS g(id) CROSS JOIN "
+            f"LATERAL (SELECT id, e164, group_id FROM {table} WHERE {_FOR_SALE} AND group_id = g.id{like} "
+            f"ORDER BY e164 LIMIT {_value('int', pg=pg)}) AS s "
+            f"ORDER BY s.e164 LIMIT {_value('int', pg=pg)} OFFSET {_value('int', pg=pg)}"
         )
         params = [group_ids]
         params += [f"%{filters.contains}%"] if filters.contains else []
@@ -230,10 +233,10 @@ def stock_page_sql(filters: StockFilters, *, offset: int, limit: int) -> tuple[s
         sql = f"SELECT id, e164, group_id FROM ({' UNION ALL '.join(parts)}) AS merged ORDER BY e164 LIMIT %s OFFSET %s"
         params = [*part_params, limit, offset]
     else:
-        where, params = _stock_sql(filters)
+        where, params = _stock_sql(filters, group_ids, pg=pg)
         sql = (
             f"SELECT id, e164, group_id FROM {table} WHERE {where} "
-            f"ORDER BY {_order(filters)} LIMIT {_value('int')} OFFSET {_value('int')}"
+            f"ORDER BY {_order(filters)} LIMIT {_value('int', pg=pg)} OFFSET {_value('int', pg=pg)}"
         )
         params = [*params, limit, offset]
     return sql, params

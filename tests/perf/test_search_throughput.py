@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NUMBERS = int(os.environ.get("PERF_NUMBERS", "1000000"))
 SECONDS = float(os.environ.get("PERF_SECONDS", "10"))
 CONCURRENCY = 8
-ROUNDS = 5
+ROUNDS = 10
 
 
 def _free_port() -> int:
@@ -179,11 +179,13 @@ def test_search_throughput_against_a_bare_endpoint(tenants):
         ]
         for _name, urls in scenarios:
             _gets(urls, headers, 1.5)  # warm connections and caches
-        # The scenarios take turns, ROUNDS slices each: this machine's speed drifts over a minute, and
-        # slices side by side share the drift, where one long run per scenario would not.
+        # The scenarios take turns, ROUNDS slices each: this machine's speed drifts within a minute, and
+        # slices side by side share the drift, where one long run per scenario would not. Each round
+        # starts with the next scenario, so none is always the first after a slow or fast neighbour.
         samples: dict[str, list] = {name: [] for name, _urls in scenarios}
         for round_ in range(ROUNDS):
-            for name, urls in scenarios:
+            start = round_ % len(scenarios)
+            for name, urls in scenarios[start:] + scenarios[:start]:
                 samples[name].append(_gets(urls, headers, SECONDS / ROUNDS, offset=round_ * 1000))
         results = {name: _summary(parts) for name, parts in samples.items()}
     finally:
