@@ -43,7 +43,9 @@ def _searches(inventory, rng: random.Random) -> list[StockFilters]:
         digits = e164[1:]
         length = rng.randint(3, 8)
         start = rng.randrange(0, len(digits) - length + 1)
-        searches.append(StockFilters(country=country, type=rng.choice(["", type_]), contains=digits[start : start + length]))
+        searches.append(
+            StockFilters(country=country, type=rng.choice(["", type_]), contains=digits[start : start + length])
+        )
     searches += [
         StockFilters(country="GB", contains="31207"),  # a Dutch number's digits: none in GB
         StockFilters(country="NL", type="local", contains="99999999"),
