@@ -81,27 +81,16 @@ def _digits_sql(filters: StockFilters) -> tuple[str, list]:
     return " AND ".join([overlap] * len(keys)), keys
 
 
+def _group_ids(filters: StockFilters) -> list[int] | None:
+    """The groups a narrowed search (city, region, area code, capabilities) covers; None when not narrowed."""
+    return [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
+
+
 def stock_search(filters: StockFilters) -> QuerySet[AvailableNumber]:
-    """Numbers for sale matching ``filters``, in number order. With only country (and type) given, the
-    query walks the (country, type, e164) index and stops after the page; narrower filters become a list
-    of groups, and a single-group search walks the (group, e164) index. Three or more digits to match go
-    to the digits index."""
-    qs = AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE)
-    group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
-    keys = _uses_digit_keys(filters, pg=connection.vendor == "postgresql")
-    if group_ids is not None:
-        qs = qs.filter(group_id__in=group_ids)
-    if (group_ids is None or len(group_ids) > 1) and not keys:
-        # Several groups: stay on the country's (country, type, e164) index, in order, filtering groups.
-        qs = qs.filter(country_id=filters.country.upper())
-        if filters.type:
-            qs = qs.filter(type=filters.type)
-    if keys:
-        sql, params = _digits_sql(filters)
-        qs = qs.filter(RawSQL(sql, params, output_field=BooleanField()))
-    if filters.contains:
-        qs = qs.filter(e164__contains=filters.contains)
-    return qs.order_by("e164")
+    """Numbers for sale matching ``filters``, in number order, as a queryset (the search page, counts);
+    the conditions are ``stock_page``'s own (``_stock_sql``), so the same indexes serve both."""
+    where, params = _stock_sql(filters, _group_ids(filters), pg=connection.vendor == "postgresql")
+    return AvailableNumber.objects.filter(RawSQL(where, params, output_field=BooleanField())).order_by("e164")
 
 
 class StockRow(NamedTuple):
@@ -133,12 +122,15 @@ def _value(cast: str, *, pg: bool) -> str:
 
 # Written into the statements, not passed as a value: the ordered indexes hold only numbers for sale, and
 # a plan made without the values can use such an index only when the statement itself says so.
-_FOR_SALE = f"status = '{AvailableNumber.Status.AVAILABLE.value}'"
+_FOR_SALE = f"{_TABLE}.status = '{AvailableNumber.Status.AVAILABLE.value}'"
 
 
 def _stock_sql(filters: StockFilters, group_ids: list[int] | None, *, pg: bool) -> tuple[str, list]:
-    """The WHERE clause of ``stock_search`` as plain SQL (the hottest query in the portal skips the ORM);
-    the same conditions, chosen the same way, so the same indexes serve it."""
+    """Which numbers a search wants, as a WHERE clause (columns named with their table, so it also serves
+    a query joined to the groups). With only country (and type) given, a search walks the (country, type,
+    e164) index and stops after the page; narrower filters become a list of groups, and a single-group
+    search walks the (group, e164) index; three or more digits to match go to the digits index."""
+    t = _TABLE
     where, params = [_FOR_SALE], []
     keys = _uses_digit_keys(filters, pg=pg)
     if group_ids is not None:
@@ -146,23 +138,24 @@ def _stock_sql(filters: StockFilters, group_ids: list[int] | None, *, pg: bool) 
             return "1 = 0", []
         if pg:
             # (the cast makes it an array expression: "ANY ((SELECT …))" would be a sub-select's rows)
-            where.append(f"group_id = ANY ({_value('bigint[]', pg=pg)}::bigint[])")
+            where.append(f"{t}.group_id = ANY ({_value('bigint[]', pg=pg)}::bigint[])")
             params.append(group_ids)
         else:
-            where.append(f"group_id IN ({', '.join(['%s'] * len(group_ids))})")
+            where.append(f"{t}.group_id IN ({', '.join(['%s'] * len(group_ids))})")
             params += group_ids
     if (group_ids is None or len(group_ids) > 1) and not keys:
-        where.append(f"country_id = {_value('text', pg=pg)}")
+        # Several groups: stay on the country's (country, type, e164) index, in order, filtering groups.
+        where.append(f"{t}.country_id = {_value('text', pg=pg)}")
         params.append(filters.country.upper())
         if filters.type:
-            where.append(f"type = {_value('text', pg=pg)}")
+            where.append(f"{t}.type = {_value('text', pg=pg)}")
             params.append(filters.type)
     if keys:
         sql, keys_params = _digits_sql(filters)
         where.append(sql)
         params += keys_params
     if filters.contains:
-        where.append(f"e164 LIKE {_value('text', pg=pg)}")
+        where.append(f"{t}.e164 LIKE {_value('text', pg=pg)}")
         params.append(f"%{filters.contains}%")  # digits only: nothing to escape
     return " AND ".join(where), params
 
@@ -196,7 +189,7 @@ def stock_page(filters: StockFilters, *, offset: int, limit: int) -> list[StockR
 def stock_page_sql(filters: StockFilters, *, offset: int, limit: int) -> tuple[str, list]:
     """The statement ``stock_page`` runs (rows of id, e164 and group id), and its parameters."""
     table, pg = _TABLE, connection.vendor == "postgresql"
-    group_ids = [g.id for g in matching_groups(filters)] if _narrowed(filters) else None
+    group_ids = _group_ids(filters)
     mergeable = (
         group_ids is not None
         and 1 < len(group_ids) <= MERGE_MAX_GROUPS
