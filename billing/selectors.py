@@ -3,6 +3,7 @@ never the reseller's wallet balance."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -114,19 +115,31 @@ class UpcomingRenewals:
     total: Decimal
     balance: Decimal
     first_uncovered: date | None
-    days: int
+    start: date
+    end: date
 
 
-def upcoming_renewals(*, actor: Actor, days: int = 30, shown: int = 200) -> UpcomingRenewals:
-    """The renewals due in the next ``days`` days, in date order, with what each costs and whether the
-    wallet as it stands covers it (counting those before it). Set-not-to-renew numbers are left out. For
-    the reseller (its wholesale prices): client logins are refused."""
+def renewal_window(today: date) -> tuple[date, date]:
+    """The coming billing month: from ``today`` through the same day next month, or through next month's
+    last day when today is the last of its month (31 January → 28/29 February, 30 April → 31 May). A
+    monthly number bought or renewed today always renews inside it, whatever the month's length."""
+    from .services import period_end
+
+    last_day = today.day == calendar.monthrange(today.year, today.month)[1]
+    return today, period_end(today, months=1, billing_day=31 if last_day else today.day)
+
+
+def upcoming_renewals(*, actor: Actor, today: date | None = None, shown: int = 200) -> UpcomingRenewals:
+    """The renewals due in the coming billing month (``renewal_window``), in date order, with what each
+    costs and whether the wallet as it stands covers it (counting those before it). Numbers already past
+    due and not yet renewed are included. Set-not-to-renew numbers are left out. For the reseller (its
+    wholesale prices): client logins are refused."""
     from numbers_app.models import Number
 
     from .renewals import RENEWABLE, renewal_amounts
 
     wallet = wallet_get(actor=actor)
-    horizon = timezone.localdate() + timedelta(days=days)
+    start, horizon = renewal_window(today or timezone.localdate())
     numbers = (
         Number.objects.filter(
             account=actor.account, status__in=RENEWABLE, paid_through__lte=horizon, cancel_at_period_end=False
@@ -144,7 +157,7 @@ def upcoming_renewals(*, actor: Actor, days: int = 30, shown: int = 200) -> Upco
         count += 1
         if len(rows) < shown:
             rows.append(UpcomingRenewal(number, number.paid_through, price + addon, addon, total, covered))
-    return UpcomingRenewals(rows, count, total, wallet.balance, first_uncovered, days)
+    return UpcomingRenewals(rows, count, total, wallet.balance, first_uncovered, start, horizon)
 
 
 # --- Per-client costs ----------------------------------------------------------------------------

@@ -103,11 +103,11 @@ def wallet_export(request):
 
 @portal_page
 def renewals(request):
-    """Renewals due in the next 30 days, with a warning when the wallet will not cover them."""
+    """Renewals due in the coming billing month, with a warning when the wallet will not cover them."""
     actor = request.actor
     if not actor.can_see_wallet:
         raise Http404(_("Renewals are the reseller's to see."))
-    upcoming = selectors.upcoming_renewals(actor=actor, days=30)
+    upcoming = selectors.upcoming_renewals(actor=actor)
     return render(request, "billing/renewals.html", {"upcoming": upcoming})
 
 

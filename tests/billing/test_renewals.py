@@ -3,16 +3,19 @@ at once) the run happens, and an unpaid number walked day by day through grace, 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from billing import ledger
 from billing.models import LedgerEntry
 from billing.renewals import period_end, renewals_run
+from billing.selectors import renewal_window, upcoming_renewals
 from numbers_app.models import Number
 from numbers_app.services import number_configure, number_provision, number_purchase
 from portal.models import Event
@@ -230,6 +233,9 @@ def test_the_renewals_page_lists_what_is_due_and_warns_when_the_wallet_falls_sho
     page = owner.get("/billing/renewals/")
     assert page.status_code == 200
     assert page.context["upcoming"].total == Decimal("5.50") and page.context["upcoming"].first_uncovered is None
+    # The page names the window it shows: today through the same day next month.
+    start, end = renewal_window(timezone.localdate())
+    assert f"Due from {start:%-d %b %Y} to {end:%-d %b %Y}" in page.content.decode(), page.content.decode()
     spend_down_to(tenants.a.account, "3.00")
     page = owner.get("/billing/renewals/").content.decode()
     assert 'data-testid="renewals-warning"' in page and "not covered" in page
@@ -305,3 +311,42 @@ def test_refunding_a_reference_twice_credits_and_reports_the_money_once(tenants,
         second = refund_reference(account=tenants.a.account, reference=reference, reason="test")
     assert (first, second) == (Decimal("6.5000"), Decimal("0"))
     assert assert_balanced(tenants.a.account).balance == Decimal("100")
+
+
+@pytest.mark.parametrize(
+    ("today", "end"),
+    [
+        (date(2026, 12, 7), date(2027, 1, 7)),
+        (date(2026, 12, 31), date(2027, 1, 31)),
+        (date(2026, 1, 31), date(2026, 2, 28)),
+        (date(2028, 1, 30), date(2028, 2, 29)),
+        (date(2026, 2, 28), date(2026, 3, 31)),  # the month's last day: through next month's last
+        (date(2028, 2, 29), date(2028, 3, 31)),
+        (date(2026, 4, 30), date(2026, 5, 31)),
+        (date(2026, 3, 29), date(2026, 4, 29)),
+    ],
+)
+def test_the_renewal_window_is_the_coming_billing_month(today, end):
+    assert renewal_window(today) == (today, end)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 12, 7, 9, tzinfo=UTC),
+        datetime(2027, 1, 31, 12, tzinfo=UTC),  # 31-day month, renews on 28 February
+        datetime(2028, 1, 31, 12, tzinfo=UTC),  # renews on 29 February
+        datetime(2027, 2, 28, 12, tzinfo=UTC),
+        datetime(2028, 2, 29, 12, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
+        datetime(2027, 3, 28, 1, 30, tzinfo=UTC),  # a daylight-saving change in Europe
+    ],
+)
+def test_a_monthly_number_bought_today_is_listed_as_due_whatever_the_date(tenants, settings, moment):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    with time_machine.travel(moment, tick=False):
+        number = live_number(tenants, NL_AMS[0])
+        upcoming = upcoming_renewals(actor=tenants.a.owner_actor)
+        assert [row.number.pk for row in upcoming.rows] == [number.pk]
+        assert upcoming.start <= number.paid_through <= upcoming.end
