@@ -24,6 +24,7 @@ from portal import inputs
 from portal.api import ApiView, PageParams, context_actor, data_envelope, page_envelope, validate_query
 from portal.errors import CapabilityUnavailable, ValidationFailed
 from portal.idempotency import idempotent
+from portal.renderers import json_number
 
 from . import selectors, services
 from .models import CAPABILITIES, UNOFFERED_CAPABILITIES, BillingCycle, Number, NumberType, Order
@@ -48,6 +49,11 @@ def cents(amount: Decimal) -> int:
 
 def money(amount: Decimal) -> str:
     return str(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def money_number(amount: Decimal):
+    """EUR rounded to cents, answered as a JSON number with its two decimals (``2.00``), never a float."""
+    return json_number(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def meta_stamp(request) -> dict:
@@ -112,8 +118,16 @@ class SearchItem(serializers.Serializer):
     region = serializers.CharField()
     area_code = serializers.CharField()
     monthly_rate = serializers.IntegerField(help_text="EUR cents a month")
-    setup_fee = serializers.IntegerField(help_text="EUR cents, once")
-    monthly_price = serializers.CharField(help_text="EUR a month, as a decimal string")
+    setup_fee = serializers.IntegerField(
+        help_text="Once, in EUR cents (the Connect guide's unit). At the /v1 base (the API reference's) it is "
+        "in EUR instead, a number with two decimals like monthly_price (1.00)."
+    )
+    monthly_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        coerce_to_string=False,
+        help_text="EUR a month, a JSON number with exactly two decimals (2.00)",
+    )
     currency = serializers.CharField()
     features = serializers.ListField(child=serializers.CharField())
     sms_enabled = serializers.BooleanField()
@@ -139,18 +153,21 @@ def priced_items(item, rows: list[selectors.StockRow], *, actor, book: PriceBook
     return [item(row, prices(row)) for row in rows]
 
 
-def search_item(row: selectors.StockRow, prices: tuple[Decimal, Decimal] | None = None) -> dict:
-    """One DIDfarm search result; the shape ``SearchItem`` documents."""
+def search_item(
+    row: selectors.StockRow, prices: tuple[Decimal, Decimal] | None = None, *, setup_in_eur: bool = False
+) -> dict:
+    """One DIDfarm search result; the shape ``SearchItem`` documents. ``setup_in_eur``: ``setup_fee`` in
+    EUR (the API reference's unit, at /v1) instead of cents (the Connect guide's, at /api/v1)."""
     monthly, setup = prices or (row.group.monthly_price, row.group.setup_fee)
     return {
         "number": row.e164,
         "number_formatted": format_international(row.e164),
-        **_search_rest(row.group, monthly, setup),
+        **_search_rest(row.group, monthly, setup, setup_in_eur),
     }
 
 
 @functools.lru_cache(maxsize=4096)
-def _search_rest(group, monthly: Decimal, setup: Decimal) -> dict:
+def _search_rest(group, monthly: Decimal, setup: Decimal, setup_in_eur: bool) -> dict:
     # What every number of a group shows alike, at one pair of prices: made once, not per row and request
     # (callers copy it into each result and never change it).
     return {
@@ -161,8 +178,8 @@ def _search_rest(group, monthly: Decimal, setup: Decimal) -> dict:
         "region": group.region,
         "area_code": group.area_code,
         "monthly_rate": cents(monthly),
-        "setup_fee": cents(setup),
-        "monthly_price": money(monthly),
+        "setup_fee": money_number(setup) if setup_in_eur else cents(setup),
+        "monthly_price": money_number(monthly),
         "currency": "EUR",
         "features": list(group.capabilities),
         "sms_enabled": "sms" in group.capabilities,
@@ -210,6 +227,12 @@ class SearchPage(serializers.Serializer):
     meta = SearchMeta()
 
 
+def _at_api_reference_base(request) -> bool:
+    """Whether the request came through /v1 (the API reference's base URL) rather than /api/v1."""
+    match = request.resolver_match
+    return match is not None and match.namespace == "v1"
+
+
 class NumberSearchApi(ApiView):
     @extend_schema(
         operation_id="numbers_search",
@@ -225,9 +248,10 @@ class NumberSearchApi(ApiView):
         rows = selectors.stock_page(filters, offset=(page - 1) * limit, limit=limit)
         book = PriceBook.of(self.actor.account.pk) if self.actor.is_client_scoped else None
         total = selectors.stock_total(filters)
+        item = functools.partial(search_item, setup_in_eur=_at_api_reference_base(request))
         return Response(
             {
-                "data": priced_items(search_item, rows, actor=self.actor, book=book),
+                "data": priced_items(item, rows, actor=self.actor, book=book),
                 "meta": {"total": total, "page": page, "limit": limit},
             }
         )

@@ -1,3 +1,5 @@
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -134,8 +136,49 @@ def test_search_returns_money_in_cents_and_euros_and_meta(tenants, stock, api_as
     assert body["meta"] == {"total": 10, "page": 1, "limit": 3}
     first = body["data"][0]
     assert first["number"] == NL_AMS[0] and first["city"] == "Amsterdam"
-    assert first["monthly_rate"] == 150 and first["setup_fee"] == 0 and first["monthly_price"] == "1.50"
+    assert first["monthly_rate"] == 150 and first["setup_fee"] == 0 and first["monthly_price"] == 1.5
     assert first["requires_regulatory"] is False and first["sms_enabled"] is False
+
+
+def _exact(response) -> dict:
+    """The body read with every JSON number as a Decimal: what a client doing arithmetic reads."""
+    assert response.status_code == 200, response.content
+    return json.loads(response.content, parse_float=Decimal)
+
+
+@pytest.mark.parametrize("indent", [None, "application/json; indent=2"])
+def test_search_gives_the_monthly_price_as_a_json_number_with_two_decimals(tenants, stock, api_as, indent):
+    headers = {"Accept": indent} if indent else {}
+    response = api_as(tenants.a.key).get("/api/v1/numbers/search?country=NL&type=mobile&limit=1", headers=headers)
+    item = _exact(response)["data"][0]
+    assert item["monthly_price"] == Decimal("4.00") and isinstance(item["monthly_price"], Decimal)
+    assert re.search(rb'"monthly_price": ?4\.00,', response.content)
+    # The Connect guide's fields at its base (/api/v1): integer cents.
+    assert (item["monthly_rate"], item["setup_fee"]) == (400, 250)
+
+
+def test_search_at_the_api_reference_base_gives_the_setup_fee_in_eur_too(tenants, stock, api_as):
+    response = api_as(tenants.a.key).get("/v1/numbers/search?country_code=NL&number_type=mobile&limit=1")
+    item = _exact(response)["data"][0]
+    assert (item["monthly_price"], item["setup_fee"], item["monthly_rate"]) == (Decimal("4.00"), Decimal("2.50"), 400)
+    assert b'"monthly_price":4.00,' in response.content and b'"setup_fee":2.50,' in response.content
+
+
+def test_search_prices_for_a_client_key_are_exact_json_numbers(tenants, stock, api_as):
+    from billing.models import PriceRule
+
+    PriceRule.objects.create(
+        account=tenants.a.account, client=tenants.x, markup_percent=Decimal("10"), fixed_monthly=Decimal("0.005")
+    )
+    item = _exact(api_as(tenants.x_key).get("/v1/numbers/search?country=NL&type=local&limit=1"))["data"][0]
+    # 1.50 × 1.10 + 0.005 = 1.655, half-up to cents (a float 1.655 would round down)
+    assert item["monthly_price"] == Decimal("1.66") and item["monthly_rate"] == 166
+
+
+def test_the_schema_declares_the_search_prices_as_numbers(client):
+    item = client.get("/api/v1/schema").json()["components"]["schemas"]["SearchItem"]["properties"]
+    assert item["monthly_price"]["type"] == "number"
+    assert item["monthly_rate"]["type"] == "integer" and item["setup_fee"]["type"] == "integer"
 
 
 def test_available_filters_by_capability_area_code_and_digits(tenants, stock, api_as):

@@ -81,3 +81,25 @@ def test_where_the_encoders_differ_the_json_still_reads_the_same():
     assert drf.render({"x": Decimal("0.00001")}) == b'{"x":1e-05}'
     assert json.loads(fast.render({"x": 1e-07})) == json.loads(drf.render({"x": 1e-07}))
     assert fast.render({"rate": float("nan")}) == b'{"rate":null}'
+
+
+def test_a_json_number_is_written_with_exactly_its_digits_on_every_path():
+    from portal.renderers import json_number
+
+    price = {"monthly_price": json_number(Decimal("2.00")), "tiny": json_number(Decimal("0.0000001"))}
+    assert fast.render(price) == b'{"monthly_price":2.00,"tiny":0.0000001}'
+    # orjson refuses an integer key: DRF's renderer writes the answer, with the same literals
+    assert fast.render({**price, 1: "x"}) == b'{"monthly_price":2.00,"tiny":0.0000001,"1":"x"}'
+    indented = fast.render([price, price], "application/json; indent=2", {})
+    assert indented.count(b'"monthly_price": 2.00') == 2 and b"\n  " in indented
+    assert json.loads(indented, parse_float=Decimal)[1]["tiny"] == Decimal("0.0000001")
+
+
+def test_a_json_number_is_only_made_from_a_finite_decimal():
+    import pytest
+
+    from portal.renderers import json_number
+
+    for value in (2.0, Decimal("NaN"), Decimal("Infinity"), "2.00"):
+        with pytest.raises(ValueError):
+            json_number(value)
