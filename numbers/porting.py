@@ -528,7 +528,7 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
                 client=number.client,
                 subject_type="number",
                 subject_id=number.public_id,
-                data=services._event_data(number) | {"port_id": port.public_id},
+                data=services.number_event_data(number) | {"port_id": port.public_id},
             )
             if number.status == Number.Status.ACTIVE:
                 if number.group.requires_regulatory:

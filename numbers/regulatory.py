@@ -646,7 +646,7 @@ def must_hold(number: Number) -> bool:
 
 
 def _number_event(event_type: str, number: Number, **extra) -> None:
-    from .services import _event_data
+    from .services import number_event_data
 
     events.record(
         event_type,
@@ -654,7 +654,7 @@ def _number_event(event_type: str, number: Number, **extra) -> None:
         client=number.client,
         subject_type="number",
         subject_id=number.public_id,
-        data=_event_data(number)
+        data=number_event_data(number)
         | {"compliance_profile_id": number.compliance_profile.public_id if number.compliance_profile_id else None}
         | extra,
     )
@@ -757,7 +757,7 @@ def profile_reject(*, actor: Actor, profile: ComplianceProfile, reason: str) -> 
         profile.reviewed_by = actor.label
         profile.save()
         waiting = list(
-            Number.objects.select_related("account", "client", "compliance_profile")
+            Number.objects.select_related("account", "client", "compliance_profile", "trunk")
             .filter(compliance_profile=profile, status=Number.Status.PENDING_REGULATORY)
             .order_by("pk")
         )

@@ -342,11 +342,15 @@ def _record_number_event(event_type: str, number: Number) -> None:
         client=number.client,
         subject_type="number",
         subject_id=number.public_id,
-        data=_event_data(number),
+        data=number_event_data(number),
     )
 
 
-def _event_data(number: Number) -> dict[str, Any]:
+def number_event_data(number: Number) -> dict[str, Any]:
+    """The ``data`` of every event about one number (``number.*``, ``regulatory.*`` for a number): the
+    Connect guide's fields (``number``, ``country``, ``type``, ``trunk_uuid`` of the trunk it is routed to,
+    null when none, and ``order_id``) with the ids the API gives the number. Callers add their own
+    fields to it; nothing else builds it. Reads ``number.trunk`` (load it with the number)."""
     return {
         "id": number.public_id,
         "did_number_id": number.pk,
@@ -354,6 +358,7 @@ def _event_data(number: Number) -> dict[str, Any]:
         "country": number.country_id,
         "type": number.type,
         "status": number.status,
+        "trunk_uuid": number.trunk.public_id if number.trunk_id is not None else None,
         "order_id": number.order_id,
         "client_id": number.client_id,
     }
@@ -387,7 +392,7 @@ def number_provision(*, number_id: int) -> Number | None:
     with transaction.atomic():
         number = (
             Number.objects.select_for_update(of=("self",))
-            .select_related("group", "account", "client", "compliance_profile")
+            .select_related("group", "account", "client", "compliance_profile", "trunk")
             .get(pk=number_id)
         )
         number.carrier_ref = result.carrier_ref
@@ -741,6 +746,6 @@ def number_expiring_notice(*, number: Number, reason: str) -> bool:
         client=number.client,
         subject_type="number",
         subject_id=number.public_id,
-        data=_event_data(number) | {"paid_through": number.paid_through.isoformat(), "reason": reason},
+        data=number_event_data(number) | {"paid_through": number.paid_through.isoformat(), "reason": reason},
     )
     return True

@@ -19,6 +19,7 @@ _NUMBER = {
     "country": "NL",
     "type": "local",
     "status": "active",
+    "trunk_uuid": "trk_5e0c9a17",
     "order_id": 1042,
     "client_id": 7,
 }

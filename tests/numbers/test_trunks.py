@@ -45,6 +45,30 @@ def test_connect_guide_onboarding_in_four_calls(tenants, stock, api_as, django_c
     assert SandboxRoute.objects.get(carrier_ref=number.carrier_ref).destination == number.route_applied
 
 
+def test_number_events_name_the_number_its_country_type_trunk_and_order(
+    tenants, stock, api_as, django_capture_on_commit_callbacks
+):
+    """The Connect guide's ``number.activated`` payload, for a number routed to a trunk before it went live;
+    the other events about the number carry the same fields."""
+    api = api_as(tenants.a.key)
+    order = api.post("/api/v1/wallet/checkout", {"items": [{"number": NL_AMS[0]}]}).json()["data"]
+    trunk = api.post("/api/v1/portal/sip-trunks", {"name": "Acme Corp"}).json()["data"]
+    number_id = order["items"][0]["did_number_id"]
+    api.post("/api/v1/portal/did-routing", {"did_number_id": number_id, "sip_trunk_id": trunk["id"]})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.number_provision(number_id=number_id)
+    api.delete(f"/api/v1/numbers/{number_id}")
+    expected = {"number": NL_AMS[0], "country": "NL", "type": "local", "trunk_uuid": trunk["uuid"]}
+    expected["order_id"] = order["order_id"]
+    for kind in ("number.provisioned", "number.activated", "number.released"):
+        event = Event.objects.get(type=kind)
+        assert event.as_payload()["data"].items() >= expected.items(), kind
+    unrouted = services.number_purchase(actor=tenants.a.owner_actor, numbers=[NL_AMS[1]]).numbers.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.number_provision(number_id=unrouted.pk)
+    assert Event.objects.filter(type="number.activated").order_by("pk").last().data["trunk_uuid"] is None
+
+
 def test_the_password_is_shown_once_and_only_its_ha1_is_stored(tenants, api_as):
     api = api_as(tenants.a.key)
     created = api.post("/api/v1/portal/sip-trunks", {"name": "Reception PBX"}).json()["data"]
