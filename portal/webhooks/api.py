@@ -22,8 +22,10 @@ TAGS = ["Webhooks"]
 
 DELIVERY_RULES = (
     'Each event is POSTed as JSON `{"id", "event", "timestamp", "data"}` with `X-DIDfarm-Signature: '
-    "t=<unix>,v1=<hex HMAC-SHA256>` and the Standard Webhooks headers (`webhook-id` — the event id, the same "
-    "on every attempt — `webhook-timestamp`, `webhook-signature`). Answer with a 2xx within 10 seconds; "
+    't=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (keyed with the whole secret as shown, `whsec_` '
+    "included) and the Standard Webhooks headers (`webhook-id` — the event id, the same on every attempt — "
+    "`webhook-timestamp`, `webhook-signature`, keyed as that specification says: with the bytes the base64 "
+    "after `whsec_` decodes to). Answer with a 2xx within 10 seconds; "
     "redirects are not followed. Any other answer, a timeout or a connection error is retried after about "
     "30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h and 8 h (±10 %), never later than 24 hours after the "
     "first attempt; then the delivery has failed. 429 and 503 wait at least their Retry-After (up to an "

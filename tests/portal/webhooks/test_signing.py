@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import time
 
 import pytest
@@ -44,6 +46,19 @@ def test_every_request_carries_both_signatures_and_the_readme_code_accepts_them(
     t = int(got.headers["webhook-timestamp"])
     assert abs(t - time.time()) < 5
     assert got.headers["X-DIDfarm-Signature"].startswith(f"t={t},v1=")
+
+
+def test_a_receiver_keying_the_hmac_with_the_secret_exactly_as_shown_verifies_the_didfarm_signature(
+    tenants, receiver, endpoint
+):
+    emit(tenants.a.account, "number.activated")
+    sweep()
+
+    [got] = receiver.requests
+    fields = dict(part.split("=", 1) for part in got.headers["X-DIDfarm-Signature"].split(","))
+    key = endpoint.secret.encode()  # the whole string the portal showed, "whsec_" included
+    expected = hmac.new(key, fields["t"].encode() + b"." + got.body, hashlib.sha256).hexdigest()
+    assert endpoint.secret.startswith("whsec_") and hmac.compare_digest(fields["v1"], expected)
 
 
 def test_the_standard_webhooks_library_verifies_our_headers_with_the_secret_we_gave(tenants, receiver, endpoint):
