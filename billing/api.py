@@ -40,17 +40,33 @@ class WalletBalanceApi(ApiView):
         )
 
 
+class TransactionListOutput(serializers.ListSerializer):
+    def to_representation(self, data):
+        entries = list(data.all() if hasattr(data, "all") else data)
+        self.child.references = selectors.entry_references(entries)  # one look-up for the page
+        return super().to_representation(entries)
+
+
 class TransactionOutput(serializers.ModelSerializer):
     id = serializers.IntegerField()
     uuid = serializers.CharField(source="public_id")
     amount = serializers.SerializerMethodField()
     balance_after = serializers.SerializerMethodField()
+    reference_type = serializers.CharField(
+        help_text='What the entry pays for or credits: "number", "message", "account" ("" for nothing)'
+    )
+    reference_id = serializers.SerializerMethodField(
+        help_text="Its integer id, the value the rest of the API gives the same thing: a number's "
+        "did_number_id (as in checkout items and did-routing), a message's id, the account's id"
+    )
+    reference_uuid = serializers.SerializerMethodField(help_text="Its prefixed id (num_12, msg_…, acc_3)")
     client_id = serializers.IntegerField(allow_null=True)
     client_name = serializers.CharField(source="client.name", default=None)
     created_at = serializers.DateTimeField()
 
     class Meta:
         model = LedgerEntry
+        list_serializer_class = TransactionListOutput
         fields = [
             "id",
             "uuid",
@@ -60,6 +76,7 @@ class TransactionOutput(serializers.ModelSerializer):
             "currency",
             "reference_type",
             "reference_id",
+            "reference_uuid",
             "client_id",
             "client_name",
             "description",
@@ -76,12 +93,28 @@ class TransactionOutput(serializers.ModelSerializer):
             return None
         return to_exact_str(entry.balance_after)
 
+    def _reference(self, entry) -> selectors.ApiReference | None:
+        references = getattr(self, "references", None)
+        if references is None or entry.pk not in references:  # one entry on its own
+            references = selectors.entry_references([entry])
+        return references[entry.pk]
+
+    def get_reference_id(self, entry) -> int | None:
+        reference = self._reference(entry)
+        return reference.id if reference else None
+
+    def get_reference_uuid(self, entry) -> str | None:
+        reference = self._reference(entry)
+        return reference.uuid if reference else None
+
 
 class TransactionFilterParams(PageParams):
     kind = serializers.ChoiceField(choices=LedgerEntry.Kind.choices, required=False)
     client_id = serializers.CharField(required=False, help_text="42 or cli_42")
     reference_type = serializers.CharField(required=False, max_length=32)
-    reference_id = serializers.CharField(required=False, max_length=64)
+    reference_id = serializers.CharField(
+        required=False, max_length=64, help_text="The integer id (12) or the prefixed one (num_12)"
+    )
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
     direction = serializers.ChoiceField(choices=["credit", "debit"], required=False)

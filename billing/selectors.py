@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,10 +50,10 @@ def transaction_list(*, actor: Actor, filters: TransactionFilters | None = None)
         qs = qs.filter(kind=f.kind)
     if f.client_id is not None:
         qs = qs.filter(client_id=f.client_id)
-    if f.reference_type:
-        qs = qs.filter(reference_type=f.reference_type)
     if f.reference_id:
-        qs = qs.filter(reference_id=f.reference_id)
+        qs = qs.filter(_stored_reference(f.reference_type, f.reference_id))
+    elif f.reference_type:
+        qs = qs.filter(reference_type=f.reference_type)
     if f.date_from:
         qs = qs.filter(created_at__date__gte=f.date_from)
     if f.date_to:
@@ -63,6 +63,79 @@ def transaction_list(*, actor: Actor, filters: TransactionFilters | None = None)
     elif f.direction == "debit":
         qs = qs.filter(amount__lt=0)
     return qs.order_by("-created_at", "-id")
+
+
+# --- What an entry pays for, named as the rest of the API names it ----------------------------------
+# An entry stores its reference as written when it was charged (``"number"``, ``"num_12"``) and is never
+# rewritten. The API names it by the integer id the rest of the API uses for the same thing (checkout's
+# ``items[].did_number_id``, a message's ``id``, ``order_id``), plus the prefixed form, which every path
+# accepts too (README, "Ids").
+
+REFERENCE_PREFIXES = {"number": "num", "message": "msg", "account": "acc", "order": "ord"}
+
+
+@dataclass(frozen=True)
+class ApiReference:
+    id: int | None  # the integer id (None: the thing has none, or no longer exists)
+    uuid: str | None  # the prefixed id (None: the entry stored a bare integer)
+
+
+def _message_uid(stored: str):
+    import uuid
+
+    text = stored.removeprefix("msg_")
+    if len(text) != 32:
+        return None
+    try:
+        return uuid.UUID(hex=text)
+    except ValueError:
+        return None
+
+
+def entry_references(entries) -> dict[int, ApiReference | None]:
+    """The API's reference of each entry (by entry id; None for an entry that names nothing): the integer
+    id read off the prefixed id where that is its integer id, and for messages (whose prefixed id is
+    their uuid) looked up in one query for all of ``entries``."""
+    from messaging.models import Message
+
+    uids = {_message_uid(e.reference_id) for e in entries if e.reference_type == "message"} - {None}
+    message_pks = {uid.hex: pk for uid, pk in Message.objects.filter(uid__in=uids).values_list("uid", "pk")}
+    found: dict[int, ApiReference | None] = {}
+    for entry in entries:
+        stored = entry.reference_id
+        if not entry.reference_type and not stored:
+            found[entry.pk] = None
+        elif stored.isascii() and stored.isdigit():
+            found[entry.pk] = ApiReference(id=int(stored), uuid=None)
+        elif entry.reference_type == "message":
+            uid = _message_uid(stored)
+            found[entry.pk] = ApiReference(id=message_pks.get(uid.hex) if uid else None, uuid=stored)
+        else:
+            prefix = REFERENCE_PREFIXES.get(entry.reference_type)
+            found[entry.pk] = ApiReference(id=parse_id(stored, prefix) if prefix else None, uuid=stored)
+    return found
+
+
+def _stored_reference(reference_type: str, reference_id: str) -> Q:
+    """The entries a ``reference_id`` filter means: given as the integer id (``12``) or as the prefixed id
+    (``num_12``), within ``reference_type`` when given, else of any type."""
+    from messaging.models import Message
+
+    text = reference_id.strip()
+    types = [reference_type] if reference_type else list(REFERENCE_PREFIXES)
+    wanted = Q(reference_id=text) & (Q(reference_type=reference_type) if reference_type else Q())
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        return wanted
+    for kind in types:
+        if kind == "message":
+            uid = Message.objects.filter(pk=int(text)).values_list("uid", flat=True).first()
+            stored = f"msg_{uid.hex}" if uid else None
+        else:
+            prefix = REFERENCE_PREFIXES.get(kind)
+            stored = f"{prefix}_{int(text)}" if prefix else None
+        if stored:
+            wanted |= Q(reference_type=kind, reference_id=stored)
+    return wanted
 
 
 def transaction_get(*, actor: Actor, transaction_id: str | int) -> LedgerEntry:

@@ -9,6 +9,8 @@ from billing import ledger
 from billing.models import LedgerEntry
 from tests.billing.conftest import charge, top_up
 from tests.conftest import assert_error
+from tests.messaging.conftest import no_sms_limit, sandbox_now, send, sms_number, sms_stock  # noqa: F401 (fixtures)
+from tests.numbers.conftest import NL_MOBILE, stock  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +129,8 @@ def test_transactions_are_listed_newest_first_with_money_as_exact_strings(tenant
         "balance_after": "89.9920",
         "currency": "EUR",
         "reference_type": "message",
-        "reference_id": "msg_9",
+        "reference_id": None,  # "msg_9" names no message
+        "reference_uuid": "msg_9",
         "client_id": tenants.y.pk,
         "client_name": "Yarrow Logistics",
         "description": "Test charge",
@@ -181,6 +184,42 @@ def test_transactions_filter_by_reference(tenants, api_as, history):
     assert ids(api.get(f"{TRANSACTIONS}?reference_id=msg_9")) == [history.y_sms.public_id]
     assert ids(api.get(f"{TRANSACTIONS}?reference_type=message&reference_id=msg_9")) == [history.y_sms.public_id]
     assert ids(api.get(f"{TRANSACTIONS}?reference_type=order&reference_id=msg_9")) == []
+
+
+def test_a_transaction_names_what_it_pays_for_by_the_ids_the_rest_of_the_api_gives_it(tenants, stock, api_as):
+    api = api_as(tenants.a.key)
+    order = api.post("/api/v1/wallet/checkout", {"items": [{"number": NL_MOBILE[0]}]}).json()["data"]
+    did_number_id = order["items"][0]["did_number_id"]
+    number = api.get(f"/api/v1/numbers/{did_number_id}").json()["data"]
+    charges = (
+        api.get(f"{TRANSACTIONS}?kind=setup_fee").json()["data"]
+        + api.get(f"{TRANSACTIONS}?kind=number_purchase").json()["data"]
+    )
+    assert len(charges) == 2
+    for row in charges:
+        assert (row["reference_type"], row["reference_id"]) == ("number", did_number_id)
+        assert row["reference_uuid"] == number["id"] and number["did_number_id"] == did_number_id
+    # the filter takes either form of the id
+    for value in (did_number_id, number["id"]):
+        assert len(api.get(f"{TRANSACTIONS}?reference_type=number&reference_id={value}").json()["data"]) == 2
+    assert len(api.get(f"{TRANSACTIONS}?reference_id={did_number_id}").json()["data"]) == 2
+    opening = api.get(f"{TRANSACTIONS}?kind=top_up").json()["data"][-1]
+    assert (opening["reference_type"], opening["reference_id"]) == ("account", tenants.a.account.pk)
+    assert opening["reference_uuid"] == tenants.a.account.public_id
+
+
+def test_an_sms_charge_names_the_message_by_its_id(tenants, api_as, sms_number, sandbox_now, no_sms_limit):
+    api = api_as(tenants.a.key)
+    message = send(tenants.a.owner_actor, sms_number(tenants.a))
+    sent = api.get(f"/api/v1/portal/sms/{message.public_id}").json()["data"]
+    [paid] = api.get(f"{TRANSACTIONS}?kind=sms_outbound").json()["data"]
+    assert (paid["reference_type"], paid["reference_id"], paid["reference_uuid"]) == (
+        "message",
+        sent["id"],
+        sent["message_id"],
+    )
+    assert ids(api.get(f"{TRANSACTIONS}?reference_type=message&reference_id={sent['id']}")) == [paid["uuid"]]
+    assert api.get(f"{TRANSACTIONS}/{paid['uuid']}").json()["data"]["reference_id"] == sent["id"]
 
 
 def test_transactions_filter_by_date_range(tenants, api_as, history):
