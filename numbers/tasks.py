@@ -42,11 +42,28 @@ def number_carrier_release_task(self, number_id: int) -> None:
 
 @shared_task
 def provisioning_sweep_task() -> int:
-    """Re-enqueue provisioning that a lost or crashed task left behind."""
+    """Re-enqueue provisioning (of numbers, and of SIP trunks) that a lost or crashed task left behind."""
+    from .trunks import trunks_stalled_ids
+
     ids = services.provisioning_stalled_ids()
     for number_id in ids:
         number_provision_task.delay(number_id)
-    return len(ids)
+    trunk_ids = trunks_stalled_ids()
+    for trunk_id in trunk_ids:
+        trunk_push_task.delay(trunk_id)
+    return len(ids) + len(trunk_ids)
+
+
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def trunk_push_task(self, trunk_id: int) -> None:
+    from .trunks import trunk_push
+
+    try:
+        trunk_push(trunk_id=trunk_id)
+    except CarrierError as exc:
+        if exc.transient:
+            raise self.retry(exc=exc, countdown=min(300, 2 ** (self.request.retries + 1))) from exc
+        raise
 
 
 @shared_task

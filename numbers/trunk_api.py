@@ -21,6 +21,11 @@ NUMBER_ID = OpenApiParameter("number_id", str, OpenApiParameter.PATH, descriptio
 class TrunkOutput(serializers.ModelSerializer):
     uuid = serializers.CharField(source="public_id")
     client_id = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=SipTrunk.Status.choices,
+        read_only=True,
+        help_text="provisioning until the SIP server has the trunk (a few seconds after it is created), then active",
+    )
     numbers_count = serializers.IntegerField(default=0, help_text="Numbers routed to this trunk")
 
     class Meta:

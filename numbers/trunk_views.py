@@ -101,8 +101,9 @@ def trunk_list(request):
 @portal_page
 @require_GET
 def trunk_registration(request):
-    """The registration badges of the trunks asked for (``?ids=3&ids=7``), each an out-of-band swap: the
-    pages poll this every few seconds. Trunks that are gone or not the actor's are left out."""
+    """The registration and status badges of the trunks asked for (``?ids=3&ids=7``), each an out-of-band
+    swap: the pages poll this every few seconds, so a new trunk turns active on the page when the SIP side
+    has it. Trunks that are gone or not the actor's are left out."""
     ids = [int(value) for value in request.GET.getlist("ids")[:MAX_POLLED] if value.isdigit() and len(value) < 19]
     shown = selectors.trunk_list(actor=request.actor).filter(pk__in=ids) if ids else SipTrunk.objects.none()
     response = render(request, "numbers/_trunk_registrations.html", {"trunks": shown})

@@ -4,16 +4,22 @@ trunk or a forwarding target, and record registration changes reported by the ca
 Passwords exist only in the return value of ``trunk_create`` / ``trunk_regenerate_credentials``; the
 database keeps the SIP digest HA1. Routing changes reach the carrier from a task after commit, and only
 for live numbers: a number routed while provisioning gets its route when it goes live.
+
+A new trunk is ``provisioning`` until the SIP side has it: a task after commit sends it there
+(``trunk_push``) and, once that is confirmed, marks it ``active``. New credentials and changed addresses or
+channels are sent the same way.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import re
 import secrets
 import string
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -151,7 +157,7 @@ def trunk_create(
                     username=username,
                     ha1=digest_ha1(username, realm, password) if password else "",
                     channels=channels,
-                    status=SipTrunk.Status.ACTIVE,
+                    status=SipTrunk.Status.PROVISIONING,  # until the SIP side has it (``trunk_push``)
                 )
                 audit_record(
                     actor=actor,
@@ -166,6 +172,7 @@ def trunk_create(
                         "client": client.public_id if client else None,
                     },
                 )
+                transaction.on_commit(functools.partial(enqueue_trunk_push, trunk.pk))
             return IssuedTrunk(trunk=trunk, password=password)
         except IntegrityError:
             continue  # a username or id collision: draw again
@@ -211,6 +218,9 @@ def trunk_update(*, actor: Actor, trunk: SipTrunk, **changes: Any) -> SipTrunk:
         trunk.save()
         if before != values:
             audit_record(actor=actor, action="trunk.updated", subject=trunk, before=before, after=values)
+            if {"channels", "allowed_ips"} & {field for field in values if before[field] != values[field]}:
+                trunk_id = trunk.pk
+                transaction.on_commit(lambda: enqueue_trunk_push(trunk_id))
     return trunk
 
 
@@ -229,6 +239,8 @@ def trunk_regenerate_credentials(*, actor: Actor, trunk: SipTrunk) -> IssuedTrun
         audit_record(
             actor=actor, action="trunk.credentials_regenerated", subject=trunk, after={"username": trunk.username}
         )
+        trunk_id = trunk.pk
+        transaction.on_commit(lambda: enqueue_trunk_push(trunk_id))
     return IssuedTrunk(trunk=trunk, password=password)
 
 
@@ -248,6 +260,56 @@ def trunk_delete(*, actor: Actor, trunk: SipTrunk) -> None:
         audit_record(actor=actor, action="trunk.deleted", subject=trunk, before={"name": trunk.name})
         trunk.numbers.update(trunk=None)  # released numbers keep no link to a deleted trunk
         trunk.delete()
+
+
+def enqueue_trunk_push(trunk_id: int) -> None:
+    from .tasks import trunk_push_task
+
+    trunk_push_task.delay(trunk_id)
+
+
+def trunk_push(*, trunk_id: int) -> SipTrunk | None:
+    """Send the trunk as it is now to the SIP side (the carrier's registrar); once it confirms, a trunk
+    still ``provisioning`` becomes ``active`` (a conditional UPDATE: one audit row however many pushes run).
+    Safe to run twice, even at once: the SIP side takes the same settings again. No transaction is open
+    while the carrier is called. Raises ``CarrierError`` for the task to retry; returns None for a trunk
+    that is gone."""
+    from .carriers import get_carrier
+
+    trunk = SipTrunk.objects.select_related("account").filter(pk=trunk_id).first()
+    if trunk is None:
+        return None
+    get_carrier().configure_trunk(
+        trunk_ref=trunk.public_id,
+        username=trunk.username,
+        realm=trunk.sip_server,
+        ha1=trunk.ha1,
+        allowed_ips=list(trunk.allowed_ips),
+        channels=trunk.channels,
+    )
+    with transaction.atomic():
+        activated = SipTrunk.objects.filter(pk=trunk_id, status=SipTrunk.Status.PROVISIONING).update(
+            status=SipTrunk.Status.ACTIVE, updated_at=timezone.now()
+        )
+        if activated:
+            trunk.status = SipTrunk.Status.ACTIVE
+            audit_record(
+                actor=None,
+                account=trunk.account,
+                action="trunk.activated",
+                subject=trunk,
+                before={"status": SipTrunk.Status.PROVISIONING},
+                after={"status": SipTrunk.Status.ACTIVE},
+            )
+    return trunk
+
+
+def trunks_stalled_ids(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
+    """Trunks still provisioning a while after their last change: their push was lost (a broker or worker
+    gone) or is failing; the sweeper sends them again. Pushing is idempotent, so a false alarm costs
+    nothing."""
+    stalled = SipTrunk.objects.filter(status=SipTrunk.Status.PROVISIONING, updated_at__lt=timezone.now() - older_than)
+    return list(stalled.values_list("pk", flat=True)[:500])
 
 
 def trunk_registration_update(*, trunk_id: int, registered: bool, contact: str = "") -> SipTrunk | None:

@@ -62,6 +62,14 @@ class Carrier(ABC):
         """Point the number's inbound calls at a SIP URI or number ("" for nowhere). Idempotent."""
 
     @abstractmethod
+    def configure_trunk(
+        self, *, trunk_ref: str, username: str, realm: str, ha1: str, allowed_ips: list[str], channels: int
+    ) -> None:
+        """Set up a SIP trunk on the SIP side, or bring it up to date: the digest credentials (``ha1`` of
+        ``username`` in ``realm``; empty for an IP-authenticated trunk), the addresses allowed to use it and
+        its simultaneous calls. Returns once the SIP side has it. Idempotent (the last call wins)."""
+
+    @abstractmethod
     def send_sms(self, *, from_e164: str, to_e164: str, body: str, idempotency_key: str) -> SmsAccepted:
         """Hand one message to the network. Sending again with the same key returns the same reference and
         sends nothing more. ``CarrierError`` with ``transient=False`` means the carrier refused the message:

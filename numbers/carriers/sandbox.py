@@ -1,9 +1,9 @@
 """The built-in sandbox carrier: the default upstream, realistic enough to build against.
 
-It answers from the generated inventory (``sandbox_inventory``), takes a few seconds to provision
-(``SANDBOX_PROVISION_SECONDS``) and fails at a configurable rate (``SANDBOX_FAILURE_RATE``, 0..1; failures
-are transient, like a real carrier's timeouts). Provisioning is idempotent by key, as real carriers'
-order APIs are: the reference is derived from the key.
+It answers from the generated inventory (``sandbox_inventory``), takes a few seconds to provision a number
+or set up a SIP trunk (``SANDBOX_PROVISION_SECONDS``) and fails at a configurable rate
+(``SANDBOX_FAILURE_RATE``, 0..1; failures are transient, like a real carrier's timeouts). Provisioning is
+idempotent by key, as real carriers' order APIs are: the reference is derived from the key.
 
 Its SMS network refuses landline destinations at once (they cannot receive texts), accepts everything
 else and reports delivery after ``SANDBOX_SMS_DELIVERY_SECONDS`` (a little less or more, as handsets
@@ -81,6 +81,18 @@ class SandboxCarrier(Carrier):
         if not carrier_ref.startswith("sbx_"):
             raise CarrierError(f"sandbox: unknown reference {carrier_ref!r}", transient=False)
         SandboxRoute.objects.update_or_create(carrier_ref=carrier_ref, defaults={"destination": destination})
+
+    def configure_trunk(
+        self, *, trunk_ref: str, username: str, realm: str, ha1: str, allowed_ips: list[str], channels: int
+    ) -> None:
+        """The sandbox registrar reads trunks from DIDfarm's own table (``trunks.credentials_match``), so
+        there is nothing to store: it only takes as long as provisioning does and fails as often."""
+        if not trunk_ref.startswith("trk_") or not username:
+            raise CarrierError(f"sandbox: not a trunk {trunk_ref!r}", transient=False)
+        if self.delay:
+            time.sleep(self.delay)
+        if self.failure_rate and self.rng.random() < self.failure_rate:
+            raise CarrierError("sandbox: SIP server timed out (injected failure)", transient=True)
 
     def simulate_registration(self, *, trunk_id: int, registered: bool, contact: str = "") -> None:
         """What a PBX registering with (or dropping off) the sandbox registrar looks like to DIDfarm."""

@@ -168,6 +168,7 @@ def test_create_errors_are_shown_on_their_fields(owner, tenants, data, field, me
 
 def test_the_list_shows_each_trunk_with_client_numbers_and_registration(owner, tenants, stock):
     xylo = make_trunk(tenants, "Xylo PBX", client=tenants.x).trunk
+    trunks.trunk_push(trunk_id=xylo.pk)  # the SIP side has it: active
     make_trunk(tenants, "Shared IP", auth_type="ip", allowed_ips=["203.0.113.10"])
     (number,) = buy(tenants, NL_AMS[0], client=tenants.x)
     trunks.number_route(actor=tenants.a.owner_actor, number=number, trunk=xylo)
@@ -235,6 +236,18 @@ def test_the_trunk_page_polls_its_own_registration(owner, tenants):
 
     assert f'id="trunk-reg-{trunk.pk}"' in content and "Never registered" in content
     assert f"{REGISTRATION}?ids={trunk.pk}" in content
+
+
+def test_a_new_trunk_shows_provisioning_and_the_poll_turns_it_active(owner, tenants):
+    trunk = make_trunk(tenants).trunk
+    status = rf'<span id="trunk-status-{trunk.pk}" class="badge \w+" data-status="(\w+)"( hx-swap-oob="true")?>([^<]+)<'
+
+    for page in (owner.get(LIST), owner.get(trunk_url(trunk))):
+        assert re.search(status, page.content.decode()).group(1, 3) == ("provisioning", "Provisioning")
+    trunks.trunk_push(trunk_id=trunk.pk)
+    polled = re.search(status, owner.get(REGISTRATION, {"ids": [trunk.pk]}, headers=HTMX).content.decode())
+    assert polled.groups() == ("active", ' hx-swap-oob="true"', "Active")
+    assert re.search(status, owner.get(trunk_url(trunk)).content.decode()).group(1) == "active"
 
 
 # --- A trunk's page ------------------------------------------------------------------------------

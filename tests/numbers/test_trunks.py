@@ -1,11 +1,14 @@
 """SIP trunks: credentials shown once, HA1 only, regeneration, routing rules, registration events, and the
 Connect guide's four-call onboarding."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from accounts.models import AuditLog
 from numbers_app import services, trunks
 from numbers_app.models import Number, SandboxRoute, SipTrunk
 from numbers_app.tasks import number_route_push_task
@@ -67,6 +70,73 @@ def test_number_events_name_the_number_its_country_type_trunk_and_order(
     with django_capture_on_commit_callbacks(execute=True):
         services.number_provision(number_id=unrouted.pk)
     assert Event.objects.filter(type="number.activated").order_by("pk").last().data["trunk_uuid"] is None
+
+
+@pytest.fixture
+def pushed(monkeypatch) -> list[int]:
+    """The trunk ids whose push to the SIP side was enqueued."""
+    from numbers_app.tasks import trunk_push_task
+
+    enqueued: list[int] = []
+    monkeypatch.setattr(trunk_push_task, "delay", enqueued.append)
+    return enqueued
+
+
+def test_a_new_trunk_is_provisioning_until_the_sip_side_has_it_then_active(
+    tenants, api_as, pushed, django_capture_on_commit_callbacks
+):
+    api = api_as(tenants.a.key)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api.post("/api/v1/portal/sip-trunks", {"name": "Acme Corp", "auth_type": "digest"})
+    assert created.status_code == 201
+    trunk = created.json()["data"]
+    assert trunk["status"] == "provisioning" and trunk["password"]
+    assert pushed == [trunk["id"]]
+    assert api.get(f"/api/v1/portal/sip-trunks/{trunk['uuid']}").json()["data"]["status"] == "provisioning"
+
+    trunks.trunk_push(trunk_id=trunk["id"])
+    trunks.trunk_push(trunk_id=trunk["id"])  # a second push (a retry, the sweeper) changes nothing more
+    assert api.get(f"/api/v1/portal/sip-trunks/{trunk['uuid']}").json()["data"]["status"] == "active"
+    assert AuditLog.objects.filter(action="trunk.activated", subject_id=trunk["uuid"]).count() == 1
+    assert trunks.trunk_push(trunk_id=10**9) is None
+
+
+def test_a_trunk_the_sip_side_has_not_confirmed_stays_provisioning_and_is_sent_again(
+    tenants, settings, pushed, django_capture_on_commit_callbacks
+):
+    from numbers_app.carriers import CarrierError
+    from numbers_app.tasks import provisioning_sweep_task
+
+    with django_capture_on_commit_callbacks(execute=True):
+        trunk = trunks.trunk_create(actor=tenants.a.owner_actor, name="Office PBX").trunk
+    settings.SANDBOX_FAILURE_RATE = 1
+    with pytest.raises(CarrierError):
+        trunks.trunk_push(trunk_id=trunk.pk)
+    trunk.refresh_from_db()
+    assert trunk.status == SipTrunk.Status.PROVISIONING
+    assert trunks.trunks_stalled_ids() == []  # its push is recent: still on its way
+    SipTrunk.objects.filter(pk=trunk.pk).update(updated_at=timezone.now() - timedelta(minutes=3))
+    pushed.clear()
+    provisioning_sweep_task()
+    assert pushed == [trunk.pk]
+    settings.SANDBOX_FAILURE_RATE = 0
+    trunks.trunk_push(trunk_id=trunk.pk)
+    trunk.refresh_from_db()
+    assert trunk.status == SipTrunk.Status.ACTIVE and trunks.trunks_stalled_ids() == []
+
+
+def test_new_credentials_and_changed_limits_are_sent_to_the_sip_side(
+    tenants, pushed, django_capture_on_commit_callbacks
+):
+    actor = tenants.a.owner_actor
+    trunk = trunks.trunk_create(actor=actor, name="Office PBX").trunk
+    with django_capture_on_commit_callbacks(execute=True):
+        trunks.trunk_update(actor=actor, trunk=trunk, name="Front desk")
+    assert pushed == []  # a name is the portal's own
+    with django_capture_on_commit_callbacks(execute=True):
+        trunks.trunk_update(actor=actor, trunk=trunk, channels=30)
+        trunks.trunk_regenerate_credentials(actor=actor, trunk=trunk)
+    assert pushed == [trunk.pk, trunk.pk]
 
 
 def test_the_password_is_shown_once_and_only_its_ha1_is_stored(tenants, api_as):
