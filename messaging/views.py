@@ -21,7 +21,7 @@ from numbers_app import services as number_services
 from numbers_app.views import number_page_context
 from portal.errors import ApplicationError, NotFound, ValidationFailed
 from portal.l10n import ltr
-from portal.pages import add_error, page_of, portal_page, query_without_page
+from portal.pages import add_error, page_of, portal_page, query_without_page, updates_wallet_badge
 
 from . import selectors, services
 from .forms import ComposeForm, InboxFilterForm, ReplyForm, SimulateForm, SmsForwardingForm
@@ -65,6 +65,7 @@ def _chart(stats: selectors.SmsStats) -> dict:
 
 
 @portal_page
+@updates_wallet_badge  # a failed message is refunded while the table polls
 @require_GET
 def inbox(request):
     actor = request.actor
@@ -218,6 +219,7 @@ def _thread_context(request, number, contact: str, **extra) -> dict:
 
 
 @portal_page
+@updates_wallet_badge  # a reply is charged; a failed message is refunded while the conversation polls
 @require_http_methods(["GET", "POST"])
 def thread_detail(request, number_id: int, contact: str):
     actor = request.actor
@@ -264,6 +266,7 @@ def thread_detail(request, number_id: int, contact: str):
 
 
 @portal_page
+@updates_wallet_badge  # the SMS add-on is charged when it is switched on
 @require_POST
 def number_sms(request, number_id: int):
     """The SMS panel of a number's page: switch the add-on on or off, or set SMS forwarding."""

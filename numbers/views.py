@@ -36,7 +36,7 @@ from messaging.forms import SmsForwardingForm
 from portal import idempotency
 from portal.errors import ApplicationError, IdempotencyConflict, IdempotencyKeyReused, NotFound
 from portal.l10n import ltr, money
-from portal.pages import add_error, page_of, portal_page, query_without_page
+from portal.pages import add_error, page_of, portal_page, query_without_page, updates_wallet_badge
 
 from . import regulatory_selectors, selectors, services, trunks
 from .forms import (
@@ -461,6 +461,7 @@ def order_list(request):
 
 
 @portal_page
+@updates_wallet_badge  # a number the carrier could not set up is refunded while the page polls
 @require_GET
 def order_detail(request, order_id: int):
     actor = request.actor
