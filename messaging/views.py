@@ -94,11 +94,13 @@ def inbox(request):
         query=query_without_page(request),
         full_query=request.GET.urlencode(),
     )
+    stats = selectors.sms_stats(actor=actor)
+    context.update(stats=stats, chart=_chart(stats))
     if request.htmx and request.htmx.target == "message-table":
-        response = render(request, "messaging/_message_table.html", context)
+        # The table refreshes itself every few seconds (and on each filter): the cards and the chart, which
+        # count the same messages, come along out of band so they never fall behind the rows.
+        response = render(request, "messaging/_message_table.html", context | {"stats_oob": True})
     else:
-        stats = selectors.sms_stats(actor=actor)
-        context.update(stats=stats, chart=_chart(stats))
         response = render(request, "messaging/inbox.html", context)
     response["Vary"] = "HX-Request"
     response["Cache-Control"] = "no-store"
@@ -214,6 +216,7 @@ def _thread_context(request, number, contact: str, **extra) -> dict:
         conversation=conversation,
         sandbox=number.group.carrier == "sandbox",
         live=any(not m.is_final for m in conversation),
+        max_chars=MAX_BODY_CHARS,
         **extra,
     )
 
@@ -259,6 +262,7 @@ def thread_detail(request, number_id: int, contact: str):
     elif request.htmx:
         response = render(request, "messaging/_thread.html", context)
     else:
+        context["rates_json"] = _rates_json(actor) if actor.can_write else ""  # the reply's live price
         response = render(request, "messaging/thread_detail.html", context)
     response["Vary"] = "HX-Request"
     response["Cache-Control"] = "no-store"
