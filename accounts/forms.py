@@ -20,9 +20,12 @@ class ApiKeyForm(forms.Form):
     )
     client = forms.ChoiceField(label=_("Limit to client"), required=False)
 
-    def __init__(self, *args, clients=(), **kwargs):
+    def __init__(self, *args, clients=(), client_scoped: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].choices = [("", _("All clients"))] + [(str(c.pk), c.name) for c in clients]
+        if client_scoped:  # a client login's keys are always bound to its own client: nothing to choose
+            del self.fields["client"]
+        else:
+            self.fields["client"].choices = [("", _("All clients"))] + [(str(c.pk), c.name) for c in clients]
 
 
 class InviteForm(forms.Form):

@@ -23,11 +23,11 @@ from .forms import ApiKeyForm, ClientForm, InviteForm, PortalPasswordResetForm
 def api_keys(request):
     actor = request.actor
     clients = selectors.client_list(actor=actor)
-    form = ApiKeyForm(request.POST or None, clients=clients)
+    form = ApiKeyForm(request.POST or None, clients=clients, client_scoped=actor.is_client_scoped)
     created = None
     if request.method == "POST":
         if form.is_valid():
-            client_id = form.cleaned_data["client"]
+            client_id = form.cleaned_data.get("client")  # (a client login has no choice: the service binds it)
             try:
                 client = selectors.client_get(actor=actor, client_id=client_id) if client_id else None
                 key, plaintext = services.api_key_create(
@@ -38,7 +38,7 @@ def api_keys(request):
                 )
                 # The key goes into this response only: never into the session, messages or a redirect.
                 created = {"key": key, "plaintext": plaintext}
-                form = ApiKeyForm(clients=clients)
+                form = ApiKeyForm(clients=clients, client_scoped=actor.is_client_scoped)
             except ApplicationError as exc:
                 add_error(form, exc)
     context = {

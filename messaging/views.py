@@ -21,7 +21,7 @@ from numbers_app import services as number_services
 from numbers_app.views import number_page_context
 from portal.errors import ApplicationError, NotFound, ValidationFailed
 from portal.l10n import ltr
-from portal.pages import add_error, page_of, portal_page, query_without_page
+from portal.pages import add_error, page_of, portal_page, query_without_page, updates_wallet_badge
 
 from . import selectors, services
 from .forms import ComposeForm, InboxFilterForm, ReplyForm, SimulateForm, SmsForwardingForm
@@ -65,6 +65,7 @@ def _chart(stats: selectors.SmsStats) -> dict:
 
 
 @portal_page
+@updates_wallet_badge  # a failed message is refunded while the table polls
 @require_GET
 def inbox(request):
     actor = request.actor
@@ -93,11 +94,13 @@ def inbox(request):
         query=query_without_page(request),
         full_query=request.GET.urlencode(),
     )
+    stats = selectors.sms_stats(actor=actor)
+    context.update(stats=stats, chart=_chart(stats))
     if request.htmx and request.htmx.target == "message-table":
-        response = render(request, "messaging/_message_table.html", context)
+        # The table refreshes itself every few seconds (and on each filter): the cards and the chart, which
+        # count the same messages, come along out of band so they never fall behind the rows.
+        response = render(request, "messaging/_message_table.html", context | {"stats_oob": True})
     else:
-        stats = selectors.sms_stats(actor=actor)
-        context.update(stats=stats, chart=_chart(stats))
         response = render(request, "messaging/inbox.html", context)
     response["Vary"] = "HX-Request"
     response["Cache-Control"] = "no-store"
@@ -213,11 +216,13 @@ def _thread_context(request, number, contact: str, **extra) -> dict:
         conversation=conversation,
         sandbox=number.group.carrier == "sandbox",
         live=any(not m.is_final for m in conversation),
+        max_chars=MAX_BODY_CHARS,
         **extra,
     )
 
 
 @portal_page
+@updates_wallet_badge  # a reply is charged; a failed message is refunded while the conversation polls
 @require_http_methods(["GET", "POST"])
 def thread_detail(request, number_id: int, contact: str):
     actor = request.actor
@@ -257,6 +262,7 @@ def thread_detail(request, number_id: int, contact: str):
     elif request.htmx:
         response = render(request, "messaging/_thread.html", context)
     else:
+        context["rates_json"] = _rates_json(actor) if actor.can_write else ""  # the reply's live price
         response = render(request, "messaging/thread_detail.html", context)
     response["Vary"] = "HX-Request"
     response["Cache-Control"] = "no-store"
@@ -264,6 +270,7 @@ def thread_detail(request, number_id: int, contact: str):
 
 
 @portal_page
+@updates_wallet_badge  # the SMS add-on is charged when it is switched on
 @require_POST
 def number_sms(request, number_id: int):
     """The SMS panel of a number's page: switch the add-on on or off, or set SMS forwarding."""

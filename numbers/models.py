@@ -393,6 +393,12 @@ class Number(models.Model):
     def is_live(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def route_since(self):
+        """Since when the carrier has had the route it has now: when it was last sent, or, for a number
+        never routed (nothing to send), since it went live (since it was bought, where that is not known)."""
+        return self.route_applied_at or self.activated_at or self.created_at
+
 
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")

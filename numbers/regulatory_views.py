@@ -25,6 +25,7 @@ from accounts import selectors as account_selectors
 from accounts.actor import access_blocked_reason, actor_from_membership, membership_for
 from billing import selectors as billing_selectors
 from portal.errors import ApplicationError, NotFound
+from portal.l10n import ltr
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
 from . import porting, regulatory, services
@@ -91,24 +92,47 @@ def _prefill(request) -> dict:
     return {key: value for key, value in initial.items() if value}
 
 
+def _waiting_number(request) -> Number | None:
+    """The number waiting for documents whose page asked for this new profile ("Create a profile for it",
+    ``?number=<id>``, then a hidden field): the profile is attached to it once created. Someone else's
+    number is a 404; one no longer waiting asks for nothing."""
+    number_id = (request.POST if request.method == "POST" else request.GET).get("number", "")
+    if not number_id.isdigit():
+        return None
+    number = _number_or_404(request.actor, int(number_id))
+    return number if number.status == Number.Status.PENDING_REGULATORY else None
+
+
 @portal_page
 @require_http_methods(["GET", "POST"])
 def compliance_list(request):
     actor = request.actor
     form = _profile_form(request, request.POST if request.method == "POST" else None, initial=_prefill(request))
+    for_number = _waiting_number(request)
     if request.method == "POST":
         _require_write(actor)
         if form.is_valid():
             try:
-                profile = regulatory.profile_create(actor=actor, **form.values())
+                if for_number is not None:
+                    profile = services.number_profile_create(actor=actor, number=for_number, **form.values())
+                else:
+                    profile = regulatory.profile_create(actor=actor, **form.values())
             except ApplicationError as exc:
                 add_error(form, exc)
             else:
-                messages.success(request, _("Profile created. Add its documents, then submit it for review."))
+                if for_number is not None:
+                    messages.success(
+                        request,
+                        _("Profile created and attached to %(number)s. Add its documents, then submit it for review.")
+                        % {"number": ltr(for_number.number_formatted)},
+                    )
+                else:
+                    messages.success(request, _("Profile created. Add its documents, then submit it for review."))
                 return _go(request, reverse("compliance_detail", args=[profile.pk]))
     context = {
         "numbers_tab": "compliance",
         "form": form,
+        "for_number": for_number,
         "show_form": request.method == "POST" or "new" in request.GET,
         "profiles": page_of(request, selectors.profile_list(actor=actor)),
         "query": query_without_page(request),
@@ -311,6 +335,7 @@ def regulatory_banner(actor, number: Number) -> dict | None:
     query = f"new=1&countries={number.country_id}&number_types={number.type}"
     if number.client_id and not actor.is_client_scoped:
         query += f"&client={number.client_id}"
+    query += f"&number={number.pk}"  # the new profile is attached to this number
     return {
         "profile": profile,
         "candidates": candidates,

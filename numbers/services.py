@@ -51,6 +51,7 @@ from .models import (
     UNOFFERED_CAPABILITIES,
     AvailableNumber,
     BillingCycle,
+    ComplianceProfile,
     Number,
     NumberGroup,
     Order,
@@ -663,6 +664,18 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
             if after.get("compliance_profile"):
                 regulatory.number_profile_attached(actor=actor, number=number)
     return number
+
+
+def number_profile_create(*, actor: Actor, number: Number, **fields: Any) -> ComplianceProfile:
+    """A new compliance profile made for ``number`` (its page's "Create a profile for it"): created as
+    ``regulatory.profile_create`` does and, while the number still waits for documents, attached to it as
+    ``number_configure`` attaches an existing one (a profile that does not cover the number is refused).
+    One transaction: the profile exists only if it is attached."""
+    with transaction.atomic():
+        profile = regulatory.profile_create(actor=actor, **fields)
+        if number.status == Number.Status.PENDING_REGULATORY:
+            number_configure(actor=actor, number=number, compliance_profile_id=profile.pk)
+    return profile
 
 
 UNCHANGED: Any = object()  # ``number_update``: leave the route as it is

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,7 +36,7 @@ from messaging.forms import SmsForwardingForm
 from portal import idempotency
 from portal.errors import ApplicationError, IdempotencyConflict, IdempotencyKeyReused, NotFound
 from portal.l10n import ltr, money
-from portal.pages import add_error, page_of, portal_page, query_without_page
+from portal.pages import add_error, page_of, portal_page, query_without_page, updates_wallet_badge
 
 from . import regulatory_selectors, selectors, services, trunks
 from .forms import (
@@ -452,11 +452,16 @@ def checkout(request):
 def order_list(request):
     actor = request.actor
     orders = page_of(request, selectors.order_list(actor=actor).annotate(number_count=Count("items")))
+    if actor.is_client_scoped:  # its own prices (the lines it may see), never wholesale
+        orders.object_list = list(orders.object_list)
+        prefetch_related_objects(orders.object_list, Prefetch("items", queryset=selectors.order_items_for(actor=actor)))
+        show_client_order_prices(actor, orders.object_list)
     context = _context(request, "orders", orders=orders, query=query_without_page(request))
     return _render(request, "numbers/order_list.html", "numbers/_order_table.html", context)
 
 
 @portal_page
+@updates_wallet_badge  # a number the carrier could not set up is refunded while the page polls
 @require_GET
 def order_detail(request, order_id: int):
     actor = request.actor
@@ -468,10 +473,10 @@ def order_detail(request, order_id: int):
     order._prefetched_objects_cache = {"items": items}  # the lines this viewer may see, priced for it below
     show_client_order_prices(actor, [order])
     for item in items:
-        item.subtotal = item.setup_fee + item.first_period
+        item.subtotal = item.setup_fee + item.first_period  # the number's line; its SMS add-on has its own
     statuses = [item.number.status for item in items]
     failed = [item for item in items if item.number.status == Number.Status.FAILED]
-    refunded = sum((item.subtotal for item in failed), Decimal("0"))
+    refunded = sum((item.subtotal + item.sms_addon for item in failed), Decimal("0"))  # all it cost
     context = _context(
         request,
         "orders",

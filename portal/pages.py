@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from accounts.actor import access_blocked_reason, actor_from_membership, membership_for
@@ -38,6 +39,33 @@ def portal_page(view):
             return view(request, *args, **kwargs)
         except NotFound as exc:  # someone else's or no such object: a plain 404, never a hint it exists
             raise Http404(str(exc.message)) from None
+
+    return wrapper
+
+
+def updates_wallet_badge(view):
+    """For a page whose actions (or live updates) can change the wallet's balance: its HTMX answers also
+    carry the header's wallet badge, swapped out of band (``portal/_wallet_badge.html``), so the header
+    shows the balance after the action. Goes inside ``portal_page`` (it needs ``request.actor``). A full
+    page has the badge in its layout already; a redirect or an error gets nothing; a viewer who does not
+    see the wallet (a client login) gets nothing either."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        htmx = getattr(request, "htmx", None)
+        if (
+            htmx
+            and not htmx.history_restore_request
+            and response.status_code == 200
+            and not response.streaming
+            and "HX-Redirect" not in response
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            badge = render_to_string("portal/_wallet_badge.html", {"oob": True}, request=request)
+            if badge.strip():
+                response.content += badge.encode(response.charset)
+        return response
 
     return wrapper
 
