@@ -4,6 +4,7 @@ never the reseller's wallet balance."""
 from __future__ import annotations
 
 import calendar
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -80,9 +81,7 @@ class ApiReference:
     uuid: str | None  # the prefixed id (None: the entry stored a bare integer)
 
 
-def _message_uid(stored: str):
-    import uuid
-
+def _message_uid(stored: str) -> uuid.UUID | None:
     text = stored.removeprefix("msg_")
     if len(text) != 32:
         return None
