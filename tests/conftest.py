@@ -15,12 +15,18 @@ import pytest
 from django.conf import settings
 from django.test import Client as HttpClient
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from accounts.actor import Actor, actor_from_membership, system_actor
 from accounts.models import Account, Client, Membership, Role
 from accounts.services import api_key_create, client_create, member_invite, reseller_create
 
 PASSWORD = "correct-horse-battery"
+
+# Property tests check outcomes, not speed (benchmarks in tests/perf do that): Hypothesis's per-example
+# deadline would fail them on a busy machine for reasons that have nothing to do with the code.
+hypothesis_settings.register_profile("didfarm", deadline=None)
+hypothesis_settings.load_profile("didfarm")
 
 
 def pytest_configure(config):
