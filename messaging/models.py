@@ -75,6 +75,9 @@ class Message(models.Model):
     carrier = models.CharField(_("carrier"), max_length=32, default="sandbox")
     carrier_ref = models.CharField(_("carrier message id"), max_length=64, blank=True)
     dispatch_attempts = models.PositiveSmallIntegerField(default=0)
+    # Set while a message stays ``sending`` after a transient carrier error: no dispatcher holds it, and its
+    # next try may claim it from then on (a retry is not a change of status, so it records no event).
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     # An outbound copy of an inbound message, sent on to the number's SMS forwarding destination.
     forwarded_from = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forwarded_as"
@@ -151,3 +154,4 @@ class CarrierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.kind} {self.provider_id}"
+

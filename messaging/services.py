@@ -16,7 +16,7 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -407,9 +407,23 @@ def _record_statuses(messages: list[Message]) -> None:
 # --- Delivery ------------------------------------------------------------------------------------
 
 
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next try of a message that met a transient carrier error on its ``attempts``-th."""
+    return min(60, 2**attempts)
+
+
+def _claimable_again(now) -> Q:
+    """Messages in ``sending`` that no dispatcher holds: their next try is due after a transient error, or
+    their dispatcher died (it has not finished within ``DISPATCH_CLAIM_TIMEOUT``)."""
+    return Q(status=Message.Status.SENDING) & (
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at=None, sending_at__lt=now - DISPATCH_CLAIM_TIMEOUT)
+    )
+
+
 def _claim_for_dispatch(message_id: int, *, stale_only: bool = False) -> Message | None:
-    """Move a queued message (or one whose dispatcher died) to ``sending``; only the winner sends. With
-    ``stale_only``, only a message a dead dispatcher left in ``sending`` is taken."""
+    """Move a queued message to ``sending`` (its ``message.status`` event), or take one in ``sending`` that
+    no dispatcher holds (its retry is due, or its dispatcher died: still ``sending``, so no event); only the
+    winner sends. With ``stale_only``, only a message already in ``sending`` is taken."""
     now = timezone.now()
     with transaction.atomic():
         claimed = (
@@ -420,9 +434,9 @@ def _claim_for_dispatch(message_id: int, *, stale_only: bool = False) -> Message
             .update(status=Message.Status.SENDING, sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1)
         )
         if not claimed:
-            claimed = Message.objects.filter(
-                pk=message_id, status=Message.Status.SENDING, sending_at__lt=now - DISPATCH_CLAIM_TIMEOUT
-            ).update(sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1)
+            claimed = Message.objects.filter(_claimable_again(now), pk=message_id).update(
+                sending_at=now, next_attempt_at=None, dispatch_attempts=F("dispatch_attempts") + 1
+            )
             if not claimed:
                 return None
             message = Message.objects.select_related("account", "client").get(pk=message_id)
@@ -435,7 +449,9 @@ def _claim_for_dispatch(message_id: int, *, stale_only: bool = False) -> Message
 def message_dispatch(*, message_id: int, stale_only: bool = False) -> Message | None:
     """Hand a queued message to its carrier: ``queued → sending → sent`` (or ``failed``, refunded, when the
     carrier refuses it). Safe to run twice, even at once: a conditional UPDATE claims the message and the
-    carrier call is idempotent by the message's id. Raises ``CarrierError`` (transient) for a retry."""
+    carrier call is idempotent by the message's id. After a transient error the message stays ``sending``
+    (a retry is no change of status: no event) and its next try is scheduled ``retry_delay`` seconds on;
+    after ``MAX_DISPATCH_ATTEMPTS`` it fails and is refunded."""
     message = _claim_for_dispatch(message_id, stale_only=stale_only)
     if message is None:
         return None
@@ -446,9 +462,14 @@ def message_dispatch(*, message_id: int, stale_only: bool = False) -> Message | 
         )
     except CarrierError as exc:
         if exc.transient and message.dispatch_attempts < MAX_DISPATCH_ATTEMPTS:
-            # Back to the queue, so a retry (or the sweeper) can claim it again.
-            Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(status=Message.Status.QUEUED)
-            raise
+            # Released for the next try (its task, or the sweeper if that is lost, claims it then).
+            released = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+                next_attempt_at=timezone.now() + timedelta(seconds=retry_delay(message.dispatch_attempts))
+            )
+            if released:
+                _enqueue_retries([(message.pk, message.dispatch_attempts)])
+            message.refresh_from_db()
+            return message
         return message_failed(message_id=message.pk, code=exc.code, reason=str(exc), refund=True)
     with transaction.atomic():
         if not _mark_sent(message, carrier_ref=accepted.carrier_ref, at=timezone.now()):
@@ -471,7 +492,7 @@ def _mark_sent_many(messages: list[Message], carrier_refs: dict[int, str], *, at
             column="carrier_ref",
             values={m.pk: carrier_refs[m.pk] for m in messages},
             where={"status": Message.Status.SENDING},
-            same={"status": Message.Status.SENT, "sent_at": at, "updated_at": at},
+            same={"status": Message.Status.SENT, "sent_at": at, "next_attempt_at": None, "updated_at": at},
         )
     )
     sent = [m for m in messages if m.pk in changed]
@@ -490,18 +511,30 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
     ``MAX_DISPATCH_ATTEMPTS``). Returns how many messages were claimed."""
     now = timezone.now()
     with transaction.atomic():
-        queued = Message.objects.select_for_update(skip_locked=True).filter(
-            status=Message.Status.QUEUED, direction=Message.Direction.OUTBOUND
+        claimable = Message.objects.select_for_update(skip_locked=True).filter(
+            Q(status=Message.Status.QUEUED) | _claimable_again(now), direction=Message.Direction.OUTBOUND
         )
-        ids = list(queued.filter(pk=message_id).values_list("pk", flat=True)) if message_id else []
-        ids += list(queued.exclude(pk__in=ids).order_by("id").values_list("pk", flat=True)[: limit - len(ids)])
-        if not ids:
+        found = dict(claimable.filter(pk=message_id).values_list("pk", "status")) if message_id else {}
+        # Others oldest first: queued ones, then those due again after a transient error (a dispatcher that
+        # died is left to the sweeper, whose task takes it one by one).
+        found.update(
+            claimable.filter(Q(status=Message.Status.QUEUED) | Q(next_attempt_at__lte=now))
+            .exclude(pk__in=list(found))
+            .order_by("id")
+            .values_list("pk", "status")[: limit - len(found)]
+        )
+        if not found:
             return 0
+        ids = sorted(found)
         Message.objects.filter(pk__in=ids).update(
-            status=Message.Status.SENDING, sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1
+            status=Message.Status.SENDING,
+            sending_at=now,
+            next_attempt_at=None,
+            dispatch_attempts=F("dispatch_attempts") + 1,
         )
         claimed = list(Message.objects.filter(pk__in=ids).select_related("account", "client").order_by("id"))
-        _record_statuses(claimed)
+        # Only those that were queued change status: a retry is already sending, and records nothing.
+        _record_statuses([m for m in claimed if found[m.pk] == Message.Status.QUEUED])
     outcomes: list[tuple[Message, Any]] = []
     by_carrier: dict[str, list[Message]] = {}
     for message in claimed:
@@ -526,8 +559,14 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
     accepted = {message.pk: result.carrier_ref for message, result in outcomes if not isinstance(result, CarrierError)}
     with transaction.atomic():
         if retry:
-            # Back to the queue (only if still sending), for the retry or the sweeper to claim again.
-            Message.objects.filter(pk__in=retried, status=Message.Status.SENDING).update(status=Message.Status.QUEUED)
+            # Still sending (no new event), released for the next try: the retry, or the sweeper, claims it.
+            at = timezone.now()
+            bulk.update_each(
+                Message,
+                column="next_attempt_at",
+                values={pk: at + timedelta(seconds=retry_delay(attempts)) for pk, attempts in retry},
+                where={"status": Message.Status.SENDING},
+            )
             transaction.on_commit(lambda: _enqueue_retries(retry))
         _mark_sent_many([m for m in claimed if m.pk in accepted], accepted, at=timezone.now())
     for message, error in refused:
@@ -541,7 +580,7 @@ def _enqueue_retries(retry: list[tuple[int, int]]) -> None:
 
     try:
         for message_id, attempts in retry:
-            message_dispatch_task.apply_async((message_id,), countdown=min(60, 2**attempts))
+            message_dispatch_task.apply_async((message_id,), countdown=retry_delay(attempts))
     except Exception:  # noqa: BLE001 - they are queued again; the sweeper hands them on
         logger.warning("Could not schedule dispatch retries; the sweeper will send them")
 
@@ -557,6 +596,7 @@ def message_failed(*, message_id: int, code: str, reason: str, refund: bool) -> 
             return message  # the carrier has it already (or it ended): a late error from another try changes nothing
         message.status = Message.Status.FAILED
         message.failed_at = timezone.now()
+        message.next_attempt_at = None
         message.error_code = code[:40]
         message.error_message = reason[:255]
         if refund and message.amount > 0:
@@ -664,12 +704,14 @@ def carrier_status_reports(*, carrier: str, reports: dict[str, dict]) -> list[di
 
 
 def dispatch_stalled_ids(*, older_than: timedelta | None = None, limit: int = 500) -> list[int]:
-    """Outbound messages a lost task left queued, or whose dispatcher died while sending."""
+    """Outbound messages a lost task left queued or waiting for their next try, or whose dispatcher died
+    while sending."""
     older_than = older_than or timedelta(seconds=settings.SMS_DISPATCH_STALE_SECONDS)
     cutoff = timezone.now() - older_than
     queued = Message.objects.filter(status=Message.Status.QUEUED, created_at__lt=cutoff)
-    sending = Message.objects.filter(
-        status=Message.Status.SENDING, sending_at__lt=timezone.now() - DISPATCH_CLAIM_TIMEOUT
+    # Dead dispatchers, and retries after a transient error whose task was lost (overdue by as long).
+    sending = Message.objects.filter(status=Message.Status.SENDING).filter(
+        Q(next_attempt_at=None, sending_at__lt=timezone.now() - DISPATCH_CLAIM_TIMEOUT) | Q(next_attempt_at__lt=cutoff)
     )
     ids = list(queued.values_list("pk", flat=True)[:limit]) + list(sending.values_list("pk", flat=True)[:limit])
     return ids

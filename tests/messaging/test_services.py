@@ -400,8 +400,8 @@ def test_dispatching_a_message_twice_calls_the_carrier_once(tenants, sms_number,
     assert Message.objects.get(pk=message.pk).dispatch_attempts == 1
 
 
-def test_a_transient_carrier_error_requeues_the_message_until_the_last_attempt_fails_and_refunds(
-    tenants, sms_number, monkeypatch
+def test_a_transient_carrier_error_keeps_the_message_sending_until_the_last_attempt_fails_and_refunds(
+    tenants, sms_number, monkeypatch, enqueued
 ):
     def down(self, **kwargs):
         raise CarrierError("sandbox: timed out", transient=True, code="timeout")
@@ -409,13 +409,40 @@ def test_a_transient_carrier_error_requeues_the_message_until_the_last_attempt_f
     monkeypatch.setattr(sandbox.SandboxCarrier, "send_sms", down)
     message = send(tenants.a.owner_actor, sms_number(tenants.a))
     for attempt in range(1, services.MAX_DISPATCH_ATTEMPTS):
-        with pytest.raises(CarrierError):
-            services.message_dispatch(message_id=message.pk)
-        message.refresh_from_db()
-        assert (message.status, message.dispatch_attempts) == ("queued", attempt)
+        waiting = services.message_dispatch(message_id=message.pk)
+        assert (waiting.status, waiting.dispatch_attempts) == ("sending", attempt)
+        assert waiting.next_attempt_at > timezone.now()
+        # Its next try is scheduled, and claims nothing before it is due.
+        assert enqueued[-1].args == (message.pk,) and enqueued[-1].countdown == services.retry_delay(attempt)
+        assert services.message_dispatch(message_id=message.pk) is None
+        Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
     failed = services.message_dispatch(message_id=message.pk)
     assert failed.status == "failed" and failed.refunded and failed.error_code == "timeout"
+    assert failed.next_attempt_at is None
     assert LedgerEntry.objects.get(kind="refund", reference_id=message.public_id).amount == message.amount
+    assert statuses(message) == ["queued", "sending", "failed"]
+
+
+def test_a_message_sent_after_transient_errors_records_each_status_once(tenants, sms_number, monkeypatch, enqueued):
+    real, calls = sandbox.SandboxCarrier.send_sms, []
+
+    def flaky(self, **kwargs):
+        calls.append(kwargs)
+        if len(calls) < 3:
+            raise CarrierError("sandbox: timed out", transient=True, code="timeout")
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(sandbox.SandboxCarrier, "send_sms", flaky)
+    message = send(tenants.a.owner_actor, sms_number(tenants.a))
+    for _ in range(2):
+        assert services.message_dispatch(message_id=message.pk).status == "sending"
+        Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+
+    message = deliver(message, enqueued)
+
+    assert message.status == "delivered" and message.dispatch_attempts == 3 and message.next_attempt_at is None
+    assert statuses(message) == ["queued", "sending", "sent", "delivered"]
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
 
 
 def test_a_message_whose_dispatcher_died_is_claimed_again_after_the_timeout(tenants, sms_number, enqueued):

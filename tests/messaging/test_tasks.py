@@ -256,19 +256,42 @@ def test_the_sandbox_report_that_overtakes_the_send_is_kept_and_retried(tenants,
 
 
 @pytest.mark.django_db
-def test_the_dispatch_task_puts_a_message_back_in_the_queue_and_retries_it_after_a_transient_error(
+def test_the_dispatch_task_keeps_a_message_sending_and_retries_it_after_a_transient_error(
     tenants, sms_number, enqueued, monkeypatch, django_capture_on_commit_callbacks
 ):
     def down(self, messages):
         raise CarrierError("sandbox: timed out", transient=True)
 
-    monkeypatch.setattr(sandbox.SandboxCarrier, "send_sms_many", down)
-    message = send(tenants.a.owner_actor, sms_number(tenants.a))
-    with django_capture_on_commit_callbacks(execute=True):
-        message_dispatch_task(message.pk)
+    with monkeypatch.context() as patched:
+        patched.setattr(sandbox.SandboxCarrier, "send_sms_many", down)
+        message = send(tenants.a.owner_actor, sms_number(tenants.a))
+        with django_capture_on_commit_callbacks(execute=True):
+            message_dispatch_task(message.pk)
     assert [(t.args, t.countdown) for t in enqueued.named("message_dispatch_task")] == [((message.pk,), 2)]
     message.refresh_from_db()
-    assert message.status == "queued" and message.dispatch_attempts == 1
+    assert message.status == "sending" and message.dispatch_attempts == 1 and message.next_attempt_at
+
+    # The retry, once due (the carrier is back): the message was sending all along, so one event each.
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    message_dispatch_task(message.pk)
+    message.refresh_from_db()
+    assert message.status == "sent" and message.dispatch_attempts == 2 and message.next_attempt_at is None
+    assert statuses(message) == ["queued", "sending", "sent"]
+
+
+@pytest.mark.django_db
+def test_the_sweeper_hands_on_a_retry_whose_task_was_lost(tenants, sms_number, enqueued, settings):
+    message = send(tenants.a.owner_actor, sms_number(tenants.a))
+    waiting = timezone.now() - timedelta(seconds=settings.SMS_DISPATCH_STALE_SECONDS + 1)
+    Message.objects.filter(pk=message.pk).update(
+        status="sending", sending_at=waiting, next_attempt_at=waiting, dispatch_attempts=1
+    )
+    fresh = send(tenants.a.owner_actor, sms_number(tenants.a))
+    Message.objects.filter(pk=fresh.pk).update(
+        status="sending", sending_at=timezone.now() - timedelta(minutes=5), next_attempt_at=timezone.now()
+    )
+
+    assert services.dispatch_stalled_ids() == [message.pk]  # the other's retry task is on its way
 
 
 @pytest.mark.django_db
