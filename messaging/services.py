@@ -32,6 +32,7 @@ from numbers_app.models import Number
 from numbers_app.validation import normalize_e164, parse_e164
 from portal import bulk, events, ratelimit
 from portal.errors import (
+    ApplicationError,
     InsufficientBalance,
     NotFound,
     NumberNotActive,
@@ -44,7 +45,7 @@ from portal.errors import (
 from portal.l10n import for_records
 from portal.models import CLIENT_VIEW
 
-from .models import CarrierEvent, Message, SmsRate
+from .models import CarrierEvent, Message, SmsForward, SmsRate
 from .segments import MAX_BODY_CHARS, segment
 
 logger = logging.getLogger("didfarm.messaging")
@@ -55,6 +56,13 @@ DISPATCH_CLAIM_TIMEOUT = timedelta(seconds=60)
 MAX_DISPATCH_ATTEMPTS = 6
 # Messages one dispatcher claims and hands over at once.
 DISPATCH_BATCH = 50
+# An inbound message not forwarded within this long (the wallet stayed empty, the number suspended …)
+# is not forwarded at all: it stays in the inbox.
+FORWARD_RETRY_WINDOW = timedelta(hours=24)
+# How long a claimed forward is held before another worker may try it (its worker died).
+FORWARD_LEASE = timedelta(minutes=2)
+# Forwards one sweep claims at once.
+FORWARD_BATCH = 100
 
 
 # --- Prices --------------------------------------------------------------------------------------
@@ -820,6 +828,8 @@ def sms_receive(*, carrier: str, provider_id: str, from_e164: str, to_e164: str,
             )
             _record_status(message)
             if number.sms_forwarding:
+                now = timezone.now()
+                SmsForward.objects.create(message=message, next_attempt_at=now, retry_until=now + FORWARD_RETRY_WINDOW)
                 message_id = message.pk
                 transaction.on_commit(lambda: _enqueue_forward(message_id))
     except IntegrityError:
@@ -833,29 +843,113 @@ def _enqueue_forward(message_id: int) -> None:
     try:
         sms_forward_task.delay(message_id)
     except Exception:  # noqa: BLE001 - the inbound message is stored; the answer to the carrier must not fail
-        logger.warning("Could not enqueue the forwarding of message %s", message_id)
+        logger.warning("Could not enqueue the forwarding of message %s; the sweeper will forward it", message_id)
+
+
+def forward_retry_delay(attempts: int) -> timedelta:
+    """How long a forward that could not go on its ``attempts``-th try waits: 1, 2, 4 … minutes, at most
+    an hour."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
 def sms_forward(*, message_id: int) -> Message | None:
     """Pass an inbound message on to its number's ``sms_forwarding`` destination, as a charged outbound
-    SMS from the same number. Once: the forwarded copy points at the original (a unique link)."""
+    SMS from the same number, if its forward is due: claimed by a conditional UPDATE (a forward another
+    worker holds, or one that has ended, is left alone). Returns the copy when this call sent it.
+
+    ``RateLimited`` is raised, with the forward due again when the limit allows, for the caller to retry
+    soon; what the owner can put right (the wallet, a suspended number, SMS switched off) is retried with
+    a growing wait until ``retry_until``, then the forward fails. Once: the copy points at the original
+    (a unique link), written in the transaction that marks the forward done."""
+    now = timezone.now()
+    claimed = SmsForward.objects.filter(
+        message_id=message_id, status=SmsForward.Status.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + FORWARD_LEASE, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return _forward_attempt(message_id)
+
+
+def _forward_attempt(message_id: int) -> Message | None:
+    """One try of a forward this worker has claimed (its lease runs until ``FORWARD_LEASE`` from the claim)."""
     inbound = Message.objects.select_related("account", "number", "number__group", "client").get(pk=message_id)
     number = inbound.number
-    if not number.sms_forwarding or Message.objects.filter(forwarded_from=inbound).exists():
+    if not number.sms_forwarding:
+        _forward_end(message_id, status=SmsForward.Status.CANCELLED, error_code="forwarding_off")
         return None
     text = f"{inbound.from_e164}: {inbound.body}"
     if len(text) > MAX_BODY_CHARS:
         text = text[: MAX_BODY_CHARS - 1] + "…"
     try:
-        return sms_send(
-            actor=system_actor(inbound.account),
-            number=number,
-            to=number.sms_forwarding,
-            body=text,
-            forwarded_from=inbound,
+        with transaction.atomic():
+            copy = sms_send(
+                actor=system_actor(inbound.account),
+                number=number,
+                to=number.sms_forwarding,
+                body=text,
+                forwarded_from=inbound,
+            )
+            _forward_end(message_id, status=SmsForward.Status.FORWARDED)
+        return copy
+    except IntegrityError:  # forwarded already, by a try whose lease ran out before it finished
+        _forward_end(message_id, status=SmsForward.Status.FORWARDED)
+        return None
+    except RateLimited as exc:
+        _forward_later(message_id, wait=timedelta(seconds=exc.extra.get("retry_after") or 1), error_code=exc.code)
+        raise
+    except (InsufficientBalance, NumberNotActive, SmsNotEnabled, SmsNotAvailable) as exc:
+        forward = SmsForward.objects.get(pk=message_id)
+        _forward_later(message_id, wait=forward_retry_delay(forward.attempts), error_code=exc.code)
+        return None
+    except ApplicationError as exc:  # the destination is not one a message can go to: trying again won't help
+        _forward_end(message_id, status=SmsForward.Status.FAILED, error_code=exc.code)
+        return None
+
+
+def _forward_end(message_id: int, *, status: str, error_code: str = "") -> None:
+    SmsForward.objects.filter(pk=message_id).update(
+        status=status, next_attempt_at=None, error_code=error_code[:40], finished_at=timezone.now()
+    )
+
+
+def _forward_later(message_id: int, *, wait: timedelta, error_code: str) -> None:
+    """The forward is due again after ``wait``, or has failed if that is past its ``retry_until``."""
+    at = timezone.now() + wait
+    pending = SmsForward.objects.filter(pk=message_id, status=SmsForward.Status.PENDING)
+    if not pending.filter(retry_until__gt=at).update(next_attempt_at=at, error_code=error_code[:40]):
+        pending.update(
+            status=SmsForward.Status.FAILED,
+            next_attempt_at=None,
+            error_code=error_code[:40],
+            finished_at=timezone.now(),
         )
-    except IntegrityError:
-        return Message.objects.filter(forwarded_from=inbound).first()
+
+
+def sms_forwards_sweep(*, limit: int = FORWARD_BATCH) -> int:
+    """Forward what a lost task, or one that ran out of retries, left due: up to ``limit`` forwards are
+    claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and leased (``next_attempt_at`` pushed on by
+    ``FORWARD_LEASE``) in one short transaction, then tried one by one. Safe to run in several processes
+    at once: a forward is claimed by one of them, and a copy is sent once whatever happens. Returns how
+    many forwards were tried."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            SmsForward.objects.select_for_update(skip_locked=True)
+            .filter(status=SmsForward.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not due:
+            return 0
+        SmsForward.objects.filter(pk__in=due).update(next_attempt_at=now + FORWARD_LEASE, attempts=F("attempts") + 1)
+    for message_id in due:
+        try:
+            _forward_attempt(message_id)
+        except RateLimited:
+            pass  # due again as soon as the limit allows
+        except Exception:  # noqa: BLE001 - one forward must not stop the others; its lease runs out and it is tried again
+            logger.exception("Forwarding message %s failed; it is tried again after the lease", message_id)
+    return len(due)
 
 
 def sms_simulate_inbound(*, actor: Actor, number: Number, from_e164: str, body: str) -> Message:

@@ -6,7 +6,7 @@ import time
 
 from celery import shared_task
 
-from portal.errors import InsufficientBalance, NumberNotActive, RateLimited, SmsNotEnabled
+from portal.errors import RateLimited
 
 from . import services
 
@@ -69,13 +69,19 @@ def sandbox_delivery_reports_task(self, *, reports: list[dict]) -> None:
 
 @shared_task(bind=True, max_retries=30, acks_late=True)
 def sms_forward_task(self, message_id: int) -> None:
+    """Forward an inbound message now. Whatever this task cannot finish (it is lost, or the rate limit
+    outlasts its retries, or the wallet is empty) stays due on the forward's row for the sweeper."""
     try:
         services.sms_forward(message_id=message_id)
     except RateLimited as exc:
-        raise self.retry(exc=exc, countdown=1) from exc
-    except (InsufficientBalance, NumberNotActive, SmsNotEnabled):
-        # Nothing to forward with: the inbound message stays in the inbox, where the owner sees it.
-        return
+        if self.request.retries >= self.max_retries:
+            return  # the row is due again already: the sweeper takes it
+        raise self.retry(exc=exc, countdown=exc.extra.get("retry_after") or 1) from exc
+
+
+@shared_task
+def sms_forwards_sweep_task() -> int:
+    return services.sms_forwards_sweep()
 
 
 @shared_task
