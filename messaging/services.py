@@ -511,11 +511,11 @@ def _mark_sent_many(messages: list[Message], carrier_refs: dict[int, str], *, at
 
 
 def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BATCH) -> int:
-    """Hand queued messages to their carriers in a batch: ``message_id`` (if still queued) and up to
+    """Hand queued messages to their carriers in a batch: ``message_id`` (if queued or due again) and up to
     ``limit`` - 1 others, oldest first, claimed with ``SKIP LOCKED`` so concurrent dispatchers split the
     queue instead of waiting on each other. One carrier call per carrier (its bulk API where it has one),
     then one transaction for all the outcomes. Refused messages fail and are refunded; those that met a
-    transient error go back to the queue with a retry scheduled (they fail, refunded, after
+    transient error stay ``sending`` with a retry scheduled (they fail, refunded, after
     ``MAX_DISPATCH_ATTEMPTS``). Returns how many messages were claimed."""
     now = timezone.now()
     with transaction.atomic():
@@ -559,7 +559,7 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
             results = [exc] * len(messages)
         outcomes.extend(zip(messages, results, strict=True))
     refused = [(message, result) for message, result in outcomes if isinstance(result, CarrierError)]
-    # Transient errors go back to the queue until the attempts run out; every other refusal fails now.
+    # Transient errors are tried again until the attempts run out; every other refusal fails now.
     retry = [
         (m.pk, m.dispatch_attempts) for m, e in refused if e.transient and m.dispatch_attempts < MAX_DISPATCH_ATTEMPTS
     ]
