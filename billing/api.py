@@ -311,6 +311,7 @@ class InvoiceOutput(serializers.Serializer):
     issued_at = serializers.DateTimeField(allow_null=True)
     pdf_url = serializers.SerializerMethodField()
     csv_url = serializers.SerializerMethodField()
+    messages_csv_url = serializers.SerializerMethodField(help_text="Every text message on the invoice, as CSV")
 
     def get_total(self, invoice) -> str:
         return to_exact_str(invoice.total)
@@ -325,6 +326,9 @@ class InvoiceOutput(serializers.Serializer):
 
     def get_csv_url(self, invoice) -> str:
         return reverse("api_invoice_csv", args=[invoice.public_id])
+
+    def get_messages_csv_url(self, invoice) -> str:
+        return reverse("api_invoice_messages_csv", args=[invoice.public_id])
 
 
 class InvoiceDetailOutput(InvoiceOutput):
@@ -438,6 +442,18 @@ class InvoiceCsvApi(ApiView):
     )
     def get(self, request, invoice_id: str):
         return exports.invoice_csv_response(selectors.invoice_get(actor=self.actor, invoice_id=invoice_id))
+
+
+class InvoiceMessagesCsvApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_messages_csv",
+        tags=["Billing"],
+        parameters=[INVOICE_ID],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        summary="Every text message behind an invoice's SMS summary, one row each, as CSV",
+    )
+    def get(self, request, invoice_id: str):
+        return exports.invoice_messages_csv_response(selectors.invoice_get(actor=self.actor, invoice_id=invoice_id))
 
 
 # --- Price lists ---------------------------------------------------------------------------------

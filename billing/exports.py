@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import heapq
 import io
+from datetime import UTC
+from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
 
-from . import selectors
+from . import invoices, selectors
 from .invoice_pdf import invoice_pdf
+from .models import LedgerEntry
 from .money import to_exact_str
 
 
@@ -53,9 +57,9 @@ def costs_csv_response(actor, *, client_id, date_from, date_to):
     return response
 
 
-def _invoice_filename(invoice, ext: str) -> str:
+def _invoice_filename(invoice, ext: str, part: str = "") -> str:
     name = invoice.number or f"draft-{invoice.client.public_id}-{invoice.period_start:%Y-%m}"
-    return f"didfarm-{name}.{ext}"
+    return f"didfarm-{name}{'-' + part if part else ''}.{ext}"
 
 
 def invoice_pdf_response(invoice) -> HttpResponse:
@@ -87,4 +91,64 @@ def invoice_csv_response(invoice) -> HttpResponse:
     writer.writerow(["", "", "", "", "", "", "", "total", to_exact_str(invoice.total)])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "csv")}"'
+    return response
+
+
+def invoice_messages_csv_response(invoice) -> StreamingHttpResponse:
+    """Every message behind the invoice's SMS summary, one row each, oldest first (streamed: a heavy sender
+    has many): the charged ones from the invoice's lines (a refund is a row of its own, negative), and the
+    received ones (free). The last row adds them up, as the summary does."""
+    writer = csv.writer(Echo())
+    label = invoice.number or "draft"
+
+    def charged():
+        for line in invoices.charged_message_lines(invoice).iterator(chunk_size=1000):
+            refund = line.kind == LedgerEntry.Kind.REFUND
+            yield line.entry.created_at, line.message, "refund" if refund else "charge", line.segments, line.amount
+
+    def received():
+        for message in invoices.received_messages(invoice).iterator(chunk_size=1000):
+            yield message.created_at, message, "", message.segments, Decimal("0")
+
+    def rows():
+        yield writer.writerow(
+            [
+                "invoice",
+                "time (UTC)",
+                "message",
+                "number",
+                "direction",
+                "from",
+                "to",
+                "segments",
+                "status",
+                "line",
+                "amount",
+            ]  # fmt: skip
+        )
+        count, segments, amount = 0, 0, Decimal("0")
+        for at, message, line, line_segments, line_amount in heapq.merge(charged(), received(), key=lambda r: r[0]):
+            number = message.to_e164 if message.direction == "inbound" else message.from_e164
+            count += -1 if line == "refund" else 1
+            segments += line_segments
+            amount += line_amount
+            yield writer.writerow(
+                [
+                    label,
+                    at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                    message.public_id,
+                    number,
+                    message.direction,
+                    message.from_e164,
+                    message.to_e164,
+                    line_segments,
+                    message.status,
+                    line,
+                    to_exact_str(line_amount),
+                ]
+            )
+        yield writer.writerow(["total", "", count, "", "", "", "", segments, "", "", to_exact_str(amount)])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "csv", "messages")}"'
     return response

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils import formats, translation
@@ -21,6 +22,7 @@ from fpdf import FPDF
 
 from portal.l10n import money
 
+from .invoices import SmsSummaryRow, invoice_sms_summary
 from .models import Invoice
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -133,8 +135,17 @@ def _money(value) -> str:
     return money(value, 4, isolate=False)
 
 
+def _count(value: int) -> str:
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
-    lines = list(invoice.lines.all().order_by("date", "entry_id"))
+    """The invoice: its lines one by one, except text messages, which are summed up by number and direction
+    (a heavy sender has thousands; each is in the message list that comes with the invoice)."""
+    from messaging.models import Message
+
+    lines = list(invoice.lines.filter(message__isnull=True).order_by("date", "entry_id"))
+    summary = invoice_sms_summary(invoice)
     client = invoice.client.name + (f" ({invoice.client.reference})" if invoice.client.reference else "")
     title = _("Invoice %(number)s") % {"number": invoice.number} if invoice.number else _("Draft invoice")
     rows = [
@@ -143,22 +154,68 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         (_("Period"), f"{_day(invoice.period_start)} – {_day(invoice.period_end)}"),
         (_("Issued"), _day(invoice.issued_at) if invoice.issued_at else _("not yet (draft)")),
     ]
-    headings = (_("Date"), _("Number"), _("Description"), _("Amount (%(currency)s)") % {"currency": invoice.currency})
+    amount_heading = _("Amount (%(currency)s)") % {"currency": invoice.currency}
+    headings = (_("Date"), _("Number"), _("Description"), amount_heading)
+    sms = SmsSection(
+        title=_("Text messages"),
+        headings=(_("Number"), _("Direction"), _("Messages"), _("Segments"), amount_heading),
+        kinds={direction: str(label) for direction, label in Message.Direction.choices},
+        note=_(
+            "Every message is listed, with its time, segments and price, in the message list (CSV) beside this invoice."
+        ),
+        rows=summary,
+    )
     closing = (
         _("Total"),
         _("Prices without VAT, in euros to four decimal places as charged."),
         _("Draft"),
         _("%(invoice)s · page %(page)s of {nb}"),
     )
-    texts = [title, *(t for row in rows for t in row), *headings, *closing, *(line.description for line in lines)]
+    texts = [
+        title,
+        *(t for row in rows for t in row),
+        *headings,
+        *closing,
+        *(line.description for line in lines),
+        *((sms.title, *sms.headings, *sms.kinds.values(), sms.note) if summary else ()),
+    ]
     # Most invoices fit one page; a longer one is laid out again, knowing its page count for the footers.
-    pdf = _render(invoice, lines, texts, title, rows, headings, pages=1)
+    pdf = _render(invoice, lines, texts, title, rows, headings, sms, pages=1)
     if pdf.page != 1:
-        pdf = _render(invoice, lines, texts, title, rows, headings, pages=pdf.page)
+        pdf = _render(invoice, lines, texts, title, rows, headings, sms, pages=pdf.page)
     return bytes(pdf.output())
 
 
-def _render(invoice, lines, texts, title, rows, headings, *, pages: int) -> _Pdf:
+@dataclass(frozen=True)
+class SmsSection:
+    title: str
+    headings: tuple[str, ...]
+    kinds: dict[str, str]
+    note: str
+    rows: list[SmsSummaryRow]
+
+
+def _table(pdf: _Pdf, *, widths, aligns, headings, rows) -> None:
+    """A table in reading order: mirrored (columns and alignment) on a right-to-left page."""
+
+    def ordered(cells):
+        return tuple(reversed(cells)) if pdf.rtl else tuple(cells)
+
+    mirrored = {"LEFT": "RIGHT", "RIGHT": "LEFT"}
+    with pdf.table(
+        col_widths=ordered(widths),
+        text_align=ordered([mirrored[a] for a in aligns]) if pdf.rtl else aligns,
+        line_height=5.5,
+        borders_layout="HORIZONTAL_LINES",
+        first_row_as_headings=True,
+    ) as table:
+        pdf.use("", 9)
+        table.row(ordered(headings))
+        for row in rows:
+            table.row(ordered(row))
+
+
+def _render(invoice, lines, texts, title, rows, headings, sms: SmsSection, *, pages: int) -> _Pdf:
     pdf = _Pdf(invoice, texts, pages)
     pdf.add_page()
     pdf.use("B", 18)
@@ -178,32 +235,46 @@ def _render(invoice, lines, texts, title, rows, headings, *, pages: int) -> _Pdf
     pdf.ln(4)
     pdf.set_text_color(0)
     widths = (26, 34, 94, 36)
-    aligns = ("LEFT", "LEFT", "LEFT", "RIGHT")
-
-    def ordered(cells):
-        return tuple(reversed(cells)) if pdf.rtl else tuple(cells)
-
-    mirrored = {"LEFT": "RIGHT", "RIGHT": "LEFT"}
-    with pdf.table(
-        col_widths=ordered(widths),
-        text_align=ordered([mirrored[a] for a in aligns]) if pdf.rtl else aligns,
-        line_height=5.5,
-        borders_layout="HORIZONTAL_LINES",
-        first_row_as_headings=True,
-    ) as table:
-        pdf.use("", 9)
-        table.row(ordered(headings))
-        for line in lines:
-            table.row(
-                ordered(
-                    (
-                        formats.date_format(line.date, "SHORT_DATE_FORMAT"),
-                        pdf.ltr(line.number_e164),
-                        pdf.ltr(line.description),  # a ledger record, in English
-                        pdf.ltr(_money(line.amount)),
-                    )
+    if lines or not sms.rows:
+        _table(
+            pdf,
+            widths=widths,
+            aligns=("LEFT", "LEFT", "LEFT", "RIGHT"),
+            headings=headings,
+            rows=(
+                (
+                    formats.date_format(line.date, "SHORT_DATE_FORMAT"),
+                    pdf.ltr(line.number_e164),
+                    pdf.ltr(line.description),  # a ledger record, in English
+                    pdf.ltr(_money(line.amount)),
                 )
-            )
+                for line in lines
+            ),
+        )
+    if sms.rows:
+        pdf.ln(4)
+        pdf.use("B", 12)
+        pdf.cell(0, 8, sms.title, align=pdf.start, new_x="LMARGIN", new_y="NEXT")
+        _table(
+            pdf,
+            widths=(40, 46, 34, 34, 36),
+            aligns=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
+            headings=sms.headings,
+            rows=(
+                (
+                    pdf.ltr(row.number_e164),
+                    sms.kinds.get(row.direction, row.direction),
+                    pdf.ltr(_count(row.messages)),
+                    pdf.ltr(_count(row.segments)),
+                    pdf.ltr(_money(row.amount)),
+                )
+                for row in sms.rows
+            ),
+        )
+        pdf.use("", 8)
+        pdf.set_text_color(110)
+        pdf.multi_cell(0, 4, sms.note, align=pdf.start, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0)
     pdf.ln(3)
     pdf.use("B", 12)
     label_width, amount_width = widths[0] + widths[1] + widths[2], widths[3]

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import calendar
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import islice
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Case, Count, Max, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,25 +61,120 @@ def _entries(invoice: Invoice):
 def _rebuild(invoice: Invoice) -> Invoice:
     """Replace a locked draft's lines with the ledger's entries for its client and month."""
     invoice.lines.all().delete()
-    lines = [
-        InvoiceLine(
-            invoice=invoice,
-            entry=entry,
-            date=timezone.localdate(entry.created_at),
-            kind=entry.kind,
-            description=entry.description,
-            number_e164=entry.number.e164 if entry.number_id else "",
-            amount=-(entry.client_amount if entry.client_amount is not None else entry.amount),
-            wholesale=-entry.amount,
-        )
-        for entry in _entries(invoice).iterator(chunk_size=2000)
-    ]
+    lines: list[InvoiceLine] = []
+    entries = _entries(invoice).iterator(chunk_size=2000)
+    while chunk := list(islice(entries, 2000)):
+        messages = _messages_of(chunk)
+        for entry in chunk:
+            message_id, segments = (
+                messages.get(entry.reference_id, (None, 0)) if entry.reference_type == "message" else (None, 0)
+            )
+            lines.append(
+                InvoiceLine(
+                    invoice=invoice,
+                    entry=entry,
+                    date=timezone.localdate(entry.created_at),
+                    kind=entry.kind,
+                    description=entry.description,
+                    number_e164=entry.number.e164 if entry.number_id else "",
+                    amount=-(entry.client_amount if entry.client_amount is not None else entry.amount),
+                    wholesale=-entry.amount,
+                    message_id=message_id,
+                    segments=-segments if entry.kind == LedgerEntry.Kind.REFUND else segments,
+                )
+            )
     InvoiceLine.objects.bulk_create(lines, batch_size=2000)
     invoice.total = quantize(sum((line.amount for line in lines), Decimal("0")))
     invoice.wholesale_total = quantize(sum((line.wholesale for line in lines), Decimal("0")))
     invoice.line_count = len(lines)
     invoice.save(update_fields=["total", "wholesale_total", "line_count", "updated_at"])
     return invoice
+
+
+def _messages_of(entries: list[LedgerEntry]) -> dict[str, tuple[int, int]]:
+    """The messages these entries pay for (or refund), by the entries' reference: (id, segments)."""
+    from messaging.models import Message
+
+    uids = []
+    for entry in entries:
+        if entry.reference_type == "message":
+            try:
+                uids.append(uuid.UUID(entry.reference_id.removeprefix("msg_")))
+            except ValueError:
+                continue
+    if not uids:
+        return {}
+    found = Message.objects.filter(uid__in=uids).values_list("uid", "pk", "segments")
+    return {f"msg_{uid.hex}": (pk, segments) for uid, pk, segments in found}
+
+
+def charged_message_lines(invoice: Invoice):
+    """The invoice's lines that pay for (or refund) a message, with it, in ledger order."""
+    return invoice.lines.filter(message__isnull=False).select_related("message", "entry").order_by("entry_id")
+
+
+def received_messages(invoice: Invoice):
+    """The messages the client's numbers received in the invoice's month (free), oldest first."""
+    from messaging.models import Message
+
+    start, end = period_bounds(invoice.period_start, invoice.period_end)
+    return Message.objects.filter(
+        account_id=invoice.account_id,
+        client_id=invoice.client_id,
+        direction=Message.Direction.INBOUND,
+        created_at__gte=start,
+        created_at__lt=end,
+    ).order_by("created_at", "id")
+
+
+def invoice_has_messages(invoice: Invoice) -> bool:
+    """Whether the invoice has text messages to list (charged or received)."""
+    return invoice.lines.filter(message__isnull=False).exists() or received_messages(invoice).exists()
+
+
+@dataclass(frozen=True)
+class SmsSummaryRow:
+    """An invoice's text messages on one number in one direction: how many, their segments, what they cost
+    the client (refunds taken off: a refunded message counts as none)."""
+
+    number_e164: str
+    direction: str  # "outbound" or "inbound"
+    messages: int
+    segments: int
+    amount: Decimal
+
+
+def invoice_sms_summary(invoice: Invoice) -> list[SmsSummaryRow]:
+    """The invoice's SMS by number and direction, sent before received: the charged ones from its lines
+    (so their amounts add up to what the lines say), the received ones (free) from the messages stored on
+    the client's numbers in the invoice's month."""
+    from messaging.models import Message
+
+    rows: dict[tuple[str, str], list] = {}
+    charged = (
+        invoice.lines.filter(message__isnull=False)
+        .values("number_e164", "message__direction")
+        .annotate(
+            messages=Sum(Case(When(kind=LedgerEntry.Kind.REFUND, then=Value(-1)), default=Value(1))),
+            segments=Sum("segments"),
+            amount=Sum("amount"),
+        )
+        .order_by()
+    )
+    for row in charged:
+        rows[(row["number_e164"], row["message__direction"])] = [row["messages"], row["segments"], row["amount"]]
+    received = (
+        received_messages(invoice).values("to_e164").annotate(messages=Count("id"), segments=Sum("segments")).order_by()
+    )
+    for row in received:
+        # Every message received counts (they are free: what they cost is what lines say, if anything).
+        totals = rows.setdefault((row["to_e164"], Message.Direction.INBOUND), [0, 0, Decimal("0")])
+        totals[0], totals[1] = row["messages"], row["segments"]
+    order = {Message.Direction.OUTBOUND: 0, Message.Direction.INBOUND: 1}
+    return [
+        SmsSummaryRow(number_e164=number, direction=direction, messages=n, segments=segments, amount=quantize(amount))
+        for (number, direction), (n, segments, amount) in sorted(rows.items(), key=lambda i: (i[0][0], order[i[0][1]]))
+    ]
 
 
 def invoice_draft(*, account_id: int, client_id: int, month: date) -> Invoice:

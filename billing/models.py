@@ -233,6 +233,12 @@ class InvoiceLine(models.Model):
     number_e164 = models.CharField(_("number"), max_length=20, blank=True)
     amount = models.DecimalField(_("amount"), **MONEY)
     wholesale = models.DecimalField(_("wholesale"), **MONEY)
+    # The SMS a line pays for (or refunds), with its segments (negative on a refund): what the invoice's
+    # summary by number and the message list add up. Empty on every other line.
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    segments = models.IntegerField(_("segments"), default=0)
 
     class Meta:
         verbose_name = _("invoice line")

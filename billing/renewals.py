@@ -6,8 +6,10 @@ whose paid-through date has come:
 - set by its owner not to renew → released (``number.released``), nothing charged;
 - otherwise the next period (and the SMS add-on's, when on) is charged if the wallet covers it: the
   number is paid through one more period (``payment.succeeded``) and, if it was suspended, is live again
-  (``number.activated``);
-- if the wallet does not cover it: ``payment.failed`` (once), retried each day; after
+  (``number.activated``). A live number behind by several periods (the job did not run for a while, or
+  its debt was paid late) catches up in one run: every period up to the one running today, oldest first,
+  each charged under its own key with its own ``payment.succeeded``, as far as the wallet covers them;
+- if the wallet does not cover (the rest of) it: ``payment.failed`` (once), retried each day; after
   ``RENEWAL_GRACE_DAYS`` the number is suspended (``number.suspended``: calls and messages stop), and after
   ``RENEWAL_HOLD_DAYS`` more it is released (``number.released``).
 
@@ -95,8 +97,7 @@ def renewals_run(
 def _renew_account(account_id: int, *, as_of: date, batch_size: int, report: RenewalReport) -> None:
     """The oldest debts first: one due date at a time, each in batches along the index
     ``number_renewal_due`` (account, date, id), so a batch costs the same however many are due. A run
-    renews a number once: one that missed several periods (no run for days) is still due at its new date,
-    and the next day's run takes the next period."""
+    takes a number once, and charges every period it is behind by then (see ``periods_due``)."""
     due = Number.objects.filter(account_id=account_id, status__in=RENEWABLE, paid_through__lte=as_of)
     seen: set[int] = set()
     day = None
@@ -140,40 +141,63 @@ def _renew_batch(numbers: list[Number], *, wallet, book: PriceBook, as_of: date,
             usual.append(number)
     balance = wallet.balance
     postings: list[ledger.Posting] = []
-    renewed: list[tuple[Number, date, date, Decimal]] = []
+    # One row per period charged (a number behind by several periods has several), in charging order.
+    renewed: list[tuple[Number, date, date, Decimal, Decimal | None]] = []
+    behind: list[tuple[Number, Decimal]] = []
     for number in usual:
         price, addon = renewal_amounts(number)
         due = quantize(price + addon)
-        if balance < due:
-            # What is left after the batch's earlier renewals does not cover it: unpaid, never charged
-            # against a balance those renewals have already spoken for.
-            _unpaid(number, book=book, due=due, balance=balance, as_of=as_of, report=report)
-            continue
-        balance -= due
+        # Every period up to today's, oldest first, as far as what is left after the batch's earlier
+        # renewals covers (never charged against a balance those renewals have already spoken for).
+        periods = periods_due(number, as_of=as_of, balance=balance, due=due)
+        for start, end in periods:
+            mine = _postings(number, book=book, price=price, addon=addon, start=start, end=end)
+            postings.extend(mine)
+            renewed.append((number, start, end, due, _client_total(mine)))
+        balance -= due * len(periods)
+        if periods:
+            number.paid_through, number.billing_day = periods[-1][1], billing_day_of(number)
+        if number.paid_through <= as_of:
+            behind.append((number, due))
+    if renewed:
+        ledger.debit_many(wallet, postings, created_by="renewals")
+        # Numbers renewed alike (the usual case: due the same day, on the same billing day) in one UPDATE each.
+        alike: dict[tuple[date, int], list[int]] = {}
+        for number in {number.pk: number for number, *_ in renewed}.values():
+            alike.setdefault((number.paid_through, number.billing_day), []).append(number.pk)
+        now = timezone.now()
+        for (end, billing_day), pks in alike.items():
+            Number.objects.filter(pk__in=pks).update(paid_through=end, billing_day=billing_day, updated_at=now)
+        events.record_many(
+            [
+                _succeeded(number, start=start, end=end, amount=due, client_amount=client_due)
+                for number, start, end, due, client_due in renewed
+            ]
+        )
+        report.renewed += len({number.pk for number, *_ in renewed})
+        report.charged += sum((due for _number, _start, _end, due, _client_due in renewed), Decimal("0"))
+    for number, due in behind:
+        # The wallet ran out before today's period: the usual path for what is still unpaid.
+        _unpaid(number, book=book, due=due, balance=balance, as_of=as_of, report=report)
+
+
+def periods_due(number: Number, *, as_of: date, balance: Decimal, due: Decimal) -> list[tuple[date, date]]:
+    """The periods (start, end) a renewal on ``as_of`` charges ``number`` for, oldest first: every one
+    from its paid-through date up to the one running on ``as_of`` (a number the job missed for several
+    periods catches up at once, each period charged under its own key), as many as ``balance`` covers at
+    ``due`` each. A suspended number pays for no day it was off: one period, starting ``as_of``."""
+    months = CYCLE_MONTHS[number.billing_cycle]
+    if number.status == Number.Status.SUSPENDED:
+        start, billing_day = as_of, as_of.day
+    else:
         start, billing_day = number.paid_through, billing_day_of(number)
-        end = period_end(start, months=CYCLE_MONTHS[number.billing_cycle], billing_day=billing_day)
-        mine = _postings(number, book=book, price=price, addon=addon, start=start, end=end)
-        postings.extend(mine)
-        number.paid_through, number.billing_day = end, billing_day
-        renewed.append((number, start, end, due, _client_total(mine)))
-    if not renewed:
-        return
-    ledger.debit_many(wallet, postings, created_by="renewals")
-    # Numbers renewed alike (the usual case: due the same day, on the same billing day) in one UPDATE each.
-    alike: dict[tuple[date, int], list[int]] = {}
-    for number, _start, end, *_ in renewed:
-        alike.setdefault((end, number.billing_day), []).append(number.pk)
-    now = timezone.now()
-    for (end, billing_day), pks in alike.items():
-        Number.objects.filter(pk__in=pks).update(paid_through=end, billing_day=billing_day, updated_at=now)
-    events.record_many(
-        [
-            _succeeded(number, start=start, end=end, amount=due, client_amount=client_due)
-            for number, start, end, due, client_due in renewed
-        ]
-    )
-    report.renewed += len(renewed)
-    report.charged += sum((due for _number, _start, _end, due, _client_due in renewed), Decimal("0"))
+    periods = []
+    while start <= as_of and balance >= due:
+        end = period_end(start, months=months, billing_day=billing_day)
+        periods.append((start, end))
+        balance -= due
+        start = end
+    return periods
 
 
 def _postings(
@@ -258,12 +282,13 @@ def _renew_one(number: Number, *, wallet, book: PriceBook, as_of: date, report: 
         return
     price, addon = renewal_amounts(number)
     due = quantize(price + addon)
-    if wallet.balance >= due:
-        _charge(number, wallet=wallet, book=book, price=price, addon=addon, as_of=as_of)
+    periods = periods_due(number, as_of=as_of, balance=wallet.balance, due=due)
+    if periods:
+        _charge(number, wallet=wallet, book=book, price=price, addon=addon, periods=periods, as_of=as_of)
         report.renewed += 1
-        report.charged += due
-        return
-    _unpaid(number, book=book, due=due, balance=wallet.balance, as_of=as_of, report=report)
+        report.charged += due * len(periods)
+    if number.paid_through <= as_of:
+        _unpaid(number, book=book, due=due, balance=wallet.balance, as_of=as_of, report=report)
 
 
 def _unpaid(
@@ -306,20 +331,40 @@ def _unpaid(
         report.released += 1
 
 
-def _charge(number: Number, *, wallet, book: PriceBook, price: Decimal, addon: Decimal, as_of: date) -> None:
-    """A renewal paid one by one: a number paid late (in grace or suspended). A suspended number is
-    charged nothing for the days it was off: its new period starts the day it is paid."""
+def _charge(
+    number: Number,
+    *,
+    wallet,
+    book: PriceBook,
+    price: Decimal,
+    addon: Decimal,
+    periods: list[tuple[date, date]],
+    as_of: date,
+) -> None:
+    """Renewals paid one by one: a number paid late (in grace or suspended), for ``periods`` (from
+    ``periods_due``). Paid up to a period running on ``as_of``, it is in good standing again (live again if
+    it was suspended); paid only part of the way, its debt keeps the date it began, so the grace period
+    runs on."""
     if number.status == Number.Status.SUSPENDED:
-        start, billing_day = as_of, as_of.day
+        billing_day = as_of.day
     else:
-        start, billing_day = number.paid_through, billing_day_of(number)
-    end = period_end(start, months=CYCLE_MONTHS[number.billing_cycle], billing_day=billing_day)
-    postings = _postings(number, book=book, price=price, addon=addon, start=start, end=end)
+        billing_day = billing_day_of(number)
+    postings = []
+    succeeded = []
+    for start, end in periods:
+        mine = _postings(number, book=book, price=price, addon=addon, start=start, end=end)
+        postings.extend(mine)
+        succeeded.append(
+            _succeeded(number, start=start, end=end, amount=price + addon, client_amount=_client_total(mine))
+        )
     ledger.debit_many(wallet, postings, created_by="renewals")
-    number_services.number_renewed(number=number, paid_through=end, billing_day=billing_day)
-    events.record_many(
-        [_succeeded(number, start=start, end=end, amount=price + addon, client_amount=_client_total(postings))]
-    )
+    end = periods[-1][1]
+    if end > as_of:
+        number_services.number_renewed(number=number, paid_through=end, billing_day=billing_day)
+    else:
+        number.paid_through, number.billing_day = end, billing_day
+        number.save(update_fields=["paid_through", "billing_day", "updated_at"])
+    events.record_many(succeeded)
 
 
 def _expiring_notices(*, as_of: date, report: RenewalReport) -> None:

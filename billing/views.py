@@ -217,6 +217,7 @@ def invoice_detail(request, invoice_id: int):
         and not actor.is_client_scoped
         and invoice.period_end < timezone.localdate(),
         "query": query_without_page(request),
+        "has_messages": invoices.invoice_has_messages(invoice),
     }
     return render(request, "billing/invoice_detail.html", context)
 
@@ -227,6 +228,13 @@ def invoice_download(request, invoice_id: int, fmt: str):
         raise Http404(_("Invoices download as PDF or CSV."))
     invoice = selectors.invoice_get(actor=request.actor, invoice_id=invoice_id)
     return exports.invoice_pdf_response(invoice) if fmt == "pdf" else exports.invoice_csv_response(invoice)
+
+
+@portal_page
+def invoice_messages_download(request, invoice_id: int):
+    """Every message behind the invoice's SMS summary, as CSV."""
+    invoice = selectors.invoice_get(actor=request.actor, invoice_id=invoice_id)
+    return exports.invoice_messages_csv_response(invoice)
 
 
 @portal_page

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import CarrierEvent, Message, SmsRate
+from .models import CarrierEvent, Message, SmsForward, SmsRate
 
 
 @admin.register(SmsRate)
@@ -60,6 +60,26 @@ class CarrierEventAdmin(admin.ModelAdmin):
     readonly_fields = ["carrier", "kind", "provider_id", "payload", "received_at", "processed_at", "outcome"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SmsForward)
+class SmsForwardAdmin(admin.ModelAdmin):
+    """Inbound messages passed on to their numbers' forwarding destinations: read-only (the sweeper tries
+    pending ones when due; a failed one stays in the inbox)."""
+
+    list_display = ["message", "status", "attempts", "next_attempt_at", "error_code", "created_at", "finished_at"]
+    list_filter = ["status", "error_code"]
+    raw_id_fields = ["message"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -75,6 +75,9 @@ class Message(models.Model):
     carrier = models.CharField(_("carrier"), max_length=32, default="sandbox")
     carrier_ref = models.CharField(_("carrier message id"), max_length=64, blank=True)
     dispatch_attempts = models.PositiveSmallIntegerField(default=0)
+    # Set while a message stays ``sending`` after a transient carrier error: no dispatcher holds it, and its
+    # next try may claim it from then on (a retry is not a change of status, so it records no event).
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     # An outbound copy of an inbound message, sent on to the number's SMS forwarding destination.
     forwarded_from = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forwarded_as"
@@ -151,3 +154,39 @@ class CarrierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.kind} {self.provider_id}"
+
+
+class SmsForward(models.Model):
+    """An inbound message to pass on to its number's SMS forwarding destination, written in the transaction
+    that stores the message (an outbox row). The task that forwards it may be lost or run out of retries:
+    the row stays ``pending`` with ``next_attempt_at``, and the sweeper claims due rows with
+    ``SELECT … FOR UPDATE SKIP LOCKED``, pushing ``next_attempt_at`` forward by a lease while it works, so a
+    worker that dies mid-way only delays the forward. The copy itself is unique per inbound message
+    (``Message.forwarded_from``), so a forward is sent and charged once however often it is tried."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        FORWARDED = "forwarded", _("Forwarded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, primary_key=True, related_name="forward")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When the next try is due (the lease's end while one is under way); empty once it has ended.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # A forward still not sent by then has failed (the message stays in the inbox).
+    retry_until = models.DateTimeField(_("retry until"))
+    error_code = models.CharField(_("error code"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS forward")
+        verbose_name_plural = _("SMS forwards")
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="sms_forward_due", condition=Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.status}"

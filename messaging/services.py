@@ -16,7 +16,7 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from numbers_app.models import Number
 from numbers_app.validation import normalize_e164, parse_e164
 from portal import bulk, events, ratelimit
 from portal.errors import (
+    ApplicationError,
     InsufficientBalance,
     NotFound,
     NumberNotActive,
@@ -44,7 +45,7 @@ from portal.errors import (
 from portal.l10n import for_records
 from portal.models import CLIENT_VIEW
 
-from .models import CarrierEvent, Message, SmsRate
+from .models import CarrierEvent, Message, SmsForward, SmsRate
 from .segments import MAX_BODY_CHARS, segment
 
 logger = logging.getLogger("didfarm.messaging")
@@ -55,6 +56,13 @@ DISPATCH_CLAIM_TIMEOUT = timedelta(seconds=60)
 MAX_DISPATCH_ATTEMPTS = 6
 # Messages one dispatcher claims and hands over at once.
 DISPATCH_BATCH = 50
+# An inbound message not forwarded within this long (the wallet stayed empty, the number suspended …)
+# is not forwarded at all: it stays in the inbox.
+FORWARD_RETRY_WINDOW = timedelta(hours=24)
+# How long a claimed forward is held before another worker may try it (its worker died).
+FORWARD_LEASE = timedelta(minutes=2)
+# Forwards one sweep claims at once.
+FORWARD_BATCH = 100
 
 
 # --- Prices --------------------------------------------------------------------------------------
@@ -407,9 +415,23 @@ def _record_statuses(messages: list[Message]) -> None:
 # --- Delivery ------------------------------------------------------------------------------------
 
 
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next try of a message that met a transient carrier error on its ``attempts``-th."""
+    return min(60, 2**attempts)
+
+
+def _claimable_again(now) -> Q:
+    """Messages in ``sending`` that no dispatcher holds: their next try is due after a transient error, or
+    their dispatcher died (it has not finished within ``DISPATCH_CLAIM_TIMEOUT``)."""
+    return Q(status=Message.Status.SENDING) & (
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at=None, sending_at__lt=now - DISPATCH_CLAIM_TIMEOUT)
+    )
+
+
 def _claim_for_dispatch(message_id: int, *, stale_only: bool = False) -> Message | None:
-    """Move a queued message (or one whose dispatcher died) to ``sending``; only the winner sends. With
-    ``stale_only``, only a message a dead dispatcher left in ``sending`` is taken."""
+    """Move a queued message to ``sending`` (its ``message.status`` event), or take one in ``sending`` that
+    no dispatcher holds (its retry is due, or its dispatcher died: still ``sending``, so no event); only the
+    winner sends. With ``stale_only``, only a message already in ``sending`` is taken."""
     now = timezone.now()
     with transaction.atomic():
         claimed = (
@@ -420,9 +442,9 @@ def _claim_for_dispatch(message_id: int, *, stale_only: bool = False) -> Message
             .update(status=Message.Status.SENDING, sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1)
         )
         if not claimed:
-            claimed = Message.objects.filter(
-                pk=message_id, status=Message.Status.SENDING, sending_at__lt=now - DISPATCH_CLAIM_TIMEOUT
-            ).update(sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1)
+            claimed = Message.objects.filter(_claimable_again(now), pk=message_id).update(
+                sending_at=now, next_attempt_at=None, dispatch_attempts=F("dispatch_attempts") + 1
+            )
             if not claimed:
                 return None
             message = Message.objects.select_related("account", "client").get(pk=message_id)
@@ -435,7 +457,9 @@ def _claim_for_dispatch(message_id: int, *, stale_only: bool = False) -> Message
 def message_dispatch(*, message_id: int, stale_only: bool = False) -> Message | None:
     """Hand a queued message to its carrier: ``queued → sending → sent`` (or ``failed``, refunded, when the
     carrier refuses it). Safe to run twice, even at once: a conditional UPDATE claims the message and the
-    carrier call is idempotent by the message's id. Raises ``CarrierError`` (transient) for a retry."""
+    carrier call is idempotent by the message's id. After a transient error the message stays ``sending``
+    (a retry is no change of status: no event) and its next try is scheduled ``retry_delay`` seconds on;
+    after ``MAX_DISPATCH_ATTEMPTS`` it fails and is refunded."""
     message = _claim_for_dispatch(message_id, stale_only=stale_only)
     if message is None:
         return None
@@ -446,9 +470,14 @@ def message_dispatch(*, message_id: int, stale_only: bool = False) -> Message | 
         )
     except CarrierError as exc:
         if exc.transient and message.dispatch_attempts < MAX_DISPATCH_ATTEMPTS:
-            # Back to the queue, so a retry (or the sweeper) can claim it again.
-            Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(status=Message.Status.QUEUED)
-            raise
+            # Released for the next try (its task, or the sweeper if that is lost, claims it then).
+            released = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+                next_attempt_at=timezone.now() + timedelta(seconds=retry_delay(message.dispatch_attempts))
+            )
+            if released:
+                _enqueue_retries([(message.pk, message.dispatch_attempts)])
+            message.refresh_from_db()
+            return message
         return message_failed(message_id=message.pk, code=exc.code, reason=str(exc), refund=True)
     with transaction.atomic():
         if not _mark_sent(message, carrier_ref=accepted.carrier_ref, at=timezone.now()):
@@ -471,7 +500,7 @@ def _mark_sent_many(messages: list[Message], carrier_refs: dict[int, str], *, at
             column="carrier_ref",
             values={m.pk: carrier_refs[m.pk] for m in messages},
             where={"status": Message.Status.SENDING},
-            same={"status": Message.Status.SENT, "sent_at": at, "updated_at": at},
+            same={"status": Message.Status.SENT, "sent_at": at, "next_attempt_at": None, "updated_at": at},
         )
     )
     sent = [m for m in messages if m.pk in changed]
@@ -482,26 +511,38 @@ def _mark_sent_many(messages: list[Message], carrier_refs: dict[int, str], *, at
 
 
 def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BATCH) -> int:
-    """Hand queued messages to their carriers in a batch: ``message_id`` (if still queued) and up to
+    """Hand queued messages to their carriers in a batch: ``message_id`` (if queued or due again) and up to
     ``limit`` - 1 others, oldest first, claimed with ``SKIP LOCKED`` so concurrent dispatchers split the
     queue instead of waiting on each other. One carrier call per carrier (its bulk API where it has one),
     then one transaction for all the outcomes. Refused messages fail and are refunded; those that met a
-    transient error go back to the queue with a retry scheduled (they fail, refunded, after
+    transient error stay ``sending`` with a retry scheduled (they fail, refunded, after
     ``MAX_DISPATCH_ATTEMPTS``). Returns how many messages were claimed."""
     now = timezone.now()
     with transaction.atomic():
-        queued = Message.objects.select_for_update(skip_locked=True).filter(
-            status=Message.Status.QUEUED, direction=Message.Direction.OUTBOUND
+        claimable = Message.objects.select_for_update(skip_locked=True).filter(
+            Q(status=Message.Status.QUEUED) | _claimable_again(now), direction=Message.Direction.OUTBOUND
         )
-        ids = list(queued.filter(pk=message_id).values_list("pk", flat=True)) if message_id else []
-        ids += list(queued.exclude(pk__in=ids).order_by("id").values_list("pk", flat=True)[: limit - len(ids)])
-        if not ids:
+        found = dict(claimable.filter(pk=message_id).values_list("pk", "status")) if message_id else {}
+        # Others oldest first: queued ones, then those due again after a transient error (a dispatcher that
+        # died is left to the sweeper, whose task takes it one by one).
+        found.update(
+            claimable.filter(Q(status=Message.Status.QUEUED) | Q(next_attempt_at__lte=now))
+            .exclude(pk__in=list(found))
+            .order_by("id")
+            .values_list("pk", "status")[: limit - len(found)]
+        )
+        if not found:
             return 0
+        ids = sorted(found)
         Message.objects.filter(pk__in=ids).update(
-            status=Message.Status.SENDING, sending_at=now, dispatch_attempts=F("dispatch_attempts") + 1
+            status=Message.Status.SENDING,
+            sending_at=now,
+            next_attempt_at=None,
+            dispatch_attempts=F("dispatch_attempts") + 1,
         )
         claimed = list(Message.objects.filter(pk__in=ids).select_related("account", "client").order_by("id"))
-        _record_statuses(claimed)
+        # Only those that were queued change status: a retry is already sending, and records nothing.
+        _record_statuses([m for m in claimed if found[m.pk] == Message.Status.QUEUED])
     outcomes: list[tuple[Message, Any]] = []
     by_carrier: dict[str, list[Message]] = {}
     for message in claimed:
@@ -518,7 +559,7 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
             results = [exc] * len(messages)
         outcomes.extend(zip(messages, results, strict=True))
     refused = [(message, result) for message, result in outcomes if isinstance(result, CarrierError)]
-    # Transient errors go back to the queue until the attempts run out; every other refusal fails now.
+    # Transient errors are tried again until the attempts run out; every other refusal fails now.
     retry = [
         (m.pk, m.dispatch_attempts) for m, e in refused if e.transient and m.dispatch_attempts < MAX_DISPATCH_ATTEMPTS
     ]
@@ -526,8 +567,14 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
     accepted = {message.pk: result.carrier_ref for message, result in outcomes if not isinstance(result, CarrierError)}
     with transaction.atomic():
         if retry:
-            # Back to the queue (only if still sending), for the retry or the sweeper to claim again.
-            Message.objects.filter(pk__in=retried, status=Message.Status.SENDING).update(status=Message.Status.QUEUED)
+            # Still sending (no new event), released for the next try: the retry, or the sweeper, claims it.
+            at = timezone.now()
+            bulk.update_each(
+                Message,
+                column="next_attempt_at",
+                values={pk: at + timedelta(seconds=retry_delay(attempts)) for pk, attempts in retry},
+                where={"status": Message.Status.SENDING},
+            )
             transaction.on_commit(lambda: _enqueue_retries(retry))
         _mark_sent_many([m for m in claimed if m.pk in accepted], accepted, at=timezone.now())
     for message, error in refused:
@@ -541,7 +588,7 @@ def _enqueue_retries(retry: list[tuple[int, int]]) -> None:
 
     try:
         for message_id, attempts in retry:
-            message_dispatch_task.apply_async((message_id,), countdown=min(60, 2**attempts))
+            message_dispatch_task.apply_async((message_id,), countdown=retry_delay(attempts))
     except Exception:  # noqa: BLE001 - they are queued again; the sweeper hands them on
         logger.warning("Could not schedule dispatch retries; the sweeper will send them")
 
@@ -557,6 +604,7 @@ def message_failed(*, message_id: int, code: str, reason: str, refund: bool) -> 
             return message  # the carrier has it already (or it ended): a late error from another try changes nothing
         message.status = Message.Status.FAILED
         message.failed_at = timezone.now()
+        message.next_attempt_at = None
         message.error_code = code[:40]
         message.error_message = reason[:255]
         if refund and message.amount > 0:
@@ -664,12 +712,14 @@ def carrier_status_reports(*, carrier: str, reports: dict[str, dict]) -> list[di
 
 
 def dispatch_stalled_ids(*, older_than: timedelta | None = None, limit: int = 500) -> list[int]:
-    """Outbound messages a lost task left queued, or whose dispatcher died while sending."""
+    """Outbound messages a lost task left queued or waiting for their next try, or whose dispatcher died
+    while sending."""
     older_than = older_than or timedelta(seconds=settings.SMS_DISPATCH_STALE_SECONDS)
     cutoff = timezone.now() - older_than
     queued = Message.objects.filter(status=Message.Status.QUEUED, created_at__lt=cutoff)
-    sending = Message.objects.filter(
-        status=Message.Status.SENDING, sending_at__lt=timezone.now() - DISPATCH_CLAIM_TIMEOUT
+    # Dead dispatchers, and retries after a transient error whose task was lost (overdue by as long).
+    sending = Message.objects.filter(status=Message.Status.SENDING).filter(
+        Q(next_attempt_at=None, sending_at__lt=timezone.now() - DISPATCH_CLAIM_TIMEOUT) | Q(next_attempt_at__lt=cutoff)
     )
     ids = list(queued.values_list("pk", flat=True)[:limit]) + list(sending.values_list("pk", flat=True)[:limit])
     return ids
@@ -778,6 +828,8 @@ def sms_receive(*, carrier: str, provider_id: str, from_e164: str, to_e164: str,
             )
             _record_status(message)
             if number.sms_forwarding:
+                now = timezone.now()
+                SmsForward.objects.create(message=message, next_attempt_at=now, retry_until=now + FORWARD_RETRY_WINDOW)
                 message_id = message.pk
                 transaction.on_commit(lambda: _enqueue_forward(message_id))
     except IntegrityError:
@@ -791,29 +843,113 @@ def _enqueue_forward(message_id: int) -> None:
     try:
         sms_forward_task.delay(message_id)
     except Exception:  # noqa: BLE001 - the inbound message is stored; the answer to the carrier must not fail
-        logger.warning("Could not enqueue the forwarding of message %s", message_id)
+        logger.warning("Could not enqueue the forwarding of message %s; the sweeper will forward it", message_id)
+
+
+def forward_retry_delay(attempts: int) -> timedelta:
+    """How long a forward that could not go on its ``attempts``-th try waits: 1, 2, 4 … minutes, at most
+    an hour."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
 def sms_forward(*, message_id: int) -> Message | None:
     """Pass an inbound message on to its number's ``sms_forwarding`` destination, as a charged outbound
-    SMS from the same number. Once: the forwarded copy points at the original (a unique link)."""
+    SMS from the same number, if its forward is due: claimed by a conditional UPDATE (a forward another
+    worker holds, or one that has ended, is left alone). Returns the copy when this call sent it.
+
+    ``RateLimited`` is raised, with the forward due again when the limit allows, for the caller to retry
+    soon; what the owner can put right (the wallet, a suspended number, SMS switched off) is retried with
+    a growing wait until ``retry_until``, then the forward fails. Once: the copy points at the original
+    (a unique link), written in the transaction that marks the forward done."""
+    now = timezone.now()
+    claimed = SmsForward.objects.filter(
+        message_id=message_id, status=SmsForward.Status.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + FORWARD_LEASE, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return _forward_attempt(message_id)
+
+
+def _forward_attempt(message_id: int) -> Message | None:
+    """One try of a forward this worker has claimed (its lease runs until ``FORWARD_LEASE`` from the claim)."""
     inbound = Message.objects.select_related("account", "number", "number__group", "client").get(pk=message_id)
     number = inbound.number
-    if not number.sms_forwarding or Message.objects.filter(forwarded_from=inbound).exists():
+    if not number.sms_forwarding:
+        _forward_end(message_id, status=SmsForward.Status.CANCELLED, error_code="forwarding_off")
         return None
     text = f"{inbound.from_e164}: {inbound.body}"
     if len(text) > MAX_BODY_CHARS:
         text = text[: MAX_BODY_CHARS - 1] + "…"
     try:
-        return sms_send(
-            actor=system_actor(inbound.account),
-            number=number,
-            to=number.sms_forwarding,
-            body=text,
-            forwarded_from=inbound,
+        with transaction.atomic():
+            copy = sms_send(
+                actor=system_actor(inbound.account),
+                number=number,
+                to=number.sms_forwarding,
+                body=text,
+                forwarded_from=inbound,
+            )
+            _forward_end(message_id, status=SmsForward.Status.FORWARDED)
+        return copy
+    except IntegrityError:  # forwarded already, by a try whose lease ran out before it finished
+        _forward_end(message_id, status=SmsForward.Status.FORWARDED)
+        return None
+    except RateLimited as exc:
+        _forward_later(message_id, wait=timedelta(seconds=exc.extra.get("retry_after") or 1), error_code=exc.code)
+        raise
+    except (InsufficientBalance, NumberNotActive, SmsNotEnabled, SmsNotAvailable) as exc:
+        forward = SmsForward.objects.get(pk=message_id)
+        _forward_later(message_id, wait=forward_retry_delay(forward.attempts), error_code=exc.code)
+        return None
+    except ApplicationError as exc:  # the destination is not one a message can go to: trying again won't help
+        _forward_end(message_id, status=SmsForward.Status.FAILED, error_code=exc.code)
+        return None
+
+
+def _forward_end(message_id: int, *, status: str, error_code: str = "") -> None:
+    SmsForward.objects.filter(pk=message_id).update(
+        status=status, next_attempt_at=None, error_code=error_code[:40], finished_at=timezone.now()
+    )
+
+
+def _forward_later(message_id: int, *, wait: timedelta, error_code: str) -> None:
+    """The forward is due again after ``wait``, or has failed if that is past its ``retry_until``."""
+    at = timezone.now() + wait
+    pending = SmsForward.objects.filter(pk=message_id, status=SmsForward.Status.PENDING)
+    if not pending.filter(retry_until__gt=at).update(next_attempt_at=at, error_code=error_code[:40]):
+        pending.update(
+            status=SmsForward.Status.FAILED,
+            next_attempt_at=None,
+            error_code=error_code[:40],
+            finished_at=timezone.now(),
         )
-    except IntegrityError:
-        return Message.objects.filter(forwarded_from=inbound).first()
+
+
+def sms_forwards_sweep(*, limit: int = FORWARD_BATCH) -> int:
+    """Forward what a lost task, or one that ran out of retries, left due: up to ``limit`` forwards are
+    claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and leased (``next_attempt_at`` pushed on by
+    ``FORWARD_LEASE``) in one short transaction, then tried one by one. Safe to run in several processes
+    at once: a forward is claimed by one of them, and a copy is sent once whatever happens. Returns how
+    many forwards were tried."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            SmsForward.objects.select_for_update(skip_locked=True)
+            .filter(status=SmsForward.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not due:
+            return 0
+        SmsForward.objects.filter(pk__in=due).update(next_attempt_at=now + FORWARD_LEASE, attempts=F("attempts") + 1)
+    for message_id in due:
+        try:
+            _forward_attempt(message_id)
+        except RateLimited:
+            pass  # due again as soon as the limit allows
+        except Exception:  # noqa: BLE001 - one forward must not stop the others; its lease runs out and it is tried again
+            logger.exception("Forwarding message %s failed; it is tried again after the lease", message_id)
+    return len(due)
 
 
 def sms_simulate_inbound(*, actor: Actor, number: Number, from_e164: str, body: str) -> Message:

@@ -6,17 +6,18 @@ import time
 
 from celery import shared_task
 
-from numbers_app.carriers import CarrierError
-from portal.errors import InsufficientBalance, NumberNotActive, RateLimited, SmsNotEnabled
+from portal.errors import RateLimited
 
 from . import services
 
 
-@shared_task(bind=True, max_retries=services.MAX_DISPATCH_ATTEMPTS, acks_late=True)
-def message_dispatch_task(self, message_id: int) -> None:
+@shared_task(acks_late=True)
+def message_dispatch_task(message_id: int) -> None:
     """Hand the message over, with whatever else is queued, batch after batch (for up to a few seconds;
     when a full batch was taken, another worker is asked to help). If another dispatcher has the message
-    already there is nothing to do, unless that dispatcher died mid-way (then it is taken over)."""
+    already there is nothing to do, unless that dispatcher died mid-way (then it is taken over). Transient
+    carrier errors are not retried here: the service keeps the message ``sending`` and schedules its next
+    try (the sweeper stands behind a lost one)."""
     services.dispatch_nudge_taken()
     claimed = services.messages_dispatch(message_id=message_id)
     deadline = time.monotonic() + 5
@@ -24,11 +25,7 @@ def message_dispatch_task(self, message_id: int) -> None:
         services.enqueue_dispatch(message_id)  # more are waiting: a second worker may share them
         claimed = services.messages_dispatch()
     # Whatever the batches took, this message may be one a dead dispatcher left in "sending": take it over.
-    try:
-        services.message_dispatch(message_id=message_id, stale_only=True)
-    except CarrierError as exc:
-        # Only transient errors get here (the service fails the message on the others).
-        raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
+    services.message_dispatch(message_id=message_id, stale_only=True)
 
 
 @shared_task(bind=True, max_retries=20, acks_late=True)
@@ -72,13 +69,19 @@ def sandbox_delivery_reports_task(self, *, reports: list[dict]) -> None:
 
 @shared_task(bind=True, max_retries=30, acks_late=True)
 def sms_forward_task(self, message_id: int) -> None:
+    """Forward an inbound message now. Whatever this task cannot finish (it is lost, or the rate limit
+    outlasts its retries, or the wallet is empty) stays due on the forward's row for the sweeper."""
     try:
         services.sms_forward(message_id=message_id)
     except RateLimited as exc:
-        raise self.retry(exc=exc, countdown=1) from exc
-    except (InsufficientBalance, NumberNotActive, SmsNotEnabled):
-        # Nothing to forward with: the inbound message stays in the inbox, where the owner sees it.
-        return
+        if self.request.retries >= self.max_retries:
+            return  # the row is due again already: the sweeper takes it
+        raise self.retry(exc=exc, countdown=exc.extra.get("retry_after") or 1) from exc
+
+
+@shared_task
+def sms_forwards_sweep_task() -> int:
+    return services.sms_forwards_sweep()
 
 
 @shared_task

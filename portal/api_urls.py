@@ -100,6 +100,11 @@ api_v1 = [
     path("invoices/<str:invoice_id>/issue", billing_api.InvoiceIssueApi.as_view(), name="api_invoice_issue"),
     path("invoices/<str:invoice_id>/pdf", billing_api.InvoicePdfApi.as_view(), name="api_invoice_pdf"),
     path("invoices/<str:invoice_id>/csv", billing_api.InvoiceCsvApi.as_view(), name="api_invoice_csv"),
+    path(
+        "invoices/<str:invoice_id>/messages.csv",
+        billing_api.InvoiceMessagesCsvApi.as_view(),
+        name="api_invoice_messages_csv",
+    ),
     path("price-rules", billing_api.PriceRuleListApi.as_view(), name="api_price_rules"),
     path("price-rules/<str:rule_id>", billing_api.PriceRuleDetailApi.as_view(), name="api_price_rule"),
     path("api-keys", accounts_api.ApiKeyListApi.as_view(), name="api_api_keys"),

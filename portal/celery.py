@@ -19,6 +19,9 @@ app.conf.beat_schedule = {
     "numbers-provisioning-sweep": {"task": "numbers_app.tasks.provisioning_sweep_task", "schedule": 60.0},
     # An SMS whose dispatch task was lost, or a carrier callback not yet processed, must not stay stuck.
     "messaging-sweep": {"task": "messaging.tasks.messaging_sweep_task", "schedule": 30.0},
+    # Inbound SMS to forward whose task was lost or gave up (rate limit, empty wallet, suspended number) are
+    # tried again when due, for up to 24 hours; claimed with SKIP LOCKED, each copy sent once.
+    "sms-forwards-sweep": {"task": "messaging.tasks.sms_forwards_sweep_task", "schedule": 30.0},
     # Webhooks: events whose fan-out task was lost get their deliveries, and deliveries whose next
     # attempt is due (retries wait for hours as rows, never as broker countdowns) are sent.
     "webhooks-sweep": {"task": "portal.webhooks.tasks.webhooks_sweep_task", "schedule": 10.0},

@@ -76,6 +76,11 @@ page_patterns = [
         billing_views.invoice_download,
         name="invoice_download",
     ),
+    path(
+        "billing/invoices/<int:invoice_id>/messages.csv",
+        billing_views.invoice_messages_download,
+        name="invoice_messages_download",
+    ),
     path("billing/prices/", billing_views.price_list, name="price_list"),
     path("billing/prices/<int:rule_id>/delete/", billing_views.price_rule_delete, name="price_rule_delete"),
     path("settings/team/", account_views.team, name="team"),

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
 from accounts.actor import Actor
-from accounts.models import Client
+from accounts.models import Account, Client
 from accounts.services import audit_record
 from portal.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from portal.models import Event
@@ -116,16 +116,18 @@ def webhook_create(
     client_id=None,
     enabled: bool = True,
 ) -> IssuedEndpoint:
-    """A new endpoint with a fresh secret (in the result only)."""
+    """A new endpoint with a fresh secret (in the result only). At most ``MAX_ENDPOINTS`` per account, even
+    when creates run at once: the account row is locked while they are counted."""
     _require_manage(actor)
     values = _clean({"url": url, "events": events, "description": description, "enabled": enabled}, partial=False)
     client = _client_of(actor, client_id)
     secret = signing.new_secret()
     with transaction.atomic():
-        existing = WebhookEndpoint.objects.select_for_update().filter(
-            account=actor.account, kind=WebhookEndpoint.Kind.ENDPOINT
-        )
-        if len(existing) >= MAX_ENDPOINTS:
+        # The account row is the lock for its endpoint count: locking the endpoints themselves would not
+        # stop two creates at once (neither sees the other's new row), and with none yet there is no row.
+        Account.objects.select_for_update().filter(pk=actor.account.pk).first()
+        existing = WebhookEndpoint.objects.filter(account=actor.account, kind=WebhookEndpoint.Kind.ENDPOINT).count()
+        if existing >= MAX_ENDPOINTS:
             raise ValidationFailed(_("At most %(n)d webhook endpoints per account.") % {"n": MAX_ENDPOINTS})
         endpoint = WebhookEndpoint.objects.create(
             uid=secrets.token_hex(6),

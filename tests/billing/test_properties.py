@@ -7,8 +7,9 @@ price list, sets numbers not to renew, moves them between clients, switches SMS,
 and runs renewals on a clock that only moves forward (sometimes twice on the same day). Every step goes
 through the real services, on the machine's clock, and is checked against what it should have done (an
 order costs its prices or is refused for want of money with nothing written; a renewals run renews each due
-number by exactly one period at its price, releases those set not to renew, and leaves one unpaid only when
-the wallet cannot cover it, suspending and releasing it after the grace and holding periods; a refund gives
+number by every period it is behind (one, from that day, for a suspended number) at its price, releases those
+set not to renew, and leaves one (partly) unpaid only when the wallet cannot cover it, suspending and
+releasing it after the grace and holding periods; a refund gives
 back exactly what was not refunded yet). After every step the ledger must hold together:
 
 - the balance is the sum of the entries, each entry's ``balance_after`` the running sum, and never negative;
@@ -525,16 +526,27 @@ class NumberMoney(RuleBasedStateMachine):
                 was_suspended = old.status == Status.SUSPENDED
                 if was_suspended:
                     event("renewals: a suspended number paid again")
+                # Every period from its paid-through date up to the one running today (a suspended number:
+                # one, from today), oldest first, as far as the wallet went.
                 start = as_of if was_suspended else old.paid_through
                 months = CYCLE_MONTHS[old.billing_cycle]
-                expected_end = period_end(
-                    start, months=months, billing_day=start.day if was_suspended else old.billing_day
-                )
-                assert number.paid_through == expected_end, (old.paid_through, number.paid_through, expected_end)
-                assert number.payment_due_since is None and number.status in (Status.ACTIVE, Status.INACTIVE)
-                expected = [(Kind.NUMBER_RENEWAL, price)] + ([(Kind.SMS_ADDON, addon)] if addon else [])
+                billing_day = start.day if was_suspended else old.billing_day
+                ends = [period_end(start, months=months, billing_day=billing_day)]
+                while ends[-1] <= as_of and not was_suspended:
+                    ends.append(period_end(ends[-1], months=months, billing_day=billing_day))
+                assert number.paid_through in ends, (old.paid_through, number.paid_through, ends)
+                periods = ends.index(number.paid_through) + 1
+                if periods > 1:
+                    event("renewals: a number behind by several periods caught up")
+                if number.paid_through > as_of:
+                    assert number.payment_due_since is None and number.status in (Status.ACTIVE, Status.INACTIVE)
+                else:  # the wallet ran out on the way: the rest is unpaid
+                    event("renewals: a catch-up paid in part")
+                    assert number.payment_due_since is not None and number.payment_due_since <= as_of
+                    assert balance < price + addon, f"a renewal of {price + addon} declined with {balance} left"
+                expected = ([(Kind.NUMBER_RENEWAL, price)] + ([(Kind.SMS_ADDON, addon)] if addon else [])) * periods
                 assert sorted(new) == sorted(expected)
-                self.paid_periods[number.pk] += 1
+                self.paid_periods[number.pk] += periods
                 continue
             assert new == [], "a number was charged without being renewed"
             assert number.payment_due_since is not None and number.payment_due_since <= as_of

@@ -247,12 +247,15 @@ def test_the_renewals_page_lists_what_is_due_and_warns_when_the_wallet_falls_sho
 def test_staff_run_renewals_for_chosen_accounts_from_the_admin(tenants, settings, admin_client):
     settings.SANDBOX_PROVISION_SECONDS = 0
     number = live_number(tenants, NL_AMS[1])
-    Number.objects.filter(pk=number.pk).update(paid_through=number.paid_through - timedelta(days=40))
+    behind = number.paid_through - timedelta(days=40)
+    Number.objects.filter(pk=number.pk).update(paid_through=behind)
     response = admin_client.post(
         "/admin/accounts/account/", {"action": "run_renewals", "_selected_action": [tenants.a.account.pk]}
     )
     assert response.status_code == 302
-    assert len(renewals(number)) == 1
+    # Every period it is behind by (one or two, by the day of the month): each charged once.
+    due = periods_from(behind, until=timezone.localdate(), billing_day=number.billing_day)
+    assert len(renewals(number)) == len(due) and Number.objects.get(pk=number.pk).paid_through == due[-1][1]
 
 
 @pytest.mark.django_db
@@ -350,3 +353,134 @@ def test_a_monthly_number_bought_today_is_listed_as_due_whatever_the_date(tenant
         upcoming = upcoming_renewals(actor=tenants.a.owner_actor)
         assert [row.number.pk for row in upcoming.rows] == [number.pk]
         assert upcoming.start <= number.paid_through <= upcoming.end
+
+
+def periods_from(start: date, *, until: date, billing_day: int, months: int = 1) -> list[tuple[date, date]]:
+    """Every period from ``start`` up to the one running on ``until``."""
+    periods = []
+    while start <= until:
+        end = period_end(start, months=months, billing_day=billing_day)
+        periods.append((start, end))
+        start = end
+    return periods
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "bought", [datetime(2026, 12, 7, 9, tzinfo=UTC), datetime(2027, 1, 31, 12, tzinfo=UTC)], ids=str
+)
+def test_a_number_behind_by_several_periods_catches_up_every_period_in_one_run(tenants, settings, bought):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    with time_machine.travel(bought, tick=False):
+        number = live_number(tenants, NL_AMS[0])
+    as_of = number.paid_through + timedelta(days=100)  # the job did not run for over three months
+    expected = periods_from(number.paid_through, until=as_of, billing_day=number.billing_day)
+    assert len(expected) == 4
+
+    report = renewals_run(as_of=as_of)
+
+    number.refresh_from_db()
+    assert (report.renewed, report.failed, report.charged) == (1, 0, Decimal("6.0000"))
+    assert number.paid_through == expected[-1][1] > as_of and number.status == Number.Status.ACTIVE
+    charges = renewals(number)
+    assert [c.amount for c in charges] == [Decimal("-1.5000")] * 4
+    assert [c.dedupe_key for c in charges] == [f"renewal:{number.public_id}:{s:%Y-%m-%d}" for s, _ in expected]
+    paid = Event.objects.filter(type="payment.succeeded", subject_id=number.public_id).order_by("id")
+    assert [(event.data["period_start"], event.data["paid_through"]) for event in paid] == [
+        (start.isoformat(), end.isoformat()) for start, end in expected
+    ]
+    # Runs that follow (the same day, the next day) have nothing left to charge.
+    assert renewals_run(as_of=as_of).renewed == renewals_run(as_of=as_of + timedelta(days=1)).renewed == 0
+    assert len(renewals(number)) == 4
+    assert assert_balanced(tenants.a.account).balance == Decimal("100") - Decimal("1.50") * 5
+
+
+@pytest.mark.django_db
+def test_the_sms_add_on_catches_up_with_its_number_one_charge_per_period(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    number = live_number(tenants, NL_MOBILE[0], capabilities=["voice", "sms"])
+    as_of = number.paid_through + timedelta(days=65)
+    expected = periods_from(number.paid_through, until=as_of, billing_day=number.billing_day)
+
+    renewals_run(as_of=as_of)
+
+    addons = LedgerEntry.objects.filter(reference_id=number.public_id, kind=LedgerEntry.Kind.SMS_ADDON).order_by("id")
+    assert [a.dedupe_key for a in addons][1:] == [f"sms_addon:{number.public_id}:{e:%Y-%m-%d}" for _, e in expected]
+    assert len(renewals(number)) == len(expected) == 3
+    assert_balanced(tenants.a.account)
+
+
+@pytest.mark.django_db
+def test_a_catch_up_the_wallet_covers_in_part_charges_what_it_can_and_the_rest_goes_through_grace(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    settings.RENEWAL_GRACE_DAYS = 3
+    number = live_number(tenants, NL_AMS[1])
+    as_of = number.paid_through + timedelta(days=100)
+    expected = periods_from(number.paid_through, until=as_of, billing_day=number.billing_day)
+    spend_down_to(tenants.a.account, "3.20")  # two periods of 1.50, not three
+
+    report = renewals_run(as_of=as_of)
+
+    number.refresh_from_db()
+    assert (report.renewed, report.failed) == (1, 1)
+    assert len(renewals(number)) == 2 and number.paid_through == expected[1][1] <= as_of
+    assert number.payment_due_since == as_of and number.status == Number.Status.ACTIVE
+    (failed,) = Event.objects.filter(type="payment.failed", subject_id=number.public_id)
+    assert failed.data["paid_through"] == expected[1][1].isoformat() and failed.data["amount"] == "1.5000"
+    assert assert_balanced(tenants.a.account).balance == Decimal("0.20")
+
+    # A top-up in part during the grace days pays one more period; the grace days run on from the start.
+    top_up(tenants.a.account, "1.50")
+    renewals_run(as_of=as_of + timedelta(days=1))
+    number.refresh_from_db()
+    assert len(renewals(number)) == 3 and number.paid_through == expected[2][1]
+    assert number.payment_due_since == as_of and events_of(number, "payment.failed") == 1
+    renewals_run(as_of=as_of + timedelta(days=3))
+    number.refresh_from_db()
+    assert number.status == Number.Status.SUSPENDED
+
+    # Paid in full once suspended: one period from that day, nothing for the days it was off.
+    top_up(tenants.a.account, "10.00")
+    paid_on = as_of + timedelta(days=5)
+    renewals_run(as_of=paid_on)
+    number.refresh_from_db()
+    assert number.status == Number.Status.ACTIVE and number.payment_due_since is None
+    assert number.paid_through == period_end(paid_on, months=1, billing_day=paid_on.day)
+    assert len(renewals(number)) == 4 and events_of(number, "payment.succeeded") == 4
+    assert assert_balanced(tenants.a.account).balance == Decimal("8.70")
+
+
+@pytest.mark.django_db
+def test_a_top_up_in_the_grace_days_catches_up_every_period_still_owed(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    number = live_number(tenants, NL_AMS[2])
+    as_of = number.paid_through + timedelta(days=70)
+    expected = periods_from(number.paid_through, until=as_of + timedelta(days=1), billing_day=number.billing_day)
+    spend_down_to(tenants.a.account, "1.00")
+    renewals_run(as_of=as_of)
+    assert renewals(number) == []
+
+    top_up(tenants.a.account, "20.00")
+    renewals_run(as_of=as_of + timedelta(days=1))
+
+    number.refresh_from_db()
+    assert len(renewals(number)) == len(expected) == 3
+    assert number.paid_through == expected[-1][1] and number.payment_due_since is None
+    assert assert_balanced(tenants.a.account).balance == Decimal("21.00") - Decimal("1.50") * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_catch_up_each_period_once(tenants, settings):
+    settings.SANDBOX_PROVISION_SECONDS = 0
+    numbers = [live_number(tenants, e164) for e164 in NL_AMS[4:8]]
+    as_of = max(n.paid_through for n in numbers) + timedelta(days=95)
+    periods = sum(len(periods_from(n.paid_through, until=as_of, billing_day=n.billing_day)) for n in numbers)
+
+    results = run_together(3, lambda: renewals_run(as_of=as_of, batch_size=2))
+
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert sum(r.renewed for r in results) == 4
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.NUMBER_RENEWAL).count() == periods
+    assert Event.objects.filter(type="payment.succeeded", subject_type="number").count() == periods
+    assert all(n.paid_through > as_of for n in Number.objects.filter(pk__in=[n.pk for n in numbers]))
+    assert_balanced(tenants.a.account)

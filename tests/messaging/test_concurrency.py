@@ -13,7 +13,7 @@ from django.db import connection
 from accounts.models import AuditLog
 from billing.models import LedgerEntry
 from messaging import services
-from messaging.models import CarrierEvent, Message
+from messaging.models import CarrierEvent, Message, SmsForward
 from numbers_app import services as number_services
 from numbers_app.carriers import sandbox
 from portal.errors import InsufficientBalance
@@ -171,6 +171,29 @@ def test_one_inbound_message_forwarded_twice_at_once_is_forwarded_once(tenants, 
     copies = Message.objects.filter(forwarded_from=inbound)
     assert copies.count() == 1
     assert [c.reference_id for c in sms_charges(tenants.a.account)] == [copies.get().public_id]
+    assert_balanced(tenants.a.account)
+
+
+def test_two_forward_sweepers_at_once_send_each_forward_once(tenants, sms_number, no_sms_limit):
+    number = sms_number(tenants.a)
+    number = number_services.number_configure(actor=tenants.a.owner_actor, number=number, sms_forwarding=HANDSET_2)
+    inbound = [
+        services.sms_receive(
+            carrier="sandbox", provider_id=f"in_{i}", from_e164=HANDSET, to_e164=number.e164, body=f"Note {i}"
+        )
+        for i in range(30)
+    ]  # (their tasks never run: the sweepers find them due)
+
+    results = run_together(3, lambda i: services.sms_forwards_sweep(limit=10))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    while services.sms_forwards_sweep(limit=10):
+        pass
+    assert sum(results) <= 30
+    copies = Message.objects.filter(forwarded_from__in=inbound)
+    assert copies.count() == 30 and copies.values("forwarded_from").distinct().count() == 30
+    assert set(SmsForward.objects.values_list("status", "attempts")) == {("forwarded", 1)}
+    assert sorted(c.reference_id for c in sms_charges(tenants.a.account)) == sorted(c.public_id for c in copies)
     assert_balanced(tenants.a.account)
 
 

@@ -14,7 +14,7 @@ from accounts.models import AuditLog, Membership
 from billing import services as billing
 from billing.models import LedgerEntry
 from messaging import services
-from messaging.models import CarrierEvent, Message, SmsRate
+from messaging.models import CarrierEvent, Message, SmsForward, SmsRate
 from messaging.tasks import sandbox_delivery_report_task
 from numbers_app import services as number_services
 from numbers_app.carriers import CarrierError, sandbox
@@ -400,8 +400,8 @@ def test_dispatching_a_message_twice_calls_the_carrier_once(tenants, sms_number,
     assert Message.objects.get(pk=message.pk).dispatch_attempts == 1
 
 
-def test_a_transient_carrier_error_requeues_the_message_until_the_last_attempt_fails_and_refunds(
-    tenants, sms_number, monkeypatch
+def test_a_transient_carrier_error_keeps_the_message_sending_until_the_last_attempt_fails_and_refunds(
+    tenants, sms_number, monkeypatch, enqueued
 ):
     def down(self, **kwargs):
         raise CarrierError("sandbox: timed out", transient=True, code="timeout")
@@ -409,13 +409,40 @@ def test_a_transient_carrier_error_requeues_the_message_until_the_last_attempt_f
     monkeypatch.setattr(sandbox.SandboxCarrier, "send_sms", down)
     message = send(tenants.a.owner_actor, sms_number(tenants.a))
     for attempt in range(1, services.MAX_DISPATCH_ATTEMPTS):
-        with pytest.raises(CarrierError):
-            services.message_dispatch(message_id=message.pk)
-        message.refresh_from_db()
-        assert (message.status, message.dispatch_attempts) == ("queued", attempt)
+        waiting = services.message_dispatch(message_id=message.pk)
+        assert (waiting.status, waiting.dispatch_attempts) == ("sending", attempt)
+        assert waiting.next_attempt_at > timezone.now()
+        # Its next try is scheduled, and claims nothing before it is due.
+        assert enqueued[-1].args == (message.pk,) and enqueued[-1].countdown == services.retry_delay(attempt)
+        assert services.message_dispatch(message_id=message.pk) is None
+        Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
     failed = services.message_dispatch(message_id=message.pk)
     assert failed.status == "failed" and failed.refunded and failed.error_code == "timeout"
+    assert failed.next_attempt_at is None
     assert LedgerEntry.objects.get(kind="refund", reference_id=message.public_id).amount == message.amount
+    assert statuses(message) == ["queued", "sending", "failed"]
+
+
+def test_a_message_sent_after_transient_errors_records_each_status_once(tenants, sms_number, monkeypatch, enqueued):
+    real, calls = sandbox.SandboxCarrier.send_sms, []
+
+    def flaky(self, **kwargs):
+        calls.append(kwargs)
+        if len(calls) < 3:
+            raise CarrierError("sandbox: timed out", transient=True, code="timeout")
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(sandbox.SandboxCarrier, "send_sms", flaky)
+    message = send(tenants.a.owner_actor, sms_number(tenants.a))
+    for _ in range(2):
+        assert services.message_dispatch(message_id=message.pk).status == "sending"
+        Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+
+    message = deliver(message, enqueued)
+
+    assert message.status == "delivered" and message.dispatch_attempts == 3 and message.next_attempt_at is None
+    assert statuses(message) == ["queued", "sending", "sent", "delivered"]
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
 
 
 def test_a_message_whose_dispatcher_died_is_claimed_again_after_the_timeout(tenants, sms_number, enqueued):
@@ -540,6 +567,90 @@ def test_an_inbound_message_is_forwarded_once_as_a_charged_message(
     (charge,) = sms_charges(tenants.a.account)
     assert charge.reference_id == copy.public_id and charge.amount == -SEGMENT
     assert Message.objects.filter(direction="outbound").count() == 1
+
+
+def forwarding(sms_number, tenant, to: str = HANDSET_2) -> Number:
+    number = sms_number(tenant)
+    return number_services.number_configure(actor=tenant.owner_actor, number=number, sms_forwarding=to)
+
+
+def test_an_inbound_message_to_forward_is_stored_with_its_forward_due_now(tenants, sms_number, enqueued):
+    inbound = receive(forwarding(sms_number, tenants.a))
+    forward = SmsForward.objects.get()
+    assert forward.message == inbound and forward.status == "pending" and forward.attempts == 0
+    assert forward.next_attempt_at <= timezone.now() < forward.retry_until
+    # Without forwarding, no forward.
+    receive(sms_number(tenants.a), provider_id="in_2")
+    assert SmsForward.objects.count() == 1
+
+
+def test_a_forward_whose_task_was_lost_is_sent_by_the_sweeper_once(tenants, sms_number, enqueued):
+    inbound = receive(forwarding(sms_number, tenants.a), body="Call me")  # its task never runs
+
+    assert services.sms_forwards_sweep() == 1
+    assert services.sms_forwards_sweep() == 0
+
+    copy = Message.objects.get(forwarded_from=inbound)
+    assert copy.to_e164 == HANDSET_2 and copy.body == f"{HANDSET}: Call me"
+    forward = SmsForward.objects.get()
+    assert (forward.status, forward.attempts, forward.next_attempt_at) == ("forwarded", 1, None)
+    assert forward.finished_at and not forward.error_code
+    # The task, arriving late after all, finds it done.
+    assert services.sms_forward(message_id=inbound.pk) is None
+    assert [c.reference_id for c in sms_charges(tenants.a.account)] == [copy.public_id]
+    assert_balanced(tenants.a.account)
+
+
+def test_a_forward_the_wallet_cannot_pay_is_tried_again_later_and_sent_after_a_top_up(tenants, sms_number, enqueued):
+    inbound = receive(forwarding(sms_number, tenants.a))
+    leave_in_wallet(tenants.a.account, "0")
+
+    assert services.sms_forward(message_id=inbound.pk) is None
+    forward = SmsForward.objects.get()
+    assert (forward.status, forward.error_code, forward.attempts) == ("pending", "insufficient_balance", 1)
+    assert forward.next_attempt_at - timezone.now() > timedelta(seconds=50)  # a minute on, not at once
+    assert services.sms_forwards_sweep() == 0  # not due yet
+
+    leave_in_wallet(tenants.a.account, "5")
+    SmsForward.objects.update(next_attempt_at=timezone.now())
+    assert services.sms_forwards_sweep() == 1
+
+    forward.refresh_from_db()
+    assert (forward.status, forward.attempts) == ("forwarded", 2)
+    assert Message.objects.filter(forwarded_from=inbound).count() == 1
+    assert_balanced(tenants.a.account)
+
+
+def test_each_wait_of_an_unpaid_forward_is_longer_until_it_gives_up_after_its_window(tenants, sms_number, enqueued):
+    inbound = receive(forwarding(sms_number, tenants.a))
+    leave_in_wallet(tenants.a.account, "0")
+    waits = []
+    for _ in range(4):
+        SmsForward.objects.update(next_attempt_at=timezone.now())
+        before = timezone.now()
+        assert services.sms_forwards_sweep() == 1
+        waits.append(round((SmsForward.objects.get().next_attempt_at - before).total_seconds() / 60))
+    assert waits == [1, 2, 4, 8]
+
+    SmsForward.objects.update(next_attempt_at=timezone.now(), retry_until=timezone.now() + timedelta(minutes=5))
+    assert services.sms_forwards_sweep() == 1
+
+    forward = SmsForward.objects.get()
+    assert (forward.status, forward.error_code, forward.next_attempt_at) == ("failed", "insufficient_balance", None)
+    assert services.sms_forwards_sweep() == 0
+    assert list(Message.objects.values_list("pk", flat=True)) == [inbound.pk]  # it stays in the inbox
+
+
+def test_a_forward_whose_forwarding_was_switched_off_is_cancelled(tenants, sms_number, enqueued):
+    number = forwarding(sms_number, tenants.a)
+    inbound = receive(number)
+    number_services.number_configure(actor=tenants.a.owner_actor, number=number, sms_forwarding="")
+
+    assert services.sms_forward(message_id=inbound.pk) is None
+
+    forward = SmsForward.objects.get()
+    assert (forward.status, forward.error_code) == ("cancelled", "forwarding_off")
+    assert not Message.objects.filter(direction="outbound").exists()
 
 
 def test_a_simulated_inbound_message_arrives_through_the_carrier_callback_intake(tenants, sms_number):

@@ -16,17 +16,19 @@ from django.utils import timezone
 
 from billing.models import LedgerEntry
 from messaging import services
-from messaging.models import CarrierEvent, Message
+from messaging.models import CarrierEvent, Message, SmsForward
 from messaging.tasks import (
     carrier_event_process_task,
     message_dispatch_task,
     messaging_sweep_task,
     sandbox_delivery_report_task,
     sms_forward_task,
+    sms_forwards_sweep_task,
 )
 from numbers_app import services as number_services
 from numbers_app.carriers import CarrierError, sandbox
 from portal.celery import app
+from portal.errors import RateLimited
 from portal.models import Event
 from tests.messaging.conftest import HANDSET, HANDSET_2, LANDLINE, assert_balanced, leave_in_wallet, send
 
@@ -256,19 +258,42 @@ def test_the_sandbox_report_that_overtakes_the_send_is_kept_and_retried(tenants,
 
 
 @pytest.mark.django_db
-def test_the_dispatch_task_puts_a_message_back_in_the_queue_and_retries_it_after_a_transient_error(
+def test_the_dispatch_task_keeps_a_message_sending_and_retries_it_after_a_transient_error(
     tenants, sms_number, enqueued, monkeypatch, django_capture_on_commit_callbacks
 ):
     def down(self, messages):
         raise CarrierError("sandbox: timed out", transient=True)
 
-    monkeypatch.setattr(sandbox.SandboxCarrier, "send_sms_many", down)
-    message = send(tenants.a.owner_actor, sms_number(tenants.a))
-    with django_capture_on_commit_callbacks(execute=True):
-        message_dispatch_task(message.pk)
+    with monkeypatch.context() as patched:
+        patched.setattr(sandbox.SandboxCarrier, "send_sms_many", down)
+        message = send(tenants.a.owner_actor, sms_number(tenants.a))
+        with django_capture_on_commit_callbacks(execute=True):
+            message_dispatch_task(message.pk)
     assert [(t.args, t.countdown) for t in enqueued.named("message_dispatch_task")] == [((message.pk,), 2)]
     message.refresh_from_db()
-    assert message.status == "queued" and message.dispatch_attempts == 1
+    assert message.status == "sending" and message.dispatch_attempts == 1 and message.next_attempt_at
+
+    # The retry, once due (the carrier is back): the message was sending all along, so one event each.
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    message_dispatch_task(message.pk)
+    message.refresh_from_db()
+    assert message.status == "sent" and message.dispatch_attempts == 2 and message.next_attempt_at is None
+    assert statuses(message) == ["queued", "sending", "sent"]
+
+
+@pytest.mark.django_db
+def test_the_sweeper_hands_on_a_retry_whose_task_was_lost(tenants, sms_number, enqueued, settings):
+    message = send(tenants.a.owner_actor, sms_number(tenants.a))
+    waiting = timezone.now() - timedelta(seconds=settings.SMS_DISPATCH_STALE_SECONDS + 1)
+    Message.objects.filter(pk=message.pk).update(
+        status="sending", sending_at=waiting, next_attempt_at=waiting, dispatch_attempts=1
+    )
+    fresh = send(tenants.a.owner_actor, sms_number(tenants.a))
+    Message.objects.filter(pk=fresh.pk).update(
+        status="sending", sending_at=timezone.now() - timedelta(minutes=5), next_attempt_at=timezone.now()
+    )
+
+    assert services.dispatch_stalled_ids() == [message.pk]  # the other's retry task is on its way
 
 
 @pytest.mark.django_db
@@ -299,6 +324,47 @@ def test_the_forward_task_leaves_the_message_in_the_inbox_when_the_wallet_is_emp
     leave_in_wallet(tenants.a.account, "0")
     assert sms_forward_task(inbound.pk) is None
     assert list(Message.objects.values_list("direction", flat=True)) == ["inbound"]
+    # … and its forward due again later, for the sweeper.
+    forward = SmsForward.objects.get()
+    assert forward.status == "pending" and forward.next_attempt_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_forward_the_rate_limit_held_back_past_the_task_retries_is_sent_by_the_sweeper(
+    tenants, sms_number, enqueued, retries, monkeypatch
+):
+    number = sms_number(tenants.a)
+    number = number_services.number_configure(actor=tenants.a.owner_actor, number=number, sms_forwarding=HANDSET_2)
+    inbound = services.sms_receive(
+        carrier="sandbox", provider_id="in_1", from_e164=HANDSET, to_e164=number.e164, body="Hello"
+    )
+
+    def over_the_limit(account):
+        raise RateLimited(retry_after=1)
+
+    with monkeypatch.context() as limited:
+        limited.setattr(services, "sms_rate_check", over_the_limit)
+        with pytest.raises(Retry):
+            sms_forward_task(inbound.pk)
+        assert retries == [("messaging.tasks.sms_forward_task", RateLimited, 1)]
+        SmsForward.objects.update(next_attempt_at=timezone.now())
+        # The last retry gives up; the forward stays due.
+        sms_forward_task.apply(args=(inbound.pk,), retries=sms_forward_task.max_retries)
+        assert len(retries) == 1
+    forward = SmsForward.objects.get()
+    assert (forward.status, forward.error_code, forward.attempts) == ("pending", "rate_limited", 2)
+    assert not Message.objects.filter(forwarded_from=inbound).exists()
+
+    SmsForward.objects.update(next_attempt_at=timezone.now())
+    assert sms_forwards_sweep_task() == 1
+
+    assert Message.objects.get(forwarded_from=inbound).to_e164 == HANDSET_2
+    assert SmsForward.objects.get().status == "forwarded"
+
+
+def test_the_forwards_sweeper_is_on_the_beat_schedule():
+    (entry,) = [job for job in app.conf.beat_schedule.values() if job["task"].endswith(".sms_forwards_sweep_task")]
+    assert entry["schedule"] <= 60  # a lost forward waits at most a minute or so
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Sweepers running at once on PostgreSQL never send a delivery twice, and fan-outs never duplicate one."""
+"""Sweepers running at once on PostgreSQL never send a delivery twice, fan-outs never duplicate one, and
+creates at once never pass the endpoint limit."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import pytest
 from django.db import connection, transaction
 
 from portal import events
+from portal.errors import ValidationFailed
 from portal.models import Event
 from portal.webhooks import services
-from portal.webhooks.models import WebhookAttempt, WebhookDelivery
+from portal.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,3 +73,37 @@ def test_concurrent_fan_outs_create_each_delivery_once(tenants, receiver):
     assert sum(handled) <= 200
     assert WebhookDelivery.objects.count() == 200
     assert not Event.objects.filter(fanned_out_at__isnull=True).exists()
+
+
+def create_or_refuse(actor, url: str):
+    """``webhook_create``, answering "refused" where the service refuses (the limit)."""
+
+    def create():
+        try:
+            return services.webhook_create(actor=actor, url=url, events=["*"]).endpoint.pk
+        except ValidationFailed:
+            return "refused"
+
+    return create
+
+
+def test_creates_at_once_never_pass_the_endpoint_limit(tenants, receiver):
+    actor = tenants.a.owner_actor
+    for i in range(services.MAX_ENDPOINTS - 2):
+        services.webhook_create(actor=actor, url=f"{receiver.url}?n={i}", events=["*"])
+
+    results = run_at_once(create_or_refuse(actor, receiver.url + "?racing"), 6)
+
+    assert Counter(r == "refused" for r in results) == {True: 4, False: 2}
+    assert WebhookEndpoint.objects.filter(account=tenants.a.account, kind="endpoint").count() == services.MAX_ENDPOINTS
+    # Another account's endpoints are counted apart.
+    services.webhook_create(actor=tenants.b.owner_actor, url=receiver.url, events=["*"])
+
+
+def test_the_first_creates_at_once_are_counted_too(tenants, receiver, monkeypatch):
+    monkeypatch.setattr(services, "MAX_ENDPOINTS", 1)
+
+    results = run_at_once(create_or_refuse(tenants.a.owner_actor, receiver.url), 4)
+
+    assert sorted(r == "refused" for r in results) == [False, True, True, True]
+    assert WebhookEndpoint.objects.filter(account=tenants.a.account).count() == 1
