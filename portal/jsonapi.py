@@ -111,11 +111,16 @@ def error_objects(error: dict[str, Any], pointers: Mapping[str, str]) -> list[di
     return errors or [one(error["message"], {key: error[key] for key in ("pointer", "parameter") if error.get(key)})]
 
 
+def error_response(request, *, code: str, message: str, status: int) -> JsonResponse:
+    """A JSON:API error document for answers given outside the views (unknown paths, URLs too long)."""
+    error = api.error_body(request, code=code, message=message, status=status)["error"]
+    return JsonResponse({"errors": error_objects(error, {})}, status=status, content_type=MEDIA_TYPE)
+
+
 def not_found(request, *args) -> JsonResponse:
     """Unknown paths under /api/v3."""
     message = _("No API endpoint at %(path)s. See /api/docs for the list.") % {"path": request.path}
-    error = api.error_body(request, code="not_found", message=message, status=404)["error"]
-    return JsonResponse({"errors": error_objects(error, {})}, status=404, content_type=MEDIA_TYPE)
+    return error_response(request, code="not_found", message=message, status=404)
 
 
 TITLES = {
@@ -126,6 +131,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Payload too large",
+    414: "URI too long",
     415: "Unsupported media type",
     422: "Unprocessable entity",
     429: "Too many requests",
