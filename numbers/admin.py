@@ -142,6 +142,7 @@ class NumberAdmin(admin.ModelAdmin):
         "sms_forwarding",
         "webhook_url",
         "sms_webhook_url",
+        "voice_webhook_url",
         "compliance_profile",
         "regulatory_held_at",
         "port",

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -21,7 +22,17 @@ from accounts import selectors as account_selectors
 from billing.money import to_exact_str
 from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
 from portal import inputs
-from portal.api import ApiView, PageParams, context_actor, data_envelope, page_envelope, validate_query
+from portal.api import (
+    ApiView,
+    PageParams,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIdField,
+    context_actor,
+    data_envelope,
+    page_envelope,
+    validate_query,
+)
 from portal.errors import CapabilityUnavailable, ValidationFailed
 from portal.idempotency import idempotent
 from portal.renderers import json_number
@@ -325,6 +336,22 @@ class NumberAvailableApi(ApiView):
 # --- Owned numbers -------------------------------------------------------------------------------
 
 
+URL_FIELD_HELP = {
+    "webhook_url": 'One URL for all of this number\'s events (SMS and voice); "" or null detaches. '
+    "sms_webhook_url and voice_webhook_url, when set, take their events instead",
+    "sms_webhook_url": 'Where this number\'s message events go (inbound SMS, delivery statuses); "" or null: to '
+    "its webhook_url",
+    "voice_webhook_url": "Where this number's other events go (provisioned, live, suspended, released…); "
+    '"" or null: to its webhook_url',
+}
+
+
+def _url_input(name: str) -> StrictCharField:
+    return StrictCharField(
+        max_length=500, required=False, allow_blank=True, allow_null=True, help_text=URL_FIELD_HELP[name]
+    )
+
+
 class NumberOutput(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
     did_number_id = serializers.IntegerField(source="pk")
@@ -341,8 +368,15 @@ class NumberOutput(serializers.ModelSerializer):
     setup_cost = serializers.SerializerMethodField()
     currency = serializers.SerializerMethodField()
     forwarding_number = serializers.SerializerMethodField()
-    sms_webhook_url = serializers.SerializerMethodField()
-    voice_webhook_url = serializers.CharField(source="webhook_url")
+    sms_webhook_url = serializers.SerializerMethodField(
+        help_text="Where this number's message events go: its own SMS URL, else its webhook_url"
+    )
+    voice_webhook_url = serializers.SerializerMethodField(
+        help_text="Where this number's other events go: its own voice URL, else its webhook_url"
+    )
+    agent_id = serializers.SerializerMethodField(
+        help_text="Always null: numbers here are answered by a SIP trunk or a forwarding, never by an agent"
+    )
     requires_regulatory = serializers.BooleanField(source="group.requires_regulatory")
     sms_monthly_cost = serializers.SerializerMethodField()
     compliance_profile_id = serializers.SerializerMethodField()
@@ -355,7 +389,8 @@ class NumberOutput(serializers.ModelSerializer):
             "status", "label", "tags", "capabilities", "sms_enabled", "sms_monthly_cost", "billing_cycle",
             "paid_through", "cancel_at_period_end",
             "monthly_cost", "setup_cost", "currency", "forwarding", "forwarding_number", "sms_forwarding",
-            "webhook_url", "sms_webhook_url", "voice_webhook_url", "compliance_profile_id", "requires_regulatory",
+            "webhook_url", "sms_webhook_url", "voice_webhook_url", "agent_id", "compliance_profile_id",
+            "requires_regulatory",
             "port_id", "client_id", "client_name", "order_id", "activated_at", "created_at", "updated_at",
         ]  # fmt: skip
 
@@ -378,8 +413,15 @@ class NumberOutput(serializers.ModelSerializer):
     def get_currency(self, number) -> str:
         return "EUR"
 
+    # Where the number's events go (its own URL for them, else its webhook_url): what fan-out uses.
     def get_sms_webhook_url(self, number) -> str:
         return number.sms_webhook_url or number.webhook_url
+
+    def get_voice_webhook_url(self, number) -> str:
+        return number.voice_webhook_url or number.webhook_url
+
+    def get_agent_id(self, number) -> str | None:
+        return None
 
     def get_forwarding_number(self, number) -> str:
         return number.forwarding if number.forwarding.startswith("+") else ""
@@ -598,32 +640,50 @@ class NumberPurchaseApi(ApiView):
 
 
 class NumberUpdateInput(serializers.Serializer):
-    label = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    """Only the keys sent change. JSON types are taken as sent: a number, boolean, list or object where a
+    string is expected is a 422 (``StrictCharField``), as is anything but true/false for a boolean."""
+
+    label = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
     status = serializers.ChoiceField(choices=["active", "inactive"], required=False)
-    capabilities = serializers.ListField(child=serializers.CharField(max_length=16), required=False)
-    forwarding_number = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
-    webhook_url = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
-    sms_webhook_url = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
-    sms_forwarding = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
-    compliance_profile_id = serializers.CharField(
+    capabilities = serializers.ListField(child=StrictCharField(max_length=16), required=False)
+    forwarding_number = StrictCharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+    webhook_url = _url_input("webhook_url")
+    sms_webhook_url = _url_input("sms_webhook_url")
+    voice_webhook_url = _url_input("voice_webhook_url")
+    sms_forwarding = StrictCharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+    compliance_profile_id = StrictCharField(
         max_length=64,
         required=False,
         allow_blank=True,
         allow_null=True,
         help_text='A compliance profile (cpr_…); "" or null detaches',
     )
-    provider_bundle_id = serializers.CharField(
+    provider_bundle_id = StrictCharField(
         max_length=64, required=False, allow_blank=True, allow_null=True, help_text="Alias of compliance_profile_id"
     )
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=10)
-    client_id = serializers.CharField(max_length=30, required=False, allow_null=True)
-    cancel_at_period_end = serializers.BooleanField(required=False)
-    channel_config = serializers.DictField(required=False)
+    tags = serializers.ListField(child=StrictCharField(max_length=64), required=False, max_length=10)
+    client_id = StrictIdField(max_length=30, required=False, allow_null=True)
+    cancel_at_period_end = StrictBooleanField(required=False)
+    channel_config = serializers.DictField(
+        required=False,
+        help_text="Accepted for compatibility with Orbit's clients; no carrier here takes per-number channel "
+        "overrides, so it changes nothing",
+    )
+
+    # Keys a number shows (GET) that this endpoint does not change, and why.
+    READ_ONLY = {
+        "agent_id": gettext_lazy(
+            "Numbers here are answered by a SIP trunk or a forwarding (portal/did-routing), never by an agent, "
+            "so agent_id is always null."
+        ),
+    }
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
-            raise serializers.ValidationError({key: "Unknown field." for key in sorted(unknown)})
+            raise serializers.ValidationError(
+                {key: self.READ_ONLY.get(key, "Unknown field.") for key in sorted(unknown)}
+            )
         return attrs
 
 

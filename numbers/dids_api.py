@@ -4,11 +4,13 @@ works here by changing its base URL. The mapping is ``numbers.didww``; updates g
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from portal import jsonapi
+from portal.errors import NotFound
 
 from . import didww, services
 
@@ -80,17 +82,26 @@ class Relationship(serializers.Serializer):
     data = Linkage(allow_null=True)
 
 
+class RelationshipLinks(serializers.Serializer):
+    self = serializers.URLField(help_text="/api/v3/dids/{id}/relationships/{name}: the linkage")
+    related = serializers.URLField(help_text="/api/v3/dids/{id}/{name}: the related resource")
+
+
+class LinkedRelationship(Relationship):
+    links = RelationshipLinks()
+
+
 class DidRelationships(serializers.Serializer):
-    did_group = Relationship(help_text="The number group (did_groups): country, city, region, type")
-    voice_in_trunk = Relationship(help_text="The SIP trunk its calls go to (voice_in_trunks); writable")
-    order = Relationship(help_text="The order it was bought in (orders)")
-    voice_in_trunk_group = Relationship(help_text="Always empty: no trunk groups here")
-    capacity_pool = Relationship(help_text="Always empty")
-    shared_capacity_group = Relationship(help_text="Always empty")
-    address_verification = Relationship(help_text="Always empty")
-    emergency_calling_service = Relationship(help_text="Always empty")
-    emergency_verification = Relationship(help_text="Always empty")
-    identity = Relationship(help_text="Always empty")
+    did_group = LinkedRelationship(help_text="The number group (did_groups): country, city, region, type")
+    voice_in_trunk = LinkedRelationship(help_text="The SIP trunk its calls go to (voice_in_trunks); writable")
+    order = LinkedRelationship(help_text="The order it was bought in (orders)")
+    voice_in_trunk_group = LinkedRelationship(help_text="Always empty: no trunk groups here")
+    capacity_pool = LinkedRelationship(help_text="Always empty")
+    shared_capacity_group = LinkedRelationship(help_text="Always empty")
+    address_verification = LinkedRelationship(help_text="Always empty")
+    emergency_calling_service = LinkedRelationship(help_text="Always empty")
+    emergency_verification = LinkedRelationship(help_text="Always empty")
+    identity = LinkedRelationship(help_text="Always empty")
 
 
 class DidResource(serializers.Serializer):
@@ -134,6 +145,16 @@ class DidListDocument(serializers.Serializer):
 
 class DidDocument(serializers.Serializer):
     data = DidResource()
+    included = IncludedResource(many=True, required=False)
+
+
+class RelationshipDocument(serializers.Serializer):
+    links = RelationshipLinks()
+    data = Linkage(allow_null=True)
+
+
+class RelatedDocument(serializers.Serializer):
+    data = IncludedResource(allow_null=True, help_text="The related resource; null when the relationship is empty")
     included = IncludedResource(many=True, required=False)
 
 
@@ -246,3 +267,55 @@ class DidDetailApi(jsonapi.JsonApiView):
         services.number_update(actor=self.actor, number=number, changes=update.changes, trunk=update.trunk)
         number = didww.did_get(actor=self.actor, did_id=number.public_id)
         return Response(jsonapi.document(didww.did_resource(number, self_url=_self_url(request)), query))
+
+
+RELATIONSHIP_NAME = OpenApiParameter(
+    "name", str, OpenApiParameter.PATH, enum=list(didww.DID_RELATIONSHIPS), description="A DID's relationship"
+)
+
+
+def _relationship_of(actor, number_id: str, name: str, request) -> jsonapi.Resource:
+    """The actor's DID (404 as in /api/v3/dids/{id}) with a relationship called ``name`` (404 if DIDs have
+    none by that name)."""
+    number = didww.did_get(actor=actor, did_id=number_id)
+    if name not in didww.DID_RELATIONSHIPS:
+        raise NotFound(_("DIDs have no relationship %(name)s.") % {"name": name})
+    return didww.did_resource(number, self_url=_self_url(request))
+
+
+class DidRelationshipApi(jsonapi.JsonApiView):
+    """A relationship's ``self`` link: its linkage."""
+
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="dids_relationship_get",
+        tags=["DIDWW-compatible (v3)"],
+        parameters=[DID_ID, RELATIONSHIP_NAME],
+        responses=RelationshipDocument,
+        summary="A DID's relationship: which resource it points to (null when empty)",
+    )
+    def get(self, request, number_id: str, name: str):
+        jsonapi.parse_query(request.query_params, jsonapi.Spec(types={}), collection=False)
+        resource = _relationship_of(self.actor, number_id, name, request)
+        return Response(jsonapi.relationship_document(resource, name))
+
+
+class DidRelatedApi(jsonapi.JsonApiView):
+    """A relationship's ``related`` link: the related resource itself."""
+
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="dids_related_get",
+        tags=["DIDWW-compatible (v3)"],
+        parameters=[DID_ID, RELATIONSHIP_NAME],
+        responses=RelatedDocument,
+        summary="The resource a DID's relationship points to (data null when empty); include and fields[…] "
+        "work from it, e.g. /dids/{id}/did_group?include=country",
+    )
+    def get(self, request, number_id: str, name: str):
+        spec = didww.RELATED_SPECS.get(name, jsonapi.Spec(types=didww.TYPES))
+        query = jsonapi.parse_query(request.query_params, spec, collection=False)
+        resource = _relationship_of(self.actor, number_id, name, request)
+        return Response(jsonapi.related_document(resource, name, query))

@@ -16,7 +16,8 @@ How a number maps (the README's "DIDWW-compatible API" section says the same for
   and ``dedicated_channels_count`` are 0. ``emergency_enabled`` is false: no emergency calling here.
 - Relationships: ``did_group`` (the number group: country, type, area), ``voice_in_trunk`` (the SIP
   trunk), ``order``; DIDWW's trunk groups, capacity pools, shared capacity groups, identities, address
-  and emergency services do not exist here, so those relationships are always empty.
+  and emergency services do not exist here, so those relationships are always empty. Each carries its
+  linkage and DIDWW's ``self`` and ``related`` links, which ``dids_api`` serves.
 
 Released numbers are gone (as in /api/v1); numbers whose provisioning failed were refunded and are not
 listed either.
@@ -328,6 +329,15 @@ SORTS: dict[str, Any] = {
 }
 
 SPEC = Spec(types=TYPES, filters=frozenset(FILTERS), sorts=frozenset(SORTS), includes=INCLUDES)
+# A DID's related resource (``/dids/{id}/did_group``), with what may be included from it (``country``):
+# the include paths of a DID that start at that relationship.
+RELATED_SPECS = {
+    name: Spec(
+        types=TYPES,
+        includes=frozenset(path.removeprefix(f"{name}.") for path in INCLUDES if path.startswith(f"{name}.")),
+    )
+    for name in DID_RELATIONSHIPS
+}
 
 
 def did_filter(qs: QuerySet[Number], filters: dict[str, str]) -> QuerySet[Number]:

@@ -177,6 +177,19 @@ class BulkForm(forms.Form):
         return data
 
 
+def _url_input() -> forms.TextInput:
+    # A text box (not type=url, whose browser check would differ from ours), with a URL keyboard on phones.
+    return forms.TextInput(
+        attrs={
+            "inputmode": "url",
+            "placeholder": "https://",
+            "dir": "ltr",
+            "spellcheck": "false",
+            "autocomplete": "off",
+        },
+    )
+
+
 class NumberConfigureForm(forms.Form):
     label = forms.CharField(label=_("Label"), required=False, max_length=100)
     tags = forms.CharField(
@@ -191,6 +204,30 @@ class NumberConfigureForm(forms.Form):
         required=False,
         help_text=_("Stop renewing: the number stays until its paid-through date, then leaves your account."),
     )
+    # The number's own webhook URLs; ``number_configure`` checks them with the webhook endpoints' rules.
+    webhook_url = forms.CharField(
+        label=_("Webhook URL"),
+        required=False,
+        max_length=500,
+        widget=_url_input(),
+        help_text=_("Receives every event of this number that has no URL of its own below."),
+    )
+    sms_webhook_url = forms.CharField(
+        label=_("SMS webhook URL"),
+        required=False,
+        max_length=500,
+        widget=_url_input(),
+        help_text=_("Inbound SMS and delivery statuses. Empty: the webhook URL."),
+    )
+    voice_webhook_url = forms.CharField(
+        label=_("Voice webhook URL"),
+        required=False,
+        max_length=500,
+        widget=_url_input(),
+        help_text=_("The number's other events: provisioned, live, suspended, released. Empty: the webhook URL."),
+    )
+
+    WEBHOOK_FIELDS = ("webhook_url", "sms_webhook_url", "voice_webhook_url")
 
     def __init__(self, *args, clients=(), client_scoped=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,6 +237,12 @@ class NumberConfigureForm(forms.Form):
             del self.fields["cancel_at_period_end"]
         else:
             self.fields["client_id"].choices = _client_choices(clients, _("No client"))
+
+    def settings_fields(self) -> list:
+        return [self[name] for name in self.fields if name not in self.WEBHOOK_FIELDS]
+
+    def webhook_fields(self) -> list:
+        return [self[name] for name in self.WEBHOOK_FIELDS]
 
     def clean_tags(self) -> list[str]:
         # Tags are lowercase slugs; "Support" typed in the page means the tag "support".

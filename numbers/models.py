@@ -280,9 +280,12 @@ class Number(models.Model):
     route_applied = models.CharField(_("route at the carrier"), max_length=255, blank=True)
     route_applied_at = models.DateTimeField(_("route applied"), null=True, blank=True)
     sms_forwarding = models.CharField(_("SMS forwarding"), max_length=20, blank=True)
+    # Where this number's own events are posted: its message events (inbound SMS, delivery statuses) to
+    # sms_webhook_url, its other events (provisioned, live, suspended, released…) to voice_webhook_url;
+    # either one empty means webhook_url, the one URL for all of them.
     webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
-    # Where this number's message events go; empty means its webhook_url.
     sms_webhook_url = models.URLField(_("SMS webhook URL"), max_length=500, blank=True)
+    voice_webhook_url = models.URLField(_("voice webhook URL"), max_length=500, blank=True)
     # SMS on this number: the paid add-on (``capabilities`` then lists "sms" too), at the monthly price
     # fixed when it was enabled (0 while SMS is off).
     sms_enabled = models.BooleanField(_("SMS enabled"), default=False)

@@ -38,6 +38,7 @@ from portal.errors import (
     ApplicationError,
     InsufficientBalance,
     InvalidState,
+    NotFound,
     NumberUnavailable,
     PermissionDenied,
     ValidationFailed,
@@ -294,6 +295,32 @@ def port_documents_add(
             after={"documents": [f"{d.public_id} {d.document_type}" for d in stored]},
         )
     return stored
+
+
+def port_document_delete(*, actor: Actor, port: PortRequest, document: ComplianceDocument) -> None:
+    """Remove one of a request's documents while the request may still change (submitted or pending,
+    as for adding them); the file goes once the transaction commits. The port row is locked first, as
+    when documents are added, so a request being scheduled meanwhile keeps its documents."""
+    _require_reseller(actor)
+    with transaction.atomic():
+        port = PortRequest.objects.select_for_update().get(pk=port.pk)
+        document = ComplianceDocument.objects.select_for_update().filter(pk=document.pk, port=port).first()
+        if document is None:  # (removed meanwhile, or another request's)
+            raise NotFound(_("Document not found."))
+        if not port.can_cancel:
+            raise InvalidState(
+                _("Documents can be removed while the request is pending, not once it is %(status)s.")
+                % {"status": port.get_status_display().lower()}
+            )
+        audit_record(
+            actor=actor,
+            action="port.document_deleted",
+            subject=port,
+            before={"documents": [f"{document.public_id} {document.document_type} {document.original_name}"]},
+        )
+        name = document.file.name
+        document.delete()
+        regulatory.delete_files_on_commit([name])
 
 
 def port_cancel(*, actor: Actor, port: PortRequest) -> PortRequest:

@@ -242,7 +242,8 @@ def store_documents(
     return stored
 
 
-def _delete_files_on_commit(names: list[str]) -> None:
+def delete_files_on_commit(names: list[str]) -> None:
+    """Delete stored document files once the caller's transaction commits (kept if it rolls back)."""
     storage = ComplianceDocument._meta.get_field("file").storage
 
     def delete():
@@ -418,7 +419,7 @@ def profile_delete(*, actor: Actor, profile: ComplianceProfile) -> None:
         names = [d.file.name for d in profile.documents.all()]
         audit_record(actor=actor, action="compliance_profile.deleted", subject=profile, before=_snapshot(profile))
         profile.delete()
-        _delete_files_on_commit(names)
+        delete_files_on_commit(names)
 
 
 def profile_documents_add(
@@ -451,21 +452,20 @@ def profile_documents_add(
 
 
 def document_delete(*, actor: Actor, document: ComplianceDocument) -> None:
-    """Remove a document from a profile that can still change, or from a port that is still open."""
+    """Remove a document from a profile that can still change (a port's documents:
+    ``porting.port_document_delete``)."""
     actor.require_write()
+    if document.port_id:
+        from . import porting  # (it imports this module)
+
+        porting.port_document_delete(actor=actor, port=document.port, document=document)
+        return
     with transaction.atomic():
         document = (
-            ComplianceDocument.objects.select_for_update(of=("self",))
-            .select_related("profile", "port")
-            .get(pk=document.pk)
+            ComplianceDocument.objects.select_for_update(of=("self",)).select_related("profile").get(pk=document.pk)
         )
-        if document.profile_id:
-            _require_editable(_lock(document.profile))
-            subject = document.profile
-        else:
-            if not document.port.can_cancel:
-                raise InvalidState(_("The documents of a port that is under way cannot be changed."))
-            subject = document.port
+        _require_editable(_lock(document.profile))
+        subject = document.profile
         audit_record(
             actor=actor,
             action="document.deleted",
@@ -474,7 +474,7 @@ def document_delete(*, actor: Actor, document: ComplianceDocument) -> None:
         )
         name = document.file.name
         document.delete()
-        _delete_files_on_commit([name])
+        delete_files_on_commit([name])
 
 
 def profile_submit(*, actor: Actor, profile: ComplianceProfile) -> ComplianceProfile:

@@ -579,3 +579,20 @@ class PortDocumentDetailApi(ApiView):
     def get(self, request, port_id: str, document_id: str):
         port = selectors.port_get(actor=self.actor, port_id=port_id)
         return _download(selectors.document_get(actor=self.actor, document_id=document_id, port=port))
+
+    @extend_schema(
+        operation_id="porting_documents_delete",
+        tags=["Porting"],
+        parameters=[PORT_ID, DOCUMENT_ID],
+        request=None,
+        responses={204: None},
+        summary="Remove one of a port request's documents while the request is pending",
+        description="Only while the request is submitted or pending (as for adding documents); once it is "
+        "scheduled, completed, rejected or cancelled → 422 `invalid_state`. Another account's request or "
+        "document → 404.",
+    )
+    def delete(self, request, port_id: str, document_id: str):
+        port = selectors.port_get(actor=self.actor, port_id=port_id)
+        document = selectors.document_get(actor=self.actor, document_id=document_id, port=port)
+        porting.port_document_delete(actor=self.actor, port=port, document=document)
+        return Response(status=204)

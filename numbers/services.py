@@ -59,7 +59,7 @@ from .models import (
     SipTrunk,
 )
 from .trunks import enqueue_route_push, number_route
-from .validation import normalize_e164, normalize_forwarding, normalize_inventory_number, normalize_tags, normalize_url
+from .validation import normalize_e164, normalize_forwarding, normalize_inventory_number, normalize_tags
 
 logger = logging.getLogger(__name__)
 
@@ -548,6 +548,7 @@ CONFIGURABLE = {
     "forwarding",
     "webhook_url",
     "sms_webhook_url",
+    "voice_webhook_url",
     "sms_forwarding",
     "compliance_profile_id",
     "tags",
@@ -592,10 +593,8 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 )
             elif key == "forwarding":
                 values["forwarding"] = normalize_forwarding(value or "")
-            elif key in ("webhook_url", "sms_webhook_url"):
-                values[key] = normalize_url(value)
-                if values[key]:  # the same address rules as webhook endpoints (private addresses refused)
-                    values[key] = webhook_addresses.check_url(values[key])
+            elif key in WEBHOOK_URL_FIELDS:
+                values[key] = _webhook_url(value, current=getattr(number, key))
             elif key == "compliance_profile_id":  # someone else's or unknown → 404, as for client_id
                 values["compliance_profile"] = (
                     regulatory_selectors.profile_get(actor=actor, profile_id=value) if value not in (None, "") else None
@@ -676,6 +675,19 @@ def number_profile_create(*, actor: Actor, number: Number, **fields: Any) -> Com
         if number.status == Number.Status.PENDING_REGULATORY:
             number_configure(actor=actor, number=number, compliance_profile_id=profile.pk)
     return profile
+
+
+WEBHOOK_URL_FIELDS = ("webhook_url", "sms_webhook_url", "voice_webhook_url")
+
+
+def _webhook_url(value: Any, *, current: str) -> str:
+    """A number's webhook URL as given ("" or None: none), checked with the webhook endpoints' address
+    rules (http(s), no credentials, no private address unless ``WEBHOOKS_ALLOW_PRIVATE``). The URL the
+    number already has is kept as it is: saving its other settings does not look its host up again."""
+    text = (value or "").strip()
+    if not text or text == current:
+        return text
+    return webhook_addresses.check_url(text)
 
 
 UNCHANGED: Any = object()  # ``number_update``: leave the route as it is

@@ -6,8 +6,6 @@ import functools
 import re
 
 import phonenumbers
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
 SIP_URI = re.compile(r"^sips?:[A-Za-z0-9._~+%!$&'()*,;=:-]+@[A-Za-z0-9.-]+(:\d{1,5})?(;[A-Za-z0-9=._-]+)*$")
@@ -82,17 +80,6 @@ def normalize_tags(values) -> list[str]:
     if len(tags) > MAX_TAGS:
         raise ValueError(_("At most %(n)d tags.") % {"n": MAX_TAGS})
     return tags
-
-
-def normalize_url(value) -> str:
-    text = (value or "").strip()
-    if not text:
-        return ""
-    try:
-        URLValidator(schemes=["https", "http"])(text)
-    except ValidationError:
-        raise ValueError(_("Use an http(s) URL.")) from None
-    return text
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers
@@ -77,6 +78,45 @@ class ApiView(APIView):
     @property
     def actor(self) -> Actor:
         return self.request.auth
+
+
+# --- Input fields that take JSON's types as they are ------------------------------------------------
+# DRF's fields coerce: a CharField takes 42 as "42", a BooleanField "yes" or 1 as true. A request body is
+# JSON, whose types say what the caller meant, so a number, boolean, list or object where a string is
+# expected (or anything but true/false where a boolean is) is a 422, never a silent conversion.
+
+
+class StrictCharField(serializers.CharField):
+    """A string, and only a string (null where ``allow_null``)."""
+
+    default_error_messages = {"invalid": gettext_lazy("Must be a string.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, and nothing else ("true", 1 and "yes" are refused)."""
+
+    default_error_messages = {"invalid": gettext_lazy("Must be true or false.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictIdField(serializers.CharField):
+    """An id: a string (``cli_42``) or a whole number (42), given back as a string."""
+
+    default_error_messages = {"invalid": gettext_lazy("Must be an id: a string or a whole number.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        return super().to_internal_value(str(data))
 
 
 # --- Pagination ----------------------------------------------------------------------------------

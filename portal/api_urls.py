@@ -148,4 +148,11 @@ carrier_callbacks = [
 api_v3 = [
     path("dids", dids_api.DidListApi.as_view(), name="api_v3_dids"),
     path("dids/<str:number_id>", dids_api.DidDetailApi.as_view(), name="api_v3_did"),
+    # A relationship's links: "self" answers its linkage, "related" the resource it points to.
+    path(
+        "dids/<str:number_id>/relationships/<str:name>",
+        dids_api.DidRelationshipApi.as_view(),
+        name="api_v3_did_relationship",
+    ),
+    path("dids/<str:number_id>/<str:name>", dids_api.DidRelatedApi.as_view(), name="api_v3_did_related"),
 ]

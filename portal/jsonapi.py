@@ -111,11 +111,16 @@ def error_objects(error: dict[str, Any], pointers: Mapping[str, str]) -> list[di
     return errors or [one(error["message"], {key: error[key] for key in ("pointer", "parameter") if error.get(key)})]
 
 
+def error_response(request, *, code: str, message: str, status: int) -> JsonResponse:
+    """A JSON:API error document for answers given outside the views (unknown paths, URLs too long)."""
+    error = api.error_body(request, code=code, message=message, status=status)["error"]
+    return JsonResponse({"errors": error_objects(error, {})}, status=status, content_type=MEDIA_TYPE)
+
+
 def not_found(request, *args) -> JsonResponse:
     """Unknown paths under /api/v3."""
     message = _("No API endpoint at %(path)s. See /api/docs for the list.") % {"path": request.path}
-    error = api.error_body(request, code="not_found", message=message, status=404)["error"]
-    return JsonResponse({"errors": error_objects(error, {})}, status=404, content_type=MEDIA_TYPE)
+    return error_response(request, code="not_found", message=message, status=404)
 
 
 TITLES = {
@@ -126,6 +131,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Payload too large",
+    414: "URI too long",
     415: "Unsupported media type",
     422: "Unprocessable entity",
     429: "Too many requests",
@@ -277,17 +283,34 @@ def timestamp(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def linkage(related: Resource | None) -> dict[str, str] | None:
+    """A resource identifier object (``{"type", "id"}``), or None for an empty to-one relationship."""
+    return None if related is None else {"type": related.type, "id": related.id}
+
+
+def relationship_links(resource: Resource, name: str) -> dict[str, str]:
+    """A relationship's links, under the resource's own URL: ``self`` (the relationship itself, answering
+    its linkage) and ``related`` (the related resource); empty when the resource has no URL of its own
+    (a resource only ever seen in ``included``)."""
+    own = resource.links.get("self")
+    if not own:
+        return {}
+    return {"self": f"{own}/relationships/{name}", "related": f"{own}/{name}"}
+
+
 def resource_object(resource: Resource, fields: Mapping[str, frozenset[str]]) -> dict[str, Any]:
     wanted = fields.get(resource.type)
     out: dict[str, Any] = {"type": resource.type, "id": resource.id}
     attributes = {k: v for k, v in resource.attributes.items() if wanted is None or k in wanted}
     if attributes:
         out["attributes"] = attributes
-    relationships = {
-        name: {"data": None if related is None else {"type": related.type, "id": related.id}}
-        for name, related in resource.relationships.items()
-        if wanted is None or name in wanted
-    }
+    relationships = {}
+    for name, related in resource.relationships.items():
+        if wanted is None or name in wanted:
+            relationship: dict[str, Any] = {"data": linkage(related)}
+            if links := relationship_links(resource, name):
+                relationship["links"] = links
+            relationships[name] = relationship
     if relationships:
         out["relationships"] = relationships
     if resource.links:
@@ -330,6 +353,25 @@ def document(
         doc["links"] = links
     doc["jsonapi"] = {"version": "1.0"}
     return doc
+
+
+def relationship_document(resource: Resource, name: str) -> dict[str, Any]:
+    """What a relationship's ``self`` link answers: its links and its linkage."""
+    return {
+        "links": relationship_links(resource, name),
+        "data": linkage(resource.relationships[name]),
+        "jsonapi": {"version": "1.0"},
+    }
+
+
+def related_document(resource: Resource, name: str, query: Query) -> dict[str, Any]:
+    """What a to-one relationship's ``related`` link answers: the related resource (with what ``query``
+    includes from it), or null data when the relationship is empty."""
+    related = resource.relationships[name]
+    links = {"self": relationship_links(resource, name)["related"]}
+    if related is None:
+        return {"data": None, "links": links, "jsonapi": {"version": "1.0"}}
+    return document(related, query, links=links)
 
 
 def page_links(request, query: Query, total: int) -> dict[str, str]:

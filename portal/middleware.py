@@ -62,6 +62,29 @@ class ApiErrorMiddleware:
         return json_error(request, code=body["code"], message=body["message"], status=500)
 
 
+# The longest URL (path and query string, percent-encoded as sent) the portal serves. gunicorn refuses
+# longer request lines on its own, with an HTML 400, before the portal sees them: portal/gunicorn_conf.py
+# raises its limit to its maximum (8190 bytes for the whole line) so that every URL up to this one, and a
+# little beyond, reaches ``UrlLengthMiddleware``, which answers 414 in the caller's format.
+MAX_URL_LENGTH = 8000
+
+
+class UrlLengthMiddleware:
+    """A URL longer than ``MAX_URL_LENGTH`` is refused with 414 before any work: in the API's error format
+    under /api and /v1 (JSON:API's under /api/v3), as an error page elsewhere."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = len(request.get_full_path())
+        if length <= MAX_URL_LENGTH:
+            return self.get_response(request)
+        from portal import views
+
+        return views.uri_too_long(request, length=length, limit=MAX_URL_LENGTH)
+
+
 class RejectNulBytesMiddleware:
     """No database stores a NUL byte in text; refuse such query strings up front (400) instead of letting
     them reach a query and fail there."""

@@ -37,6 +37,22 @@ def dashboard(request):
     return render(request, "portal/dashboard.html", context)
 
 
+def uri_too_long(request, *, length: int, limit: int):
+    """414 for a URL longer than the portal serves (``UrlLengthMiddleware``): the API's error body (JSON:API's
+    under /api/v3), or a page that does not repeat the address."""
+    if is_api_path(request.path):
+        message = _(
+            "This URL is %(length)d bytes long; at most %(limit)d are accepted. Ask for fewer items at once, "
+            "in several requests."
+        ) % {"length": length, "limit": limit}
+        if request.path.startswith("/api/v3"):
+            from portal import jsonapi
+
+            return jsonapi.error_response(request, code="uri_too_long", message=message, status=414)
+        return json_error(request, code="uri_too_long", message=message, status=414)
+    return render(request, "portal/uri_too_long.html", {"limit": limit}, status=414)
+
+
 @csrf_exempt  # it writes nothing; a POST to a wrong URL deserves the JSON 404, not a CSRF page
 def api_not_found(request, *args):
     message = _("No API endpoint at %(path)s. See /api/docs for the list.") % {"path": request.path}

@@ -137,7 +137,8 @@ BY_NAME = {event.name: event for event in CATALOGUE}
 NAMES = tuple(BY_NAME)
 SUBSCRIBABLE = frozenset(NAMES) | frozenset(ALIASES)
 # Events whose destination includes the number's own URL: number events (subject "number") go to its
-# webhook_url; message events carry data["number_id"] and go to its sms_webhook_url, else webhook_url.
+# voice_webhook_url, else webhook_url; message events carry data["number_id"] and go to its
+# sms_webhook_url, else webhook_url (``services.number_event_url``).
 MESSAGE_EVENTS = frozenset({"message.received", "message.status"})
 
 

@@ -392,7 +392,7 @@ def _clear_number_url(delivery: WebhookDelivery) -> None:
     if number is None:
         return
     before = {}
-    for field_name in ("webhook_url", "sms_webhook_url"):
+    for field_name in ("webhook_url", "sms_webhook_url", "voice_webhook_url"):
         if getattr(number, field_name) == delivery.url:
             before[field_name] = delivery.url
             setattr(number, field_name, "")

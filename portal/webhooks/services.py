@@ -332,6 +332,13 @@ def _number_pk(event: Event) -> int | None:
     return account_selectors.parse_id(ref, "num")
 
 
+def number_event_url(number, event_type: str) -> str:
+    """Where a number's own URLs take one of its events: message events to its SMS webhook URL, the
+    others to its voice webhook URL, either one falling back to its webhook URL; "" when it has none."""
+    own = number.sms_webhook_url if event_type in catalogue.MESSAGE_EVENTS else number.voice_webhook_url
+    return own or number.webhook_url
+
+
 def events_fan_out(*, event_ids: list[int] | None = None, limit: int = FAN_OUT_BATCH) -> int:
     """Create the deliveries of events not fanned out yet (those given, or the oldest ``limit``): one per
     matching enabled endpoint of the event's account that existed when the event happened (the
@@ -363,8 +370,8 @@ def events_fan_out(*, event_ids: list[int] | None = None, limit: int = FAN_OUT_B
         numbers = {
             n.pk: n
             for n in Number.objects.filter(pk__in=number_pks)
-            .filter(~Q(webhook_url="") | ~Q(sms_webhook_url=""))
-            .only("pk", "account_id", "client_id", "webhook_url", "sms_webhook_url")
+            .filter(~Q(webhook_url="") | ~Q(sms_webhook_url="") | ~Q(voice_webhook_url=""))
+            .only("pk", "account_id", "client_id", "webhook_url", "sms_webhook_url", "voice_webhook_url")
         }
         signers: dict[tuple[int, int | None], WebhookEndpoint] = {}
         rows: list[WebhookDelivery] = []
@@ -380,9 +387,7 @@ def events_fan_out(*, event_ids: list[int] | None = None, limit: int = FAN_OUT_B
             number = numbers.get(_number_pk(event))
             if number is None or number.account_id != event.account_id:
                 continue
-            url = number.webhook_url
-            if event.type in catalogue.MESSAGE_EVENTS:
-                url = number.sms_webhook_url or number.webhook_url
+            url = number_event_url(number, event.type)
             if not url:
                 continue
             key = (number.account_id, number.client_id)

@@ -108,6 +108,7 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         "profile_id": profile.public_id,
         "document_id": document.public_id,
         "port_id": port.public_id,
+        "name": "did_group",  # a DID's relationship (/api/v3/dids/{id}/{name})
     }
 
 

@@ -171,11 +171,12 @@ def test_the_list_is_a_json_api_document_of_the_callers_live_numbers_newest_firs
     first = body["data"][-1]
     assert first["type"] == "dids" and first["id"] == owned.reception.public_id
     assert first["links"]["self"] == f"http://testserver/api/v3/dids/{owned.reception.public_id}"
-    assert first["relationships"]["did_group"] == {"data": {"type": "did_groups", "id": str(owned.reception.group_id)}}
-    assert first["relationships"]["voice_in_trunk"] == {"data": {"type": "voice_in_trunks", "id": owned.pbx.public_id}}
-    assert first["relationships"]["order"] == {"data": {"type": "orders", "id": f"ord_{owned.reception.order_id}"}}
+    linkage = {name: relationship["data"] for name, relationship in first["relationships"].items()}
+    assert linkage["did_group"] == {"type": "did_groups", "id": str(owned.reception.group_id)}
+    assert linkage["voice_in_trunk"] == {"type": "voice_in_trunks", "id": owned.pbx.public_id}
+    assert linkage["order"] == {"type": "orders", "id": f"ord_{owned.reception.order_id}"}
     for name in didww.EMPTY_RELATIONSHIPS:
-        assert first["relationships"][name] == {"data": None}
+        assert linkage[name] is None
 
 
 def test_each_attribute_is_mapped_from_the_number(tenants, owned):
@@ -616,7 +617,7 @@ def test_patch_changes_description_renewal_and_trunk_with_the_v1_audit_rows(
     body = response.json()
     assert body["data"]["attributes"]["description"] == "Berlin office"
     assert body["data"]["attributes"]["billing_cycles_count"] == 0 and body["data"]["attributes"]["terminated"]
-    assert body["data"]["relationships"]["voice_in_trunk"] == trunk_ref(owned.pbx)
+    assert body["data"]["relationships"]["voice_in_trunk"]["data"] == trunk_ref(owned.pbx)["data"]
     assert body["included"][0]["id"] == owned.pbx.public_id
     number = Number.objects.get(pk=owned.berlin.pk)
     assert (number.label, number.cancel_at_period_end, number.trunk_id) == ("Berlin office", True, owned.pbx.pk)
@@ -646,7 +647,7 @@ def test_patch_takes_a_number_off_its_trunk_but_keeps_a_forwarding(tenants, owne
         f"{DIDS}/{owned.reception.public_id}",
         patch_doc(owned.reception, relationships={"voice_in_trunk": trunk_ref(None)}),
     )
-    assert off.status_code == 200 and off.json()["data"]["relationships"]["voice_in_trunk"] == {"data": None}
+    assert off.status_code == 200 and off.json()["data"]["relationships"]["voice_in_trunk"]["data"] is None
     assert Number.objects.get(pk=owned.reception.pk).trunk_id is None
     kept = call(
         tenants.a.key,
@@ -762,6 +763,85 @@ def test_patch_with_a_body_that_is_not_json_is_415(tenants, owned):
     assert_errors(response, 415, "unsupported_media_type")
 
 
+# --- Relationship links ---------------------------------------------------------------------------
+
+
+def test_every_relationship_of_a_did_carries_self_and_related_links_under_the_dids_url(tenants, owned):
+    body = call(tenants.a.key, "GET", DIDS).json()
+
+    for did in body["data"]:
+        assert set(did["relationships"]) == set(didww.DID_RELATIONSHIPS)
+        for name, relationship in did["relationships"].items():
+            own = f"http://testserver{DIDS}/{did['id']}"
+            assert relationship["links"] == {"self": f"{own}/relationships/{name}", "related": f"{own}/{name}"}
+    sparse = call(tenants.a.key, "GET", DIDS, params={"fields[dids]": "number,order"}).json()["data"][0]
+    assert list(sparse["relationships"]) == ["order"] and set(sparse["relationships"]["order"]) == {"data", "links"}
+
+
+def _follow(key, url: str, **params):
+    return call(key, "GET", url.removeprefix("http://testserver"), params=params)
+
+
+def test_a_relationships_self_link_answers_its_linkage(tenants, owned):
+    did = call(tenants.a.key, "GET", f"{DIDS}/{owned.reception.public_id}").json()["data"]
+
+    for name, relationship in did["relationships"].items():
+        response = _follow(tenants.a.key, relationship["links"]["self"])
+        assert response.status_code == 200 and response["Content-Type"] == MEDIA
+        assert response.json() == {
+            "links": relationship["links"],
+            "data": relationship["data"],
+            "jsonapi": {"version": "1.0"},
+        }, name
+    assert _follow(tenants.a.key, did["relationships"]["voice_in_trunk"]["links"]["self"]).json()["data"] == {
+        "type": "voice_in_trunks",
+        "id": owned.pbx.public_id,
+    }
+
+
+def test_a_relationships_related_link_answers_the_resource_it_points_to(tenants, owned):
+    did = call(tenants.a.key, "GET", f"{DIDS}/{owned.reception.public_id}").json()["data"]
+    links = {name: relationship["links"]["related"] for name, relationship in did["relationships"].items()}
+
+    group = _follow(tenants.a.key, links["did_group"], include="country,did_group_type").json()
+    assert group["data"]["type"] == "did_groups" and group["data"]["id"] == str(owned.reception.group_id)
+    assert group["data"]["attributes"]["prefix"] == "20" and group["links"] == {"self": links["did_group"]}
+    assert {(r["type"], r["id"]) for r in group["included"]} == {("countries", "NL"), ("did_group_types", "local")}
+    trunk = _follow(tenants.a.key, links["voice_in_trunk"]).json()["data"]
+    assert (trunk["type"], trunk["id"], trunk["attributes"]["capacity_limit"]) == (
+        "voice_in_trunks",
+        owned.pbx.public_id,
+        30,
+    )
+    order = _follow(tenants.a.key, links["order"], **{"fields[orders]": "reference"}).json()["data"]
+    reference = f"ord_{owned.reception.order_id}"
+    assert order == {"type": "orders", "id": reference, "attributes": {"reference": reference}}
+    for name in didww.EMPTY_RELATIONSHIPS:
+        assert _follow(tenants.a.key, links[name]).json()["data"] is None
+    sales = call(tenants.a.key, "GET", f"{DIDS}/{owned.sales.public_id}").json()["data"]
+    assert _follow(tenants.a.key, sales["relationships"]["voice_in_trunk"]["links"]["related"]).json()["data"] is None
+
+
+def test_relationship_links_answer_json_api_errors_for_what_is_not_there_or_not_yours(tenants, owned):
+    reception = f"{DIDS}/{owned.reception.public_id}"
+    for path in (
+        f"{DIDS}/{owned.b_number.public_id}/did_group",
+        f"{DIDS}/{owned.b_number.public_id}/relationships/did_group",
+        f"{DIDS}/{owned.released.public_id}/order",
+        f"{reception}/colour",
+        f"{reception}/relationships/colour",
+    ):
+        assert_errors(call(tenants.a.key, "GET", path), 404, "not_found")
+    x_key_other_client = f"{DIDS}/{owned.sales.public_id}/relationships/did_group"
+    assert_errors(call(tenants.x_key, "GET", x_key_other_client), 404, "not_found")
+    assert_errors(call(None, "GET", f"{reception}/did_group"), 401, "unauthorized")
+    bad_include = call(tenants.a.key, "GET", f"{reception}/did_group", params={"include": "order"})
+    assert_errors(bad_include, 400, "invalid_parameter", parameter="include")
+    no_params = call(tenants.a.key, "GET", f"{reception}/relationships/did_group", params={"include": "country"})
+    assert_errors(no_params, 400, "invalid_parameter", parameter="include")
+    assert_errors(call(tenants.a.key, "PATCH", f"{reception}/did_group", {"data": None}), 405, "method_not_allowed")
+
+
 # --- The official SDK against the live server ------------------------------------------------------
 
 
@@ -802,6 +882,25 @@ def test_the_didww_sdk_lists_with_a_filter_an_include_a_sort_and_sparse_fields(t
     reception = by_number[owned.reception.e164[1:]]
     assert reception.voice_in_trunk.name == "Head office PBX" and reception.voice_in_trunk.capacity_limit == 30
     assert reception.did_group.country.prefix == "31"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_didww_sdk_reads_relationship_links_and_what_they_answer(tenants, owned, sdk, live_server):
+    from didww.resources.did_group import DidGroup
+    from jsonapi_requests.data import JsonApiResponse
+
+    client = sdk(tenants.a.key)
+    did = client.dids().find(owned.reception.public_id).data
+    links = did.raw_object.relationships["did_group"].links
+    assert links["related"] == f"{live_server.url}/api/v3/dids/{owned.reception.public_id}/did_group"
+    assert did.raw_object.relationships["did_group"].data.id == str(owned.reception.group_id)  # linkage kept
+
+    body = client.get(links["related"].removeprefix(client.base_url + "/"), params={"include": "country"})
+    group = DidGroup.from_response_content(JsonApiResponse.from_data(body))
+    assert group.id == str(owned.reception.group_id) and group.prefix == "20"
+    assert group.country.iso == "NL" and group.country.name == "Netherlands"
+    linkage = client.get(links["self"].removeprefix(client.base_url + "/"))
+    assert linkage["data"] == {"type": "did_groups", "id": str(owned.reception.group_id)}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -347,3 +347,69 @@ def test_admin_moves_a_port_along(tenants, stock, client, django_user_model):
 
 def test_de_berlin_stock_numbers_cannot_be_ported(tenants, stock, api_as):
     assert_error(request_port(api_as(tenants.a.key), numbers=[DE_BERLIN[0]]), 422, "number_unavailable")
+
+
+# --- Removing a document ---------------------------------------------------------------------------
+
+
+def test_a_port_document_is_removed_while_the_request_is_pending_with_an_audit_row(
+    tenants, stock, api_as, django_capture_on_commit_callbacks
+):
+    port = make_port(tenants.a.owner_actor)
+    document = port.documents.get()
+    storage = ComplianceDocument._meta.get_field("file").storage
+    assert storage.exists(document.file.name)
+    url = f"/api/v1/numbers/porting/{port.public_id}/documents/{document.public_id}"
+    api = api_as(tenants.a.key)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.delete(url)
+
+    assert response.status_code == 204 and response.content == b""
+    assert not ComplianceDocument.objects.filter(pk=document.pk).exists()
+    assert not storage.exists(document.file.name)
+    audit = AuditLog.objects.get(action="port.document_deleted", subject_id=port.public_id)
+    assert audit.before == {"documents": [f"{document.public_id} letter_of_authorization {document.original_name}"]}
+    assert_error(api.get(url), 404, "not_found")
+    assert_error(api.delete(url), 404, "not_found")
+    assert api.get(f"/api/v1/numbers/porting/{port.public_id}").json()["data"]["documents"] == []
+
+
+@pytest.mark.parametrize("state", ["scheduled", "cancelled", "rejected"])
+def test_a_port_document_stays_once_the_request_can_no_longer_change(tenants, stock, api_as, staff_actor, state):
+    port = make_port(tenants.a.owner_actor)
+    document = port.documents.get()
+    if state == "scheduled":
+        porting.port_schedule(actor=staff_actor, port=port, at=timezone.now() + timedelta(days=3))
+    elif state == "cancelled":
+        porting.port_cancel(actor=tenants.a.owner_actor, port=port)
+    else:
+        porting.port_reject(actor=staff_actor, port=port, reason="The account number does not match.")
+
+    response = api_as(tenants.a.key).delete(f"/api/v1/numbers/porting/{port.pk}/documents/{document.pk}")
+
+    assert state in assert_error(response, 422, "invalid_state")["message"]
+    assert ComplianceDocument.objects.filter(pk=document.pk).exists()
+    assert not AuditLog.objects.filter(action="port.document_deleted").exists()
+
+
+def test_someone_elses_port_document_is_404_and_only_the_resellers_full_key_removes_one(tenants, stock, api_as):
+    theirs = make_port(system_actor(tenants.b.account))
+    xs = make_port(tenants.a.owner_actor, client=tenants.x)
+    other = make_port(tenants.a.owner_actor)
+    their_document, x_document = theirs.documents.get(), xs.documents.get()
+    a_api = api_as(tenants.a.key)
+
+    for path in (
+        f"{theirs.public_id}/documents/{their_document.public_id}",
+        f"{xs.public_id}/documents/{their_document.public_id}",
+        f"{other.public_id}/documents/{x_document.public_id}",  # a document of another of A's requests
+        f"{xs.public_id}/documents/doc_999999",
+    ):
+        assert_error(a_api.delete(f"/api/v1/numbers/porting/{path}"), 404, "not_found")
+    x_path = f"/api/v1/numbers/porting/{xs.public_id}/documents/{x_document.public_id}"
+    assert_error(api_as(tenants.x_key).delete(x_path), 403, "forbidden")
+    assert_error(api_as(tenants.a.read_only_key).delete(x_path), 403, "forbidden")
+
+    assert ComplianceDocument.objects.filter(pk__in=[their_document.pk, x_document.pk]).count() == 2
+    assert not AuditLog.objects.filter(action="port.document_deleted").exists()

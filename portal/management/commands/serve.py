@@ -19,6 +19,28 @@ from django.core.management.base import BaseCommand
 GRACE_SECONDS = 20
 
 
+def web_command(*, host: str, port: str | int, workers: str | int) -> list[str]:
+    """The gunicorn command line of the web process (``portal.gunicorn_conf`` holds what any start needs)."""
+    return [
+        os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+        "portal.wsgi:application",
+        "--config",
+        "python:portal.gunicorn_conf",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--timeout",
+        "60",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
+
+
 class Command(BaseCommand):
     help = "Start the web server, a Celery worker and the beat scheduler; Ctrl-C stops them all."
 
@@ -31,22 +53,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, web_workers, worker_concurrency, **options):
         bindir = os.path.dirname(sys.executable)
         commands = {
-            "web": [
-                os.path.join(bindir, "gunicorn"),
-                "portal.wsgi:application",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                str(web_workers),
-                "--threads",
-                "4",
-                "--timeout",
-                "60",
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ],
+            "web": web_command(host=host, port=port, workers=web_workers),
             "worker": [
                 os.path.join(bindir, "celery"),
                 "-A",
