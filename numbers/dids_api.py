@@ -93,6 +93,11 @@ class DidRelationships(serializers.Serializer):
     identity = Relationship(help_text="Always empty")
 
 
+# With a sparse fieldset (`fields[dids]=…`) any attribute may be left out.
+for _attribute in DidAttributes._declared_fields.values():
+    _attribute.required = False
+
+
 class DidResource(serializers.Serializer):
     type = serializers.CharField(help_text="dids")
     id = serializers.CharField(help_text="num_42")
@@ -100,9 +105,12 @@ class DidResource(serializers.Serializer):
     relationships = DidRelationships(required=False, help_text="Left out when `fields[dids]` names no relationship")
 
 
-BOOLEAN_FILTERS = {
-    name: jsonapi.BOOLEAN
-    for name in ("terminated", "awaiting_registration", "pending_removal", "blocked", "emergency_enabled")
+FILTER_SCHEMAS = {
+    **{
+        name: jsonapi.BOOLEAN
+        for name in ("terminated", "awaiting_registration", "pending_removal", "blocked", "emergency_enabled")
+    },
+    "did_group.features": jsonapi.list_of(didww.DIDWW_FEATURES, empty_items=False),
 }
 
 
@@ -177,7 +185,7 @@ class DidListApi(jsonapi.JsonApiView):
         operation_id="dids_list",
         tags=["DIDWW-compatible (v3)"],
         parameters=jsonapi.openapi_parameters(
-            didww.SPEC, collection=True, described_filters=FILTER_HELP, filter_schemas=BOOLEAN_FILTERS
+            didww.SPEC, collection=True, described_filters=FILTER_HELP, filter_schemas=FILTER_SCHEMAS
         ),
         responses=DidListDocument,
         summary="Your numbers as DIDWW DIDs (JSON:API: filter, sort, include, sparse fields, pages)",

@@ -450,7 +450,7 @@ class JsonApiAutoSchema(api.PortalAutoSchema):
         return responses
 
 
-def _list_of(names, *, empty_items: bool = True, prefix: str = "") -> dict:
+def list_of(names, *, empty_items: bool = True, prefix: str = "") -> dict:
     """The OpenAPI schema of a comma-separated list of ``names`` as ``parse_query`` reads it (each item
     trimmed; an empty item skipped, unless ``empty_items`` is False; ``prefix`` allowed before a name)."""
     alternatives = "|".join(re.escape(name) for name in sorted(names))
@@ -472,7 +472,7 @@ def openapi_parameters(
     params = [
         OpenApiParameter(
             "include",
-            _list_of(spec.includes),
+            list_of(spec.includes),
             description="Comma-separated paths of related resources to return in `included`: "
             + ", ".join(f"`{p}`" for p in sorted(spec.includes)),
         ),
@@ -481,7 +481,7 @@ def openapi_parameters(
         params.append(
             OpenApiParameter(
                 f"fields[{type_name}]",
-                _list_of(names),
+                list_of(names),
                 description=f"Sparse fieldset: the {type_name} fields to return, comma-separated, from "
                 + ", ".join(f"`{n}`" for n in sorted(names)),
             )
@@ -491,7 +491,7 @@ def openapi_parameters(
     params += [
         OpenApiParameter(
             "sort",
-            _list_of(spec.sorts, empty_items=False, prefix="-?"),
+            list_of(spec.sorts, empty_items=False, prefix="-?"),
             description="Comma-separated sort keys, `-` before one for descending: "
             + ", ".join(f"`{k}`" for k in sorted(spec.sorts))
             + ". Without it, newest first.",

@@ -31,7 +31,7 @@ from numbers_app.trunks import trunk_create
 from portal.webhooks.services import webhook_create
 from portal.wsgi import application
 
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 3
 SEED = 20240601
 
 # Operations whose input passes rules that JSON Schema cannot state, so a request the document allows may
