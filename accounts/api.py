@@ -4,7 +4,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate, validate_query
+from portal.api import (
+    NOT_BLANK,
+    ApiView,
+    PageParams,
+    StrictCharField,
+    data_envelope,
+    page_envelope,
+    paginate,
+    validate_query,
+)
 from portal.idempotency import idempotent
 
 from . import selectors, services
@@ -19,7 +28,7 @@ def _path_id(name: str, prefix: str) -> OpenApiParameter:
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": NOT_BLANK},
     OpenApiParameter.HEADER,
     required=False,
     description="Any unique string (a UUID). A retry with the same key and body replays the first response.",
@@ -149,7 +158,7 @@ class ApiKeyCreatedOutput(ApiKeyOutput):
 
 
 class ApiKeyCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = StrictCharField(max_length=100)
     read_only = serializers.BooleanField(default=False)
     client_id = serializers.CharField(
         required=False, allow_null=True, default=None, help_text="Bind the key to one client: " + ID_PARAM

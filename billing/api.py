@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -15,7 +17,7 @@ from portal.api import ApiView, PageParams, client_view, data_envelope, page_env
 from portal.errors import NotFound, ValidationFailed
 
 from . import exports, invoices, selectors, services
-from .models import LedgerEntry
+from .models import Invoice, LedgerEntry
 from .money import to_cents_str, to_exact_str
 
 
@@ -47,6 +49,10 @@ class TransactionListOutput(serializers.ListSerializer):
         return super().to_representation(entries)
 
 
+# What ``parse_id(value, "cli")`` reads as a client id (the value is trimmed first).
+CLIENT_ID_TEXT = RegexValidator(r"^\s*(cli_)?\d{1,18}\s*$", message="Use a client id such as 42 or cli_42.")
+
+
 class TransactionOutput(serializers.ModelSerializer):
     id = serializers.IntegerField()
     uuid = serializers.CharField(source="public_id")
@@ -61,7 +67,7 @@ class TransactionOutput(serializers.ModelSerializer):
     )
     reference_uuid = serializers.SerializerMethodField(help_text="Its prefixed id (num_12, msg_…, acc_3)")
     client_id = serializers.IntegerField(allow_null=True)
-    client_name = serializers.CharField(source="client.name", default=None)
+    client_name = serializers.CharField(source="client.name", default=None, allow_null=True)
     created_at = serializers.DateTimeField()
 
     class Meta:
@@ -110,7 +116,7 @@ class TransactionOutput(serializers.ModelSerializer):
 
 class TransactionFilterParams(PageParams):
     kind = serializers.ChoiceField(choices=LedgerEntry.Kind.choices, required=False)
-    client_id = serializers.CharField(required=False, help_text="42 or cli_42")
+    client_id = serializers.CharField(required=False, validators=[CLIENT_ID_TEXT], help_text="42 or cli_42")
     reference_type = serializers.CharField(required=False, max_length=32)
     reference_id = serializers.CharField(
         required=False, max_length=64, help_text="The integer id (12) or the prefixed one (num_12)"
@@ -194,8 +200,6 @@ class CostParams(serializers.Serializer):
         attrs["from"] = attrs.get("from") or attrs["to"].replace(day=1)
         if attrs["from"] > attrs["to"]:
             raise serializers.ValidationError({"to": "to must not be before from."})
-        if (attrs["to"] - attrs["from"]).days > 3660:
-            raise serializers.ValidationError({"from": "Ask for ten years at most."})
         return attrs
 
 
@@ -299,7 +303,7 @@ class InvoiceOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     invoice_id = serializers.CharField(source="public_id")
     number = serializers.CharField(help_text="INV-000001…, sequential per account; empty while a draft")
-    status = serializers.ChoiceField(choices=["draft", "issued"])
+    status = serializers.ChoiceField(choices=Invoice.Status.choices)
     client_id = serializers.IntegerField()
     client_name = serializers.CharField(source="client.name")
     period_start = serializers.DateField()
@@ -336,8 +340,8 @@ class InvoiceDetailOutput(InvoiceOutput):
 
 
 class InvoiceFilterParams(PageParams):
-    client_id = serializers.CharField(required=False, help_text="42 or cli_42")
-    status = serializers.ChoiceField(choices=["draft", "issued"], required=False)
+    client_id = serializers.CharField(required=False, validators=[CLIENT_ID_TEXT], help_text="42 or cli_42")
+    status = serializers.ChoiceField(choices=Invoice.Status.choices, required=False)
 
     def validate_client_id(self, value):
         pk = parse_id(value, "cli")
@@ -365,7 +369,7 @@ class InvoiceListApi(ApiView):
 class InvoiceDraftInput(serializers.Serializer):
     client_id = serializers.CharField(help_text="42 or cli_42")
     month = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM (default: this month)"
+        r"^[2-9]\d{3}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM, from 2000-01 (default: this month)"
     )
 
 
@@ -459,10 +463,23 @@ class InvoiceMessagesCsvApi(ApiView):
 # --- Price lists ---------------------------------------------------------------------------------
 
 
+class RuleClientField(serializers.CharField):
+    """A price rule's client: given as 42 or cli_42, answered as the client's integer id."""
+
+
+class RuleClientFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = RuleClientField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            return {"type": "integer", "nullable": True, "description": "The client's id; null: all clients"}
+        return auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+
+
 class PriceRuleIO(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     rule_id = serializers.CharField(source="public_id", read_only=True)
-    client_id = serializers.CharField(required=False, allow_null=True, help_text="42 or cli_42; null: all clients")
+    client_id = RuleClientField(required=False, allow_null=True, help_text="42 or cli_42; null: all clients")
     country = serializers.CharField(required=False, allow_blank=True, max_length=2, help_text="ISO code; empty: all")
     number_type = serializers.CharField(required=False, allow_blank=True, max_length=16, help_text="Empty: all types")
     markup_percent = serializers.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))

@@ -285,6 +285,8 @@ def period_bounds(date_from: date, date_to: date):
 
     tz = timezone.get_current_timezone()
     start = datetime.combine(date_from, time.min, tzinfo=tz)
+    if date_to >= date.max:  # (no day after it to end on)
+        return start, datetime.max.replace(tzinfo=tz)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
     return start, end
 

@@ -22,7 +22,16 @@ from billing.pricing import Item, viewer_book, viewer_number_prices
 from numbers_app import selectors as number_selectors
 from numbers_app.api import IDEMPOTENCY_HEADER, _valid, meta_stamp
 from numbers_app.validation import normalize_e164
-from portal.api import ApiView, PageParams, client_view, data_envelope, page_envelope, paginate, validate_query
+from portal.api import (
+    ApiView,
+    PageParams,
+    StrictCharField,
+    client_view,
+    data_envelope,
+    page_envelope,
+    paginate,
+    validate_query,
+)
 from portal.errors import ValidationFailed
 from portal.idempotency import idempotent
 
@@ -394,8 +403,8 @@ class SmsThreadsApi(ApiView):
 
 
 class SegmentsInput(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False, allow_blank=True)
-    to = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    body = StrictCharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False, allow_blank=True)
+    to = StrictCharField(max_length=40, required=False, allow_blank=True)
 
 
 class SegmentsOutput(serializers.Serializer):
@@ -526,6 +535,8 @@ class SandboxCallbackApi(ApiView):
         },
         auth=[],
         summary="Sandbox carrier callback: an inbound SMS or a delivery report (shared secret)",
+        description="Where the sandbox network (or a test harness) posts inbound messages and delivery reports. "
+        "It authenticates with the shared secret in `X-Sandbox-Secret`, not with an API key.",
     )
     def post(self, request):
         given = request.headers.get("X-Sandbox-Secret", "")

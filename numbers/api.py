@@ -23,6 +23,7 @@ from billing.money import to_exact_str
 from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
 from portal import inputs
 from portal.api import (
+    NOT_BLANK,
     ApiView,
     PageParams,
     StrictBooleanField,
@@ -43,7 +44,7 @@ from .validation import format_international
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": NOT_BLANK},
     OpenApiParameter.HEADER,
     required=False,
     description="Any unique string (a UUID). A retry with the same key and body replays the first response "
@@ -98,10 +99,14 @@ def _client_from(actor, client_id):
 
 # --- Search --------------------------------------------------------------------------------------
 
+COUNTRY_CODE = r"^[A-Za-z]{2}$"
+# What ``parse_capabilities`` takes: capabilities separated by commas (blanks between them are skipped).
+CAPABILITY_LIST = r"^\s*({0})?\s*(,\s*({0})?\s*)*$".format("|".join(CAPABILITIES))
+
 
 class SearchParams(serializers.Serializer):
-    country_code = serializers.CharField(required=False, min_length=2, max_length=2)
-    country = serializers.CharField(required=False, min_length=2, max_length=2, help_text="Alias of country_code")
+    country_code = serializers.RegexField(COUNTRY_CODE, required=False, help_text="ISO 3166-1 alpha-2, e.g. GB")
+    country = serializers.RegexField(COUNTRY_CODE, required=False, help_text="Alias of country_code")
     number_type = serializers.ChoiceField(choices=NumberType.choices, required=False)
     type = serializers.ChoiceField(choices=NumberType.choices, required=False, help_text="Alias of number_type")
     city = serializers.CharField(required=False, max_length=100)
@@ -269,7 +274,7 @@ class NumberSearchApi(ApiView):
 
 
 class AvailableParams(serializers.Serializer):
-    country = serializers.CharField(min_length=2, max_length=2)
+    country = serializers.RegexField(COUNTRY_CODE, help_text="ISO 3166-1 alpha-2, e.g. US")
     type = serializers.ChoiceField(choices=NumberType.choices, required=False)
     capabilities = serializers.CharField(required=False, help_text="Comma-separated; all must be offered")
     area_code = serializers.RegexField(r"^\d{1,8}$", required=False)
@@ -310,7 +315,14 @@ class NumberAvailableApi(ApiView):
     @extend_schema(
         operation_id="numbers_available",
         tags=["Numbers"],
-        parameters=[AvailableParams],
+        parameters=[
+            AvailableParams,
+            OpenApiParameter(
+                "capabilities",
+                {"type": "string", "pattern": CAPABILITY_LIST},
+                description="Comma-separated; all must be offered: " + ", ".join(CAPABILITIES),
+            ),
+        ],
         responses=AvailablePage,
         summary="Search numbers for sale by capabilities, area code and digits (Orbit)",
     )
@@ -362,7 +374,7 @@ class NumberOutput(serializers.ModelSerializer):
     region = serializers.CharField(source="group.region")
     area_code = serializers.CharField(source="group.area_code")
     client_id = serializers.IntegerField(allow_null=True)
-    client_name = serializers.CharField(source="client.name", default=None)
+    client_name = serializers.CharField(source="client.name", default=None, allow_null=True)
     order_id = serializers.IntegerField()
     monthly_cost = serializers.SerializerMethodField()
     setup_cost = serializers.SerializerMethodField()

@@ -104,11 +104,25 @@ class DidRelationships(serializers.Serializer):
     identity = LinkedRelationship(help_text="Always empty")
 
 
+# With a sparse fieldset (`fields[dids]=…`) any attribute may be left out.
+for _attribute in DidAttributes._declared_fields.values():
+    _attribute.required = False
+
+
 class DidResource(serializers.Serializer):
     type = serializers.CharField(help_text="dids")
     id = serializers.CharField(help_text="num_42")
-    attributes = DidAttributes()
-    relationships = DidRelationships()
+    attributes = DidAttributes(required=False, help_text="Left out when `fields[dids]` names no attribute")
+    relationships = DidRelationships(required=False, help_text="Left out when `fields[dids]` names no relationship")
+
+
+FILTER_SCHEMAS = {
+    **{
+        name: jsonapi.BOOLEAN
+        for name in ("terminated", "awaiting_registration", "pending_removal", "blocked", "emergency_enabled")
+    },
+    "did_group.features": jsonapi.list_of(didww.DIDWW_FEATURES, empty_items=False),
+}
 
 
 class IncludedResource(serializers.Serializer):
@@ -117,10 +131,12 @@ class IncludedResource(serializers.Serializer):
     )
     id = serializers.CharField()
     attributes = serializers.DictField(
-        help_text="did_groups: prefix (area code), features, is_metered (false), area_name; countries: name, "
-        "prefix, iso; cities, regions: name; did_group_types: name; voice_in_trunks: name, capacity_limit "
+        required=False,
+        help_text="Left out when `fields[…]` names none of them. did_groups: prefix (area code), features, "
+        "is_metered (false), area_name; countries: name, prefix, iso; cities, regions: name; did_group_types: "
+        "name; voice_in_trunks: name, capacity_limit "
         "(channels), created_at, configuration (sip_configurations: username, host: where calls go); "
-        "orders: amount (EUR), status, reference, created_at"
+        "orders: amount (EUR), status, reference, created_at",
     )
     relationships = serializers.DictField(required=False)
 
@@ -189,7 +205,9 @@ class DidListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="dids_list",
         tags=["DIDWW-compatible (v3)"],
-        parameters=jsonapi.openapi_parameters(didww.SPEC, collection=True, described_filters=FILTER_HELP),
+        parameters=jsonapi.openapi_parameters(
+            didww.SPEC, collection=True, described_filters=FILTER_HELP, filter_schemas=FILTER_SCHEMAS
+        ),
         responses=DidListDocument,
         summary="Your numbers as DIDWW DIDs (JSON:API: filter, sort, include, sparse fields, pages)",
         description="DIDWW's `GET /v3/dids`: code written for DIDWW works by changing its base URL (the "

@@ -115,7 +115,7 @@ class ProfileOutput(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     profile_id = serializers.IntegerField(source="pk")
     client_id = serializers.IntegerField(allow_null=True)
-    client_name = serializers.CharField(source="client.name", default=None)
+    client_name = serializers.CharField(source="client.name", default=None, allow_null=True)
     end_user_type = serializers.CharField()
     name = serializers.CharField()
     registration_number = serializers.CharField()

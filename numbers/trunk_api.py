@@ -175,8 +175,8 @@ class RouteOutput(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
     number = serializers.CharField(source="e164")
     sip_trunk_id = serializers.IntegerField(source="trunk_id", allow_null=True)
-    trunk_uuid = serializers.CharField(source="trunk.public_id", default=None)
-    trunk_name = serializers.CharField(source="trunk.name", default=None)
+    trunk_uuid = serializers.CharField(source="trunk.public_id", default=None, allow_null=True)
+    trunk_name = serializers.CharField(source="trunk.name", default=None, allow_null=True)
     route_applied = serializers.CharField(help_text="What the carrier was last told; empty until the number is live")
 
     class Meta:

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.validators import RegexValidator
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +24,7 @@ from rest_framework.views import APIView
 from accounts.actor import Actor
 from portal import inputs
 from portal.authentication import rate_limit_headers
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, ValidationFailed
 
 logger = logging.getLogger("didfarm.api")
 
@@ -127,9 +128,24 @@ class PageParams(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=25)
 
 
+@functools.cache
+def _single_valued(serializer_class) -> tuple[str, ...]:
+    """The query parameters of ``serializer_class`` that take one value (all but lists)."""
+    return tuple(
+        name
+        for name, field in serializer_class().fields.items()
+        if not isinstance(field, serializers.ListField | serializers.MultipleChoiceField)
+    )
+
+
 def validate_query(serializer_class, request) -> dict[str, Any]:
-    """Validate query parameters with a serializer; errors become the usual 422."""
-    return inputs.validated(serializer_class, request.query_params)
+    """Validate query parameters with a serializer; errors become the usual 422. A parameter that takes
+    one value and is given several (``?limit=5&limit=50``) is refused rather than one of them guessed."""
+    query = request.query_params
+    repeated = [name for name in _single_valued(serializer_class) if len(query.getlist(name)) > 1]
+    if repeated:
+        raise ValidationFailed(fields={name: [_("Give %(p)s once.") % {"p": name}] for name in repeated})
+    return inputs.validated(serializer_class, query)
 
 
 def paginate(request, queryset, serializer_class, *, context: dict | None = None) -> Response:
@@ -189,6 +205,10 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorDetail()
 
 
+# The pattern of a text that is not blank: at least one character that is not white space.
+NOT_BLANK = r"\S"
+
+
 class PortalAutoSchema(AutoSchema):
     """Documents the error answers every operation can give, in the one error format."""
 
@@ -201,6 +221,39 @@ class PortalAutoSchema(AutoSchema):
         "429": "Rate limit exceeded; see Retry-After",
         "500": "Server error; retry with backoff",
     }
+
+    def get_description(self) -> str:
+        # Docstrings are notes for developers; what a user reads is written in @extend_schema(description=…).
+        return ""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        schema.pop("description", None)  # (a serializer's docstring, as above)
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and schema.get("type") == "string"
+            and not {"pattern", "enum", "format"} & set(schema)
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+        ):
+            # Input is trimmed, and a value left blank is refused: it needs a character that is not a space.
+            schema["pattern"] = NOT_BLANK
+        return schema
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        if self.path.startswith("/api/v1/"):
+            for parameter in parameters:
+                if parameter["in"] == "query" and not parameter.get("required"):
+                    # An optional query parameter sent empty (`?status=`) counts as not sent.
+                    parameter["allowEmptyValue"] = True
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

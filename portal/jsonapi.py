@@ -123,6 +123,13 @@ def not_found(request, *args) -> JsonResponse:
     return error_response(request, code="not_found", message=message, status=404)
 
 
+def bad_query(request, message: str) -> JsonResponse:
+    """A query string refused before any view reads it (NUL bytes), as under /api/v3 every bad query
+    parameter is: 400 with JSON:API error objects."""
+    error = api.error_body(request, code="invalid_parameter", message=message, status=400)["error"]
+    return JsonResponse({"errors": error_objects(error, {})}, status=400, content_type=MEDIA_TYPE)
+
+
 TITLES = {
     400: "Bad request",
     401: "Unauthorized",
@@ -241,6 +248,10 @@ def parse_query(query_params, spec: Spec, *, collection: bool) -> Query:
         else:
             raise InvalidParameter(parameter, _("Unknown query parameter %(p)s.") % {"p": parameter})
     return Query(filters, sort, include, fields, page["number"], page["size"])
+
+
+# The OpenAPI schema of what ``truth`` takes.
+BOOLEAN = {"type": "string", "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)$"}
 
 
 def truth(parameter: str, value: str) -> bool:
@@ -442,6 +453,15 @@ class JsonApiErrors(serializers.Serializer):
 class JsonApiAutoSchema(api.PortalAutoSchema):
     """Documents the error answers a JSON:API operation can give, as ``{"errors": [...]}``."""
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # A PATCH document is checked whole (its `data` is required; what may be left out is inside it),
+        # unlike DRF's partial PATCH, where every field is optional.
+        method, self.method = self.method, "PUT"
+        try:
+            return super()._get_request_for_media_type(serializer, direction)
+        finally:
+            self.method = method
+
     READ_ERRORS = {
         "400": "Unknown or malformed query parameter (`source.parameter` names it)",
         "401": "Missing, malformed or revoked API key",
@@ -472,13 +492,29 @@ class JsonApiAutoSchema(api.PortalAutoSchema):
         return responses
 
 
-def openapi_parameters(spec: Spec, *, collection: bool, described_filters: Mapping[str, str] | None = None):
-    """The query parameters of a JSON:API operation, for the OpenAPI document."""
+def list_of(names, *, empty_items: bool = True, prefix: str = "") -> dict:
+    """The OpenAPI schema of a comma-separated list of ``names`` as ``parse_query`` reads it (each item
+    trimmed; an empty item skipped, unless ``empty_items`` is False; ``prefix`` allowed before a name)."""
+    alternatives = "|".join(re.escape(name) for name in sorted(names))
+    choice = f"{prefix}({alternatives}){'?' if empty_items else ''}"
+    return {"type": "string", "pattern": rf"^\s*{choice}\s*(,\s*{choice}\s*)*$"}
+
+
+def openapi_parameters(
+    spec: Spec,
+    *,
+    collection: bool,
+    described_filters: Mapping[str, str] | None = None,
+    filter_schemas: Mapping[str, dict] | None = None,
+):
+    """The query parameters of a JSON:API operation, for the OpenAPI document (a filter's value is any
+    string unless ``filter_schemas`` says more)."""
     described_filters = described_filters or {}
+    filter_schemas = filter_schemas or {}
     params = [
         OpenApiParameter(
             "include",
-            str,
+            list_of(spec.includes),
             description="Comma-separated paths of related resources to return in `included`: "
             + ", ".join(f"`{p}`" for p in sorted(spec.includes)),
         ),
@@ -487,7 +523,7 @@ def openapi_parameters(spec: Spec, *, collection: bool, described_filters: Mappi
         params.append(
             OpenApiParameter(
                 f"fields[{type_name}]",
-                str,
+                list_of(names),
                 description=f"Sparse fieldset: the {type_name} fields to return, comma-separated, from "
                 + ", ".join(f"`{n}`" for n in sorted(names)),
             )
@@ -497,18 +533,24 @@ def openapi_parameters(spec: Spec, *, collection: bool, described_filters: Mappi
     params += [
         OpenApiParameter(
             "sort",
-            str,
+            list_of(spec.sorts, empty_items=False, prefix="-?"),
             description="Comma-separated sort keys, `-` before one for descending: "
             + ", ".join(f"`{k}`" for k in sorted(spec.sorts))
             + ". Without it, newest first.",
         ),
-        OpenApiParameter("page[number]", int, description="Page number, from 1"),
+        OpenApiParameter(
+            "page[number]", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, description="Page number, from 1"
+        ),
         OpenApiParameter(
             "page[size]",
-            int,
+            {"type": "integer", "minimum": 1, "maximum": spec.max_page_size},
             description=f"Resources a page, 1 to {spec.max_page_size} (default {spec.default_page_size})",
         ),
     ]
     for name in sorted(spec.filters):
-        params.append(OpenApiParameter(f"filter[{name}]", str, description=described_filters.get(name, "")))
+        params.append(
+            OpenApiParameter(
+                f"filter[{name}]", filter_schemas.get(name, str), description=described_filters.get(name, "")
+            )
+        )
     return params

@@ -94,6 +94,10 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.META.get("QUERY_STRING", "") or any("\x00" in v for v in request.GET.values()):
+            if request.path.startswith("/api/v3/"):
+                from portal.jsonapi import bad_query
+
+                return bad_query(request, "Query parameters may not contain NUL bytes.")
             if is_api_path(request.path):
                 from portal.api import json_error
 

@@ -286,6 +286,13 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"ApiKeyBearer": []}, {"ApiKeyHeader": []}],
+    # Several models have a `status` field with their own choices: each set gets its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "NumberStatusEnum": "numbers_app.models.Number.Status",
+        "TrunkStatusEnum": "numbers_app.models.SipTrunk.Status",
+        "InvoiceStatusEnum": "billing.models.Invoice.Status",
+        "WebhookDeliveryStatusEnum": "portal.webhooks.models.WebhookDelivery.Status",
+    },
 }
 
 # Requests a minute per API key unless the account overrides it.

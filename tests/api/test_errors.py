@@ -141,3 +141,18 @@ def test_form_encoded_bodies_are_refused_with_415(tenants, api_as):
         headers={"Authorization": f"Bearer {tenants.a.key}"},
     )
     assert_error(response, 415, "unsupported_media_type")
+
+
+def test_a_query_parameter_given_twice_is_refused_rather_than_one_value_guessed(tenants, api_as):
+    error = assert_error(api_as(tenants.a.key).get("/api/v1/clients?limit=5&limit=50"), 422, "validation_error")
+    assert set(error["fields"]) == {"limit"}
+    error = assert_error(
+        api_as(tenants.a.key).get("/api/v1/wallet/transactions?kind=top_up&kind=refund"), 422, "validation_error"
+    )
+    assert set(error["fields"]) == {"kind"}
+
+
+def test_an_optional_query_parameter_sent_empty_counts_as_not_sent(tenants, api_as):
+    response = api_as(tenants.a.key).get("/api/v1/clients?search=&limit=")
+    assert response.status_code == 200
+    assert response.json()["meta"]["limit"] == 25

@@ -1,6 +1,8 @@
 import re
 
 import pytest
+from django.core.management import call_command
+from drf_spectacular.drainage import GENERATOR_STATS
 from openapi_spec_validator import validate
 
 from numbers_app import didww
@@ -103,3 +105,24 @@ def test_the_v3_list_documents_every_filter_sort_key_include_and_the_attribute_m
     assert "not to renew" in attributes["terminated"]["description"]
     assert "regulatory" in attributes["awaiting_registration"]["description"]
     assert "null" in attributes["billing_cycles_count"]["description"]
+
+
+def test_the_schema_builds_without_a_warning_and_validates(tmp_path):
+    GENERATOR_STATS.reset()
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert not GENERATOR_STATS, "drf-spectacular warned while building the schema"
+
+
+def test_descriptions_are_for_api_users_not_notes_on_the_implementation(client):
+    document = client.get("/api/v1/schema").json()
+    keys = {path: ops for path, ops in document["paths"].items() if path.startswith(("/api/v1/api-keys", "/api/v1/me"))}
+    assert keys
+    texts = [op.get("description", "") for ops in document["paths"].values() for op in ops.values()]
+    texts += [schema.get("description", "") for schema in document["components"]["schemas"].values()]
+    for text in texts:
+        assert "``" not in text, text  # (reStructuredText: a docstring, written for developers)
+        assert not re.search(r"\bApiView\b|serializer|selector|Throttling runs", text), text
+    for ops in keys.values():
+        for operation in ops.values():
+            assert "Throttling" not in operation.get("description", "")
+            assert operation["summary"]
