@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.l10n import country_choices
+
 from .forms import _client_choices
 from .models import BillingCycle, DocumentType, EndUserType, NumberType
 from .regulatory_models import PORT_DOCUMENT_TYPES, PROFILE_DOCUMENT_TYPES
@@ -40,7 +42,7 @@ class ProfileForm(forms.Form):
             del self.fields["client"]  # a client's login manages its own client's profiles
         else:
             self.fields["client"].choices = _client_choices(clients, _("My own account (no client)"))
-        self.fields["countries"].choices = [(c.code, f"{c.name} ({c.code})") for c in countries]
+        self.fields["countries"].choices = country_choices(countries, lambda c: f"{c.display_name} ({c.code})")
 
     def values(self) -> dict:
         data = dict(self.cleaned_data)
