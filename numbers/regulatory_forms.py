@@ -96,6 +96,7 @@ class PortNumbersForm(forms.Form):
         label=_("Numbers to port"),
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": "+44 20 7946 0500\n+44 20 7946 0501", "dir": "ltr"}),
         help_text=_("One per line, in international format. Up to 50."),
+        strip=False,  # (leading blank lines count: errors name the line)
     )
     client = forms.ChoiceField(label=_("For client"), required=False)
     billing_cycle = forms.ChoiceField(label=_("Billing cycle"), choices=BillingCycle.choices, initial="monthly")
@@ -105,8 +106,28 @@ class PortNumbersForm(forms.Form):
         self.fields["client"].choices = _client_choices(clients, _("No client (your own use)"))
 
     def clean_numbers(self) -> list[str]:
-        lines = [line.strip() for line in self.cleaned_data["numbers"].replace(",", "\n").splitlines()]
-        return [line for line in lines if line]
+        """The numbers given, one per line (commas also separate); ``lines`` holds the line of each."""
+        entries = [
+            (line_number, part.strip())
+            for line_number, line in enumerate(self.cleaned_data["numbers"].splitlines(), start=1)
+            for part in line.split(",")
+            if part.strip()
+        ]
+        if not entries:
+            raise forms.ValidationError(self.fields["numbers"].error_messages["required"], code="required")
+        self.lines = [line_number for line_number, _text in entries]
+        return [text for _line_number, text in entries]
+
+    def line_error(self, index: int, message: str) -> str:
+        """An error about the ``index``-th number, naming its line and the number as written there."""
+        numbers = self.cleaned_data.get("numbers") or []
+        if not 0 <= index < len(numbers):
+            return message
+        return _("Line %(line)d (%(number)s): %(reason)s") % {
+            "line": self.lines[index],
+            "number": numbers[index],
+            "reason": message,
+        }
 
 
 class PortDetailsForm(forms.Form):

@@ -9,6 +9,7 @@ show a progress bar while the file travels (htmx's ``htmx:xhr:progress``, see ``
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -378,10 +379,18 @@ def _wizard(request, step: int, *, keep_details: bool = False, **parts):
 
 
 def _numbers_errors_on(form: PortNumbersForm, exc: ApplicationError) -> None:
-    """The service names each bad number (``numbers[2]``); the page has one field for them all."""
+    """The service names each bad number by its place (``numbers[2]``); the page has one field for them
+    all, so each error names the line of the list it is about (and the number as written there)."""
+    errors = []  # (all written before the first is added: adding one drops the field's cleaned value)
     for key, messages_ in (exc.fields or {}).items():
+        place = re.fullmatch(r"numbers\[(\d+)\]", key)
         for message in messages_:
-            form.add_error("numbers" if key.startswith("numbers") else None, message)
+            if place:
+                errors.append(("numbers", form.line_error(int(place.group(1)), message)))
+            else:
+                errors.append(("numbers" if key.startswith("numbers") else None, message))
+    for field, message in errors:
+        form.add_error(field, message)
     if not exc.fields:
         form.add_error("numbers", exc.message)
 
