@@ -59,9 +59,35 @@ class DocumentUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
-    def __init__(self, *args, types=PROFILE_DOCUMENT_TYPES, **kwargs):
+    def __init__(self, *args, types=PROFILE_DOCUMENT_TYPES, needed=(), **kwargs):
+        """``needed``: the document types still missing for the requirement, in the order to ask for them:
+        offered first (as a group of their own) and named under the field; the first is preselected."""
         super().__init__(*args, **kwargs)
-        self.fields["document_type"].choices = [(str(t), DocumentType(t).label) for t in types]
+        field = self.fields["document_type"]
+        needed = [str(t) for t in needed]
+        others = [(str(t), _label(t)) for t in types if str(t) not in needed]
+        if not needed:
+            field.choices = others
+            return
+        field.choices = [
+            (_("Needed for this profile"), [(t, _label(t)) for t in needed]),
+            (_("Other documents"), others),
+        ]
+        field.initial = needed[0]
+        field.help_text = _("Still needed: %(documents)s.") % {"documents": ", ".join(_label(t) for t in needed)}
+
+    def preselect(self, document_type: str) -> None:
+        """Offer ``document_type`` first (the one a link asked for), when it is one of the choices."""
+        field = self.fields["document_type"]
+        if field.valid_value(document_type):
+            field.initial = document_type
+
+
+def _label(document_type) -> str:
+    try:
+        return str(DocumentType(document_type).label)
+    except ValueError:  # a type staff require that this version does not name
+        return str(document_type)
 
 
 class RejectForm(forms.Form):
