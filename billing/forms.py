@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.l10n import country_choices
+
 from .models import LedgerEntry
 
 
@@ -74,8 +76,7 @@ class PriceRuleForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["client"].choices = [("", _("All clients (default)"))] + [(str(c.pk), c.name) for c in clients]
-        named = sorted(((c.code, c.display_name) for c in countries), key=lambda choice: choice[1].casefold())
-        self.fields["country"].choices = [("", _("All countries")), *named]
+        self.fields["country"].choices = [("", _("All countries")), *country_choices(countries)]
         self.fields["number_type"].choices = [("", _("All types")), *NumberType.choices]
         for name in ("fixed_monthly", "fixed_setup", "fixed_sms_addon", "fixed_sms_segment"):
             self.fields[name].widget.attrs["step"] = "0.0001"

@@ -206,6 +206,21 @@ class SmsStats:
         return (Decimal(self.delivered_30d * 100) / done).quantize(Decimal("0.1")) if done else None
 
 
+def sms_day(*, actor: Actor, day: date) -> DayStats:
+    """The actor's messages of one day (in the portal's time zone), counted in one query."""
+    counts = (
+        message_list(actor=actor, filters=MessageFilters(date_from=day, date_to=day))
+        .order_by()
+        .aggregate(
+            outbound=Count("id", filter=Q(direction=Message.Direction.OUTBOUND)),
+            inbound=Count("id", filter=Q(direction=Message.Direction.INBOUND)),
+            delivered=Count("id", filter=Q(status=Message.Status.DELIVERED)),
+            failed=Count("id", filter=Q(status=Message.Status.FAILED)),
+        )
+    )
+    return DayStats(day=day, **counts)
+
+
 def sms_stats(*, actor: Actor, days: int = 30) -> SmsStats:
     """Counts for today, this month and the last ``days`` days (by day), in two queries."""
     today = timezone.localdate()

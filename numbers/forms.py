@@ -7,6 +7,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.l10n import country_choices
+
 from .models import CAPABILITIES, BillingCycle, Number, NumberType, SipTrunk
 from .selectors import StockFilters
 from .templatetags.numbers_format import CAPABILITY_LABELS
@@ -15,10 +17,6 @@ from .validation import normalize_inventory_number
 DIGITS = r"^\+?\d{1,15}$"
 MAX_BULK = 100
 MAX_IP_TEXT = 2000
-
-
-def _by_name(choice: tuple[str, str]) -> str:
-    return choice[1].casefold()
 
 
 def _client_choices(clients, empty_label) -> list[tuple[str, str]]:
@@ -57,8 +55,8 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, countries=(), **kwargs):
         super().__init__(*args, **kwargs)
-        # Countries by their name in the reader's language.
-        named = sorted(((c.code, f"{c.display_name} ({c.dial_code})") for c in countries), key=_by_name)
+        # Countries by their name in the reader's language, as that language sorts them.
+        named = country_choices(countries, lambda c: f"{c.display_name} ({c.dial_code})")
         self.fields["country"].choices = [("", _("Choose a country…")), *named]
 
     def filters(self) -> StockFilters | None:
@@ -133,8 +131,7 @@ class NumberFilterForm(forms.Form):
 
     def __init__(self, *args, countries=(), clients=(), client_scoped=False, **kwargs):
         super().__init__(*args, **kwargs)
-        named = sorted(((c.code, c.display_name) for c in countries), key=_by_name)
-        self.fields["country"].choices = [("", _("All countries")), *named]
+        self.fields["country"].choices = [("", _("All countries")), *country_choices(countries)]
         self.fields["status"].choices = [("", _("Any status"))] + [
             (value, label) for value, label in Number.Status.choices if value != Number.Status.RELEASED
         ]

@@ -98,6 +98,25 @@ def required_documents(profile: ComplianceProfile) -> list[str]:
     return sorted(needed)
 
 
+def requirement_notes(profile: ComplianceProfile) -> dict[str, list[str]]:
+    """What staff's rules say about each document the profile needs (document type → their notes), for the
+    countries, number types and kind of end user it covers; one query."""
+    rules = (
+        DocumentRequirement.objects.filter(
+            country_id__in=profile.countries or [],
+            number_type__in=["", *(profile.number_types or [])],
+            end_user_type__in=["", profile.end_user_type],
+        )
+        .exclude(note="")
+        .order_by("document_type", "country_id", "id")
+    )
+    notes: dict[str, list[str]] = {}
+    for document_type, note in rules.values_list("document_type", "note"):
+        if note not in notes.setdefault(document_type, []):
+            notes[document_type].append(note)
+    return notes
+
+
 def missing_documents(profile: ComplianceProfile, *, adding: list[str] = ()) -> list[str]:
     have = set(profile.documents.values_list("document_type", flat=True)) | set(adding)
     return [doc for doc in required_documents(profile) if doc not in have]

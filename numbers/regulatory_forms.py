@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.l10n import country_choices
+
 from .forms import _client_choices
 from .models import BillingCycle, DocumentType, EndUserType, NumberType
 from .regulatory_models import PORT_DOCUMENT_TYPES, PROFILE_DOCUMENT_TYPES
@@ -40,7 +42,7 @@ class ProfileForm(forms.Form):
             del self.fields["client"]  # a client's login manages its own client's profiles
         else:
             self.fields["client"].choices = _client_choices(clients, _("My own account (no client)"))
-        self.fields["countries"].choices = [(c.code, f"{c.name} ({c.code})") for c in countries]
+        self.fields["countries"].choices = country_choices(countries, lambda c: f"{c.display_name} ({c.code})")
 
     def values(self) -> dict:
         data = dict(self.cleaned_data)
@@ -57,9 +59,35 @@ class DocumentUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
-    def __init__(self, *args, types=PROFILE_DOCUMENT_TYPES, **kwargs):
+    def __init__(self, *args, types=PROFILE_DOCUMENT_TYPES, needed=(), **kwargs):
+        """``needed``: the document types still missing for the requirement, in the order to ask for them:
+        offered first (as a group of their own) and named under the field; the first is preselected."""
         super().__init__(*args, **kwargs)
-        self.fields["document_type"].choices = [(str(t), DocumentType(t).label) for t in types]
+        field = self.fields["document_type"]
+        needed = [str(t) for t in needed]
+        others = [(str(t), _label(t)) for t in types if str(t) not in needed]
+        if not needed:
+            field.choices = others
+            return
+        field.choices = [
+            (_("Needed for this profile"), [(t, _label(t)) for t in needed]),
+            (_("Other documents"), others),
+        ]
+        field.initial = needed[0]
+        field.help_text = _("Still needed: %(documents)s.") % {"documents": ", ".join(_label(t) for t in needed)}
+
+    def preselect(self, document_type: str) -> None:
+        """Offer ``document_type`` first (the one a link asked for), when it is one of the choices."""
+        field = self.fields["document_type"]
+        if field.valid_value(document_type):
+            field.initial = document_type
+
+
+def _label(document_type) -> str:
+    try:
+        return str(DocumentType(document_type).label)
+    except ValueError:  # a type staff require that this version does not name
+        return str(document_type)
 
 
 class RejectForm(forms.Form):
@@ -94,6 +122,7 @@ class PortNumbersForm(forms.Form):
         label=_("Numbers to port"),
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": "+44 20 7946 0500\n+44 20 7946 0501", "dir": "ltr"}),
         help_text=_("One per line, in international format. Up to 50."),
+        strip=False,  # (leading blank lines count: errors name the line)
     )
     client = forms.ChoiceField(label=_("For client"), required=False)
     billing_cycle = forms.ChoiceField(label=_("Billing cycle"), choices=BillingCycle.choices, initial="monthly")
@@ -103,8 +132,28 @@ class PortNumbersForm(forms.Form):
         self.fields["client"].choices = _client_choices(clients, _("No client (your own use)"))
 
     def clean_numbers(self) -> list[str]:
-        lines = [line.strip() for line in self.cleaned_data["numbers"].replace(",", "\n").splitlines()]
-        return [line for line in lines if line]
+        """The numbers given, one per line (commas also separate); ``lines`` holds the line of each."""
+        entries = [
+            (line_number, part.strip())
+            for line_number, line in enumerate(self.cleaned_data["numbers"].splitlines(), start=1)
+            for part in line.split(",")
+            if part.strip()
+        ]
+        if not entries:
+            raise forms.ValidationError(self.fields["numbers"].error_messages["required"], code="required")
+        self.lines = [line_number for line_number, _text in entries]
+        return [text for _line_number, text in entries]
+
+    def line_error(self, index: int, message: str) -> str:
+        """An error about the ``index``-th number, naming its line and the number as written there."""
+        numbers = self.cleaned_data.get("numbers") or []
+        if not 0 <= index < len(numbers):
+            return message
+        return _("Line %(line)d (%(number)s): %(reason)s") % {
+            "line": self.lines[index],
+            "number": numbers[index],
+            "reason": message,
+        }
 
 
 class PortDetailsForm(forms.Form):

@@ -9,6 +9,7 @@ show a progress bar while the file travels (htmx's ``htmx:xhr:progress``, see ``
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -140,17 +141,28 @@ def compliance_list(request):
     return _render(request, "numbers/compliance_list.html", "numbers/_compliance_list_panel.html", context)
 
 
-def _checklist(profile: ComplianceProfile) -> list[dict]:
+def _checklist(profile: ComplianceProfile, *, notes: bool = False) -> list[dict]:
+    """The documents the profile's requirement asks for, each with whether it is there (and, with
+    ``notes``, what staff's rules say about it)."""
     have = {d.document_type for d in profile.documents.all()}
+    said = regulatory.requirement_notes(profile) if notes else {}
     return [
-        {"type": t, "label": regulatory.document_type_label(t), "present": t in have}
+        {"type": t, "label": regulatory.document_type_label(t), "present": t in have, "notes": said.get(t, [])}
         for t in regulatory.required_documents(profile)
     ]
 
 
+def _upload_form(profile: ComplianceProfile, checklist: list[dict], data=None, files=None) -> DocumentUploadForm:
+    """The profile's upload form, offering first the documents its countries and types still need."""
+    return DocumentUploadForm(data, files, needed=[item["type"] for item in checklist if not item["present"]])
+
+
 def _profile_page(request, profile: ComplianceProfile, *, form=None, upload_form=None):
     actor = request.actor
-    checklist = _checklist(profile)
+    checklist = _checklist(profile, notes=True)
+    if upload_form is None:
+        upload_form = _upload_form(profile, checklist)
+        upload_form.preselect(request.GET.get("document_type", ""))
     initial = {
         "client": str(profile.client_id or ""),
         "end_user_type": profile.end_user_type,
@@ -170,7 +182,7 @@ def _profile_page(request, profile: ComplianceProfile, *, form=None, upload_form
         "missing": [item for item in checklist if not item["present"]],
         "can_edit": actor.can_write and profile.is_editable,
         "form": form or _profile_form(request, initial=initial),
-        "upload_form": upload_form or DocumentUploadForm(),
+        "upload_form": upload_form,
         "waiting": selectors.profile_waiting_numbers(actor=actor, profile=profile).select_related("country"),
         "max_mb": settings.REGULATORY_DOCUMENT_MAX_BYTES // (1024 * 1024),
     }
@@ -219,7 +231,7 @@ def compliance_upload(request, profile_id: int):
     actor = request.actor
     profile = _profile_or_404(actor, profile_id)
     _require_write(actor)
-    form = DocumentUploadForm(request.POST, request.FILES)
+    form = _upload_form(profile, _checklist(profile), request.POST, request.FILES)
     if form.is_valid():
         upload = regulatory.Upload(document_type=form.cleaned_data["document_type"], file=form.cleaned_data["file"])
         try:
@@ -332,6 +344,13 @@ def regulatory_banner(actor, number: Number) -> dict | None:
         p for p in selectors.profiles_for_number(actor=actor, number=number) if p.pk != number.compliance_profile_id
     ]
     held_at = number.regulatory_held_at
+    # What the attached profile still lacks for the requirement, and its upload form asking for the first.
+    missing, upload_url = [], ""
+    if profile is not None and profile.status in (ComplianceProfile.Status.DRAFT, ComplianceProfile.Status.REJECTED):
+        missing = regulatory.missing_documents(profile)
+        upload_url = reverse("compliance_detail", args=[profile.pk])
+        if missing:
+            upload_url += f"?document_type={missing[0]}#upload-form"
     query = f"new=1&countries={number.country_id}&number_types={number.type}"
     if number.client_id and not actor.is_client_scoped:
         query += f"&client={number.client_id}"
@@ -342,6 +361,8 @@ def regulatory_banner(actor, number: Number) -> dict | None:
         "attach_form": AttachProfileForm(profiles=candidates) if candidates else None,
         "release_on": (held_at + timedelta(days=settings.REGULATORY_HOLD_DAYS)).date() if held_at else None,
         "new_profile_url": reverse("compliance_list") + "?" + query,
+        "missing": [regulatory.document_type_label(t) for t in missing],
+        "upload_url": upload_url,
     }
 
 
@@ -403,10 +424,18 @@ def _wizard(request, step: int, *, keep_details: bool = False, **parts):
 
 
 def _numbers_errors_on(form: PortNumbersForm, exc: ApplicationError) -> None:
-    """The service names each bad number (``numbers[2]``); the page has one field for them all."""
+    """The service names each bad number by its place (``numbers[2]``); the page has one field for them
+    all, so each error names the line of the list it is about (and the number as written there)."""
+    errors = []  # (all written before the first is added: adding one drops the field's cleaned value)
     for key, messages_ in (exc.fields or {}).items():
+        place = re.fullmatch(r"numbers\[(\d+)\]", key)
         for message in messages_:
-            form.add_error("numbers" if key.startswith("numbers") else None, message)
+            if place:
+                errors.append(("numbers", form.line_error(int(place.group(1)), message)))
+            else:
+                errors.append(("numbers" if key.startswith("numbers") else None, message))
+    for field, message in errors:
+        form.add_error(field, message)
     if not exc.fields:
         form.add_error("numbers", exc.message)
 

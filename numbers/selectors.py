@@ -235,10 +235,14 @@ def stock_page_sql(filters: StockFilters, *, offset: int, limit: int) -> tuple[s
     return sql, params
 
 
-def stock_total(filters: StockFilters) -> int:
+def stock_total(filters: StockFilters, *, at_most: int | None = None) -> int:
     """How many numbers match ``filters``: the groups' for-sale counters, unless digits are asked for
-    (then counted, on the digits index)."""
+    (then counted, on the digits index). ``at_most``: a digits count stops there (it reads no more rows
+    than that; two digits match a good part of a country's numbers)."""
     if filters.contains:
+        if at_most is not None:
+            # No ORDER BY: the count's rows may come in any order, from whichever index serves the WHERE.
+            return stock_search(filters).order_by()[:at_most].count()
         return stock_search(filters).count()
     return sum(g.available_count for g in matching_groups(filters))
 
@@ -273,6 +277,13 @@ def number_list(
     if tag:
         qs = qs.filter(tags__icontains=f'"{tag}"')
     return qs.select_related("client", "group", "country", "compliance_profile").order_by("-id")
+
+
+def number_counts_by_status(*, actor: Actor) -> dict[str, int]:
+    """How many of the actor's numbers (``number_list``'s) are in each state, in one query; states without
+    numbers are left out."""
+    rows = number_list(actor=actor).order_by().values_list("status").annotate(count=Count("id"))
+    return dict(rows)
 
 
 def number_get(

@@ -54,7 +54,11 @@ from .models import CYCLE_MONTHS, AvailableNumber, BillingCycle, Country, Number
 CART_KEY = "numbers_cart"
 USED_TOKENS_KEY = "numbers_checkout_tokens"
 MAX_USED_TOKENS = 50
-SEARCH_LIMIT = 50
+SEARCH_LIMIT = 50  # numbers on a page of search results
+# A search for digits counts its matches (other searches add up their groups' for-sale counters, which
+# costs nothing) and stops counting here: "more than 1,000" says enough.
+SEARCH_COUNT_LIMIT = 1000
+SEARCH_MAX_PAGE = 10_000
 
 
 # --- Helpers -------------------------------------------------------------------------------------
@@ -190,6 +194,69 @@ def _back_query(request) -> str:
 # --- Search and buy ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ResultsPage:
+    """Where a page of search results stands among all the matches."""
+
+    number: int
+    first: int  # position of the page's first number among the matches (from 1)
+    last: int
+    total: int
+    more_than: bool  # a digits search that stopped counting at ``total``
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def num_pages(self) -> int | None:
+        return None if self.more_than else max(1, -(-self.total // SEARCH_LIMIT))
+
+
+def _page_asked(request) -> int:
+    try:
+        return min(max(int(request.GET.get("page", "1")), 1), SEARCH_MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def _results_page(
+    filters: selectors.StockFilters, number: int, *, past_end: bool = True
+) -> tuple[list[selectors.StockRow], ResultsPage]:
+    """A page of matches and where it stands: one query for the page (``stock_page``, one number more than
+    shown, to know whether a next page exists). The total comes free when this is the last page, or from
+    the groups' counters (``stock_total``); only a search for digits with a further page counts, at most
+    ``SEARCH_COUNT_LIMIT`` + 1 rows. A page past the end shows the last one."""
+    offset = (number - 1) * SEARCH_LIMIT
+    rows = selectors.stock_page(filters, offset=offset, limit=SEARCH_LIMIT + 1)
+    if not rows and number > 1 and past_end:
+        total = selectors.stock_total(filters, at_most=SEARCH_COUNT_LIMIT + 1)
+        last = min(max(1, -(-min(total, SEARCH_COUNT_LIMIT) // SEARCH_LIMIT)), number - 1)
+        return _results_page(filters, last, past_end=False)
+    has_next = len(rows) > SEARCH_LIMIT
+    rows = rows[:SEARCH_LIMIT]
+    shown_to = offset + len(rows)
+    more_than = False
+    if not has_next:
+        total = shown_to
+    else:
+        counted = selectors.stock_total(filters, at_most=SEARCH_COUNT_LIMIT + 1)
+        more_than = bool(filters.contains) and counted > SEARCH_COUNT_LIMIT
+        # (counters a moment behind a sale must not say fewer than the pages hold)
+        total = SEARCH_COUNT_LIMIT if more_than else max(counted, shown_to + 1)
+    first = offset + 1 if rows else 0
+    return rows, ResultsPage(number, first, shown_to, total, more_than, has_next)
+
+
 @portal_page
 @require_GET
 def search(request):
@@ -198,20 +265,21 @@ def search(request):
         return redirect("number_list")  # client logins and read-only roles do not buy
     form = SearchForm(request.GET or None, countries=_countries_with_stock())
     filters = form.filters() if form.is_bound and form.is_valid() else None
-    rows: list[AvailableNumber] = []
+    rows: list[selectors.StockRow] = []
+    page = None
     if filters is not None:
-        # select_related: each row shows its group's city, capabilities, prices and regulatory flag.
-        rows = list(selectors.stock_search(filters).select_related("group")[: SEARCH_LIMIT + 1])
+        # Group details (city, capabilities, prices, regulatory flag) come from the in-process copy.
+        rows, page = _results_page(filters, _page_asked(request))
     clients = account_selectors.client_list(actor=actor)
     context = _context(
         request,
         "search",
         form=form,
-        rows=rows[:SEARCH_LIMIT],
-        more=len(rows) > SEARCH_LIMIT,
+        rows=rows,
+        page=page,
         searched=filters is not None,
         back=request.GET.urlencode(),
-        limit=SEARCH_LIMIT,
+        query=query_without_page(request),
     )
     if _wants_fragment(request):
         context["cart"] = _cart(request)

@@ -20,6 +20,8 @@ Choices worth knowing:
 from __future__ import annotations
 
 import functools
+import unicodedata
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import formats, translation
@@ -93,3 +95,56 @@ def country_name(code: str, fallback: str = "") -> str:
     if language.split("-")[0] == "en" or not code:
         return fallback or code
     return _territories(language).get(code.upper()) or fallback or code
+
+
+# --- Sorting names the way the reader's language does -------------------------------------------------
+#
+# Without ICU (PyICU is not installed), a key close to CLDR's root collation at the first two levels: the
+# letters first, without their accents (so "Côte d'Ivoire" sorts between "Costa Rica" and "Croatia", and
+# German "Österreich" between "Oman" and "Pakistan"), then the accents, then the case. Spaces and
+# punctuation sort before letters. Known differences from ICU: Chinese names stay in code point order
+# (radical and stroke), not pinyin; no language's own tailoring beyond Spanish "ñ", a letter after "n".
+
+# Letters that are not a base letter plus accents in Unicode, spelled as CLDR's root collation sorts them.
+_EXPANSIONS = str.maketrans(
+    {"æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "ı": "i", "þ": "th"}
+)
+# Spanish: "ñ" is a letter of its own, after every "n…" (a character above every letter stands in for it).
+_SPANISH_ENYE = "n\U0010ffff"
+
+
+def _is_accent(ch: str) -> bool:
+    """Marks that change a letter at the second level only: Latin, Greek and Cyrillic accents, the kana
+    voicing marks, Arabic vowel and hamza marks."""
+    code = ord(ch)
+    return 0x0300 <= code <= 0x036F or code in (0x3099, 0x309A) or 0x064B <= code <= 0x065F or code == 0x0670
+
+
+def _primary(folded: str, language: str) -> str:
+    if language == "es":
+        folded = folded.replace("ñ", _SPANISH_ENYE)  # (before decomposing: "ñ" is n + a tilde mark)
+    letters = []
+    for ch in unicodedata.normalize("NFKD", folded.translate(_EXPANSIONS)):
+        if _is_accent(ch):
+            continue
+        # Spaces and punctuation: below every letter and digit, all alike.
+        letters.append(" " if unicodedata.category(ch)[0] in "PZS" else ch)
+    return "".join(letters)
+
+
+def collation_key(text: str, language: str | None = None) -> tuple[str, str, str]:
+    """A sort key for ``text`` in ``language`` (default: the active one): letters without accents, then
+    with them, then with their case (lower case first)."""
+    language = (language or translation.get_language() or "en").split("-")[0]
+    folded = text.casefold()
+    return _primary(folded, language), unicodedata.normalize("NFD", folded), text.swapcase()  # (lower case first)
+
+
+def country_choices(countries, label: Callable[[object], str] | None = None) -> list[tuple[str, str]]:
+    """``(code, label)`` for a country select, by the country's name in the reader's language, sorted as
+    that language sorts. ``countries``: objects with ``code`` and ``display_name``; ``label`` writes an
+    option (default: the name). Every country select of the portal's pages is built here."""
+    named = [(c, c.display_name) for c in countries]
+    language = translation.get_language()
+    named.sort(key=lambda pair: collation_key(pair[1], language))
+    return [(c.code, label(c) if label else name) for c, name in named]

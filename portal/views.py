@@ -6,26 +6,55 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 
 from billing import selectors as billing_selectors
+from messaging import selectors as messaging_selectors
+from numbers_app import selectors as number_selectors
+from numbers_app.models import Number
 from portal.api import json_error
 from portal.middleware import is_api_path
 from portal.pages import portal_page
 from portal.webhooks import selectors as webhook_selectors
 
+# The states a reseller watches first, in this order, each a card linking to My numbers filtered by it.
+DASHBOARD_STATES = (
+    Number.Status.ACTIVE,
+    Number.Status.PROVISIONING,
+    Number.Status.PENDING_REGULATORY,
+    Number.Status.SUSPENDED,
+    Number.Status.INACTIVE,
+    Number.Status.FAILED,
+)
+
 
 @portal_page
 def dashboard(request):
+    """What a reseller looks at first: balance, numbers by state, numbers waiting for documents, SMS today,
+    the renewals of the coming billing month and whether the balance covers them, spend and the latest
+    transactions. A client login sees its own client's numbers, messages and costs (at its prices), never
+    the reseller's wallet, renewals or wholesale prices."""
     actor = request.actor
+    today = timezone.localdate()
     spend = billing_selectors.daily_spend(actor=actor, days=30)
     total = sum((d.amount for d in spend), Decimal("0"))
     peak = max((d.amount for d in spend), default=Decimal("0"))
     bars = [{"day": d.day, "amount": d.amount, "height": float(d.amount / peak * 100) if peak else 0.0} for d in spend]
+    # Renewals are priced wholesale: the reseller's only. They bring the balance along (one wallet read).
+    renewals = billing_selectors.upcoming_renewals(actor=actor, today=today, shown=0) if actor.can_see_wallet else None
+    by_status = number_selectors.number_counts_by_status(actor=actor)
     context = {
-        "wallet": billing_selectors.wallet_get(actor=actor) if actor.can_see_wallet else None,
+        "balance": renewals.balance if renewals else None,
+        "renewals": renewals,
+        "shortfall": renewals.total - renewals.balance if renewals and renewals.total > renewals.balance else None,
+        "numbers_total": sum(by_status.values()),
+        "states": [(status, status.label, by_status[status]) for status in DASHBOARD_STATES if by_status.get(status)],
+        "waiting_documents": by_status.get(Number.Status.PENDING_REGULATORY, 0),
+        "sms_today": messaging_selectors.sms_day(actor=actor, day=today),
+        "today": today,
         "spend_total": total,
         "spend_peak": peak,
         "bars": bars,

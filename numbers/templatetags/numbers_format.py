@@ -12,6 +12,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from numbers_app.models import NumberType
 from numbers_app.validation import format_international
 from portal.l10n import ltr, money
 
@@ -65,6 +66,15 @@ def dom_id(e164: str) -> str:
 @register.filter
 def capability(name: str) -> str:
     return CAPABILITY_LABELS.get(name, name)
+
+
+@register.filter
+def number_type(value: str) -> str:
+    """A number type's name (``toll_free`` → "Toll-free") in the reader's language."""
+    try:
+        return NumberType(value).label
+    except ValueError:
+        return value
 
 
 @register.filter
