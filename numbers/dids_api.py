@@ -72,6 +72,14 @@ class DidAttributes(serializers.Serializer):
     created_at = serializers.DateTimeField(help_text="When the number was bought")
     emergency_enabled = serializers.BooleanField(help_text="Always false: no emergency calling here")
 
+    def get_fields(self):
+        # A sparse fieldset (`fields[dids]=…`) may leave any attribute out. (Set on the bound fields: DRF
+        # copies declared fields from their constructor arguments, so changing the class's would not last.)
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+        return fields
+
 
 class Linkage(serializers.Serializer):
     type = serializers.CharField()
@@ -102,11 +110,6 @@ class DidRelationships(serializers.Serializer):
     emergency_calling_service = LinkedRelationship(help_text="Always empty")
     emergency_verification = LinkedRelationship(help_text="Always empty")
     identity = LinkedRelationship(help_text="Always empty")
-
-
-# With a sparse fieldset (`fields[dids]=…`) any attribute may be left out.
-for _attribute in DidAttributes._declared_fields.values():
-    _attribute.required = False
 
 
 class DidResource(serializers.Serializer):
