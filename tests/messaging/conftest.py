@@ -10,13 +10,11 @@ test starts from rows the product itself would have written:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from celery.app.task import Task
 from django.db import transaction
-from django.utils import timezone
 
 from billing import ledger
 from billing.models import LedgerEntry
@@ -174,15 +172,3 @@ def assert_balanced(account) -> Decimal:
 
 def sms_charges(account) -> list[LedgerEntry]:
     return list(LedgerEntry.objects.filter(account=account, kind=LedgerEntry.Kind.SMS_OUTBOUND).order_by("id"))
-
-
-def days_later(monkeypatch, days: int) -> None:
-    """From now on, "today" (the portal's local date) is ``days`` after the real one."""
-    real = timezone.localdate
-
-    def shifted(value=None, timezone=None):
-        if value is not None:
-            return real(value, timezone)
-        return real() + timedelta(days=days)
-
-    monkeypatch.setattr("django.utils.timezone.localdate", shifted)

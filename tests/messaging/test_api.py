@@ -3,17 +3,17 @@ carrier's callback intake."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditLog
-from billing import services as billing
 from billing.models import LedgerEntry
 from messaging import services
 from messaging.models import CarrierEvent, Message
@@ -26,7 +26,6 @@ from tests.messaging.conftest import (
     HANDSET,
     HANDSET_2,
     assert_balanced,
-    days_later,
     leave_in_wallet,
     next_in_stock,
     send,
@@ -61,17 +60,13 @@ def fields_of(response, status=422, code="validation_error") -> set[str]:
 # --- Switching SMS on and off ----------------------------------------------------------------------
 
 
-def test_put_capabilities_with_sms_enables_it_and_charges_the_rest_of_the_period(
-    tenants, api_as, sms_number, monkeypatch
-):
-    number = sms_number(tenants.a, sms=False)
-    days_later(monkeypatch, 5)
-    due = billing.sms_addon_due_now(
-        monthly_price=ADDON, billing_cycle="monthly", paid_through=number.paid_through, today=timezone.localdate()
-    )
-    assert Decimal("0") < due < ADDON
-
-    response = put(api_as(tenants.a.key), number_url(number), {"capabilities": ["voice", "sms"]})
+def test_put_capabilities_with_sms_enables_it_and_charges_the_rest_of_the_period(tenants, api_as, sms_number):
+    # Bought on 31 January: paid through 28 February, a period of 28 days with 23 left on 5 February.
+    with time_machine.travel(datetime(2027, 1, 31, 12, tzinfo=UTC), tick=False) as clock:
+        number = sms_number(tenants.a, sms=False)
+        clock.shift(timedelta(days=5))
+        response = put(api_as(tenants.a.key), number_url(number), {"capabilities": ["voice", "sms"]})
+    due = Decimal("0.62")  # 0.75 × 23/28
 
     assert response.status_code == 200, response.content
     assert response.json()["data"]["capabilities"] == ["voice", "sms"]

@@ -3,15 +3,15 @@ messages, each asserted on the rows, ledger entries and events they write."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.actor import actor_from_membership
 from accounts.models import AuditLog, Membership
-from billing import services as billing
 from billing.models import LedgerEntry
 from messaging import services
 from messaging.models import CarrierEvent, Message, SmsForward, SmsRate
@@ -37,7 +37,6 @@ from tests.messaging.conftest import (
     LANDLINE,
     SEGMENT,
     assert_balanced,
-    days_later,
     leave_in_wallet,
     next_in_stock,
     send,
@@ -79,20 +78,25 @@ def deliver(message: Message, enqueued) -> Message:
 # --- The SMS add-on --------------------------------------------------------------------------------
 
 
-def test_enabling_sms_ten_days_into_the_period_charges_the_rest_of_the_period(tenants, sms_number, monkeypatch):
-    number = sms_number(tenants.a, client=tenants.x, sms=False)
-    days_later(monkeypatch, 10)
-    today = timezone.localdate()
-    period_start = number_services.add_months(number.paid_through, -1)
-    expected = (ADDON * (number.paid_through - today).days / (number.paid_through - period_start).days).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
-    )
-    assert Decimal("0") < expected < ADDON
-    assert expected == billing.sms_addon_due_now(
-        monthly_price=ADDON, billing_cycle="monthly", paid_through=number.paid_through, today=today
-    )
-
-    number = number_services.number_configure(actor=tenants.a.owner_actor, number=number, capabilities=["voice", "sms"])
+@pytest.mark.parametrize(
+    ("bought", "paid_through", "expected"),
+    [
+        # 10 March to 10 April is 31 days: 21 left ten days in.
+        (datetime(2027, 3, 10, 12, tzinfo=UTC), date(2027, 4, 10), Decimal("0.51")),  # 0.75 × 21/31
+        # Bought on 31 January: the period ends on 28 February and is 28 days long, 18 left on 10 February.
+        (datetime(2027, 1, 31, 12, tzinfo=UTC), date(2027, 2, 28), Decimal("0.48")),  # 0.75 × 18/28
+    ],
+)
+def test_enabling_sms_ten_days_into_the_period_charges_the_rest_of_the_period(
+    tenants, sms_number, bought, paid_through, expected
+):
+    with time_machine.travel(bought, tick=False) as clock:
+        number = sms_number(tenants.a, client=tenants.x, sms=False)
+        assert number.paid_through == paid_through
+        clock.shift(timedelta(days=10))
+        number = number_services.number_configure(
+            actor=tenants.a.owner_actor, number=number, capabilities=["voice", "sms"]
+        )
 
     number.refresh_from_db()
     assert number.sms_enabled and number.capabilities == ["voice", "sms"]
