@@ -58,3 +58,11 @@ class PortalPasswordResetForm(PasswordResetForm):
         language = recipient_language(getattr(context.get("user"), "language", ""), translation.get_language())
         with translation.override(language):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+class ClientEditForm(forms.Form):
+    name = forms.CharField(label=_("Client name"), max_length=200)
+    email = forms.EmailField(label=_("Contact email"), required=False)
+    reference = forms.CharField(
+        label=_("Your reference"), max_length=100, required=False, help_text=_("Your own id for this client.")
+    )

@@ -81,6 +81,8 @@ page_patterns = [
     path("settings/team/", account_views.team, name="team"),
     path("settings/team/<int:membership_id>/remove/", account_views.member_remove, name="member_remove"),
     path("settings/clients/", account_views.clients, name="clients"),
+    path("settings/clients/<int:client_id>/", account_views.client_detail, name="client_detail"),
+    path("settings/clients/<int:client_id>/status/", account_views.client_status, name="client_status"),
     path("settings/audit/", account_views.audit, name="audit"),
     path("switch-account/", account_views.switch_account, name="switch_account"),
 ]
