@@ -66,3 +66,14 @@ class ClientEditForm(forms.Form):
     reference = forms.CharField(
         label=_("Your reference"), max_length=100, required=False, help_text=_("Your own id for this client.")
     )
+
+
+class MemberRoleForm(forms.Form):
+    """Shape only: which roles the actor may give, and to whom, is the service's business."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    client = forms.ChoiceField(label=_("Client (for client roles)"), required=False)
+
+    def __init__(self, *args, clients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = [("", "—")] + [(str(c.pk), c.name) for c in clients]

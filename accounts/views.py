@@ -18,7 +18,8 @@ from portal.errors import ApplicationError, NotFound
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
 from . import selectors, services
-from .forms import ApiKeyForm, ClientEditForm, ClientForm, InviteForm, PortalPasswordResetForm
+from .forms import ApiKeyForm, ClientEditForm, ClientForm, InviteForm, MemberRoleForm, PortalPasswordResetForm
+from .models import Role
 
 
 @portal_page
@@ -102,7 +103,13 @@ def team(request):
             return redirect("team")
         except ApplicationError as exc:
             add_error(form, exc)
-    context = {"form": form, "members": selectors.member_list(actor=actor)}
+    context = {
+        "form": form,
+        "members": selectors.member_list(actor=actor, pending=False),
+        "invitations": selectors.member_list(actor=actor, pending=True),
+        "clients": clients,
+        "roles": Role.choices,
+    }
     return render(request, "accounts/team_list.html", context)
 
 
@@ -117,6 +124,72 @@ def member_remove(request, membership_id: int):
     try:
         services.member_remove(actor=actor, membership=membership)
         messages.success(request, _("%(email)s no longer has access.") % {"email": membership.user.email})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("team")
+
+
+def _member_or_404(actor, membership_id: int):
+    try:
+        return selectors.member_get(actor=actor, membership_id=membership_id)
+    except NotFound as exc:  # someone else's: a 404, never a hint it exists
+        raise Http404(exc.message) from exc
+
+
+@portal_page
+@require_POST
+def member_role(request, membership_id: int):
+    """Change a member's role (and, for a client role, the client). The rules are the service's."""
+    actor = request.actor
+    membership = _member_or_404(actor, membership_id)
+    form = MemberRoleForm(request.POST, clients=selectors.client_list(actor=actor))
+    if not form.is_valid():
+        messages.error(request, _("Choose a role, and a client for a client role."))
+        return redirect("team")
+    try:
+        client_id = form.cleaned_data["client"]
+        client = selectors.client_get(actor=actor, client_id=client_id) if client_id else None
+        changed = services.member_role_change(
+            actor=actor, membership=membership, role=form.cleaned_data["role"], client=client
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("team")
+    messages.success(
+        request,
+        _("%(email)s is now %(role)s.")
+        % {"email": changed.user.email, "role": changed.get_role_display() + (f" · {client.name}" if client else "")},
+    )
+    if changed.user_id == request.user.pk and changed.role not in {Role.OWNER, Role.ADMIN}:
+        return redirect("dashboard")  # their own role no longer reaches the team page
+    return redirect("team")
+
+
+@portal_page
+@require_POST
+def invitation_resend(request, membership_id: int):
+    actor = request.actor
+    membership = _member_or_404(actor, membership_id)
+    try:
+        services.member_invitation_resend(actor=actor, membership=membership)
+        messages.success(request, _("Invitation sent to %(email)s again.") % {"email": membership.user.email})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("team")
+
+
+@portal_page
+@require_POST
+def invitation_revoke(request, membership_id: int):
+    actor = request.actor
+    membership = _member_or_404(actor, membership_id)
+    try:
+        services.member_invitation_revoke(actor=actor, membership=membership)
+        messages.success(
+            request,
+            _("Invitation for %(email)s withdrawn; its link no longer gives access.")
+            % {"email": membership.user.email},
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("team")
