@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from billing.money import to_cents_str
+from portal.admin import NoBulkDeleteAdmin, StaffAdmin
 from portal.errors import ApplicationError
 
 from .models import Account, ApiKey, AuditLog, Client, Membership, User
@@ -31,7 +32,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(NoBulkDeleteAdmin):
     list_display = [
         "name",
         "status",
@@ -88,6 +89,10 @@ class AccountAdmin(admin.ModelAdmin):
         # "manage.py reseller_create", which does all of it in one transaction.
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # An account has a wallet and a ledger, kept for good: suspend it instead.
+        return False
+
     @admin.display(description=_("wallet"))
     def wallet_balance(self, obj):
         wallet = getattr(obj, "wallet", None)
@@ -98,12 +103,16 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(NoBulkDeleteAdmin):
     list_display = ["name", "account", "email", "reference", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "email", "reference", "account__name"]
     list_select_related = ["account"]
     autocomplete_fields = ["account"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Its charges, invoices and numbers name it: its reseller suspends it instead.
+        return False
 
     def get_readonly_fields(self, request, obj=None):
         # A client's numbers, keys, logins and ledger entries stay with its reseller: it never moves.
@@ -120,7 +129,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(StaffAdmin):
     """Keys cannot be created here (the key would have to be shown in the admin); staff can revoke."""
 
     list_display = ["name", "masked", "account", "client", "read_only", "created_at", "last_used_at", "revoked_at"]

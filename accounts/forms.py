@@ -61,3 +61,22 @@ class PortalPasswordResetForm(PasswordResetForm):
         language = recipient_language(getattr(context.get("user"), "language", ""), translation.get_language())
         with translation.override(language):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+class ClientEditForm(forms.Form):
+    name = forms.CharField(label=_("Client name"), max_length=200)
+    email = forms.EmailField(label=_("Contact email"), required=False)
+    reference = forms.CharField(
+        label=_("Your reference"), max_length=100, required=False, help_text=_("Your own id for this client.")
+    )
+
+
+class MemberRoleForm(forms.Form):
+    """Shape only: which roles the actor may give, and to whom, is the service's business."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    client = forms.ChoiceField(label=_("Client (for client roles)"), required=False)
+
+    def __init__(self, *args, clients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = [("", "—")] + [(str(c.pk), c.name) for c in clients]

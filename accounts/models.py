@@ -187,6 +187,11 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.client or self.account}"
 
+    @property
+    def is_pending(self) -> bool:
+        """Invited, and the person has not chosen a password yet (the invitation link does that)."""
+        return not self.user.has_usable_password()
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from portal.errors import NotFound, PermissionDenied
@@ -53,10 +54,15 @@ def api_key_get(*, actor: Actor, key_id: str | int) -> ApiKey:
     return key
 
 
-def member_list(*, actor: Actor) -> QuerySet[Membership]:
+def member_list(*, actor: Actor, pending: bool | None = None) -> QuerySet[Membership]:
+    """The account's people; ``pending=True`` only invitations not accepted yet (no password chosen),
+    ``pending=False`` only people who have accepted."""
     qs = Membership.objects.filter(account=actor.account).select_related("user", "client")
     if actor.client is not None:
         qs = qs.filter(client=actor.client)
+    if pending is not None:
+        unusable = Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        qs = qs.filter(unusable) if pending else qs.exclude(unusable)
     return qs.order_by("role", "user__email")
 
 

@@ -305,6 +305,134 @@ def member_remove(*, actor: Actor, membership: Membership) -> None:
         membership.delete()
 
 
+def _acting_role(actor: Actor) -> str:
+    """The actor's role as it is now (read under the account lock the caller holds): a role taken away a
+    moment ago no longer counts."""
+    if actor.user is None:
+        return actor.role
+    current = Membership.objects.filter(account=actor.account, user=actor.user).values_list("role", flat=True).first()
+    return current or ""
+
+
+def _other_owners(account: Account, membership: Membership) -> int:
+    return Membership.objects.filter(account=account, role=Role.OWNER).exclude(pk=membership.pk).count()
+
+
+def _member_snapshot(membership: Membership) -> dict[str, Any]:
+    return {"role": membership.role, "client": membership.client.public_id if membership.client_id else None}
+
+
+def member_role_change(*, actor: Actor, membership: Membership, role: str, client: Client | None = None) -> Membership:
+    """Give a team member another role; a client role names the one client it covers.
+
+    Done by an owner or admin in the portal (never by an API key). Nobody grants a role above their own:
+    only an owner makes someone an owner or changes an owner's role. An account keeps at least one owner,
+    so the last owner is not demoted. The account row is locked while owners are counted (and the actor's
+    own role is read again under that lock), so two owners cannot demote each other at once. Writes an
+    audit row with the role before and after; changing nothing writes nothing."""
+    if not actor.can_manage_team:
+        raise PermissionDenied(_("Roles are changed by an owner or admin in the portal."))
+    if membership.account_id != actor.account.pk:
+        raise NotFound(_("Team member not found."))
+    if role not in Role.values:
+        raise ValidationFailed(fields={"role": [_("Unknown role.")]})
+    if role in CLIENT_ROLES and client is None:
+        raise ValidationFailed(fields={"client": [_("Choose the client this person may see.")]})
+    if role not in CLIENT_ROLES:
+        client = None
+    if client is not None and client.account_id != actor.account.pk:
+        raise NotFound(_("Client not found."))
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=actor.account.pk)
+        locked = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "client")
+            .filter(pk=membership.pk, account=account)
+            .first()
+        )
+        if locked is None:
+            raise NotFound(_("Team member not found."))
+        acting = _acting_role(actor)
+        if acting not in {Role.OWNER, Role.ADMIN}:
+            raise PermissionDenied(_("Only the account's owners and admins can do this."))
+        if acting != Role.OWNER and Role.OWNER in {role, locked.role}:
+            raise PermissionDenied(_("Only an owner can make someone an owner or change an owner's role."))
+        before = _member_snapshot(locked)
+        after = {"role": role, "client": client.public_id if client else None}
+        if before == after:
+            return locked
+        if locked.role == Role.OWNER and role != Role.OWNER and not _other_owners(account, locked):
+            raise ValidationFailed(_("An account keeps at least one owner: make someone else an owner first."))
+        locked.role, locked.client = role, client
+        locked.save(update_fields=["role", "client"])
+        audit_record(
+            actor=actor,
+            action="member.role_changed",
+            subject=locked,
+            before={"email": locked.user.email, **before},
+            after={"email": locked.user.email, **after},
+        )
+    return locked
+
+
+def member_invitation_resend(*, actor: Actor, membership: Membership) -> Membership:
+    """Email a pending invitation again: a fresh link to choose a password (earlier links keep working
+    until one of them is used). For people who have not accepted yet; the email goes after commit."""
+    if not actor.can_manage_team:
+        raise PermissionDenied(_("Invitations are sent by an owner or admin in the portal."))
+    if membership.account_id != actor.account.pk:
+        raise NotFound(_("Team member not found."))
+    user = membership.user
+    if not membership.is_pending:
+        raise ValidationFailed(_("%(email)s has already accepted the invitation.") % {"email": user.email})
+    with transaction.atomic():
+        audit_record(actor=actor, action="member.invitation_resent", subject=membership, after={"email": user.email})
+        account = actor.account
+        transaction.on_commit(lambda: _send_invitation(user, account))
+    return membership
+
+
+def member_invitation_revoke(*, actor: Actor, membership: Membership) -> None:
+    """Withdraw an invitation nobody has accepted yet: the membership goes and, unless the person is
+    invited to another account too, the link in the email stops working (a new unusable password changes
+    what the link's token was made from). The owner rules of ``member_remove`` apply."""
+    if not actor.can_manage_team:
+        raise PermissionDenied(_("Invitations are withdrawn by an owner or admin in the portal."))
+    if membership.account_id != actor.account.pk:
+        raise NotFound(_("Team member not found."))
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=actor.account.pk)
+        locked = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "client")
+            .filter(pk=membership.pk, account=account)
+            .first()
+        )
+        if locked is None:
+            raise NotFound(_("Team member not found."))
+        if not locked.is_pending:
+            raise ValidationFailed(
+                _("%(email)s has already accepted the invitation; remove them from the team instead.")
+                % {"email": locked.user.email}
+            )
+        if locked.role == Role.OWNER:
+            if _acting_role(actor) != Role.OWNER:
+                raise PermissionDenied(_("Only an owner can remove an owner."))
+            if not _other_owners(account, locked):
+                raise ValidationFailed(_("An account keeps at least one owner."))
+        audit_record(
+            actor=actor,
+            action="member.invitation_revoked",
+            subject=locked,
+            before={"email": locked.user.email, **_member_snapshot(locked)},
+        )
+        user = locked.user
+        locked.delete()
+        if not Membership.objects.filter(user=user).exists():
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+
+
 def _send_access_notice(user: User, account: Account) -> None:
     """For someone who already has a DIDfarm login: no password to set, just the news. In their language,
     or the inviter's when they never chose one."""

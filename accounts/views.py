@@ -4,19 +4,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from portal.errors import ApplicationError, NotFound
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
 from . import selectors, services
-from .forms import ApiKeyForm, ClientForm, InviteForm, PortalPasswordResetForm
+from .forms import ApiKeyForm, ClientEditForm, ClientForm, InviteForm, MemberRoleForm, PortalPasswordResetForm
+from .models import Role
 
 
 @portal_page
@@ -100,7 +103,13 @@ def team(request):
             return redirect("team")
         except ApplicationError as exc:
             add_error(form, exc)
-    context = {"form": form, "members": selectors.member_list(actor=actor)}
+    context = {
+        "form": form,
+        "members": selectors.member_list(actor=actor, pending=False),
+        "invitations": selectors.member_list(actor=actor, pending=True),
+        "clients": clients,
+        "roles": Role.choices,
+    }
     return render(request, "accounts/team_list.html", context)
 
 
@@ -115,6 +124,72 @@ def member_remove(request, membership_id: int):
     try:
         services.member_remove(actor=actor, membership=membership)
         messages.success(request, _("%(email)s no longer has access.") % {"email": membership.user.email})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("team")
+
+
+def _member_or_404(actor, membership_id: int):
+    try:
+        return selectors.member_get(actor=actor, membership_id=membership_id)
+    except NotFound as exc:  # someone else's: a 404, never a hint it exists
+        raise Http404(exc.message) from exc
+
+
+@portal_page
+@require_POST
+def member_role(request, membership_id: int):
+    """Change a member's role (and, for a client role, the client). The rules are the service's."""
+    actor = request.actor
+    membership = _member_or_404(actor, membership_id)
+    form = MemberRoleForm(request.POST, clients=selectors.client_list(actor=actor))
+    if not form.is_valid():
+        messages.error(request, _("Choose a role, and a client for a client role."))
+        return redirect("team")
+    try:
+        client_id = form.cleaned_data["client"]
+        client = selectors.client_get(actor=actor, client_id=client_id) if client_id else None
+        changed = services.member_role_change(
+            actor=actor, membership=membership, role=form.cleaned_data["role"], client=client
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("team")
+    messages.success(
+        request,
+        _("%(email)s is now %(role)s.")
+        % {"email": changed.user.email, "role": changed.get_role_display() + (f" · {client.name}" if client else "")},
+    )
+    if changed.user_id == request.user.pk and changed.role not in {Role.OWNER, Role.ADMIN}:
+        return redirect("dashboard")  # their own role no longer reaches the team page
+    return redirect("team")
+
+
+@portal_page
+@require_POST
+def invitation_resend(request, membership_id: int):
+    actor = request.actor
+    membership = _member_or_404(actor, membership_id)
+    try:
+        services.member_invitation_resend(actor=actor, membership=membership)
+        messages.success(request, _("Invitation sent to %(email)s again.") % {"email": membership.user.email})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("team")
+
+
+@portal_page
+@require_POST
+def invitation_revoke(request, membership_id: int):
+    actor = request.actor
+    membership = _member_or_404(actor, membership_id)
+    try:
+        services.member_invitation_revoke(actor=actor, membership=membership)
+        messages.success(
+            request,
+            _("Invitation for %(email)s withdrawn; its link no longer gives access.")
+            % {"email": membership.user.email},
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("team")
@@ -142,6 +217,112 @@ def clients(request):
         "query": query_without_page(request),
     }
     return render(request, "accounts/client_list.html", context)
+
+
+# --- One client ----------------------------------------------------------------------------------
+
+
+def _reseller_client(request, client_id: int):
+    """The client page is the reseller's: client logins get a 403 whatever the id (no hint of what exists);
+    a client of another reseller is a 404."""
+    if request.actor.is_client_scoped:
+        raise PermissionDenied
+    return selectors.client_get(actor=request.actor, client_id=client_id)
+
+
+def _client_page(request, client, *, form=None):
+    """The client page, or (for htmx) its content: what the client has, summed up, each part linking to the
+    page that lists it in full."""
+    from billing.selectors import client_costs
+    from messaging.selectors import MessageFilters, message_list, sms_numbers
+    from numbers_app.models import Number
+    from numbers_app.selectors import number_list, trunk_list
+
+    actor = request.actor
+    today = timezone.localdate()
+    month_start = today.replace(day=1)
+    counts = dict(
+        number_list(actor=actor, client_id=client.pk).order_by().values_list("status").annotate(n=Count("id"))
+    )
+    by_status = [
+        {"status": value, "label": label, "count": counts[value]}
+        for value, label in Number.Status.choices
+        if counts.get(value)
+    ]
+    directions = dict(
+        message_list(actor=actor, filters=MessageFilters(client_id=client.pk, date_from=month_start))
+        .order_by()
+        .values_list("direction")
+        .annotate(n=Count("id"))
+    )
+    if form is None:
+        form = ClientEditForm(initial={"name": client.name, "email": client.email, "reference": client.reference})
+    context = {
+        "client": client,
+        "form": form,
+        "can_edit": actor.can_administer,
+        "numbers_total": sum(counts.values()),
+        "numbers_by_status": by_status,
+        "trunks": trunk_list(actor=actor).filter(client=client),
+        "sms_numbers": sms_numbers(actor=actor).filter(client=client),
+        "sent": directions.get("outbound", 0),
+        "received": directions.get("inbound", 0),
+        "costs": client_costs(actor=actor, client_id=client.pk, date_from=month_start, date_to=today, numbers_shown=0),
+        "month_start": month_start,
+        "people": selectors.member_list(actor=actor).filter(client=client),
+    }
+    template = "accounts/_client_page.html" if request.htmx else "accounts/client_detail.html"
+    response = render(request, template, context)
+    response["Vary"] = "HX-Request"
+    return response
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def client_detail(request, client_id: int):
+    actor = request.actor
+    client = _reseller_client(request, client_id)
+    if request.method == "GET":
+        return _client_page(request, client)
+    if not actor.can_administer:
+        raise PermissionDenied
+    form = ClientEditForm(request.POST)
+    if form.is_valid():
+        try:
+            client = services.client_update(actor=actor, client=client, **form.cleaned_data)
+        except ApplicationError as exc:
+            add_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            if not request.htmx:
+                return redirect("client_detail", client_id=client.pk)
+            return _client_page(request, client)
+    return _client_page(request, client, form=form)
+
+
+@portal_page
+@require_POST
+def client_status(request, client_id: int):
+    """Suspend (``active=0``) or reactivate (``active=1``) a client's access. The page asks first."""
+    actor = request.actor
+    client = _reseller_client(request, client_id)
+    if not actor.can_administer:
+        raise PermissionDenied
+    active = request.POST.get("active") == "1"
+    try:
+        client = services.client_update(actor=actor, client=client, is_active=active)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if active:
+            messages.success(
+                request, _("%(name)s is active again: its people and keys have access.") % {"name": client.name}
+            )
+        else:
+            messages.success(request, _("%(name)s suspended.") % {"name": client.name})
+    if request.htmx:
+        return _client_page(request, client)
+    return redirect("client_detail", client_id=client.pk)
 
 
 @portal_page

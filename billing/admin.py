@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actor import system_actor
+from portal.admin import ReadOnlyAdmin, StaffAdmin
 from portal.errors import ApplicationError
 from portal.pages import add_error
 
@@ -14,19 +15,8 @@ from .forms import WalletCreditForm
 from .models import Invoice, InvoiceLine, LedgerEntry, PriceRule, Wallet
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Wallet)
-class WalletAdmin(admin.ModelAdmin):
+class WalletAdmin(StaffAdmin):
     list_display = ["account", "currency", "balance", "updated_at", "credit_link"]
     search_fields = ["account__name"]
     list_select_related = ["account"]

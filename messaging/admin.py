@@ -1,12 +1,14 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin import NoBulkDeleteAdmin, StaffAdmin
+
 from . import services
 from .models import CarrierEvent, Message, SmsForward, SmsRate
 
 
 @admin.register(SmsRate)
-class SmsRateAdmin(admin.ModelAdmin):
+class SmsRateAdmin(NoBulkDeleteAdmin):
     """What an outbound segment costs, per destination country; countries without a row cost the default
     (SMS_SEGMENT_PRICE_DEFAULT). Changes apply to messages sent from then on."""
 
@@ -53,7 +55,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(CarrierEvent)
-class CarrierEventAdmin(admin.ModelAdmin):
+class CarrierEventAdmin(StaffAdmin):
     list_display = ["carrier", "kind", "provider_id", "received_at", "processed_at", "outcome"]
     list_filter = ["carrier", "kind"]
     search_fields = ["provider_id", "outcome"]

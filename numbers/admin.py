@@ -1,5 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from portal.admin import NoBulkDeleteAdmin, StaffAdmin
 
 from . import (
     group_cache,
@@ -15,28 +19,37 @@ class CountryAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+PRICE_FIELDS = ("monthly_price", "setup_fee", "sms_addon_price")
+
+
 @admin.register(NumberGroup)
-class NumberGroupAdmin(admin.ModelAdmin):
+class NumberGroupAdmin(NoBulkDeleteAdmin):
     """Staff edit prices here; a change applies to numbers bought from now on (owned numbers keep the
-    price they were bought at until renewal pricing says otherwise)."""
+    price they were bought at until renewal pricing says otherwise). The list fits a laptop screen with
+    its filters: where the group is in one column, prices in narrow boxes."""
 
     list_display = [
-        "country",
+        "place",
         "type",
-        "area_code",
-        "city",
-        "region",
-        "capabilities_display",
         "monthly_price",
         "setup_fee",
         "sms_addon_price",
         "requires_regulatory",
     ]
-    list_editable = ["monthly_price", "setup_fee", "sms_addon_price", "requires_regulatory"]
+    list_display_links = ["place"]
+    list_editable = [*PRICE_FIELDS, "requires_regulatory"]
     list_filter = ["type", "requires_regulatory", "has_sms", "country"]
     search_fields = ["city", "region", "area_code", "country__name", "country__code"]
     list_select_related = ["country"]
     list_per_page = 50
+
+    class Media:
+        css = {"all": ["css/admin_prices.css"]}
+
+    def get_changelist_form(self, request, **kwargs):
+        price_box = forms.TextInput(attrs={"size": 8, "inputmode": "decimal", "class": "price-input"})
+        kwargs.setdefault("widgets", {name: price_box for name in PRICE_FIELDS})
+        return super().get_changelist_form(request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         # Never write back the for-sale counter loaded with the form: sales may have moved it since.
@@ -45,6 +58,20 @@ class NumberGroupAdmin(admin.ModelAdmin):
         elif fields := [f for f in form.changed_data if f != "available_count"]:
             obj.save(update_fields=fields)
         group_cache.changed()  # searches show the new price at once
+
+    @admin.display(description=_("group"), ordering="country__code")
+    def place(self, obj):
+        """Country code, area code and place, with what the numbers can do below (one column, so the
+        prices stay in view)."""
+        where = ", ".join(part for part in (obj.city, obj.region) if part)
+        return format_html(
+            '<span title="{}">{}</span>{}{}<br><span class="quiet">{}</span>',
+            obj.country.name,
+            obj.country_id,
+            format_html(" · {}", obj.area_code) if obj.area_code else "",
+            format_html(" · {}", where) if where else "",
+            ", ".join(obj.capabilities),
+        )
 
     @admin.display(description=_("capabilities"))
     def capabilities_display(self, obj):
@@ -83,7 +110,7 @@ class OrderItemInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(StaffAdmin):
     list_display = ["public_id", "account", "client", "total", "status", "created_by", "created_at"]
     list_filter = ["status"]
     search_fields = ["=id", "account__name", "client__name", "items__e164"]
@@ -100,7 +127,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Number)
-class NumberAdmin(admin.ModelAdmin):
+class NumberAdmin(StaffAdmin):
     list_display = [
         "e164",
         "account",
@@ -137,7 +164,7 @@ class NumberAdmin(admin.ModelAdmin):
         "updated_at",
         "client",
         "billing_cycle",
-        "capabilities",
+        "capabilities_display",
         "forwarding",
         "sms_forwarding",
         "webhook_url",
@@ -147,15 +174,35 @@ class NumberAdmin(admin.ModelAdmin):
         "regulatory_held_at",
         "port",
         "label",
-        "tags",
+        "tags_display",
         "cancel_at_period_end",
+        "trunk",
+        "route_applied",
+        "route_applied_at",
+        "sms_enabled",
+        "sms_monthly_price",
+        "billing_day",
+        "payment_due_since",
+        "suspended_at",
+        "provision_retry_at",
     ]
+    # Read-only, every field: a number changes through the portal's services (routing, SMS, renewals),
+    # which keep the ledger, the carrier and the audit log in step. Its lists are shown as words, not JSON.
+    exclude = ["capabilities", "tags"]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("capabilities"))
+    def capabilities_display(self, obj):
+        return ", ".join(obj.capabilities) or "—"
+
+    @admin.display(description=_("tags"))
+    def tags_display(self, obj):
+        return ", ".join(obj.tags) or "—"
 
 
 @admin.register(SipTrunk)
@@ -212,7 +259,7 @@ class SipTrunkAdmin(admin.ModelAdmin):
 
 
 @admin.register(SandboxRoute)
-class SandboxRouteAdmin(admin.ModelAdmin):
+class SandboxRouteAdmin(StaffAdmin):
     list_display = ["carrier_ref", "destination", "updated_at"]
     search_fields = ["carrier_ref", "destination"]
     readonly_fields = ["carrier_ref", "destination", "updated_at"]

@@ -12,14 +12,34 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actor import system_actor
+from portal.admin import StaffAdmin
 from portal.errors import ApplicationError
 
 from . import porting, regulatory
-from .models import ComplianceDocument, ComplianceProfile, DocumentRequirement, PortRequest, PortStep
+from .models import (
+    ComplianceDocument,
+    ComplianceProfile,
+    Country,
+    DocumentRequirement,
+    NumberType,
+    PortRequest,
+    PortStep,
+)
 from .regulatory_forms import RejectForm, ScheduleForm
+
+
+def _country_names(codes: list[str]) -> str:
+    names = dict(Country.objects.filter(code__in=codes).values_list("code", "name"))
+    return ", ".join(f"{names[code]} ({code})" if code in names else code for code in codes) or "—"
+
+
+def _type_labels(values: list[str]) -> str:
+    labels = dict(NumberType.choices)
+    return ", ".join(str(labels.get(value, value)) for value in values) or "—"
 
 
 def _document_link(document: ComplianceDocument):
@@ -77,7 +97,7 @@ class InReviewFirst(admin.SimpleListFilter):
 
 
 @admin.register(ComplianceProfile)
-class ComplianceProfileAdmin(admin.ModelAdmin):
+class ComplianceProfileAdmin(StaffAdmin):
     list_display = [
         "public_id",
         "name",
@@ -105,8 +125,8 @@ class ComplianceProfileAdmin(admin.ModelAdmin):
         "postal_code",
         "city",
         "address_country",
-        "countries",
-        "number_types",
+        "countries_covered",
+        "types_covered",
         "status",
         "rejection_reason",
         "required",
@@ -118,6 +138,7 @@ class ComplianceProfileAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+    exclude = ["countries", "number_types"]  # shown as names above, not as JSON
     inlines = [DocumentInline]
     actions = ["approve_selected", "reject_selected"]
 
@@ -139,7 +160,15 @@ class ComplianceProfileAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("covers"))
     def covers(self, obj):
-        return f"{', '.join(obj.countries)} · {', '.join(obj.number_types)}"
+        return f"{', '.join(obj.countries)} · {_type_labels(obj.number_types)}"
+
+    @admin.display(description=_("countries covered"))
+    def countries_covered(self, obj):
+        return _country_names(obj.countries)
+
+    @admin.display(description=_("number types covered"))
+    def types_covered(self, obj):
+        return _type_labels(obj.number_types)
 
     @admin.display(description=_("documents"), ordering="documents_n")
     def document_count(self, obj):
@@ -289,7 +318,7 @@ class PortStepInline(admin.TabularInline):
 
 
 @admin.register(PortRequest)
-class PortRequestAdmin(admin.ModelAdmin):
+class PortRequestAdmin(StaffAdmin):
     list_display = [
         "public_id",
         "account",
@@ -309,7 +338,7 @@ class PortRequestAdmin(admin.ModelAdmin):
         "move_along",
         "account",
         "client",
-        "numbers",
+        "numbers_display",
         "current_carrier",
         "authorization_name",
         "account_number",
@@ -328,6 +357,7 @@ class PortRequestAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
     ]
+    exclude = ["numbers"]  # one number a line below, not as JSON
     inlines = [PortStepInline, PortDocumentInline]
     actions = ["schedule_now", "complete_now"]
 
@@ -336,6 +366,10 @@ class PortRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("numbers"))
+    def numbers_display(self, obj):
+        return format_html_join(mark_safe("<br>"), "{}", ((number,) for number in obj.numbers)) or "—"
 
     @admin.display(description=_("numbers"))
     def number_list(self, obj):

@@ -85,7 +85,12 @@ page_patterns = [
     path("billing/prices/<int:rule_id>/delete/", billing_views.price_rule_delete, name="price_rule_delete"),
     path("settings/team/", account_views.team, name="team"),
     path("settings/team/<int:membership_id>/remove/", account_views.member_remove, name="member_remove"),
+    path("settings/team/<int:membership_id>/role/", account_views.member_role, name="member_role"),
+    path("settings/team/<int:membership_id>/resend/", account_views.invitation_resend, name="invitation_resend"),
+    path("settings/team/<int:membership_id>/revoke/", account_views.invitation_revoke, name="invitation_revoke"),
     path("settings/clients/", account_views.clients, name="clients"),
+    path("settings/clients/<int:client_id>/", account_views.client_detail, name="client_detail"),
+    path("settings/clients/<int:client_id>/status/", account_views.client_status, name="client_status"),
     path("settings/audit/", account_views.audit, name="audit"),
     path("switch-account/", account_views.switch_account, name="switch_account"),
 ]

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actor import system_actor
-from billing.admin import ReadOnlyAdmin
+from portal.admin import ReadOnlyAdmin
 from portal.errors import ApplicationError
 
 from . import services

@@ -92,6 +92,7 @@ def owner_pages(data: PortalData, tenants: Tenants) -> list[str]:
         "/developers/webhooks/",
         f"/developers/webhooks/{data.webhook_id}/",
         "/settings/clients/",
+        f"/settings/clients/{tenants.x.pk}/",
         "/settings/team/",
         "/settings/audit/",
     ]

@@ -660,7 +660,9 @@ def test_removing_a_team_member_asks_for_confirmation(tenants, client):
     from accounts.models import Role
     from accounts.services import member_invite
 
-    member_invite(actor=tenants.a.owner_actor, email="temp@alpha.test", role=Role.MEMBER, notify=False)
+    membership = member_invite(actor=tenants.a.owner_actor, email="temp@alpha.test", role=Role.MEMBER, notify=False)
+    membership.user.set_password(PASSWORD)  # accepted: on the team, not among the pending invitations
+    membership.user.save()
     client.post("/login/", {"username": "owner@alpha.test", "password": PASSWORD})
     page = client.get("/settings/team/").content.decode()
     assert "data-confirm=\"Remove temp@alpha.test's access?" in page
