@@ -106,3 +106,35 @@ document.addEventListener("htmx:xhr:progress", function (event) {
   bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   bar.setAttribute("data-progress", String(bar.value));
 });
+
+// On narrow screens the sidebar is a drawer: the Menu button ([data-nav-toggle]) opens and closes it; the
+// backdrop and the close button ([data-nav-close]) and Escape close it, giving the focus back to the button.
+(function () {
+  function layout() { return document.querySelector("[data-layout]"); }
+  function setOpen(open) {
+    var shell = layout();
+    if (!shell) return;
+    shell.classList.toggle("nav-open", open);
+    var button = document.querySelector("[data-nav-toggle]");
+    if (button) button.setAttribute("aria-expanded", String(open));
+    if (open) {
+      var first = document.querySelector("#sidebar nav a");
+      if (first) first.focus();
+    } else if (button) {
+      button.focus();
+    }
+  }
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) return;
+    if (event.target.closest("[data-nav-toggle]")) {
+      var shell = layout();
+      setOpen(!(shell && shell.classList.contains("nav-open")));
+    } else if (event.target.closest("[data-nav-close]")) {
+      setOpen(false);
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var shell = layout();
+    if (event.key === "Escape" && shell && shell.classList.contains("nav-open")) setOpen(false);
+  });
+})();
