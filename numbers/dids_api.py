@@ -47,7 +47,19 @@ def _self_url(request):
 # --- OpenAPI shapes (documents are built as plain dicts by ``portal.jsonapi``) ----------------------
 
 
-class DidAttributes(serializers.Serializer):
+class SparseFieldset(serializers.Serializer):
+    """A resource's attributes or relationships: a sparse fieldset (`fields[dids]=…`) may leave any of them
+    out, so none is required. (Set on the bound fields: DRF rebuilds declared fields from their
+    constructor arguments, so changing the class's fields would not last.)"""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+        return fields
+
+
+class DidAttributes(SparseFieldset):
     number = serializers.CharField(help_text="E.164 without the plus, e.g. 442079460831")
     description = serializers.CharField(allow_null=True, help_text="The number's label; writable (at most 100)")
     blocked = serializers.BooleanField(help_text="Suspended: a renewal went unpaid; calls and messages stop")
@@ -72,14 +84,6 @@ class DidAttributes(serializers.Serializer):
     created_at = serializers.DateTimeField(help_text="When the number was bought")
     emergency_enabled = serializers.BooleanField(help_text="Always false: no emergency calling here")
 
-    def get_fields(self):
-        # A sparse fieldset (`fields[dids]=…`) may leave any attribute out. (Set on the bound fields: DRF
-        # copies declared fields from their constructor arguments, so changing the class's would not last.)
-        fields = super().get_fields()
-        for field in fields.values():
-            field.required = False
-        return fields
-
 
 class Linkage(serializers.Serializer):
     type = serializers.CharField()
@@ -99,7 +103,7 @@ class LinkedRelationship(Relationship):
     links = RelationshipLinks()
 
 
-class DidRelationships(serializers.Serializer):
+class DidRelationships(SparseFieldset):
     did_group = LinkedRelationship(help_text="The number group (did_groups): country, city, region, type")
     voice_in_trunk = LinkedRelationship(help_text="The SIP trunk its calls go to (voice_in_trunks); writable")
     order = LinkedRelationship(help_text="The order it was bought in (orders)")
