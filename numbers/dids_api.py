@@ -227,7 +227,7 @@ class DidListApi(jsonapi.JsonApiView):
         total = qs.count()
         start = (query.page_number - 1) * query.page_size
         rows = qs[start : start + query.page_size]
-        resources = [didww.did_resource(number, self_url=_self_url(request)) for number in rows]
+        resources = didww.did_resources(rows, actor=self.actor, self_url=_self_url(request))
         return Response(
             jsonapi.document(
                 resources,
@@ -257,7 +257,7 @@ class DidDetailApi(jsonapi.JsonApiView):
     def get(self, request, number_id: str):
         query = jsonapi.parse_query(request.query_params, didww.SPEC, collection=False)
         number = didww.did_get(actor=self.actor, did_id=number_id)
-        return Response(jsonapi.document(didww.did_resource(number, self_url=_self_url(request)), query))
+        return Response(jsonapi.document(_did(self.actor, number, request), query))
 
     @extend_schema(
         operation_id="dids_update",
@@ -291,7 +291,11 @@ class DidDetailApi(jsonapi.JsonApiView):
         update = didww.did_update_read(actor=self.actor, number=number, body=request.data)
         services.number_update(actor=self.actor, number=number, changes=update.changes, trunk=update.trunk)
         number = didww.did_get(actor=self.actor, did_id=number.public_id)
-        return Response(jsonapi.document(didww.did_resource(number, self_url=_self_url(request)), query))
+        return Response(jsonapi.document(_did(self.actor, number, request), query))
+
+
+def _did(actor, number, request) -> jsonapi.Resource:
+    return didww.did_resources([number], actor=actor, self_url=_self_url(request))[0]
 
 
 RELATIONSHIP_NAME = OpenApiParameter(
@@ -305,7 +309,7 @@ def _relationship_of(actor, number_id: str, name: str, request) -> jsonapi.Resou
     number = didww.did_get(actor=actor, did_id=number_id)
     if name not in didww.DID_RELATIONSHIPS:
         raise NotFound(_("DIDs have no relationship %(name)s.") % {"name": name})
-    return didww.did_resource(number, self_url=_self_url(request))
+    return _did(actor, number, request)
 
 
 class DidRelationshipApi(jsonapi.JsonApiView):

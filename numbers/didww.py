@@ -30,7 +30,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import NullIf
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -39,6 +50,7 @@ from django.utils.translation import gettext_lazy
 from accounts.actor import Actor
 from accounts.selectors import parse_id
 from billing.money import to_exact_str
+from billing.pricing import show_client_order_prices
 from portal.errors import ValidationFailed
 from portal.jsonapi import Conflict, InvalidDocument, InvalidParameter, Resource, Spec, timestamp, truth, values_of
 
@@ -181,8 +193,20 @@ def expires_at(number: Number) -> str:
     return timestamp(datetime.combine(number.paid_through, time.min, tzinfo=UTC))
 
 
+def did_resources(numbers, *, actor: Actor, self_url: Callable[[str], str]) -> list[Resource]:
+    """The numbers as DIDWW DIDs, their orders priced for ``actor``: a client-scoped viewer sees what its
+    client was charged, never the reseller's wholesale total."""
+    numbers = list(numbers)
+    if actor.is_client_scoped:
+        orders = [number.order for number in numbers]
+        prefetch_related_objects(orders, "items")
+        show_client_order_prices(actor, orders)
+    return [did_resource(number, self_url=self_url) for number in numbers]
+
+
 def did_resource(number: Number, *, self_url: Callable[[str], str]) -> Resource:
-    """A number as a DIDWW DID. Reads ``group``, ``country``, ``trunk`` and ``order`` (select them)."""
+    """A number as a DIDWW DID. Reads ``group``, ``country``, ``trunk`` and ``order`` (select them); its
+    order as stored (wholesale): pages a client may see go through ``did_resources``."""
     suspended = number.status == Number.Status.SUSPENDED
     attributes = {
         "number": number.e164.removeprefix("+"),

@@ -32,7 +32,8 @@ from accounts.models import Client
 from accounts.services import audit_record
 from billing import ledger
 from billing import services as billing
-from billing.money import to_cents_str, to_exact_str
+from billing.money import quantize, to_cents_str, to_exact_str
+from billing.pricing import Item, PriceBook
 from portal import events
 from portal.errors import (
     ApplicationError,
@@ -593,14 +594,25 @@ def _record_failure(port_id: int, exc: ApplicationError) -> None:
             )
 
 
-def port_quote(port: PortRequest) -> Decimal:
-    """What completing the port will charge now (setup fees and first periods at today's prices)."""
+def port_quote(port: PortRequest, *, client_view: bool = False) -> Decimal:
+    """What completing the port will charge now (setup fees and first periods at today's prices). With
+    ``client_view``, what the port's client will be billed for it instead (the reseller's price list, as
+    the completion's charges record it): a client is never shown wholesale."""
+    book = PriceBook.of(port.account_id) if client_view and port.client_id else None
     total = Decimal("0")
     for e164 in port.numbers:
         group = group_for(e164)
-        if group is not None:
+        if group is None:
+            continue
+        if book is None:
             total += group.setup_fee + billing.period_price(
                 monthly_price=group.monthly_price, billing_cycle=port.billing_cycle
+            )
+        else:
+            scope = {"client_id": port.client_id, "country": group.country_id, "number_type": group.type}
+            monthly = book.price(item=Item.MONTHLY, wholesale=group.monthly_price, **scope)
+            total += book.price(item=Item.SETUP, wholesale=group.setup_fee, **scope) + quantize(
+                monthly * CYCLE_MONTHS[port.billing_cycle]
             )
     return total
 

@@ -527,7 +527,7 @@ def _port_page(request, port: PortRequest, *, upload_form=None):
         "steps": list(port.steps.all()),
         "can_manage": _can_buy(actor),
         "upload_form": upload_form or DocumentUploadForm(types=PORT_DOCUMENT_TYPES),
-        "quote": porting.port_quote(port),
+        "quote": porting.port_quote(port, client_view=actor.is_client_scoped),  # never wholesale for a client
         "shortfall": shortfall,
         "max_mb": settings.REGULATORY_DOCUMENT_MAX_BYTES // (1024 * 1024),
     }

@@ -2,6 +2,12 @@
 
 Production differs from the embedded demo run only by environment values: ``DATABASE_URL`` and
 ``REDIS_URL`` switch from SQLite and Celery's filesystem broker to PostgreSQL and Redis.
+
+Every setting that matters for security defaults to the safe side: HTTPS only (redirect, secure cookies,
+HSTS), no debug pages, no trusted proxy headers, only local host names, webhooks kept out of private
+networks. The embedded demo (``scripts/run``), which serves plain HTTP on 127.0.0.1 and delivers webhooks to
+local receivers, opts out of what it cannot have in its own environment. ``manage.py check --deploy``
+reports what is still unsafe or unset (Django's checks and the portal's own, ``portal/checks.py``).
 """
 
 import hashlib
@@ -54,8 +60,14 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
+# Whether SECRET_KEY came from the environment (``check --deploy`` warns when it was generated: every
+# machine would make its own, and it is kept on disk beside the data).
+SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("SECRET_KEY"))
+# Only this machine's own names unless the environment lists the public ones.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+# Origins trusted for unsafe requests besides the page's own (Django checks the Origin header against the
+# host); none by default.
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -189,20 +201,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SESSION_COOKIE_HTTPONLY = True
-# Behind an HTTPS proxy that sets X-Forwarded-Proto (and X-Forwarded-For), trust those headers.
-if env_bool("TRUST_PROXY_HEADERS", False):
+# --- HTTPS and cookies ------------------------------------------------------------------------------
+# HTTPS only by default. The demo serves plain HTTP on 127.0.0.1 and turns SECURE_SSL_REDIRECT and
+# SECURE_COOKIES off in scripts/run.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# Load balancers probe health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Browsers that once saw the portal over HTTPS refuse plain HTTP to it for a year (sent on HTTPS answers
+# only, so the demo's plain HTTP never carries it).
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Behind an HTTPS proxy that sets X-Forwarded-Proto and X-Forwarded-Host, trust those headers. Off by default:
+# a client talking to the portal directly could otherwise claim HTTPS or another host.
+TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
+if TRUST_PROXY_HEADERS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+# Pages send the CSRF token in a header taken from the page (hx-headers on <body>): no script reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# STARTTLS unless switched off (a relay on this machine may not offer it).
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DIDfarm <no-reply@didfarm.test>")
 
 # --- Internationalisation -------------------------------------------------------------------------
@@ -360,9 +388,10 @@ SANDBOX_CALLBACK_SECRET = (
 # Where clients' PBXs register (shown on every trunk) and the digest realm it uses.
 SIP_SERVER = os.environ.get("SIP_SERVER", "sip.didfarm.test")
 
-# Webhooks may go to private, loopback and link-local addresses only when this is on: the embedded demo
-# run and the tests deliver to receivers on this machine. Production sets WEBHOOKS_ALLOW_PRIVATE=0, so a
-# URL (or a DNS answer) pointing into the private network is refused.
-WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", True)
+# Webhooks may go to private, loopback and link-local addresses only when this is on. Off by default, so a
+# URL (or a DNS answer) pointing into the private network is refused (portal/webhooks/addresses.py); the
+# embedded demo run (scripts/run) and the tests switch it on to deliver to receivers on this machine, and
+# the webhooks page says so while it is on.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
 # Threads per worker process that send a batch of webhook deliveries at once.
 WEBHOOKS_SEND_THREADS = int(os.environ.get("WEBHOOKS_SEND_THREADS", "16"))

@@ -35,6 +35,11 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Like the embedded demo (scripts/run): plain HTTP on this machine, and webhooks delivered to receivers
+    # on 127.0.0.1. The tests about the safe defaults themselves read the settings in a fresh process.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
     # Hashing passwords slowly is a production virtue and a test suite's cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests change SMS rates and expect the next message to see them.

@@ -22,7 +22,7 @@ from accounts import selectors as account_selectors
 from portal.errors import ApplicationError, NotFound
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
-from . import catalogue, selectors, services
+from . import addresses, catalogue, selectors, services
 from .forms import DeliveryFilterForm, WebhookEditForm, WebhookForm
 from .models import WebhookDelivery, WebhookEndpoint
 
@@ -106,6 +106,7 @@ def webhook_list(request):
         "signers": [e for e in endpoints if e.is_number_urls],
         "can_manage": _can_manage(actor),
         "own_signer": any(e.is_number_urls and e.client_id == own_scope for e in endpoints),
+        "private_targets_allowed": addresses.allow_private(),
     }
     template = "portal/_webhook_list_panel.html" if _fragment(request) else "portal/webhook_list.html"
     response = render(request, template, context)

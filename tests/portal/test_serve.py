@@ -11,6 +11,8 @@ from pathlib import Path
 
 import requests
 
+from tests.portal.test_security_settings import demo_environment
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -32,7 +34,8 @@ def _alive(pid: int) -> bool:
 
 def test_serve_runs_web_worker_and_beat_on_the_embedded_defaults_and_ctrl_c_stops_them_all(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(DIDFARM_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1")
+    # As scripts/run starts it: plain HTTP on this machine (the settings' defaults are HTTPS only).
+    env.update(demo_environment(), DIDFARM_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1")
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
