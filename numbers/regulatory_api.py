@@ -434,8 +434,10 @@ class PortOutput(serializers.Serializer):
     status = serializers.CharField()
     current_carrier = serializers.CharField()
     authorization_name = serializers.CharField()
-    account_number = serializers.CharField()
-    pin_set = serializers.SerializerMethodField()
+    account_number = serializers.CharField(
+        source="account_number_masked", help_text="Masked: its last 4 characters, when it has 8 or more"
+    )
+    pin_set = serializers.SerializerMethodField(help_text="Whether a PIN was given (the PIN itself is never returned)")
     billing_cycle = serializers.CharField()
     client_id = serializers.IntegerField(allow_null=True)
     compliance_profile_id = serializers.SerializerMethodField()

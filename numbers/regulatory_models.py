@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from portal.crypto import EncryptedTextField
+
 from .models import BillingCycle, Country, NumberType
 
 
@@ -178,9 +180,11 @@ class PortRequest(models.Model):
     numbers = models.JSONField(_("numbers"), default=list)
     current_carrier = models.CharField(_("current carrier"), max_length=200)
     authorization_name = models.CharField(_("authorized person"), max_length=200)
-    account_number = models.CharField(_("account number at the carrier"), max_length=100, blank=True)
-    # Needed by the losing carrier to release the numbers; never returned by the API.
-    pin = models.CharField(_("account PIN"), max_length=32, blank=True)
+    # Both are needed by the losing carrier to release the numbers, and encrypted at rest (ENCRYPTION_KEYS,
+    # portal/crypto.py). Staff see them in full; pages and the API show the account number masked, and only
+    # whether a PIN was given.
+    account_number = EncryptedTextField(_("account number at the carrier"), max_length=100, blank=True)
+    pin = EncryptedTextField(_("account PIN"), max_length=32, blank=True)
     billing_cycle = models.CharField(
         _("billing cycle"), max_length=10, choices=BillingCycle.choices, default=BillingCycle.MONTHLY
     )
@@ -226,6 +230,13 @@ class PortRequest(models.Model):
     @property
     def can_cancel(self) -> bool:
         return self.status in (self.Status.SUBMITTED, self.Status.PENDING)
+
+    @property
+    def account_number_masked(self) -> str:
+        """What pages and the API show: the last 4 characters when at least as many are hidden, else none."""
+        value = self.account_number
+        shown = 4 if len(value) >= 8 else 0
+        return "*" * (len(value) - shown) + value[len(value) - shown :]
 
 
 class PortStep(models.Model):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.http.request import validate_host
 
 
@@ -37,6 +37,34 @@ def secret_key_from_environment(app_configs, **kwargs):
             hint='Set SECRET_KEY to one long random value (python3 -c "import secrets; '
             'print(secrets.token_urlsafe(50))") shared by every process.',
             id="portal.W002",
+        )
+    ]
+
+
+@register(Tags.security)
+def encryption_keys_valid(app_configs, **kwargs):
+    """Malformed keys are reported at start-up, not at the first secret read or written."""
+    from portal.crypto import EncryptionKeyError, keyring
+
+    try:
+        keyring()
+    except EncryptionKeyError as exc:
+        return [Error(str(exc), id="portal.E001")]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def encryption_keys_from_environment(app_configs, **kwargs):
+    if getattr(settings, "ENCRYPTION_KEYS_FROM_ENVIRONMENT", True):
+        return []
+    return [
+        Warning(
+            "ENCRYPTION_KEYS is not set in the environment: the key that encrypts webhook secrets and port PINs "
+            "was generated into the var directory, where it sits beside the data (and in its backups) and "
+            "other machines cannot read what this one encrypted.",
+            hint="Set ENCRYPTION_KEYS to the same key on every process (the generated one from "
+            "var/encryption_key keeps existing data readable), and keep a copy apart from database backups.",
+            id="portal.W006",
         )
     ]
 

@@ -35,21 +35,18 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment; otherwise one generated on first start and kept in VAR_DIR, so
-    sessions and reset links survive restarts and no shared default key ever signs anything."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    path = VAR_DIR / "secret_key"
+def _generated_once(name: str, make) -> str:
+    """The content of ``VAR_DIR/<name>``, made by ``make()`` on first start and kept, so it survives
+    restarts and no shared default value ever protects anything."""
+    path = VAR_DIR / name
     if not path.exists():
-        import secrets
         import tempfile
 
         # Written whole to a temporary file, then linked into place: a process starting at the same
-        # moment either wins the link or reads the winner's complete key.
+        # moment either wins the link or reads the winner's complete value.
         fd, tmp = tempfile.mkstemp(dir=VAR_DIR)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
+            handle.write(make())
         try:
             os.link(tmp, path)
         except FileExistsError:
@@ -59,10 +56,37 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; otherwise one generated on first start and kept in VAR_DIR."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    import secrets
+
+    return _generated_once("secret_key", lambda: secrets.token_urlsafe(50))
+
+
 SECRET_KEY = _secret_key()
 # Whether SECRET_KEY came from the environment (``check --deploy`` warns when it was generated: every
 # machine would make its own, and it is kept on disk beside the data).
 SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("SECRET_KEY"))
+
+
+def _encryption_keys() -> list[str]:
+    """The keys of the secrets kept readable in the database (webhook signing secrets, port PINs and account
+    numbers; ``portal/crypto.py``): ``ENCRYPTION_KEYS``, comma-separated, the first encrypts and every one
+    decrypts. Without it, one key generated on first start and kept in VAR_DIR (the embedded demo, tests)."""
+    if os.environ.get("ENCRYPTION_KEYS", "").strip():
+        return env_list("ENCRYPTION_KEYS", "")
+    import base64
+    import secrets
+
+    return [_generated_once("encryption_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())]
+
+
+ENCRYPTION_KEYS = _encryption_keys()
+# ``check --deploy`` warns when the key was generated: it sits in the var directory, often beside the
+# database and in the same backups, and another machine would generate a different one.
+ENCRYPTION_KEYS_FROM_ENVIRONMENT = bool(os.environ.get("ENCRYPTION_KEYS", "").strip())
 # Only this machine's own names unless the environment lists the public ones.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 # Origins trusted for unsafe requests besides the page's own (Django checks the Origin header against the

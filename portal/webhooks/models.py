@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.crypto import EncryptedTextField
+
 
 class WebhookEndpoint(models.Model):
     """Where an account (or one of its clients) wants events POSTed, and the secret that signs them.
@@ -45,9 +47,10 @@ class WebhookEndpoint(models.Model):
     disabled_reason = models.CharField(_("why disabled"), max_length=200, blank=True)
     disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
     # The HMAC keys: "whsec_" + base64 of 32 random bytes. They must be readable to sign, so they are
-    # kept as issued; they are shown to people once (at creation and at each rotation), never listed.
-    secret = models.CharField(max_length=100, editable=False)
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    # encrypted with ENCRYPTION_KEYS (portal/crypto.py), not hashed; they are shown to people once (at
+    # creation and at each rotation), never listed.
+    secret = EncryptedTextField(max_length=100, editable=False)
+    previous_secret = EncryptedTextField(max_length=100, blank=True, editable=False)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     secret_rotated_at = models.DateTimeField(_("secret rotated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
