@@ -110,7 +110,9 @@ def decrypt(stored: str) -> str:
         )
     try:
         sealed = base64.urlsafe_b64decode(stored[len(VERSION) + len(kid) + 2 :])
-        return keys[kid].cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], f"{VERSION}:{kid}".encode()).decode()
+        return (
+            keys[kid].cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], f"{VERSION}:{kid}".encode()).decode()
+        )
     except (InvalidTag, binascii.Error, ValueError) as exc:
         raise EncryptionKeyError(
             f"A stored secret names key {kid} of {SETTING} but does not open with it: the value was altered, "

@@ -55,6 +55,7 @@ def test_the_porting_lifecycle_ends_with_the_numbers_owned_active_and_billed(ten
     data = created.json()["data"]
     assert data["id"].startswith("port_") and data["status"] == "pending"
     assert data["numbers"] == GB_PORT and data["pin_set"] is True and "pin" not in data
+    assert data["account_number"] == "*****2345"  # masked: the full number is for the losing carrier
     assert (
         data["estimated_completion"].endswith("T00:00:00Z")
         and data["estimated_completion"] > timezone.now().isoformat()

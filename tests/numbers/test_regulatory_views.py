@@ -280,6 +280,13 @@ def test_requesting_a_port_through_the_wizard(tenants, stock, owner):
     assert 'data-confirm="Cancel port request' in detail
 
 
+def test_a_port_page_shows_the_account_number_masked_and_never_the_pin(tenants, stock, owner):
+    port = make_port(tenants.a.owner_actor, account_number="NL-ACCT-889977", pin="PIN-5521")
+    page = owner.get(f"/numbers/porting/{port.pk}/").content.decode()
+    assert 'data-testid="account-number">**********9977<' in page
+    assert "NL-ACCT-889977" not in page and "PIN-5521" not in page
+
+
 def test_a_bad_document_in_the_last_step_keeps_the_wizard_and_stores_nothing(tenants, stock, owner):
     common = {"numbers": next_port_number(), "billing_cycle": "monthly", "current_carrier": "KPN",
               "authorization_name": "Jan", "step": "3"}  # fmt: skip

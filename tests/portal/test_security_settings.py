@@ -5,6 +5,7 @@ server starting with that environment would read them (the test process runs wit
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -25,6 +26,7 @@ README = ROOT / "README.md"
 SECURITY_VARIABLES = {
     "DEBUG",
     "SECRET_KEY",
+    "ENCRYPTION_KEYS",
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "PUBLIC_URL",
@@ -59,7 +61,7 @@ def settings_in_a_fresh_process(env: dict[str, str]) -> dict:
         "'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_HTTPONLY', 'SECURE_HSTS_SECONDS', "
         "'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD', 'SECURE_PROXY_SSL_HEADER', "
         "'USE_X_FORWARDED_HOST', 'WEBHOOKS_ALLOW_PRIVATE', 'EMAIL_USE_TLS', 'SECURE_CONTENT_TYPE_NOSNIFF', "
-        "'X_FRAME_OPTIONS', 'SECRET_KEY_FROM_ENVIRONMENT')}))"
+        "'X_FRAME_OPTIONS', 'SECRET_KEY_FROM_ENVIRONMENT', 'ENCRYPTION_KEYS_FROM_ENVIRONMENT')}))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
@@ -87,6 +89,9 @@ def documented_production_environment() -> dict[str, str]:
         if len(value) >= 2 and value[0] == value[-1] == '"':
             value = value[1:-1]
         values[name.strip()] = re.sub(r"<[^>]*>", lambda _: secrets.token_urlsafe(50), value)
+    # The README's placeholder filled with a key of the form its command makes (32 bytes, URL-safe base64).
+    assert "ENCRYPTION_KEYS" in values, "the production environment sets ENCRYPTION_KEYS"
+    values["ENCRYPTION_KEYS"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     return values
 
 
@@ -111,6 +116,8 @@ def test_with_nothing_set_every_security_setting_is_on_the_safe_side(tmp_path):
     assert got["EMAIL_USE_TLS"] is True
     assert got["SECURE_CONTENT_TYPE_NOSNIFF"] is True and got["X_FRAME_OPTIONS"] == "DENY"
     assert got["SECRET_KEY_FROM_ENVIRONMENT"] is False
+    assert got["ENCRYPTION_KEYS_FROM_ENVIRONMENT"] is False
+    assert (tmp_path / "encryption_key").stat().st_mode & 0o077 == 0  # generated, readable by its owner only
 
 
 def test_the_demo_opts_out_of_https_only_and_in_to_local_webhooks_explicitly(tmp_path):
@@ -140,7 +147,7 @@ def test_check_deploy_warns_about_each_unsafe_setting(tmp_path):
         "PUBLIC_URL": "http://portal.example.net",
         "CSRF_TRUSTED_ORIGINS": "http://portal.example.com",
     }
-    del unsafe["SECRET_KEY"]
+    del unsafe["SECRET_KEY"], unsafe["ENCRYPTION_KEYS"]
     result = check_deploy(environment(tmp_path, **unsafe))
     assert result.returncode != 0
     reported = set(re.findall(r"\(([\w.]+\.[EW]\d+)\)", result.stderr + result.stdout))
@@ -155,13 +162,22 @@ def test_check_deploy_warns_about_each_unsafe_setting(tmp_path):
         "portal.W003",  # PUBLIC_URL not https
         "portal.W004",  # PUBLIC_URL's host not allowed
         "portal.W005",  # a plain-HTTP trusted origin
+        "portal.W006",  # ENCRYPTION_KEYS generated
     }, result.stderr + result.stdout
 
 
-def test_the_default_environment_asks_for_a_secret_key_and_an_https_public_url(tmp_path):
+def test_the_default_environment_asks_for_a_secret_key_encryption_keys_and_an_https_public_url(tmp_path):
     result = check_deploy(environment(tmp_path))
     reported = set(re.findall(r"\(([\w.]+\.[EW]\d+)\)", result.stderr + result.stdout))
-    assert reported == {"portal.W002", "portal.W003"}, result.stderr + result.stdout
+    assert reported == {"portal.W002", "portal.W003", "portal.W006"}, result.stderr + result.stdout
+
+
+def test_a_malformed_encryption_key_stops_the_checks_naming_its_place(tmp_path):
+    good = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    production = {**documented_production_environment(), "ENCRYPTION_KEYS": f"{good},oops"}
+    result = check_deploy(environment(tmp_path, **production))
+    assert result.returncode != 0 and "portal.E001" in result.stderr, result.stderr + result.stdout
+    assert "ENCRYPTION_KEYS: key 2 is not 32 bytes" in result.stderr
 
 
 @pytest.mark.django_db
