@@ -115,8 +115,8 @@ def decrypt(stored: str) -> str:
         )
     except (InvalidTag, binascii.Error, ValueError) as exc:
         raise EncryptionKeyError(
-            f"A stored secret names key {kid} of {SETTING} but does not open with it: the value was altered, "
-            f"or a different key was given the same place."
+            f"A stored secret names key {kid} of {SETTING} but does not open with it: the value was altered "
+            "or damaged in the database."
         ) from exc
 
 
