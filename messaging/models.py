@@ -76,7 +76,8 @@ class Message(models.Model):
     carrier_ref = models.CharField(_("carrier message id"), max_length=64, blank=True)
     dispatch_attempts = models.PositiveSmallIntegerField(default=0)
     # Set while a message stays ``sending`` after a transient carrier error: no dispatcher holds it, and its
-    # next try may claim it from then on (a retry is not a change of status, so it records no event).
+    # next try may claim it from then on (a retry is not a change of status, so it records no event). For a
+    # ``sent`` message whose delivery report is late: when the carrier is next asked about it.
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     # An outbound copy of an inbound message, sent on to the number's SMS forwarding destination.
     forwarded_from = models.OneToOneField(
@@ -111,6 +112,8 @@ class Message(models.Model):
                 name="message_unfinished",
                 condition=Q(status__in=["queued", "sending"]),
             ),
+            # Messages still waiting for their delivery report, looked up by the sweeper when it is late.
+            models.Index(fields=["sent_at"], name="message_awaiting_report", condition=Q(status="sent")),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ from billing import ledger
 from billing import services as billing
 from billing.money import quantize, to_cents_str, to_exact_str
 from billing.pricing import Item, PriceBook
-from numbers_app.carriers import CarrierError, get_carrier
+from numbers_app.carriers import CarrierError, SmsStatus, get_carrier
 from numbers_app.models import Number
 from numbers_app.validation import normalize_e164, parse_e164
 from portal import bulk, events, ratelimit
@@ -63,6 +63,8 @@ FORWARD_RETRY_WINDOW = timedelta(hours=24)
 FORWARD_LEASE = timedelta(minutes=2)
 # Forwards one sweep claims at once.
 FORWARD_BATCH = 100
+# Messages without a delivery report one sweep looks up at once.
+STATUS_QUERY_BATCH = 100
 
 
 # --- Prices --------------------------------------------------------------------------------------
@@ -723,6 +725,72 @@ def dispatch_stalled_ids(*, older_than: timedelta | None = None, limit: int = 50
     )
     ids = list(queued.values_list("pk", flat=True)[:limit]) + list(sending.values_list("pk", flat=True)[:limit])
     return ids
+
+
+def messages_sent_sweep(*, limit: int = STATUS_QUERY_BATCH) -> int:
+    """Messages the carrier took (``sent``) whose delivery report has not come after
+    ``SMS_STATUS_QUERY_SECONDS`` (its task was lost with a worker, or with a Redis restart): the carrier is
+    asked what became of each, and its answer is applied as its delivery report would have been (same
+    service, same ``message.status`` event and webhooks, no refund: the carrier carried it). A message the
+    carrier has no record of fails (``unknown_to_carrier``); one still on its way, or whose carrier cannot
+    be asked or does not answer, is asked again later, and fails (``expired``) once past its validity
+    (``SMS_VALIDITY_HOURS`` after it was sent), as carriers drop such messages.
+
+    Up to ``limit`` messages are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and their next look
+    scheduled (``next_attempt_at``) in one short transaction; the carrier is asked outside it. Safe to run
+    twice, at once: each message is claimed by one run, and a report (real or looked up) applies once.
+    Returns how many messages were looked up."""
+    now = timezone.now()
+    interval = timedelta(seconds=settings.SMS_STATUS_QUERY_SECONDS)
+    with transaction.atomic():
+        due = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=Message.Status.SENT, direction=Message.Direction.OUTBOUND)
+            .filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at=None, sent_at__lte=now - interval))
+            .order_by("sent_at", "pk")
+            .values_list("pk", "carrier", "carrier_ref", "sent_at")[:limit]
+        )
+        if not due:
+            return 0
+        Message.objects.filter(pk__in=[row[0] for row in due]).update(next_attempt_at=now + interval)
+    expiry = now - timedelta(hours=settings.SMS_VALIDITY_HOURS)
+    reports: dict[str, list[dict]] = {}
+    for _pk, carrier, carrier_ref, sent_at in due:
+        report = _looked_up_report(carrier=carrier, carrier_ref=carrier_ref, expired=sent_at <= expiry)
+        if report is not None:
+            reports.setdefault(carrier, []).append(report)
+    for carrier, carrier_reports in reports.items():
+        with transaction.atomic():
+            _apply_status_reports(carrier=carrier, reports=carrier_reports)
+    return len(due)
+
+
+def _looked_up_report(*, carrier: str, carrier_ref: str, expired: bool) -> dict | None:
+    """The delivery report a status query stands in for, or None while the message may still arrive."""
+    try:
+        status = get_carrier(carrier).sms_status(carrier_ref=carrier_ref)
+    except CarrierError as exc:
+        logger.warning("Could not ask %s about message %s: %s", carrier, carrier_ref, exc)
+        status = None
+    report: dict[str, Any] = {"carrier_ref": carrier_ref, "delivered": False}
+    if status is not None and status.state == SmsStatus.DELIVERED:
+        return {**report, "delivered": True}
+    if status is not None and status.state == SmsStatus.FAILED:
+        return {**report, "error_code": status.error_code, "error_message": status.error_message}
+    if status is not None and status.state == SmsStatus.UNKNOWN:
+        return {
+            **report,
+            "error_code": "unknown_to_carrier",
+            "error_message": _("No delivery report came, and the carrier has no record of the message."),
+        }
+    if expired:
+        return {
+            **report,
+            "error_code": "expired",
+            "error_message": _("No delivery report came within %(hours)d hours: the message has expired.")
+            % {"hours": settings.SMS_VALIDITY_HOURS},
+        }
+    return None
 
 
 # --- Carrier callbacks and inbound messages ------------------------------------------------------

@@ -94,3 +94,9 @@ def messaging_sweep_task() -> int:
     for event_id in event_ids:
         carrier_event_process_task.delay(event_id)
     return len(message_ids) + len(event_ids)
+
+
+@shared_task
+def messages_sent_sweep_task() -> int:
+    """Messages whose delivery report never came: looked up at the carrier, or expired."""
+    return services.messages_sent_sweep()

@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -9,7 +10,63 @@ app = Celery("didfarm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The whole periodic schedule. Every job here is safe to run twice, and concurrently.
+# The queues, and why each kind of work has its own: a burst of one kind (a thousand numbers bought at
+# once, a webhook receiver that times out) must never delay another. Every worker command (``manage.py
+# serve``, the README's production workers) is built from this list; a task routed to a queue no worker
+# consumes would wait for ever, so a test checks that every task is routed here, to one of these.
+QUEUES = (
+    # Whatever is not listed below: emails after a regulatory decision or a disabled webhook endpoint.
+    "default",
+    # Upstream carrier calls that take seconds each (provisioning, release, routing, trunks): the bulk
+    # of a purchase burst, which must not hold up anything else.
+    "carrier",
+    # SMS hand-over and delivery reports: short, and what a user watches arrive on the page.
+    "sms",
+    # Deliveries to resellers' URLs, whose answers may take up to their timeout.
+    "webhooks",
+    # The beat schedule's jobs and sweepers: long-running batches that may wait behind each other.
+    "periodic",
+)
+
+# Which queue each task goes to, by task name.
+TASK_QUEUES = {
+    "numbers_app.tasks.number_provision_task": "carrier",
+    "numbers_app.tasks.number_carrier_release_task": "carrier",
+    "numbers_app.tasks.number_route_push_task": "carrier",
+    "numbers_app.tasks.trunk_push_task": "carrier",
+    "messaging.tasks.message_dispatch_task": "sms",
+    "messaging.tasks.carrier_event_process_task": "sms",
+    "messaging.tasks.sandbox_delivery_report_task": "sms",
+    "messaging.tasks.sandbox_delivery_reports_task": "sms",
+    "messaging.tasks.sms_forward_task": "sms",
+    "portal.webhooks.tasks.webhook_event_fan_out_task": "webhooks",
+    "portal.webhooks.tasks.webhooks_nudge_task": "webhooks",
+    "portal.webhooks.tasks.webhook_deliveries_send_task": "webhooks",
+    "portal.webhooks.tasks.webhook_disabled_notify_task": "default",
+    "numbers_app.tasks.profile_decision_notify_task": "default",
+    # Every job of the beat schedule below.
+    "portal.tasks.idempotency_purge_task": "periodic",
+    "portal.tasks.rate_hits_purge_task": "periodic",
+    "numbers_app.tasks.provisioning_sweep_task": "periodic",
+    "messaging.tasks.messaging_sweep_task": "periodic",
+    "messaging.tasks.messages_sent_sweep_task": "periodic",
+    "messaging.tasks.sms_forwards_sweep_task": "periodic",
+    "portal.webhooks.tasks.webhooks_sweep_task": "periodic",
+    "billing.tasks.renewals_run_task": "periodic",
+    "billing.tasks.invoices_issue_month_task": "periodic",
+    "numbers_app.tasks.regulatory_sweep_task": "periodic",
+    "numbers_app.tasks.porting_sandbox_sweep_task": "periodic",
+    "numbers_app.tasks.stock_counts_refresh_task": "periodic",
+}
+
+app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]
+app.conf.task_default_queue = "default"
+app.conf.task_default_routing_key = "default"
+# Tasks not named here (Celery's own) go to ``default``.
+app.conf.task_routes = {name: {"queue": queue, "routing_key": queue} for name, queue in TASK_QUEUES.items()}
+
+# The whole periodic schedule. Every job here is safe to run twice, and concurrently; each is routed to
+# the ``periodic`` queue (``TASK_QUEUES``), so a long batch never delays carrier calls, SMS or webhooks.
 app.conf.beat_schedule = {
     # Idempotency-Key responses are replayed for 24 hours; older rows only take space.
     "idempotency-purge": {"task": "portal.tasks.idempotency_purge_task", "schedule": crontab(minute=17)},
@@ -22,6 +79,9 @@ app.conf.beat_schedule = {
     # Inbound SMS to forward whose task was lost or gave up (rate limit, empty wallet, suspended number) are
     # tried again when due, for up to 24 hours; claimed with SKIP LOCKED, each copy sent once.
     "sms-forwards-sweep": {"task": "messaging.tasks.sms_forwards_sweep_task", "schedule": 30.0},
+    # A message the carrier took whose delivery report never came (the report's task was lost with a worker
+    # or a Redis restart) is looked up at the carrier, or ends undelivered once past its validity.
+    "messages-sent-sweep": {"task": "messaging.tasks.messages_sent_sweep_task", "schedule": 60.0},
     # Webhooks: events whose fan-out task was lost get their deliveries, and deliveries whose next
     # attempt is due (retries wait for hours as rows, never as broker countdowns) are sent.
     "webhooks-sweep": {"task": "portal.webhooks.tasks.webhooks_sweep_task", "schedule": 10.0},

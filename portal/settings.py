@@ -374,6 +374,12 @@ SMS_ADDON_PRICE_DEFAULT = os.environ.get("SMS_ADDON_PRICE_DEFAULT", "0.75")
 SMS_RATES_CACHE_SECONDS = float(os.environ.get("SMS_RATES_CACHE_SECONDS", "10"))
 # How long an outbound message may stay queued or sending before the sweeper hands it to a new task.
 SMS_DISPATCH_STALE_SECONDS = 60
+# A message the carrier took but whose delivery report has not come after this long (the report's task was
+# lost with a worker or a Redis restart) is looked up at the carrier, and again as often while it is on its way.
+SMS_STATUS_QUERY_SECONDS = int(os.environ.get("SMS_STATUS_QUERY_SECONDS", "900"))
+# A message still without a final status this long after the carrier took it ends undelivered (error
+# ``expired``), as carriers drop messages past their validity period.
+SMS_VALIDITY_HOURS = int(os.environ.get("SMS_VALIDITY_HOURS", "48"))
 # How long a stored Idempotency-Key response is replayed.
 IDEMPOTENCY_TTL_HOURS = 24
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Carrier, CarrierError
+from .base import Carrier, CarrierError, SmsStatus
 
 
 def get_carrier(name: str = "sandbox") -> Carrier:
@@ -13,4 +13,4 @@ def get_carrier(name: str = "sandbox") -> Carrier:
     raise CarrierError(f"No adapter for carrier {name!r}", transient=False)
 
 
-__all__ = ["Carrier", "CarrierError", "get_carrier"]
+__all__ = ["Carrier", "CarrierError", "SmsStatus", "get_carrier"]

@@ -37,6 +37,21 @@ class SmsAccepted:
 
 
 @dataclass(frozen=True)
+class SmsStatus:
+    """What the carrier says of a message it took, when asked: ``delivered``, ``failed`` (with why),
+    ``pending`` (still on its way to the handset) or ``unknown`` (the carrier has no record of it)."""
+
+    state: str
+    error_code: str = ""
+    error_message: str = ""
+
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
 class Provisioned:
     e164: str
     carrier_ref: str
@@ -74,6 +89,12 @@ class Carrier(ABC):
         """Hand one message to the network. Sending again with the same key returns the same reference and
         sends nothing more. ``CarrierError`` with ``transient=False`` means the carrier refused the message:
         it was never sent. Delivery reports and inbound messages come back later as callbacks."""
+
+    def sms_status(self, *, carrier_ref: str) -> SmsStatus | None:
+        """Ask the carrier what became of the message it accepted as ``carrier_ref``, for when its delivery
+        report never came. None when this carrier cannot be asked (the message then waits for its report
+        until its validity period ends). Read-only; transient ``CarrierError``s mean "ask again later"."""
+        return None
 
     def port_in(self, *, e164s: list[str], idempotency_key: str) -> list[Provisioned]:
         """Take over numbers whose port from another carrier has completed: one reference per number, in

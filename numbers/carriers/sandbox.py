@@ -21,7 +21,7 @@ from collections.abc import Iterable
 import phonenumbers
 from django.conf import settings
 
-from .base import Carrier, CarrierError, Provisioned, SmsAccepted, StockItem
+from .base import Carrier, CarrierError, Provisioned, SmsAccepted, SmsStatus, StockItem
 
 
 class SandboxCarrier(Carrier):
@@ -149,10 +149,7 @@ class SandboxCarrier(Carrier):
                 code="unreachable_destination",
             )
         carrier_ref = "sbxm_" + hashlib.sha256(f"sms:{idempotency_key}".encode()).hexdigest()[:24]
-        failure = None
-        rate = settings.SANDBOX_SMS_FAILURE_RATE
-        if rate and self.rng.random() < rate:
-            failure = self.rng.choice(self.DELIVERY_FAILURES)
+        failure = self._fate(carrier_ref)
         report = {
             "carrier_ref": carrier_ref,
             "delivered": failure is None,
@@ -160,6 +157,26 @@ class SandboxCarrier(Carrier):
             "error_message": failure[1] if failure else "",
         }
         return SmsAccepted(carrier_ref=carrier_ref), report
+
+    @classmethod
+    def _fate(cls, carrier_ref: str) -> tuple[str, str] | None:
+        """Whether the network loses the message (and why), derived from its reference: the delivery report
+        and a later status query always agree."""
+        digest = hashlib.sha256(f"fate:{carrier_ref}".encode()).digest()
+        if int.from_bytes(digest[:4]) / 2**32 < settings.SANDBOX_SMS_FAILURE_RATE:
+            return cls.DELIVERY_FAILURES[digest[4] % len(cls.DELIVERY_FAILURES)]
+        return None
+
+    def sms_status(self, *, carrier_ref: str) -> SmsStatus:
+        """The sandbox network's record of a message: what its delivery report said (or will say). It knows
+        only the references it gave (``sbxm_`` and 24 hex digits); any other is unknown to it."""
+        ref = carrier_ref.removeprefix("sbxm_")
+        if ref == carrier_ref or len(ref) != 24 or any(c not in "0123456789abcdef" for c in ref):
+            return SmsStatus(SmsStatus.UNKNOWN)
+        failure = self._fate(carrier_ref)
+        if failure:
+            return SmsStatus(SmsStatus.FAILED, error_code=failure[0], error_message=failure[1])
+        return SmsStatus(SmsStatus.DELIVERED)
 
     def simulate_inbound(self, *, to_e164: str, from_e164: str, body: str) -> str:
         """Someone texts one of the sandbox's numbers: the network calls DIDfarm back, as a carrier would.

@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from celery.exceptions import Retry
 from celery.signals import task_retry
@@ -191,6 +192,35 @@ def test_a_delivery_report_that_overtakes_the_send_is_retried_until_the_message_
     assert message.error_code == "handset_unreachable" and not message.refunded
     event.refresh_from_db()
     assert event.processed_at and event.outcome == f"{message.public_id} failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_report_is_processed_by_the_sms_worker_while_the_carrier_queue_holds_a_backlog(
+    tenants, sms_number, sms_stock, settings
+):
+    """The sms worker of a production deployment (one worker per queue) reads nothing but ``sms``: the
+    report reaches it at once, however many provisioning calls wait on ``carrier``."""
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "this test needs the Redis broker"
+    from numbers_app.tasks import number_provision_task
+    from portal.celery import QUEUES
+    from portal.ratelimit import redis_client
+
+    number = sms_number(tenants.a)
+    message = send(tenants.a.owner_actor, number)
+    app.control.purge()  # what buying the number and sending queued: this test sends by hand
+    for _ in range(40):  # a purchase burst nobody has got to yet
+        number_provision_task.delay(number.pk)
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    services.message_dispatch(message_id=message.pk)  # the sandbox queues its delivery report
+    assert broker.llen("carrier") == 40 and broker.llen("sms") == 1
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["sms"]):
+            message = reaches(message, "delivered", seconds=10)
+        assert broker.llen("carrier") == 40
+    finally:
+        app.amqp.queues.select(list(QUEUES))  # later workers read every queue again
+        app.control.purge()
+        redis_client().delete(services.DISPATCH_NUDGE_KEY)
 
 
 # --- The tasks' own behaviour --------------------------------------------------------------------

@@ -41,6 +41,27 @@ def web_command(*, host: str, port: str | int, workers: str | int) -> list[str]:
     ]
 
 
+def worker_command(*, concurrency: str | int) -> list[str]:
+    """The Celery worker of the embedded run: one worker consuming every queue (production runs one per
+    queue, see the README), so nothing routed to a queue is left without a consumer."""
+    from portal.celery import QUEUES
+
+    return [
+        os.path.join(os.path.dirname(sys.executable), "celery"),
+        "-A",
+        "portal",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--queues",
+        ",".join(QUEUES),
+        "--concurrency",
+        str(concurrency),
+        "--hostname",
+        "worker@%h",
+    ]
+
+
 class Command(BaseCommand):
     help = "Start the web server, a Celery worker and the beat scheduler; Ctrl-C stops them all."
 
@@ -54,18 +75,7 @@ class Command(BaseCommand):
         bindir = os.path.dirname(sys.executable)
         commands = {
             "web": web_command(host=host, port=port, workers=web_workers),
-            "worker": [
-                os.path.join(bindir, "celery"),
-                "-A",
-                "portal",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                str(worker_concurrency),
-                "--hostname",
-                "worker@%h",
-            ],
+            "worker": worker_command(concurrency=worker_concurrency),
             "beat": [os.path.join(bindir, "celery"), "-A", "portal", "beat", "--loglevel", "INFO"],
         }
         children: dict[str, subprocess.Popen] = {}
