@@ -437,7 +437,7 @@ class SandboxRoute(models.Model):
 
 
 # Compliance profiles, documents and port-in requests live in their own module.
-from .regulatory_models import (  # noqa: E402, F401
+from .regulatory.models import (  # noqa: E402, F401
     ComplianceDocument,
     ComplianceProfile,
     DocumentRequirement,

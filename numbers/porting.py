@@ -46,7 +46,7 @@ from portal.errors import (
 )
 from portal.l10n import for_records
 
-from . import regulatory, services
+from . import services
 from .carriers import get_carrier
 from .models import (
     CYCLE_MONTHS,
@@ -60,7 +60,8 @@ from .models import (
     PortRequest,
     PortStep,
 )
-from .regulatory_models import PORT_DOCUMENT_TYPES
+from .regulatory import services as regulatory
+from .regulatory.models import PORT_DOCUMENT_TYPES
 from .validation import parse_e164
 
 logger = logging.getLogger(__name__)

@@ -43,7 +43,7 @@ from portal.l10n import for_records
 from portal.models import CLIENT_VIEW
 from portal.webhooks import addresses as webhook_addresses
 
-from . import group_cache, regulatory, regulatory_selectors
+from . import group_cache
 from .carriers import CarrierError, get_carrier
 from .models import (
     CAPABILITIES,
@@ -58,6 +58,8 @@ from .models import (
     OrderItem,
     SipTrunk,
 )
+from .regulatory import selectors as regulatory_selectors
+from .regulatory import services as regulatory
 from .trunks import enqueue_route_push, number_route
 from .validation import normalize_e164, normalize_forwarding, normalize_inventory_number, normalize_tags
 

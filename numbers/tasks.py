@@ -85,7 +85,7 @@ def number_route_push_task(self, number_id: int) -> None:
 
 @shared_task
 def regulatory_sweep_task() -> dict:
-    from .regulatory import regulatory_sweep
+    from .regulatory.services import regulatory_sweep
 
     return regulatory_sweep()
 
@@ -101,7 +101,7 @@ def porting_sandbox_sweep_task() -> int:
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
 def profile_decision_notify_task(self, profile_id: int) -> int:
-    from .regulatory import profile_decision_notify
+    from .regulatory.services import profile_decision_notify
 
     try:
         return profile_decision_notify(profile_id=profile_id)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import regulatory_views, trunk_views, views
+from . import trunk_views, views
+from .regulatory import views as regulatory_views
 
 urlpatterns = [
     path("", views.search, name="number_search"),

@@ -38,7 +38,7 @@ from portal.errors import ApplicationError, IdempotencyConflict, IdempotencyKeyR
 from portal.l10n import ltr, money
 from portal.pages import add_error, page_of, portal_page, query_without_page, updates_wallet_badge
 
-from . import regulatory_selectors, selectors, services, trunks
+from . import selectors, services, trunks
 from .forms import (
     BulkForm,
     CartItemForm,
@@ -50,6 +50,7 @@ from .forms import (
     SearchForm,
 )
 from .models import CYCLE_MONTHS, AvailableNumber, BillingCycle, Country, Number
+from .regulatory import selectors as regulatory_selectors
 
 CART_KEY = "numbers_cart"
 USED_TOKENS_KEY = "numbers_checkout_tokens"
@@ -775,7 +776,7 @@ def _route_state(number: Number) -> str:
 def number_page_context(request, number: Number, *, form=None, route=None) -> dict:
     """What a number's page shows: details, the configure form, the routing panel and, while it waits for
     documents, what is missing."""
-    from . import regulatory_views  # (it imports this module)
+    from .regulatory import views as regulatory_views  # (it imports this module)
 
     actor = request.actor
     show_client_prices(actor, [number])

@@ -33,7 +33,7 @@ from messaging.models import Message, SmsRate
 from numbers_app import didww, porting
 from numbers_app import services as number_services
 from numbers_app.models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem, SipTrunk
-from numbers_app.regulatory_models import ComplianceDocument, ComplianceProfile, PortRequest
+from numbers_app.regulatory.models import ComplianceDocument, ComplianceProfile, PortRequest
 from numbers_app.trunks import number_route, trunk_create
 from portal.models import Event
 from portal.webhooks import services as webhook_services

@@ -63,7 +63,7 @@ from billing.services import (
 )
 from messaging.services import addon_monthly_price
 from numbers_app.models import AvailableNumber, Number
-from numbers_app.regulatory import regulatory_sweep
+from numbers_app.regulatory.services import regulatory_sweep
 from numbers_app.services import (
     add_months,
     number_configure,

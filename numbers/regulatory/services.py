@@ -50,8 +50,7 @@ from portal.errors import (
     ValidationFailed,
 )
 
-from . import regulatory_selectors as selectors
-from .models import (
+from ..models import (
     ComplianceDocument,
     ComplianceProfile,
     Country,
@@ -61,7 +60,8 @@ from .models import (
     Number,
     NumberType,
 )
-from .regulatory_models import PROFILE_DOCUMENT_TYPES
+from . import selectors
+from .models import PROFILE_DOCUMENT_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -475,7 +475,7 @@ def document_delete(*, actor: Actor, document: ComplianceDocument) -> None:
     ``porting.port_document_delete``)."""
     actor.require_write()
     if document.port_id:
-        from . import porting  # (it imports this module)
+        from .. import porting  # (it imports this module)
 
         porting.port_document_delete(actor=actor, port=document.port, document=document)
         return
@@ -665,7 +665,7 @@ def must_hold(number: Number) -> bool:
 
 
 def _number_event(event_type: str, number: Number, **extra) -> None:
-    from .services import number_event_data
+    from ..services import number_event_data
 
     events.record(
         event_type,
@@ -687,7 +687,7 @@ def approved_event(number: Number) -> None:
 def _release_for_provisioning(number: Number) -> None:
     """A held number whose documents are approved goes back through provisioning, which tells the carrier
     and makes it live (after commit)."""
-    from .services import _enqueue_provisioning
+    from ..services import _enqueue_provisioning
 
     number.status = Number.Status.PROVISIONING
     number.regulatory_held_at = None
@@ -808,7 +808,7 @@ def _profile_event(event_type: str, profile: ComplianceProfile, **extra) -> None
 
 
 def _notify_on_commit(profile_id: int) -> None:
-    from .tasks import profile_decision_notify_task
+    from ..tasks import profile_decision_notify_task
 
     transaction.on_commit(lambda: profile_decision_notify_task.delay(profile_id))
 
@@ -904,7 +904,7 @@ def number_hold_expire(*, number_id: int, now=None) -> bool:
     """Release a number that waited for approved documents longer than ``REGULATORY_HOLD_DAYS`` and refund
     everything it cost (``number.released``). The wallet is locked first, as in every paying
     transaction; the number is claimed with its state, so running twice releases and refunds once."""
-    from .services import number_end_term
+    from ..services import number_end_term
 
     cutoff = (now or timezone.now()) - timedelta(days=settings.REGULATORY_HOLD_DAYS)
     account_id = Number.objects.filter(pk=number_id).values_list("account_id", flat=True).first()

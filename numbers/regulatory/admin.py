@@ -19,8 +19,8 @@ from accounts.actor import system_actor
 from portal.admin import StaffAdmin
 from portal.errors import ApplicationError
 
-from . import porting, regulatory
-from .models import (
+from .. import porting
+from ..models import (
     ComplianceDocument,
     ComplianceProfile,
     Country,
@@ -29,7 +29,8 @@ from .models import (
     PortRequest,
     PortStep,
 )
-from .regulatory_forms import RejectForm, ScheduleForm
+from . import services as regulatory
+from .forms import RejectForm, ScheduleForm
 
 
 def _country_names(codes: list[str]) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from .models import BillingCycle, Country, NumberType
+from ..models import BillingCycle, Country, NumberType
 
 
 @deconstructible

@@ -29,10 +29,12 @@ from portal.errors import ApplicationError, NotFound
 from portal.l10n import ltr
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
-from . import porting, regulatory, services
-from . import regulatory_selectors as selectors
-from .models import ComplianceDocument, ComplianceProfile, Country, Number, PortRequest
-from .regulatory_forms import (
+from .. import porting, services
+from ..models import ComplianceDocument, ComplianceProfile, Country, Number, PortRequest
+from ..views import _can_buy, _go, _number_or_404, _render, _wants_fragment, number_page_context
+from . import selectors
+from . import services as regulatory
+from .forms import (
     AttachProfileForm,
     DocumentUploadForm,
     PortDetailsForm,
@@ -40,8 +42,7 @@ from .regulatory_forms import (
     PortNumbersForm,
     ProfileForm,
 )
-from .regulatory_models import PORT_DOCUMENT_TYPES
-from .views import _can_buy, _go, _number_or_404, _render, _wants_fragment, number_page_context
+from .models import PORT_DOCUMENT_TYPES
 
 
 def _require_write(actor) -> None:
