@@ -93,7 +93,7 @@ def regulatory_sweep_task() -> dict:
 @shared_task
 def porting_sandbox_sweep_task() -> int:
     """The sandbox carrier completes scheduled ports a little after their time."""
-    from . import porting
+    from .porting import services as porting
 
     ids = porting.sandbox_ports_due_ids()
     return sum(1 for port_id in ids if porting.sandbox_port_complete(port_id=port_id) is not None)

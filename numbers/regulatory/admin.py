@@ -19,7 +19,6 @@ from accounts.actor import system_actor
 from portal.admin import StaffAdmin
 from portal.errors import ApplicationError
 
-from .. import porting
 from ..models import (
     ComplianceDocument,
     ComplianceProfile,
@@ -29,6 +28,7 @@ from ..models import (
     PortRequest,
     PortStep,
 )
+from ..porting import services as porting
 from . import services as regulatory
 from .forms import RejectForm, ScheduleForm
 

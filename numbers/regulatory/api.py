@@ -25,10 +25,10 @@ from portal.errors import ValidationFailed
 from portal.idempotency import idempotent
 from portal.parsers import PayloadTooLarge
 
-from .. import porting
 from .. import selectors as number_selectors
 from ..api import IDEMPOTENCY_HEADER, _client_from, _valid, meta_stamp
 from ..models import BillingCycle, ComplianceProfile, DocumentType, EndUserType, NumberType, PortRequest
+from ..porting import services as porting
 from . import selectors
 from . import services as regulatory
 from .models import PORT_DOCUMENT_TYPES, PROFILE_DOCUMENT_TYPES

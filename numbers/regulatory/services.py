@@ -475,7 +475,7 @@ def document_delete(*, actor: Actor, document: ComplianceDocument) -> None:
     ``porting.port_document_delete``)."""
     actor.require_write()
     if document.port_id:
-        from .. import porting  # (it imports this module)
+        from ..porting import services as porting  # (it imports this module)
 
         porting.port_document_delete(actor=actor, port=document.port, document=document)
         return

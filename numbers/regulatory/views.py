@@ -29,8 +29,9 @@ from portal.errors import ApplicationError, NotFound
 from portal.l10n import ltr
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
-from .. import porting, services
+from .. import services
 from ..models import ComplianceDocument, ComplianceProfile, Country, Number, PortRequest
+from ..porting import services as porting
 from ..views import _can_buy, _go, _number_or_404, _render, _wants_fragment, number_page_context
 from . import selectors
 from . import services as regulatory

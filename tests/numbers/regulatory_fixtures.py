@@ -6,7 +6,7 @@ from itertools import count
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from numbers_app import porting
+from numbers_app.porting import services as porting
 from numbers_app.regulatory import services as regulatory
 
 # The first bytes are what the checks look at; the rest is filler.

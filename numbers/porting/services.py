@@ -46,9 +46,9 @@ from portal.errors import (
 )
 from portal.l10n import for_records
 
-from . import services
-from .carriers import get_carrier
-from .models import (
+from .. import services
+from ..carriers import get_carrier
+from ..models import (
     CYCLE_MONTHS,
     AvailableNumber,
     BillingCycle,
@@ -60,9 +60,9 @@ from .models import (
     PortRequest,
     PortStep,
 )
-from .regulatory import services as regulatory
-from .regulatory.models import PORT_DOCUMENT_TYPES
-from .validation import parse_e164
+from ..regulatory import services as regulatory
+from ..regulatory.models import PORT_DOCUMENT_TYPES
+from ..validation import parse_e164
 
 logger = logging.getLogger(__name__)
 
