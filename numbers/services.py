@@ -60,7 +60,7 @@ from .models import (
 )
 from .regulatory import selectors as regulatory_selectors
 from .regulatory import services as regulatory
-from .trunks import enqueue_route_push, number_route
+from .trunks.services import enqueue_route_push, number_route
 from .validation import normalize_e164, normalize_forwarding, normalize_inventory_number, normalize_tags
 
 logger = logging.getLogger(__name__)

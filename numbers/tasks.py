@@ -43,7 +43,7 @@ def number_carrier_release_task(self, number_id: int) -> None:
 @shared_task
 def provisioning_sweep_task() -> int:
     """Re-enqueue provisioning (of numbers, and of SIP trunks) that a lost or crashed task left behind."""
-    from .trunks import trunks_stalled_ids
+    from .trunks.services import trunks_stalled_ids
 
     ids = services.provisioning_stalled_ids()
     for number_id in ids:
@@ -56,7 +56,7 @@ def provisioning_sweep_task() -> int:
 
 @shared_task(bind=True, max_retries=8, acks_late=True)
 def trunk_push_task(self, trunk_id: int) -> None:
-    from .trunks import trunk_push
+    from .trunks.services import trunk_push
 
     try:
         trunk_push(trunk_id=trunk_id)
@@ -73,7 +73,7 @@ def stock_counts_refresh_task() -> int:
 
 @shared_task(bind=True, max_retries=8, acks_late=True)
 def number_route_push_task(self, number_id: int) -> None:
-    from .trunks import number_route_push
+    from .trunks.services import number_route_push
 
     try:
         number_route_push(number_id=number_id)

@@ -38,7 +38,7 @@ from portal.errors import ApplicationError, IdempotencyConflict, IdempotencyKeyR
 from portal.l10n import ltr, money
 from portal.pages import add_error, page_of, portal_page, query_without_page, updates_wallet_badge
 
-from . import selectors, services, trunks
+from . import selectors, services
 from .forms import (
     BulkForm,
     CartItemForm,
@@ -51,6 +51,7 @@ from .forms import (
 )
 from .models import CYCLE_MONTHS, AvailableNumber, BillingCycle, Country, Number
 from .regulatory import selectors as regulatory_selectors
+from .trunks import services as trunks
 
 CART_KEY = "numbers_cart"
 USED_TOKENS_KEY = "numbers_checkout_tokens"

@@ -35,7 +35,7 @@ from numbers_app import services as number_services
 from numbers_app.models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem, SipTrunk
 from numbers_app.porting import services as porting
 from numbers_app.regulatory.models import ComplianceDocument, ComplianceProfile, PortRequest
-from numbers_app.trunks import number_route, trunk_create
+from numbers_app.trunks.services import number_route, trunk_create
 from portal.models import Event
 from portal.webhooks import services as webhook_services
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint

@@ -21,10 +21,11 @@ from accounts import selectors as account_selectors
 from portal.errors import ApplicationError, NotFound
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
-from . import selectors, trunks
-from .forms import TrunkCreateForm, TrunkUpdateForm
-from .models import SipTrunk
-from .views import _go, _number_or_404, _render, _wants_fragment, number_page_context, route_form
+from .. import selectors
+from ..forms import TrunkCreateForm, TrunkUpdateForm
+from ..models import SipTrunk
+from ..views import _go, _number_or_404, _render, _wants_fragment, number_page_context, route_form
+from . import services as trunks
 
 # How often the pages ask for registration changes (the sandbox or a carrier reports them).
 REGISTRATION_POLL_SECONDS = 5
