@@ -54,9 +54,9 @@ from billing.pricing import show_client_order_prices
 from portal.errors import ValidationFailed
 from portal.jsonapi import Conflict, InvalidDocument, InvalidParameter, Resource, Spec, timestamp, truth, values_of
 
-from . import selectors
-from .models import Country, Number, NumberGroup, NumberType, Order, SipTrunk
-from .services import UNCHANGED
+from .. import selectors
+from ..models import Country, Number, NumberGroup, NumberType, Order, SipTrunk
+from ..services import UNCHANGED
 
 # --- Resource types ------------------------------------------------------------------------------
 
