@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from billing.money import quantize
 from portal import events
+from portal.db.rows import Lookup
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.l10n import for_records
 from portal.mail import send_in_languages
-from portal.rows import Lookup
 
 from . import keys
 from .actor import Actor, system_actor

@@ -18,8 +18,8 @@ from accounts.actor import Actor
 from accounts.selectors import parse_id
 from numbers_app.models import Number
 from numbers_app.validation import normalize_e164
+from portal.db.rows import Lookup
 from portal.errors import NotFound
-from portal.rows import Lookup
 
 from .models import Message
 

@@ -21,7 +21,6 @@ from rest_framework.response import Response
 from accounts import selectors as account_selectors
 from billing.money import to_exact_str
 from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
-from portal import inputs
 from portal.api import (
     NOT_BLANK,
     ApiView,
@@ -34,6 +33,7 @@ from portal.api import (
     page_envelope,
     validate_query,
 )
+from portal.db import inputs
 from portal.errors import CapabilityUnavailable, ValidationFailed
 from portal.idempotency import idempotent
 from portal.renderers import json_number

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from messaging.models import CarrierEvent
-from portal import bulk
+from portal.db import bulk
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from rest_framework import serializers
 
 from messaging.api import MessageSendInput, PortalSmsSendInput
 from numbers_app.api import AvailableParams, SearchParams
-from portal import inputs
 from portal.api import PageParams
+from portal.db import inputs
 from portal.errors import ValidationFailed
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import ApiKey
-from portal.rows import Lookup
+from portal.db.rows import Lookup
 
 pytestmark = pytest.mark.django_db
 
