@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -19,7 +19,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
-from billing.money import to_exact_str
+from billing.money import round_cents, to_cents_str, to_exact_str, to_whole_cents
 from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
 from portal.api import (
     NOT_BLANK,
@@ -55,17 +55,9 @@ NUMBER_ID = OpenApiParameter(
 )
 
 
-def cents(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
-def money(amount: Decimal) -> str:
-    return str(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
 def money_number(amount: Decimal):
     """EUR rounded to cents, answered as a JSON number with its two decimals (``2.00``), never a float."""
-    return json_number(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return json_number(round_cents(amount))
 
 
 def meta_stamp(request) -> dict:
@@ -193,8 +185,8 @@ def _search_rest(group, monthly: Decimal, setup: Decimal, setup_in_eur: bool) ->
         "city": group.city,
         "region": group.region,
         "area_code": group.area_code,
-        "monthly_rate": cents(monthly),
-        "setup_fee": money_number(setup) if setup_in_eur else cents(setup),
+        "monthly_rate": to_whole_cents(monthly),
+        "setup_fee": money_number(setup) if setup_in_eur else to_whole_cents(setup),
         "monthly_price": money_number(monthly),
         "currency": "EUR",
         "features": list(group.capabilities),
@@ -225,8 +217,8 @@ def _available_rest(group, monthly: Decimal, setup: Decimal) -> dict:
         "city": group.city,
         "area_code": group.area_code,
         "capabilities": list(group.capabilities),
-        "monthly_cost": money(monthly),
-        "setup_cost": money(setup),
+        "monthly_cost": to_cents_str(monthly),
+        "setup_cost": to_cents_str(setup),
         "currency": "EUR",
         "requires_regulatory": group.requires_regulatory,
     }
@@ -408,7 +400,7 @@ class NumberOutput(serializers.ModelSerializer):
 
     # Prices as the caller pays them: wholesale for the reseller, its price list's for a client's key.
     def get_monthly_cost(self, number) -> str:
-        return money(viewer_number_prices(self.context, number).monthly)
+        return to_cents_str(viewer_number_prices(self.context, number).monthly)
 
     def get_compliance_profile_id(self, number) -> str | None:
         return f"cpr_{number.compliance_profile_id}" if number.compliance_profile_id else None
@@ -417,10 +409,10 @@ class NumberOutput(serializers.ModelSerializer):
         return f"port_{number.port_id}" if number.port_id else None
 
     def get_setup_cost(self, number) -> str:
-        return money(viewer_number_prices(self.context, number).setup)
+        return to_cents_str(viewer_number_prices(self.context, number).setup)
 
     def get_sms_monthly_cost(self, number) -> str:
-        return money(viewer_number_prices(self.context, number).sms_monthly)
+        return to_cents_str(viewer_number_prices(self.context, number).sms_monthly)
 
     def get_currency(self, number) -> str:
         return "EUR"

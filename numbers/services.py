@@ -7,7 +7,6 @@ Carrier calls happen in Celery tasks after commit, never inside a transaction.
 
 from __future__ import annotations
 
-import calendar
 import logging
 from collections import Counter
 from datetime import date, timedelta
@@ -24,9 +23,10 @@ from accounts import selectors as account_selectors
 from accounts.actor import Actor
 from accounts.models import Account, Client
 from accounts.services import audit_record
-from billing import ledger
+from billing import ledger, quotes
 from billing import services as billing
 from billing.money import quantize, to_cents_str, to_exact_str
+from billing.periods import CYCLE_MONTHS, add_months
 from messaging import services as messaging
 from portal import events
 from portal.errors import (
@@ -47,7 +47,6 @@ from . import group_cache
 from .carriers import CarrierError, get_carrier
 from .models import (
     CAPABILITIES,
-    CYCLE_MONTHS,
     UNOFFERED_CAPABILITIES,
     AvailableNumber,
     BillingCycle,
@@ -68,12 +67,6 @@ logger = logging.getLogger(__name__)
 MAX_ITEMS_PER_ORDER = 50
 # A provisioning attempt that has not finished after this long died with its worker; another may retry.
 CLAIM_TIMEOUT = timedelta(minutes=5)
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # Capabilities that come with the SMS add-on, which is paid for: on only when asked for.
@@ -194,23 +187,16 @@ def number_purchase(
             for e164, row in available.items():
                 if row.group.has_sms and "sms" not in enabled_for[e164]:
                     enabled_for[e164].append("sms")
-        due = quantize(
-            sum(
-                (
-                    row.group.setup_fee
-                    + billing.period_price(monthly_price=row.group.monthly_price, billing_cycle=billing_cycle)
-                    + (
-                        billing.period_price(
-                            monthly_price=messaging.addon_monthly_price(row.group), billing_cycle=billing_cycle
-                        )
-                        if "sms" in enabled_for[e164]
-                        else 0
-                    )
-                    for e164, row in available.items()
-                ),
-                Decimal("0"),
+        quoted = {
+            e164: quotes.line_quote(
+                setup_fee=row.group.setup_fee,
+                monthly_price=row.group.monthly_price,
+                billing_cycle=billing_cycle,
+                sms_monthly_price=messaging.addon_monthly_price(row.group) if "sms" in enabled_for[e164] else None,
             )
-        )
+            for e164, row in available.items()
+        }
+        due = quotes.quote_total(quoted.values())
         if expected_total is not None and due != quantize(expected_total):
             raise PriceChanged(
                 _(
@@ -260,8 +246,8 @@ def number_purchase(
                 e164=e164,
                 billing_cycle=billing_cycle,
                 setup_fee=group.setup_fee,
-                first_period=billing.period_price(monthly_price=group.monthly_price, billing_cycle=billing_cycle),
-                sms_addon=billing.period_price(monthly_price=number.sms_monthly_price, billing_cycle=billing_cycle),
+                first_period=quoted[e164].first_period,
+                sms_addon=quoted[e164].sms_addon,
             )
             bought.append(number)
         AvailableNumber.objects.filter(pk__in=[row.pk for row in available.values()]).update(

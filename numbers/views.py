@@ -28,9 +28,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import selectors as account_selectors
+from billing import quotes
 from billing import selectors as billing_selectors
+from billing.periods import CYCLE_MONTHS, add_months
 from billing.pricing import Item, PriceBook, show_client_order_prices, show_client_prices
-from billing.services import period_price
 from messaging import services as messaging
 from messaging.forms import SmsForwardingForm
 from portal import idempotency
@@ -49,7 +50,7 @@ from .forms import (
     NumberRouteForm,
     SearchForm,
 )
-from .models import CYCLE_MONTHS, AvailableNumber, BillingCycle, Country, Number
+from .models import AvailableNumber, BillingCycle, Country, Number
 from .regulatory import selectors as regulatory_selectors
 from .trunks import services as trunks
 
@@ -164,12 +165,13 @@ def _cart_lines(cart: list[str], billing_cycle: str, *, sms: bool = False) -> tu
         line = CartLine(e164=e164, row=rows.get(e164))
         if line.available:
             group = line.row.group
-            line.setup_fee = group.setup_fee
-            line.first_period = period_price(monthly_price=group.monthly_price, billing_cycle=billing_cycle)
-            if sms and group.has_sms:
-                line.sms_addon = period_price(
-                    monthly_price=messaging.addon_monthly_price(group), billing_cycle=billing_cycle
-                )
+            quote = quotes.line_quote(
+                setup_fee=group.setup_fee,
+                monthly_price=group.monthly_price,
+                billing_cycle=billing_cycle,
+                sms_monthly_price=messaging.addon_monthly_price(group) if sms and group.has_sms else None,
+            )
+            line.setup_fee, line.first_period, line.sms_addon = quote.setup_fee, quote.first_period, quote.sms_addon
             total += line.subtotal
         lines.append(line)
     return lines, total
@@ -395,7 +397,7 @@ def _confirmation_context(request, form: CheckoutForm, *, cycle: str, client_id:
         compliance_profile=form["compliance_profile"].value() or "",
         billing_cycle=cycle,
         billing_cycle_label=BillingCycle(cycle).label,
-        paid_through=services.add_months(timezone.localdate(), CYCLE_MONTHS[cycle]),
+        paid_through=add_months(timezone.localdate(), CYCLE_MONTHS[cycle]),
         client=client,
         client_id=client_id,
         sms=sms,
