@@ -45,6 +45,7 @@ from portal.webhooks import addresses as webhook_addresses
 
 from . import group_cache
 from .carriers import CarrierError, get_carrier
+from .events import number_event_data, number_event_record
 from .models import (
     CAPABILITIES,
     UNOFFERED_CAPABILITIES,
@@ -253,7 +254,7 @@ def number_purchase(
         AvailableNumber.objects.filter(pk__in=[row.pk for row in available.values()]).update(
             status=AvailableNumber.Status.SOLD
         )
-        _count_stock(Counter(row.group_id for row in available.values()), sign=-1)
+        stock_count_move(Counter(row.group_id for row in available.values()), sign=-1)
         order.total = billing.charge_numbers(wallet=wallet, order=order, numbers=bought, created_by=actor.label)
         order.save(update_fields=["total"])
         audit_record(
@@ -278,11 +279,11 @@ def number_purchase(
             },
         )
         number_ids = [n.pk for n in bought]
-        transaction.on_commit(lambda: _enqueue_provisioning(number_ids))
+        transaction.on_commit(lambda: provisioning_enqueue(number_ids))
     return order
 
 
-def _count_stock(per_group: Counter, *, sign: int) -> None:
+def stock_count_move(per_group: Counter, *, sign: int) -> None:
     """Move the groups' for-sale counters (rows updated in id order, so concurrent buyers never deadlock)."""
     for group_id in sorted(per_group):
         change = sign * per_group[group_id]
@@ -300,7 +301,7 @@ def _restock(number: Number) -> None:
         .update(status=AvailableNumber.Status.AVAILABLE)
     )
     if restocked:
-        _count_stock(Counter({number.group_id: restocked}), sign=+1)
+        stock_count_move(Counter({number.group_id: restocked}), sign=+1)
 
 
 def stock_counts_refresh() -> int:
@@ -317,40 +318,11 @@ def stock_counts_refresh() -> int:
     return updated
 
 
-def _enqueue_provisioning(number_ids: list[int]) -> None:
+def provisioning_enqueue(number_ids: list[int]) -> None:
     from .tasks import number_provision_task
 
     for number_id in number_ids:
         number_provision_task.delay(number_id)
-
-
-def _record_number_event(event_type: str, number: Number) -> None:
-    events.record(
-        event_type,
-        account=number.account,
-        client=number.client,
-        subject_type="number",
-        subject_id=number.public_id,
-        data=number_event_data(number),
-    )
-
-
-def number_event_data(number: Number) -> dict[str, Any]:
-    """The ``data`` of every event about one number (``number.*``, ``regulatory.*`` for a number): the
-    Connect guide's fields (``number``, ``country``, ``type``, ``trunk_uuid`` of the trunk it is routed to,
-    null when none, and ``order_id``) with the ids the API gives the number. Callers add their own
-    fields to it; nothing else builds it. Reads ``number.trunk`` (load it with the number)."""
-    return {
-        "id": number.public_id,
-        "did_number_id": number.pk,
-        "number": number.e164,
-        "country": number.country_id,
-        "type": number.type,
-        "status": number.status,
-        "trunk_uuid": number.trunk.public_id if number.trunk_id is not None else None,
-        "order_id": number.order_id,
-        "client_id": number.client_id,
-    }
 
 
 def number_provision(*, number_id: int) -> Number | None:
@@ -401,11 +373,11 @@ def number_provision(*, number_id: int) -> Number | None:
             number.activated_at = timezone.now()
         number.save()
         if first_time:
-            _record_number_event("number.provisioned", number)
+            number_event_record("number.provisioned", number)
             if not held and number.group.requires_regulatory:
                 regulatory.approved_event(number)  # bought with an approved profile: live at once
         if not held:
-            _record_number_event("number.activated", number)
+            number_event_record("number.activated", number)
             _push_route_if_any(number)
     return number
 
@@ -499,7 +471,7 @@ def number_release(*, actor: Actor, number: Number) -> Number:
             after={"status": "released"},
         )
         if before != Number.Status.FAILED:
-            _record_number_event("number.released", number)
+            number_event_record("number.released", number)
             number_id = number.pk
             transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
     return number
@@ -712,7 +684,7 @@ def number_renewed(*, number: Number, paid_through: date, billing_day: int) -> N
         fields += ["status", "suspended_at"]
         audit_record(actor=None, account=number.account, action="number.reactivated", subject=number,
                      before={"status": "suspended"}, after={"status": "active"})  # fmt: skip
-        _record_number_event("number.activated", number)
+        number_event_record("number.activated", number)
         number_id = number.pk
         transaction.on_commit(lambda: enqueue_route_push(number_id))
     number.save(update_fields=fields)
@@ -728,7 +700,7 @@ def number_suspend_unpaid(*, number: Number) -> None:
     number.save(update_fields=["status", "suspended_at", "updated_at"])
     audit_record(actor=None, account=number.account, action="number.suspended", subject=number,
                  before={"status": before}, after={"status": "suspended"})  # fmt: skip
-    _record_number_event("number.suspended", number)
+    number_event_record("number.suspended", number)
     number_id = number.pk
     transaction.on_commit(lambda: enqueue_route_push(number_id))
 
@@ -742,7 +714,7 @@ def number_end_term(*, number: Number, reason: str) -> None:
     number.save(update_fields=["status", "released_at", "updated_at"])
     audit_record(actor=None, account=number.account, action="number.released", subject=number,
                  before={"status": before}, after={"status": "released", "reason": reason})  # fmt: skip
-    _record_number_event("number.released", number)
+    number_event_record("number.released", number)
     number_id = number.pk
     transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
 

@@ -502,7 +502,7 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
             AvailableNumber.objects.filter(pk__in=[row.pk for row in stocked]).update(
                 status=AvailableNumber.Status.SOLD
             )
-            services._count_stock(Counter(row.group_id for row in stocked), sign=-1)
+            services.stock_count_move(Counter(row.group_id for row in stocked), sign=-1)
         due = port_quote(port)
         if wallet.balance < due:
             raise InsufficientBalance(
@@ -562,7 +562,7 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
             if number.status == Number.Status.ACTIVE:
                 if number.group.requires_regulatory:
                     regulatory.approved_event(number)
-                services._record_number_event("number.activated", number)
+                services.number_event_record("number.activated", number)
     return port
 
 

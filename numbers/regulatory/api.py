@@ -20,13 +20,15 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.selectors import client_for as _client_from
 from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate, validate_query
+from portal.api_io import IDEMPOTENCY_HEADER, meta_stamp
+from portal.api_io import valid_body as _valid
 from portal.errors import ValidationFailed
 from portal.idempotency import idempotent
 from portal.parsers import PayloadTooLarge
 
 from .. import selectors as number_selectors
-from ..api import IDEMPOTENCY_HEADER, _client_from, _valid, meta_stamp
 from ..models import BillingCycle, ComplianceProfile, DocumentType, EndUserType, NumberType, PortRequest
 from ..porting import services as porting
 from . import selectors

@@ -665,17 +665,13 @@ def must_hold(number: Number) -> bool:
 
 
 def _number_event(event_type: str, number: Number, **extra) -> None:
-    from ..services import number_event_data
+    from ..events import number_event_record
 
-    events.record(
+    number_event_record(
         event_type,
-        account=number.account,
-        client=number.client,
-        subject_type="number",
-        subject_id=number.public_id,
-        data=number_event_data(number)
-        | {"compliance_profile_id": number.compliance_profile.public_id if number.compliance_profile_id else None}
-        | extra,
+        number,
+        compliance_profile_id=number.compliance_profile.public_id if number.compliance_profile_id else None,
+        **extra,
     )
 
 
@@ -687,7 +683,7 @@ def approved_event(number: Number) -> None:
 def _release_for_provisioning(number: Number) -> None:
     """A held number whose documents are approved goes back through provisioning, which tells the carrier
     and makes it live (after commit)."""
-    from ..services import _enqueue_provisioning
+    from ..services import provisioning_enqueue
 
     number.status = Number.Status.PROVISIONING
     number.regulatory_held_at = None
@@ -698,7 +694,7 @@ def _release_for_provisioning(number: Number) -> None:
     )
     approved_event(number)
     number_id = number.pk
-    transaction.on_commit(lambda: _enqueue_provisioning([number_id]))
+    transaction.on_commit(lambda: provisioning_enqueue([number_id]))
 
 
 def number_profile_attached(*, actor: Actor, number: Number) -> None:

@@ -28,11 +28,16 @@ from billing import selectors as billing_selectors
 from portal.errors import ApplicationError, NotFound
 from portal.l10n import ltr
 from portal.pages import add_error, page_of, portal_page, query_without_page
+from portal.pages import go as _go
+from portal.pages import render_page as _render
+from portal.pages import wants_fragment as _wants_fragment
 
 from .. import services
 from ..models import ComplianceDocument, ComplianceProfile, Country, Number, PortRequest
 from ..porting import services as porting
-from ..views import _can_buy, _go, _number_or_404, _render, _wants_fragment, number_page_context
+from ..views import can_buy as _can_buy
+from ..views import number_or_404 as _number_or_404
+from ..views import number_page_context
 from . import selectors
 from . import services as regulatory
 from .forms import (

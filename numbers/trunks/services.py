@@ -29,7 +29,6 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
 from accounts.actor import Actor
-from accounts.models import Client
 from accounts.services import audit_record
 from portal import events
 from portal.errors import NotFound, ValidationFailed
@@ -95,14 +94,6 @@ def _clean_channels(value) -> int:
     return channels
 
 
-def _client_of(actor: Actor, client_id) -> Client | None:
-    if actor.is_client_scoped:
-        return actor.client
-    if client_id in (None, ""):
-        return None
-    return account_selectors.client_get(actor=actor, client_id=client_id)
-
-
 @dataclass(frozen=True)
 class IssuedTrunk:
     trunk: SipTrunk
@@ -139,7 +130,7 @@ def trunk_create(
         errors["channels"] = [str(exc)]
     if errors:
         raise ValidationFailed(fields=errors)
-    client = _client_of(actor, client_id)
+    client = account_selectors.client_for(actor, client_id)
     password = _new_password() if auth_type == SipTrunk.AuthType.DIGEST else None
     realm = settings.SIP_SERVER
     for _attempt in range(5):
