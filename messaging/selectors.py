@@ -135,18 +135,6 @@ def sms_numbers(*, actor: Actor) -> QuerySet[Number]:
     return qs.select_related("client", "group").order_by("e164")
 
 
-@dataclass(frozen=True)
-class Thread:
-    number_id: int
-    number_e164: str
-    contact: str
-    messages: int
-    last_at: datetime
-    last_body: str
-    last_direction: str
-    last_status: str
-
-
 def thread_list(*, actor: Actor, number: Number | None = None) -> QuerySet:
     """Conversations: one row per (our number, other party), the latest first, with the last message."""
     base = _scoped(actor)

@@ -45,7 +45,6 @@ from portal.errors import (
     FileTypeMismatch,
     InvalidState,
     NotFound,
-    PermissionDenied,
     UnsupportedFileType,
     ValidationFailed,
 )
@@ -934,11 +933,3 @@ def regulatory_sweep(*, now=None) -> dict[str, int]:
     """The daily job: expire old approvals, release (and refund) numbers held too long."""
     released = sum(1 for number_id in held_too_long_ids(now=now) if number_hold_expire(number_id=number_id, now=now))
     return {"profiles_expired": profiles_expire(), "numbers_released": released}
-
-
-# --- Who may do what ---------------------------------------------------------------------------------
-
-
-def require_reseller(actor: Actor, message: str) -> None:
-    if actor.is_client_scoped:
-        raise PermissionDenied(message)
