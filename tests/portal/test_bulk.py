@@ -1,4 +1,4 @@
-"""``portal.bulk``: rows written many at a time, as the ORM would write them one by one."""
+"""``portal.db.bulk``: rows written many at a time, as the ORM would write them one by one."""
 
 from __future__ import annotations
 

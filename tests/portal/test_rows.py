@@ -1,4 +1,4 @@
-"""``portal.rows.Lookup``: one row and the rows it points at, as the ORM would have read them."""
+"""``portal.db.rows.Lookup``: one row and the rows it points at, as the ORM would have read them."""
 
 from __future__ import annotations
 
