@@ -41,10 +41,6 @@ def is_well_formed(key: str) -> bool:
     return bool(match) and secrets.compare_digest(_checksum(match.group(2)), match.group(3))
 
 
-def is_read_only(key: str) -> bool:
-    return key.startswith(READ_ONLY_PREFIX)
-
-
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

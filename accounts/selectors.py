@@ -37,6 +37,15 @@ def client_get(*, actor: Actor, client_id: str | int) -> Client:
     return client
 
 
+def client_for(actor: Actor, client_id: str | int | None) -> Client | None:
+    """The client an optional id names, the one rule for every door that takes a ``client_id``. A client
+    login is always its own client: naming none means it, naming another is 404. A reseller naming
+    none means the account itself (None); a client it does not have is 404 (``client_get``)."""
+    if client_id in (None, ""):
+        return actor.client if actor.is_client_scoped else None
+    return client_get(actor=actor, client_id=client_id)
+
+
 def api_key_list(*, actor: Actor, include_revoked: bool = True) -> QuerySet[ApiKey]:
     qs = ApiKey.objects.filter(account=actor.account).select_related("client", "created_by")
     if actor.client is not None:

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from billing.money import quantize
 from portal import events
+from portal.db.rows import Lookup
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.l10n import for_records
 from portal.mail import send_in_languages
-from portal.rows import Lookup
 
 from . import keys
 from .actor import Actor, system_actor
@@ -528,7 +528,7 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
     return key
 
 
-# Every API request reads its key, account and client: the statement is written once (``portal.rows``).
+# Every API request reads its key, account and client: the statement is written once (``portal.db.rows``).
 _keys = Lookup(ApiKey, related={"account": None, "client": None})
 
 

@@ -24,7 +24,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import bulk
+from portal.db import bulk
 from portal.errors import InsufficientBalance
 
 from .models import LedgerEntry, Wallet

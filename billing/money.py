@@ -23,9 +23,19 @@ def quantize(value: Decimal | int | str) -> Decimal:
     return amount
 
 
+def round_cents(value: Decimal) -> Decimal:
+    """Money as displayed: rounded to cents, half up (``Decimal("142.50")``)."""
+    return Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
 def to_cents_str(value: Decimal) -> str:
-    """Money as displayed: rounded to cents, as a string ("142.50")."""
-    return str(Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP))
+    """Money as displayed, as a string ("142.50")."""
+    return str(round_cents(value))
+
+
+def to_whole_cents(value: Decimal) -> int:
+    """Money as a count of cents (``14250``), the unit of the Connect guide's prices."""
+    return int(round_cents(value) * 100)
 
 
 def to_exact_str(value: Decimal) -> str:

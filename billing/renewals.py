@@ -34,15 +34,16 @@ from django.db.models import Min
 from django.utils import timezone
 
 from numbers_app import services as number_services
-from numbers_app.models import CYCLE_MONTHS, Number
+from numbers_app.models import Number
 from portal import events
 from portal.models import CLIENT_VIEW
 
 from . import ledger
 from .models import LedgerEntry
 from .money import quantize, to_exact_str
+from .periods import CYCLE_MONTHS, period_end, period_price
 from .pricing import Item, PriceBook
-from .services import period_end, period_price, sms_addon_key
+from .services import sms_addon_key
 
 logger = logging.getLogger("didfarm.renewals")
 

@@ -195,7 +195,7 @@ def renewal_window(today: date) -> tuple[date, date]:
     """The coming billing month: from ``today`` through the same day next month, or through next month's
     last day when today is the last of its month (31 January → 28/29 February, 30 April → 31 May). A
     monthly number bought or renewed today always renews inside it, whatever the month's length."""
-    from .services import period_end
+    from .periods import period_end
 
     last_day = today.day == calendar.monthrange(today.year, today.month)[1]
     return today, period_end(today, months=1, billing_day=31 if last_day else today.day)

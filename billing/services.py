@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,7 +18,8 @@ from portal.l10n import for_records
 
 from . import ledger
 from .models import LedgerEntry
-from .money import quantize, to_exact_str
+from .money import quantize, round_cents, to_exact_str
+from .periods import CYCLE_MONTHS, period_end, period_price
 from .pricing import Item, PriceBook
 
 STAFF_KINDS = (LedgerEntry.Kind.TOP_UP, LedgerEntry.Kind.ADJUSTMENT, LedgerEntry.Kind.REFUND)
@@ -85,28 +85,12 @@ def wallet_credit(*, actor: Actor, amount: Decimal, kind: str, description: str)
 
 # --- Numbers -------------------------------------------------------------------------------------
 
-CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
-
-
-def period_end(paid_through: date, *, months: int, billing_day: int) -> date:
-    """The end of the period after one ending on ``paid_through`` (``months`` later; negative: the start
-    of the period ending then), on the billing day or the month's last day when it is shorter:
-    31 January → 28/29 February → 31 March."""
-    index = paid_through.month - 1 + months
-    year, month = paid_through.year + index // 12, index % 12 + 1
-    return date(year, month, min(billing_day, calendar.monthrange(year, month)[1]))
-
 
 def pro_rata(amount: Decimal, *, part: Decimal, whole: Decimal) -> Decimal:
     """``amount`` × ``part`` / ``whole``, in whole cents (half up): the client's share of a partial charge."""
     if whole == 0:
         return Decimal("0")
-    return quantize((amount * part / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def period_price(*, monthly_price: Decimal, billing_cycle: str) -> Decimal:
-    """What one billing period of a number costs: the monthly price times the months in the cycle."""
-    return quantize(monthly_price * CYCLE_MONTHS[billing_cycle])
+    return quantize(round_cents(amount * part / whole))
 
 
 def _purchase_description(number, order) -> str:
@@ -266,7 +250,7 @@ def sms_addon_due_now(
     days_in_period = (paid_through - period_start).days
     days_left = min((paid_through - today).days, days_in_period)
     full = monthly_price * CYCLE_MONTHS[billing_cycle]
-    return quantize((full * days_left / days_in_period).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return quantize(round_cents(full * days_left / days_in_period))
 
 
 def sms_addon_key(number, *, period_end: date) -> str:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 from portal.errors import ApplicationError
-from portal.pages import add_error, page_of, portal_page, query_without_page
+from portal.pages import add_error, page_of, portal_page, query_without_page, render_page
 
 from . import exports, invoices, selectors, services
 from .forms import CostPeriodForm, PriceRuleForm, TransactionFilterForm
@@ -50,10 +50,7 @@ def wallet(request):
         "wallet": selectors.wallet_get(actor=actor) if actor.can_see_wallet else None,
         "query": query_without_page(request),
     }
-    template = "billing/_transaction_table.html" if request.htmx else "billing/wallet_detail.html"
-    response = render(request, template, context)
-    response["Vary"] = "HX-Request"
-    return response
+    return render_page(request, "billing/wallet_detail.html", "billing/_transaction_table.html", context)
 
 
 @portal_page

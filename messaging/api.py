@@ -17,10 +17,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
+from accounts.selectors import client_for as _client
 from billing.money import to_exact_str
 from billing.pricing import Item, viewer_book, viewer_number_prices
 from numbers_app import selectors as number_selectors
-from numbers_app.api import IDEMPOTENCY_HEADER, _valid, meta_stamp
 from numbers_app.validation import normalize_e164
 from portal.api import (
     ApiView,
@@ -32,6 +32,8 @@ from portal.api import (
     paginate,
     validate_query,
 )
+from portal.api_io import IDEMPOTENCY_HEADER, meta_stamp
+from portal.api_io import valid_body as _valid
 from portal.errors import ValidationFailed
 from portal.idempotency import idempotent
 
@@ -130,12 +132,6 @@ class MessageOutput(serializers.Serializer):
 class SendResult(serializers.Serializer):
     success = serializers.BooleanField()
     message = MessageOutput()
-
-
-def _client(actor, client_id):
-    if client_id in (None, ""):
-        return None
-    return account_selectors.client_get(actor=actor, client_id=client_id)
 
 
 def _send(actor, data: dict, *, sender_field: str):

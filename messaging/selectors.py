@@ -18,8 +18,8 @@ from accounts.actor import Actor
 from accounts.selectors import parse_id
 from numbers_app.models import Number
 from numbers_app.validation import normalize_e164
+from portal.db.rows import Lookup
 from portal.errors import NotFound
-from portal.rows import Lookup
 
 from .models import Message
 
@@ -91,7 +91,7 @@ _PLAIN_E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 
 # What a send reads of its number, the number's group and client; any other field still loads when read,
 # at the price of a query. Every API send looks its number up, and compiling the ORM query for it cost
-# more than the send's SQL statements together, so the statement is written once (``portal.rows``).
+# more than the send's SQL statements together, so the statement is written once (``portal.db.rows``).
 _senders = Lookup(
     Number,
     fields={"account_id", "client_id", "group_id", "e164", "country_id", "type", "status", "sms_enabled"},
@@ -133,18 +133,6 @@ def sms_numbers(*, actor: Actor) -> QuerySet[Number]:
     if actor.client is not None:
         qs = qs.filter(client=actor.client)
     return qs.select_related("client", "group").order_by("e164")
-
-
-@dataclass(frozen=True)
-class Thread:
-    number_id: int
-    number_e164: str
-    contact: str
-    messages: int
-    last_at: datetime
-    last_body: str
-    last_direction: str
-    last_status: str
 
 
 def thread_list(*, actor: Actor, number: Number | None = None) -> QuerySet:

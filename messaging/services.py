@@ -30,7 +30,8 @@ from billing.pricing import Item, PriceBook
 from numbers_app.carriers import CarrierError, SmsStatus, get_carrier
 from numbers_app.models import Number
 from numbers_app.validation import normalize_e164, parse_e164
-from portal import bulk, events, ratelimit
+from portal import events, ratelimit
+from portal.db import bulk
 from portal.errors import (
     ApplicationError,
     InsufficientBalance,

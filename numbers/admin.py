@@ -5,12 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin import NoBulkDeleteAdmin, StaffAdmin
 
-from . import (
-    group_cache,
-    regulatory_admin,  # noqa: F401 (registers the compliance and porting admins)
-)
+from . import group_cache
 from .carriers.sandbox import SandboxCarrier
 from .models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem, SandboxRoute, SipTrunk
+from .regulatory import admin as regulatory_admin  # noqa: F401 (registers the compliance and porting admins)
 
 
 @admin.register(Country)

@@ -9,21 +9,18 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts import selectors as account_selectors
-from billing.money import to_exact_str
+from accounts.selectors import client_for
+from billing.money import round_cents, to_cents_str, to_exact_str, to_whole_cents
 from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
-from portal import inputs
 from portal.api import (
-    NOT_BLANK,
     ApiView,
     PageParams,
     StrictBooleanField,
@@ -34,6 +31,7 @@ from portal.api import (
     page_envelope,
     validate_query,
 )
+from portal.api_io import IDEMPOTENCY_HEADER, meta_stamp, valid_body
 from portal.errors import CapabilityUnavailable, ValidationFailed
 from portal.idempotency import idempotent
 from portal.renderers import json_number
@@ -42,37 +40,14 @@ from . import selectors, services
 from .models import CAPABILITIES, UNOFFERED_CAPABILITIES, BillingCycle, Number, NumberType, Order
 from .validation import format_international
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": NOT_BLANK},
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Any unique string (a UUID). A retry with the same key and body replays the first response "
-    "and charges nothing more.",
-)
 NUMBER_ID = OpenApiParameter(
     "number_id", str, OpenApiParameter.PATH, description="42, num_42 or the number itself (+31201234567)"
 )
 
 
-def cents(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
-def money(amount: Decimal) -> str:
-    return str(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
 def money_number(amount: Decimal):
     """EUR rounded to cents, answered as a JSON number with its two decimals (``2.00``), never a float."""
-    return json_number(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def meta_stamp(request) -> dict:
-    return {
-        "request_id": getattr(request._request, "request_id", None),
-        "timestamp": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
+    return json_number(round_cents(amount))
 
 
 def parse_capabilities(value: str | list | None, *, field: str = "capabilities") -> tuple[str, ...]:
@@ -89,12 +64,6 @@ def parse_capabilities(value: str | list | None, *, field: str = "capabilities")
         if item not in CAPABILITIES:
             raise ValidationFailed(fields={field: [f"Unknown capability {item!r}; use {', '.join(CAPABILITIES)}."]})
     return tuple(items)
-
-
-def _client_from(actor, client_id):
-    if client_id in (None, ""):
-        return None
-    return account_selectors.client_get(actor=actor, client_id=client_id)
 
 
 # --- Search --------------------------------------------------------------------------------------
@@ -193,8 +162,8 @@ def _search_rest(group, monthly: Decimal, setup: Decimal, setup_in_eur: bool) ->
         "city": group.city,
         "region": group.region,
         "area_code": group.area_code,
-        "monthly_rate": cents(monthly),
-        "setup_fee": money_number(setup) if setup_in_eur else cents(setup),
+        "monthly_rate": to_whole_cents(monthly),
+        "setup_fee": money_number(setup) if setup_in_eur else to_whole_cents(setup),
         "monthly_price": money_number(monthly),
         "currency": "EUR",
         "features": list(group.capabilities),
@@ -225,8 +194,8 @@ def _available_rest(group, monthly: Decimal, setup: Decimal) -> dict:
         "city": group.city,
         "area_code": group.area_code,
         "capabilities": list(group.capabilities),
-        "monthly_cost": money(monthly),
-        "setup_cost": money(setup),
+        "monthly_cost": to_cents_str(monthly),
+        "setup_cost": to_cents_str(setup),
         "currency": "EUR",
         "requires_regulatory": group.requires_regulatory,
     }
@@ -408,7 +377,7 @@ class NumberOutput(serializers.ModelSerializer):
 
     # Prices as the caller pays them: wholesale for the reseller, its price list's for a client's key.
     def get_monthly_cost(self, number) -> str:
-        return money(viewer_number_prices(self.context, number).monthly)
+        return to_cents_str(viewer_number_prices(self.context, number).monthly)
 
     def get_compliance_profile_id(self, number) -> str | None:
         return f"cpr_{number.compliance_profile_id}" if number.compliance_profile_id else None
@@ -417,10 +386,10 @@ class NumberOutput(serializers.ModelSerializer):
         return f"port_{number.port_id}" if number.port_id else None
 
     def get_setup_cost(self, number) -> str:
-        return money(viewer_number_prices(self.context, number).setup)
+        return to_cents_str(viewer_number_prices(self.context, number).setup)
 
     def get_sms_monthly_cost(self, number) -> str:
-        return money(viewer_number_prices(self.context, number).sms_monthly)
+        return to_cents_str(viewer_number_prices(self.context, number).sms_monthly)
 
     def get_currency(self, number) -> str:
         return "EUR"
@@ -521,7 +490,7 @@ class NumberListApi(ApiView):
         params = validate_query(NumberListParams, request)
         client_id = None
         if params.get("client_id"):
-            client_id = _client_from(self.actor, params["client_id"]).pk
+            client_id = client_for(self.actor, params["client_id"]).pk
         qs = selectors.number_list(
             actor=self.actor,
             country=params.get("country", ""),
@@ -557,12 +526,12 @@ class NumberListApi(ApiView):
     )
     @idempotent
     def post(self, request):
-        data = _valid(NumberOrderInput, request)
+        data = valid_body(NumberOrderInput, request)
         order = _buy_one(
             self.actor,
             field="number",
             numbers=[data["number"]],
-            client=_client_from(self.actor, data.get("client_id")),
+            client=client_for(self.actor, data.get("client_id")),
             billing_cycle=data["billing_cycle"],
             forwarding=data["forwarding"],
             compliance_profile_id=data["compliance_profile_id"],
@@ -583,17 +552,6 @@ def _buy_one(actor, *, field: str, **kwargs) -> Order:
                 key.replace("items[0].number", field).replace("items[0].", ""): msgs for key, msgs in exc.fields.items()
             }
         raise
-
-
-def _valid(serializer_class, request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ValidationFailed(fields={"non_field_errors": ["Send a JSON object."]})
-    attrs = inputs.quick(serializer_class, request.data)
-    if attrs is not None:
-        return attrs
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class NumberPurchaseInput(ComplianceProfileFields):
@@ -624,7 +582,7 @@ class NumberPurchaseApi(ApiView):
     )
     @idempotent
     def post(self, request):
-        data = _valid(NumberPurchaseInput, request)
+        data = valid_body(NumberPurchaseInput, request)
         if data.get("capabilities"):
             parse_capabilities(data["capabilities"])
         expected: dict = {}
@@ -639,7 +597,7 @@ class NumberPurchaseApi(ApiView):
             self.actor,
             field="phone_number",
             numbers=[data["phone_number"]],
-            client=_client_from(self.actor, data.get("client_id")),
+            client=client_for(self.actor, data.get("client_id")),
             billing_cycle=data["billing_cycle"],
             capabilities=data.get("capabilities"),
             compliance_profile_id=data["compliance_profile_id"],
@@ -721,7 +679,7 @@ class NumberDetailApi(ApiView):
     )
     def put(self, request, number_id: str):
         number = selectors.number_get(actor=self.actor, number_id=number_id)
-        data = _valid(NumberUpdateInput, request)
+        data = valid_body(NumberUpdateInput, request)
         data.pop("channel_config", None)
         if "provider_bundle_id" in data:
             alias = data.pop("provider_bundle_id")
@@ -821,7 +779,7 @@ class CheckoutApi(ApiView):
     )
     @idempotent
     def post(self, request):
-        data = _valid(CheckoutInput, request)
+        data = valid_body(CheckoutInput, request)
         items = data["items"]
         expected = {
             index: {
@@ -832,7 +790,7 @@ class CheckoutApi(ApiView):
         order = services.number_purchase(
             actor=self.actor,
             numbers=[item["number"] for item in items],
-            client=_client_from(self.actor, data.get("client_id")),
+            client=client_for(self.actor, data.get("client_id")),
             billing_cycle=data["billing_cycle"],
             expected=expected,
             compliance_profile_id=data["compliance_profile_id"],

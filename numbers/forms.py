@@ -19,7 +19,7 @@ MAX_BULK = 100
 MAX_IP_TEXT = 2000
 
 
-def _client_choices(clients, empty_label) -> list[tuple[str, str]]:
+def client_choices(clients, empty_label) -> list[tuple[str, str]]:
     return [("", empty_label)] + [(str(c.pk), c.name) for c in clients]
 
 
@@ -80,7 +80,7 @@ class CartOptionsForm(forms.Form):
 
     def __init__(self, *args, clients=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].choices = _client_choices(clients, _("No client"))
+        self.fields["client"].choices = client_choices(clients, _("No client"))
 
     sms = forms.BooleanField(label=_("Switch SMS on where offered"), required=False)
 
@@ -138,7 +138,7 @@ class NumberFilterForm(forms.Form):
         if client_scoped:
             del self.fields["client"]  # they see one client's numbers only
         else:
-            self.fields["client"].choices = _client_choices(clients, _("All clients"))
+            self.fields["client"].choices = client_choices(clients, _("All clients"))
 
 
 class IdListField(forms.Field):
@@ -165,7 +165,7 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args, clients=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].choices = _client_choices(clients, _("No client"))
+        self.fields["client"].choices = client_choices(clients, _("No client"))
 
     def clean(self):
         data = super().clean()
@@ -233,7 +233,7 @@ class NumberConfigureForm(forms.Form):
             del self.fields["client_id"]
             del self.fields["cancel_at_period_end"]
         else:
-            self.fields["client_id"].choices = _client_choices(clients, _("No client"))
+            self.fields["client_id"].choices = client_choices(clients, _("No client"))
 
     def settings_fields(self) -> list:
         return [self[name] for name in self.fields if name not in self.WEBHOOK_FIELDS]
@@ -298,7 +298,7 @@ class TrunkCreateForm(forms.Form):
         if client_scoped:
             del self.fields["client"]  # a client's login creates trunks for its own client only
         else:
-            self.fields["client"].choices = _client_choices(clients, _("All clients"))
+            self.fields["client"].choices = client_choices(clients, _("All clients"))
 
 
 class TrunkUpdateForm(forms.Form):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import MONEY
+from billing.periods import CYCLE_MONTHS  # noqa: F401 (the billing calendar, also read from here)
 
 
 def whole_cents(value: Decimal) -> None:
@@ -36,9 +37,6 @@ class BillingCycle(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
     QUARTERLY = "quarterly", _("Quarterly")
     ANNUAL = "annual", _("Annual")
-
-
-CYCLE_MONTHS = {BillingCycle.MONTHLY: 1, BillingCycle.QUARTERLY: 3, BillingCycle.ANNUAL: 12}
 
 
 class Country(models.Model):
@@ -437,7 +435,7 @@ class SandboxRoute(models.Model):
 
 
 # Compliance profiles, documents and port-in requests live in their own module.
-from .regulatory_models import (  # noqa: E402, F401
+from .regulatory.models import (  # noqa: E402, F401
     ComplianceDocument,
     ComplianceProfile,
     DocumentRequirement,

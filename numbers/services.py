@@ -7,7 +7,6 @@ Carrier calls happen in Celery tasks after commit, never inside a transaction.
 
 from __future__ import annotations
 
-import calendar
 import logging
 from collections import Counter
 from datetime import date, timedelta
@@ -24,9 +23,10 @@ from accounts import selectors as account_selectors
 from accounts.actor import Actor
 from accounts.models import Account, Client
 from accounts.services import audit_record
-from billing import ledger
+from billing import ledger, quotes
 from billing import services as billing
 from billing.money import quantize, to_cents_str, to_exact_str
+from billing.periods import CYCLE_MONTHS, add_months
 from messaging import services as messaging
 from portal import events
 from portal.errors import (
@@ -43,11 +43,11 @@ from portal.l10n import for_records
 from portal.models import CLIENT_VIEW
 from portal.webhooks import addresses as webhook_addresses
 
-from . import group_cache, regulatory, regulatory_selectors
+from . import group_cache
 from .carriers import CarrierError, get_carrier
+from .events import number_event_data, number_event_record
 from .models import (
     CAPABILITIES,
-    CYCLE_MONTHS,
     UNOFFERED_CAPABILITIES,
     AvailableNumber,
     BillingCycle,
@@ -58,7 +58,9 @@ from .models import (
     OrderItem,
     SipTrunk,
 )
-from .trunks import enqueue_route_push, number_route
+from .regulatory import selectors as regulatory_selectors
+from .regulatory import services as regulatory
+from .trunks.services import enqueue_route_push, number_route
 from .validation import normalize_e164, normalize_forwarding, normalize_inventory_number, normalize_tags
 
 logger = logging.getLogger(__name__)
@@ -66,12 +68,6 @@ logger = logging.getLogger(__name__)
 MAX_ITEMS_PER_ORDER = 50
 # A provisioning attempt that has not finished after this long died with its worker; another may retry.
 CLAIM_TIMEOUT = timedelta(minutes=5)
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # Capabilities that come with the SMS add-on, which is paid for: on only when asked for.
@@ -192,23 +188,16 @@ def number_purchase(
             for e164, row in available.items():
                 if row.group.has_sms and "sms" not in enabled_for[e164]:
                     enabled_for[e164].append("sms")
-        due = quantize(
-            sum(
-                (
-                    row.group.setup_fee
-                    + billing.period_price(monthly_price=row.group.monthly_price, billing_cycle=billing_cycle)
-                    + (
-                        billing.period_price(
-                            monthly_price=messaging.addon_monthly_price(row.group), billing_cycle=billing_cycle
-                        )
-                        if "sms" in enabled_for[e164]
-                        else 0
-                    )
-                    for e164, row in available.items()
-                ),
-                Decimal("0"),
+        quoted = {
+            e164: quotes.line_quote(
+                setup_fee=row.group.setup_fee,
+                monthly_price=row.group.monthly_price,
+                billing_cycle=billing_cycle,
+                sms_monthly_price=messaging.addon_monthly_price(row.group) if "sms" in enabled_for[e164] else None,
             )
-        )
+            for e164, row in available.items()
+        }
+        due = quotes.quote_total(quoted.values())
         if expected_total is not None and due != quantize(expected_total):
             raise PriceChanged(
                 _(
@@ -258,14 +247,14 @@ def number_purchase(
                 e164=e164,
                 billing_cycle=billing_cycle,
                 setup_fee=group.setup_fee,
-                first_period=billing.period_price(monthly_price=group.monthly_price, billing_cycle=billing_cycle),
-                sms_addon=billing.period_price(monthly_price=number.sms_monthly_price, billing_cycle=billing_cycle),
+                first_period=quoted[e164].first_period,
+                sms_addon=quoted[e164].sms_addon,
             )
             bought.append(number)
         AvailableNumber.objects.filter(pk__in=[row.pk for row in available.values()]).update(
             status=AvailableNumber.Status.SOLD
         )
-        _count_stock(Counter(row.group_id for row in available.values()), sign=-1)
+        stock_count_move(Counter(row.group_id for row in available.values()), sign=-1)
         order.total = billing.charge_numbers(wallet=wallet, order=order, numbers=bought, created_by=actor.label)
         order.save(update_fields=["total"])
         audit_record(
@@ -290,11 +279,11 @@ def number_purchase(
             },
         )
         number_ids = [n.pk for n in bought]
-        transaction.on_commit(lambda: _enqueue_provisioning(number_ids))
+        transaction.on_commit(lambda: provisioning_enqueue(number_ids))
     return order
 
 
-def _count_stock(per_group: Counter, *, sign: int) -> None:
+def stock_count_move(per_group: Counter, *, sign: int) -> None:
     """Move the groups' for-sale counters (rows updated in id order, so concurrent buyers never deadlock)."""
     for group_id in sorted(per_group):
         change = sign * per_group[group_id]
@@ -312,7 +301,7 @@ def _restock(number: Number) -> None:
         .update(status=AvailableNumber.Status.AVAILABLE)
     )
     if restocked:
-        _count_stock(Counter({number.group_id: restocked}), sign=+1)
+        stock_count_move(Counter({number.group_id: restocked}), sign=+1)
 
 
 def stock_counts_refresh() -> int:
@@ -329,40 +318,11 @@ def stock_counts_refresh() -> int:
     return updated
 
 
-def _enqueue_provisioning(number_ids: list[int]) -> None:
+def provisioning_enqueue(number_ids: list[int]) -> None:
     from .tasks import number_provision_task
 
     for number_id in number_ids:
         number_provision_task.delay(number_id)
-
-
-def _record_number_event(event_type: str, number: Number) -> None:
-    events.record(
-        event_type,
-        account=number.account,
-        client=number.client,
-        subject_type="number",
-        subject_id=number.public_id,
-        data=number_event_data(number),
-    )
-
-
-def number_event_data(number: Number) -> dict[str, Any]:
-    """The ``data`` of every event about one number (``number.*``, ``regulatory.*`` for a number): the
-    Connect guide's fields (``number``, ``country``, ``type``, ``trunk_uuid`` of the trunk it is routed to,
-    null when none, and ``order_id``) with the ids the API gives the number. Callers add their own
-    fields to it; nothing else builds it. Reads ``number.trunk`` (load it with the number)."""
-    return {
-        "id": number.public_id,
-        "did_number_id": number.pk,
-        "number": number.e164,
-        "country": number.country_id,
-        "type": number.type,
-        "status": number.status,
-        "trunk_uuid": number.trunk.public_id if number.trunk_id is not None else None,
-        "order_id": number.order_id,
-        "client_id": number.client_id,
-    }
 
 
 def number_provision(*, number_id: int) -> Number | None:
@@ -413,11 +373,11 @@ def number_provision(*, number_id: int) -> Number | None:
             number.activated_at = timezone.now()
         number.save()
         if first_time:
-            _record_number_event("number.provisioned", number)
+            number_event_record("number.provisioned", number)
             if not held and number.group.requires_regulatory:
                 regulatory.approved_event(number)  # bought with an approved profile: live at once
         if not held:
-            _record_number_event("number.activated", number)
+            number_event_record("number.activated", number)
             _push_route_if_any(number)
     return number
 
@@ -511,7 +471,7 @@ def number_release(*, actor: Actor, number: Number) -> Number:
             after={"status": "released"},
         )
         if before != Number.Status.FAILED:
-            _record_number_event("number.released", number)
+            number_event_record("number.released", number)
             number_id = number.pk
             transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
     return number
@@ -724,7 +684,7 @@ def number_renewed(*, number: Number, paid_through: date, billing_day: int) -> N
         fields += ["status", "suspended_at"]
         audit_record(actor=None, account=number.account, action="number.reactivated", subject=number,
                      before={"status": "suspended"}, after={"status": "active"})  # fmt: skip
-        _record_number_event("number.activated", number)
+        number_event_record("number.activated", number)
         number_id = number.pk
         transaction.on_commit(lambda: enqueue_route_push(number_id))
     number.save(update_fields=fields)
@@ -740,7 +700,7 @@ def number_suspend_unpaid(*, number: Number) -> None:
     number.save(update_fields=["status", "suspended_at", "updated_at"])
     audit_record(actor=None, account=number.account, action="number.suspended", subject=number,
                  before={"status": before}, after={"status": "suspended"})  # fmt: skip
-    _record_number_event("number.suspended", number)
+    number_event_record("number.suspended", number)
     number_id = number.pk
     transaction.on_commit(lambda: enqueue_route_push(number_id))
 
@@ -754,7 +714,7 @@ def number_end_term(*, number: Number, reason: str) -> None:
     number.save(update_fields=["status", "released_at", "updated_at"])
     audit_record(actor=None, account=number.account, action="number.released", subject=number,
                  before={"status": before}, after={"status": "released", "reason": reason})  # fmt: skip
-    _record_number_event("number.released", number)
+    number_event_record("number.released", number)
     number_id = number.pk
     transaction.on_commit(lambda: _enqueue_carrier_release(number_id))
 

@@ -43,7 +43,7 @@ def number_carrier_release_task(self, number_id: int) -> None:
 @shared_task
 def provisioning_sweep_task() -> int:
     """Re-enqueue provisioning (of numbers, and of SIP trunks) that a lost or crashed task left behind."""
-    from .trunks import trunks_stalled_ids
+    from .trunks.services import trunks_stalled_ids
 
     ids = services.provisioning_stalled_ids()
     for number_id in ids:
@@ -56,7 +56,7 @@ def provisioning_sweep_task() -> int:
 
 @shared_task(bind=True, max_retries=8, acks_late=True)
 def trunk_push_task(self, trunk_id: int) -> None:
-    from .trunks import trunk_push
+    from .trunks.services import trunk_push
 
     try:
         trunk_push(trunk_id=trunk_id)
@@ -73,7 +73,7 @@ def stock_counts_refresh_task() -> int:
 
 @shared_task(bind=True, max_retries=8, acks_late=True)
 def number_route_push_task(self, number_id: int) -> None:
-    from .trunks import number_route_push
+    from .trunks.services import number_route_push
 
     try:
         number_route_push(number_id=number_id)
@@ -85,7 +85,7 @@ def number_route_push_task(self, number_id: int) -> None:
 
 @shared_task
 def regulatory_sweep_task() -> dict:
-    from .regulatory import regulatory_sweep
+    from .regulatory.services import regulatory_sweep
 
     return regulatory_sweep()
 
@@ -93,7 +93,7 @@ def regulatory_sweep_task() -> dict:
 @shared_task
 def porting_sandbox_sweep_task() -> int:
     """The sandbox carrier completes scheduled ports a little after their time."""
-    from . import porting
+    from .porting import services as porting
 
     ids = porting.sandbox_ports_due_ids()
     return sum(1 for port_id in ids if porting.sandbox_port_complete(port_id=port_id) is not None)
@@ -101,7 +101,7 @@ def porting_sandbox_sweep_task() -> int:
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
 def profile_decision_notify_task(self, profile_id: int) -> int:
-    from .regulatory import profile_decision_notify
+    from .regulatory.services import profile_decision_notify
 
     try:
         return profile_decision_notify(profile_id=profile_id)

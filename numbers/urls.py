@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import regulatory_views, trunk_views, views
+from . import views
+from .regulatory import views as regulatory_views
+from .trunks import views as trunk_views
 
 urlpatterns = [
     path("", views.search, name="number_search"),

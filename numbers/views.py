@@ -25,20 +25,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import selectors as account_selectors
+from billing import quotes
 from billing import selectors as billing_selectors
+from billing.periods import CYCLE_MONTHS, add_months
 from billing.pricing import Item, PriceBook, show_client_order_prices, show_client_prices
-from billing.services import period_price
 from messaging import services as messaging
 from messaging.forms import SmsForwardingForm
 from portal import idempotency
 from portal.errors import ApplicationError, IdempotencyConflict, IdempotencyKeyReused, NotFound
 from portal.l10n import ltr, money
-from portal.pages import add_error, page_of, portal_page, query_without_page, updates_wallet_badge
+from portal.pages import (
+    add_error,
+    go,
+    page_of,
+    portal_page,
+    query_without_page,
+    render_page,
+    updates_wallet_badge,
+    wants_fragment,
+)
 
-from . import regulatory_selectors, selectors, services, trunks
+from . import selectors, services
 from .forms import (
     BulkForm,
     CartItemForm,
@@ -49,7 +58,9 @@ from .forms import (
     NumberRouteForm,
     SearchForm,
 )
-from .models import CYCLE_MONTHS, AvailableNumber, BillingCycle, Country, Number
+from .models import AvailableNumber, BillingCycle, Country, Number
+from .regulatory import selectors as regulatory_selectors
+from .trunks import services as trunks
 
 CART_KEY = "numbers_cart"
 USED_TOKENS_KEY = "numbers_checkout_tokens"
@@ -64,33 +75,17 @@ SEARCH_MAX_PAGE = 10_000
 # --- Helpers -------------------------------------------------------------------------------------
 
 
-def _wants_fragment(request) -> bool:
-    """An HTMX swap asks for the fragment; a history restore (htmx re-fetching a page it no longer has
-    cached) needs the whole page even though it carries HX-Request."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _render(request, full: str, fragment: str, context: dict):
-    response = render(request, fragment if _wants_fragment(request) else full, context)
-    response["Vary"] = "HX-Request"
-    return response
-
-
-def _go(request, url: str):
-    """After a write: HTMX follows an HX-Redirect, a plain form a 302."""
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
-def _can_buy(actor) -> bool:
+def can_buy(actor) -> bool:
+    """Whether the actor may buy numbers (and port them in): a reseller login that may write."""
     return actor.can_write and not actor.is_client_scoped
 
 
 def _require_buyer(actor) -> None:
-    if not _can_buy(actor):
+    if not can_buy(actor):
         raise PermissionDenied
 
 
-def _number_or_404(actor, number_id: int) -> Number:
+def number_or_404(actor, number_id: int) -> Number:
     try:
         return selectors.number_get(actor=actor, number_id=number_id)
     except NotFound as exc:  # someone else's number: a 404 that does not hint it exists
@@ -104,7 +99,7 @@ def _error_text(exc: ApplicationError) -> str:
 
 
 def _context(request, tab: str, **extra) -> dict:
-    return {"numbers_tab": tab, "can_buy": _can_buy(request.actor), **extra}
+    return {"numbers_tab": tab, "can_buy": can_buy(request.actor), **extra}
 
 
 # Two reads the pages need beyond the selectors (inventory rows by number, whatever their country; the
@@ -162,12 +157,13 @@ def _cart_lines(cart: list[str], billing_cycle: str, *, sms: bool = False) -> tu
         line = CartLine(e164=e164, row=rows.get(e164))
         if line.available:
             group = line.row.group
-            line.setup_fee = group.setup_fee
-            line.first_period = period_price(monthly_price=group.monthly_price, billing_cycle=billing_cycle)
-            if sms and group.has_sms:
-                line.sms_addon = period_price(
-                    monthly_price=messaging.addon_monthly_price(group), billing_cycle=billing_cycle
-                )
+            quote = quotes.line_quote(
+                setup_fee=group.setup_fee,
+                monthly_price=group.monthly_price,
+                billing_cycle=billing_cycle,
+                sms_monthly_price=messaging.addon_monthly_price(group) if sms and group.has_sms else None,
+            )
+            line.setup_fee, line.first_period, line.sms_addon = quote.setup_fee, quote.first_period, quote.sms_addon
             total += line.subtotal
         lines.append(line)
     return lines, total
@@ -261,7 +257,7 @@ def _results_page(
 @require_GET
 def search(request):
     actor = request.actor
-    if not _can_buy(actor):
+    if not can_buy(actor):
         return redirect("number_list")  # client logins and read-only roles do not buy
     form = SearchForm(request.GET or None, countries=_countries_with_stock())
     filters = form.filters() if form.is_bound and form.is_valid() else None
@@ -281,11 +277,11 @@ def search(request):
         back=request.GET.urlencode(),
         query=query_without_page(request),
     )
-    if _wants_fragment(request):
+    if wants_fragment(request):
         context["cart"] = _cart(request)
     else:
         context.update(_cart_context(request, CartOptionsForm(clients=clients)))
-    return _render(request, "numbers/search.html", "numbers/_results.html", context)
+    return render_page(request, "numbers/search.html", "numbers/_results.html", context)
 
 
 @portal_page
@@ -393,7 +389,7 @@ def _confirmation_context(request, form: CheckoutForm, *, cycle: str, client_id:
         compliance_profile=form["compliance_profile"].value() or "",
         billing_cycle=cycle,
         billing_cycle_label=BillingCycle(cycle).label,
-        paid_through=services.add_months(timezone.localdate(), CYCLE_MONTHS[cycle]),
+        paid_through=add_months(timezone.localdate(), CYCLE_MONTHS[cycle]),
         client=client,
         client_id=client_id,
         sms=sms,
@@ -405,7 +401,7 @@ def _confirmation_context(request, form: CheckoutForm, *, cycle: str, client_id:
 
 def _show_confirmation(request, form: CheckoutForm, *, cycle: str, client_id: str, sms: bool = False):
     context = _confirmation_context(request, form, cycle=cycle, client_id=client_id, sms=sms)
-    response = _render(request, "numbers/checkout.html", "numbers/_confirmation.html", context)
+    response = render_page(request, "numbers/checkout.html", "numbers/_confirmation.html", context)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -417,7 +413,7 @@ def _used_tokens(request) -> dict[str, int]:
 
 def _already_placed(request, order_id: int):
     messages.info(request, _("This order was already placed; nothing more was charged."))
-    return _go(request, reverse("number_order", args=[order_id]))
+    return go(request, reverse("number_order", args=[order_id]))
 
 
 @portal_page
@@ -451,7 +447,7 @@ def checkout(request):
     cart = _cart(request)
     if not cart:
         messages.info(request, _("Your cart is empty. Add numbers from the search results first."))
-        return _go(request, reverse("number_search"))
+        return go(request, reverse("number_search"))
     client = clients.filter(pk=client_id).first() if client_id else None
 
     # The session remembers used tokens; the idempotency record (unique per account and key) also stops
@@ -509,7 +505,7 @@ def checkout(request):
         _("Order %(order)s placed: EUR %(total)s charged. Your numbers are being set up.")
         % {"order": order.public_id, "total": money(order.total)},
     )
-    return _go(request, reverse("number_order", args=[order.pk]))
+    return go(request, reverse("number_order", args=[order.pk]))
 
 
 # --- Orders --------------------------------------------------------------------------------------
@@ -525,7 +521,7 @@ def order_list(request):
         prefetch_related_objects(orders.object_list, Prefetch("items", queryset=selectors.order_items_for(actor=actor)))
         show_client_order_prices(actor, orders.object_list)
     context = _context(request, "orders", orders=orders, query=query_without_page(request))
-    return _render(request, "numbers/order_list.html", "numbers/_order_table.html", context)
+    return render_page(request, "numbers/order_list.html", "numbers/_order_table.html", context)
 
 
 @portal_page
@@ -556,7 +552,7 @@ def order_detail(request, order_id: int):
         refunded=refunded,
         billing_cycle_label=BillingCycle(items[0].billing_cycle).label if items else "",
     )
-    response = _render(request, "numbers/order_detail.html", "numbers/_order_status.html", context)
+    response = render_page(request, "numbers/order_detail.html", "numbers/_order_status.html", context)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -607,7 +603,7 @@ def _number_list_context(request, **extra) -> dict:
 @require_GET
 def number_list(request):
     context = _number_list_context(request)
-    return _render(request, "numbers/number_list.html", "numbers/_number_list.html", context)
+    return render_page(request, "numbers/number_list.html", "numbers/_number_list.html", context)
 
 
 @dataclass
@@ -721,7 +717,7 @@ def _configure_form(actor, number: Number, data=None) -> NumberConfigureForm:
 @require_http_methods(["GET", "POST"])
 def number_detail(request, number_id: int):
     actor = request.actor
-    number = _number_or_404(actor, number_id)
+    number = number_or_404(actor, number_id)
     if request.method == "POST" and not actor.can_write:
         raise PermissionDenied  # read-only logins get no form to post
     form = _configure_form(actor, number, request.POST if request.method == "POST" else None)
@@ -741,10 +737,10 @@ def number_detail(request, number_id: int):
             messages.success(request, _("Saved."))
             if not request.htmx:
                 return redirect("number_detail", number_id=number.pk)
-            number = _number_or_404(actor, number.pk)
+            number = number_or_404(actor, number.pk)
             form = _configure_form(actor, number)
     context = number_page_context(request, number, form=form)
-    return _render(request, "numbers/number_detail.html", "numbers/_number_panel.html", context)
+    return render_page(request, "numbers/number_detail.html", "numbers/_number_panel.html", context)
 
 
 def route_form(actor, number: Number, data=None) -> NumberRouteForm:
@@ -775,7 +771,7 @@ def _route_state(number: Number) -> str:
 def number_page_context(request, number: Number, *, form=None, route=None) -> dict:
     """What a number's page shows: details, the configure form, the routing panel and, while it waits for
     documents, what is missing."""
-    from . import regulatory_views  # (it imports this module)
+    from .regulatory import views as regulatory_views  # (it imports this module)
 
     actor = request.actor
     show_client_prices(actor, [number])
@@ -801,15 +797,15 @@ def number_page_context(request, number: Number, *, form=None, route=None) -> di
 @require_POST
 def number_release(request, number_id: int):
     actor = request.actor
-    number = _number_or_404(actor, number_id)
+    number = number_or_404(actor, number_id)
     try:
         services.number_release(actor=actor, number=number)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return _go(request, reverse("number_detail", args=[number.pk]))
+        return go(request, reverse("number_detail", args=[number.pk]))
     messages.success(
         request,
         _("%(number)s released: it has left your account. The period already paid is not refunded.")
         % {"number": ltr(number.number_formatted)},
     )
-    return _go(request, reverse("number_list"))
+    return go(request, reverse("number_list"))

@@ -22,8 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.actor import Actor
-from portal import inputs
 from portal.authentication import rate_limit_headers
+from portal.db import inputs
 from portal.errors import ApplicationError, ValidationFailed
 
 logger = logging.getLogger("didfarm.api")

@@ -7,7 +7,9 @@ from accounts import api as accounts_api
 from billing import api as billing_api
 from messaging import api as messaging_api
 from numbers_app import api as numbers_api
-from numbers_app import dids_api, regulatory_api, trunk_api
+from numbers_app.didww import api as dids_api
+from numbers_app.regulatory import api as regulatory_api
+from numbers_app.trunks import api as trunk_api
 from portal.events import api as events_api
 from portal.webhooks import api as webhooks_api
 

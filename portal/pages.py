@@ -10,7 +10,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.actor import access_blocked_reason, actor_from_membership, membership_for
 from portal.errors import NotFound
@@ -95,3 +97,24 @@ def add_error(form, exc) -> None:
                 form.add_error(target, message)
     else:
         form.add_error(None, exc.message)
+
+
+def wants_fragment(request, *, target: str | None = None) -> bool:
+    """The one "page or fragment" rule: an HTMX swap (aimed at ``target``, when given) asks for the
+    fragment; a history restore (htmx re-fetching a page it no longer has cached) needs the whole page
+    even though it carries HX-Request."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request and (target is None or htmx.target == target)
+
+
+def render_page(request, full: str, fragment: str, context: dict, *, target: str | None = None):
+    """The full page or its fragment (``wants_fragment``), from one URL; ``Vary: HX-Request`` so a cache
+    never answers one with the other."""
+    response = render(request, fragment if wants_fragment(request, target=target) else full, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def go(request, url: str):
+    """After a write: HTMX follows an HX-Redirect, a plain form a 302."""
+    return HttpResponseClientRedirect(url) if getattr(request, "htmx", None) else redirect(url)

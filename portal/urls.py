@@ -10,7 +10,7 @@ from drf_spectacular.views import (
 
 from accounts import views as account_views
 from billing import views as billing_views
-from numbers_app.regulatory_api import RegulatorySubmitApi
+from numbers_app.regulatory.api import RegulatorySubmitApi
 from numbers_app.urls import trunk_patterns
 from portal import views
 from portal.webhooks import views as webhook_views

@@ -96,7 +96,7 @@ class SandboxCarrier(Carrier):
 
     def simulate_registration(self, *, trunk_id: int, registered: bool, contact: str = "") -> None:
         """What a PBX registering with (or dropping off) the sandbox registrar looks like to DIDfarm."""
-        from numbers_app.trunks import trunk_registration_update
+        from numbers_app.trunks.services import trunk_registration_update
 
         trunk_registration_update(trunk_id=trunk_id, registered=registered, contact=contact)
 

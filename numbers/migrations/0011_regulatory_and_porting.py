@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import numbers_app.regulatory_models
+import numbers_app.regulatory.models
 from django.db import migrations, models
 
 
@@ -122,7 +122,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('document_type', models.CharField(choices=[('id_document', 'Identity document (passport or ID card)'), ('proof_of_address', 'Proof of address (less than 3 months old)'), ('company_registration', 'Company registration extract'), ('letter_of_authorization', 'Letter of authorization (porting)'), ('bill', 'Recent bill from the current carrier (porting)'), ('other', 'Other supporting document')], max_length=32, verbose_name='document')),
-                ('file', models.FileField(max_length=200, storage=numbers_app.regulatory_models.PrivateDocumentStorage(), upload_to=numbers_app.regulatory_models.document_path, verbose_name='file')),
+                ('file', models.FileField(max_length=200, storage=numbers_app.regulatory.models.PrivateDocumentStorage(), upload_to=numbers_app.regulatory.models.document_path, verbose_name='file')),
                 ('original_name', models.CharField(max_length=200, verbose_name='file name')),
                 ('content_type', models.CharField(max_length=40, verbose_name='content type')),
                 ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),

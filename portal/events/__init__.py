@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from portal import bulk
+from portal.db import bulk
 from portal.models import Event
 from portal.webhooks import catalogue as webhook_catalogue
 

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.actor import actor_from_membership
 from accounts.models import AuditLog, Client, Role, User
 from accounts.services import member_invite
-from numbers_app import trunks
+from numbers_app.trunks import services as trunks
 from tests.conftest import PASSWORD
 from tests.messaging.conftest import HANDSET, sandbox_now, send, sms_number, sms_stock  # noqa: F401 (fixtures)
 

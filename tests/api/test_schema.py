@@ -5,7 +5,7 @@ from django.core.management import call_command
 from drf_spectacular.drainage import GENERATOR_STATS
 from openapi_spec_validator import validate
 
-from numbers_app import didww
+from numbers_app.didww import resources as didww
 from portal.api_urls import api_v1, api_v3
 
 pytestmark = pytest.mark.django_db

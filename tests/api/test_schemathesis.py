@@ -27,7 +27,7 @@ from accounts.services import api_key_create, client_create, reseller_create
 from billing.invoices import invoice_issue_now, invoice_prepare
 from numbers_app.models import AvailableNumber, Country, NumberGroup
 from numbers_app.services import number_purchase, stock_counts_refresh
-from numbers_app.trunks import trunk_create
+from numbers_app.trunks.services import trunk_create
 from portal.webhooks.services import webhook_create
 from portal.wsgi import application
 

@@ -45,7 +45,7 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
     client = Client.objects.filter(account=tenant_account).first()
     order = number_purchase(actor=system_actor(tenant_account), numbers=[make_stock_number()], client=client)
     number = order.numbers.get()
-    from numbers_app.trunks import trunk_create
+    from numbers_app.trunks.services import trunk_create
 
     trunk = trunk_create(actor=system_actor(tenant_account), name="Tenancy PBX").trunk
     key = ApiKey.objects.filter(account=tenant_account).first()

@@ -30,11 +30,12 @@ from billing.renewals import renewals_run
 from billing.services import PriceRuleInput, price_rule_save
 from messaging import services as sms_services
 from messaging.models import Message, SmsRate
-from numbers_app import didww, porting
 from numbers_app import services as number_services
+from numbers_app.didww import resources as didww
 from numbers_app.models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem, SipTrunk
-from numbers_app.regulatory_models import ComplianceDocument, ComplianceProfile, PortRequest
-from numbers_app.trunks import number_route, trunk_create
+from numbers_app.porting import services as porting
+from numbers_app.regulatory.models import ComplianceDocument, ComplianceProfile, PortRequest
+from numbers_app.trunks.services import number_route, trunk_create
 from portal.models import Event
 from portal.webhooks import services as webhook_services
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint

@@ -49,6 +49,7 @@ from hypothesis.stateful import (
 from accounts.actor import system_actor
 from billing import ledger
 from billing.models import LedgerEntry, Wallet
+from billing.periods import add_months
 from billing.renewals import RENEWABLE, renewals_run
 from billing.services import (
     CYCLE_MONTHS,
@@ -63,9 +64,8 @@ from billing.services import (
 )
 from messaging.services import addon_monthly_price
 from numbers_app.models import AvailableNumber, Number
-from numbers_app.regulatory import regulatory_sweep
+from numbers_app.regulatory.services import regulatory_sweep
 from numbers_app.services import (
-    add_months,
     number_configure,
     number_provision,
     number_provision_failed,

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from billing import ledger
 from billing.models import LedgerEntry
-from billing.renewals import period_end, renewals_run
+from billing.periods import period_end
+from billing.renewals import renewals_run
 from billing.selectors import renewal_window, upcoming_renewals
 from numbers_app.models import Number
 from numbers_app.services import number_configure, number_provision, number_purchase

@@ -76,6 +76,15 @@ def test_wallet_page_answers_htmx_with_the_table_partial(owner, tenants, entries
     assert [t.name for t in response.templates][0] == "billing/_transaction_table.html"
 
 
+def test_wallet_page_restored_from_htmx_history_is_the_whole_page(owner, tenants, entries):
+    # htmx re-fetches a page it no longer has cached with HX-Request too: it needs the full page.
+    response = owner.get(WALLET, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+
+    assert response.status_code == 200
+    assert "HX-Request" in response["Vary"]
+    assert "<html" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

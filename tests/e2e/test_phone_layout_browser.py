@@ -15,9 +15,9 @@ from accounts.models import Client, Membership, Role
 from accounts.services import member_invite
 from billing.invoices import invoice_prepare
 from messaging import services as sms
-from numbers_app import trunks
 from numbers_app.models import Number
 from numbers_app.services import number_configure, number_provision, number_purchase
+from numbers_app.trunks import services as trunks
 from portal.webhooks import services as webhooks
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import ARTIFACTS, log_in

@@ -8,8 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from numbers_app import services, trunks
+from numbers_app import services
 from numbers_app.models import SipTrunk
+from numbers_app.trunks import services as trunks
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
 from tests.numbers.conftest import NL_AMS, stock  # noqa: F401 (the fixture, used below)

@@ -6,7 +6,8 @@ from itertools import count
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from numbers_app import porting, regulatory
+from numbers_app.porting import services as porting
+from numbers_app.regulatory import services as regulatory
 
 # The first bytes are what the checks look at; the rest is filler.
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -10,7 +10,7 @@ import pytest
 
 from numbers_app import services
 from numbers_app.models import Country
-from numbers_app.regulatory_models import DocumentRequirement
+from numbers_app.regulatory.models import DocumentRequirement
 from tests.numbers.conftest import DE_BERLIN
 from tests.numbers.regulatory_fixtures import make_profile, pdf
 

@@ -13,8 +13,10 @@ from django.db import transaction
 from django.test import Client as HttpClient
 
 from accounts.models import AuditLog
-from numbers_app import didww, services, trunks
+from numbers_app import services
+from numbers_app.didww import resources as didww
 from numbers_app.models import Number, SipTrunk
+from numbers_app.trunks import services as trunks
 from tests.numbers.conftest import DE_BERLIN, GB_LONDON, NL_AMS, NL_MOBILE
 
 pytestmark = pytest.mark.django_db

@@ -166,10 +166,14 @@ def test_same_inventory_in_a_fresh_process(specs):
     for spec in specs[::5]:
         digest.update(json.dumps([repr(spec), inv.numbers_for(spec, 25, start=3)]).encode())
     script = (
-        "import hashlib, importlib.util, json, sys\n"
-        "spec = importlib.util.spec_from_file_location('inventory', sys.argv[1])\n"
+        "import hashlib, importlib.util, json, os, sys, types\n"
+        # A bare package around the file, so its sibling (automata) loads without Django or numbers_app.
+        "pkg = types.ModuleType('carriers')\n"
+        "pkg.__path__ = [os.path.dirname(sys.argv[1])]\n"
+        "sys.modules['carriers'] = pkg\n"
+        "spec = importlib.util.spec_from_file_location('carriers.inventory', sys.argv[1])\n"
         "inv = importlib.util.module_from_spec(spec)\n"
-        "sys.modules['inventory'] = inv\n"
+        "sys.modules['carriers.inventory'] = inv\n"
         "spec.loader.exec_module(inv)\n"
         "specs = inv.group_specs()\n"
         "h = hashlib.sha256()\n"

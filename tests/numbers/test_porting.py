@@ -13,8 +13,9 @@ from accounts.models import AuditLog
 from billing import ledger
 from billing.models import LedgerEntry
 from billing.renewals import renewals_run
-from numbers_app import porting, regulatory
 from numbers_app.models import AvailableNumber, ComplianceDocument, Number, PortRequest
+from numbers_app.porting import services as porting
+from numbers_app.regulatory import services as regulatory
 from numbers_app.tasks import porting_sandbox_sweep_task
 from portal.errors import InsufficientBalance, InvalidState, PermissionDenied
 from portal.models import Event

@@ -8,8 +8,9 @@ import html
 import pytest
 
 from accounts.models import AuditLog
-from numbers_app import regulatory, services
+from numbers_app import services
 from numbers_app.models import ComplianceProfile, Number
+from numbers_app.regulatory import services as regulatory
 from tests.numbers.conftest import DE_BERLIN, login
 from tests.numbers.regulatory_fixtures import PROFILE_FIELDS
 

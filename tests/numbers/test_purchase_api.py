@@ -97,7 +97,7 @@ def test_orbit_purchase_accepts_number_alias_and_checks_capabilities(tenants, st
     api = api_as(tenants.a.key)
     refused = api.post("/api/v1/numbers/purchase", {"number": NL_MOBILE[1], "capabilities": ["sms", "whatsapp"]})
     assert_error(refused, 422, "capability_unavailable")
-    from numbers_app.regulatory import profile_create
+    from numbers_app.regulatory.services import profile_create
 
     profile = profile_create(
         actor=tenants.a.owner_actor, end_user_type="business", name="Alpha Telecom BV", street="Dam 1",

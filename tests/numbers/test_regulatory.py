@@ -12,8 +12,9 @@ from django.utils import timezone
 from accounts.models import AuditLog
 from billing import ledger
 from billing.models import LedgerEntry
-from numbers_app import regulatory, services
+from numbers_app import services
 from numbers_app.models import AvailableNumber, ComplianceDocument, ComplianceProfile, DocumentRequirement, Number
+from numbers_app.regulatory import services as regulatory
 from numbers_app.tasks import number_carrier_release_task, regulatory_sweep_task
 from portal.errors import DocumentsMissing, InvalidState, NotFound
 from portal.models import Event

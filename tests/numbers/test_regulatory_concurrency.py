@@ -10,8 +10,10 @@ from django.utils import timezone
 from accounts.actor import system_actor
 from billing import ledger
 from billing.models import LedgerEntry
-from numbers_app import porting, regulatory, services
+from numbers_app import services
 from numbers_app.models import Number, Order, PortRequest
+from numbers_app.porting import services as porting
+from numbers_app.regulatory import services as regulatory
 from portal.models import Event
 from tests.numbers.conftest import DE_BERLIN
 from tests.numbers.regulatory_fixtures import make_port, make_profile

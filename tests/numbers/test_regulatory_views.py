@@ -8,8 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.actor import system_actor
 from accounts.models import AuditLog
-from numbers_app import porting, regulatory, services
+from numbers_app import services
 from numbers_app.models import ComplianceDocument, ComplianceProfile, Number, PortRequest
+from numbers_app.porting import services as porting
+from numbers_app.regulatory import services as regulatory
 from tests.numbers.conftest import DE_BERLIN, login
 from tests.numbers.regulatory_fixtures import PNG, PROFILE_FIELDS, make_port, make_profile, next_port_number, pdf
 from tests.numbers.test_views import confirm, set_cart

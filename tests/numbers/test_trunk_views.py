@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditLog
-from numbers_app import services, trunks
+from numbers_app import services
 from numbers_app.models import Number, SipTrunk
+from numbers_app.trunks import services as trunks
 from tests.numbers.conftest import GB_LONDON, NL_AMS
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import AuditLog
-from numbers_app import services, trunks
+from numbers_app import services
 from numbers_app.models import Number, SandboxRoute, SipTrunk
 from numbers_app.tasks import number_route_push_task
+from numbers_app.trunks import services as trunks
 from portal.models import Event
 from tests.conftest import assert_error
 from tests.numbers.conftest import GB_LONDON, NL_AMS, NL_MOBILE

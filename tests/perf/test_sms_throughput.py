@@ -40,6 +40,7 @@ from messaging.models import Message
 from numbers_app.services import number_configure, number_provision, number_purchase
 from tests.numbers.conftest import NL_MOBILE, stock  # noqa: F401 (the fixture, used below)
 from tests.perf.test_search_throughput import ROOT, _database_url, _free_port, _load, _load_posts
+from tests.portal.test_security_settings import demo_environment
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("stock")]
 
@@ -50,6 +51,7 @@ DESTINATIONS = [f"+3161{n:07d}" for n in range(2000000, 2000400)]
 def _env(port_db: str) -> dict:
     return {
         **os.environ,
+        **demo_environment(),
         "DATABASE_URL": port_db,
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "portal.settings",

@@ -16,7 +16,7 @@ from billing.invoices import invoice_draft
 from messaging.services import sms_send
 from numbers_app.models import Number
 from numbers_app.services import number_configure, number_provision, number_purchase
-from numbers_app.trunks import trunk_create
+from numbers_app.trunks.services import trunk_create
 from portal.l10n import LRI, PDI
 from portal.translations import read_catalog
 from portal.webhooks.services import webhook_create

@@ -1,4 +1,4 @@
-"""``portal.bulk``: rows written many at a time, as the ORM would write them one by one."""
+"""``portal.db.bulk``: rows written many at a time, as the ORM would write them one by one."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from messaging.models import CarrierEvent
-from portal import bulk
+from portal.db import bulk
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""``portal.inputs``: the quick check of a serializer's input answers as the serializer would, or not at
+"""``portal.db.inputs``: the quick check of a serializer's input answers as the serializer would, or not at
 all. Compared with the serializers themselves on the endpoints' own input classes, over generated input."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from rest_framework import serializers
 
 from messaging.api import MessageSendInput, PortalSmsSendInput
 from numbers_app.api import AvailableParams, SearchParams
-from portal import inputs
 from portal.api import PageParams
+from portal.db import inputs
 from portal.errors import ValidationFailed
 
 

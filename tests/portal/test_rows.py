@@ -1,11 +1,11 @@
-"""``portal.rows.Lookup``: one row and the rows it points at, as the ORM would have read them."""
+"""``portal.db.rows.Lookup``: one row and the rows it points at, as the ORM would have read them."""
 
 from __future__ import annotations
 
 import pytest
 
 from accounts.models import ApiKey
-from portal.rows import Lookup
+from portal.db.rows import Lookup
 
 pytestmark = pytest.mark.django_db
 

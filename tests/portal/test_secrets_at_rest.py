@@ -11,7 +11,7 @@ import subprocess
 import pytest
 from django.db import connection
 
-from numbers_app.regulatory_models import PortRequest
+from numbers_app.regulatory.models import PortRequest
 from portal.webhooks import services
 from portal.webhooks.models import WebhookEndpoint
 from tests.numbers.regulatory_fixtures import make_port

@@ -1,5 +1,5 @@
 """Our numbers as DIDWW's v3 API shows DIDs: resource types, attribute mapping, filters, sort keys, and the
-reading of an update document. The views (``dids_api``) stay thin; the mapping lives here once.
+reading of an update document. The views (``numbers/didww/api.py``) stay thin; the mapping lives here once.
 
 How a number maps (the README's "DIDWW-compatible API" section says the same for users):
 
@@ -17,7 +17,7 @@ How a number maps (the README's "DIDWW-compatible API" section says the same for
 - Relationships: ``did_group`` (the number group: country, type, area), ``voice_in_trunk`` (the SIP
   trunk), ``order``; DIDWW's trunk groups, capacity pools, shared capacity groups, identities, address
   and emergency services do not exist here, so those relationships are always empty. Each carries its
-  linkage and DIDWW's ``self`` and ``related`` links, which ``dids_api`` serves.
+  linkage and DIDWW's ``self`` and ``related`` links, which ``numbers/didww/api.py`` serves.
 
 Released numbers are gone (as in /api/v1); numbers whose provisioning failed were refunded and are not
 listed either.
@@ -54,9 +54,9 @@ from billing.pricing import show_client_order_prices
 from portal.errors import ValidationFailed
 from portal.jsonapi import Conflict, InvalidDocument, InvalidParameter, Resource, Spec, timestamp, truth, values_of
 
-from . import selectors
-from .models import Country, Number, NumberGroup, NumberType, Order, SipTrunk
-from .services import UNCHANGED
+from .. import selectors
+from ..models import Country, Number, NumberGroup, NumberType, Order, SipTrunk
+from ..services import UNCHANGED
 
 # --- Resource types ------------------------------------------------------------------------------
 

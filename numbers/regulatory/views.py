@@ -2,7 +2,7 @@
 number from its page.
 
 As elsewhere: forms check shape, ``regulatory`` / ``porting`` decide, reads go through the actor-scoped
-``regulatory_selectors`` (someone else's id is a 404), and an HTMX request gets the panel it swaps while
+``regulatory/selectors.py`` (someone else's id is a 404), and an HTMX request gets the panel it swaps while
 a plain request gets the page (or a redirect after a write). Uploads are multipart; the upload forms
 show a progress bar while the file travels (htmx's ``htmx:xhr:progress``, see ``static/js/portal.js``).
 """
@@ -28,11 +28,19 @@ from billing import selectors as billing_selectors
 from portal.errors import ApplicationError, NotFound
 from portal.l10n import ltr
 from portal.pages import add_error, page_of, portal_page, query_without_page
+from portal.pages import go as _go
+from portal.pages import render_page as _render
+from portal.pages import wants_fragment as _wants_fragment
 
-from . import porting, regulatory, services
-from . import regulatory_selectors as selectors
-from .models import ComplianceDocument, ComplianceProfile, Country, Number, PortRequest
-from .regulatory_forms import (
+from .. import services
+from ..models import ComplianceDocument, ComplianceProfile, Country, Number, PortRequest
+from ..porting import services as porting
+from ..views import can_buy as _can_buy
+from ..views import number_or_404 as _number_or_404
+from ..views import number_page_context
+from . import selectors
+from . import services as regulatory
+from .forms import (
     AttachProfileForm,
     DocumentUploadForm,
     PortDetailsForm,
@@ -40,8 +48,7 @@ from .regulatory_forms import (
     PortNumbersForm,
     ProfileForm,
 )
-from .regulatory_models import PORT_DOCUMENT_TYPES
-from .views import _can_buy, _go, _number_or_404, _render, _wants_fragment, number_page_context
+from .models import PORT_DOCUMENT_TYPES
 
 
 def _require_write(actor) -> None:

@@ -46,9 +46,9 @@ from portal.errors import (
 )
 from portal.l10n import for_records
 
-from . import regulatory, services
-from .carriers import get_carrier
-from .models import (
+from .. import services
+from ..carriers import get_carrier
+from ..models import (
     CYCLE_MONTHS,
     AvailableNumber,
     BillingCycle,
@@ -60,8 +60,9 @@ from .models import (
     PortRequest,
     PortStep,
 )
-from .regulatory_models import PORT_DOCUMENT_TYPES
-from .validation import parse_e164
+from ..regulatory import services as regulatory
+from ..regulatory.models import PORT_DOCUMENT_TYPES
+from ..validation import parse_e164
 
 logger = logging.getLogger(__name__)
 
@@ -501,7 +502,7 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
             AvailableNumber.objects.filter(pk__in=[row.pk for row in stocked]).update(
                 status=AvailableNumber.Status.SOLD
             )
-            services._count_stock(Counter(row.group_id for row in stocked), sign=-1)
+            services.stock_count_move(Counter(row.group_id for row in stocked), sign=-1)
         due = port_quote(port)
         if wallet.balance < due:
             raise InsufficientBalance(
@@ -561,7 +562,7 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
             if number.status == Number.Status.ACTIVE:
                 if number.group.requires_regulatory:
                     regulatory.approved_event(number)
-                services._record_number_event("number.activated", number)
+                services.number_event_record("number.activated", number)
     return port
 
 

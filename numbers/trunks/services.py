@@ -29,13 +29,12 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
 from accounts.actor import Actor
-from accounts.models import Client
 from accounts.services import audit_record
 from portal import events
 from portal.errors import NotFound, ValidationFailed
 
-from .models import Number, SipTrunk
-from .validation import normalize_forwarding
+from ..models import Number, SipTrunk
+from ..validation import normalize_forwarding
 
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 PASSWORD_LENGTH = 24
@@ -95,14 +94,6 @@ def _clean_channels(value) -> int:
     return channels
 
 
-def _client_of(actor: Actor, client_id) -> Client | None:
-    if actor.is_client_scoped:
-        return actor.client
-    if client_id in (None, ""):
-        return None
-    return account_selectors.client_get(actor=actor, client_id=client_id)
-
-
 @dataclass(frozen=True)
 class IssuedTrunk:
     trunk: SipTrunk
@@ -139,7 +130,7 @@ def trunk_create(
         errors["channels"] = [str(exc)]
     if errors:
         raise ValidationFailed(fields=errors)
-    client = _client_of(actor, client_id)
+    client = account_selectors.client_for(actor, client_id)
     password = _new_password() if auth_type == SipTrunk.AuthType.DIGEST else None
     realm = settings.SIP_SERVER
     for _attempt in range(5):
@@ -263,7 +254,7 @@ def trunk_delete(*, actor: Actor, trunk: SipTrunk) -> None:
 
 
 def enqueue_trunk_push(trunk_id: int) -> None:
-    from .tasks import trunk_push_task
+    from ..tasks import trunk_push_task
 
     trunk_push_task.delay(trunk_id)
 
@@ -274,7 +265,7 @@ def trunk_push(*, trunk_id: int) -> SipTrunk | None:
     Safe to run twice, even at once: the SIP side takes the same settings again. No transaction is open
     while the carrier is called. Raises ``CarrierError`` for the task to retry; returns None for a trunk
     that is gone."""
-    from .carriers import get_carrier
+    from ..carriers import get_carrier
 
     trunk = SipTrunk.objects.select_related("account").filter(pk=trunk_id).first()
     if trunk is None:
@@ -393,7 +384,7 @@ def number_route(
 
 
 def enqueue_route_push(number_id: int) -> None:
-    from .tasks import number_route_push_task
+    from ..tasks import number_route_push_task
 
     number_route_push_task.delay(number_id)
 
@@ -401,7 +392,7 @@ def enqueue_route_push(number_id: int) -> None:
 def number_route_push(*, number_id: int) -> bool:
     """Tell the carrier where a live number's calls go, if that changed. Safe to run twice; returns
     whether the carrier was called."""
-    from .carriers import get_carrier
+    from ..carriers import get_carrier
 
     number = Number.objects.select_related("trunk", "group").filter(pk=number_id).first()
     routable = (Number.Status.ACTIVE, Number.Status.INACTIVE, Number.Status.SUSPENDED)

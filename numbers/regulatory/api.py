@@ -4,7 +4,7 @@ JSON for profiles and ports; documents travel as ``multipart/form-data``, one fi
 named after its type (``id_document``, ``proof_of_address``, ``company_registration``, ``other``; for
 ports ``letter_of_authorization`` and ``bill``), or a ``file`` field with a ``document_type``. Every
 write goes through ``numbers.regulatory`` / ``numbers.porting``; every read through the actor-scoped
-``regulatory_selectors``, so another account's or client's id is a 404.
+``regulatory/selectors.py``, so another account's or client's id is a 404.
 """
 
 from __future__ import annotations
@@ -20,17 +20,20 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.selectors import client_for as _client_from
 from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate, validate_query
+from portal.api_io import IDEMPOTENCY_HEADER, meta_stamp
+from portal.api_io import valid_body as _valid
 from portal.errors import ValidationFailed
 from portal.idempotency import idempotent
 from portal.parsers import PayloadTooLarge
 
-from . import porting, regulatory
-from . import regulatory_selectors as selectors
-from . import selectors as number_selectors
-from .api import IDEMPOTENCY_HEADER, _client_from, _valid, meta_stamp
-from .models import BillingCycle, ComplianceProfile, DocumentType, EndUserType, NumberType, PortRequest
-from .regulatory_models import PORT_DOCUMENT_TYPES, PROFILE_DOCUMENT_TYPES
+from .. import selectors as number_selectors
+from ..models import BillingCycle, ComplianceProfile, DocumentType, EndUserType, NumberType, PortRequest
+from ..porting import services as porting
+from . import selectors
+from . import services as regulatory
+from .models import PORT_DOCUMENT_TYPES, PROFILE_DOCUMENT_TYPES
 
 
 def _path(name: str, example: str) -> OpenApiParameter:

@@ -19,8 +19,7 @@ from accounts.actor import system_actor
 from portal.admin import StaffAdmin
 from portal.errors import ApplicationError
 
-from . import porting, regulatory
-from .models import (
+from ..models import (
     ComplianceDocument,
     ComplianceProfile,
     Country,
@@ -29,7 +28,9 @@ from .models import (
     PortRequest,
     PortStep,
 )
-from .regulatory_forms import RejectForm, ScheduleForm
+from ..porting import services as porting
+from . import services as regulatory
+from .forms import RejectForm, ScheduleForm
 
 
 def _country_names(codes: list[str]) -> str:

@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from portal import jsonapi
 from portal.errors import NotFound
 
-from . import didww, services
+from .. import services
+from . import resources as didww
 
 DID_ID = OpenApiParameter(
     "number_id", str, OpenApiParameter.PATH, description="The DID's id (num_42), 42, or the number (+31201234567)"

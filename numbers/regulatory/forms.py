@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.l10n import country_choices
 
-from .forms import _client_choices
-from .models import BillingCycle, DocumentType, EndUserType, NumberType
-from .regulatory_models import PORT_DOCUMENT_TYPES, PROFILE_DOCUMENT_TYPES
+from ..forms import client_choices as _client_choices
+from ..models import BillingCycle, DocumentType, EndUserType, NumberType
+from .models import PORT_DOCUMENT_TYPES, PROFILE_DOCUMENT_TYPES
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 

@@ -11,7 +11,7 @@ from accounts.actor import Actor
 from accounts.selectors import parse_id
 from portal.errors import NotFound
 
-from .models import ComplianceDocument, ComplianceProfile, Number, PortRequest, PortStep
+from ..models import ComplianceDocument, ComplianceProfile, Number, PortRequest, PortStep
 
 
 def _scoped(qs, actor: Actor):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.crypto import EncryptedTextField
 
-from .models import BillingCycle, Country, NumberType
+from ..models import BillingCycle, Country, NumberType
 
 
 @deconstructible

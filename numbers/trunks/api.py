@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate
 from portal.errors import ValidationFailed
 
-from . import selectors, trunks
-from .models import Number, SipTrunk
+from .. import selectors
+from ..models import Number, SipTrunk
+from . import services as trunks
 
 TRUNK_ID = OpenApiParameter("trunk_id", str, OpenApiParameter.PATH, description="7 or trk_a1b2c3d4")
 NUMBER_ID = OpenApiParameter("number_id", str, OpenApiParameter.PATH, description="42, num_42 or +31201234567")

@@ -19,12 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from portal.errors import ApplicationError, NotFound
-from portal.pages import add_error, page_of, portal_page, query_without_page
+from portal.pages import add_error, go, page_of, portal_page, query_without_page, render_page, wants_fragment
 
-from . import selectors, trunks
-from .forms import TrunkCreateForm, TrunkUpdateForm
-from .models import SipTrunk
-from .views import _go, _number_or_404, _render, _wants_fragment, number_page_context, route_form
+from .. import selectors
+from ..forms import TrunkCreateForm, TrunkUpdateForm
+from ..models import SipTrunk
+from ..views import number_or_404, number_page_context, route_form
+from . import services as trunks
 
 # How often the pages ask for registration changes (the sandbox or a carrier reports them).
 REGISTRATION_POLL_SECONDS = 5
@@ -92,7 +93,7 @@ def trunk_list(request):
         trunks=page_of(request, selectors.trunk_list(actor=actor)),
         query=query_without_page(request),
     )
-    response = _render(request, "numbers/trunk_list.html", "numbers/_trunk_list_panel.html", context)
+    response = render_page(request, "numbers/trunk_list.html", "numbers/_trunk_list_panel.html", context)
     if issued is not None:
         response["HX-Reswap"] = "innerHTML show:window:top"  # the credentials, above the form just used
     return _no_store(response)
@@ -129,7 +130,7 @@ def _trunk_page(request, trunk: SipTrunk, *, form=None, issued=None):
         numbers=selectors.routing_table(actor=actor, trunk=trunk),
         polled=[trunk],
     )
-    return _no_store(_render(request, "numbers/trunk_detail.html", "numbers/_trunk_panel.html", context))
+    return _no_store(render_page(request, "numbers/trunk_detail.html", "numbers/_trunk_panel.html", context))
 
 
 @portal_page
@@ -179,9 +180,9 @@ def trunk_delete(request, trunk_id: int):
         trunks.trunk_delete(actor=actor, trunk=trunk)
     except ApplicationError as exc:  # numbers still route to it: say so on the trunk's page
         messages.error(request, exc.message)
-        return _go(request, reverse("trunk_detail", args=[trunk.pk]))
+        return go(request, reverse("trunk_detail", args=[trunk.pk]))
     messages.success(request, _("Trunk “%(name)s” deleted.") % {"name": trunk.name})
-    return _go(request, reverse("trunk_list"))
+    return go(request, reverse("trunk_list"))
 
 
 # --- Routing a number (from the number's page) ---------------------------------------------------
@@ -194,7 +195,7 @@ ROUTE_FIELDS = {"sip_trunk_id": "trunk"}  # the service's field names → the fo
 @require_POST
 def number_route(request, number_id: int):
     actor = request.actor
-    number = _number_or_404(actor, number_id)
+    number = number_or_404(actor, number_id)
     _require_write(actor)
     form = route_form(actor, number, request.POST)
     trunk = None
@@ -214,12 +215,12 @@ def number_route(request, number_id: int):
             add_error(form, exc)
         else:
             messages.success(request, _route_saved(data["route"]))
-            if not _wants_fragment(request):
+            if not wants_fragment(request):
                 return redirect("number_detail", number_id=number.pk)
-            number = _number_or_404(actor, number.pk)
+            number = number_or_404(actor, number.pk)
             form = None
     context = number_page_context(request, number, route=form)
-    return _render(request, "numbers/number_detail.html", "numbers/_number_panel.html", context)
+    return render_page(request, "numbers/number_detail.html", "numbers/_number_panel.html", context)
 
 
 def _route_saved(route: str) -> str:

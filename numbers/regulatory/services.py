@@ -45,13 +45,11 @@ from portal.errors import (
     FileTypeMismatch,
     InvalidState,
     NotFound,
-    PermissionDenied,
     UnsupportedFileType,
     ValidationFailed,
 )
 
-from . import regulatory_selectors as selectors
-from .models import (
+from ..models import (
     ComplianceDocument,
     ComplianceProfile,
     Country,
@@ -61,7 +59,8 @@ from .models import (
     Number,
     NumberType,
 )
-from .regulatory_models import PROFILE_DOCUMENT_TYPES
+from . import selectors
+from .models import PROFILE_DOCUMENT_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -475,7 +474,7 @@ def document_delete(*, actor: Actor, document: ComplianceDocument) -> None:
     ``porting.port_document_delete``)."""
     actor.require_write()
     if document.port_id:
-        from . import porting  # (it imports this module)
+        from ..porting import services as porting  # (it imports this module)
 
         porting.port_document_delete(actor=actor, port=document.port, document=document)
         return
@@ -665,17 +664,13 @@ def must_hold(number: Number) -> bool:
 
 
 def _number_event(event_type: str, number: Number, **extra) -> None:
-    from .services import number_event_data
+    from ..events import number_event_record
 
-    events.record(
+    number_event_record(
         event_type,
-        account=number.account,
-        client=number.client,
-        subject_type="number",
-        subject_id=number.public_id,
-        data=number_event_data(number)
-        | {"compliance_profile_id": number.compliance_profile.public_id if number.compliance_profile_id else None}
-        | extra,
+        number,
+        compliance_profile_id=number.compliance_profile.public_id if number.compliance_profile_id else None,
+        **extra,
     )
 
 
@@ -687,7 +682,7 @@ def approved_event(number: Number) -> None:
 def _release_for_provisioning(number: Number) -> None:
     """A held number whose documents are approved goes back through provisioning, which tells the carrier
     and makes it live (after commit)."""
-    from .services import _enqueue_provisioning
+    from ..services import provisioning_enqueue
 
     number.status = Number.Status.PROVISIONING
     number.regulatory_held_at = None
@@ -698,7 +693,7 @@ def _release_for_provisioning(number: Number) -> None:
     )
     approved_event(number)
     number_id = number.pk
-    transaction.on_commit(lambda: _enqueue_provisioning([number_id]))
+    transaction.on_commit(lambda: provisioning_enqueue([number_id]))
 
 
 def number_profile_attached(*, actor: Actor, number: Number) -> None:
@@ -808,7 +803,7 @@ def _profile_event(event_type: str, profile: ComplianceProfile, **extra) -> None
 
 
 def _notify_on_commit(profile_id: int) -> None:
-    from .tasks import profile_decision_notify_task
+    from ..tasks import profile_decision_notify_task
 
     transaction.on_commit(lambda: profile_decision_notify_task.delay(profile_id))
 
@@ -904,7 +899,7 @@ def number_hold_expire(*, number_id: int, now=None) -> bool:
     """Release a number that waited for approved documents longer than ``REGULATORY_HOLD_DAYS`` and refund
     everything it cost (``number.released``). The wallet is locked first, as in every paying
     transaction; the number is claimed with its state, so running twice releases and refunds once."""
-    from .services import number_end_term
+    from ..services import number_end_term
 
     cutoff = (now or timezone.now()) - timedelta(days=settings.REGULATORY_HOLD_DAYS)
     account_id = Number.objects.filter(pk=number_id).values_list("account_id", flat=True).first()
@@ -938,11 +933,3 @@ def regulatory_sweep(*, now=None) -> dict[str, int]:
     """The daily job: expire old approvals, release (and refund) numbers held too long."""
     released = sum(1 for number_id in held_too_long_ids(now=now) if number_hold_expire(number_id=number_id, now=now))
     return {"profiles_expired": profiles_expire(), "numbers_released": released}
-
-
-# --- Who may do what ---------------------------------------------------------------------------------
-
-
-def require_reseller(actor: Actor, message: str) -> None:
-    if actor.is_client_scoped:
-        raise PermissionDenied(message)

@@ -1,0 +1,1 @@
+"""Port-in requests: numbers moved here from another carrier, and their completion."""

@@ -1,0 +1,1 @@
+"""Regulatory compliance: profiles, documents, staff decisions and the hold sweep."""

@@ -1,0 +1,1 @@
+"""SIP trunks and where numbers route: services, API and pages."""
