@@ -22,7 +22,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.actor import Actor, system_actor
 from accounts.models import Client
@@ -93,12 +93,12 @@ def addon_monthly_price(group) -> Decimal:
 # North America) pass; blocked prefixes (``SmsBlockedPrefix``) catch the satellite and international
 # ranges phonenumbers counts as mobile. Staff can allow a range for one account.
 REFUSED_TYPES = {
-    phonenumbers.PhoneNumberType.PREMIUM_RATE: _lazy("a premium-rate number"),
-    phonenumbers.PhoneNumberType.SHARED_COST: _lazy("a shared-cost number"),
-    phonenumbers.PhoneNumberType.UAN: _lazy("a company access number"),
-    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: _lazy("a personal (forwarding) number"),
-    phonenumbers.PhoneNumberType.PAGER: _lazy("a pager"),
-    phonenumbers.PhoneNumberType.VOICEMAIL: _lazy("a voicemail access number"),
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: gettext_lazy("a premium-rate number"),
+    phonenumbers.PhoneNumberType.SHARED_COST: gettext_lazy("a shared-cost number"),
+    phonenumbers.PhoneNumberType.UAN: gettext_lazy("a company access number"),
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: gettext_lazy("a personal (forwarding) number"),
+    phonenumbers.PhoneNumberType.PAGER: gettext_lazy("a pager"),
+    phonenumbers.PhoneNumberType.VOICEMAIL: gettext_lazy("a voicemail access number"),
 }
 
 # Rates and blocked prefixes, held in each process for a few seconds: a send reads them on every message,
