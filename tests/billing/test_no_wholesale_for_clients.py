@@ -104,6 +104,7 @@ class Scenario:
         _stock(regulated, [f"+49301234560{n}" for n in range(1, 6)])
         number_services.stock_counts_refresh()
         SmsRate.objects.create(prefix="31", country=nl, price_per_segment=SEGMENT)
+        SmsRate.objects.create(prefix="49", country=de, price_per_segment=SEGMENT)
         sms_services.rates_changed()
         price_rule_save(actor=a, data=PriceRuleInput(markup_percent=MARKUP))
         with transaction.atomic():
