@@ -267,6 +267,11 @@ def port_create(
     uploads = regulatory.check_uploads(list(uploads), allowed_types=PORT_DOCUMENT_TYPES)
     now = timezone.now()
     with regulatory.files_written() as written, transaction.atomic():
+        # Requests for numbers of one group take turns from here to the commit (its rows locked in id
+        # order), so of two requests for one number made at once, the later sees the earlier: checked
+        # again, and recorded as a conflict when it is another account's.
+        list(NumberGroup.objects.select_for_update().filter(pk__in={g.pk for g in groups.values()}).order_by("pk"))
+        port_numbers_check(list(groups), account=actor.account)
         # Numbers another account holds or wants are accepted all the same (the answer is the one any
         # request gets, so it cannot be used to find out whose a number is): staff settle the conflict.
         conflicts = port_conflicts(list(groups), account=actor.account)
