@@ -428,18 +428,22 @@ class PriceExample:
     client_segment: Decimal
 
 
+# The wholesale price of an SMS segment the price list's examples apply each line to (a sample: real
+# segments cost their destination's rate).
+EXAMPLE_SEGMENT_PRICE = Decimal("0.0080")
+
+
 def price_examples(*, actor: Actor, rules: list) -> list[PriceExample]:
     """What each line of the price list makes of a sample price: a number at EUR 1.00 a month (or, for a
-    line naming a country and type, that country's cheapest such number) and an SMS segment at the
-    default rate."""
-    from django.conf import settings
+    line naming a country and type, that country's cheapest such number) and an SMS segment at
+    ``EXAMPLE_SEGMENT_PRICE``."""
     from django.db.models import Min
 
     from numbers_app.models import NumberGroup
 
     from .pricing import Item, apply_rule
 
-    segment = Decimal(str(settings.SMS_SEGMENT_PRICE_DEFAULT))
+    segment = EXAMPLE_SEGMENT_PRICE
     countries = {rule.country_id for rule in rules if rule.country_id}
     cheapest: dict[tuple[str, str], Decimal] = {}
     for row in (

@@ -157,6 +157,15 @@ class MessageSendInput(serializers.Serializer):
         return {"from": fields.pop("from"), **fields}
 
 
+SEND_DESCRIPTION = (
+    "Charged per segment at the destination's rate (the longest matching prefix of the SMS rate table; "
+    "`POST /api/v1/portal/sms/segments` quotes the same price). Refused with 422 and nothing charged: "
+    "`destination_not_allowed` for premium-rate, shared-cost, personal, pager, voicemail and company access "
+    "numbers and for satellite, international-network and other blocked ranges (unless DIDfarm allowed the "
+    "range for your account), `no_rate_for_destination` where no rate applies."
+)
+
+
 class MessageSendApi(ApiView):
     throttle_classes: list = []  # the messages-a-second limit applies instead
 
@@ -167,6 +176,7 @@ class MessageSendApi(ApiView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: data_envelope(MessageOutput)},
         summary="Send an SMS from one of your numbers (charged per segment)",
+        description=SEND_DESCRIPTION,
     )
     @idempotent
     def post(self, request):
@@ -195,6 +205,7 @@ class PortalSmsSendApi(ApiView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: SendResult},
         summary="Send an SMS from a number id (charged per segment)",
+        description=SEND_DESCRIPTION,
     )
     @idempotent
     def post(self, request):
@@ -411,8 +422,10 @@ class SegmentsOutput(serializers.Serializer):
     per_segment = serializers.IntegerField()
     remaining = serializers.IntegerField()
     parts = serializers.ListField(child=serializers.CharField())
-    price_per_segment = serializers.CharField()
-    price = serializers.CharField()
+    price_per_segment = serializers.CharField(
+        allow_null=True, help_text="EUR per segment to `to`; null when no `to` is given"
+    )
+    price = serializers.CharField(allow_null=True, help_text="EUR for the whole text to `to`; null without `to`")
     max_characters = serializers.IntegerField()
 
 
@@ -423,16 +436,22 @@ class SmsSegmentsApi(ApiView):
         request=SegmentsInput,
         responses=data_envelope(SegmentsOutput),
         summary="Count a text's segments and price it before sending (nothing is sent or charged)",
+        description="With `to`, the text is priced at the destination's rate (the longest matching prefix of the "
+        "SMS rate table), as a message to it is charged. A destination messages are refused to answers 422 "
+        "`destination_not_allowed` (premium-rate, satellite and other special services, unless allowed for "
+        "your account), one without a rate 422 `no_rate_for_destination`. Without `to`, the price fields are "
+        "null.",
     )
     def post(self, request):
         data = _valid(SegmentsInput, request)
         body = data["body"].replace("\r\n", "\n")
         split = segment(body)
-        to = services.validate_destination(data["to"]) if data.get("to") else ""
-        price = services.segment_price(to)
-        book = viewer_book({"request": request})
-        if book is not None:  # a client's key is quoted its own price (its client-wide line of the price list)
-            price = book.client_wide(item=Item.SMS_SEGMENT, wholesale=price, client_id=self.actor.client.pk)
+        price = None
+        if data.get("to"):
+            price = services.destination_check(account=self.actor.account, to=data["to"]).price_per_segment
+            book = viewer_book({"request": request})
+            if book is not None:  # a client's key is quoted its own price (its client-wide line of the price list)
+                price = book.client_wide(item=Item.SMS_SEGMENT, wholesale=price, client_id=self.actor.client.pk)
         return Response(
             {
                 "data": {
@@ -443,8 +462,8 @@ class SmsSegmentsApi(ApiView):
                     "per_segment": split.per_segment,
                     "remaining": split.remaining,
                     "parts": list(split.parts),
-                    "price_per_segment": to_exact_str(price),
-                    "price": to_exact_str(price * split.segments),
+                    "price_per_segment": None if price is None else to_exact_str(price),
+                    "price": None if price is None else to_exact_str(price * split.segments),
                     "max_characters": MAX_BODY_CHARS,
                 }
             }

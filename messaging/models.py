@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -9,23 +10,88 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import MONEY
 
+# Leading digits of an international number, without + (its country code first).
+PREFIX_PATTERN = r"^[1-9][0-9]{0,14}$"
+PREFIX_DIGITS = RegexValidator(PREFIX_PATTERN, _("Digits of an international number, without + (e.g. 4479)."))
+
 
 class SmsRate(models.Model):
-    """What one outbound segment to a destination country costs. Countries without a row cost
-    ``SMS_SEGMENT_PRICE_DEFAULT``. Staff edit these in admin."""
+    """What one outbound segment to a destination costs, by the destination's leading digits (its
+    international number without +), as carriers price them: the longest matching prefix wins. A row
+    with a country applies to that country's numbers only (``1`` for the United States does not price
+    Jamaica's ``1876``); at equal length it beats a row without one. A destination no row matches is
+    refused. Staff edit these in admin."""
 
-    country = models.OneToOneField("numbers.Country", on_delete=models.CASCADE, related_name="sms_rate")
+    prefix = models.CharField(_("prefix"), max_length=15, validators=[PREFIX_DIGITS])
+    country = models.ForeignKey(
+        "numbers.Country",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sms_rates",
+        help_text=_("Only for numbers of this country (leave empty for any number starting with the prefix)."),
+    )
     price_per_segment = models.DecimalField(_("price per segment (EUR)"), **MONEY)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("SMS rate")
         verbose_name_plural = _("SMS rates")
-        ordering = ["country_id"]
-        constraints = [models.CheckConstraint(condition=Q(price_per_segment__gte=0), name="sms_rate_not_negative")]
+        ordering = ["prefix", "country_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price_per_segment__gte=0), name="sms_rate_not_negative"),
+            models.CheckConstraint(condition=Q(prefix__regex=PREFIX_PATTERN), name="sms_rate_prefix_digits"),
+            models.UniqueConstraint(fields=["prefix", "country"], name="sms_rate_prefix_country_once"),
+            models.UniqueConstraint(fields=["prefix"], condition=Q(country=None), name="sms_rate_prefix_once"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.country_id} · {self.price_per_segment}"
+        return f"+{self.prefix}{f' ({self.country_id})' if self.country_id else ''} · {self.price_per_segment}"
+
+
+class SmsBlockedPrefix(models.Model):
+    """A destination range no message goes to unless staff allow it for an account: satellite and
+    international networks, premium-rate and other special services, the ranges SMS-pumping fraud sends
+    to (it is paid a share of what those messages cost). Seeded by a migration; staff edit it."""
+
+    prefix = models.CharField(_("prefix"), max_length=15, unique=True, validators=[PREFIX_DIGITS])
+    note = models.CharField(_("what it is"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("blocked SMS destination")
+        verbose_name_plural = _("blocked SMS destinations")
+        ordering = ["prefix"]
+        constraints = [
+            models.CheckConstraint(condition=Q(prefix__regex=PREFIX_PATTERN), name="sms_blocked_prefix_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return f"+{self.prefix}"
+
+
+class SmsDestinationAllowance(models.Model):
+    """Staff let one account send to a range that is otherwise refused (a blocked prefix, or a special
+    service such as premium rate): every destination starting with ``prefix``. Added and removed through
+    ``messaging.services`` only, each with an audit row."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="sms_allowances")
+    prefix = models.CharField(_("prefix"), max_length=15, validators=[PREFIX_DIGITS])
+    note = models.CharField(_("why"), max_length=200)
+    created_by = models.CharField(_("by"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("allowed SMS destination")
+        verbose_name_plural = _("allowed SMS destinations")
+        ordering = ["account_id", "prefix"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "prefix"], name="sms_allowance_once"),
+            models.CheckConstraint(condition=Q(prefix__regex=PREFIX_PATTERN), name="sms_allowance_prefix_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} +{self.prefix}"
 
 
 class Message(models.Model):

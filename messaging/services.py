@@ -8,7 +8,9 @@ a transaction. Every status change records a ``message.status`` event in the sam
 from __future__ import annotations
 
 import logging
+import re
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,9 +22,11 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.actor import Actor, system_actor
 from accounts.models import Client
+from accounts.services import audit_record
 from billing import ledger
 from billing import services as billing
 from billing.money import quantize, to_cents_str, to_exact_str
@@ -34,7 +38,9 @@ from portal import events, ratelimit
 from portal.db import bulk
 from portal.errors import (
     ApplicationError,
+    DestinationNotAllowed,
     InsufficientBalance,
+    NoRateForDestination,
     NotFound,
     NumberNotActive,
     PermissionDenied,
@@ -46,7 +52,15 @@ from portal.errors import (
 from portal.l10n import for_records
 from portal.models import CLIENT_VIEW
 
-from .models import CarrierEvent, Message, SmsForward, SmsRate
+from .models import (
+    PREFIX_PATTERN,
+    CarrierEvent,
+    Message,
+    SmsBlockedPrefix,
+    SmsDestinationAllowance,
+    SmsForward,
+    SmsRate,
+)
 from .segments import MAX_BODY_CHARS, segment
 
 logger = logging.getLogger("didfarm.messaging")
@@ -76,37 +90,142 @@ def addon_monthly_price(group) -> Decimal:
     return quantize(group.sms_addon_price or Decimal(settings.SMS_ADDON_PRICE_DEFAULT))
 
 
-def destination_country(e164: str) -> str | None:
-    try:
-        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
-    except phonenumbers.NumberParseException:
-        return None
+# Special services a message is refused to by the number's type (phonenumbers' classification of the
+# destination): revenue-share and non-personal ranges, what SMS pumping sends to. Ordinary mobile and
+# fixed lines, VoIP numbers (many handsets and apps text from them) and toll-free numbers (texted in
+# North America) pass; blocked prefixes (``SmsBlockedPrefix``) catch the satellite and international
+# ranges phonenumbers counts as mobile. Staff can allow a range for one account.
+REFUSED_TYPES = {
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: gettext_lazy("a premium-rate number"),
+    phonenumbers.PhoneNumberType.SHARED_COST: gettext_lazy("a shared-cost number"),
+    phonenumbers.PhoneNumberType.UAN: gettext_lazy("a company access number"),
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: gettext_lazy("a personal (forwarding) number"),
+    phonenumbers.PhoneNumberType.PAGER: gettext_lazy("a pager"),
+    phonenumbers.PhoneNumberType.VOICEMAIL: gettext_lazy("a voicemail access number"),
+}
+
+# Rates and blocked prefixes, held in each process for a few seconds: a send reads them on every message,
+# and staff changes reach every process within SMS_RATES_CACHE_SECONDS.
+_rules: dict = {"at": None, "rates": {}, "blocked": ()}
 
 
-# Per-country rates, held in each process for a few seconds: a send reads them on every message, and
-# staff changes to a rate reach every process within SMS_RATES_CACHE_SECONDS.
-_rates: dict = {"at": None, "by_country": {}}
-
-
-def _rates_by_country() -> dict[str, Decimal]:
+def _destination_rules() -> dict:
     now = time.monotonic()
     # A clock that went backwards (a test's travel in time) counts as expired too.
-    if _rates["at"] is None or not 0 <= now - _rates["at"] < settings.SMS_RATES_CACHE_SECONDS:
-        _rates["by_country"] = dict(SmsRate.objects.values_list("country_id", "price_per_segment"))
-        _rates["at"] = now
-    return _rates["by_country"]
+    if _rules["at"] is None or not 0 <= now - _rules["at"] < settings.SMS_RATES_CACHE_SECONDS:
+        rates: dict[str, dict[str, Decimal]] = {}
+        for prefix, country, price in SmsRate.objects.values_list("prefix", "country_id", "price_per_segment"):
+            rates.setdefault(prefix, {})[country or ""] = price
+        _rules["rates"] = rates
+        _rules["blocked"] = tuple(SmsBlockedPrefix.objects.values_list("prefix", flat=True))
+        _rules["at"] = now
+    return _rules
 
 
 def rates_changed() -> None:
-    """Forget this process's copy of the rates (staff just edited one)."""
-    _rates["at"] = None
+    """Forget this process's copy of the rates and blocked prefixes (staff just edited one)."""
+    _rules["at"] = None
 
 
-def segment_price(to_e164: str, *, country: str | None = None) -> Decimal:
-    """What one segment to ``to_e164`` (in ``country``, when the caller knows it) costs: the destination
-    country's rate, or the default."""
-    rate = _rates_by_country().get(country or destination_country(to_e164) or "")
-    return quantize(rate if rate is not None else Decimal(settings.SMS_SEGMENT_PRICE_DEFAULT))
+def rate_for(digits: str, country: str | None) -> Decimal | None:
+    """The price of one segment to the international number ``digits`` (no +) in ``country``: the rate
+    of the longest matching prefix (a row limited to another country does not match; at equal length a
+    row for the destination's country beats one for any), or None when no rate matches."""
+    rates = _destination_rules()["rates"]
+    for end in range(len(digits), 0, -1):
+        row = rates.get(digits[:end])
+        if row:
+            price = row.get(country or "-", row.get(""))
+            if price is not None:
+                return quantize(price)
+    return None
+
+
+def _refusal(account, parsed: phonenumbers.PhoneNumber, digits: str) -> str | None:
+    """Why ``account`` may not text this destination, or None. A refused range may be allowed for the
+    account by staff (``SmsDestinationAllowance``)."""
+    kind = REFUSED_TYPES.get(phonenumbers.number_type(parsed))
+    if kind is None and digits.startswith(_destination_rules()["blocked"]):
+        kind = _("in a satellite, international-network or special-service range")
+    if kind is None:
+        return None
+    prefixes = [digits[:end] for end in range(1, len(digits) + 1)]
+    if SmsDestinationAllowance.objects.filter(account_id=account.pk, prefix__in=prefixes).exists():
+        return None
+    return str(kind)
+
+
+@dataclass(frozen=True)
+class Destination:
+    e164: str
+    country: str | None
+    price_per_segment: Decimal
+
+
+def destination_check(*, account, to, field: str = "to") -> Destination:
+    """Where a message of ``account`` to ``to`` goes and what one segment costs: a valid number, not a
+    refused range (unless allowed for the account) and with a rate. Raises ``ValidationFailed``,
+    ``DestinationNotAllowed`` or ``NoRateForDestination`` (422, naming ``field``)."""
+    try:
+        parsed = parse_e164(str(to or ""), field=field)
+    except ValueError as exc:
+        raise ValidationFailed(fields={field: [str(exc)]}) from None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    country = phonenumbers.region_code_for_number(parsed)
+    refusal = _refusal(account, parsed, e164[1:])
+    if refusal is not None:
+        message = _(
+            "Messages to %(number)s are refused: it is %(kind)s. If you need to reach it, ask DIDfarm support to "
+            "allow the range for your account."
+        ) % {"number": e164, "kind": refusal}
+        raise DestinationNotAllowed(message, fields={field: [message]})
+    price = rate_for(e164[1:], country)
+    if price is None:
+        message = _("There is no SMS rate for %(number)s, so messages cannot be sent to it.") % {"number": e164}
+        raise NoRateForDestination(message, fields={field: [message]})
+    return Destination(e164=e164, country=country, price_per_segment=price)
+
+
+def sms_allowance_add(*, actor: Actor, account, prefix: str, note: str) -> SmsDestinationAllowance:
+    """Staff let ``account`` send to every destination starting with ``prefix`` (digits, without +) that
+    would otherwise be refused; ``note`` says why. Audited. Adding a range already allowed changes
+    nothing and returns the existing row."""
+    prefix = str(prefix or "").strip().lstrip("+").replace(" ", "")
+    note = str(note or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not re.fullmatch(PREFIX_PATTERN, prefix):
+        errors["prefix"] = [_("Digits of an international number, without + (e.g. 4479).")]
+    if not note:
+        errors["note"] = [_("Say why the account may send there.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    with transaction.atomic():
+        allowance, created = SmsDestinationAllowance.objects.get_or_create(
+            account=account, prefix=prefix, defaults={"note": note[:200], "created_by": actor.label}
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                account=account,
+                action="sms.destination_allowed",
+                subject=allowance,
+                after={"prefix": prefix, "note": allowance.note},
+            )
+    return allowance
+
+
+def sms_allowance_remove(*, actor: Actor, allowance: SmsDestinationAllowance) -> None:
+    """Staff withdraw an allowed range: the account's messages to it are refused again. Audited."""
+    with transaction.atomic():
+        deleted, _rows = SmsDestinationAllowance.objects.filter(pk=allowance.pk).delete()
+        if deleted:
+            audit_record(
+                actor=actor,
+                account=allowance.account,
+                action="sms.destination_disallowed",
+                subject=allowance,
+                before={"prefix": allowance.prefix, "note": allowance.note},
+            )
 
 
 # --- Enabling SMS on a number --------------------------------------------------------------------
@@ -187,17 +306,11 @@ def validate_body(body, *, field: str = "body") -> str:
 
 
 def validate_destination(value, *, field: str = "to") -> str:
-    return _destination(value, field=field)[0]
-
-
-def _destination(value, *, field: str) -> tuple[str, str | None]:
-    """The destination in E.164 and its country, from one parse."""
+    """A valid number in E.164 (whether a message may go to it is ``destination_check``'s to say)."""
     try:
-        parsed = parse_e164(str(value or ""), field=field)
+        return normalize_e164(str(value or ""), field=field)
     except ValueError as exc:
         raise ValidationFailed(fields={field: [str(exc)]}) from None
-    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return e164, phonenumbers.region_code_for_number(parsed)
 
 
 def sender_for(*, actor: Actor, number: Number | None = None, from_e164: str | None = None, field: str) -> Number:
@@ -253,32 +366,36 @@ def sms_rate_check(account) -> None:
         )
 
 
-def sms_send(
-    *,
-    actor: Actor,
-    number: Number,
-    to: str,
-    body: str,
-    client: Client | None = None,
-    forwarded_from: Message | None = None,
-) -> Message:
-    """Send ``body`` from ``number`` to ``to``.
+@dataclass(frozen=True)
+class SmsQuote:
+    """What a message costs, as ``sms_send`` charges it: the account's wallet pays ``amount``
+    (``segments`` × ``price_per_segment``); ``client_amount`` is what its client is billed, if any."""
 
-    Validates everything first (text, destination, sender state, attribution), then counts the message
-    against the account's per-second limit, then in one transaction writes the message
-    (``queued``) and its ``message.status`` event, then debits segments × the destination's price (the
-    wallet row locked from there to the commit); the carrier
-    is called by a task after commit. Raises ``ValidationFailed``, ``NumberNotActive``, ``SmsNotEnabled``,
-    ``SmsNotAvailable``, ``RateLimited`` or ``InsufficientBalance``, having written nothing."""
-    actor.require_write()
+    number: Number
+    to: str
+    country: str | None
+    body: str
+    encoding: str
+    segments: int
+    price_per_segment: Decimal
+    amount: Decimal
+    client: Client | None
+    client_amount: Decimal | None
+
+
+def sms_quote(*, actor: Actor, number: Number, to: str, body: str, client: Client | None = None) -> SmsQuote:
+    """Price ``body`` from ``number`` to ``to`` exactly as ``sms_send`` would charge it, checking
+    everything it checks but the per-second limit and the balance: the same errors
+    (``ValidationFailed``, ``DestinationNotAllowed``, ``NoRateForDestination``, ``NumberNotActive``,
+    ``SmsNotEnabled``, ``SmsNotAvailable``, ``NotFound``). Writes nothing."""
     if actor.is_client_scoped and number.client_id != actor.client.pk:
         raise NotFound(_("Number not found."))
     body = validate_body(body)
-    to, country = _destination(to, field="to")
+    destination = destination_check(account=actor.account, to=to)
     _check_sender(number)
     client = _client_for(actor, number, client)
     split = segment(body)
-    price = segment_price(to, country=country)
+    price = destination.price_per_segment
     amount = quantize(price * split.segments)
     client_amount = None
     if client is not None and amount > 0:
@@ -290,21 +407,54 @@ def sms_send(
             number_type=number.type,
         )
         client_amount = quantize(per_segment * split.segments)
-    sms_rate_check(actor.account)
-    message = Message(
-        account=actor.account,
-        client=client,
+    return SmsQuote(
         number=number,
-        direction=Message.Direction.OUTBOUND,
-        from_e164=number.e164,
-        to_e164=to,
-        remote_e164=to,
+        to=destination.e164,
+        country=destination.country,
         body=body,
         encoding=split.encoding,
         segments=split.segments,
         price_per_segment=price,
         amount=amount,
+        client=client,
         client_amount=client_amount,
+    )
+
+
+def sms_send(
+    *,
+    actor: Actor,
+    number: Number,
+    to: str,
+    body: str,
+    client: Client | None = None,
+    forwarded_from: Message | None = None,
+) -> Message:
+    """Send ``body`` from ``number`` to ``to``.
+
+    Checks and prices everything first (``sms_quote``: the text, the destination and its rate, the
+    sender's state, the attribution), then counts the message against the account's per-second limit,
+    then in one transaction writes the message (``queued``) and its ``message.status`` event, then
+    debits the quote's amount (the wallet row locked from there to the commit); the carrier is called by
+    a task after commit. Raises what ``sms_quote`` raises, ``RateLimited`` or ``InsufficientBalance``,
+    having written nothing."""
+    actor.require_write()
+    quote = sms_quote(actor=actor, number=number, to=to, body=body, client=client)
+    sms_rate_check(actor.account)
+    message = Message(
+        account=actor.account,
+        client=quote.client,
+        number=number,
+        direction=Message.Direction.OUTBOUND,
+        from_e164=number.e164,
+        to_e164=quote.to,
+        remote_e164=quote.to,
+        body=quote.body,
+        encoding=quote.encoding,
+        segments=quote.segments,
+        price_per_segment=quote.price_per_segment,
+        amount=quote.amount,
+        client_amount=quote.client_amount,
         status=Message.Status.QUEUED,
         carrier=number.group.carrier,
         created_by=actor.label,
@@ -313,7 +463,7 @@ def sms_send(
     with transaction.atomic():
         bulk.insert_one(message)
         _record_status(message)
-        if amount > 0:
+        if quote.amount > 0:
             # Last, so the wallet row is locked only for the debit and the commit (this transaction locks
             # nothing else, so taking it last cannot deadlock).
             try:
@@ -321,8 +471,12 @@ def sms_send(
             except InsufficientBalance:
                 raise InsufficientBalance(
                     _("Insufficient wallet balance: this message costs EUR %(amount)s (%(n)d × %(price)s). Top up.")
-                    % {"amount": to_exact_str(amount), "n": split.segments, "price": to_exact_str(price)},
-                    required=to_exact_str(amount),
+                    % {
+                        "amount": to_exact_str(quote.amount),
+                        "n": quote.segments,
+                        "price": to_exact_str(quote.price_per_segment),
+                    },
+                    required=to_exact_str(quote.amount),
                 ) from None
         message_id = message.pk
         transaction.on_commit(lambda: enqueue_dispatch(message_id))

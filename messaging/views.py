@@ -3,8 +3,6 @@ the SMS panel of a number's page. Each calls the same services as the API."""
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -15,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from billing.money import to_exact_str
-from billing.pricing import Item, PriceBook
 from numbers_app import selectors as number_selectors
 from numbers_app import services as number_services
 from numbers_app.views import number_page_context
@@ -25,7 +22,7 @@ from portal.pages import add_error, page_of, portal_page, query_without_page, up
 
 from . import selectors, services
 from .forms import ComposeForm, InboxFilterForm, ReplyForm, SimulateForm, SmsForwardingForm
-from .models import Message, SmsRate
+from .models import Message
 from .segments import MAX_BODY_CHARS
 
 
@@ -107,26 +104,31 @@ def inbox(request):
     return response
 
 
-def _rates_json(actor) -> str:
-    """Per-segment prices by dialling code, for the compose page's live price (the server decides). A
-    client login is shown its own price (its client-wide line of the price list), never wholesale."""
-    rates = SmsRate.objects.select_related("country").values_list("country__dial_code", "price_per_segment")
-    shown = to_exact_str
-    if actor.is_client_scoped:
-        book = PriceBook.of(actor.account.pk)
-
-        def shown(price):
-            return to_exact_str(book.client_wide(item=Item.SMS_SEGMENT, wholesale=price, client_id=actor.client.pk))
-
-    return json.dumps(
-        {
-            "default": shown(services.segment_price("")),
-            "by_prefix": sorted(
-                ([code.lstrip("+"), shown(price)] for code, price in rates),
-                key=lambda pair: -len(pair[0]),
-            ),
-        }
-    )
+@portal_page
+@require_POST
+def quote(request):
+    """The price line under an SMS body (the compose page and a conversation's reply box, as the text is
+    typed): what sending this text from this number to this destination would charge, computed by the
+    service that charges it (``sms_quote``), or why it cannot be sent. A client login is shown its own
+    price, never wholesale. Nothing is written."""
+    actor = request.actor
+    data = request.POST
+    context: dict = {"price": None, "refusal": ""}
+    if data.get("from_number") and data.get("to", "").strip() and data.get("body", "").strip():
+        try:
+            number = number_selectors.number_get(actor=actor, number_id=data["from_number"])
+            client = None
+            if data.get("client") and not actor.is_client_scoped:
+                client = account_selectors.client_get(actor=actor, client_id=data["client"])
+            priced = services.sms_quote(actor=actor, number=number, to=data["to"], body=data["body"], client=client)
+        except ApplicationError as exc:
+            context["refusal"] = _first_error(exc)
+        else:
+            own = actor.is_client_scoped and priced.client_amount is not None
+            context["price"] = to_exact_str(priced.client_amount if own else priced.amount)
+    response = render(request, "messaging/_sms_quote.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _compose_form(request, data=None) -> ComposeForm:
@@ -179,7 +181,6 @@ def compose(request):
         request,
         "compose",
         form=form,
-        rates_json=_rates_json(actor),
         max_chars=MAX_BODY_CHARS,
         has_numbers=bool(form.fields["from_number"].choices),
     )
@@ -262,7 +263,6 @@ def thread_detail(request, number_id: int, contact: str):
     elif request.htmx:
         response = render(request, "messaging/_thread.html", context)
     else:
-        context["rates_json"] = _rates_json(actor) if actor.can_write else ""  # the reply's live price
         response = render(request, "messaging/thread_detail.html", context)
     response["Vary"] = "HX-Request"
     response["Cache-Control"] = "no-store"

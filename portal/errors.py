@@ -106,6 +106,18 @@ class SmsNotEnabled(ApplicationError):
     default_message = _("SMS is not enabled on this number; enable it on the number first.")
 
 
+class DestinationNotAllowed(ApplicationError):
+    code = "destination_not_allowed"
+    status = 422
+    default_message = _("Messages cannot be sent to this destination.")
+
+
+class NoRateForDestination(ApplicationError):
+    code = "no_rate_for_destination"
+    status = 422
+    default_message = _("There is no SMS rate for this destination, so messages cannot be sent to it.")
+
+
 class InvalidDocument(ApplicationError):
     code = "invalid_document"
     status = 422

@@ -367,11 +367,10 @@ PORTING_ESTIMATE_BUSINESS_DAYS = int(os.environ.get("PORTING_ESTIMATE_BUSINESS_D
 SANDBOX_PORT_SECONDS = float(os.environ.get("SANDBOX_PORT_SECONDS", "20"))
 # Outbound SMS a second per account unless the account overrides it.
 SMS_RATE_LIMIT_DEFAULT = int(os.environ.get("SMS_RATE_LIMIT_DEFAULT", "10"))
-# What an outbound SMS segment costs where no per-country rate is set, and the SMS add-on's monthly
-# price where a number group has none.
-SMS_SEGMENT_PRICE_DEFAULT = os.environ.get("SMS_SEGMENT_PRICE_DEFAULT", "0.008")
+# The SMS add-on's monthly price where a number group has none. (An outbound segment has no fallback
+# price: a destination without a rate in the SMS rate table is refused.)
 SMS_ADDON_PRICE_DEFAULT = os.environ.get("SMS_ADDON_PRICE_DEFAULT", "0.75")
-# How long each process keeps its copy of the per-country SMS rates.
+# How long each process keeps its copy of the SMS rates and blocked destination prefixes.
 SMS_RATES_CACHE_SECONDS = float(os.environ.get("SMS_RATES_CACHE_SECONDS", "10"))
 # How long an outbound message may stay queued or sending before the sweeper hands it to a new task.
 SMS_DISPATCH_STALE_SECONDS = 60

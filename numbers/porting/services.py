@@ -46,6 +46,7 @@ from portal.errors import (
 )
 from portal.l10n import for_records
 
+from .. import events as number_events
 from .. import services
 from ..carriers import get_carrier
 from ..models import (
@@ -106,11 +107,14 @@ def group_for(e164: str) -> NumberGroup | None:
     return next((g for g in groups if not g.area_code), groups[0] if groups else None)
 
 
-def port_numbers_check(numbers: Any, *, exclude_port: PortRequest | None = None) -> dict[str, NumberGroup]:
-    """Check the numbers of a port request (E.164; spaces and dashes allowed): valid, ones we can host,
-    each once, not already on DIDfarm and not in another open request. Returns E.164 → group, in the
-    order given; ``ValidationFailed`` names each bad one (``numbers[2]``), ``NumberUnavailable`` those
-    taken."""
+def port_numbers_check(numbers: Any, *, account, exclude_port: PortRequest | None = None) -> dict[str, NumberGroup]:
+    """Check the numbers of a port request by ``account`` (E.164; spaces and dashes allowed): valid, ones
+    we can host, each once, not already the account's own, not in another of its open requests and not in
+    DIDfarm's stock for sale. Returns E.164 → group, in the order given; ``ValidationFailed`` names each
+    bad one (``numbers[2]``), ``NumberUnavailable`` those taken.
+
+    A number another account holds, or has asked to port in, passes: the answer must not tell whether a
+    number is someone else's (``port_conflicts`` records it for staff)."""
     if not isinstance(numbers, list) or not numbers:
         raise ValidationFailed(fields={"numbers": [_("Give at least one number to port, in E.164 format.")]})
     if len(numbers) > MAX_NUMBERS_PER_PORT:
@@ -139,30 +143,30 @@ def port_numbers_check(numbers: Any, *, exclude_port: PortRequest | None = None)
         found[e164] = group
     if errors:
         raise ValidationFailed(fields=errors)
-    owned = set(
-        Number.objects.filter(e164__in=list(found))
-        .exclude(status__in=[Number.Status.RELEASED, Number.Status.FAILED])
-        .values_list("e164", flat=True)
-    )
+    owned = set(_held_numbers(list(found)).filter(account=account).values_list("e164", flat=True))
     for_sale = set(
         AvailableNumber.objects.filter(e164__in=list(found), status=AvailableNumber.Status.AVAILABLE).values_list(
             "e164", flat=True
         )
     )
-    open_ports = PortRequest.objects.filter(status__in=PortRequest.OPEN)
-    if exclude_port is not None:
-        open_ports = open_ports.exclude(pk=exclude_port.pk)
-    in_ports = {e164 for port in open_ports.only("numbers") for e164 in port.numbers if e164 in found}
+    in_ports = {
+        e164: port.public_id
+        for port in _open_ports(exclude_port).filter(account=account).only("numbers")
+        for e164 in port.numbers
+        if e164 in found
+    }
     taken: dict[str, list[str]] = {}
     for index, e164 in enumerate(found):
         if e164 in owned:
-            taken[f"numbers[{index}]"] = [_("%(number)s is already on DIDfarm.") % {"number": e164}]
+            taken[f"numbers[{index}]"] = [_("%(number)s is already yours.") % {"number": e164}]
         elif e164 in for_sale:
             taken[f"numbers[{index}]"] = [
                 _("%(number)s is already DIDfarm's and for sale: buy it instead.") % {"number": e164}
             ]
         elif e164 in in_ports:
-            taken[f"numbers[{index}]"] = [_("%(number)s is in another open port request.") % {"number": e164}]
+            taken[f"numbers[{index}]"] = [
+                _("%(number)s is in your open port request %(port)s.") % {"number": e164, "port": in_ports[e164]}
+            ]
     if taken:
         raise NumberUnavailable(
             _("Some numbers cannot be ported: %(reasons)s") % {"reasons": " ".join(m[0] for m in taken.values())},
@@ -170,6 +174,34 @@ def port_numbers_check(numbers: Any, *, exclude_port: PortRequest | None = None)
             numbers=[e164 for e164 in found if any(e164 in m[0] for m in taken.values())],
         )
     return found
+
+
+def _held_numbers(e164s: list[str]):
+    return Number.objects.filter(e164__in=e164s).exclude(status__in=[Number.Status.RELEASED, Number.Status.FAILED])
+
+
+def _open_ports(exclude_port: PortRequest | None = None):
+    ports = PortRequest.objects.filter(status__in=PortRequest.OPEN)
+    return ports if exclude_port is None else ports.exclude(pk=exclude_port.pk)
+
+
+def port_conflicts(e164s: list[str], *, account, exclude_port: PortRequest | None = None) -> list[dict[str, Any]]:
+    """For staff: which of ``e164s`` another account holds or has in an open port request, and whose
+    (its account, and the number or request). Never shown to the requester."""
+    conflicts: list[dict[str, Any]] = [
+        {"number": e164, "held_by": f"acc_{account_id}", "account": name, "as": f"num_{number_id}"}
+        for e164, account_id, name, number_id in _held_numbers(e164s)
+        .exclude(account=account)
+        .order_by("e164")
+        .values_list("e164", "account_id", "account__name", "pk")
+    ]
+    for port in _open_ports(exclude_port).exclude(account=account).select_related("account").order_by("pk"):
+        conflicts += [
+            {"number": e164, "held_by": f"acc_{port.account_id}", "account": port.account.name, "as": port.public_id}
+            for e164 in port.numbers
+            if e164 in e164s
+        ]
+    return conflicts
 
 
 def _text(values: dict, key: str, *, limit: int, required: bool, errors: dict) -> str:
@@ -229,7 +261,7 @@ def port_create(
     if unknown:
         raise ValidationFailed(fields={key: [_("Unknown field.")] for key in sorted(unknown)})
     cleaned = port_details_check(details)
-    groups = port_numbers_check(numbers)
+    groups = port_numbers_check(numbers, account=actor.account)
     if client is not None and client.account_id != actor.account.pk:
         raise ValidationFailed(fields={"client_id": [_("Unknown client.")]})
     profile = regulatory.profile_for_purchase(actor=actor, profile_id=compliance_profile_id, client=client)
@@ -237,6 +269,14 @@ def port_create(
     uploads = regulatory.check_uploads(list(uploads), allowed_types=PORT_DOCUMENT_TYPES)
     now = timezone.now()
     with regulatory.files_written() as written, transaction.atomic():
+        # Requests for numbers of one group take turns from here to the commit (its rows locked in id
+        # order), so of two requests for one number made at once, the later sees the earlier: checked
+        # again, and recorded as a conflict when it is another account's.
+        list(NumberGroup.objects.select_for_update().filter(pk__in={g.pk for g in groups.values()}).order_by("pk"))
+        port_numbers_check(list(groups), account=actor.account)
+        # Numbers another account holds or wants are accepted all the same (the answer is the one any
+        # request gets, so it cannot be used to find out whose a number is): staff settle the conflict.
+        conflicts = port_conflicts(list(groups), account=actor.account)
         port = PortRequest.objects.create(
             account=actor.account,
             client=client,
@@ -246,6 +286,8 @@ def port_create(
             estimated_completion=add_business_days(timezone.localdate(), settings.PORTING_ESTIMATE_BUSINESS_DAYS),
             created_by=actor.label,
             created_at=now,
+            in_conflict=bool(conflicts),
+            conflicts=conflicts,
             **cleaned,
         )
         with for_records():  # the timeline is a record: its notes are in English
@@ -269,6 +311,14 @@ def port_create(
                 "documents": [u.document_type for u in uploads],
             },
         )
+        if conflicts:  # (an audit row of the staff's own: the requester's account does not see it)
+            audit_record(
+                actor=None,
+                account=None,
+                action="port.conflict",
+                subject=port,
+                after={"requested_by": f"acc_{actor.account.pk}", "conflicts": conflicts},
+            )
     return port
 
 
@@ -357,6 +407,7 @@ def port_schedule(*, actor: Actor, port: PortRequest, at: datetime) -> PortReque
         port = PortRequest.objects.select_for_update().get(pk=port.pk)
         if port.status not in (PortRequest.Status.PENDING, PortRequest.Status.SCHEDULED):
             raise InvalidState(_("Only pending or scheduled ports can be scheduled."))
+        _require_settled(port)
         before = port.status
         port.status = PortRequest.Status.SCHEDULED
         port.scheduled_at = at
@@ -375,6 +426,35 @@ def port_schedule(*, actor: Actor, port: PortRequest, at: datetime) -> PortReque
             subject=port,
             before={"status": before},
             after={"status": port.status, "scheduled_at": at.isoformat()},
+        )
+    return port
+
+
+def _require_settled(port: PortRequest) -> None:
+    if port.in_conflict:
+        raise InvalidState(_("Another account holds or claims some of these numbers: settle the conflict first."))
+
+
+def port_conflict_settle(*, actor: Actor, port: PortRequest, note: str) -> PortRequest:
+    """Staff: the conflict over a request's numbers is settled (the holder agreed to let them go, say),
+    so the port may be scheduled and completed. ``note`` says how; it is kept in the audit log, which
+    only staff see (the requester never learnt of the conflict)."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(fields={"note": [_("Say how the conflict was settled.")]})
+    with transaction.atomic():
+        port = PortRequest.objects.select_for_update().get(pk=port.pk)
+        if not port.in_conflict:
+            return port
+        port.in_conflict = False
+        port.save(update_fields=["in_conflict", "updated_at"])
+        audit_record(
+            actor=None,
+            account=None,
+            action="port.conflict_settled",
+            subject=port,
+            before={"conflicts": port.conflicts},
+            after={"by": actor.label, "note": note[:1000]},
         )
     return port
 
@@ -414,6 +494,7 @@ def port_complete(*, actor: Actor, port: PortRequest) -> PortRequest:
     open request is completed."""
     if port.status not in (PortRequest.Status.PENDING, PortRequest.Status.SCHEDULED):
         raise InvalidState(_("Only pending or scheduled ports can be completed."))
+    _require_settled(port)
     # Outside the transaction: the carrier takes the numbers over (idempotent by the request's id).
     taken_over = {
         p.e164: p.carrier_ref
@@ -557,7 +638,7 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
                 client=number.client,
                 subject_type="number",
                 subject_id=number.public_id,
-                data=services.number_event_data(number) | {"port_id": port.public_id},
+                data=number_events.number_event_data(number) | {"port_id": port.public_id},
             )
             if number.status == Number.Status.ACTIVE:
                 if number.group.requires_regulatory:

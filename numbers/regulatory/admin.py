@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..porting import services as porting
 from . import services as regulatory
-from .forms import RejectForm, ScheduleForm
+from .forms import RejectForm, ScheduleForm, SettleForm
 
 
 def _country_names(codes: list[str]) -> str:
@@ -318,6 +318,19 @@ class PortStepInline(admin.TabularInline):
         return False
 
 
+def conflict_lines(port):
+    """Both parties of a port's conflict, for staff: each number with the account that holds it or has
+    asked for it, and as what (its number or port request)."""
+    return (
+        format_html_join(
+            mark_safe("<br>"),
+            "{} — {} ({}, {})",
+            ((c["number"], c["account"], c["held_by"], c["as"]) for c in port.conflicts),
+        )
+        or "—"
+    )
+
+
 @admin.register(PortRequest)
 class PortRequestAdmin(StaffAdmin):
     list_display = [
@@ -327,12 +340,13 @@ class PortRequestAdmin(StaffAdmin):
         "number_list",
         "current_carrier",
         "status",
+        "in_conflict",
         "estimated_completion",
         "scheduled_at",
         "last_error",
         "created_at",
     ]
-    list_filter = ["status", "carrier"]
+    list_filter = ["status", "in_conflict", "carrier"]
     search_fields = ["=id", "account__name", "client__name", "current_carrier", "numbers"]
     list_select_related = ["account", "client"]
     readonly_fields = [
@@ -340,6 +354,8 @@ class PortRequestAdmin(StaffAdmin):
         "account",
         "client",
         "numbers_display",
+        "in_conflict",
+        "conflicts_display",
         "current_carrier",
         "authorization_name",
         "account_number",
@@ -358,7 +374,7 @@ class PortRequestAdmin(StaffAdmin):
         "created_by",
         "created_at",
     ]
-    exclude = ["numbers"]  # one number a line below, not as JSON
+    exclude = ["numbers", "conflicts"]  # one number (one claim) a line below, not as JSON
     inlines = [PortStepInline, PortDocumentInline]
     actions = ["schedule_now", "complete_now"]
 
@@ -376,10 +392,20 @@ class PortRequestAdmin(StaffAdmin):
     def number_list(self, obj):
         return ", ".join(obj.numbers[:3]) + (f" (+{len(obj.numbers) - 3})" if len(obj.numbers) > 3 else "")
 
+    @admin.display(description=_("conflicting claims"))
+    def conflicts_display(self, obj):
+        return conflict_lines(obj)
+
     @admin.display(description=_("move along"))
     def move_along(self, obj):
         if not obj.is_open:
             return obj.get_status_display()
+        if obj.in_conflict:
+            buttons = [
+                (reverse("admin:numbers_portrequest_settle", args=[obj.pk]), _("Settle the conflict…")),
+                (reverse("admin:numbers_portrequest_reject", args=[obj.pk]), _("Reject…")),
+            ]
+            return format_html_join(" ", '<a class="button" href="{}">{}</a>', buttons)
         buttons = [
             (reverse("admin:numbers_portrequest_schedule", args=[obj.pk]), _("Schedule…")),
             (reverse("admin:numbers_portrequest_complete", args=[obj.pk]), _("Complete now…")),
@@ -402,6 +428,9 @@ class PortRequestAdmin(StaffAdmin):
             path(
                 "<int:port_id>/reject/", self.admin_site.admin_view(self.reject_view), name="numbers_portrequest_reject"
             ),
+            path(
+                "<int:port_id>/settle/", self.admin_site.admin_view(self.settle_view), name="numbers_portrequest_settle"
+            ),
         ]
         return custom + super().get_urls()
 
@@ -414,12 +443,14 @@ class PortRequestAdmin(StaffAdmin):
                 "schedule": _("Schedule %(port)s"),
                 "complete": _("Complete %(port)s"),
                 "reject": _("Reject %(port)s"),
+                "settle": _("Settle the conflict over %(port)s"),
             }[action]
             % {"port": port},
             "action": action,
             "port": port,
             "form": form,
             "quote": porting.port_quote(port),
+            "conflicts": conflict_lines(port),
         }
         return TemplateResponse(request, "admin/numbers/port_decision.html", context)
 
@@ -474,6 +505,23 @@ class PortRequestAdmin(StaffAdmin):
                 self.message_user(request, _("%(port)s rejected.") % {"port": port})
             return self._done(port)
         return self._page(request, port, action="reject", form=form)
+
+    def settle_view(self, request, port_id: int):
+        port = self._guard(request, port_id)
+        if port is None:
+            return redirect("admin:index")
+        form = SettleForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                porting.port_conflict_settle(
+                    actor=system_actor(port.account, user=request.user), port=port, note=form.cleaned_data["note"]
+                )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, _("%(port)s: conflict settled; it may be scheduled.") % {"port": port})
+            return self._done(port)
+        return self._page(request, port, action="settle", form=form)
 
     def _complete(self, request, port) -> None:
         try:

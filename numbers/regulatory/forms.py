@@ -96,6 +96,12 @@ class RejectForm(forms.Form):
     )
 
 
+class SettleForm(forms.Form):
+    note = forms.CharField(
+        label=_("How it was settled (staff only)"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class ScheduleForm(forms.Form):
     at = forms.DateTimeField(
         label=_("Port date and time (UTC)"),

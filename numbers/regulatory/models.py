@@ -203,6 +203,11 @@ class PortRequest(models.Model):
     # Why the last attempt to complete it did not (the wallet could not pay, a number was taken), and when.
     last_error = models.CharField(_("last problem"), max_length=255, blank=True)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    # Staff only: when the request was made, some of its numbers were another account's, or in another
+    # account's open request (``conflicts`` says which, and whose). The requester was answered exactly as
+    # for any request and is never told; staff settle the conflict before the port may go ahead.
+    in_conflict = models.BooleanField(_("conflict"), default=False)
+    conflicts = models.JSONField(_("conflicting claims"), default=list, blank=True)
     created_by = models.CharField(_("by"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -465,7 +465,7 @@ def port_new(request):
     if not numbers_form.is_valid():
         return _wizard(request, 1, numbers_form=numbers_form, keep_details=has_details)
     try:
-        groups = porting.port_numbers_check(numbers_form.cleaned_data["numbers"])
+        groups = porting.port_numbers_check(numbers_form.cleaned_data["numbers"], account=actor.account)
     except ApplicationError as exc:
         _numbers_errors_on(numbers_form, exc)
         return _wizard(request, 1, numbers_form=numbers_form, keep_details=has_details)

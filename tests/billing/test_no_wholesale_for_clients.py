@@ -27,6 +27,7 @@ from billing import ledger
 from billing.invoices import invoice_draft, invoices_issue_month
 from billing.models import Invoice, LedgerEntry, PriceRule, Wallet
 from billing.renewals import renewals_run
+from billing.selectors import EXAMPLE_SEGMENT_PRICE
 from billing.services import PriceRuleInput, price_rule_save
 from messaging import services as sms_services
 from messaging.models import Message, SmsRate
@@ -103,7 +104,8 @@ class Scenario:
         _stock(local, [f"+312070000{n:02d}" for n in range(1, 11)])
         _stock(regulated, [f"+49301234560{n}" for n in range(1, 6)])
         number_services.stock_counts_refresh()
-        SmsRate.objects.create(country=nl, price_per_segment=SEGMENT)
+        SmsRate.objects.create(prefix="31", country=nl, price_per_segment=SEGMENT)
+        SmsRate.objects.create(prefix="49", country=de, price_per_segment=SEGMENT)
         sms_services.rates_changed()
         price_rule_save(actor=a, data=PriceRuleInput(markup_percent=MARKUP))
         with transaction.atomic():
@@ -204,7 +206,7 @@ class Scenario:
         for group in NumberGroup.objects.all():
             add(group.monthly_price, group.setup_fee, group.sms_addon_price)
         add(*SmsRate.objects.values_list("price_per_segment", flat=True))
-        add(settings.SMS_SEGMENT_PRICE_DEFAULT, settings.SMS_ADDON_PRICE_DEFAULT)
+        add(EXAMPLE_SEGMENT_PRICE, settings.SMS_ADDON_PRICE_DEFAULT)
         for number in Number.objects.all():
             add(number.monthly_price, number.setup_fee, number.sms_monthly_price)
             add(number.monthly_price * 3, number.monthly_price * 12, number.setup_fee + number.monthly_price)

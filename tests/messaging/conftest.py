@@ -19,7 +19,7 @@ from django.db import transaction
 from billing import ledger
 from billing.models import LedgerEntry
 from messaging import services
-from messaging.models import Message
+from messaging.models import Message, SmsRate
 from numbers_app import services as number_services
 from numbers_app.models import AvailableNumber, Country, Number, NumberGroup
 
@@ -33,7 +33,7 @@ LANDLINE = "+31201234567"  # an NL fixed-line number: the sandbox network refuse
 DE_HANDSET = "+4915112345678"
 
 ADDON = Decimal("0.75")
-SEGMENT = Decimal("0.0080")  # SMS_SEGMENT_PRICE_DEFAULT
+SEGMENT = Decimal("0.0080")  # the NL and DE rate (sms_stock)
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +57,8 @@ class SmsStock:
 def sms_stock(db) -> SmsStock:
     nl = Country.objects.create(code="NL", name="Netherlands", dial_code="+31")
     de = Country.objects.create(code="DE", name="Germany", dial_code="+49")
+    for country in (nl, de):  # country-level rates: a destination without one is refused
+        SmsRate.objects.create(prefix=country.dial_code[1:], country=country, price_per_segment=SEGMENT)
     stock = SmsStock(
         mobile=NumberGroup.objects.create(
             country=nl, type="mobile", has_sms=True, monthly_price=Decimal("2.00"), sms_addon_price=ADDON

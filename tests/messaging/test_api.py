@@ -343,7 +343,7 @@ def test_sending_does_not_count_against_the_keys_requests_a_minute(tenants, api_
     assert Message.objects.count() == 5
 
 
-def test_the_segment_counter_prices_a_text_and_writes_nothing(tenants, api_as):
+def test_the_segment_counter_prices_a_text_and_writes_nothing(tenants, sms_stock, api_as):
     response = api_as(tenants.a.key).post("/api/v1/portal/sms/segments", {"body": "a" * 161, "to": HANDSET})
     data = response.json()["data"]
     assert (data["encoding"], data["segments"], data["price"], data["max_characters"]) == ("GSM-7", 2, "0.0160", 1600)

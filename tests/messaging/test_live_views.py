@@ -53,9 +53,12 @@ def test_the_reply_box_has_the_compose_pages_counter_and_knows_the_recipient(ten
     reply = reply[: reply.index("</form>")]
     assert f'data-sms-compose data-sms-to="{HANDSET}"' in reply
     assert 'data-sms-counter data-max="1600"' in reply and 'data-part="too-long"' in reply
-    assert 'id="sms-rates"' in page and "js/sms_compose.js" in page and "js/sms_segments.js" in page
+    assert "js/sms_compose.js" in page and "js/sms_segments.js" in page
+    # The price is the server's quote for this number and contact.
+    assert 'hx-post="/messaging/compose/quote/"' in reply
+    assert f'hx-vals=\'{{"from_number": "{number.pk}", "to": "{HANDSET}"}}\'' in reply
     counter = re.search(r"<div class=\"sms-counter\".*?data-part=\"too-long\"", reply, re.S).group()
-    assert counter in compose  # one counter, the same on both pages
+    assert re.sub(r"\s*hx-vals='[^']*'", "", counter) in compose  # one counter, the same on both pages
 
 
 def test_a_read_only_login_gets_no_reply_box_and_no_rates(tenants, sms_number, enqueued):
@@ -72,4 +75,4 @@ def test_a_read_only_login_gets_no_reply_box_and_no_rates(tenants, sms_number, e
 
     page = login("viewer@xylo.test").get(f"/messaging/threads/{number.pk}/{HANDSET[1:]}/").content.decode()
 
-    assert "<h1>" in page and "data-sms-counter" not in page and 'id="sms-rates"' not in page
+    assert "<h1>" in page and "data-sms-counter" not in page and "compose/quote" not in page

@@ -247,8 +247,8 @@ def test_sending_writes_the_message_its_charge_and_its_event_and_enqueues_dispat
     assert event.data["price"] == "0.0160" and event.data["segments"] == 2
 
 
-def test_a_country_rate_overrides_the_default_segment_price(tenants, sms_number):
-    SmsRate.objects.create(country_id="DE", price_per_segment=Decimal("0.0123"))
+def test_a_longer_prefix_rate_overrides_the_country_rate(tenants, sms_number):
+    SmsRate.objects.create(prefix="49151", price_per_segment=Decimal("0.0123"))
     number = sms_number(tenants.a)
     to_germany = send(tenants.a.owner_actor, number, to=DE_HANDSET, body="b" * 200)
     at_home = send(tenants.a.owner_actor, number, to=HANDSET, body="b" * 200)

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client as HttpClient
 
+from messaging.models import SmsRate
 from numbers_app.models import AvailableNumber, Country, NumberGroup
 from tests.conftest import PASSWORD
 
@@ -80,6 +81,8 @@ def stock(db) -> Stock:
     nl = Country.objects.create(code="NL", name="Netherlands", dial_code="+31")
     gb = Country.objects.create(code="GB", name="United Kingdom", dial_code="+44")
     de = Country.objects.create(code="DE", name="Germany", dial_code="+49")
+    for country in (nl, gb, de):  # SMS rates for the countries sold (a destination without one is refused)
+        SmsRate.objects.create(prefix=country.dial_code[1:], country=country, price_per_segment=Decimal("0.0080"))
     s = Stock(
         nl_local=_group(nl, "local", "20", "Amsterdam", "Noord-Holland", "1.50"),
         nl_mobile=_group(nl, "mobile", "", "", "", "4.00", setup="2.50", sms=True),

@@ -48,7 +48,7 @@ def test_numbers_that_cannot_be_ported_are_named_by_line_too(tenants, stock, own
     response = post_numbers(owner, f"{next_port_number()}, {NL_AMS[0]}\n{busy}")
     assert response.context["numbers_form"].errors["numbers"] == [
         f"Line 1 ({NL_AMS[0]}): {NL_AMS[0]} is already DIDfarm's and for sale: buy it instead.",
-        f"Line 2 ({busy}): {busy} is in another open port request.",
+        f"Line 2 ({busy}): {busy} is in your open port request {PortRequest.objects.get().public_id}.",
     ]
 
 

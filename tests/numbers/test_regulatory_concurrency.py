@@ -1,5 +1,6 @@
 """Staff, the sandbox and the hourly job racing on PostgreSQL with real threads."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,8 +16,8 @@ from numbers_app.models import Number, Order, PortRequest
 from numbers_app.porting import services as porting
 from numbers_app.regulatory import services as regulatory
 from portal.models import Event
-from tests.numbers.conftest import DE_BERLIN
-from tests.numbers.regulatory_fixtures import make_port, make_profile
+from tests.numbers.conftest import DE_BERLIN, make_stock_number
+from tests.numbers.regulatory_fixtures import make_port, make_profile, next_port_number
 from tests.numbers.test_concurrency import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,3 +68,25 @@ def test_approval_racing_the_hold_limit_either_activates_or_refunds_never_both(t
         assert number.status == "provisioning" and refunds == 0 and approved == 1
     wallet = ledger.wallet_for(tenants.a.account)
     assert wallet.balance == ledger.entries_total(wallet)
+
+
+def test_two_resellers_asking_for_one_number_at_once_leave_the_later_request_in_conflict(tenants, stock, monkeypatch):
+    number = next_port_number()
+    make_stock_number()  # (the Amsterdam group the number joins)
+    real = porting.port_conflicts
+
+    def slow(*args, **kwargs):  # both requests are checked before either commits, unless they take turns
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(porting, "port_conflicts", slow)
+    actors = [system_actor(tenants.a.account), system_actor(tenants.b.account)]
+    results = race(
+        2,
+        lambda i: porting.port_create(
+            actor=actors[i], numbers=[number], current_carrier="KPN", authorization_name="Jan de Vries"
+        ),
+    )
+    assert all(isinstance(r, PortRequest) for r in results), results
+    flags = sorted(PortRequest.objects.order_by("pk").values_list("in_conflict", flat=True))
+    assert flags == [False, True]

@@ -59,6 +59,25 @@ class Command(BaseCommand):
 
         if not AvailableNumber.objects.exists():
             call_command("inventory_load", demo=True, stdout=self.stdout)
+        self._sms_rates()
+
+    def _sms_rates(self) -> None:
+        """An SMS rate for every country of the demo stock (a destination without a rate cannot be texted),
+        and a few dearer mobile ranges to show that the longest prefix wins. Staff rates stay as they are."""
+        from messaging.models import SmsRate
+        from numbers_app.models import Country
+
+        countries = dict(Country.objects.values_list("code", "dial_code"))
+        rates = [
+            SmsRate(prefix=dial.lstrip("+"), country_id=code, price_per_segment=Decimal("0.0080"))
+            for code, dial in countries.items()
+            if dial.lstrip("+").isdigit()
+        ]
+        rates += [
+            SmsRate(prefix="447", country_id="GB", price_per_segment=Decimal("0.0095")),
+            SmsRate(prefix="3361", country_id="FR", price_per_segment=Decimal("0.0120")),
+        ]
+        SmsRate.objects.bulk_create([rate for rate in rates if rate.country_id in countries], ignore_conflicts=True)
 
     @transaction.atomic
     def _create(self) -> tuple[str, str]:
