@@ -28,6 +28,7 @@ from portal.pages import add_error, portal_page
 from . import credentials, sessions, two_factor
 from .forms import CodeForm, EmailChangeForm, PasswordChangeForm, TotpConfirmForm, TwoFactorPolicyForm
 from .login import lockout_minutes
+from .middleware import CHECKED
 
 PENDING = "_didfarm_2fa_pending"  # password checked, code not yet: {"user", "backend", "at", "next"}
 PENDING_SECONDS = 300
@@ -56,6 +57,8 @@ class LoginView(auth_views.LoginView):
             return redirect("login_verify")
         auth_login(self.request, user)
         sessions.login_session_record(self.request)
+        if not two_factor.two_factor_required(user):
+            self.request.session[CHECKED] = int(time.time())  # nothing more to ask of this session for now
         return redirect(self.get_success_url())
 
 
