@@ -106,9 +106,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "accounts.security.middleware.LoginSecurityMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "portal.middleware.PageMessageMiddleware",
+    "accounts.security.middleware.LoginSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.ApiErrorMiddleware",
@@ -402,7 +402,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # fontTools (used by fpdf2 to embed invoice fonts) reports every glyph subset at INFO.
-    "loggers": {"django.request": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
+        # django-axes: failures and lockouts (WARNING) are worth a log line; every successful login is not.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
