@@ -17,6 +17,7 @@ from accounts.actor import (
     actor_from_membership,
     membership_for,
 )
+from accounts.security.two_factor import two_factor_satisfied
 from accounts.services import api_key_authenticate
 from portal import ratelimit
 from portal.ip import client_ip
@@ -65,6 +66,8 @@ class PortalSessionAuthentication(SessionAuthentication):
     def authenticate(self, request):
         user = getattr(request._request, "user", None)
         if not user or not user.is_active or not user.is_authenticated:
+            return None
+        if not two_factor_satisfied(request._request):  # a second factor owed: no API through this session
             return None
         membership = membership_for(user, request._request.session.get("account_id"))
         if membership is None:

@@ -97,8 +97,11 @@ def totp_setup_confirm(*, user: User, device: TOTPDevice, code: str, ip_address:
 
 
 def _recovery_codes_replace(user: User) -> list[str]:
-    RecoveryCodeDevice.objects.filter(user=user).delete()
-    device = RecoveryCodeDevice.objects.create(user=user, name=_("Recovery codes")[:64], confirmed=True)
+    # The device stays (a session that logged in with a recovery code keeps pointing at it); its codes go.
+    device = RecoveryCodeDevice.objects.filter(user=user).first() or RecoveryCodeDevice.objects.create(
+        user=user, name=_("Recovery codes")[:64], confirmed=True
+    )
+    device.codes.all().delete()
     codes = [_new_recovery_code() for _ in range(settings.TWO_FACTOR_RECOVERY_CODES)]
     RecoveryCode.objects.bulk_create(RecoveryCode(device=device, code_hash=recovery_code_digest(c)) for c in codes)
     return codes

@@ -75,16 +75,23 @@ def test_with_an_app_the_password_alone_does_not_log_in_and_the_code_does(tenant
     assert http.get("/billing/wallet/").status_code == 200
 
 
-def test_a_recovery_code_logs_in_once(tenants):
-    owner = User.objects.get(email="owner@alpha.test")
+def app_and_recovery_codes(email="owner@alpha.test"):
+    owner = User.objects.get(email=email)
     two_factor_device(owner)
-    codes = two_factor._recovery_codes_replace(owner)
-    first = HttpClient()
-    password_step(first, "owner@alpha.test")
-    assert first.post("/login/verify/", {"code": codes[0].upper()})["Location"] == "/"
-    second = HttpClient()
-    password_step(second, "owner@alpha.test")
-    assert second.post("/login/verify/", {"code": codes[0]}).status_code == 200
+    return owner, two_factor._recovery_codes_replace(owner)
+
+
+def log_in_with_code(code: str, email="owner@alpha.test"):
+    http = HttpClient()
+    password_step(http, email)
+    return http, http.post("/login/verify/", {"code": code})
+
+
+def test_a_recovery_code_logs_in_once(tenants):
+    owner, codes = app_and_recovery_codes()
+    assert log_in_with_code(codes[0].upper())[1]["Location"] == "/"
+    second, answer = log_in_with_code(codes[0])
+    assert answer.status_code == 200
     assert not logged_in(second)
     assert two_factor.recovery_codes_left(owner) == 9
 
@@ -182,3 +189,20 @@ def test_a_session_that_never_gave_a_code_is_logged_out_once_the_person_has_an_a
     with time_machine.travel(timezone.now() + timezone.timedelta(seconds=61), tick=False):
         assert owner_web.get("/")["Location"].startswith("/login/")
     assert not logged_in(owner_web)
+
+
+def test_a_session_that_owes_a_code_cannot_use_the_api_either(tenants, owner_web):
+    assert owner_web.get("/api/v1/wallet/balance").status_code == 200
+    two_factor_device(User.objects.get(email="owner@alpha.test"))
+    assert owner_web.get("/api/v1/wallet/balance").status_code == 401
+
+
+def test_new_recovery_codes_replace_the_old_ones_and_keep_this_session_in(tenants):
+    owner, old = app_and_recovery_codes()
+    http, _answer = log_in_with_code(old[0])
+    page = http.post("/account/two-factor/recovery-codes/")
+    new = re.findall(r"\b[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}\b", page.content.decode())
+    assert len(new) == 10 and not set(new) & set(old)
+    assert http.get("/account/").status_code == 200
+    assert two_factor.two_factor_verify(user=owner, code=old[1]) is None
+    assert two_factor.two_factor_verify(user=owner, code=new[0]) is not None
