@@ -53,8 +53,8 @@ def test_setting_up_two_factor_and_logging_in_with_the_code_on_a_phone(phone, li
     device = User.objects.get(email="owner@alpha.test").totpdevice_set.get(confirmed=False)
     page.get_by_label("Code from the app").fill(totp_code(device))
     page.get_by_role("button", name="Turn on").click()
-    codes = page.get_by_test_id("recovery-codes").inner_text()
-    assert len(re.findall(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", codes)) == 10
+    codes = re.findall(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", page.get_by_test_id("recovery-codes").inner_text())
+    assert len(codes) == 10
     shot(page, "04-recovery-codes")
 
     page.get_by_role("button", name="Log out").last.click()  # the account menu's, or the plain page's
@@ -64,7 +64,7 @@ def test_setting_up_two_factor_and_logging_in_with_the_code_on_a_phone(phone, li
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/login/verify/")
     shot(page, "05-code-step")
-    page.get_by_label("Authentication code").fill(codes.split()[0])
+    page.get_by_label("Authentication code").fill(codes[0])
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(live_server.url + "/")
     assert page.js_errors == []
