@@ -29,6 +29,14 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["unlock_logins"]
+
+    @admin.action(description=_("Unlock logins (after too many failed attempts)"))
+    def unlock_logins(self, request, queryset):
+        from .security.login import login_unlock
+
+        cleared = sum(login_unlock(user=user, by=request.user) for user in queryset)
+        self.message_user(request, _("Unlocked: %(n)d failed-attempt records cleared.") % {"n": cleared})
 
 
 @admin.register(Account)
@@ -38,6 +46,7 @@ class AccountAdmin(NoBulkDeleteAdmin):
         "status",
         "billing_email",
         "api_rate_limit",
+        "api_key_limit",
         "sms_rate_limit",
         "wallet_balance",
         "created_at",
@@ -147,6 +156,8 @@ class ApiKeyAdmin(StaffAdmin):
         "created_at",
         "last_used_at",
         "revoked_at",
+        "expires_at",
+        "allowed_ips",
     ]
     exclude = ["key_hash"]
     actions = ["revoke"]

@@ -147,7 +147,15 @@ class ApiKeyOutput(serializers.ModelSerializer):
             "created_at",
             "last_used_at",
             "revoked_at",
+            "expires_at",
+            "allowed_ips",
         ]
+        extra_kwargs = {"expires_at": {"help_text": "When the key stops working by itself (null: never)."}}
+
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Addresses and CIDR ranges (IPv4, IPv6) requests with the key may come from; empty: any.",
+    )
 
 
 class ApiKeyCreatedOutput(ApiKeyOutput):
@@ -162,6 +170,20 @@ class ApiKeyCreateInput(serializers.Serializer):
     read_only = serializers.BooleanField(default=False)
     client_id = serializers.CharField(
         required=False, allow_null=True, default=None, help_text="Bind the key to one client: " + ID_PARAM
+    )
+    expires_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Optional. ISO 8601 (e.g. 2027-06-30T23:59:00Z); the key stops working then. Must be in the future.",
+    )
+    allowed_ips = serializers.ListField(
+        child=StrictCharField(max_length=64),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text='Optional. IP addresses and CIDR ranges, IPv4 or IPv6 (e.g. ["203.0.113.7", "2001:db8::/32"]); '
+        "requests from anywhere else are refused with 403 ip_not_allowed.",
     )
 
 
@@ -182,6 +204,10 @@ class ApiKeyListApi(ApiView):
         request=ApiKeyCreateInput,
         responses={201: data_envelope(ApiKeyCreatedOutput)},
         summary="Create an API key",
+        description=(
+            "An account has at most 25 active keys (staff can change this per account); one more answers 422 "
+            "`api_key_limit_reached`. All of an account's keys share its rate limit."
+        ),
     )
     def post(self, request):
         serializer = ApiKeyCreateInput(data=request.data)
@@ -193,6 +219,8 @@ class ApiKeyListApi(ApiView):
             name=serializer.validated_data["name"],
             read_only=serializer.validated_data["read_only"],
             client=client,
+            expires_at=serializer.validated_data["expires_at"],
+            allowed_ips=serializer.validated_data["allowed_ips"],
         )
         data = ApiKeyOutput(key).data | {"key": plaintext}
         return Response({"data": data}, status=201)

@@ -19,6 +19,19 @@ class ApiKeyForm(forms.Form):
         initial="full",
     )
     client = forms.ChoiceField(label=_("Limit to client"), required=False)
+    expires_at = forms.DateTimeField(
+        label=_("Expires (UTC)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Optional. The key stops working at this moment."),
+    )
+    allowed_ips = forms.CharField(
+        label=_("Allowed addresses"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "203.0.113.7, 198.51.100.0/24, 2001:db8::/32"}),
+        help_text=_("Optional. IP addresses or ranges (IPv4, IPv6), one per line or separated by commas."),
+    )
 
     def __init__(self, *args, clients=(), client_scoped: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin
 
 
 class UserManager(BaseUserManager["User"]):
@@ -85,7 +86,7 @@ class Account(models.Model):
     billing_email = models.EmailField(_("billing email"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     api_rate_limit = models.PositiveIntegerField(
-        _("API requests a minute per key"),
+        _("API requests a minute"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
@@ -97,6 +98,17 @@ class Account(models.Model):
         blank=True,
         validators=[MinValueValidator(1)],
         help_text=_("Outbound messages a second for the whole account. Leave empty for the platform default."),
+    )
+    api_key_limit = models.PositiveIntegerField(
+        _("active API keys"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty for the platform default."),
+    )
+    require_two_factor_team = models.BooleanField(_("team must use two-factor authentication"), default=False)
+    require_two_factor_clients = models.BooleanField(
+        _("client logins must use two-factor authentication"), default=False
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -115,6 +127,10 @@ class Account(models.Model):
     @property
     def effective_api_rate_limit(self) -> int:
         return self.api_rate_limit or settings.API_RATE_LIMIT_DEFAULT
+
+    @property
+    def effective_api_key_limit(self) -> int:
+        return self.api_key_limit or settings.API_KEYS_MAX_ACTIVE
 
     @property
     def effective_sms_rate_limit(self) -> int:
@@ -222,6 +238,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # Addresses and CIDR ranges (IPv4 and IPv6) requests with this key may come from; empty: anywhere.
+    allowed_ips = models.JSONField(_("allowed addresses"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("API key")
@@ -242,7 +261,11 @@ class ApiKey(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 class AuditLog(models.Model):
@@ -274,3 +297,60 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.subject_type}:{self.subject_id}"
+
+
+class LoginSession(models.Model):
+    """One browser logged in as a user: recorded at login so the person can see where they are logged in
+    and end any of those sessions (which deletes the session itself: that browser is logged out)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(_("device"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("logged in"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("login session")
+        verbose_name_plural = _("login sessions")
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.ip_address or '?'}"
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """A person's one-time recovery codes, as a django-otp device: any unused code passes the second step
+    once, for when the authenticator app is lost. Only each code's SHA-256 is kept (the codes carry 60 bits
+    of randomness, so a slow hash would add nothing); they are shown once, when made."""
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token) -> bool:
+        allowed, _data = self.verify_is_allowed()
+        if not allowed:
+            return False
+        from .security.two_factor import recovery_code_digest
+
+        used = self.codes.filter(code_hash=recovery_code_digest(str(token))).delete()[0]
+        if used:
+            self.throttle_reset()
+        else:
+            self.throttle_increment()
+        return bool(used)
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "code_hash"], name="recovery_code_unique")]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.device.user}"

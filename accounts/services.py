@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -19,7 +22,14 @@ from django.utils.translation import gettext as _
 from billing.money import quantize
 from portal import events
 from portal.db.rows import Lookup
-from portal.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.errors import (
+    AddressNotAllowed,
+    ApiKeyExpired,
+    ApiKeyLimitReached,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from portal.l10n import for_records
 from portal.mail import send_in_languages
 
@@ -132,7 +142,16 @@ def reseller_create(
 
 def account_update(*, actor: Actor, account: Account, **changes: Any) -> Account:
     """Staff change an account's status or API rate limit (None = platform default), with an audit row."""
-    allowed = {"status", "api_rate_limit", "sms_rate_limit", "name", "billing_email"}
+    allowed = {
+        "status",
+        "api_rate_limit",
+        "sms_rate_limit",
+        "api_key_limit",
+        "name",
+        "billing_email",
+        "require_two_factor_team",
+        "require_two_factor_clients",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed(fields={field: [_("This field cannot be changed here.")] for field in unknown})
@@ -140,6 +159,8 @@ def account_update(*, actor: Actor, account: Account, **changes: Any) -> Account
         raise ValidationFailed(fields={"status": [_("Unknown status.")]})
     if changes.get("api_rate_limit") is not None and int(changes["api_rate_limit"]) < 1:
         raise ValidationFailed(fields={"api_rate_limit": [_("At least one request a minute.")]})
+    if changes.get("api_key_limit") is not None and int(changes["api_key_limit"]) < 1:
+        raise ValidationFailed(fields={"api_key_limit": [_("At least one key.")]})
     if changes.get("sms_rate_limit") is not None and int(changes["sms_rate_limit"]) < 1:
         raise ValidationFailed(fields={"sms_rate_limit": [_("At least one message a second.")]})
     with transaction.atomic():
@@ -467,10 +488,55 @@ def _send_invitation(user: User, account: Account) -> None:
 # --- API keys ------------------------------------------------------------------------------------
 
 
-def api_key_create(*, actor: Actor, name: str, read_only: bool, client: Client | None = None) -> tuple[ApiKey, str]:
+MAX_ALLOWED_NETWORKS = 50
+
+
+def _allowed_networks(values: list[str] | None) -> list[str]:
+    """Addresses and CIDR ranges, IPv4 or IPv6, written the canonical way (``2001:db8::/32``, a lone address
+    as itself). A range with host bits set (``10.1.2.3/8``) is refused rather than guessed at."""
+    normalised: list[str] = []
+    errors: list[str] = []
+    for raw in values or []:
+        text = str(raw).strip()
+        if not text:
+            continue
+        try:
+            network = ipaddress.ip_network(text, strict=True)
+        except ValueError:
+            errors.append(
+                _("%(value)s is not an IP address or a range such as 203.0.113.0/24 or 2001:db8::/32.")
+                % {"value": text[:60]}
+            )
+            continue
+        single = network.num_addresses == 1
+        value = str(network.network_address) if single else str(network)
+        if value not in normalised:
+            normalised.append(value)
+    if errors:
+        raise ValidationFailed(fields={"allowed_ips": errors})
+    if len(normalised) > MAX_ALLOWED_NETWORKS:
+        raise ValidationFailed(
+            fields={"allowed_ips": [_("At most %(n)d addresses or ranges per key.") % {"n": MAX_ALLOWED_NETWORKS}]}
+        )
+    return normalised
+
+
+def api_key_create(
+    *,
+    actor: Actor,
+    name: str,
+    read_only: bool,
+    client: Client | None = None,
+    expires_at: datetime | None = None,
+    allowed_ips: list[str] | None = None,
+) -> tuple[ApiKey, str]:
     """Create a key and return it with its plaintext, which is never stored and never shown again.
 
-    A client-scoped actor can only make keys for its own client, and a read-only one none at all."""
+    A client-scoped actor can only make keys for its own client, and a read-only one none at all.
+    ``expires_at`` (in the future) ends the key by itself; ``allowed_ips`` (addresses and CIDR ranges)
+    limits where requests with it may come from. An account has at most ``effective_api_key_limit``
+    active keys: the account row is locked while they are counted, so keys created at the same moment
+    cannot pass the cap together; one too many → ``ApiKeyLimitReached``, nothing written."""
     actor.require_write()
     if actor.is_client_scoped:
         if client is not None and client.pk != actor.client.pk:
@@ -483,8 +549,21 @@ def api_key_create(*, actor: Actor, name: str, read_only: bool, client: Client |
     name = name.strip()
     if not name:
         raise ValidationFailed(fields={"name": [_("Give the key a name, such as the system that uses it.")]})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed(fields={"expires_at": [_("Choose a moment in the future, or no expiry.")]})
+    networks = _allowed_networks(allowed_ips)
     plaintext = keys.generate(read_only=read_only)
     with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=actor.account.pk)
+        active = api_key_active_count(account=account)
+        if active >= account.effective_api_key_limit:
+            raise ApiKeyLimitReached(
+                _(
+                    "This account already has %(n)d active API keys, the most it may have. Revoke a key you "
+                    "no longer use, then create this one."
+                )
+                % {"n": active}
+            )
         key = ApiKey.objects.create(
             account=actor.account,
             client=client,
@@ -494,6 +573,8 @@ def api_key_create(*, actor: Actor, name: str, read_only: bool, client: Client |
             last_four=plaintext[-4:],
             key_hash=keys.digest(plaintext),
             created_by=actor.user,
+            expires_at=expires_at,
+            allowed_ips=networks,
         )
         audit_record(
             actor=actor,
@@ -504,9 +585,21 @@ def api_key_create(*, actor: Actor, name: str, read_only: bool, client: Client |
                 "read_only": read_only,
                 "masked": key.masked,
                 "client": client.public_id if client else None,
+                "expires_at": expires_at,
+                "allowed_ips": networks,
             },
         )
     return key, plaintext
+
+
+def api_key_active_count(*, account: Account) -> int:
+    """Keys that still work: neither revoked nor expired."""
+    now = timezone.now()
+    return (
+        ApiKey.objects.filter(account=account, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .count()
+    )
 
 
 def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
@@ -532,15 +625,49 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
 _keys = Lookup(ApiKey, related={"account": None, "client": None})
 
 
-def api_key_authenticate(plaintext: str) -> ApiKey | None:
-    """The active key matching ``plaintext``, or None. Records ``last_used_at`` at most once a minute."""
+def api_key_authenticate(plaintext: str, *, ip_address: str | None = None) -> ApiKey | None:
+    """The unrevoked key matching ``plaintext``, or None. An expired key → ``ApiKeyExpired``; a request
+    from outside the key's allow-list → ``AddressNotAllowed``. Records ``last_used_at`` (of a key that
+    was let in) at most once a minute."""
     if not keys.is_well_formed(plaintext):
         return None
     key = _keys.first(key_hash=keys.digest(plaintext), revoked_at__isnull=True)
     if key is None:
         return None
     now = timezone.now()
+    if key.expires_at is not None and key.expires_at <= now:
+        raise ApiKeyExpired(
+            _(
+                "This API key expired at %(when)s UTC. Create a new key on the API keys page (or with "
+                "POST /api/v1/api-keys using a key that still works) and use it instead."
+            )
+            % {"when": key.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")}
+        )
+    if key.allowed_ips and not _address_allowed(ip_address, key.allowed_ips):
+        raise AddressNotAllowed(
+            _(
+                "This API key only accepts requests from the addresses on its allow-list, and %(address)s is "
+                "not on it. Call from an allowed address, or use a key whose allow-list includes this one."
+            )
+            % {"address": ip_address or "?"}
+        )
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+def _address_allowed(address: str | None, networks: list[str]) -> bool:
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:203.0.113.9 is 203.0.113.9
+        ip = ip.ipv4_mapped
+    for text in networks:
+        network = ipaddress.ip_network(text)
+        if network.version == ip.version and ip in network:
+            return True
+    return False

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -15,11 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from portal.errors import ApplicationError, NotFound
+from portal.ip import client_ip
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
 from . import selectors, services
 from .forms import ApiKeyForm, ClientEditForm, ClientForm, InviteForm, MemberRoleForm, PortalPasswordResetForm
 from .models import Role
+from .security.login import password_reset_allowed
 
 
 @portal_page
@@ -38,6 +42,8 @@ def api_keys(request):
                     name=form.cleaned_data["name"],
                     read_only=form.cleaned_data["access"] == "read_only",
                     client=client,
+                    expires_at=form.cleaned_data.get("expires_at"),
+                    allowed_ips=re.split(r"[\s,]+", form.cleaned_data.get("allowed_ips") or ""),
                 )
                 # The key goes into this response only: never into the session, messages or a redirect.
                 created = {"key": key, "plaintext": plaintext}
@@ -377,5 +383,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = PortalPasswordResetForm
 
     def form_valid(self, form):
+        """At most a few emails an hour per address asked for and per client address; past that the answer
+        is the same page, and nothing is sent (accounts/security/login.py)."""
+        if not password_reset_allowed(email=form.cleaned_data["email"], ip_address=client_ip(self.request)):
+            return redirect(self.get_success_url())
         self.extra_email_context = {"public_url": settings.PUBLIC_URL}
         return super().form_valid(form)

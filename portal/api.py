@@ -324,6 +324,8 @@ def exception_handler(exc, context) -> Response:
         )
         if exc.extra.get("retry_after"):
             headers["Retry-After"] = str(exc.extra["retry_after"])
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return Response(body, status=exc.status, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -17,14 +17,12 @@ from accounts.actor import (
     actor_from_membership,
     membership_for,
 )
+from accounts.security.two_factor import two_factor_satisfied
 from accounts.services import api_key_authenticate
 from portal import ratelimit
+from portal.ip import client_ip
 
 KEY_HEADERS = ("X-API-Key", "Api-Key")
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 # --- Authentication ------------------------------------------------------------------------------
@@ -50,7 +48,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         plaintext = presented_key(request)
         if plaintext is None:
             return None
-        key = api_key_authenticate(plaintext)
+        key = api_key_authenticate(plaintext, ip_address=client_ip(request))
         if key is None:
             raise exceptions.AuthenticationFailed(_("This API key is not valid or has been revoked."))
         blocked = access_blocked_reason(account=key.account, client=key.client)
@@ -68,6 +66,8 @@ class PortalSessionAuthentication(SessionAuthentication):
     def authenticate(self, request):
         user = getattr(request._request, "user", None)
         if not user or not user.is_active or not user.is_authenticated:
+            return None
+        if not two_factor_satisfied(request._request):  # a second factor owed: no API through this session
             return None
         membership = membership_for(user, request._request.session.get("account_id"))
         if membership is None:
@@ -103,7 +103,8 @@ class ReadOnlyKeyCannotWrite(BasePermission):
 
 
 class ApiKeyRateThrottle(BaseThrottle):
-    """Requests a minute per API key (per user for portal sessions), exact across processes."""
+    """Requests a minute per account, exact across processes: all of an account's API keys draw on one
+    bucket, so more keys never mean more requests (portal sessions count per user)."""
 
     WINDOW_MS = 60_000
 
@@ -111,7 +112,7 @@ class ApiKeyRateThrottle(BaseThrottle):
         actor = request.auth
         if not isinstance(actor, Actor):
             return True
-        bucket = f"api:key:{actor.api_key.pk}" if actor.api_key else f"api:user:{actor.user.pk}"
+        bucket = f"api:account:{actor.account.pk}" if actor.api_key else f"api:user:{actor.user.pk}"
         decision = ratelimit.hit(bucket, limit=actor.account.effective_api_rate_limit, window_ms=self.WINDOW_MS)
         request._rate_decision = decision
         return decision.allowed

@@ -149,3 +149,18 @@ class ComplianceProfileMismatch(ApplicationError):
     code = "compliance_profile_mismatch"
     status = 422
     default_message = _("This compliance profile does not cover these numbers.")
+
+
+class ApiKeyExpired(ApplicationError):
+    code = "api_key_expired"
+    status = 401
+
+
+class AddressNotAllowed(ApplicationError):
+    code = "ip_not_allowed"
+    status = 403
+
+
+class ApiKeyLimitReached(ApplicationError):
+    code = "api_key_limit_reached"
+    status = 422

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.actor import access_blocked_reason, actor_from_membership, membership_for
 from portal.errors import NotFound
+from portal.ip import client_ip
 
 
 def portal_page(view):
@@ -35,7 +36,7 @@ def portal_page(view):
         blocked = access_blocked_reason(account=membership.account, client=membership.client)
         if blocked:
             return _blocked(request, blocked)
-        request.actor = actor_from_membership(membership, ip_address=request.META.get("REMOTE_ADDR"))
+        request.actor = actor_from_membership(membership, ip_address=client_ip(request))
         request.membership = membership
         try:
             return view(request, *args, **kwargs)

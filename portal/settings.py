@@ -12,6 +12,7 @@ reports what is still unsafe or unset (Django's checks and the portal's own, ``p
 
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -107,6 +108,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "portal",
     "accounts",
     "billing",
@@ -125,11 +129,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "portal.middleware.PageMessageMiddleware",
+    "accounts.security.middleware.LoginSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.ApiErrorMiddleware",
+    # Last, as its documentation asks: turns a refused login (locked out) into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -220,6 +228,38 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a login attempt while its username or address is locked out, before any
+# password is checked, and counts failures (accounts/security/login.py turns lockouts into audit rows).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins allowed per email address, and separately per client address, before that one is locked
+# out for LOGIN_LOCKOUT_MINUTES; a locked-out login gets the lockout page even with the right password.
+# A correct login (with its second factor) clears the count. Staff unlock early from the staff console.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+# Emails are logins in any case: count "Owner@x" and "owner@x" as one.
+AXES_USERNAME_CALLABLE = "accounts.security.login.attempted_username"
+# The client address: REMOTE_ADDR, or the proxy's X-Forwarded-For entry when TRUST_PROXY_HEADERS is on.
+AXES_CLIENT_IP_CALLABLE = "portal.ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.security.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # the portal's own sessions list and audit log say who logged in
+AXES_VERBOSE = False
+# Password-reset emails: at most this many an hour for one email address, and for one client address;
+# more requests get the same answer and send nothing.
+PASSWORD_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_EMAIL", "3"))
+PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "10"))
+# Two-factor authentication: the name authenticator apps show, and the number of recovery codes.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "DIDfarm")
+TWO_FACTOR_RECOVERY_CODES = 10
+# DIDfarm staff must have a second factor before any staff page works.
+TWO_FACTOR_REQUIRED_FOR_STAFF = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -348,7 +388,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Requests a minute per API key unless the account overrides it.
+# Active (not revoked, not expired) API keys an account may have unless staff override it per account.
+API_KEYS_MAX_ACTIVE = int(os.environ.get("API_KEYS_MAX_ACTIVE", "25"))
+# Requests a minute per account (all its API keys together) unless the account overrides it.
 API_RATE_LIMIT_DEFAULT = int(os.environ.get("API_RATE_LIMIT_DEFAULT", "60"))
 # Renewals: days a renewal that cannot be paid is retried before the number is suspended, and days a
 # suspended number is held before it is released.
@@ -390,7 +432,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # fontTools (used by fpdf2 to embed invoice fonts) reports every glyph subset at INFO.
-    "loggers": {"django.request": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
+        # django-axes: failures and lockouts (WARNING) are worth a log line; every successful login is not.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularJSONAPIView,
@@ -9,6 +10,7 @@ from drf_spectacular.views import (
 )
 
 from accounts import views as account_views
+from accounts.security import views as security_views
 from billing import views as billing_views
 from numbers_app.regulatory.api import RegulatorySubmitApi
 from numbers_app.urls import trunk_patterns
@@ -19,12 +21,9 @@ from . import jsonapi
 from .api_urls import api_v1, api_v3, carrier_callbacks
 
 auth_patterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", security_views.LoginView.as_view(), name="login"),
+    path("login/verify/", security_views.login_verify, name="login_verify"),
+    path("logout/", security_views.LogoutView.as_view(), name="logout"),
     path("language/", account_views.language_set, name="language_set"),
     path(
         "password-reset/",
@@ -83,7 +82,20 @@ page_patterns = [
     ),
     path("billing/prices/", billing_views.price_list, name="price_list"),
     path("billing/prices/<int:rule_id>/delete/", billing_views.price_rule_delete, name="price_rule_delete"),
+    path("account/", security_views.account, name="account"),
+    path("account/password/", security_views.password_change, name="password_change"),
+    path("account/email/", security_views.email_change, name="email_change"),
+    path("account/sessions/<int:session_id>/end/", security_views.session_end, name="session_end"),
+    path("account/sessions/end-others/", security_views.sessions_end_others, name="sessions_end_others"),
+    path("account/two-factor/", security_views.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/disable/", security_views.two_factor_disable, name="two_factor_disable"),
+    path(
+        "account/two-factor/recovery-codes/",
+        security_views.recovery_codes_regenerate,
+        name="recovery_codes_regenerate",
+    ),
     path("settings/team/", account_views.team, name="team"),
+    path("settings/team/two-factor/", security_views.two_factor_policy, name="two_factor_policy"),
     path("settings/team/<int:membership_id>/remove/", account_views.member_remove, name="member_remove"),
     path("settings/team/<int:membership_id>/role/", account_views.member_role, name="member_role"),
     path("settings/team/<int:membership_id>/resend/", account_views.invitation_resend, name="invitation_resend"),
@@ -108,6 +120,8 @@ urlpatterns = [
     # The Connect guide's path for regulatory documents (the same endpoint as /api/v1/regulatory/submit).
     path("api/regulatory/submit", RegulatorySubmitApi.as_view(), name="api_regulatory_submit_connect"),
     re_path(r"^(api|v1)(/.*)?$", views.api_not_found),
+    # The staff console logs in through the portal's login, which asks for the second factor.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("", include(auth_patterns)),
     path("", include(page_patterns)),

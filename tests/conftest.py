@@ -59,6 +59,72 @@ def _english_until_asked():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def login_request():
+    """The request a login is made in: django-axes counts failures per request's address, so
+    ``client.login`` passes one (``client.login(..., request=login_request())``)."""
+    from django.test import RequestFactory
+
+    return RequestFactory().post("/login/")
+
+
+def totp_code(device) -> str:
+    """What an authenticator app shows for ``device`` now."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+
+
+def two_factor_device(user):
+    """A confirmed authenticator app for ``user``."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+
+
+def pass_two_factor(http: HttpClient, user) -> None:
+    """Mark a test client's session as having passed the second factor (with the user's app, made if
+    needed), as the code step of the login does."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or two_factor_device(user)
+    session = http.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+
+
+def _as_the_login_page_does(http: HttpClient, user) -> None:
+    """What the login page records besides logging in: the sessions list's row, and (for someone who
+    needs no second factor) that the session was checked, so a test's first page reads what any later one
+    does."""
+    import time
+
+    from accounts.models import LoginSession
+    from accounts.security import middleware, sessions, two_factor
+
+    session = http.session
+    LoginSession.objects.update_or_create(session_key=session.session_key, defaults={"user": user})
+    session[sessions.SEEN] = int(time.time())
+    if not two_factor.two_factor_required(user):
+        session[middleware.CHECKED] = int(time.time())
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _staff_logins_pass_two_factor(monkeypatch):
+    """Staff must use two-factor authentication before any staff page works (tests/accounts/
+    test_two_factor.py proves it through the login form). Tests about the staff console itself log staff in
+    with ``force_login``: those sessions count as having passed the second factor."""
+    original = HttpClient.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_staff:
+            pass_two_factor(self, user)
+        _as_the_login_page_does(self, user)
+
+    monkeypatch.setattr(HttpClient, "force_login", force_login)
+
+
 @pytest.fixture(autouse=True)
 def _clean_redis():
     """Rate-limit counters live in Redis; start every test with none."""
@@ -66,6 +132,10 @@ def _clean_redis():
         import redis
 
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    else:
+        from django.core.cache import cache
+
+        cache.clear()
     yield
 
 

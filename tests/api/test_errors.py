@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Client
-from tests.conftest import assert_error
+from tests.conftest import assert_error, login_request
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_a_session_post_without_csrf_token_is_a_json_403(tenants):
     from django.test import Client as HttpClient
 
     http = HttpClient(enforce_csrf_checks=True)
-    http.login(username="owner@alpha.test", password="correct-horse-battery")
+    http.login(username="owner@alpha.test", password="correct-horse-battery", request=login_request())
     response = http.post("/api/v1/clients", {"name": "No token"}, content_type="application/json")
     error = assert_error(response, 403, "forbidden")
     assert "CSRF" in error["message"]

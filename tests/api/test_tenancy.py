@@ -16,7 +16,7 @@ from billing.models import LedgerEntry
 from numbers_app.models import Number
 from portal.api_urls import api_v1, api_v3
 from portal.models import Event
-from tests.conftest import assert_error
+from tests.conftest import assert_error, login_request
 
 pytestmark = pytest.mark.django_db
 
@@ -228,7 +228,7 @@ def test_no_api_key_is_stored_in_plaintext_anywhere_in_the_database(tenants, api
 
     made = [tenants.a.key, tenants.a.read_only_key, tenants.b.key, tenants.x_key]
     made.append(api_as(tenants.a.key).post("/api/v1/api-keys", {"name": "via API"}).json()["data"]["key"])
-    client.login(username="owner@alpha.test", password="correct-horse-battery")
+    client.login(username="owner@alpha.test", password="correct-horse-battery", request=login_request())
     page = client.post("/developers/api-keys/", {"name": "via portal", "access": "full", "client": ""})
     portal_key = page.context["created"]["plaintext"]
     made.append(portal_key)

@@ -1,4 +1,5 @@
-"""Rate limits: 60 requests a minute per key by default, exact across threads and processes."""
+"""Rate limits: 60 requests a minute per account (all its keys together) by default, exact across threads and
+processes."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -41,11 +42,16 @@ def test_refused_requests_count_too_so_a_read_only_key_cannot_hammer(tenants, ap
 
 
 @pytest.mark.django_db
-def test_each_key_has_its_own_budget(tenants, api_as):
-    for _ in range(61):
-        api_as(tenants.a.key).get(BALANCE)
-    assert api_as(tenants.a.read_only_key).get(BALANCE).status_code == 200
-    assert api_as(tenants.b.key).get(BALANCE).status_code == 200
+def test_all_of_an_accounts_keys_share_one_budget_and_other_accounts_keep_theirs(tenants, api_as):
+    from accounts.services import api_key_create
+
+    extra = [api_key_create(actor=tenants.a.owner_actor, name=f"k{i}", read_only=False)[1] for i in range(3)]
+    keys = [tenants.a.key, tenants.a.read_only_key, tenants.x_key, *extra]
+    statuses = [api_as(keys[i % len(keys)]).get("/api/v1/me").status_code for i in range(61)]
+    assert statuses == [200] * 60 + [429]  # more keys (client-bound ones too) never meant more requests
+    for key in keys:
+        assert_error(api_as(key).get("/api/v1/me"), 429, "rate_limited")
+    assert api_as(tenants.b.key).get("/api/v1/me").status_code == 200
 
 
 @pytest.mark.django_db

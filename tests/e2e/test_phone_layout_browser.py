@@ -19,7 +19,7 @@ from numbers_app.models import Number
 from numbers_app.services import number_configure, number_provision, number_purchase
 from numbers_app.trunks import services as trunks
 from portal.webhooks import services as webhooks
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code, two_factor_device
 from tests.e2e.conftest import ARTIFACTS, log_in
 from tests.e2e.test_buy_numbers_browser import settled
 from tests.numbers.conftest import GB_LONDON, NL_AMS, NL_MOBILE, stock  # noqa: F401 (the fixture, used below)
@@ -308,10 +308,14 @@ def test_a_reseller_runs_a_client_and_its_team_by_touch(phone, live_server, tena
 
 def test_number_group_prices_fit_beside_the_filters_on_a_laptop(browser_page, live_server, staff_actor):
     page = browser_page
+    device = two_factor_device(staff_actor.user)
     page.goto("/admin/login/")
     page.get_by_label("Email").fill(staff_actor.user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Authentication code").fill(totp_code(device))
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
     page.goto("/admin/numbers/numbergroup/")
 
     results = page.locator("#changelist .results")

@@ -20,7 +20,7 @@ from numbers_app.trunks.services import trunk_create
 from portal.l10n import LRI, PDI
 from portal.translations import read_catalog
 from portal.webhooks.services import webhook_create
-from tests.conftest import PASSWORD, Tenants
+from tests.conftest import PASSWORD, Tenants, login_request
 from tests.numbers.conftest import NL_AMS, NL_MOBILE
 
 # Text a person reads outside the text between tags.
@@ -119,7 +119,7 @@ def client_admin_pages(data: PortalData, tenants: Tenants) -> list[str]:
 
 def logged_in(email: str) -> HttpClient:
     http = HttpClient()
-    assert http.login(username=email, password=PASSWORD)
+    assert http.login(username=email, password=PASSWORD, request=login_request())
     return http
 
 
