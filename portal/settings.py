@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PageLocaleMiddleware",
+    "portal.bodies.BodySizeMiddleware",
     "portal.middleware.UrlLengthMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -364,8 +365,13 @@ LOGGING = {
 }
 
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
-# Largest JSON body the API reads.
+# Largest JSON body the API reads (larger ones answer 413 payload_too_large).
 API_MAX_BODY_BYTES = 1024 * 1024
+# Largest form a page takes (Django's own setting, 2.5 MiB; larger ones get a 413 page).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
+# Largest body of any request: ten documents of REGULATORY_DOCUMENT_MAX_BYTES and their form fields
+# (numbers/regulatory_api.py); a chunked body is read up to this (portal/bodies.py).
+REQUEST_BODY_MAX_BYTES = 10 * 20 * 1024 * 1024 + 1024 * 1024
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.contrib.sessions.backends.db import SessionStore
 from accounts.services import reseller_create
 from accounts.models import User
-reseller_create(name="Slow Test", owner_email="owner@slow.test", opening_balance=Decimal("10"), owner_password="a-long-password-1")
+created = reseller_create(name="Slow Test", owner_email="owner@slow.test", opening_balance=Decimal("10"), owner_password="a-long-password-1")
 user = User.objects.get(email="owner@slow.test")
 session = SessionStore()
 session["_auth_user_id"] = str(user.pk)
@@ -36,6 +36,7 @@ session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
 session["_auth_user_hash"] = user.get_session_auth_hash()
 session.create()
 print("SESSION=" + session.session_key)
+print("KEY=" + created.api_key)
 """
 
 
@@ -59,6 +60,7 @@ def web(tmp_path_factory):
         [python, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     ).stdout
     session = out.split("SESSION=")[1].split()[0]
+    key = out.split("KEY=")[1].split()[0]
     port = _free_port()
     log_path = var / "web.log"
     with log_path.open("w") as log:
@@ -77,7 +79,7 @@ def web(tmp_path_factory):
             assert proc.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.3)
-        yield base, port, session, log_path
+        yield base, port, session, log_path, key
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -125,7 +127,7 @@ def _timed_get(url: str, **kwargs) -> tuple[float, requests.Response]:
 
 
 def test_fifty_clients_trickling_their_requests_leave_health_and_pages_answering_within_a_second(web):
-    base, port, session, _ = web
+    base, port, session, _, _ = web
     tricklers = Tricklers(port, 50)
     try:
         time.sleep(0.5)  # every slow request has started; with a thread each, all threads would be taken
@@ -144,7 +146,7 @@ def test_fifty_clients_trickling_their_requests_leave_health_and_pages_answering
 
 
 def test_a_client_that_does_not_finish_its_request_in_time_is_disconnected(web):
-    _, port, _, log_path = web
+    _, port, _, log_path, _ = web
     s = socket.create_connection(("127.0.0.1", port))
     try:
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -166,3 +168,38 @@ def test_a_client_that_does_not_finish_its_request_in_time_is_disconnected(web):
     finally:
         s.close()
     assert "no whole request within" in log_path.read_text()
+
+
+def _chunked_post(port: int, path: str, key: str, body: bytes, piece: int = 7) -> tuple[int, dict]:
+    """POST ``body`` with ``Transfer-Encoding: chunked`` (no Content-Length), in pieces of ``piece`` bytes."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        pieces = (body[i : i + piece] for i in range(0, len(body), piece))
+        connection.request(
+            "POST",
+            path,
+            body=pieces,
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_a_chunked_json_body_without_content_length_is_read_whole(web):
+    base, port, _, _, key = web
+    status, body = _chunked_post(port, "/api/v1/clients", key, json.dumps({"name": "Chunked Dental"}).encode())
+    assert status == 201, body
+    assert body["data"]["name"] == "Chunked Dental"
+    names = [c["name"] for c in requests.get(f"{base}/api/v1/clients", headers={"Authorization": f"Bearer {key}"}).json()["data"]]
+    assert "Chunked Dental" in names
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_in_the_error_format(web):
+    _, port, _, _, key = web
+    oversized = json.dumps({"name": "x" * (3 * 1024 * 1024)}).encode()
+    status, body = _chunked_post(port, "/api/v1/clients", key, oversized, piece=64 * 1024)
+    assert status == 413
+    assert body["error"]["code"] == "payload_too_large" and "1048576" in body["error"]["message"]
