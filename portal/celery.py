@@ -1,11 +1,28 @@
 import os
 
-from celery import Celery
+from celery import Celery, Task
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-app = Celery("didfarm")
+
+class PortalTask(Task):
+    """Every task of the portal. Enqueuing one never fails the caller: services enqueue after their
+    transaction has committed, so a broker that cannot take the message (Redis down) would otherwise turn a
+    change already made into a 500. The task's row is left as it is (``provisioning``, ``queued``, not yet
+    fanned out, ...) and the periodic sweeper for it (``beat_schedule`` below) enqueues it again."""
+
+    def apply_async(self, *args, **kwargs):
+        from portal import outages
+
+        try:
+            return super().apply_async(*args, **kwargs)
+        except outages.REDIS_ERRORS:
+            outages.warn("broker", "The broker is unreachable: %s not enqueued; its sweeper will take it", self.name)
+            return None
+
+
+app = Celery("didfarm", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
