@@ -37,7 +37,7 @@ class ChunkedBodies:
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and not environ.get("CONTENT_LENGTH"):
             limit = settings.REQUEST_BODY_MAX_BYTES
             source = environ["wsgi.input"]
-            body = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+            body = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 - closed with the request
             read = 0
             while read <= limit:
                 chunk = source.read(min(_READ_SIZE, limit + 1 - read))

@@ -1,7 +1,11 @@
+import logging
 import os
 
 from celery import Celery, Task
+from celery.beat import PersistentScheduler
 from celery.schedules import crontab
+
+logger = logging.getLogger("didfarm.celery")
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -22,12 +26,28 @@ class PortalTask(Task):
             return None
 
 
+class HeartbeatScheduler(PersistentScheduler):
+    """Celery beat's own scheduler, stamping the ``beat`` heartbeat each time it sends a periodic task
+    (``/readyz`` reports it; portal/health.py)."""
+
+    def apply_entry(self, entry, producer=None):
+        super().apply_entry(entry, producer=producer)
+        try:
+            from portal.health import heartbeat_record
+
+            heartbeat_record("beat")
+        except Exception:  # noqa: BLE001 - the schedule goes on whether or not the stamp could be written
+            logger.warning("Could not record beat's heartbeat", exc_info=True)
+
+
 app = Celery("didfarm", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The whole periodic schedule. Every job here is safe to run twice, and concurrently.
 app.conf.beat_schedule = {
+    # The worker's heartbeat for /readyz: proves a worker takes tasks (and, sent by beat, that beat runs).
+    "heartbeat": {"task": "portal.tasks.heartbeat_task", "schedule": 30.0},
     # Idempotency-Key responses are replayed for 24 hours; older rows only take space.
     "idempotency-purge": {"task": "portal.tasks.idempotency_purge_task", "schedule": crontab(minute=17)},
     # Without Redis, rate-limit hits are logged in a table; hits older than any window are dropped hourly.

@@ -203,6 +203,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat stamps a heartbeat whenever it sends a periodic task (portal/celery.py).
+CELERY_BEAT_SCHEDULER = "portal.celery:HeartbeatScheduler"
+# /readyz reports the worker or beat "stale" when its heartbeat is older than this (beat sends the worker's
+# every 30 s, and some periodic task at least every 30 s).
+HEALTH_STALE_SECONDS = int(os.environ.get("HEALTH_STALE_SECONDS", "180"))
 CELERY_TIMEZONE = "UTC"
 
 # --- Auth -----------------------------------------------------------------------------------------
@@ -220,8 +225,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # HTTPS only by default. The demo serves plain HTTP on 127.0.0.1 and turns SECURE_SSL_REDIRECT and
 # SECURE_COOKIES off in scripts/run.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-# Load balancers probe health over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancers and orchestrators probe liveness and readiness over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Browsers that once saw the portal over HTTPS refuse plain HTTP to it for a year (sent on HTTPS answers
 # only, so the demo's plain HTTP never carries it).
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))

@@ -21,6 +21,7 @@ stock behaviour applies.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -111,13 +112,9 @@ class BufferingThreadWorker(ThreadWorker):
     def _drop(self, conn):
         self._reading.pop(id(conn), None)
         with self._lock:
-            try:
+            with contextlib.suppress(KeyError, ValueError, OSError):
                 self.poller.unregister(conn.sock)
-            except (KeyError, ValueError, OSError):
-                pass
-            try:
+            with contextlib.suppress(ValueError):
                 self._keep.remove(conn)
-            except ValueError:
-                pass
         self.nr_conns -= 1
         conn.close()

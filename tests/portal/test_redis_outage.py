@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from datetime import timedelta
@@ -122,6 +121,14 @@ def test_with_redis_stopped_the_api_answers_and_a_purchase_waits_for_its_sweeper
     assert number.status == Number.Status.PROVISIONING
     # The provisioning task could not be enqueued; the sweeper finds the number once it is overdue.
     assert number.pk in provisioning_stalled_ids(older_than=timedelta(0))
+
+    # Alive, but not ready: Redis (the cache) and the broker on it are down.
+    assert requests.get(f"{base}/healthz", timeout=5).json() == {"status": "ok"}
+    ready = requests.get(f"{base}/readyz", timeout=10)
+    assert ready.status_code == 503
+    checks = ready.json()["checks"]
+    assert checks["redis"]["status"] == checks["broker"]["status"] == "down"
+    assert checks["database"]["status"] == "ok"
 
     log = log_path.read_text()
     assert log.count("rate limits are counted in the database") == 1, log

@@ -3,6 +3,7 @@ clients cannot tie it up, and request bodies are read whole or refused, never ta
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -28,7 +29,9 @@ from decimal import Decimal
 from django.contrib.sessions.backends.db import SessionStore
 from accounts.services import reseller_create
 from accounts.models import User
-created = reseller_create(name="Slow Test", owner_email="owner@slow.test", opening_balance=Decimal("10"), owner_password="a-long-password-1")
+created = reseller_create(
+    name="Slow Test", owner_email="owner@slow.test", opening_balance=Decimal("10"), owner_password="a-long-password-1"
+)
 user = User.objects.get(email="owner@slow.test")
 session = SessionStore()
 session["_auth_user_id"] = str(user.pk)
@@ -52,7 +55,9 @@ def web(tmp_path_factory):
     reseller logged in; yields its base URL and the session cookie."""
     var = tmp_path_factory.mktemp("web")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(demo_environment(), DIDFARM_VAR_DIR=str(var), PYTHONUNBUFFERED="1", WEB_CLIENT_TIMEOUT=str(CLIENT_TIMEOUT))
+    env.update(
+        demo_environment(), DIDFARM_VAR_DIR=str(var), PYTHONUNBUFFERED="1", WEB_CLIENT_TIMEOUT=str(CLIENT_TIMEOUT)
+    )
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -95,7 +100,9 @@ class Tricklers:
         for i in range(count):
             s = socket.create_connection(("127.0.0.1", port))
             if i % 2:
-                start = b"POST /login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                start = (
+                    b"POST /login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                )
                 start += b"Content-Length: 2000\r\n\r\nusername="
             else:
                 start = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
@@ -108,10 +115,8 @@ class Tricklers:
     def _run(self):
         while not self.stop.wait(self.every):
             for s, byte in self.sockets:
-                try:
+                with contextlib.suppress(OSError):
                     s.send(byte)
-                except OSError:
-                    pass
 
     def close(self):
         self.stop.set()
@@ -141,8 +146,13 @@ def test_fifty_clients_trickling_their_requests_leave_health_and_pages_answering
             pages.append(took)
     finally:
         tricklers.close()
-    print(f"\n/healthz with 50 slow clients: p50 {statistics.median(health) * 1000:.1f} ms, max {max(health) * 1000:.1f} ms")
-    print(f"dashboard with 50 slow clients: p50 {statistics.median(pages) * 1000:.1f} ms, max {max(pages) * 1000:.1f} ms")
+    print(
+        f"\n/healthz with 50 slow clients: p50 {statistics.median(health) * 1000:.1f} ms, "
+        f"max {max(health) * 1000:.1f} ms"
+    )
+    print(
+        f"dashboard with 50 slow clients: p50 {statistics.median(pages) * 1000:.1f} ms, max {max(pages) * 1000:.1f} ms"
+    )
 
 
 def test_a_client_that_does_not_finish_its_request_in_time_is_disconnected(web):
@@ -193,7 +203,10 @@ def test_a_chunked_json_body_without_content_length_is_read_whole(web):
     status, body = _chunked_post(port, "/api/v1/clients", key, json.dumps({"name": "Chunked Dental"}).encode())
     assert status == 201, body
     assert body["data"]["name"] == "Chunked Dental"
-    names = [c["name"] for c in requests.get(f"{base}/api/v1/clients", headers={"Authorization": f"Bearer {key}"}).json()["data"]]
+    names = [
+        c["name"]
+        for c in requests.get(f"{base}/api/v1/clients", headers={"Authorization": f"Bearer {key}"}).json()["data"]
+    ]
     assert "Chunked Dental" in names
 
 
