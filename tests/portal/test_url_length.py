@@ -12,6 +12,7 @@ import requests
 from django.test import Client as HttpClient
 
 from portal.management.commands.serve import web_command
+from tests.portal.test_security_settings import demo_environment
 from portal.middleware import MAX_URL_LENGTH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +81,8 @@ def _free_port() -> int:
 def gunicorn(tmp_path):
     """The web process as ``manage.py serve`` starts it, on the embedded defaults."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(DIDFARM_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1")
+    # As scripts/run starts it: plain HTTP on this machine (the settings' defaults redirect to HTTPS).
+    env.update(demo_environment(), DIDFARM_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1")
     port = _free_port()
     log = (tmp_path / "web.log").open("w")
     proc = subprocess.Popen(
