@@ -40,6 +40,7 @@ from messaging.models import Message
 from numbers_app.services import number_configure, number_provision, number_purchase
 from tests.numbers.conftest import NL_MOBILE, stock  # noqa: F401 (the fixture, used below)
 from tests.perf.test_search_throughput import ROOT, _database_url, _free_port, _load, _load_posts
+from tests.portal.test_security_settings import demo_environment
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("stock")]
 
@@ -50,6 +51,7 @@ DESTINATIONS = [f"+3161{n:07d}" for n in range(2000000, 2000400)]
 def _env(port_db: str) -> dict:
     return {
         **os.environ,
+        **demo_environment(),  # plain HTTP on this machine (the settings' defaults redirect to HTTPS)
         "DATABASE_URL": port_db,
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -147,7 +149,8 @@ def test_sms_accepted_and_delivered_per_second(tenants, settings):
     env = _env(db_url)
     port = _free_port()
     web = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        [str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi", "-c", "python:portal.gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", "4", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
