@@ -27,17 +27,19 @@ class PortalTask(Task):
 
 
 class HeartbeatScheduler(PersistentScheduler):
-    """Celery beat's own scheduler, stamping the ``beat`` heartbeat each time it sends a periodic task
-    (``/readyz`` reports it; portal/health.py)."""
+    """Celery beat's own scheduler, stamping the ``beat`` heartbeat each time it has sent a periodic task
+    (``/readyz`` reports it; portal/health.py). A send the broker refused stamps nothing."""
 
-    def apply_entry(self, entry, producer=None):
-        super().apply_entry(entry, producer=producer)
-        try:
-            from portal.health import heartbeat_record
+    def apply_async(self, entry, producer=None, advance=True, **kwargs):
+        result = super().apply_async(entry, producer=producer, advance=advance, **kwargs)
+        if result is not None:
+            try:
+                from portal.health import heartbeat_record
 
-            heartbeat_record("beat")
-        except Exception:  # noqa: BLE001 - the schedule goes on whether or not the stamp could be written
-            logger.warning("Could not record beat's heartbeat", exc_info=True)
+                heartbeat_record("beat")
+            except Exception:  # noqa: BLE001 - the schedule goes on whether or not the stamp could be written
+                logger.warning("Could not record beat's heartbeat", exc_info=True)
+        return result
 
 
 app = Celery("didfarm", task_cls=PortalTask)

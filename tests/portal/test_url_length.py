@@ -12,8 +12,8 @@ import requests
 from django.test import Client as HttpClient
 
 from portal.management.commands.serve import web_command
-from tests.portal.test_security_settings import demo_environment
 from portal.middleware import MAX_URL_LENGTH
+from tests.portal.test_security_settings import demo_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_MAX_LINE = 8190  # gunicorn's largest finite limit_request_line
