@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from portal import outages
+
 VERSION_KEY = "didfarm:numbers:groups:version"
 LOCAL_TTL = 5.0
 # The shared stamp is read at most this often per process (a change shows within a second).
@@ -59,12 +61,18 @@ def _shared_cache() -> bool:
     return bool(settings.REDIS_URL)
 
 
-def _current_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        if not cache.add(VERSION_KEY, version, timeout=None):
-            version = cache.get(VERSION_KEY) or version
+def _current_version() -> str | None:
+    """The shared stamp, or None while the shared cache is unreachable (copies then expire after
+    ``LOCAL_TTL``, as without a shared cache)."""
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            version = uuid.uuid4().hex
+            if not cache.add(VERSION_KEY, version, timeout=None):
+                version = cache.get(VERSION_KEY) or version
+    except outages.REDIS_ERRORS:
+        outages.warn("group-cache", "The shared cache is unreachable: number groups are reloaded every %ss", LOCAL_TTL)
+        return None
     return version
 
 
@@ -104,7 +112,10 @@ def snapshot() -> Snapshot:
     if state["version"] is not None and 0 <= now - state["checked_at"] < CHECK_EVERY:
         return state["snapshot"]
     version = _current_version()
-    fresh = state["version"] == version and (_shared_cache() or 0 <= now - state["loaded_at"] < LOCAL_TTL)
+    shared = _shared_cache() and version is not None
+    if version is None:
+        version = state["version"] or "unshared"
+    fresh = state["version"] == version and (shared or 0 <= now - state["loaded_at"] < LOCAL_TTL)
     if fresh:
         state["checked_at"] = now
         return state["snapshot"]
@@ -115,7 +126,12 @@ def snapshot() -> Snapshot:
 
 
 def _bump() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except outages.REDIS_ERRORS:
+        # Other processes see the change when their copies expire (LOCAL_TTL), as they reload while the
+        # cache is unreachable; this one reloads now.
+        _state["version"] = None
     _state["checked_at"] = 0.0  # this process notices at once
 
 

@@ -22,9 +22,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.actor import Actor
+from portal import outages
 from portal.authentication import rate_limit_headers
 from portal.db import inputs
-from portal.errors import ApplicationError, ValidationFailed
+from portal.errors import ApplicationError, ServiceUnavailable, ValidationFailed
 
 logger = logging.getLogger("didfarm.api")
 
@@ -318,6 +319,9 @@ _DRF_CODES_BY_STATUS = {413: "payload_too_large"}
 def exception_handler(exc, context) -> Response:
     request = context.get("request")
     headers: dict[str, str] = {}
+    if isinstance(exc, outages.REDIS_ERRORS):
+        outages.warn("request", "Redis is unreachable: a request was refused with 503")
+        exc = ServiceUnavailable(retry_after=outages.RETRY_AFTER_SECONDS)
     if isinstance(exc, ApplicationError):
         body = error_body(
             request, code=exc.code, message=exc.message, status=exc.status, fields=exc.fields, **exc.extra

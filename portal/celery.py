@@ -1,12 +1,49 @@
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, Task
+from celery.beat import PersistentScheduler
 from celery.schedules import crontab
 from kombu import Queue
 
+logger = logging.getLogger("didfarm.celery")
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-app = Celery("didfarm")
+
+class PortalTask(Task):
+    """Every task of the portal. Enqueuing one never fails the caller: services enqueue after their
+    transaction has committed, so a broker that cannot take the message (Redis down) would otherwise turn a
+    change already made into a 500. The task's row is left as it is (``provisioning``, ``queued``, not yet
+    fanned out, ...) and the periodic sweeper for it (``beat_schedule`` below) enqueues it again."""
+
+    def apply_async(self, *args, **kwargs):
+        from portal import outages
+
+        try:
+            return super().apply_async(*args, **kwargs)
+        except outages.REDIS_ERRORS:
+            outages.warn("broker", "The broker is unreachable: %s not enqueued; its sweeper will take it", self.name)
+            return None
+
+
+class HeartbeatScheduler(PersistentScheduler):
+    """Celery beat's own scheduler, stamping the ``beat`` heartbeat each time it has sent a periodic task
+    (``/readyz`` reports it; portal/health.py). A send the broker refused stamps nothing."""
+
+    def apply_async(self, entry, producer=None, advance=True, **kwargs):
+        result = super().apply_async(entry, producer=producer, advance=advance, **kwargs)
+        if result is not None:
+            try:
+                from portal.health import heartbeat_record
+
+                heartbeat_record("beat")
+            except Exception:  # noqa: BLE001 - the schedule goes on whether or not the stamp could be written
+                logger.warning("Could not record beat's heartbeat", exc_info=True)
+        return result
+
+
+app = Celery("didfarm", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
@@ -68,6 +105,8 @@ app.conf.task_routes = {name: {"queue": queue, "routing_key": queue} for name, q
 # The whole periodic schedule. Every job here is safe to run twice, and concurrently; each is routed to
 # the ``periodic`` queue (``TASK_QUEUES``), so a long batch never delays carrier calls, SMS or webhooks.
 app.conf.beat_schedule = {
+    # The worker's heartbeat for /readyz: proves a worker takes tasks (and, sent by beat, that beat runs).
+    "heartbeat": {"task": "portal.tasks.heartbeat_task", "schedule": 30.0},
     # Idempotency-Key responses are replayed for 24 hours; older rows only take space.
     "idempotency-purge": {"task": "portal.tasks.idempotency_purge_task", "schedule": crontab(minute=17)},
     # Without Redis, rate-limit hits are logged in a table; hits older than any window are dropped hourly.

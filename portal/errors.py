@@ -64,6 +64,12 @@ class RateLimited(ApplicationError):
     default_message = _("Too many requests.")
 
 
+class ServiceUnavailable(ApplicationError):
+    code = "service_unavailable"
+    status = 503
+    default_message = _("A service the portal needs is briefly unreachable. Retry in a moment.")
+
+
 class NumberUnavailable(ApplicationError):
     code = "number_unavailable"
     status = 422

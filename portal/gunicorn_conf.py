@@ -10,3 +10,7 @@ let one request line grow without bound in a worker's memory.)
 """
 
 limit_request_line = 8190
+
+# Requests are collected whole by the worker's event loop before a thread serves them, so slow clients
+# cannot tie up the threads (portal/webserver.py).
+worker_class = "portal.webserver.BufferingThreadWorker"

@@ -49,7 +49,17 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not is_api_path(request.path):
             return None
+        from portal import outages
         from portal.api import json_error, server_error_body
+
+        if isinstance(exception, outages.REDIS_ERRORS):
+            from portal.errors import ServiceUnavailable
+
+            outages.warn("request", "Redis is unreachable: a request was refused with 503")
+            error = ServiceUnavailable()
+            response = json_error(request, code=error.code, message=error.message, status=error.status)
+            response["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
+            return response
 
         logger.exception(
             "Unhandled error on %s %s [%s]",

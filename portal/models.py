@@ -125,6 +125,21 @@ class RateHit(models.Model):
         return f"{self.bucket_id} @ {self.at:%H:%M:%S}"
 
 
+class Heartbeat(models.Model):
+    """When a background process last showed it is alive: ``worker`` (it ran the heartbeat task) and
+    ``beat`` (it sent a periodic task). ``/readyz`` reports how long ago (portal/health.py)."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
 # Webhook models live beside their code; importing them here registers them with the app.
 from portal.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402
 

@@ -7,6 +7,9 @@ requests are not logged, so a client that keeps retrying gets in as soon as a sl
 
 With Redis (``REDIS_URL``) the log is a sorted set handled by one Lua script (atomic, on Redis's clock);
 without it (the embedded run), rows in ``RateHit`` counted in a transaction that locks the bucket's row.
+While Redis is unreachable, limits are counted in the database the same way (the API keeps answering, and
+keeps its limits); Redis is tried again every ``REDIS_RETRY_SECONDS``, and the outage is logged once a
+minute (``portal.outages``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
+
+from portal import outages
 
 _HIT_SCRIPT = """
 local t = redis.call('TIME')
@@ -64,11 +69,18 @@ class Decision:
         return math.ceil(time.time() + self.reset_after_ms / 1000)
 
 
+# After Redis failed, limits go to the database for this long before Redis is tried again (so an outage
+# does not cost every request a connection attempt).
+REDIS_RETRY_SECONDS = 5.0
+_redis_retry_at = [0.0]
+
+
 @functools.cache
 def _redis():
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    # Short timeouts: an unreachable Redis must cost a request a moment, not a hang.
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
     return client, client.register_script(_HIT_SCRIPT)
 
 
@@ -106,10 +118,14 @@ def _hit_sql(bucket: str, limit: int, window_ms: int) -> tuple[bool, int, int]:
 
 def hit(bucket: str, *, limit: int, window_ms: int) -> Decision:
     """Count one request against ``bucket`` and say whether it is within ``limit`` per ``window_ms``."""
-    if settings.REDIS_URL:
-        allowed, count, reset = _hit_redis(bucket, limit, window_ms)
-    else:
-        allowed, count, reset = _hit_sql(bucket, limit, window_ms)
+    result = None
+    if settings.REDIS_URL and time.monotonic() >= _redis_retry_at[0]:
+        try:
+            result = _hit_redis(bucket, limit, window_ms)
+        except outages.REDIS_ERRORS:
+            _redis_retry_at[0] = time.monotonic() + REDIS_RETRY_SECONDS
+            outages.warn("ratelimit", "Redis is unreachable: rate limits are counted in the database until it is back")
+    allowed, count, reset = result if result is not None else _hit_sql(bucket, limit, window_ms)
     return Decision(allowed=allowed, limit=limit, remaining=max(0, limit - count), reset_after_ms=reset)
 
 

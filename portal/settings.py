@@ -125,6 +125,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PageLocaleMiddleware",
+    "portal.bodies.BodySizeMiddleware",
     "portal.middleware.UrlLengthMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -200,9 +201,20 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # --- Redis, cache and Celery ----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short timeouts everywhere: while Redis is unreachable a request must not hang on it (portal/outages.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _broker_dir = VAR_DIR / "broker"
@@ -217,10 +229,18 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# Enqueuing gives up after about half a second of an unreachable broker (not Celery's default of several
+# seconds): the row the task would act on is already saved, and its sweeper takes it (portal/celery.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat stamps a heartbeat whenever it sends a periodic task (portal/celery.py).
+CELERY_BEAT_SCHEDULER = "portal.celery:HeartbeatScheduler"
+# /readyz reports the worker or beat "stale" when its heartbeat is older than this (beat sends the worker's
+# every 30 s, and some periodic task at least every 30 s).
+HEALTH_STALE_SECONDS = int(os.environ.get("HEALTH_STALE_SECONDS", "180"))
 CELERY_TIMEZONE = "UTC"
 
 # --- Auth -----------------------------------------------------------------------------------------
@@ -270,8 +290,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # HTTPS only by default. The demo serves plain HTTP on 127.0.0.1 and turns SECURE_SSL_REDIRECT and
 # SECURE_COOKIES off in scripts/run.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-# Load balancers probe health over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancers and orchestrators probe liveness and readiness over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Browsers that once saw the portal over HTTPS refuse plain HTTP to it for a year (sent on HTTPS answers
 # only, so the demo's plain HTTP never carries it).
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
@@ -441,8 +461,13 @@ LOGGING = {
 }
 
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
-# Largest JSON body the API reads.
+# Largest JSON body the API reads (larger ones answer 413 payload_too_large).
 API_MAX_BODY_BYTES = 1024 * 1024
+# Largest form a page takes (Django's own setting, 2.5 MiB; larger ones get a 413 page).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
+# Largest body of any request: ten documents of REGULATORY_DOCUMENT_MAX_BYTES and their form fields
+# (numbers/regulatory_api.py); a chunked body is read up to this (portal/bodies.py).
+REQUEST_BODY_MAX_BYTES = 10 * 20 * 1024 * 1024 + 1024 * 1024
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -1,6 +1,12 @@
 from celery import shared_task
 
-from portal import idempotency, ratelimit
+from portal import health, idempotency, ratelimit
+
+
+@shared_task
+def heartbeat_task() -> None:
+    """A worker is alive and taking tasks (reported by /readyz)."""
+    health.heartbeat_record("worker")
 
 
 @shared_task

@@ -126,4 +126,5 @@ urlpatterns = [
     path("", include(auth_patterns)),
     path("", include(page_patterns)),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
 ]

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -110,6 +109,17 @@ def csrf_failure(request, reason=""):
 
 
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. No dependency is asked (``readyz`` does that)."""
     return JsonResponse({"status": "ok"})
+
+
+def readyz(request):
+    """Readiness: each dependency's status and latency; 503 when a required one is down."""
+    from portal import health
+
+    ready, report = health.readiness()
+    response = JsonResponse(report, status=200 if ready else 503)
+    response["Cache-Control"] = "no-store"
+    if not ready:
+        response["Retry-After"] = "10"
+    return response

@@ -132,17 +132,15 @@ def test_search_throughput_against_a_bare_endpoint(tenants):
     assert cities, "the inventory has no local groups with cities"
     digit_samples = ["006", "123", "555", "2024", "77", "808", "4321", "90"]
     port = _free_port()
-    env = {
-        **os.environ,
-        **demo_environment(),
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "DEBUG": "false",
-    }
+    # Plain HTTP on this machine, as the demo serves it (the settings' defaults redirect to HTTPS).
+    env = {**os.environ, **demo_environment(), "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
+    env["DEBUG"] = "false"
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "portal.wsgi:application",
+            "--config",
+            "python:portal.gunicorn_conf",  # as deployed: the request-buffering worker (portal/webserver.py)
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -51,7 +51,7 @@ DESTINATIONS = [f"+3161{n:07d}" for n in range(2000000, 2000400)]
 def _env(port_db: str) -> dict:
     return {
         **os.environ,
-        **demo_environment(),
+        **demo_environment(),  # plain HTTP on this machine (the settings' defaults redirect to HTTPS)
         "DATABASE_URL": port_db,
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -149,7 +149,8 @@ def test_sms_accepted_and_delivered_per_second(tenants, settings):
     env = _env(db_url)
     port = _free_port()
     web = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        [str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi", "-c", "python:portal.gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", "4", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip

@@ -81,6 +81,7 @@ def _free_port() -> int:
 def gunicorn(tmp_path):
     """The web process as ``manage.py serve`` starts it, on the embedded defaults."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    # As scripts/run starts it: plain HTTP on this machine (the settings' defaults redirect to HTTPS).
     env.update(demo_environment(), DIDFARM_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1")
     port = _free_port()
     log = (tmp_path / "web.log").open("w")
