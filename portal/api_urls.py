@@ -159,6 +159,10 @@ api_v3 = [
     ),
     path("dids/<str:number_id>/<str:name>", dids_api.DidRelatedApi.as_view(), name="api_v3_did_related"),
     path("balance", v3_api.BalanceApi.as_view(), name="api_v3_balance"),
+    path("did_reservations", v3_api.ReservationListApi.as_view(), name="api_v3_did_reservations"),
+    path("did_reservations/<str:resource_id>", v3_api.ReservationDetailApi.as_view(), name="api_v3_did_reservation"),
+    path("orders", v3_api.OrderListApi.as_view(), name="api_v3_orders"),
+    path("orders/<str:resource_id>", v3_api.OrderDetailApi.as_view(), name="api_v3_order"),
 ]
 # The catalogue: a list and a detail path for each resource type.
 for _name, (_list, _detail) in v3_api.CATALOGUE_VIEWS.items():
