@@ -436,6 +436,8 @@ class SandboxRoute(models.Model):
 
 
 # Compliance profiles, documents and port-in requests live in their own module.
+# What /api/v3 keeps beyond orders and stock (reservations, how an order was placed).
+from .didww.models import DidReservation, OrderTerms  # noqa: E402, F401
 from .regulatory.models import (  # noqa: E402, F401
     ComplianceDocument,
     ComplianceProfile,
@@ -445,6 +447,3 @@ from .regulatory.models import (  # noqa: E402, F401
     PortRequest,
     PortStep,
 )
-
-# What /api/v3 keeps beyond orders and stock (reservations, how an order was placed).
-from .didww.models import DidReservation, OrderTerms  # noqa: E402, F401

@@ -16,7 +16,7 @@ it is read for an actor, and how one is found by id (404 when there is none)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -28,7 +28,7 @@ from billing import selectors as billing_selectors
 from billing.money import to_exact_str
 from billing.pricing import Item, PriceBook
 from portal.errors import NotFound
-from portal.jsonapi import InvalidParameter, Query, Resource, Spec, truth, values_of
+from portal.jsonapi import BOOLEAN, InvalidParameter, Query, Resource, Spec, list_of, truth, values_of
 
 from ..models import AvailableNumber, BillingCycle, Country, NumberGroup, NumberType
 from .resources import DIDWW_FEATURES, FEATURES, country_resource, did_group_resource, place_id
@@ -44,6 +44,7 @@ class Collection:
     page: Callable[[Actor, Query], Page]
     find: Callable[[Actor, str], Resource]
     filter_help: dict[str, str]
+    filter_schemas: dict[str, dict] = field(default_factory=dict)
 
 
 def _slice(items: list, query: Query) -> Page:
@@ -486,6 +487,11 @@ COLLECTIONS: dict[str, Collection] = {
             "is_metered": "Always false here: true matches nothing",
             "allow_additional_channels": "Always false here: true matches nothing",
         },
+        {
+            "features": list_of(DIDWW_FEATURES, empty_items=False),
+            "is_metered": BOOLEAN,
+            "allow_additional_channels": BOOLEAN,
+        },
     ),
     "available_dids": Collection(
         Spec(
@@ -504,6 +510,10 @@ COLLECTIONS: dict[str, Collection] = {
             "did_group_type.id": "Types: local, mobile, national, toll_free, short_code",
             "did_group.features": "All of these features: voice_in, sms_in, t38",
             "number.contains": "Digits the number contains",
+        },
+        {
+            "did_group.features": list_of(DIDWW_FEATURES, empty_items=False),
+            "number.contains": {"type": "string", "pattern": r"^\+?[0-9]{1,15}$"},
         },
     ),
     "pops": Collection(Spec(types={"pops": frozenset({"name"})}), _pop_page, _pop_find, {}),

@@ -89,7 +89,10 @@ def collection_views(name: str, collection: Collection) -> tuple[type, type]:
             operation_id=f"{name}_list",
             tags=[TAG],
             parameters=jsonapi.openapi_parameters(
-                collection.spec, collection=True, described_filters=collection.filter_help
+                collection.spec,
+                collection=True,
+                described_filters=collection.filter_help,
+                filter_schemas=collection.filter_schemas,
             ),
             responses=V3ListDocument,
             summary=f"The {many}",
@@ -168,7 +171,7 @@ class ReservationCreateAttributes(serializers.Serializer):
 
 
 class ReservationLinkage(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["available_dids"])
+    type = serializers.CharField(help_text="available_dids")
     id = serializers.CharField(help_text="An available DID's id")
 
 
@@ -181,7 +184,7 @@ class ReservationCreateRelationships(serializers.Serializer):
 
 
 class ReservationCreateResource(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["did_reservations"])
+    type = serializers.CharField(help_text="did_reservations")
     attributes = ReservationCreateAttributes(required=False)
     relationships = ReservationCreateRelationships()
 
@@ -297,7 +300,7 @@ class OrderItemAttributes(serializers.Serializer):
 
 
 class OrderItem(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["did_order_items"])
+    type = serializers.CharField(help_text="did_order_items")
     attributes = OrderItemAttributes()
 
 
@@ -310,7 +313,7 @@ class OrderCreateAttributes(serializers.Serializer):
 
 
 class OrderCreateResource(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["orders"])
+    type = serializers.CharField(help_text="orders")
     attributes = OrderCreateAttributes()
 
 
@@ -335,7 +338,7 @@ class OrderListApi(jsonapi.JsonApiView):
     schema = jsonapi.JsonApiAutoSchema()
 
     @extend_schema(
-        operation_id="orders_list",
+        operation_id="v3_orders_list",
         tags=[TAG],
         parameters=jsonapi.openapi_parameters(
             ORDER_SPEC,
@@ -360,7 +363,7 @@ class OrderListApi(jsonapi.JsonApiView):
         return Response(_page_document(request, query, resources, total))
 
     @extend_schema(
-        operation_id="orders_create",
+        operation_id="v3_orders_create",
         tags=[TAG],
         parameters=jsonapi.openapi_parameters(ORDER_SPEC, collection=False),
         request=OrderCreateDocument,
@@ -397,7 +400,7 @@ class OrderDetailApi(jsonapi.JsonApiView):
     schema = jsonapi.JsonApiAutoSchema()
 
     @extend_schema(
-        operation_id="orders_get",
+        operation_id="v3_orders_get",
         tags=[TAG],
         parameters=[_id_parameter("order"), *jsonapi.openapi_parameters(ORDER_SPEC, collection=False)],
         responses=V3Document,
@@ -409,7 +412,7 @@ class OrderDetailApi(jsonapi.JsonApiView):
         return Response(jsonapi.document(buying.order_resources([order], actor=self.actor)[0], query))
 
     @extend_schema(
-        operation_id="orders_cancel",
+        operation_id="v3_orders_cancel",
         tags=[TAG],
         parameters=[_id_parameter("order")],
         responses={204: None},
