@@ -243,10 +243,11 @@ def _place_q(value: str, column: str) -> Q:
 def _features_q(value: str) -> Q:
     wanted = [f for f in values_of(value) if f]
     unknown = [f for f in wanted if f not in DIDWW_FEATURES]
-    if unknown:
+    if unknown or not wanted:
         raise InvalidParameter(
             "filter[features]",
-            _("Unknown feature %(f)s; features: %(known)s.") % {"f": unknown[0], "known": ", ".join(DIDWW_FEATURES)},
+            _("Unknown feature %(f)s; features: %(known)s.")
+            % {"f": (unknown or ['""'])[0], "known": ", ".join(DIDWW_FEATURES)},
         )
     if any(f not in FEATURES for f in wanted):
         return Q(pk__in=[])
@@ -324,9 +325,8 @@ def _available_page(actor: Actor, query: Query) -> Page:
     group_filters = {AVAILABLE_GROUP_FILTERS[k]: v for k, v in query.filters.items() if k in AVAILABLE_GROUP_FILTERS}
     groups = {g.pk: g for g in groups_filtered(group_filters)}
     qs = AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE, group_id__in=list(groups))
-    contains = query.filters.get("number.contains", "")
-    if contains:
-        digits = contains.strip().lstrip("+")
+    if "number.contains" in query.filters:
+        digits = query.filters["number.contains"].strip().removeprefix("+")
         if not (digits.isascii() and digits.isdigit() and len(digits) <= 15):
             raise InvalidParameter("filter[number.contains]", _("Use digits only, at most 15."))
         qs = qs.filter(e164__contains=digits)
@@ -516,5 +516,5 @@ COLLECTIONS: dict[str, Collection] = {
             "number.contains": {"type": "string", "pattern": r"^\+?[0-9]{1,15}$"},
         },
     ),
-    "pops": Collection(Spec(types={"pops": frozenset({"name"})}), _pop_page, _pop_find, {}),
+    "pops": Collection(Spec(types={"pops": frozenset({"name"})}, sorts=frozenset({"name"})), _pop_page, _pop_find, {}),
 }

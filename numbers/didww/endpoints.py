@@ -150,6 +150,7 @@ RESERVATION_SPEC = jsonapi.Spec(
         "did_reservations": frozenset({"description", "expires_at", "created_at", "available_did"}),
         "available_dids": frozenset({"number", "did_group", "nanpa_prefix"}),
     },
+    sorts=frozenset({"created_at", "expires_at"}),
     includes=frozenset({"available_did"}),
 )
 
@@ -206,6 +207,8 @@ class ReservationListApi(jsonapi.JsonApiView):
     def get(self, request):
         query = jsonapi.parse_query(request.query_params, RESERVATION_SPEC, collection=True)
         qs = buying.reservation_list(actor=self.actor)
+        if query.sort:
+            qs = qs.order_by(*[("-" if descending else "") + name for name, descending in query.sort], "id")
         total = qs.count()
         start = (query.page_number - 1) * query.page_size
         resources = [buying.reservation_resource(r) for r in qs[start : start + query.page_size]]
