@@ -111,6 +111,7 @@ class AvailableNumber(models.Model):
 
     class Status(models.TextChoices):
         AVAILABLE = "available", _("Available")
+        RESERVED = "reserved", _("Reserved")
         SOLD = "sold", _("Sold")
 
     e164 = models.CharField(_("number"), max_length=20, unique=True)
@@ -435,6 +436,8 @@ class SandboxRoute(models.Model):
 
 
 # Compliance profiles, documents and port-in requests live in their own module.
+# What /api/v3 keeps beyond orders and stock (reservations, how an order was placed).
+from .didww.models import DidReservation, OrderTerms  # noqa: E402, F401
 from .regulatory.models import (  # noqa: E402, F401
     ComplianceDocument,
     ComplianceProfile,

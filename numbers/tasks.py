@@ -107,3 +107,24 @@ def profile_decision_notify_task(self, profile_id: int) -> int:
         return profile_decision_notify(profile_id=profile_id)
     except OSError as exc:  # the mail server is away: try again later
         raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc
+
+
+@shared_task(bind=True, max_retries=24, acks_late=True)
+def didww_order_callback_task(self, order_id: int) -> str:
+    """Send an /api/v3 order's status to its callback URL once it has settled; while its numbers are
+    still being provisioned, look again in five seconds (the sweeper takes over after two minutes)."""
+    from .didww.buying import order_callback_send
+
+    outcome = order_callback_send(order_id=order_id)
+    if outcome == "pending" and self.request.retries < self.max_retries:
+        raise self.retry(countdown=5)
+    return outcome
+
+
+@shared_task
+def didww_sweep_task() -> dict:
+    """Expired reservations go back on sale; order callbacks that are due (settled since, or to retry) go."""
+    from .didww.buying import order_callback_send, order_callbacks_due, reservations_expire
+
+    sent = [order_callback_send(order_id=order_id) for order_id in order_callbacks_due()]
+    return {"reservations_expired": reservations_expire(), "callbacks": len(sent)}

@@ -8,6 +8,7 @@ from billing import api as billing_api
 from messaging import api as messaging_api
 from numbers_app import api as numbers_api
 from numbers_app.didww import api as dids_api
+from numbers_app.didww import endpoints as v3_api
 from numbers_app.regulatory import api as regulatory_api
 from numbers_app.trunks import api as trunk_api
 from portal.events import api as events_api
@@ -157,4 +158,15 @@ api_v3 = [
         name="api_v3_did_relationship",
     ),
     path("dids/<str:number_id>/<str:name>", dids_api.DidRelatedApi.as_view(), name="api_v3_did_related"),
+    path("balance", v3_api.BalanceApi.as_view(), name="api_v3_balance"),
+    path("did_reservations", v3_api.ReservationListApi.as_view(), name="api_v3_did_reservations"),
+    path("did_reservations/<str:resource_id>", v3_api.ReservationDetailApi.as_view(), name="api_v3_did_reservation"),
+    path("orders", v3_api.OrderListApi.as_view(), name="api_v3_orders"),
+    path("orders/<str:resource_id>", v3_api.OrderDetailApi.as_view(), name="api_v3_order"),
 ]
+# The catalogue: a list and a detail path for each resource type.
+for _name, (_list, _detail) in v3_api.CATALOGUE_VIEWS.items():
+    api_v3 += [
+        path(_name, _list.as_view(), name=f"api_v3_{_name}"),
+        path(f"{_name}/<str:resource_id>", _detail.as_view(), name=f"api_v3_{_name}_one"),
+    ]

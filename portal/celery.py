@@ -81,6 +81,8 @@ TASK_QUEUES = {
     "portal.webhooks.tasks.webhook_deliveries_send_task": "webhooks",
     "portal.webhooks.tasks.webhook_disabled_notify_task": "default",
     "numbers_app.tasks.profile_decision_notify_task": "default",
+    # An /api/v3 order's callback goes to the buyer's URL, as a webhook does.
+    "numbers_app.tasks.didww_order_callback_task": "webhooks",
     # Every job of the beat schedule below.
     "portal.tasks.idempotency_purge_task": "periodic",
     "portal.tasks.rate_hits_purge_task": "periodic",
@@ -94,6 +96,7 @@ TASK_QUEUES = {
     "numbers_app.tasks.regulatory_sweep_task": "periodic",
     "numbers_app.tasks.porting_sandbox_sweep_task": "periodic",
     "numbers_app.tasks.stock_counts_refresh_task": "periodic",
+    "numbers_app.tasks.didww_sweep_task": "periodic",
 }
 
 app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]
@@ -139,6 +142,9 @@ app.conf.beat_schedule = {
     # The sandbox carrier completes a scheduled port SANDBOX_PORT_SECONDS after its time, as a real carrier's
     # completion report would arrive; each port completes once (only an open request is completed).
     "porting-sandbox-sweep": {"task": "numbers_app.tasks.porting_sandbox_sweep_task", "schedule": 15.0},
+    # /api/v3: a reserved number goes back on sale when its reservation expires, and order callbacks whose
+    # task was lost or whose receiver failed are sent when due. Each row is claimed, so running twice is safe.
+    "didww-sweep": {"task": "numbers_app.tasks.didww_sweep_task", "schedule": 30.0},
     # Search totals come from per-group counters; recount them nightly so any drift heals.
     "numbers-stock-recount": {
         "task": "numbers_app.tasks.stock_counts_refresh_task",

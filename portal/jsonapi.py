@@ -273,13 +273,13 @@ def values_of(value: str) -> list[str]:
 
 @dataclass
 class Resource:
-    """One resource: attributes as plain JSON values; to-one relationships as the related ``Resource``
-    (so include paths can be walked) or None for an empty relationship."""
+    """One resource: attributes as plain JSON values; a to-one relationship as the related ``Resource``
+    (so include paths can be walked) or None when it is empty, a to-many one as a list of them."""
 
     type: str
     id: str
     attributes: dict[str, Any]
-    relationships: dict[str, Resource | None] = field(default_factory=dict)
+    relationships: dict[str, Resource | list[Resource] | None] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -294,8 +294,11 @@ def timestamp(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def linkage(related: Resource | None) -> dict[str, str] | None:
-    """A resource identifier object (``{"type", "id"}``), or None for an empty to-one relationship."""
+def linkage(related: Resource | list[Resource] | None) -> dict[str, str] | list[dict[str, str]] | None:
+    """A resource identifier object (``{"type", "id"}``), None for an empty to-one relationship, a list of
+    them for a to-many one."""
+    if isinstance(related, list):
+        return [{"type": r.type, "id": r.id} for r in related]
     return None if related is None else {"type": related.type, "id": related.id}
 
 
@@ -309,7 +312,12 @@ def relationship_links(resource: Resource, name: str) -> dict[str, str]:
     return {"self": f"{own}/relationships/{name}", "related": f"{own}/{name}"}
 
 
-def resource_object(resource: Resource, fields: Mapping[str, frozenset[str]]) -> dict[str, Any]:
+def resource_object(
+    resource: Resource, fields: Mapping[str, frozenset[str]], expanded: frozenset = frozenset()
+) -> dict[str, Any]:
+    """The resource as a JSON:API resource object. A to-many relationship is given only where ``include``
+    reached it (``expanded`` holds those ``(resource key, name)`` pairs): clients such as DIDWW's SDK
+    build an object for every linkage they receive, which they cannot do for one that is not included."""
     wanted = fields.get(resource.type)
     out: dict[str, Any] = {"type": resource.type, "id": resource.id}
     attributes = {k: v for k, v in resource.attributes.items() if wanted is None or k in wanted}
@@ -317,6 +325,8 @@ def resource_object(resource: Resource, fields: Mapping[str, frozenset[str]]) ->
         out["attributes"] = attributes
     relationships = {}
     for name, related in resource.relationships.items():
+        if isinstance(related, list) and (resource.key, name) not in expanded:
+            continue
         if wanted is None or name in wanted:
             relationship: dict[str, Any] = {"data": linkage(related)}
             if links := relationship_links(resource, name):
@@ -329,15 +339,21 @@ def resource_object(resource: Resource, fields: Mapping[str, frozenset[str]]) ->
     return out
 
 
-def included(primary: Sequence[Resource], paths: Sequence[str]) -> list[Resource]:
+def included(primary: Sequence[Resource], paths: Sequence[str], expanded: set | None = None) -> list[Resource]:
     """The resources ``paths`` reach from ``primary`` (every step of a dotted path), each once, none of
-    them a primary resource."""
+    them a primary resource. ``expanded`` collects the ``(resource key, relationship)`` pairs walked."""
     seen = {resource.key for resource in primary}
     out: list[Resource] = []
     for path in paths:
         frontier = list(primary)
         for name in path.split("."):
-            frontier = [related for r in frontier if (related := r.relationships.get(name)) is not None]
+            step: list[Resource] = []
+            for r in frontier:
+                if expanded is not None:
+                    expanded.add((r.key, name))
+                related = r.relationships.get(name)
+                step += related if isinstance(related, list) else [related] if related is not None else []
+            frontier = step
             for resource in frontier:
                 if resource.key not in seen:
                     seen.add(resource.key)
@@ -354,10 +370,13 @@ def document(
 ) -> dict[str, Any]:
     many = not isinstance(primary, Resource)
     resources = list(primary) if many else [primary]
-    data = [resource_object(r, query.fields) for r in resources]
+    walked: set = set()
+    extra = included(resources, query.include, walked)
+    expanded = frozenset(walked)
+    data = [resource_object(r, query.fields, expanded) for r in resources]
     doc: dict[str, Any] = {"data": data if many else data[0]}
     if query.include:
-        doc["included"] = [resource_object(r, query.fields) for r in included(resources, query.include)]
+        doc["included"] = [resource_object(r, query.fields, expanded) for r in extra]
     if meta:
         doc["meta"] = meta
     if links:

@@ -487,6 +487,8 @@ SANDBOX_CALLBACK_SECRET = (
     os.environ.get("SANDBOX_CALLBACK_SECRET")
     or hashlib.sha256(f"{SECRET_KEY}:sandbox-callback".encode()).hexdigest()[:32]
 )
+# How long a DID reservation made through /api/v3 holds a number for the account.
+DIDWW_RESERVATION_MINUTES = int(os.environ.get("DIDWW_RESERVATION_MINUTES", "30"))
 # Where clients' PBXs register (shown on every trunk) and the digest realm it uses.
 SIP_SERVER = os.environ.get("SIP_SERVER", "sip.didfarm.test")
 

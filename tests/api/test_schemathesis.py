@@ -67,6 +67,9 @@ RULES_BEYOND_THE_SCHEMA = [
     "POST /api/v1/webhooks",
     "PATCH /api/v1/webhooks/{webhook_id}",
     "PATCH /api/v3/dids/{number_id}",
+    "POST /api/v3/did_reservations",
+    "POST /api/v3/orders",
+    "DELETE /api/v3/orders/{resource_id}",
 ]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 

@@ -1,0 +1,428 @@
+"""/api/v3 beyond dids: the catalogue (countries … available DIDs, pops), the balance, reservations and
+orders, as DIDWW's v3 API serves them. Views parse the JSON:API query, call the mapping or the service
+and answer a document; the rules live in ``catalogue`` and ``buying``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from accounts.selectors import parse_id
+from portal import jsonapi
+from portal.authentication import presented_key
+from portal.errors import ValidationFailed
+
+from . import buying
+from .catalogue import COLLECTIONS, Collection, balance_resource
+
+TAG = "DIDWW-compatible (v3)"
+
+
+# --- OpenAPI shapes ------------------------------------------------------------------------------
+
+
+class V3Resource(serializers.Serializer):
+    type = serializers.CharField()
+    id = serializers.CharField()
+    attributes = serializers.DictField(required=False, help_text="Left out when `fields[…]` names none of them")
+    relationships = serializers.DictField(required=False)
+
+
+class V3ListMeta(serializers.Serializer):
+    total_records = serializers.IntegerField()
+
+
+class V3Links(serializers.Serializer):
+    first = serializers.URLField()
+    last = serializers.URLField()
+    prev = serializers.URLField(required=False)
+    next = serializers.URLField(required=False)
+
+
+class V3ListDocument(serializers.Serializer):
+    data = V3Resource(many=True)
+    included = V3Resource(many=True, required=False)
+    meta = V3ListMeta()
+    links = V3Links()
+
+
+class V3Document(serializers.Serializer):
+    data = V3Resource()
+    included = V3Resource(many=True, required=False)
+
+
+def _id_parameter(what: str) -> OpenApiParameter:
+    return OpenApiParameter("resource_id", str, OpenApiParameter.PATH, description=f"The {what}'s id")
+
+
+DESCRIPTIONS = {
+    "countries": ("countries we sell numbers in", "country"),
+    "regions": ("regions our number groups cover (ids like GB-england)", "region"),
+    "cities": ("cities our number groups cover (ids like GB-london)", "city"),
+    "did_group_types": ("number types (local, mobile, national, toll_free, short_code)", "number type"),
+    "did_groups": (
+        "number groups (DID groups) with their stock keeping units: one per billing cycle (monthly, quarterly, "
+        "annual), with the setup and monthly prices you pay",
+        "DID group",
+    ),
+    "available_dids": ("numbers for sale now, in number order, with their DID group", "available DID"),
+    "pops": ("points of presence: the SIP edge your trunks reach", "point of presence"),
+}
+
+
+def _page_document(request, query, resources, total):
+    return jsonapi.document(
+        resources, query, meta=jsonapi.page_meta(total), links=jsonapi.page_links(request, query, total)
+    )
+
+
+def collection_views(name: str, collection: Collection) -> tuple[type, type]:
+    """The list and detail views of a read-only resource type."""
+    many, one = DESCRIPTIONS[name]
+
+    class ListApi(jsonapi.JsonApiView):
+        schema = jsonapi.JsonApiAutoSchema()
+
+        @extend_schema(
+            operation_id=f"{name}_list",
+            tags=[TAG],
+            parameters=jsonapi.openapi_parameters(
+                collection.spec,
+                collection=True,
+                described_filters=collection.filter_help,
+                filter_schemas=collection.filter_schemas,
+            ),
+            responses=V3ListDocument,
+            summary=f"The {many}",
+        )
+        def get(self, request):
+            query = jsonapi.parse_query(request.query_params, collection.spec, collection=True)
+            resources, total = collection.page(self.actor, query)
+            return Response(_page_document(request, query, resources, total))
+
+    class DetailApi(jsonapi.JsonApiView):
+        schema = jsonapi.JsonApiAutoSchema()
+
+        @extend_schema(
+            operation_id=f"{name}_get",
+            tags=[TAG],
+            parameters=[_id_parameter(one), *jsonapi.openapi_parameters(collection.spec, collection=False)],
+            responses=V3Document,
+            summary=f"One {one}",
+        )
+        def get(self, request, resource_id: str):
+            query = jsonapi.parse_query(request.query_params, collection.spec, collection=False)
+            return Response(jsonapi.document(collection.find(self.actor, resource_id), query))
+
+    title = "".join(part.title() for part in name.split("_"))
+    ListApi.__name__ = ListApi.__qualname__ = f"{title}ListApi"
+    DetailApi.__name__ = DetailApi.__qualname__ = f"{title}DetailApi"
+    return ListApi, DetailApi
+
+
+CATALOGUE_VIEWS = {name: collection_views(name, collection) for name, collection in COLLECTIONS.items()}
+
+BALANCE_SPEC = jsonapi.Spec(types={"balances": frozenset({"total_balance", "credit", "balance"})})
+
+
+class BalanceApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="balance_get",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(BALANCE_SPEC, collection=False),
+        responses=V3Document,
+        summary="Your wallet as a balance: balance and total_balance in EUR (no credit line, so credit is 0); "
+        "client-bound keys cannot see it (403)",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, BALANCE_SPEC, collection=False)
+        return Response(jsonapi.document(balance_resource(actor=self.actor), query))
+
+
+# --- Reservations --------------------------------------------------------------------------------
+
+RESERVATION_SPEC = jsonapi.Spec(
+    types={
+        "did_reservations": frozenset({"description", "expires_at", "created_at", "available_did"}),
+        "available_dids": frozenset({"number", "did_group", "nanpa_prefix"}),
+    },
+    sorts=frozenset({"created_at", "expires_at"}),
+    includes=frozenset({"available_did"}),
+)
+
+
+def _document_data(body, type_name: str) -> dict:
+    """The ``data`` of a create document of ``type_name``: 400 if it is not one, 409 for another type."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("attributes", {}), dict):
+        raise jsonapi.InvalidDocument()
+    if data.get("type") != type_name:
+        raise jsonapi.Conflict(
+            _("This endpoint creates resources of type %(type)s.") % {"type": type_name}, pointer="/data/type"
+        )
+    return data
+
+
+class ReservationCreateAttributes(serializers.Serializer):
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class ReservationLinkage(serializers.Serializer):
+    type = serializers.CharField(help_text="available_dids")
+    id = serializers.CharField(help_text="An available DID's id")
+
+
+class ReservationAvailableDid(serializers.Serializer):
+    data = ReservationLinkage()
+
+
+class ReservationCreateRelationships(serializers.Serializer):
+    available_did = ReservationAvailableDid()
+
+
+class ReservationCreateResource(serializers.Serializer):
+    type = serializers.CharField(help_text="did_reservations")
+    attributes = ReservationCreateAttributes(required=False)
+    relationships = ReservationCreateRelationships()
+
+
+class ReservationCreateDocument(serializers.Serializer):
+    data = ReservationCreateResource()
+
+
+class ReservationListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="did_reservations_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(RESERVATION_SPEC, collection=True),
+        responses=V3ListDocument,
+        summary="Your DID reservations that have not expired",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, RESERVATION_SPEC, collection=True)
+        qs = buying.reservation_list(actor=self.actor)
+        if query.sort:
+            qs = qs.order_by(*[("-" if descending else "") + name for name, descending in query.sort], "id")
+        total = qs.count()
+        start = (query.page_number - 1) * query.page_size
+        resources = [buying.reservation_resource(r) for r in qs[start : start + query.page_size]]
+        return Response(_page_document(request, query, resources, total))
+
+    @extend_schema(
+        operation_id="did_reservations_create",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(RESERVATION_SPEC, collection=False),
+        request=ReservationCreateDocument,
+        responses={201: V3Document},
+        summary="Hold an available DID for your account for a while (DIDWW_RESERVATION_MINUTES, 30 by default); "
+        "order it by did_reservation_id",
+    )
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, RESERVATION_SPEC, collection=False)
+        data = _document_data(request.data, "did_reservations")
+        linkage = (
+            ((data.get("relationships") or {}).get("available_did") or {}).get("data")
+            if isinstance(data.get("relationships"), dict)
+            else None
+        )
+        if not isinstance(linkage, dict) or linkage.get("type") != "available_dids" or not linkage.get("id"):
+            raise ValidationFailed(
+                fields={"/data/relationships/available_did": [_('Send {"data": {"type": "available_dids", "id": …}}.')]}
+            )
+        reservation = buying.reservation_create(
+            actor=self.actor,
+            available_did_id=str(linkage["id"]),
+            description=(data.get("attributes") or {}).get("description") or "",
+        )
+        return Response(jsonapi.document(buying.reservation_resource(reservation), query), status=201)
+
+
+class ReservationDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="did_reservations_get",
+        tags=[TAG],
+        parameters=[_id_parameter("reservation"), *jsonapi.openapi_parameters(RESERVATION_SPEC, collection=False)],
+        responses=V3Document,
+        summary="One of your DID reservations",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, RESERVATION_SPEC, collection=False)
+        reservation = buying.reservation_get(actor=self.actor, reservation_id=resource_id)
+        return Response(jsonapi.document(buying.reservation_resource(reservation), query))
+
+    @extend_schema(
+        operation_id="did_reservations_delete",
+        tags=[TAG],
+        parameters=[_id_parameter("reservation")],
+        responses={204: None},
+        summary="Give a reserved DID back: it is on sale again at once",
+    )
+    def delete(self, request, resource_id: str):
+        reservation = buying.reservation_get(actor=self.actor, reservation_id=resource_id)
+        buying.reservation_delete(actor=self.actor, reservation=reservation)
+        return Response(status=204)
+
+
+# --- Orders --------------------------------------------------------------------------------------
+
+ORDER_SPEC = jsonapi.Spec(
+    types={
+        "orders": frozenset(
+            {
+                "amount",
+                "status",
+                "created_at",
+                "description",
+                "reference",
+                "items",
+                "callback_url",
+                "callback_method",
+                "allow_back_ordering",
+                "external_reference_id",
+            }
+        )
+    },  # fmt: skip
+    filters=frozenset({"status", "reference", "external_reference_id"}),
+    sorts=frozenset({"created_at"}),
+)
+
+
+class OrderItemAttributes(serializers.Serializer):
+    sku_id = serializers.CharField(required=False, help_text="A DID group's SKU (<group id>-monthly, …)")
+    qty = serializers.IntegerField(required=False, min_value=1, max_value=buying.MAX_QTY)
+    available_did_id = serializers.CharField(required=False)
+    did_reservation_id = serializers.CharField(required=False)
+
+
+class OrderItem(serializers.Serializer):
+    type = serializers.CharField(help_text="did_order_items")
+    attributes = OrderItemAttributes()
+
+
+class OrderCreateAttributes(serializers.Serializer):
+    items = OrderItem(many=True)
+    allow_back_ordering = serializers.BooleanField(required=False)
+    external_reference_id = serializers.CharField(required=False, max_length=100)
+    callback_url = serializers.URLField(required=False)
+    callback_method = serializers.ChoiceField(choices=["post", "get"], required=False)
+
+
+class OrderCreateResource(serializers.Serializer):
+    type = serializers.CharField(help_text="orders")
+    attributes = OrderCreateAttributes()
+
+
+class OrderCreateDocument(serializers.Serializer):
+    data = OrderCreateResource()
+
+
+def _order_filter(qs, filters: dict[str, str]):
+    for name, value in filters.items():
+        wanted = jsonapi.values_of(value)
+        if name == "external_reference_id":
+            qs = qs.filter(terms__external_reference_id__in=wanted)
+        elif name == "reference":
+            qs = qs.filter(pk__in=[pk for v in wanted if (pk := parse_id(v, "ord"))])
+        elif name == "status":
+            ids = [o.pk for o in qs if buying.order_status(o) in wanted]
+            qs = qs.filter(pk__in=ids)
+    return qs
+
+
+class OrderListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="v3_orders_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(
+            ORDER_SPEC,
+            collection=True,
+            described_filters={
+                "status": "pending, completed or canceled",
+                "reference": "Order references (ord_42)",
+                "external_reference_id": "Your own references",
+            },
+        ),
+        responses=V3ListDocument,
+        summary="Your orders, newest first (a client-bound key: its client's, at its prices)",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, ORDER_SPEC, collection=True)
+        qs = _order_filter(buying.order_list(actor=self.actor), query.filters)
+        if query.sort and not query.sort[0][1]:
+            qs = qs.order_by("created_at", "id")
+        total = qs.count()
+        start = (query.page_number - 1) * query.page_size
+        resources = buying.order_resources(qs[start : start + query.page_size], actor=self.actor)
+        return Response(_page_document(request, query, resources, total))
+
+    @extend_schema(
+        operation_id="v3_orders_create",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(ORDER_SPEC, collection=False),
+        request=OrderCreateDocument,
+        responses={201: V3Document},
+        summary="Buy numbers: items by SKU and quantity, by available DID or by reservation; paid from your "
+        "wallet at once. The same external_reference_id again returns the same order",
+        description="Each item is a `did_order_items` with `sku_id` and `qty` (numbers of that DID group, in "
+        "number order), `available_did_id`, or `did_reservation_id` (either with a `sku_id` for the billing "
+        "cycle; monthly without). One billing cycle per order. The order is `pending` until its numbers are "
+        "provisioned, then `completed`; `callback_url` receives the settled status once, signed as DIDWW signs "
+        "callbacks with the API key that placed the order. Back-ordering is not offered: numbers not in "
+        "stock → 422.",
+    )
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, ORDER_SPEC, collection=False)
+        data = _document_data(request.data, "orders")
+        attributes = data.get("attributes") or {}
+        order_request = buying.OrderRequest(
+            items=attributes.get("items"),
+            allow_back_ordering=attributes.get("allow_back_ordering", False),
+            external_reference_id=attributes.get("external_reference_id") or "",
+            callback_url=attributes.get("callback_url") or "",
+            callback_method=attributes.get("callback_method") or "post",
+        )
+        order, created = buying.order_place(
+            actor=self.actor, request=order_request, callback_secret=presented_key(request) or ""
+        )
+        order = buying.order_get(actor=self.actor, order_id=order.public_id)
+        document = jsonapi.document(buying.order_resources([order], actor=self.actor)[0], query)
+        return Response(document, status=201 if created else 200)
+
+
+class OrderDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="v3_orders_get",
+        tags=[TAG],
+        parameters=[_id_parameter("order"), *jsonapi.openapi_parameters(ORDER_SPEC, collection=False)],
+        responses=V3Document,
+        summary="One of your orders, with its status and items",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, ORDER_SPEC, collection=False)
+        order = buying.order_get(actor=self.actor, order_id=resource_id)
+        return Response(jsonapi.document(buying.order_resources([order], actor=self.actor)[0], query))
+
+    @extend_schema(
+        operation_id="v3_orders_cancel",
+        tags=[TAG],
+        parameters=[_id_parameter("order")],
+        responses={204: None},
+        summary="Cancel a pending order: its numbers not yet provisioned are given up and refunded (422 once "
+        "completed)",
+    )
+    def delete(self, request, resource_id: str):
+        order = buying.order_get(actor=self.actor, order_id=resource_id)
+        buying.order_cancel(actor=self.actor, order=order)
+        return Response(status=204)

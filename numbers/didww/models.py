@@ -1,0 +1,83 @@
+"""What /api/v3 keeps beyond our own orders and stock: DIDWW's reservations (a number held for one
+account for a while) and the terms an order was placed with (its external reference, which makes placing
+it idempotent, and where to call back when it settles).
+
+Imported by ``numbers/models.py``, so Django registers these models with the numbers app."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.crypto import EncryptedTextField
+
+from ..models import AvailableNumber, Order
+
+
+class DidReservation(models.Model):
+    """A number in stock held for one account until ``expires_at``: its stock row is ``reserved`` (out of
+    every search, and nobody else can buy it) until the reservation is ordered, deleted or expires."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="did_reservations")
+    stock = models.ForeignKey(AvailableNumber, on_delete=models.CASCADE, related_name="reservations")
+    description = models.CharField(_("description"), max_length=100, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("DID reservation")
+        verbose_name_plural = _("DID reservations")
+        constraints = [models.UniqueConstraint(fields=["stock"], name="did_reservation_one_per_number")]
+        indexes = [models.Index(fields=["expires_at"], name="did_reservation_expires")]
+
+    def __str__(self) -> str:
+        return str(self.uid)
+
+
+class OrderTerms(models.Model):
+    """How an order was placed through /api/v3. ``external_reference_id`` is unique per account: placing
+    an order with a reference already used returns that order. With a ``callback_url`` the settled status
+    is sent there once, signed as DIDWW signs callbacks, with the key that placed the order (kept encrypted
+    until the callback has gone, then forgotten)."""
+
+    class Method(models.TextChoices):
+        POST = "post", "POST"
+        GET = "get", "GET"
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="terms")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    external_reference_id = models.CharField(_("external reference"), max_length=100, blank=True)
+    allow_back_ordering = models.BooleanField(default=False)
+    callback_url = models.CharField(_("callback URL"), max_length=500, blank=True)
+    callback_method = models.CharField(max_length=4, choices=Method.choices, default=Method.POST)
+    callback_secret = EncryptedTextField(blank=True, editable=False)
+    callback_status = models.CharField(_("status called back"), max_length=12, blank=True)
+    callback_attempts = models.PositiveIntegerField(default=0)
+    callback_next_at = models.DateTimeField(null=True, blank=True)
+    callback_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("order terms")
+        verbose_name_plural = _("order terms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "external_reference_id"],
+                condition=~Q(external_reference_id=""),
+                name="order_terms_external_reference_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["callback_next_at"],
+                condition=Q(callback_status="") & ~Q(callback_url=""),
+                name="order_terms_callback_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.external_reference_id or str(self.order_id)
