@@ -36,6 +36,7 @@ class AccountAdmin(NoBulkDeleteAdmin):
     list_display = [
         "name",
         "status",
+        "suspension_reason",
         "billing_email",
         "api_rate_limit",
         "sms_rate_limit",

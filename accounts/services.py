@@ -132,7 +132,15 @@ def reseller_create(
 
 def account_update(*, actor: Actor, account: Account, **changes: Any) -> Account:
     """Staff change an account's status or API rate limit (None = platform default), with an audit row."""
-    allowed = {"status", "api_rate_limit", "sms_rate_limit", "name", "billing_email"}
+    allowed = {
+        "status",
+        "suspension_reason",
+        "suspension_note",
+        "api_rate_limit",
+        "sms_rate_limit",
+        "name",
+        "billing_email",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed(fields={field: [_("This field cannot be changed here.")] for field in unknown})

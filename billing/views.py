@@ -20,6 +20,8 @@ from . import exports, invoices, selectors, services
 from .forms import CostPeriodForm, PriceRuleForm, TransactionFilterForm
 from .models import Invoice
 from .money import to_exact_str
+from .payments import selectors as payment_selectors
+from .payments import views as payment_views
 
 
 def _filters(request):
@@ -39,18 +41,31 @@ def _filters(request):
     return form, filters
 
 
-@portal_page
-def wallet(request):
+def wallet_page_context(request) -> dict:
     actor = request.actor
     form, filters = _filters(request)
     entries = page_of(request, selectors.transaction_list(actor=actor, filters=filters))
-    context = {
+    if actor.can_see_wallet and not actor.is_client_scoped:
+        entries.object_list = list(entries.object_list)  # read once; the table reads the same objects
+        receipts = payment_selectors.receipt_ids(entries=entries.object_list)
+        for entry in entries.object_list:
+            entry.receipt_top_up_id = receipts.get(entry.pk)
+    return {
         "form": form,
         "entries": entries,
         "wallet": selectors.wallet_get(actor=actor) if actor.can_see_wallet else None,
         "query": query_without_page(request),
     }
-    template = "billing/_transaction_table.html" if request.htmx else "billing/wallet_detail.html"
+
+
+@portal_page(open_while_suspended=True)
+def wallet(request):
+    context = wallet_page_context(request)
+    if request.htmx:
+        template = "billing/_transaction_table.html"
+    else:
+        template = "billing/wallet_detail.html"
+        context |= payment_views.wallet_context(request)
     response = render(request, template, context)
     response["Vary"] = "HX-Request"
     return response
@@ -196,14 +211,14 @@ def client_costs_export(request, client_id: int):
 # --- Invoices ------------------------------------------------------------------------------------
 
 
-@portal_page
+@portal_page(open_while_suspended=True)
 def invoice_list(request):
     actor = request.actor
     invoices = page_of(request, selectors.invoice_list(actor=actor))
     return render(request, "billing/invoice_list.html", {"invoices": invoices, "query": query_without_page(request)})
 
 
-@portal_page
+@portal_page(open_while_suspended=True)
 def invoice_detail(request, invoice_id: int):
     actor = request.actor
     invoice = selectors.invoice_get(actor=actor, invoice_id=invoice_id)
@@ -222,7 +237,7 @@ def invoice_detail(request, invoice_id: int):
     return render(request, "billing/invoice_detail.html", context)
 
 
-@portal_page
+@portal_page(open_while_suspended=True)
 def invoice_download(request, invoice_id: int, fmt: str):
     if fmt not in ("pdf", "csv"):
         raise Http404(_("Invoices download as PDF or CSV."))

@@ -137,3 +137,15 @@ class ComplianceProfileMismatch(ApplicationError):
     code = "compliance_profile_mismatch"
     status = 422
     default_message = _("This compliance profile does not cover these numbers.")
+
+
+class PaymentsUnavailable(ApplicationError):
+    code = "payments_unavailable"
+    status = 503
+    default_message = _("Card payments are not available right now. Pay by bank transfer, or try again later.")
+
+
+class PaymentConflict(ApplicationError):
+    code = "payment_conflict"
+    status = 409
+    default_message = _("This payment was already recorded with other details.")
