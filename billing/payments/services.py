@@ -33,7 +33,7 @@ from portal.l10n import for_records
 from .. import ledger
 from ..models import LedgerEntry, PaymentProfile, TopUp
 from ..money import CENTS, to_cents_str, to_exact_str
-from . import gateway, suspension
+from . import gateway, suspension, thresholds
 
 logger = logging.getLogger("didfarm.payments")
 
@@ -247,10 +247,7 @@ def _credit(top_up: TopUp, *, wallet, external_id: str, amount: Decimal) -> Ledg
     top_up.amount, top_up.entry, top_up.status = entry.amount, entry, TopUp.Status.SUCCEEDED
     top_up.completed_at, top_up.failure_message = timezone.now(), ""
     top_up.save(update_fields=["external_id", "amount", "entry", "status", "completed_at", "failure_message"])
-    if top_up.method == TopUp.Method.AUTO_RECHARGE:
-        PaymentProfile.objects.filter(account_id=top_up.account_id).update(
-            auto_recharge_failures=0, auto_recharge_retry_at=None
-        )
+    thresholds.release_recovered(account_id=top_up.account_id, balance=wallet.balance)
     audit_record(
         actor=actor,
         action="top_up.succeeded",

@@ -73,6 +73,18 @@ def wallet_thresholds_check(*, account_id: int | None = None) -> ThresholdReport
     return report
 
 
+def release_recovered(*, account_id: int, balance) -> None:
+    """Inside the transaction of a credit: the thresholds the new balance is back at or above are armed
+    again at once, so the next fall under them is a new crossing even if no check ran in between."""
+    profiles = PaymentProfile.objects.filter(account_id=account_id)
+    profiles.filter(low_balance_threshold__lte=balance, low_balance_alerted_at__isnull=False).update(
+        low_balance_alerted_at=None
+    )
+    profiles.filter(auto_recharge_threshold__lte=balance, auto_recharge_claimed_at__isnull=False).update(
+        auto_recharge_claimed_at=None, auto_recharge_failures=0, auto_recharge_retry_at=None
+    )
+
+
 def _low_balance_alert(*, profile_pk: int, account_id: int) -> bool:
     from . import tasks
 

@@ -150,7 +150,9 @@ class StripeFake:
                 if parts.path.startswith("/v1/checkout/sessions/"):
                     session = fake.sessions.get(parts.path.rsplit("/", 1)[1])
                     if session is None:
-                        return self._send(404, {"error": {"type": "invalid_request_error", "message": "No such session"}})
+                        return self._send(
+                            404, {"error": {"type": "invalid_request_error", "message": "No such session"}}
+                        )
                     body = dict(session)
                     expand = [value for key, values in query.items() if key.startswith("expand[") for value in values]
                     if "payment_intent" in expand and body["payment_intent"]:
