@@ -13,6 +13,7 @@ from portal.pages import add_error
 from . import services
 from .forms import WalletCreditForm
 from .models import Invoice, InvoiceLine, LedgerEntry, PaymentEvent, PaymentProfile, PriceRule, TopUp, Wallet
+from .money import to_cents_str
 from .payments import services as payment_services
 from .payments.forms import BankTransferForm
 
@@ -203,7 +204,7 @@ class TopUpAdmin(ReadOnlyAdmin):
                 self.message_user(
                     request,
                     _("Recorded %(amount)s EUR from %(account)s (%(id)s).")
-                    % {"amount": top_up.amount, "account": top_up.account, "id": top_up.external_id},
+                    % {"amount": to_cents_str(top_up.amount), "account": top_up.account, "id": top_up.external_id},
                     messages.SUCCESS,
                 )
                 return redirect("admin:billing_topup_changelist")
