@@ -429,3 +429,36 @@ def test_a_suspension_for_another_reason_is_not_lifted_by_a_payment(tenants, adm
     )
     account.refresh_from_db()
     assert account.status == Account.Status.SUSPENDED
+
+
+def test_a_suspended_resellers_people_see_why_and_can_still_reach_wallet_and_invoices(tenants):
+    Account.objects.filter(pk=tenants.a.account.pk).update(
+        status=Account.Status.SUSPENDED,
+        suspension_reason=Account.SuspensionReason.NON_PAYMENT,
+        suspension_note="Invoice 2026-11 is 30 days overdue.",
+    )
+    owner = HttpClient()
+    owner.login(email="owner@alpha.test", password=PASSWORD)
+
+    blocked = owner.get(reverse("number_list"))
+    assert blocked.status_code == 403
+    page = blocked.content.decode()
+    assert "Your account is suspended" in page and "Invoice 2026-11 is 30 days overdue." in page
+    assert reverse("wallet") in page and reverse("invoice_list") in page
+    assert owner.get(reverse("wallet")).status_code == 200
+    assert owner.get(reverse("invoice_list")).status_code == 200
+
+    client_admin = HttpClient()
+    client_admin.login(email=tenants.x_admin_email, password=PASSWORD)
+    shut = client_admin.get(reverse("wallet"))
+    assert shut.status_code == 403 and "Invoice 2026-11" not in shut.content.decode()
+
+
+def test_checkouts_top_up_first_link_and_the_banner_prefill_the_missing_amount_in_cents(tenants):
+    http = HttpClient()
+    http.login(email="owner@alpha.test", password=PASSWORD)
+
+    page = http.get(reverse("wallet"), {"top_up": "12.3401"}).content.decode()
+
+    assert "Transfer at least 12.35 EUR to complete your order." in page  # no card payments: bank transfer
+    assert "Transfer at least" not in http.get(reverse("wallet"), {"top_up": "abc"}).content.decode()
