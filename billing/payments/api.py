@@ -8,7 +8,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from portal.api import ApiView, PageParams, StrictBooleanField, StrictCharField, data_envelope, page_envelope, paginate
+from portal.api import (
+    ApiView,
+    ErrorSerializer,
+    PageParams,
+    StrictBooleanField,
+    StrictCharField,
+    data_envelope,
+    page_envelope,
+    paginate,
+)
 from portal.errors import ValidationFailed
 
 from ..money import to_exact_str
@@ -77,11 +86,12 @@ class TopUpListApi(ApiView):
         operation_id="top_ups_create",
         tags=["Wallet"],
         request=TopUpInput,
-        responses={201: data_envelope(TopUpOutput)},
+        responses={201: data_envelope(TopUpOutput), 503: ErrorSerializer},
         summary="Start a card or SEPA top-up: send the payer to checkout_url (Stripe Checkout)",
         description="The wallet is credited once the payment succeeds (payment.succeeded event). Without card "
-        "payments configured the answer is 503 payments_unavailable: pay by bank transfer with the reference "
-        "from GET /wallet/payment-settings.",
+        "payments on this installation the answer is 422 payments_unavailable: pay by bank transfer with the "
+        "reference from GET /wallet/payment-settings. 503 payment_provider_unavailable: Stripe could not be "
+        "reached; try again later.",
     )
     def post(self, request):
         self.actor.require_write()

@@ -27,7 +27,14 @@ from accounts.actor import Actor, system_actor
 from accounts.models import Account
 from accounts.services import audit_record
 from portal import events
-from portal.errors import NotFound, PaymentConflict, PaymentsUnavailable, PermissionDenied, ValidationFailed
+from portal.errors import (
+    NotFound,
+    PaymentConflict,
+    PaymentProviderUnavailable,
+    PaymentsUnavailable,
+    PermissionDenied,
+    ValidationFailed,
+)
 from portal.l10n import for_records
 
 from .. import ledger
@@ -114,7 +121,7 @@ def top_up_checkout_start(
     """A pending top-up and its Stripe Checkout session; the caller sends the payer to ``checkout_url``.
 
     ``success_url`` may contain ``{CHECKOUT_SESSION_ID}`` (Stripe fills it in). The top-up row commits
-    before Stripe is called; if Stripe cannot be reached it is marked failed and ``PaymentsUnavailable``
+    before Stripe is called; if Stripe cannot be reached it is marked failed and ``PaymentProviderUnavailable``
     is raised."""
     _require_payer(actor)
     if not gateway.enabled():
@@ -149,7 +156,7 @@ def top_up_checkout_start(
         TopUp.objects.filter(pk=top_up.pk, status=TopUp.Status.PENDING).update(
             status=TopUp.Status.FAILED, failure_message=str(_("The payment page could not be opened."))[:255]
         )
-        raise PaymentsUnavailable() from exc
+        raise PaymentProviderUnavailable() from exc
     top_up.session_id, top_up.checkout_url = session.id, session.url
     top_up.save(update_fields=["session_id", "checkout_url"])
     return top_up

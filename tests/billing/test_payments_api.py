@@ -30,9 +30,9 @@ def test_a_bad_top_up_request_is_a_422_in_the_error_format_and_writes_nothing(te
     assert not TopUp.objects.exists()
 
 
-def test_without_card_payments_a_top_up_is_a_503_and_bank_details_are_still_given(tenants, api_as, settings):
+def test_without_card_payments_a_top_up_is_a_422_and_bank_details_are_still_given(tenants, api_as, settings):
     settings.STRIPE_SECRET_KEY = ""
-    assert_error(api_as(tenants.a.key).post("/api/v1/wallet/top-ups", {"amount": "25.00"}), 503, "payments_unavailable")
+    assert_error(api_as(tenants.a.key).post("/api/v1/wallet/top-ups", {"amount": "25.00"}), 422, "payments_unavailable")
     data = api_as(tenants.a.key).get("/api/v1/wallet/payment-settings").json()["data"]
     assert data["payment_reference"].startswith("DF-") and data["bank_account"]["iban"]
 
@@ -58,3 +58,9 @@ def test_payment_settings_are_read_and_changed_through_the_api(tenants, api_as):
     assert_error(
         client.patch("/api/v1/wallet/payment-settings", {"low_balance_threshold": "-1"}), 422, "validation_error"
     )
+
+
+def test_stripe_unreachable_is_a_503_in_the_error_format(tenants, stripe_fake, api_as):
+    stripe_fake.fail_all = True
+    response = api_as(tenants.a.key).post("/api/v1/wallet/top-ups", {"amount": "25.00"})
+    assert_error(response, 503, "payment_provider_unavailable")
