@@ -44,6 +44,7 @@ class AccountAdmin(NoBulkDeleteAdmin):
     list_display = [
         "name",
         "status",
+        "suspension_reason",
         "billing_email",
         "api_rate_limit",
         "api_key_limit",

@@ -82,9 +82,21 @@ class Account(models.Model):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
 
+    class SuspensionReason(models.TextChoices):
+        NON_PAYMENT = "non_payment", _("Non-payment")
+        OTHER = "other", _("Other")
+
     name = models.CharField(_("name"), max_length=200)
     billing_email = models.EmailField(_("billing email"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Why a suspended account is suspended, shown to its people; a suspension for non-payment is lifted by
+    # billing as soon as the wallet covers what is due (billing/payments/suspension.py).
+    suspension_reason = models.CharField(
+        _("suspension reason"), max_length=16, choices=SuspensionReason.choices, blank=True
+    )
+    suspension_note = models.CharField(
+        _("suspension note"), max_length=255, blank=True, help_text=_("Shown to the reseller while suspended.")
+    )
     api_rate_limit = models.PositiveIntegerField(
         _("API requests a minute"),
         null=True,

@@ -144,6 +144,8 @@ def account_update(*, actor: Actor, account: Account, **changes: Any) -> Account
     """Staff change an account's status or API rate limit (None = platform default), with an audit row."""
     allowed = {
         "status",
+        "suspension_reason",
+        "suspension_note",
         "api_rate_limit",
         "sms_rate_limit",
         "api_key_limit",

@@ -12,7 +12,10 @@ from portal.pages import add_error
 
 from . import services
 from .forms import WalletCreditForm
-from .models import Invoice, InvoiceLine, LedgerEntry, PriceRule, Wallet
+from .models import Invoice, InvoiceLine, LedgerEntry, PaymentEvent, PaymentProfile, PriceRule, TopUp, Wallet
+from .money import to_cents_str
+from .payments import services as payment_services
+from .payments.forms import BankTransferForm
 
 
 @admin.register(Wallet)
@@ -157,3 +160,78 @@ class InvoiceAdmin(ReadOnlyAdmin):
     search_fields = ["account__name", "client__name"]
     list_select_related = ["account", "client"]
     inlines = [InvoiceLineInline]
+
+
+@admin.register(TopUp)
+class TopUpAdmin(ReadOnlyAdmin):
+    """Top-ups are written by payments, never here; staff record a bank transfer from the list's button."""
+
+    list_display = ["__str__", "account", "method", "status", "amount", "external_id", "created_at", "completed_at"]
+    list_filter = ["method", "status"]
+    search_fields = ["account__name", "external_id", "session_id"]
+    list_select_related = ["account"]
+    change_list_template = "admin/billing/topup_change_list.html"
+
+    def get_urls(self):
+        custom = [
+            path(
+                "bank-transfer/",
+                self.admin_site.admin_view(self.bank_transfer_view),
+                name="billing_topup_bank_transfer",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def bank_transfer_view(self, request):
+        """A transfer seen on the bank statement, against the reseller's payment reference: one credit per
+        bank transaction id (recording it again changes nothing)."""
+        if not request.user.has_perm("billing.change_wallet"):
+            return redirect("admin:index")
+        form = BankTransferForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                top_up = payment_services.bank_transfer_record(
+                    staff_user=request.user,
+                    transfer=payment_services.BankTransfer(
+                        reference=form.cleaned_data["reference"],
+                        amount=form.cleaned_data["amount"],
+                        bank_transaction_id=form.cleaned_data["bank_transaction_id"],
+                    ),
+                )
+            except ApplicationError as exc:
+                add_error(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    _("Recorded %(amount)s EUR from %(account)s (%(id)s).")
+                    % {"amount": to_cents_str(top_up.amount), "account": top_up.account, "id": top_up.external_id},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:billing_topup_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Record a bank transfer"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/billing/bank_transfer.html", context)
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "type", "received_at", "processed_at", "attempts"]
+    list_filter = ["type"]
+    search_fields = ["event_id"]
+
+
+@admin.register(PaymentProfile)
+class PaymentProfileAdmin(ReadOnlyAdmin):
+    list_display = [
+        "account",
+        "card_label",
+        "auto_recharge_enabled",
+        "auto_recharge_threshold",
+        "low_balance_threshold",
+    ]
+    search_fields = ["account__name"]
+    list_select_related = ["account"]

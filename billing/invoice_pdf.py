@@ -289,3 +289,9 @@ def _render(invoice, lines, texts, title, rows, headings, sms: SmsSection, *, pa
     pdf.set_text_color(110)
     pdf.multi_cell(0, 4, _("Prices without VAT, in euros to four decimal places as charged."), align=pdf.start)
     return pdf
+
+
+# The page set-up (fonts for every language, right to left, the numbered footer) other documents share:
+# top-up receipts (billing/payments/receipts.py).
+Document = _Pdf
+document_day = _day

@@ -8,7 +8,9 @@ Invariants
 - Every posting runs inside the caller's transaction with the wallet row locked (``lock_wallet``,
   ``SELECT … FOR UPDATE``; or ``debit_last``, whose conditional ``UPDATE`` takes the same lock), so
   concurrent debits serialise and none can overdraw.
-- A debit larger than the balance raises ``InsufficientBalance`` and writes nothing.
+- A debit larger than the balance raises ``InsufficientBalance`` and writes nothing — except a debit that
+  records money which has already left (a card payment refunded or disputed at the bank: ``allow_negative``),
+  which may take the balance below zero.
 - A posting with a ``dedupe_key`` happens once per (wallet, kind, key); a repeat returns the first entry.
 - An entry that names a client carries ``client_amount``, what the reseller bills that client for it
   (from its price list at the time), with the entry's sign; entries without a client carry none.
@@ -170,8 +172,10 @@ def debit(
     number_id: int | None = None,
     dedupe_key: str | None = None,
     created_by: str = "",
+    allow_negative: bool = False,
 ) -> LedgerEntry:
-    """Take ``amount`` (positive) from a locked wallet. Raises ``InsufficientBalance`` before writing.
+    """Take ``amount`` (positive) from a locked wallet. Raises ``InsufficientBalance`` before writing,
+    unless ``allow_negative`` (money that has left already: a refunded or disputed payment).
     ``client_amount`` (positive) is what the entry's client is billed for it."""
     amount = quantize(amount)
     if amount <= 0:
@@ -187,6 +191,7 @@ def debit(
         number_id=number_id,
         dedupe_key=dedupe_key,
         created_by=created_by,
+        allow_negative=allow_negative,
     )
 
 

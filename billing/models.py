@@ -43,6 +43,9 @@ class LedgerEntry(models.Model):
         SMS_OUTBOUND = "sms_outbound", _("Outbound SMS")
         SMS_INBOUND = "sms_inbound", _("Inbound SMS")
         PORTING = "porting", _("Porting")
+        TOP_UP_REFUND = "top_up_refund", _("Top-up refunded")
+        CHARGEBACK = "chargeback", _("Chargeback")
+        CHARGEBACK_REVERSAL = "chargeback_reversal", _("Chargeback reversed")
 
     # No index of their own: the composite indexes and the unique constraint below all lead with these
     # columns, and every index less is less work for each of the many entries a renewal run writes.
@@ -247,3 +250,133 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.description} {self.amount}"
+
+
+class PaymentProfile(models.Model):
+    """How a reseller pays in: its saved card (Stripe customer and payment method), auto-recharge and the
+    low-balance alert. Created on first use. The ``*_claimed_at`` / ``*_alerted_at`` columns make each
+    threshold act once per crossing: set by a conditional UPDATE when the balance is under the threshold,
+    cleared when it is back at or above it."""
+
+    account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, related_name="payment_profile")
+    stripe_customer_id = models.CharField(max_length=64, blank=True)
+    stripe_payment_method_id = models.CharField(max_length=64, blank=True)
+    card_label = models.CharField(_("saved card"), max_length=64, blank=True)
+    auto_recharge_enabled = models.BooleanField(_("auto-recharge"), default=False)
+    auto_recharge_threshold = models.DecimalField(_("recharge below"), null=True, blank=True, **MONEY)
+    auto_recharge_amount = models.DecimalField(_("recharge amount"), null=True, blank=True, **MONEY)
+    auto_recharge_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    auto_recharge_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    auto_recharge_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    low_balance_threshold = models.DecimalField(_("alert below"), null=True, blank=True, **MONEY)
+    low_balance_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment settings")
+        verbose_name_plural = _("payment settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(auto_recharge_enabled=False)
+                | models.Q(auto_recharge_threshold__isnull=False, auto_recharge_amount__gt=0),
+                name="auto_recharge_complete",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.account)
+
+
+class TopUp(models.Model):
+    """Money paid into a wallet from outside: a Stripe Checkout payment (card or SEPA), an off-session
+    auto-recharge, or a bank transfer recorded by staff. ``(provider, external_id)`` is unique: one
+    top-up, hence one ledger credit, per Stripe PaymentIntent or bank transaction."""
+
+    class Method(models.TextChoices):
+        CHECKOUT = "checkout", _("Card or SEPA")
+        AUTO_RECHARGE = "auto_recharge", _("Auto-recharge")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+
+    class Provider(models.TextChoices):
+        STRIPE = "stripe", "Stripe"
+        BANK = "bank", _("Bank")
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="top_ups")
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    provider = models.CharField(max_length=8, choices=Provider.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    # Stripe: the Checkout Session (cs_…) and the PaymentIntent (pi_…) it made; bank: the bank's
+    # transaction id. Either id alone names one payment.
+    session_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    external_id = models.CharField(_("payment id"), max_length=255, null=True, blank=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    save_card = models.BooleanField(default=False)
+    entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="top_up", editable=False
+    )
+    failure_message = models.CharField(_("failure"), max_length=255, blank=True)
+    created_by = models.CharField(_("by"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    completed_at = models.DateTimeField(_("paid"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("top-up")
+        verbose_name_plural = _("top-ups")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="top_up_one_per_payment",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="top_up_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["account", "-created_at"], name="top_up_account_created")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.amount} {self.currency}"
+
+    @property
+    def public_id(self) -> str:
+        return f"top_{self.pk}"
+
+    @property
+    def dedupe_key(self) -> str:
+        """The ledger key of its credit: the provider's payment id, so a payment is credited once."""
+        return f"{self.provider}:{self.external_id}"
+
+
+class PaymentEvent(models.Model):
+    """An event a payment provider sent us, stored raw under the provider's id (a retry or a duplicate hits
+    the constraint) and processed by a task."""
+
+    provider = models.CharField(max_length=8, default="stripe")
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="payment_event_once")]
+        indexes = [
+            models.Index(
+                fields=["received_at"], condition=models.Q(processed_at__isnull=True), name="payment_event_unprocessed"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.type} {self.event_id}"

@@ -16,3 +16,7 @@ def renewals_run_task() -> int:
 @shared_task
 def invoices_issue_month_task() -> int:
     return invoices_issue_month().issued
+
+
+# Payment tasks live beside their services; imported here so Celery's autodiscovery registers them.
+from .payments import tasks as payment_tasks  # noqa: E402, F401

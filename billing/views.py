@@ -14,12 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 from portal.errors import ApplicationError
-from portal.pages import add_error, page_of, portal_page, query_without_page, render_page
+from portal.pages import add_error, page_of, portal_page, query_without_page, render_page, wants_fragment
 
 from . import exports, invoices, selectors, services
 from .forms import CostPeriodForm, PriceRuleForm, TransactionFilterForm
 from .models import Invoice
 from .money import to_exact_str
+from .payments import selectors as payment_selectors
+from .payments import views as payment_views
 
 
 def _filters(request):
@@ -39,17 +41,28 @@ def _filters(request):
     return form, filters
 
 
-@portal_page
-def wallet(request):
+def wallet_page_context(request) -> dict:
     actor = request.actor
     form, filters = _filters(request)
     entries = page_of(request, selectors.transaction_list(actor=actor, filters=filters))
-    context = {
+    if actor.can_see_wallet and not actor.is_client_scoped:
+        entries.object_list = list(entries.object_list)  # read once; the table reads the same objects
+        receipts = payment_selectors.receipt_ids(entries=entries.object_list)
+        for entry in entries.object_list:
+            entry.receipt_top_up_id = receipts.get(entry.pk)
+    return {
         "form": form,
         "entries": entries,
         "wallet": selectors.wallet_get(actor=actor) if actor.can_see_wallet else None,
         "query": query_without_page(request),
     }
+
+
+@portal_page(open_while_suspended=True)
+def wallet(request):
+    context = wallet_page_context(request)
+    if not wants_fragment(request):
+        context |= payment_views.wallet_context(request)
     return render_page(request, "billing/wallet_detail.html", "billing/_transaction_table.html", context)
 
 
@@ -193,14 +206,14 @@ def client_costs_export(request, client_id: int):
 # --- Invoices ------------------------------------------------------------------------------------
 
 
-@portal_page
+@portal_page(open_while_suspended=True)
 def invoice_list(request):
     actor = request.actor
     invoices = page_of(request, selectors.invoice_list(actor=actor))
     return render(request, "billing/invoice_list.html", {"invoices": invoices, "query": query_without_page(request)})
 
 
-@portal_page
+@portal_page(open_while_suspended=True)
 def invoice_detail(request, invoice_id: int):
     actor = request.actor
     invoice = selectors.invoice_get(actor=actor, invoice_id=invoice_id)
@@ -219,7 +232,7 @@ def invoice_detail(request, invoice_id: int):
     return render(request, "billing/invoice_detail.html", context)
 
 
-@portal_page
+@portal_page(open_while_suspended=True)
 def invoice_download(request, invoice_id: int, fmt: str):
     if fmt not in ("pdf", "csv"):
         raise Http404(_("Invoices download as PDF or CSV."))

@@ -5,6 +5,7 @@ from django.urls import path
 
 from accounts import api as accounts_api
 from billing import api as billing_api
+from billing.payments import api as payment_api
 from messaging import api as messaging_api
 from numbers_app import api as numbers_api
 from numbers_app.didww import api as dids_api
@@ -22,6 +23,9 @@ api_v1 = [
         billing_api.TransactionDetailApi.as_view(),
         name="api_wallet_transaction",
     ),
+    path("wallet/top-ups", payment_api.TopUpListApi.as_view(), name="api_top_ups"),
+    path("wallet/top-ups/<str:top_up_id>", payment_api.TopUpDetailApi.as_view(), name="api_top_up"),
+    path("wallet/payment-settings", payment_api.PaymentSettingsApi.as_view(), name="api_payment_settings"),
     path("wallet/checkout", numbers_api.CheckoutApi.as_view(), name="api_wallet_checkout"),
     path("numbers/search", numbers_api.NumberSearchApi.as_view(), name="api_numbers_search"),
     path("numbers/available", numbers_api.NumberAvailableApi.as_view(), name="api_numbers_available"),

@@ -127,6 +127,12 @@ app.conf.beat_schedule = {
     # Webhooks: events whose fan-out task was lost get their deliveries, and deliveries whose next
     # attempt is due (retries wait for hours as rows, never as broker countdowns) are sent.
     "webhooks-sweep": {"task": "portal.webhooks.tasks.webhooks_sweep_task", "schedule": 10.0},
+    # Payments: a Stripe event whose processing task was lost, or failed while Stripe was unreachable, is
+    # processed again (each event acts once: claimed by a conditional UPDATE, keyed on Stripe's ids).
+    "payment-events-sweep": {"task": "billing.payments.tasks.payment_events_sweep_task", "schedule": 60.0},
+    # Low-balance alerts and auto-recharges act once per threshold crossing (claim rows); every minute so a
+    # wallet emptied by renewals or SMS is noticed quickly, whatever debited it.
+    "wallet-thresholds": {"task": "billing.payments.tasks.wallet_thresholds_check_task", "schedule": 60.0},
     # Numbers are renewed (or their unpaid renewals retried, suspended, released) on their paid-through day;
     # run hourly so a day is never missed and a top-up reactivates within the hour. Safe to run twice.
     "renewals": {"task": "billing.tasks.renewals_run_task", "schedule": crontab(minute=23)},

@@ -19,4 +19,14 @@ def portal(request):
 
             wallet = ledger.wallet_for(actor.account)
             context["wallet_badge"] = f"{money(wallet.balance)} {wallet.currency}"
+            if not actor.is_client_scoped:
+                from django.utils.functional import SimpleLazyObject
+
+                from billing.payments.selectors import renewals_shortfall
+
+                # Read only by the pages that show the layout's banner, once per request.
+                account_id, balance = actor.account.pk, wallet.balance
+                context["wallet_banner"] = SimpleLazyObject(
+                    lambda: renewals_shortfall(account_id=account_id, balance=balance) or ""
+                )
     return context

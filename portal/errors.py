@@ -170,3 +170,24 @@ class AddressNotAllowed(ApplicationError):
 class ApiKeyLimitReached(ApplicationError):
     code = "api_key_limit_reached"
     status = 422
+
+
+class PaymentsUnavailable(ApplicationError):
+    """Card payments are not offered here (no Stripe keys): pay by bank transfer instead."""
+
+    code = "payments_unavailable"
+    status = 422
+    default_message = _("Card payments are not available right now. Pay by bank transfer, or try again later.")
+
+
+class PaymentProviderUnavailable(PaymentsUnavailable):
+    """Stripe could not be reached: worth trying again later."""
+
+    code = "payment_provider_unavailable"
+    status = 503
+
+
+class PaymentConflict(ApplicationError):
+    code = "payment_conflict"
+    status = 409
+    default_message = _("This payment was already recorded with other details.")

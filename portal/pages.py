@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -19,9 +21,13 @@ from portal.errors import NotFound
 from portal.ip import client_ip
 
 
-def portal_page(view):
+def portal_page(view=None, *, open_while_suspended: bool = False):
     """Log-in required; sets ``request.actor`` from the user's membership. DIDfarm staff without a
-    reseller membership are sent to the staff console."""
+    reseller membership are sent to the staff console. ``open_while_suspended``: the reseller's own people
+    may still use the page while their account is suspended (the wallet, top-up and invoices: how a
+    suspended reseller pays its way back)."""
+    if view is None:
+        return functools.partial(portal_page, open_while_suspended=open_while_suspended)
 
     @login_required
     @functools.wraps(view)
@@ -34,8 +40,9 @@ def portal_page(view):
                 request, _("Your login is not attached to any account. Ask your administrator to invite you again.")
             )
         blocked = access_blocked_reason(account=membership.account, client=membership.client)
-        if blocked:
-            return _blocked(request, blocked)
+        suspended_reseller = membership.client is None and membership.account.status != "active"
+        if blocked and not (open_while_suspended and suspended_reseller):
+            return _blocked(request, blocked, membership=membership if suspended_reseller else None)
         request.actor = actor_from_membership(membership, ip_address=client_ip(request))
         request.membership = membership
         try:
@@ -73,9 +80,14 @@ def updates_wallet_badge(view):
     return wrapper
 
 
-def _blocked(request, reason: str):
-    """A page (not a dead end) for people who are logged in but may not use the portal now."""
-    return render(request, "portal/blocked.html", {"reason": reason}, status=403)
+def _blocked(request, reason: str, *, membership=None):
+    """A page (not a dead end) for people who are logged in but may not use the portal now. The people of
+    a suspended reseller see why, their balance, and the way to the wallet, top-up and invoices."""
+    context = {"reason": reason}
+    if membership is not None:
+        # The shell knows no app: billing names the function that summarises a suspension (settings).
+        context["suspension"] = import_string(settings.SUSPENSION_SUMMARY)(account=membership.account)
+    return render(request, "portal/blocked.html", context, status=403)
 
 
 def page_of(request, queryset, *, per_page: int = 25):

@@ -445,6 +445,27 @@ SMS_VALIDITY_HOURS = int(os.environ.get("SMS_VALIDITY_HOURS", "48"))
 # How long a stored Idempotency-Key response is replayed.
 IDEMPOTENCY_TTL_HOURS = 24
 
+# Payments (billing/payments). Card and SEPA top-ups go through Stripe Checkout when a secret key is set;
+# without one the card option is hidden and bank transfer still works. STRIPE_API_BASE points the official
+# library elsewhere (the tests' local fake). The top-up limits are the platform's risk policy, kept beside
+# the Stripe account they protect (a change is a deploy, reviewed like one), not a per-reseller setting.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# Payment methods offered in Checkout besides cards ("sepa_debit" for SEPA Direct Debit).
+STRIPE_PAYMENT_METHODS = env_list("STRIPE_PAYMENT_METHODS", "card,sepa_debit")
+TOPUP_MINIMUM = os.environ.get("TOPUP_MINIMUM", "10.00")
+TOPUP_MAXIMUM = os.environ.get("TOPUP_MAXIMUM", "5000.00")
+# The account resellers pay bank transfers into, shown on the wallet page with their own reference.
+BANK_TRANSFER_BENEFICIARY = os.environ.get("BANK_TRANSFER_BENEFICIARY", "DIDfarm B.V.")
+BANK_TRANSFER_IBAN = os.environ.get("BANK_TRANSFER_IBAN", "NL91ABNA0417164300")
+BANK_TRANSFER_BIC = os.environ.get("BANK_TRANSFER_BIC", "ABNANL2A")
+BANK_TRANSFER_BANK = os.environ.get("BANK_TRANSFER_BANK", "ABN AMRO")
+# Auto-recharge: failed off-session charges are retried after 1, 4 and 16 hours, then not again until the
+# balance has been back above the threshold.
+AUTO_RECHARGE_MAX_FAILURES = 3
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -499,3 +520,7 @@ SIP_SERVER = os.environ.get("SIP_SERVER", "sip.didfarm.test")
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
 # Threads per worker process that send a batch of webhook deliveries at once.
 WEBHOOKS_SEND_THREADS = int(os.environ.get("WEBHOOKS_SEND_THREADS", "16"))
+
+# What a suspended reseller's people see on a page they may not use (their balance, what is due, the way
+# to pay): a function of billing's, named here so the page plumbing in portal/ imports no app.
+SUSPENSION_SUMMARY = "billing.payments.suspension.suspension_summary"

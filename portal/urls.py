@@ -12,6 +12,7 @@ from drf_spectacular.views import (
 from accounts import views as account_views
 from accounts.security import views as security_views
 from billing import views as billing_views
+from billing.payments import views as payment_views
 from numbers_app.regulatory.api import RegulatorySubmitApi
 from numbers_app.urls import trunk_patterns
 from portal import views
@@ -62,6 +63,12 @@ page_patterns = [
     path("messaging/", include("messaging.urls")),
     path("billing/wallet/", billing_views.wallet, name="wallet"),
     path("billing/wallet/export.csv", billing_views.wallet_export, name="wallet_export"),
+    path("billing/wallet/top-up/", payment_views.top_up_start, name="top_up_start"),
+    path("billing/wallet/top-up/return/", payment_views.top_up_return, name="top_up_return"),
+    path("billing/wallet/top-ups/<int:top_up_id>/receipt.pdf", payment_views.top_up_receipt, name="top_up_receipt"),
+    path("billing/wallet/payment-settings/", payment_views.payment_settings, name="payment_settings"),
+    path("billing/wallet/saved-card/forget/", payment_views.saved_card_forget, name="saved_card_forget"),
+    path("billing/stripe/webhook", payment_views.stripe_webhook, name="stripe_webhook"),
     path("billing/renewals/", billing_views.renewals, name="renewals"),
     path("billing/clients/", billing_views.client_costs_list, name="client_costs_list"),
     path("billing/clients/<int:client_id>/", billing_views.client_costs, name="client_costs"),

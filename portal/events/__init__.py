@@ -35,6 +35,7 @@ EVENT_TYPES = (
     "client.updated",
     "wallet.credited",
     "wallet.debited",
+    "wallet.low_balance",
 )
 
 

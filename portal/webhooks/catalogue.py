@@ -55,13 +55,18 @@ CATALOGUE: tuple[EventType, ...] = (
     ),
     EventType(
         "payment.succeeded",
-        _("A purchase or renewal was charged to your wallet."),
+        _("A purchase or renewal was charged to your wallet, or a top-up was credited to it (then with top_up_id)."),
         {"order_id": 1042, "order": "ord_1042", "amount": "3.5000", "currency": "EUR", "numbers": ["+31201234567"]},
     ),
     EventType(
         "payment.failed",
         _("A renewal or purchase could not be charged."),
         {"amount": "1.5000", "currency": "EUR", "reason": "insufficient_balance", "numbers": ["+31201234567"]},
+    ),
+    EventType(
+        "wallet.low_balance",
+        _("The wallet balance fell under the alert threshold you set (sent once each time it falls under)."),
+        {"balance": "8.4000", "threshold": "10.0000", "currency": "EUR"},
     ),
     EventType(
         "regulatory.approved",

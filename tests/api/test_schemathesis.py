@@ -64,6 +64,8 @@ RULES_BEYOND_THE_SCHEMA = [
     "PUT /api/v1/price-rules/{rule_id}",
     "POST /api/v1/regulatory/submit",
     "POST /api/v1/wallet/checkout",
+    "PATCH /api/v1/wallet/payment-settings",
+    "POST /api/v1/wallet/top-ups",
     "POST /api/v1/webhooks",
     "PATCH /api/v1/webhooks/{webhook_id}",
     "PATCH /api/v3/dids/{number_id}",

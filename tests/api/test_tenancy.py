@@ -92,7 +92,11 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
 
     profile, document = make_profile(system_actor(tenant_account), client=client)
     port = make_port(system_actor(tenant_account), client=client)
+    from billing.models import TopUp
+
+    top_up = TopUp.objects.create(account=tenant_account, method="bank_transfer", provider="bank", amount=Decimal("10"))
     return {
+        "top_up_id": top_up.public_id,
         "invoice_id": invoice.public_id,
         "rule_id": rule.public_id,
         "message_id": message.public_id,

@@ -68,3 +68,16 @@ def assert_balanced(account) -> Wallet:
     if newest is not None:
         assert newest.balance_after == wallet.balance
     return wallet
+
+
+@pytest.fixture
+def stripe_fake(settings):
+    """The local Stripe stand-in, with the portal configured to use it (keys, webhook secret, api base)."""
+    from tests.billing.stripe_fake import WEBHOOK_SECRET, StripeFake
+
+    fake = StripeFake().start()
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = fake.url
+    yield fake
+    fake.stop()

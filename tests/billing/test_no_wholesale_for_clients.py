@@ -25,7 +25,7 @@ from accounts.models import Membership, Role
 from accounts.services import api_key_create, member_invite, user_language_set
 from billing import ledger
 from billing.invoices import invoice_draft, invoices_issue_month
-from billing.models import Invoice, LedgerEntry, PriceRule, Wallet
+from billing.models import Invoice, LedgerEntry, PriceRule, TopUp, Wallet
 from billing.renewals import renewals_run
 from billing.selectors import EXAMPLE_SEGMENT_PRICE
 from billing.services import PriceRuleInput, price_rule_save
@@ -191,6 +191,7 @@ class Scenario:
             "transaction_id": list(LedgerEntry.objects.filter(client=x).values_list("pk", flat=True)),
             "event_id": [f"evt_{uid}" for uid in Event.objects.filter(client=x).values_list("uid", flat=True)],
             "rule_id": list(PriceRule.objects.values_list("pk", flat=True)),
+            "top_up_id": list(TopUp.objects.values_list("pk", flat=True)),  # the reseller's: a client gets 404
             "contact": ["+31612345678", "+4915112345678"],
             "fmt": ["csv", "pdf"],
             "name": list(didww.DID_RELATIONSHIPS),  # /api/v3 relationship links

@@ -593,11 +593,13 @@ def test_a_suspended_account_sees_a_clear_page_and_can_log_out(tenants, client, 
 
     account_update(actor=staff_actor, account=tenants.a.account, status="suspended")
     client.post("/login/", {"username": "owner@alpha.test", "password": PASSWORD})
-    for url in ("/", "/billing/wallet/", "/developers/api-keys/"):
+    for url in ("/", "/developers/api-keys/"):
         response = client.get(url)
         assert response.status_code == 403
         assert "suspended" in response.content.decode()
         assert 'action="/logout/"' in response.content.decode()
+        assert 'href="/billing/wallet/#top-up"' in response.content.decode()  # the way back: pay
+    assert client.get("/billing/wallet/").status_code == 200  # the wallet, top-up and invoices stay open
     # the session API is closed too
     api = client.post("/api/v1/clients", {"name": "Sneak"}, content_type="application/json")
     assert api.status_code == 403 and api.json()["error"]["code"] == "forbidden"

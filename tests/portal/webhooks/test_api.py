@@ -93,7 +93,12 @@ def test_test_event_deliveries_attempts_and_redelivery(tenants, api_as, receiver
 def test_the_event_catalogue_lists_every_event_with_an_example(tenants, api_as):
     rows = api_as(tenants.a.read_only_key).get("/api/v1/webhooks/event-types").json()["data"]
     names = [r["name"] for r in rows]
-    assert len(names) == 14 and "message.received" in names and "webhook.test" not in names
+    assert (
+        len(names) == 15
+        and "message.received" in names
+        and "wallet.low_balance" in names
+        and "webhook.test" not in names
+    )
     received = next(r for r in rows if r["name"] == "message.received")
     assert received["aliases"] == ["sms.received"]
     assert set(received["example"]) == {"id", "event", "timestamp", "data"}
