@@ -107,3 +107,55 @@ def profile_decision_notify_task(self, profile_id: int) -> int:
         return profile_decision_notify(profile_id=profile_id)
     except OSError as exc:  # the mail server is away: try again later
         raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc
+
+
+# --- Upstream carriers (``numbers.upstream``): stock, renewal, reconciliation ------------------------------
+
+
+@shared_task
+def carriers_stock_import_task() -> int:
+    """Each enabled carrier's stock is imported by its own task on the ``carrier`` queue."""
+    from .upstream.services import carriers_due_for_import
+
+    ids = carriers_due_for_import()
+    for carrier_id in ids:
+        carrier_stock_import_task.delay(carrier_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def carrier_stock_import_task(carrier_id: int) -> int:
+    """(A failed import is recorded on the carrier, not retried: the next scheduled run tries again.)"""
+    from .upstream.services import carrier_stock_import
+
+    result = carrier_stock_import(carrier_id=carrier_id)
+    return result.numbers if result else 0
+
+
+@shared_task
+def carriers_reconcile_task() -> int:
+    from .upstream.services import carriers_due_for_reconciliation
+
+    ids = carriers_due_for_reconciliation()
+    for carrier_id in ids:
+        carrier_reconcile_task.delay(carrier_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def carrier_reconcile_task(carrier_id: int) -> int:
+    from .upstream.services import carrier_reconcile
+
+    return len(carrier_reconcile(carrier_id=carrier_id) or [])
+
+
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def number_renewal_push_task(self, number_id: int) -> None:
+    from .upstream.services import number_renewal_push
+
+    try:
+        number_renewal_push(number_id=number_id)
+    except CarrierError as exc:
+        if exc.transient:
+            raise self.retry(exc=exc, countdown=min(600, 2 ** (self.request.retries + 2))) from exc
+        raise

@@ -11,6 +11,7 @@ from drf_spectacular.views import (
 from accounts import views as account_views
 from billing import views as billing_views
 from numbers_app.regulatory.api import RegulatorySubmitApi
+from numbers_app.upstream import views as carrier_views
 from numbers_app.urls import trunk_patterns
 from portal import views
 from portal.webhooks import views as webhook_views
@@ -59,6 +60,7 @@ page_patterns = [
         name="webhook_redeliver",
     ),
     path("numbers/", include("numbers_app.urls")),
+    path("carriers/<slug:name>/callback/", carrier_views.carrier_callback, name="carrier-callback"),
     path("trunks/", include(trunk_patterns)),
     path("messaging/", include("messaging.urls")),
     path("billing/wallet/", billing_views.wallet, name="wallet"),
@@ -94,6 +96,7 @@ page_patterns = [
     path("settings/audit/", account_views.audit, name="audit"),
     path("switch-account/", account_views.switch_account, name="switch_account"),
 ]
+
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
