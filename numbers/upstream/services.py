@@ -192,11 +192,15 @@ def _write_stock(carrier: Carrier, catalogue: list[UpstreamGroup]) -> ImportResu
             preference(theirs.carrier, theirs.monthly_price, priorities)
         ):
             moved.append(row)  # the same number, and ours is the preferred offer
+    by_group: dict[int, dict[int, str]] = {}
     for row in moved:
         group, ref = wanted[row.e164]
-        AvailableNumber.objects.filter(pk=row.pk).update(
-            group=group, carrier_ref=ref, country_id=group.country_id, type=group.type
-        )
+        by_group.setdefault(group.pk, {})[row.pk] = ref
+    groups = {group.pk: group for group, _ref in wanted.values()}
+    for group_id, refs in sorted(by_group.items()):  # one statement per group, not per number
+        group = groups[group_id]
+        same = {"group": group_id, "country": group.country_id, "type": group.type}
+        bulk.update_each(AvailableNumber, column="carrier_ref", values=refs, same=same)
     new = [
         AvailableNumber(
             e164=e164, group=group, country_id=group.country_id, type=group.type, carrier_ref=ref
