@@ -58,9 +58,7 @@ class CarrierAdmin(NoBulkDeleteAdmin):
     actions = ["import_now", "reconcile_now"]
 
     def get_queryset(self, request):
-        self._margins = services.carrier_margins()
-        self._stock = services.stock_by_carrier()
-        return super().get_queryset(request)
+        return services.carriers_with_figures(super().get_queryset(request))
 
     @admin.display(description=_("health"))
     def health(self, obj: Carrier):
@@ -75,14 +73,13 @@ class CarrierAdmin(NoBulkDeleteAdmin):
 
     @admin.display(description=_("numbers for sale"))
     def stock(self, obj: Carrier) -> int:
-        return getattr(self, "_stock", {}).get(obj.name, 0)
+        return getattr(obj, "for_sale", 0)
 
     @admin.display(description=_("monthly margin (EUR)"))
     def margin(self, obj: Carrier):
-        row = getattr(self, "_margins", {}).get(obj.name)
-        if not row:
+        if not getattr(obj, "live_numbers", 0):
             return "—"
-        return f"{row['margin']:.2f} ({row['numbers']})"
+        return f"{obj.monthly_revenue - obj.monthly_cost:.2f} ({obj.live_numbers})"
 
     @admin.display(description=_("differences"))
     def differences(self, obj: Carrier) -> int:

@@ -11,13 +11,12 @@ shows each number once and costs what it costs with one carrier.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import phonenumbers
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
@@ -326,40 +325,29 @@ def carrier_callback_accept(*, name: str, url: str, payload: dict[str, str], sig
     return True
 
 
-def carrier_margins() -> dict[str, dict[str, Decimal | int]]:
-    """Per carrier, over live numbers: how many, what clients' resellers pay us a month and what the carrier
-    charges us a month (sandbox numbers cost nothing upstream), and the difference."""
-    from django.db.models import Count, Sum
+LIVE = (Number.Status.ACTIVE, Number.Status.INACTIVE, Number.Status.SUSPENDED)
+
+
+def carriers_with_figures(carriers):
+    """``carriers`` with, per carrier: ``for_sale`` (numbers in the index), and over its live numbers
+    ``live_numbers``, ``monthly_revenue`` (what resellers pay us a month) and ``monthly_cost`` (what the
+    carrier charges us; sandbox numbers cost nothing upstream). One query."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
     from django.db.models.functions import Coalesce
 
-    rows = (
-        Number.objects.filter(status__in=[Number.Status.ACTIVE, Number.Status.INACTIVE, Number.Status.SUSPENDED])
-        .values("group__carrier")
-        .annotate(
-            numbers=Count("pk"),
-            revenue=Coalesce(Sum("monthly_price"), Decimal(0)),
-            cost=Coalesce(Sum("group__cost_monthly"), Decimal(0)),
+    def per_carrier(queryset, aggregate, output):
+        rows = queryset.filter(group__carrier=OuterRef("name")).order_by().values("group__carrier")
+        return Coalesce(
+            Subquery(rows.annotate(v=aggregate).values("v")[:1], output_field=output), 0, output_field=output
         )
-    )
-    return {
-        r["group__carrier"]: {
-            "numbers": r["numbers"],
-            "revenue": r["revenue"],
-            "cost": r["cost"],
-            "margin": r["revenue"] - r["cost"],
-        }
-        for r in rows
-    }
 
-
-def stock_by_carrier() -> Counter:
-    from django.db.models import Count
-
-    return Counter(
-        dict(
-            AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE)
-            .values_list("group__carrier")
-            .annotate(n=Count("pk"))
-            .values_list("group__carrier", "n")
-        )
+    live = Number.objects.filter(status__in=LIVE)
+    money = models.DecimalField(max_digits=14, decimal_places=4)
+    return carriers.annotate(
+        for_sale=per_carrier(
+            AvailableNumber.objects.filter(status=AvailableNumber.Status.AVAILABLE), Count("pk"), IntegerField()
+        ),
+        live_numbers=per_carrier(live, Count("pk"), IntegerField()),
+        monthly_revenue=per_carrier(live, Sum("monthly_price"), money),
+        monthly_cost=per_carrier(live, Sum("group__cost_monthly"), money),
     )

@@ -244,6 +244,18 @@ def test_an_outage_shows_on_the_staff_console_and_search_still_serves_the_other_
     assert {r["number"] for r in rows} == set(GB_LONDON)
 
 
+def test_the_carrier_list_shows_numbers_for_sale_and_the_monthly_margin_per_carrier(
+    tenants, stock, didww, staff, django_capture_on_commit_callbacks
+):
+    imported(didww)
+    bought(tenants, LONDON[0], django_capture_on_commit_callbacks)
+    carrier = upstream.carriers_with_figures(Carrier.objects.filter(pk=didww.pk)).get()
+    assert (carrier.for_sale, carrier.live_numbers) == (4, 1)
+    assert carrier.monthly_revenue - carrier.monthly_cost == Decimal("0.22")  # 1.05 charged, 0.83 paid upstream
+    listing = staff.get("/admin/numbers/carrier/").content.decode()
+    assert "0.22 (1)" in listing
+
+
 def test_a_number_offered_by_two_carriers_is_shown_once_from_the_preferred_carrier(tenants, stock, didww, fake, api_as):
     fake.groups[0].numbers.append(GB_LONDON[0])  # the sandbox sells it too, dearer
     imported(didww)
