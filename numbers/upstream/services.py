@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 SANDBOX_PRIORITY = 1000
 # How many DIDs of one group an import takes in (a search page needs far fewer; the rest wait upstream).
 NUMBERS_PER_GROUP = 1000
+CHUNK = 10_000
 EDITABLE = ("kind", "api_url", "api_key", "callback_secret", "countries", "number_types", "priority",
             "markup_percent", "rounding", "enabled")  # fmt: skip
 
@@ -172,12 +173,12 @@ def _write_stock(carrier: Carrier, catalogue: list[UpstreamGroup]) -> ImportResu
 
     priorities = dict(Carrier.objects.values_list("name", "priority"))
     mine = preference(carrier.name, Decimal(0), priorities)[0]
-    rows = {
-        row.e164: row
-        for row in AvailableNumber.objects.select_related("group").filter(
-            e164__in=list(wanted) or [""]
-        ).select_for_update(of=("self",)).order_by("e164")
-    }  # fmt: skip
+    rows: dict[str, AvailableNumber] = {}
+    numbers = sorted(wanted)
+    for start in range(0, len(numbers), CHUNK):  # (statements take at most 65,535 parameters)
+        chunk = numbers[start : start + CHUNK]
+        locked = AvailableNumber.objects.select_related("group").select_for_update(of=("self",))
+        rows.update((row.e164, row) for row in locked.filter(e164__in=chunk).order_by("e164"))
     moved: list[AvailableNumber] = []
     for e164, (group, ref) in wanted.items():
         row = rows.get(e164)
@@ -210,10 +211,10 @@ def _write_stock(carrier: Carrier, catalogue: list[UpstreamGroup]) -> ImportResu
     bulk.insert(new)
     result.added = len(new)
     # What the carrier no longer offers leaves the index (a number sold stays: it is someone's now).
-    gone = AvailableNumber.objects.filter(group__carrier=carrier.name, status=AvailableNumber.Status.AVAILABLE).exclude(
-        e164__in=list(wanted)
-    )
-    result.removed, _ = gone.delete()
+    offered = AvailableNumber.objects.filter(group__carrier=carrier.name, status=AvailableNumber.Status.AVAILABLE)
+    gone = [pk for pk, e164 in offered.values_list("pk", "e164").iterator(chunk_size=CHUNK) if e164 not in wanted]
+    for start in range(0, len(gone), CHUNK):
+        result.removed += AvailableNumber.objects.filter(pk__in=gone[start : start + CHUNK]).delete()[0]
     stock_counts_refresh()
     group_cache.changed()
     return result
