@@ -11,7 +11,6 @@ from drf_spectacular.views import (
 from accounts import views as account_views
 from billing import views as billing_views
 from numbers_app.regulatory.api import RegulatorySubmitApi
-from numbers_app.upstream import views as carrier_views
 from numbers_app.urls import trunk_patterns
 from portal import views
 from portal.webhooks import views as webhook_views
@@ -60,7 +59,6 @@ page_patterns = [
         name="webhook_redeliver",
     ),
     path("numbers/", include("numbers_app.urls")),
-    path("carriers/<slug:name>/callback/", carrier_views.carrier_callback, name="carrier-callback"),
     path("trunks/", include(trunk_patterns)),
     path("messaging/", include("messaging.urls")),
     path("billing/wallet/", billing_views.wallet, name="wallet"),

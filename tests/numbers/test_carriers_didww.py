@@ -274,9 +274,9 @@ def test_an_order_callback_with_a_valid_signature_is_accepted_and_a_forged_one_r
     tenants, stock, didww, fake, client, django_capture_on_commit_callbacks
 ):
     upstream.carrier_save(name="didww", callback_secret="s3cret")
-    url = "http://testserver/carriers/didww/callback/"
+    url = "http://testserver/api/v1/carriers/didww/orders"
     payload = {"id": "ord-1", "status": "completed", "type": "orders"}
-    data = "http://testserver:80/carriers/didww/callback/" + "".join(k + payload[k] for k in sorted(payload))
+    data = "http://testserver:80/api/v1/carriers/didww/orders" + "".join(k + payload[k] for k in sorted(payload))
     signature = hmac.new(b"s3cret", data.encode(), hashlib.sha1).hexdigest()
     body = {"data": {"id": "ord-1", "type": "orders", "attributes": {"status": "completed"}}}
     ok = client.post(url, body, content_type="application/json", HTTP_X_DIDWW_SIGNATURE=signature)
