@@ -12,6 +12,9 @@ from .carriers import CarrierError
 from .models import Number
 
 MAX_PROVISION_RETRIES = 5
+# An upstream order still pending is polled this many times (about 45 minutes in all) before it is given up.
+MAX_PENDING_POLLS = 14
+MAX_POLL_SECONDS = 300
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -21,8 +24,11 @@ def number_provision_task(self, number_id: int) -> None:
     except CarrierError as exc:
         # The attempts counted on the number (by every task that claimed it) decide, not this chain's own.
         attempts = Number.objects.filter(pk=number_id).values_list("provision_attempts", flat=True).first() or 0
-        if exc.transient and attempts <= MAX_PROVISION_RETRIES:
-            countdown = 2**attempts  # 2, 4, 8, 16, 32 s: well inside the broker's visibility timeout
+        # An order the carrier has accepted and not yet completed is waited for longer than a failure.
+        limit = MAX_PENDING_POLLS if exc.code == "order_pending" else MAX_PROVISION_RETRIES
+        if exc.transient and attempts <= limit:
+            # 2, 4, 8, 16, 32 s …, at most 5 minutes: well inside the broker's visibility timeout
+            countdown = min(MAX_POLL_SECONDS, 2**attempts)
             services.number_provision_retry_scheduled(
                 number_id=number_id, at=timezone.now() + timedelta(seconds=countdown)
             )

@@ -285,7 +285,21 @@ class DidwwCarrier(Carrier):
         return self._call(lambda: self.client.orders().create(order)).data
 
     def _reserve(self, available_id: str, idempotency_key: str) -> str:
-        """Hold the DID while the order is placed; "" where the upstream has no reservations (404/405)."""
+        """Hold the DID while the order is placed; "" where the upstream has no reservations (404/405). A
+        reservation an earlier attempt made (described with our key) is used again, not made twice."""
+        try:
+            held = self._call(
+                lambda: self.client.did_reservations().list(
+                    QueryParams().filter("description", idempotency_key).page(size=PAGE_SIZE)
+                )
+            )
+        except CarrierError as exc:
+            if exc.code in ("http_404", "http_405"):
+                return ""
+            raise
+        mine = next((r for r in held.data if r.description == idempotency_key), None)
+        if mine is not None:
+            return mine.id
         reservation = DidReservation()
         reservation.description = idempotency_key
         reservation.raw_object.relationships["available_did"] = {"data": {"type": "available_dids", "id": available_id}}

@@ -46,7 +46,8 @@ class FakeDidww:
     dids: dict[str, dict] = field(default_factory=dict)
     orders: dict[str, dict] = field(default_factory=dict)
     trunks: dict[str, dict] = field(default_factory=dict)
-    reservations: dict[str, str] = field(default_factory=dict)  # id -> available DID id
+    reservations: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (available DID id, description)
+    fail_orders: int = 0  # the next this many order placements answer 503
     url: str = ""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -120,7 +121,7 @@ class FakeDidww:
             return 200, {"data": data, "included": included, "meta": {"total_records": len(data)}}
         if method == "GET" and name == "available_dids":
             gid = query.get("filter[did_group.id]")
-            reserved = set(self.reservations.values())
+            reserved = {held for held, _d in self.reservations.values()}
             data = [
                 {"id": ad, "type": "available_dids", "attributes": {"number": number},
                  "relationships": {"did_group": {"data": {"type": "did_groups", "id": g.id}}}}
@@ -129,17 +130,26 @@ class FakeDidww:
                 and number not in {d["number"] for d in self.dids.values()}
             ]  # fmt: skip
             return 200, {"data": data, "meta": {"total_records": len(data)}}
+        if method == "GET" and name == "did_reservations":
+            data = [
+                {"id": rid, "type": "did_reservations", "attributes": {"description": description}}
+                for rid, (_ad, description) in self.reservations.items()
+            ]
+            return 200, {"data": data, "meta": {"total_records": len(data)}}
         if method == "POST" and name == "did_reservations":
             ad = body["data"]["relationships"]["available_did"]["data"]["id"]
-            if ad not in self.available() or ad in self.reservations.values():
+            if ad not in self.available() or ad in {held for held, _d in self.reservations.values()}:
                 return 422, {"errors": [{"title": "is invalid", "detail": "available_did is gone", "code": "100"}]}
             rid = self.next_id("res")
-            self.reservations[rid] = ad
+            self.reservations[rid] = (ad, body["data"]["attributes"].get("description"))
             return 201, {"data": {"id": rid, "type": "did_reservations", "attributes": {}}}
         if method == "GET" and name == "orders":
             ref = query.get("filter[external_reference_id]")
             data = [o for o in self.orders.values() if not ref or o["attributes"]["external_reference_id"] == ref]
             return 200, {"data": data, "meta": {"total_records": len(data)}}
+        if method == "POST" and name == "orders" and self.fail_orders:
+            self.fail_orders -= 1
+            return 503, {"errors": [{"title": "Service Unavailable", "status": "503"}]}
         if method == "POST" and name == "orders":
             attrs = body["data"]["attributes"]
             oid = self.next_id("ord")
@@ -181,7 +191,8 @@ class FakeDidww:
         order["attributes"]["status"] = "completed"
         for item in order["attributes"]["items"]:
             attrs = item["attributes"]
-            ad = self.reservations.get(attrs.get("did_reservation_id", ""), attrs.get("available_did_id"))
+            held = self.reservations.get(attrs.get("did_reservation_id", ""))
+            ad = held[0] if held else attrs.get("available_did_id")
             _group, number = self.available()[ad]
             did_id = self.next_id("did")
             self.dids[did_id] = {"id": did_id, "number": number, "terminated": False,

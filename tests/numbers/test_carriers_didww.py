@@ -137,6 +137,57 @@ def test_a_pending_order_is_polled_again_rather_than_failed(
     assert len(fake.requests_to("POST", "/orders")) == 1
 
 
+def test_an_order_that_failed_to_be_placed_is_placed_again_on_the_same_reservation(
+    tenants, stock, didww, fake, django_capture_on_commit_callbacks
+):
+    from numbers_app.services import number_provision
+
+    imported(didww)
+    fake.fail_orders = 1
+    with django_capture_on_commit_callbacks(execute=False):
+        number_purchase(actor=tenants.a.owner_actor, numbers=[LONDON[3]])
+    number = Number.objects.get(e164=LONDON[3])
+    with pytest.raises(upstream.CarrierError) as raised:
+        number_provision(number_id=number.pk)
+    assert raised.value.transient
+    assert number_provision(number_id=number.pk).status == Number.Status.ACTIVE
+    assert len(fake.requests_to("POST", "/did_reservations")) == 1
+    assert fake.requests_to("POST", "/orders")[-1].body["data"]["attributes"]["items"][0]["attributes"] == {
+        "sku_id": "sku-g-lon",
+        "did_reservation_id": "res-1",
+    }
+
+
+def test_a_pending_order_is_waited_for_longer_than_a_failing_carrier_is_retried(
+    tenants, stock, didww, fake, django_capture_on_commit_callbacks, monkeypatch
+):
+    retried = []
+
+    class Retry(Exception):
+        pass
+
+    def retry(*, exc, countdown):
+        retried.append(countdown)
+        return Retry()
+
+    monkeypatch.setattr(tasks.number_provision_task, "retry", retry)
+    imported(didww)
+    fake.order_outcome = "pending"
+    with django_capture_on_commit_callbacks(execute=False):
+        number_purchase(actor=tenants.a.owner_actor, numbers=[LONDON[4]])
+    number = Number.objects.get(e164=LONDON[4])
+    Number.objects.filter(pk=number.pk).update(provision_attempts=tasks.MAX_PROVISION_RETRIES + 2)
+    with pytest.raises(Retry):
+        tasks.number_provision_task(number.pk)
+    number.refresh_from_db()
+    assert number.status == Number.Status.PROVISIONING and number.provision_retry_at is not None
+    assert retried == [2**8]  # the 8th attempt: 256 s, under the 5-minute cap
+    Number.objects.filter(pk=number.pk).update(provision_attempts=tasks.MAX_PENDING_POLLS + 1, provision_retry_at=None)
+    tasks.number_provision_task(number.pk)
+    number.refresh_from_db()
+    assert number.status == Number.Status.FAILED  # given up at last: refunded as any failure
+
+
 def test_routing_to_a_trunk_points_the_did_at_a_voice_in_trunk_on_our_sip_side(
     tenants, stock, didww, fake, settings, django_capture_on_commit_callbacks
 ):
