@@ -349,9 +349,21 @@ def test_the_carrier_command_adds_a_carrier_with_its_key_encrypted_at_rest(db, m
     assert "didww-sbx" in capsys.readouterr().out
 
 
-def test_the_staff_console_never_shows_the_key_and_keeps_it_when_left_empty(db, didww, staff):
-    page = staff.get(f"/admin/numbers/carrier/{didww.pk}/change/").content.decode()
-    assert "test-key" not in page
+def test_the_staff_console_adds_a_carrier_never_shows_its_key_and_keeps_it_when_left_empty(db, staff):
+    form = {
+        "name": "upstream", "kind": "didww", "api_url": "https://sandbox-api.didww.com/v3", "api_key": "k-secret",
+        "callback_secret": "", "countries": '["GB"]', "number_types": "[]", "priority": "5",
+        "markup_percent": "30", "rounding": "0.05", "enabled": "on",
+    }  # fmt: skip
+    assert staff.post("/admin/numbers/carrier/add/", form).status_code == 302
+    carrier = Carrier.objects.get(name="upstream")
+    assert (carrier.api_key, carrier.countries) == ("k-secret", ["GB"])
+    page = staff.get(f"/admin/numbers/carrier/{carrier.pk}/change/").content.decode()
+    assert "k-secret" not in page
+    changed = staff.post(f"/admin/numbers/carrier/{carrier.pk}/change/", form | {"api_key": "", "priority": "7"})
+    assert changed.status_code == 302
+    carrier.refresh_from_db()
+    assert (carrier.api_key, carrier.priority) == ("k-secret", 7)
 
 
 def test_sms_and_port_in_are_refused_clearly_by_the_didww_carrier(didww):
