@@ -54,6 +54,8 @@ def carrier_save(*, name: str, actor_label: str = "system", **values: Any) -> Ca
         raise ValueError(f"Unknown carrier settings: {', '.join(sorted(unknown))}")
     if values.get("kind") not in (None, *Carrier.Kind.values):
         raise ValueError(f"Kind must be one of {', '.join(Carrier.Kind.values)}")
+    if name == SANDBOX and values.get("kind", Carrier.Kind.SANDBOX) != Carrier.Kind.SANDBOX:
+        raise ValueError("The name 'sandbox' is the built-in sandbox's; give this carrier another name")
     for key in ("countries", "number_types"):
         if key in values:
             values[key] = sorted({str(v).strip().upper() if key == "countries" else str(v).strip()

@@ -366,6 +366,16 @@ def test_the_staff_console_adds_a_carrier_never_shows_its_key_and_keeps_it_when_
     assert (carrier.api_key, carrier.priority) == ("k-secret", 7)
 
 
+def test_the_carrier_command_refuses_a_key_on_the_command_line_and_a_real_carrier_named_sandbox(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="not on the command line"):
+        call_command("carrier", "add", "up", "--kind", "didww", "--key", "k-123")
+    with pytest.raises(CommandError, match="built-in sandbox"):
+        call_command("carrier", "add", "sandbox", "--kind", "didww")
+    assert not Carrier.objects.exists()
+
+
 def test_sms_and_port_in_are_refused_clearly_by_the_didww_carrier(didww):
     carrier = upstream.get_carrier("didww")
     with pytest.raises(upstream.CarrierError) as sms:
