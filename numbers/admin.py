@@ -9,6 +9,7 @@ from . import group_cache
 from .carriers.sandbox import SandboxCarrier
 from .models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem, SandboxRoute, SipTrunk
 from .regulatory import admin as regulatory_admin  # noqa: F401 (registers the compliance and porting admins)
+from .upstream import admin as upstream_admin  # noqa: F401 (registers the carriers admin)
 
 
 @admin.register(Country)

@@ -44,6 +44,7 @@ class GroupInfo:
     sms_addon_price: Decimal
     requires_regulatory: bool
     available_count: int
+    carrier: str = "sandbox"
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def _load() -> Snapshot:
     groups = {}
     for g in NumberGroup.objects.values(
         "id", "country_id", "type", "area_code", "city", "region", "has_voice", "has_sms", "has_mms", "has_fax",
-        "monthly_price", "setup_fee", "sms_addon_price", "requires_regulatory", "available_count",
+        "monthly_price", "setup_fee", "sms_addon_price", "requires_regulatory", "available_count", "carrier",
     ):  # fmt: skip
         groups[g["id"]] = GroupInfo(
             id=g["id"],
@@ -97,6 +98,7 @@ def _load() -> Snapshot:
             sms_addon_price=g["sms_addon_price"],
             requires_regulatory=g["requires_regulatory"],
             available_count=g["available_count"],
+            carrier=g["carrier"],
         )
     by_country: dict[str, list[GroupInfo]] = {}
     for group in groups.values():

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import MONEY
 from billing.periods import CYCLE_MONTHS  # noqa: F401 (the billing calendar, also read from here)
+from portal.crypto import EncryptedTextField
 
 
 def whole_cents(value: Decimal) -> None:
@@ -80,6 +81,12 @@ class NumberGroup(models.Model):
     )
     requires_regulatory = models.BooleanField(_("needs regulatory documents"), default=False)
     carrier = models.CharField(_("carrier"), max_length=32, default="sandbox")
+    # For an imported group: the carrier's own ids (its DID group and the SKU we buy by) and what it charges
+    # us; our prices above come from these through the carrier's price rule. Blank for the sandbox.
+    carrier_group_ref = models.CharField(_("carrier's group id"), max_length=64, blank=True)
+    carrier_sku_ref = models.CharField(_("carrier's SKU id"), max_length=64, blank=True)
+    cost_monthly = models.DecimalField(_("carrier's monthly price (EUR)"), null=True, blank=True, **MONEY)
+    cost_setup = models.DecimalField(_("carrier's setup price (EUR)"), null=True, blank=True, **MONEY)
     # How many of the group's numbers are for sale: kept by the services that sell and restock numbers
     # (in their transactions) and recounted by inventory_load and a nightly job, so a search can give its
     # total without counting a million rows.
@@ -90,7 +97,9 @@ class NumberGroup(models.Model):
         verbose_name_plural = _("number groups")
         ordering = ["country_id", "type", "area_code", "city"]
         constraints = [
-            models.UniqueConstraint(fields=["country", "type", "area_code", "city"], name="number_group_unique"),
+            models.UniqueConstraint(
+                fields=["carrier", "country", "type", "area_code", "city"], name="number_group_unique_per_carrier"
+            ),
         ]
         indexes = [
             models.Index(fields=["country", "type"], name="group_country_type"),
@@ -121,6 +130,9 @@ class AvailableNumber(models.Model):
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
     type = models.CharField(_("type"), max_length=16, choices=NumberType.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.AVAILABLE)
+    # The carrier's id of this offer (DIDWW's available DID), which its order names; blank for the sandbox.
+    # (db_default: the bulk loaders' raw INSERTs leave it out)
+    carrier_ref = models.CharField(_("carrier reference"), max_length=64, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("available number")
@@ -433,6 +445,57 @@ class SandboxRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier_ref} → {self.destination or '—'}"
+
+
+class Carrier(models.Model):
+    """An upstream carrier the portal buys numbers from, configured by staff (or ``manage.py carrier``).
+
+    The built-in sandbox needs no row: ``get_carrier("sandbox")`` works without one, and a row named
+    ``sandbox`` only sets its priority, price rule or scope. The API key is encrypted at rest and never
+    shown again once saved. Lower ``priority`` is preferred: when two carriers offer the same number, the
+    preferred one's offer is the one for sale (the cheaper one between equals)."""
+
+    class Kind(models.TextChoices):
+        SANDBOX = "sandbox", _("Sandbox (built in)")
+        DIDWW = "didww", _("DIDWW API v3")
+
+    class ImportStatus(models.TextChoices):
+        NEVER = "never", _("Never imported")
+        OK = "ok", _("Imported")
+        FAILED = "failed", _("Import failed")
+
+    name = models.SlugField(_("name"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.DIDWW)
+    api_url = models.URLField(_("API base URL"), max_length=255, blank=True)
+    api_key = EncryptedTextField(_("API key"), blank=True)
+    callback_secret = EncryptedTextField(_("callback secret"), blank=True)
+    # Empty: every country (or type) the carrier offers.
+    countries = models.JSONField(_("countries served"), default=list, blank=True)
+    number_types = models.JSONField(_("number types served"), default=list, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=10)
+    markup_percent = models.DecimalField(_("markup (%)"), max_digits=7, decimal_places=2, default=Decimal("30"))
+    rounding = models.DecimalField(
+        _("round prices up to a multiple of (EUR)"), max_digits=6, decimal_places=2, default=Decimal("0.05")
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    last_import_status = models.CharField(
+        _("last import"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.NEVER, editable=False
+    )
+    last_import_at = models.DateTimeField(_("last import at"), null=True, blank=True, editable=False)
+    last_import_error = models.CharField(_("last import error"), max_length=500, blank=True, editable=False)
+    last_import_count = models.PositiveIntegerField(_("numbers imported"), default=0, editable=False)
+    reconciled_at = models.DateTimeField(_("last reconciliation"), null=True, blank=True, editable=False)
+    # The last reconciliation's differences still open: [{"kind", "number", "detail"}], newest run only.
+    reconciliation = models.JSONField(_("reconciliation differences"), default=list, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
+        ordering = ["priority", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # Compliance profiles, documents and port-in requests live in their own module.

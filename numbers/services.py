@@ -61,6 +61,7 @@ from .models import (
 from .regulatory import selectors as regulatory_selectors
 from .regulatory import services as regulatory
 from .trunks.services import enqueue_route_push, number_route
+from .upstream.services import enqueue_renewal_push
 from .validation import normalize_e164, normalize_forwarding, normalize_inventory_number, normalize_tags
 
 logger = logging.getLogger(__name__)
@@ -622,6 +623,8 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 transaction.on_commit(lambda: enqueue_route_push(number_id))
             if after.get("compliance_profile"):
                 regulatory.number_profile_attached(actor=actor, number=number)
+            if "cancel_at_period_end" in after:
+                enqueue_renewal_push(number)  # set (not) to renew: the carrier follows
     return number
 
 
@@ -687,6 +690,7 @@ def number_renewed(*, number: Number, paid_through: date, billing_day: int) -> N
         number_event_record("number.activated", number)
         number_id = number.pk
         transaction.on_commit(lambda: enqueue_route_push(number_id))
+        enqueue_renewal_push(number)  # the client pays again: the carrier renews again
     number.save(update_fields=fields)
 
 
@@ -703,6 +707,7 @@ def number_suspend_unpaid(*, number: Number) -> None:
     number_event_record("number.suspended", number)
     number_id = number.pk
     transaction.on_commit(lambda: enqueue_route_push(number_id))
+    enqueue_renewal_push(number)  # the client stopped paying: so do we, upstream
 
 
 def number_end_term(*, number: Number, reason: str) -> None:

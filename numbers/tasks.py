@@ -12,6 +12,9 @@ from .carriers import CarrierError
 from .models import Number
 
 MAX_PROVISION_RETRIES = 5
+# An upstream order still pending is polled this many times (about 45 minutes in all) before it is given up.
+MAX_PENDING_POLLS = 14
+MAX_POLL_SECONDS = 300
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -21,8 +24,11 @@ def number_provision_task(self, number_id: int) -> None:
     except CarrierError as exc:
         # The attempts counted on the number (by every task that claimed it) decide, not this chain's own.
         attempts = Number.objects.filter(pk=number_id).values_list("provision_attempts", flat=True).first() or 0
-        if exc.transient and attempts <= MAX_PROVISION_RETRIES:
-            countdown = 2**attempts  # 2, 4, 8, 16, 32 s: well inside the broker's visibility timeout
+        # An order the carrier has accepted and not yet completed is waited for longer than a failure.
+        limit = MAX_PENDING_POLLS if exc.code == "order_pending" else MAX_PROVISION_RETRIES
+        if exc.transient and attempts <= limit:
+            # 2, 4, 8, 16, 32 s …, at most 5 minutes: well inside the broker's visibility timeout
+            countdown = min(MAX_POLL_SECONDS, 2**attempts)
             services.number_provision_retry_scheduled(
                 number_id=number_id, at=timezone.now() + timedelta(seconds=countdown)
             )
@@ -128,3 +134,55 @@ def didww_sweep_task() -> dict:
 
     sent = [order_callback_send(order_id=order_id) for order_id in order_callbacks_due()]
     return {"reservations_expired": reservations_expire(), "callbacks": len(sent)}
+
+
+# --- Upstream carriers (``numbers.upstream``): stock, renewal, reconciliation ------------------------------
+
+
+@shared_task
+def carriers_stock_import_task() -> int:
+    """Each enabled carrier's stock is imported by its own task on the ``carrier`` queue."""
+    from .upstream.services import carriers_due_for_import
+
+    ids = carriers_due_for_import()
+    for carrier_id in ids:
+        carrier_stock_import_task.delay(carrier_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def carrier_stock_import_task(carrier_id: int) -> int:
+    """(A failed import is recorded on the carrier, not retried: the next scheduled run tries again.)"""
+    from .upstream.services import carrier_stock_import
+
+    result = carrier_stock_import(carrier_id=carrier_id)
+    return result.numbers if result else 0
+
+
+@shared_task
+def carriers_reconcile_task() -> int:
+    from .upstream.services import carriers_due_for_reconciliation
+
+    ids = carriers_due_for_reconciliation()
+    for carrier_id in ids:
+        carrier_reconcile_task.delay(carrier_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def carrier_reconcile_task(carrier_id: int) -> int:
+    from .upstream.services import carrier_reconcile
+
+    return len(carrier_reconcile(carrier_id=carrier_id) or [])
+
+
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def number_renewal_push_task(self, number_id: int) -> None:
+    from .upstream.services import number_renewal_push
+
+    try:
+        number_renewal_push(number_id=number_id)
+    except CarrierError as exc:
+        if exc.transient:
+            raise self.retry(exc=exc, countdown=min(600, 2 ** (self.request.retries + 2))) from exc
+        raise

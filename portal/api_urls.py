@@ -12,6 +12,7 @@ from numbers_app.didww import api as dids_api
 from numbers_app.didww import endpoints as v3_api
 from numbers_app.regulatory import api as regulatory_api
 from numbers_app.trunks import api as trunk_api
+from numbers_app.upstream import views as carrier_views
 from portal.events import api as events_api
 from portal.webhooks import api as webhooks_api
 
@@ -149,6 +150,8 @@ api_v1 = [
 # Carriers call these (each authenticates its own way, not with an API key).
 carrier_callbacks = [
     path("carriers/sandbox/sms", messaging_api.SandboxCallbackApi.as_view(), name="api_carrier_sandbox_sms"),
+    # Order callbacks of configured carriers (DIDWW's, signed): they nudge provisioning.
+    path("carriers/<slug:name>/orders", carrier_views.carrier_callback, name="carrier-callback"),
 ]
 
 # DIDWW's v3 API (JSON:API) over the same numbers, keys and services.

@@ -71,6 +71,9 @@ TASK_QUEUES = {
     "numbers_app.tasks.number_carrier_release_task": "carrier",
     "numbers_app.tasks.number_route_push_task": "carrier",
     "numbers_app.tasks.trunk_push_task": "carrier",
+    "numbers_app.tasks.number_renewal_push_task": "carrier",
+    "numbers_app.tasks.carrier_stock_import_task": "carrier",
+    "numbers_app.tasks.carrier_reconcile_task": "carrier",
     "messaging.tasks.message_dispatch_task": "sms",
     "messaging.tasks.carrier_event_process_task": "sms",
     "messaging.tasks.sandbox_delivery_report_task": "sms",
@@ -97,6 +100,8 @@ TASK_QUEUES = {
     "numbers_app.tasks.porting_sandbox_sweep_task": "periodic",
     "numbers_app.tasks.stock_counts_refresh_task": "periodic",
     "numbers_app.tasks.didww_sweep_task": "periodic",
+    "numbers_app.tasks.carriers_stock_import_task": "periodic",
+    "numbers_app.tasks.carriers_reconcile_task": "periodic",
 }
 
 app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]
@@ -151,6 +156,15 @@ app.conf.beat_schedule = {
     # /api/v3: a reserved number goes back on sale when its reservation expires, and order callbacks whose
     # task was lost or whose receiver failed are sent when due. Each row is claimed, so running twice is safe.
     "didww-sweep": {"task": "numbers_app.tasks.didww_sweep_task", "schedule": 30.0},
+    # Upstream carriers' stock changes all day: each enabled carrier's DID groups, prices and DIDs for sale
+    # are imported into the search index every 30 minutes (each import a task on the ``carrier`` queue).
+    "carriers-stock-import": {
+        "task": "numbers_app.tasks.carriers_stock_import_task",
+        "schedule": crontab(minute="*/30"),
+    },
+    # Our numbers and each carrier's DIDs are compared nightly: renewal mismatches repaired, the rest
+    # reported on the staff console. Read-only but for those repairs; safe to run twice.
+    "carriers-reconcile": {"task": "numbers_app.tasks.carriers_reconcile_task", "schedule": crontab(hour=2, minute=13)},
     # Search totals come from per-group counters; recount them nightly so any drift heals.
     "numbers-stock-recount": {
         "task": "numbers_app.tasks.stock_counts_refresh_task",

@@ -114,6 +114,7 @@ page_patterns = [
     path("switch-account/", account_views.switch_account, name="switch_account"),
 ]
 
+
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/v1/", include(carrier_callbacks)),

@@ -96,6 +96,11 @@ class Carrier(ABC):
         until its validity period ends). Read-only; transient ``CarrierError``s mean "ask again later"."""
         return None
 
+    def set_renewal(self, *, carrier_ref: str, renew: bool) -> None:
+        """Keep renewing the number upstream every period, or let it end with the period paid for, so we stop
+        paying for it when our client does. Idempotent. Carriers that bill nothing per period ignore it."""
+        return None
+
     def port_in(self, *, e164s: list[str], idempotency_key: str) -> list[Provisioned]:
         """Take over numbers whose port from another carrier has completed: one reference per number, in
         order. Calling again with the same key returns the same references. Carriers that cannot port

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.expressions import DatabaseDefault, Value
 
 
 def insert(objs: Sequence[models.Model]) -> None:
@@ -156,4 +157,19 @@ def _getter(field: models.Field, *, json_text: bool) -> Callable[[models.Model],
             return json.dumps(value, cls=encoder) if json_text else connection.ops.adapt_json_value(value, encoder)
 
         return get_json
+    if field.db_default is not models.NOT_PROVIDED:
+        # A field left to its database default (``db_default``) gets the default's value, as the ORM's
+        # ``DEFAULT`` in an INSERT would give it (COPY has no DEFAULT per value). Literal defaults only.
+        default = field.db_default
+        if isinstance(default, Value):
+            default = default.value
+        elif hasattr(default, "resolve_expression"):
+            raise TypeError(f"{field}: only literal database defaults can be bulk-inserted")
+        literal = default
+
+        def get_or_default(obj: models.Model) -> Any:
+            value = getattr(obj, attname)
+            return literal if isinstance(value, DatabaseDefault) else value
+
+        return get_or_default
     return lambda obj: getattr(obj, attname)

@@ -48,3 +48,15 @@ def test_update_each_sets_each_row_its_own_value_only_where_the_condition_still_
 def test_update_each_with_nothing_to_set_writes_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert bulk.update_each(CarrierEvent, column="outcome", values={}) == []
+
+
+def test_insert_writes_a_field_left_to_its_database_default_as_the_orm_does():
+    from numbers_app.models import AvailableNumber, Country, NumberGroup
+
+    nl = Country.objects.create(code="NL", name="Netherlands", dial_code="+31")
+    group = NumberGroup.objects.create(country=nl, type="local", monthly_price=1)
+    copied = [AvailableNumber(e164=f"+312070000{i:02d}", group=group, country=nl, type="local") for i in range(2)]
+    bulk.insert(copied)
+    saved = AvailableNumber(e164="+31207000099", group=group, country=nl, type="local")
+    saved.save()
+    assert list(AvailableNumber.objects.order_by("e164").values_list("carrier_ref", flat=True)) == ["", "", ""]

@@ -176,7 +176,8 @@ class Command(BaseCommand):
     def _groups(self, specs) -> tuple[dict[tuple[str, str, str, str], int], int]:
         countries = {spec.country for spec in specs}
         existing = {
-            (g.country_id, g.type, g.area_code, g.city): g for g in NumberGroup.objects.filter(country__in=countries)
+            (g.country_id, g.type, g.area_code, g.city): g
+            for g in NumberGroup.objects.filter(carrier="sandbox", country__in=countries)
         }
         new, changed = [], []
         for spec in specs:
@@ -208,9 +209,9 @@ class Command(BaseCommand):
             NumberGroup.objects.bulk_update(changed, ["region"], batch_size=1000)
         ids = {
             (country, type_, area, city): pk
-            for pk, country, type_, area, city in NumberGroup.objects.filter(country__in=countries).values_list(
-                "pk", "country_id", "type", "area_code", "city"
-            )
+            for pk, country, type_, area, city in NumberGroup.objects.filter(
+                carrier="sandbox", country__in=countries
+            ).values_list("pk", "country_id", "type", "area_code", "city")
         }
         return ids, len(new)
 
