@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.mail import recipient_language
 
-from .models import Role
+from .models import Role, login_key
 
 
 class ApiKeyForm(forms.Form):
@@ -67,7 +67,7 @@ class PortalPasswordResetForm(PasswordResetForm):
     users without a usable password, which would leave a lost invitation email with no way back in)."""
 
     def get_users(self, email):
-        return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        return get_user_model()._default_manager.filter(email=login_key(email), is_active=True)
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         """In the language the person chose in the portal; otherwise the one the reset was asked in."""

@@ -26,8 +26,10 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def get_by_natural_key(self, username):
-        # Logins are email addresses, stored lower-case; accept them typed in any case.
-        return self.get(email__iexact=username)
+        # Logins are email addresses, stored lower-case; accept them typed in any case. Compared exactly
+        # after ``login_key``, never with the database's case-insensitive match: that would let spellings
+        # the lockout counts apart ("ı" is upper-cased to "I" by PostgreSQL) reach the same person.
+        return self.get(email=login_key(username))
 
     def create_user(self, email: str, password: str | None = None, **extra) -> User:
         extra.setdefault("is_staff", False)
@@ -37,6 +39,12 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
         extra.update(is_staff=True, is_superuser=True)
         return self._create(email, password, **extra)
+
+
+def login_key(value: str) -> str:
+    """The one spelling of a login (an email address) the portal stores, looks up, locks out and
+    throttles by."""
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 class User(AbstractBaseUser, PermissionsMixin):

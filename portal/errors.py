@@ -172,6 +172,11 @@ class ApiKeyLimitReached(ApplicationError):
     status = 422
 
 
+class ReservationLimitReached(ApplicationError):
+    code = "reservation_limit_reached"
+    status = 422
+
+
 class PaymentsUnavailable(ApplicationError):
     """Card payments are not offered here (no Stripe keys): pay by bank transfer instead."""
 

@@ -510,6 +510,8 @@ SANDBOX_CALLBACK_SECRET = (
 )
 # How long a DID reservation made through /api/v3 holds a number for the account.
 DIDWW_RESERVATION_MINUTES = int(os.environ.get("DIDWW_RESERVATION_MINUTES", "30"))
+# How many numbers one account may hold reserved at once.
+DIDWW_RESERVATIONS_MAX = int(os.environ.get("DIDWW_RESERVATIONS_MAX", "20"))
 # Where clients' PBXs register (shown on every trunk) and the digest realm it uses.
 SIP_SERVER = os.environ.get("SIP_SERVER", "sip.didfarm.test")
 

@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, login_key
 from portal.errors import ValidationFailed
 
 from .login import security_audit
@@ -36,7 +36,7 @@ def user_password_change(*, user: User, current_password: str, new_password: str
 def user_email_change(*, user: User, password: str, email: str, ip_address: str | None) -> User:
     """A new login email (lower-cased, not someone else's)."""
     _check_current(user, password, "password")
-    email = (email or "").strip().lower()
+    email = login_key(email or "")
     try:
         validate_email(email)
     except ValidationError:
@@ -46,7 +46,7 @@ def user_email_change(*, user: User, password: str, email: str, ip_address: str 
     before = user.email
     try:
         with transaction.atomic():
-            if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            if User.objects.filter(email=email).exclude(pk=user.pk).exists():  # both spelled by login_key
                 raise IntegrityError
             User.objects.filter(pk=user.pk).update(email=email)
             user.email = email

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.dispatch import receiver
 
 from accounts.actor import membership_for
-from accounts.models import AuditLog, User
+from accounts.models import AuditLog, User, login_key
 from portal import ratelimit
 
 HOUR_MS = 3_600_000
@@ -25,7 +25,7 @@ def attempted_username(request, credentials: dict | None) -> str | None:
     value = (credentials or {}).get("username")
     if value is None and request is not None:
         value = request.POST.get(settings.AXES_USERNAME_FORM_FIELD)
-    return value.strip().lower() if isinstance(value, str) else value
+    return login_key(value) if isinstance(value, str) else value
 
 
 def security_audit(
@@ -38,7 +38,7 @@ def security_audit(
         marker = hashlib.sha256(f"{action}|{email}|{ip_address}".encode()).hexdigest()
         if not cache.add(f"didfarm:audit-once:{marker}", 1, timeout=once_per_s):
             return None
-    user = User.objects.filter(email__iexact=email).first() if email else None
+    user = User.objects.filter(email=login_key(email)).first() if email else None
     membership = membership_for(user) if user else None
     return AuditLog.objects.create(
         account=membership.account if membership else None,
@@ -80,7 +80,7 @@ def password_reset_allowed(*, email: str, ip_address: str | None) -> bool:
     PASSWORD_RESET_LIMIT_PER_EMAIL an hour per email and PASSWORD_RESET_LIMIT_PER_ADDRESS per address.
     A refusal writes an audit row (once an hour per email and address); the caller answers exactly as
     if the email had gone, so the page tells nobody whether an address has a login."""
-    email = (email or "").strip().lower()
+    email = login_key(email or "")
     digest = hashlib.sha256(email.encode()).hexdigest()[:32]
     by_address = ratelimit.hit(
         f"pwreset:ip:{ip_address or '-'}", limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, window_ms=HOUR_MS

@@ -43,7 +43,14 @@ from accounts.services import audit_record
 from billing import ledger
 from billing.money import to_exact_str
 from billing.pricing import show_client_order_prices
-from portal.errors import InvalidState, NotFound, NumberUnavailable, PermissionDenied, ValidationFailed
+from portal.errors import (
+    InvalidState,
+    NotFound,
+    NumberUnavailable,
+    PermissionDenied,
+    ReservationLimitReached,
+    ValidationFailed,
+)
 from portal.jsonapi import Resource, timestamp
 from portal.webhooks import addresses
 
@@ -101,6 +108,19 @@ def reservation_create(*, actor: Actor, available_did_id: str, description: str 
     if not (stock_id.isascii() and stock_id.isdigit() and len(stock_id) < 19):
         raise NotFound(_("This number is not available."))
     with transaction.atomic():
+        # The wallet row first (as every purchase does): it serialises one account's reservations, so the
+        # cap below holds however many arrive at once. Without a cap, one account could keep any number (or
+        # a whole group) out of everyone else's reach for free, renewing its holds every half hour.
+        ledger.lock_wallet(actor.account)
+        held = DidReservation.objects.filter(account=actor.account, expires_at__gt=timezone.now()).count()
+        if held >= settings.DIDWW_RESERVATIONS_MAX:
+            raise ReservationLimitReached(
+                _(
+                    "Your account already holds %(count)s reservations, the most it may hold at once. Order or "
+                    "delete some of them first."
+                )
+                % {"count": held}
+            )
         row = AvailableNumber.objects.select_for_update().filter(pk=int(stock_id)).first()
         if row is None or row.status != AvailableNumber.Status.AVAILABLE:
             raise NumberUnavailable(_("This number is no longer available."), numbers=[row.e164] if row else [])
