@@ -110,10 +110,11 @@ class CatalogReport:
     untranslated: list[str] = field(default_factory=list)
     fuzzy: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # used by the code, absent from the catalog
+    duplicates: list[str] = field(default_factory=list)  # defined twice: msgfmt refuses the file
 
     @property
     def complete(self) -> bool:
-        return self.exists and not self.untranslated and not self.fuzzy and not self.missing
+        return self.exists and not self.untranslated and not self.fuzzy and not self.missing and not self.duplicates
 
 
 def catalog_report(language: str, root: Path | None = None) -> CatalogReport:
@@ -121,7 +122,7 @@ def catalog_report(language: str, root: Path | None = None) -> CatalogReport:
     if not path.exists():
         return CatalogReport(language=language, path=path, exists=False)
     catalog = read_catalog(path)
-    report = CatalogReport(language=language, path=path, exists=True)
+    report = CatalogReport(language=language, path=path, exists=True, duplicates=duplicate_messages(path))
     for message in catalog:
         if not message.id:
             continue
@@ -132,6 +133,53 @@ def catalog_report(language: str, root: Path | None = None) -> CatalogReport:
         elif not _is_translated(message):
             report.untranslated.append(label)
     return report
+
+
+def _po_string(line: str) -> str:
+    """The text of one quoted line of a .po file (``"…"``), escapes left as written (enough to compare)."""
+    line = line.strip()
+    return line[1:-1] if len(line) >= 2 and line.startswith('"') and line.endswith('"') else ""
+
+
+def duplicate_messages(path: Path) -> list[str]:
+    """Messages (context and id) a .po file defines more than once. Babel keeps the last definition without
+    a word; GNU msgfmt refuses the whole file, so a duplicate (two changes adding the same text) must be
+    found here, before a catalog is compiled elsewhere."""
+    seen: set[tuple[str | None, str]] = set()
+    duplicates: list[str] = []
+    context: str | None = None
+    msgid: str | None = None
+    part: str | None = None
+
+    def close() -> None:
+        nonlocal context, msgid
+        if msgid:  # the header (empty msgid) and obsolete entries are not messages
+            key = (context, msgid)
+            if key in seen:
+                duplicates.append(f"{context}|{msgid}" if context else msgid)
+            seen.add(key)
+        context = msgid = None
+
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line.startswith("msgctxt "):
+            close()
+            context, part = _po_string(line[8:]), "context"
+        elif line.startswith("msgid "):
+            if msgid is not None:
+                close()
+            msgid, part = _po_string(line[6:]), "id"
+        elif line.startswith('"'):
+            if part == "id" and msgid is not None:
+                msgid += _po_string(line)
+            elif part == "context" and context is not None:
+                context += _po_string(line)
+        elif line.startswith("msgstr") or line.startswith("msgid_plural"):
+            part = None
+        elif not line and msgid is not None:
+            close()
+    close()
+    return duplicates
 
 
 class GettextMissing(RuntimeError):

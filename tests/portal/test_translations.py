@@ -146,3 +146,25 @@ def test_without_gettext_the_comparison_is_skipped_with_a_note(monkeypatch, sett
     out = StringIO()
     call_command("translations_check", stdout=out)
     assert "Catalogs against the code: SKIPPED" in out.getvalue() and "install gettext" in out.getvalue()
+
+
+def test_a_message_defined_twice_fails_the_check_in_any_language(catalogs, settings):
+    """Two changes adding the same text to a catalog: Babel would keep one in silence, msgfmt refuses the
+    file."""
+    settings.TRANSLATIONS_ENFORCED = ["de"]
+    path = translations.catalog_path("ja", catalogs)
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + '\nmsgid "Wallet"\nmsgstr "ウォレット"\n\nmsgctxt "button"\nmsgid "Wal"\n"let"\nmsgstr "x"\n',
+        encoding="utf-8",
+    )
+    assert translations.duplicate_messages(path) == ["Wallet"]  # another context is another message
+
+    with pytest.raises(CommandError) as failure:
+        check()
+    assert "1 message(s) defined twice" in str(failure.value) and "'Wallet'" in str(failure.value)
+
+
+def test_the_project_catalogs_define_each_message_once():
+    for code in translations.translated_languages():
+        assert translations.duplicate_messages(translations.catalog_path(code)) == [], code

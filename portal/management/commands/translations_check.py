@@ -68,6 +68,10 @@ class Command(BaseCommand):
                         )
 
         for report in reports:
+            if report.duplicates:  # whatever the language: a compiler refuses the whole file
+                problems.append(
+                    self._listed(f"{report.path}: {len(report.duplicates)} message(s) defined twice", report.duplicates)
+                )
             state = "enforced" if report.language in enforced else "not enforced yet"
             if not report.exists:
                 self.stdout.write(f"{report.language}: no catalog ({state})")
