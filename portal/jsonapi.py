@@ -252,6 +252,8 @@ def parse_query(query_params, spec: Spec, *, collection: bool) -> Query:
 
 # The OpenAPI schema of what ``truth`` takes.
 BOOLEAN = {"type": "string", "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)$"}
+# Any text a query parameter may carry: everything but NUL, which every /api/v3 query refuses (``bad_query``).
+TEXT = {"type": "string", "pattern": r"^[^\x00]*$"}
 
 
 def truth(parameter: str, value: str) -> bool:
@@ -569,7 +571,7 @@ def openapi_parameters(
     for name in sorted(spec.filters):
         params.append(
             OpenApiParameter(
-                f"filter[{name}]", filter_schemas.get(name, str), description=described_filters.get(name, "")
+                f"filter[{name}]", filter_schemas.get(name, TEXT), description=described_filters.get(name, "")
             )
         )
     return params

@@ -130,6 +130,7 @@ FILTER_SCHEMAS = {
         for name in ("terminated", "awaiting_registration", "pending_removal", "blocked", "emergency_enabled")
     },
     "did_group.features": jsonapi.list_of(didww.DIDWW_FEATURES, empty_items=False),
+    "billing_cycles_count": {"type": "string", "pattern": "^[0-9]*$"},  # nothing: null (renews every period)
 }
 
 

@@ -195,6 +195,9 @@ class Scenario:
             "contact": ["+31612345678", "+4915112345678"],
             "fmt": ["csv", "pdf"],
             "name": list(didww.DID_RELATIONSHIPS),  # /api/v3 relationship links
+            # /api/v3 detail paths: the client's orders, and one catalogue entry (the same for everyone)
+            "resource_id": [*(order.public_id for order in Order.objects.filter(client=x)), "NL"],
+            "session_id": [1],  # the account page's "end this session" (a POST: its GET answers 405)
         }
 
     def wholesale(self) -> set[Decimal]:

@@ -10,14 +10,13 @@ from django.core import mail
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from accounts.models import Account
+from accounts.models import Account, User
 from billing.models import LedgerEntry, PaymentEvent, PaymentProfile, TopUp
 from billing.payments import receipts, services, thresholds, webhooks
 from portal.errors import PaymentConflict, PaymentsUnavailable, ValidationFailed
 from portal.models import Event
 from tests.billing.conftest import assert_balanced, charge
 from tests.billing.stripe_fake import sign
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +125,7 @@ def test_a_paid_checkout_is_credited_once_through_webhook_retries_and_the_redire
     assert post_event(http, body).status_code == 200  # Stripe's retry: acknowledged, not stored again
     assert PaymentEvent.objects.count() == 1
     deliver(http, stripe_fake.event("checkout.session.completed", session))  # a second, distinct event
-    http.login(email="owner@alpha.test", password=PASSWORD)
+    http.force_login(User.objects.get(email="owner@alpha.test"))
     response = http.get(reverse("top_up_return"), {"session_id": top_up.session_id})
     assert response.status_code == 302
 
@@ -146,7 +145,7 @@ def test_the_success_redirect_alone_credits_the_payment(tenants, stripe_fake):
     top_up = start(tenants, "20.00")
     stripe_fake.pay(top_up.session_id)
     http = HttpClient()
-    http.login(email="owner@alpha.test", password=PASSWORD)
+    http.force_login(User.objects.get(email="owner@alpha.test"))
 
     response = http.get(reverse("top_up_return"), {"session_id": top_up.session_id}, follow=True)
 
@@ -158,7 +157,7 @@ def test_someone_elses_session_on_the_return_page_credits_nothing(tenants, strip
     top_up = start(tenants, "20.00")
     stripe_fake.pay(top_up.session_id)
     http = HttpClient()
-    http.login(email="owner@bravo.test", password=PASSWORD)
+    http.force_login(User.objects.get(email="owner@bravo.test"))
 
     http.get(reverse("top_up_return"), {"session_id": top_up.session_id})
 
@@ -396,11 +395,11 @@ def test_a_receipt_is_a_pdf_in_the_readers_language(tenants, admin_user):
         german = receipts.receipt_pdf(top_up)
     assert german.startswith(b"%PDF")
     http = HttpClient()
-    http.login(email="owner@alpha.test", password=PASSWORD)
+    http.force_login(User.objects.get(email="owner@alpha.test"))
     response = http.get(reverse("top_up_receipt", args=[top_up.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     other = HttpClient()
-    other.login(email="owner@bravo.test", password=PASSWORD)
+    other.force_login(User.objects.get(email="owner@bravo.test"))
     assert other.get(reverse("top_up_receipt", args=[top_up.pk])).status_code == 404
 
 
@@ -438,7 +437,7 @@ def test_a_suspended_resellers_people_see_why_and_can_still_reach_wallet_and_inv
         suspension_note="Invoice 2026-11 is 30 days overdue.",
     )
     owner = HttpClient()
-    owner.login(email="owner@alpha.test", password=PASSWORD)
+    owner.force_login(User.objects.get(email="owner@alpha.test"))
 
     blocked = owner.get(reverse("number_list"))
     assert blocked.status_code == 403
@@ -449,14 +448,14 @@ def test_a_suspended_resellers_people_see_why_and_can_still_reach_wallet_and_inv
     assert owner.get(reverse("invoice_list")).status_code == 200
 
     client_admin = HttpClient()
-    client_admin.login(email=tenants.x_admin_email, password=PASSWORD)
+    client_admin.force_login(User.objects.get(email=tenants.x_admin_email))
     shut = client_admin.get(reverse("wallet"))
     assert shut.status_code == 403 and "Invoice 2026-11" not in shut.content.decode()
 
 
 def test_checkouts_top_up_first_link_and_the_banner_prefill_the_missing_amount_in_cents(tenants):
     http = HttpClient()
-    http.login(email="owner@alpha.test", password=PASSWORD)
+    http.force_login(User.objects.get(email="owner@alpha.test"))
 
     page = http.get(reverse("wallet"), {"top_up": "12.3401"}).content.decode()
 

@@ -11,13 +11,13 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from accounts.models import User
 from billing.models import LedgerEntry, PaymentEvent, TopUp
 from billing.payments import services, webhooks
 from portal.models import Event
 from tests.billing.conftest import assert_balanced
 from tests.billing.stripe_fake import sign
 from tests.billing.test_concurrency import run_together
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +40,7 @@ def test_concurrent_webhooks_and_the_redirect_credit_one_payment_once(tenants, s
         kind, body = jobs[index]
         http = HttpClient()
         if kind == "redirect":
-            http.login(email="owner@alpha.test", password=PASSWORD)
+            http.force_login(User.objects.get(email="owner@alpha.test"))
             return http.get(reverse("top_up_return"), {"session_id": top_up.session_id}).status_code
         response = http.post(
             reverse("stripe_webhook"),

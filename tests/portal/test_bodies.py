@@ -4,7 +4,7 @@ as a page for forms. Document uploads keep their own limit (tests/numbers)."""
 import json
 
 from accounts.models import Client
-from tests.conftest import PASSWORD, assert_error
+from tests.conftest import assert_error
 
 THREE_MIB = 3 * 1024 * 1024
 
@@ -31,7 +31,7 @@ def test_an_oversized_json_api_document_is_a_json_api_413(tenants, api_as):
 
 
 def test_an_oversized_form_gets_a_page_saying_how_much_a_form_may_send(tenants, client):
-    client.login(username=tenants.a.owner_actor.user.email, password=PASSWORD)
+    client.force_login(tenants.a.owner_actor.user)
     before = Client.objects.count()
     encoded = client.post(
         "/settings/clients/", "name=" + "x" * THREE_MIB, content_type="application/x-www-form-urlencoded"
