@@ -102,6 +102,16 @@ TASK_QUEUES = {
     "numbers_app.tasks.didww_sweep_task": "periodic",
     "numbers_app.tasks.carriers_stock_import_task": "periodic",
     "numbers_app.tasks.carriers_reconcile_task": "periodic",
+    # Health: the heartbeat is a periodic job like the others (readiness reads when it last ran).
+    "portal.tasks.heartbeat_task": "periodic",
+    # Payments: Stripe's events are credited as they arrive; the emails about them are ordinary mail; the
+    # sweep of lost events and the threshold checks (alerts, auto-recharge) are periodic jobs.
+    "billing.payments.tasks.payment_event_process_task": "default",
+    "billing.payments.tasks.payment_received_notify_task": "default",
+    "billing.payments.tasks.low_balance_notify_task": "default",
+    "billing.payments.tasks.auto_recharge_failed_notify_task": "default",
+    "billing.payments.tasks.payment_events_sweep_task": "periodic",
+    "billing.payments.tasks.wallet_thresholds_check_task": "periodic",
 }
 
 app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]

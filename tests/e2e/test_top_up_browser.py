@@ -17,7 +17,7 @@ from billing.payments.services import payment_reference
 from numbers_app.models import Number
 from numbers_app.services import number_provision, number_purchase
 from tests.billing.conftest import charge, stripe_fake  # noqa: F401 (the fixture, used below)
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code, two_factor_device
 from tests.e2e.conftest import log_in
 from tests.numbers.conftest import NL_AMS, stock  # noqa: F401 (the fixture, used below)
 
@@ -82,10 +82,14 @@ def test_a_reseller_tops_up_by_card_and_by_bank_transfer_and_sets_its_alerts(
 
     staff = django_user_model.objects.create_superuser("ops@didfarm.test", PASSWORD)
     staff_page = browser.new_context(base_url=live_server.url).new_page()
+    device = two_factor_device(staff)  # staff log in with a second factor
     staff_page.goto("/admin/login/")
-    staff_page.fill("#id_username", staff.email)
-    staff_page.fill("#id_password", PASSWORD)
-    staff_page.click("input[type=submit]")
+    staff_page.get_by_label("Email").fill(staff.email)
+    staff_page.get_by_label("Password").fill(PASSWORD)
+    staff_page.get_by_role("button", name="Log in").click()
+    staff_page.get_by_label("Authentication code").fill(totp_code(device))
+    staff_page.get_by_role("button", name="Log in").click()
+    staff_page.wait_for_url("**/admin/")
     staff_page.goto("/admin/billing/topup/")
     staff_page.get_by_role("link", name="Record a bank transfer").click()
     staff_page.get_by_label("Payment reference").fill(payment_reference(account.pk).lower())
