@@ -126,12 +126,14 @@ class Tricklers:
 
 
 def _timed_get(url: str, **kwargs) -> tuple[float, requests.Response]:
+    # Under the 4 s the slow clients hold their connections: a server whose threads they had taken would
+    # not answer in time, while a busy test machine still leaves room (unloaded, answers take milliseconds).
     started = time.monotonic()
-    response = requests.get(url, timeout=1, **kwargs)
+    response = requests.get(url, timeout=3, **kwargs)
     return time.monotonic() - started, response
 
 
-def test_fifty_clients_trickling_their_requests_leave_health_and_pages_answering_within_a_second(web):
+def test_fifty_clients_trickling_their_requests_leave_health_and_pages_answering_promptly(web):
     base, port, session, _, _ = web
     tricklers = Tricklers(port, 50)
     try:
