@@ -4,6 +4,7 @@ imports these classes while it is itself being imported."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
@@ -106,14 +107,16 @@ class ApiKeyRateThrottle(BaseThrottle):
     """Requests a minute per account, exact across processes: all of an account's API keys draw on one
     bucket, so more keys never mean more requests (portal sessions count per user)."""
 
-    WINDOW_MS = 60_000
-
     def allow_request(self, request, view):
         actor = request.auth
         if not isinstance(actor, Actor):
             return True
         bucket = f"api:account:{actor.account.pk}" if actor.api_key else f"api:user:{actor.user.pk}"
-        decision = ratelimit.hit(bucket, limit=actor.account.effective_api_rate_limit, window_ms=self.WINDOW_MS)
+        decision = ratelimit.hit(
+            bucket,
+            limit=actor.account.effective_api_rate_limit,
+            window_ms=settings.API_RATE_LIMIT_WINDOW_SECONDS * 1000,
+        )
         request._rate_decision = decision
         return decision.allowed
 

@@ -412,6 +412,9 @@ SPECTACULAR_SETTINGS = {
 API_KEYS_MAX_ACTIVE = int(os.environ.get("API_KEYS_MAX_ACTIVE", "25"))
 # Requests a minute per account (all its API keys together) unless the account overrides it.
 API_RATE_LIMIT_DEFAULT = int(os.environ.get("API_RATE_LIMIT_DEFAULT", "60"))
+# The rolling window those requests are counted over, in seconds (a minute; a live portal under test
+# shortens it so a client honouring Retry-After waits seconds, not a minute).
+API_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("API_RATE_LIMIT_WINDOW_SECONDS", "60"))
 # Renewals: days a renewal that cannot be paid is retried before the number is suspended, and days a
 # suspended number is held before it is released.
 RENEWAL_GRACE_DAYS = int(os.environ.get("RENEWAL_GRACE_DAYS", "3"))

@@ -1,0 +1,34 @@
+"""The asyncio client: the same calls, awaited, and async pagination."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import didfarm
+
+
+def test_the_async_client_searches_orders_and_walks_pages(live):
+    async def scenario() -> None:
+        async with didfarm.AsyncClient(api_key=live["DIDFARM_API_KEY"], base_url=live["DIDFARM_BASE_URL"]) as client:
+            numbers = await client.numbers.search(country_code="GB", number_type="local", limit=3)
+            assert isinstance(numbers, didfarm.AsyncPage) and isinstance(numbers[0].monthly_price, Decimal)
+            order = await client.numbers.order(number=numbers[0].number, billing_cycle="monthly")
+            assert order.id.startswith("num_") and order.status
+
+            page = await client.transactions.list(limit=1)
+            assert page.has_more
+            seen = [entry.id async for entry in page.auto_paging_iter()]
+            assert len(seen) == page.meta.total and len(set(seen)) == len(seen)
+
+            balances = await asyncio.gather(*(client.wallet.balance() for _ in range(3)))
+            assert len({b.balance_exact for b in balances}) == 1
+
+            try:
+                await client.numbers.get("num_999999999")
+            except didfarm.NotFoundError as error:
+                assert error.status == 404 and error.request_id
+            else:
+                raise AssertionError("a missing number was found")
+
+    asyncio.run(scenario())
