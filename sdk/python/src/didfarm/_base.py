@@ -82,6 +82,16 @@ class Prepared:
     files: dict[str, Any] | None
     data: dict[str, Any] | None
 
+    def http_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``httpx`` ``request()`` besides method and URL."""
+        return {
+            "params": self.params or None,
+            "headers": self.headers,
+            "content": self.content,
+            "data": self.data,
+            "files": self.files or None,
+        }
+
     @property
     def retry_safe(self) -> bool:
         """May a 5xx or a lost connection be retried without doing the thing twice?"""
@@ -184,7 +194,7 @@ class BaseClient:
         wait = retry_after_seconds(headers or {})
         if wait is not None:
             return wait
-        return min(8.0, 0.5 * 2**attempt) * (0.75 + random.random() / 2)
+        return float(min(8.0, 0.5 * 2.0**attempt) * (0.75 + random.random() / 2))
 
     def _decide(
         self, prepared: Prepared, attempt: int, response: httpx.Response | None, error: Exception | None
@@ -247,9 +257,10 @@ class BaseClient:
 
 def _error_code(response: httpx.Response) -> str | None:
     try:
-        return loads(response.content)["error"]["code"]
+        code = loads(response.content)["error"]["code"]
     except (ValueError, KeyError, TypeError):
         return None
+    return code if isinstance(code, str) else None
 
 
 class SyncTransport(BaseClient):
@@ -276,15 +287,7 @@ class SyncTransport(BaseClient):
         while True:
             response = None
             try:
-                response = self._http.request(
-                    prepared.method,
-                    prepared.url,
-                    params=prepared.params or None,
-                    headers=prepared.headers,
-                    content=prepared.content,
-                    data=prepared.data,
-                    files=prepared.files or None,
-                )
+                response = self._http.request(prepared.method, prepared.url, **prepared.http_options())
                 error = None
             except httpx.TransportError as exc:
                 error = exc
@@ -332,15 +335,7 @@ class AsyncTransport(BaseClient):
         while True:
             response = None
             try:
-                response = await self._http.request(
-                    prepared.method,
-                    prepared.url,
-                    params=prepared.params or None,
-                    headers=prepared.headers,
-                    content=prepared.content,
-                    data=prepared.data,
-                    files=prepared.files or None,
-                )
+                response = await self._http.request(prepared.method, prepared.url, **prepared.http_options())
                 error = None
             except httpx.TransportError as exc:
                 error = exc

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -108,10 +108,7 @@ def _next_params(meta: Any, params: dict[str, Any], pagination: str | None, coun
     return None
 
 
-class Page(list):  # type: ignore[type-arg]
-    """One page of a list: iterate it, index it, and read ``meta`` (``total``, ``page``, ``limit``, or
-    ``pagination.cursor``). ``auto_paging_iter()`` walks every item of every page, fetching as it goes."""
-
+class _PageBase(list):  # type: ignore[type-arg]
     def __init__(
         self,
         items: list[Any],
@@ -119,7 +116,7 @@ class Page(list):  # type: ignore[type-arg]
         meta: Any,
         params: dict[str, Any],
         pagination: str | None,
-        fetch: Callable[[dict[str, Any]], Page] | None,
+        fetch: Callable[[dict[str, Any]], Any] | None,
     ) -> None:
         super().__init__(items)
         self.meta = meta if meta is not None else DidfarmObject()
@@ -130,10 +127,16 @@ class Page(list):  # type: ignore[type-arg]
     def has_more(self) -> bool:
         return self._next is not None
 
+
+class Page(_PageBase):
+    """One page of a list: iterate it, index it, and read ``meta`` (``total``, ``page``, ``limit``, or
+    ``pagination.cursor``). ``auto_paging_iter()`` walks every item of every page, fetching as it goes."""
+
     def next_page(self) -> Page | None:
         if self._next is None or self._fetch is None:
             return None
-        return self._fetch(self._next)
+        page: Page = self._fetch(self._next)
+        return page
 
     def auto_paging_iter(self) -> Iterator[Any]:
         page: Page | None = self
@@ -142,31 +145,14 @@ class Page(list):  # type: ignore[type-arg]
             page = page.next_page()
 
 
-class AsyncPage(list):  # type: ignore[type-arg]
+class AsyncPage(_PageBase):
     """A page of the async client: ``async for item in page.auto_paging_iter()`` walks every page."""
-
-    def __init__(
-        self,
-        items: list[Any],
-        *,
-        meta: Any,
-        params: dict[str, Any],
-        pagination: str | None,
-        fetch: Callable[[dict[str, Any]], Awaitable[AsyncPage]] | None,
-    ) -> None:
-        super().__init__(items)
-        self.meta = meta if meta is not None else DidfarmObject()
-        self._next = _next_params(meta, params, pagination, len(items))
-        self._fetch = fetch
-
-    @property
-    def has_more(self) -> bool:
-        return self._next is not None
 
     async def next_page(self) -> AsyncPage | None:
         if self._next is None or self._fetch is None:
             return None
-        return await self._fetch(self._next)
+        page: AsyncPage = await self._fetch(self._next)
+        return page
 
     async def auto_paging_iter(self) -> AsyncIterator[Any]:
         page: AsyncPage | None = self

@@ -26,7 +26,8 @@ class Account:
 
         ``GET /me``
         """
-        return self._client._request("me", (), {}, extra)
+        result: DidfarmObject = self._client._request("me", (), {}, extra)
+        return result
 
 
 class ApiKeys:
@@ -50,7 +51,7 @@ class ApiKeys:
 
         ``POST /api-keys``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "api_keys_create",
             (),
             {
@@ -63,27 +64,31 @@ class ApiKeys:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def get(self, key_id: str | int, **extra: Any) -> DidfarmObject:
         """One API key.
 
         ``GET /api-keys/{key_id}``
         """
-        return self._client._request("api_keys_get", (key_id,), {}, extra)
+        result: DidfarmObject = self._client._request("api_keys_get", (key_id,), {}, extra)
+        return result
 
     def list(self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any) -> Page:
         """API keys (never the keys themselves).
 
         ``GET /api-keys``
         """
-        return self._client._request("api_keys_list", (), {"limit": limit, "page": page}, extra)
+        result: Page = self._client._request("api_keys_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
     def revoke(self, key_id: str | int, **extra: Any) -> DidfarmObject:
         """Revoke an API key (effective immediately).
 
         ``DELETE /api-keys/{key_id}``
         """
-        return self._client._request("api_keys_revoke", (key_id,), {}, extra)
+        result: DidfarmObject = self._client._request("api_keys_revoke", (key_id,), {}, extra)
+        return result
 
 
 class AuditLog:
@@ -104,7 +109,8 @@ class AuditLog:
 
         ``GET /audit-log``
         """
-        return self._client._request("audit_log", (), {"action": action, "limit": limit, "page": page}, extra)
+        result: Page = self._client._request("audit_log", (), {"action": action, "limit": limit, "page": page}, extra)
+        return result
 
 
 class Clients:
@@ -120,7 +126,8 @@ class Clients:
 
         ``GET /clients/{client_id}/costs``
         """
-        return self._client._request("client_costs", (client_id,), {"from_": from_, "to": to}, extra)
+        result: DidfarmObject = self._client._request("client_costs", (client_id,), {"from_": from_, "to": to}, extra)
+        return result
 
     def costs_csv(
         self, client_id: str | int, *, from_: str | NotGiven = NOT_GIVEN, to: str | NotGiven = NOT_GIVEN, **extra: Any
@@ -129,7 +136,8 @@ class Clients:
 
         ``GET /clients/{client_id}/costs.csv``
         """
-        return self._client._request("client_costs_csv", (client_id,), {"from_": from_, "to": to}, extra)
+        result: bytes = self._client._request("client_costs_csv", (client_id,), {"from_": from_, "to": to}, extra)
+        return result
 
     def create(
         self,
@@ -146,7 +154,7 @@ class Clients:
 
         ``POST /clients``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "clients_create",
             (),
             {
@@ -159,13 +167,15 @@ class Clients:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def get(self, client_id: str | int, **extra: Any) -> DidfarmObject:
         """One end client.
 
         ``GET /clients/{client_id}``
         """
-        return self._client._request("clients_get", (client_id,), {}, extra)
+        result: DidfarmObject = self._client._request("clients_get", (client_id,), {}, extra)
+        return result
 
     def list(
         self,
@@ -179,7 +189,10 @@ class Clients:
 
         ``GET /clients``
         """
-        return self._client._request("clients_list", (), {"limit": limit, "page": page, "search": search}, extra)
+        result: Page = self._client._request(
+            "clients_list", (), {"limit": limit, "page": page, "search": search}, extra
+        )
+        return result
 
     def update(
         self,
@@ -195,12 +208,13 @@ class Clients:
 
         ``PATCH /clients/{client_id}``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "clients_update",
             (client_id,),
             {"name": name, "email": email, "reference": reference, "is_active": is_active},
             extra,
         )
+        return result
 
 
 class ComplianceProfiles:
@@ -229,7 +243,7 @@ class ComplianceProfiles:
 
         ``POST /compliance-profiles``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "compliance_profiles_create",
             (),
             {
@@ -247,13 +261,14 @@ class ComplianceProfiles:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def delete(self, profile_id: str | int, **extra: Any) -> None:
         """Delete a draft or rejected profile and its documents.
 
         ``DELETE /compliance-profiles/{profile_id}``
         """
-        return self._client._request("compliance_profiles_delete", (profile_id,), {}, extra)
+        self._client._request("compliance_profiles_delete", (profile_id,), {}, extra)
 
     def add_documents(
         self,
@@ -268,7 +283,7 @@ class ComplianceProfiles:
 
         ``POST /compliance-profiles/{profile_id}/documents``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "compliance_profiles_documents_add",
             (profile_id,),
             {"document_type": document_type},
@@ -276,13 +291,14 @@ class ComplianceProfiles:
             files=files,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def delete_document(self, profile_id: str | int, document_id: str | int, **extra: Any) -> None:
         """Remove a document from a draft or rejected profile.
 
         ``DELETE /compliance-profiles/{profile_id}/documents/{document_id}``
         """
-        return self._client._request(
+        self._client._request(
             "compliance_profiles_documents_delete",
             (
                 profile_id,
@@ -297,7 +313,7 @@ class ComplianceProfiles:
 
         ``GET /compliance-profiles/{profile_id}/documents/{document_id}``
         """
-        return self._client._request(
+        result: bytes = self._client._request(
             "compliance_profiles_documents_download",
             (
                 profile_id,
@@ -306,13 +322,15 @@ class ComplianceProfiles:
             {},
             extra,
         )
+        return result
 
     def get(self, profile_id: str | int, **extra: Any) -> DidfarmObject:
         """One compliance profile, with its documents and status.
 
         ``GET /compliance-profiles/{profile_id}``
         """
-        return self._client._request("compliance_profiles_get", (profile_id,), {}, extra)
+        result: DidfarmObject = self._client._request("compliance_profiles_get", (profile_id,), {}, extra)
+        return result
 
     def list(
         self,
@@ -327,21 +345,23 @@ class ComplianceProfiles:
 
         ``GET /compliance-profiles``
         """
-        return self._client._request(
+        result: Page = self._client._request(
             "compliance_profiles_list",
             (),
             {"client_id": client_id, "limit": limit, "page": page, "status": status},
             extra,
         )
+        return result
 
     def submit(self, profile_id: str | int, *, idempotency_key: str | None = None, **extra: Any) -> DidfarmObject:
         """Submit a profile for review (every required document must be there).
 
         ``POST /compliance-profiles/{profile_id}/submit``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "compliance_profiles_submit", (profile_id,), {}, extra, idempotency_key=idempotency_key
         )
+        return result
 
     def update(
         self,
@@ -363,7 +383,7 @@ class ComplianceProfiles:
 
         ``PUT /compliance-profiles/{profile_id}``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "compliance_profiles_update",
             (profile_id,),
             {
@@ -380,6 +400,7 @@ class ComplianceProfiles:
             },
             extra,
         )
+        return result
 
 
 class Events:
@@ -393,7 +414,8 @@ class Events:
 
         ``GET /events/{event_id}``
         """
-        return self._client._request("events_get", (event_id,), {}, extra)
+        result: DidfarmObject = self._client._request("events_get", (event_id,), {}, extra)
+        return result
 
     def list(
         self,
@@ -407,7 +429,8 @@ class Events:
 
         ``GET /events``
         """
-        return self._client._request("events_list", (), {"event": event, "limit": limit, "page": page}, extra)
+        result: Page = self._client._request("events_list", (), {"event": event, "limit": limit, "page": page}, extra)
+        return result
 
 
 class Invoices:
@@ -421,7 +444,8 @@ class Invoices:
 
         ``GET /invoices/{invoice_id}/csv``
         """
-        return self._client._request("invoices_csv", (invoice_id,), {}, extra)
+        result: bytes = self._client._request("invoices_csv", (invoice_id,), {}, extra)
+        return result
 
     def draft(
         self, *, client_id: str, month: str | NotGiven = NOT_GIVEN, idempotency_key: str | None = None, **extra: Any
@@ -430,23 +454,28 @@ class Invoices:
 
         ``POST /invoices/draft``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "invoices_draft", (), {"client_id": client_id, "month": month}, extra, idempotency_key=idempotency_key
         )
+        return result
 
     def get(self, invoice_id: str | int, **extra: Any) -> DidfarmObject:
         """One invoice with its lines.
 
         ``GET /invoices/{invoice_id}``
         """
-        return self._client._request("invoices_get", (invoice_id,), {}, extra)
+        result: DidfarmObject = self._client._request("invoices_get", (invoice_id,), {}, extra)
+        return result
 
     def issue(self, invoice_id: str | int, *, idempotency_key: str | None = None, **extra: Any) -> DidfarmObject:
         """Issue a draft of a month that is over: it is numbered and frozen.
 
         ``POST /invoices/{invoice_id}/issue``
         """
-        return self._client._request("invoices_issue", (invoice_id,), {}, extra, idempotency_key=idempotency_key)
+        result: DidfarmObject = self._client._request(
+            "invoices_issue", (invoice_id,), {}, extra, idempotency_key=idempotency_key
+        )
+        return result
 
     def list(
         self,
@@ -461,23 +490,26 @@ class Invoices:
 
         ``GET /invoices``
         """
-        return self._client._request(
+        result: Page = self._client._request(
             "invoices_list", (), {"client_id": client_id, "limit": limit, "page": page, "status": status}, extra
         )
+        return result
 
     def messages_csv(self, invoice_id: str | int, **extra: Any) -> bytes:
         """Every text message behind an invoice's SMS summary, one row each, as CSV.
 
         ``GET /invoices/{invoice_id}/messages.csv``
         """
-        return self._client._request("invoices_messages_csv", (invoice_id,), {}, extra)
+        result: bytes = self._client._request("invoices_messages_csv", (invoice_id,), {}, extra)
+        return result
 
     def pdf(self, invoice_id: str | int, **extra: Any) -> bytes:
         """An invoice as PDF.
 
         ``GET /invoices/{invoice_id}/pdf``
         """
-        return self._client._request("invoices_pdf", (invoice_id,), {}, extra)
+        result: bytes = self._client._request("invoices_pdf", (invoice_id,), {}, extra)
+        return result
 
 
 class Messages:
@@ -500,13 +532,14 @@ class Messages:
 
         ``POST /messages/send``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "messages_send",
             (),
             {"from_": from_, "to": to, "body": body, "client_id": client_id},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
 
 class Numbers:
@@ -530,7 +563,7 @@ class Numbers:
 
         ``GET /numbers/available``
         """
-        return self._client._request(
+        result: Page = self._client._request(
             "numbers_available",
             (),
             {
@@ -543,6 +576,7 @@ class Numbers:
             },
             extra,
         )
+        return result
 
     def configure(
         self,
@@ -568,7 +602,7 @@ class Numbers:
 
         ``PUT /numbers/{number_id}``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "numbers_configure",
             (number_id,),
             {
@@ -589,13 +623,15 @@ class Numbers:
             },
             extra,
         )
+        return result
 
     def get(self, number_id: str | int, **extra: Any) -> DidfarmObject:
         """One of your numbers.
 
         ``GET /numbers/{number_id}``
         """
-        return self._client._request("numbers_get", (number_id,), {}, extra)
+        result: DidfarmObject = self._client._request("numbers_get", (number_id,), {}, extra)
+        return result
 
     def list(
         self,
@@ -614,7 +650,7 @@ class Numbers:
 
         ``GET /numbers``
         """
-        return self._client._request(
+        result: Page = self._client._request(
             "numbers_list",
             (),
             {
@@ -629,6 +665,7 @@ class Numbers:
             },
             extra,
         )
+        return result
 
     def order(
         self,
@@ -646,7 +683,7 @@ class Numbers:
 
         ``POST /numbers``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "numbers_order",
             (),
             {
@@ -660,6 +697,7 @@ class Numbers:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def purchase(
         self,
@@ -680,7 +718,7 @@ class Numbers:
 
         ``POST /numbers/purchase``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "numbers_purchase",
             (),
             {
@@ -697,13 +735,14 @@ class Numbers:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def release(self, number_id: str | int, **extra: Any) -> None:
         """Release a number now (nothing more billed, paid period not refunded).
 
         ``DELETE /numbers/{number_id}``
         """
-        return self._client._request("numbers_release", (number_id,), {}, extra)
+        self._client._request("numbers_release", (number_id,), {}, extra)
 
     def search(
         self,
@@ -721,7 +760,7 @@ class Numbers:
 
         ``GET /numbers/search``
         """
-        return self._client._request(
+        result: Page = self._client._request(
             "numbers_search",
             (),
             {
@@ -735,6 +774,7 @@ class Numbers:
             },
             extra,
         )
+        return result
 
     def checkout(
         self,
@@ -751,7 +791,7 @@ class Numbers:
 
         ``POST /wallet/checkout``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "wallet_checkout",
             (),
             {
@@ -764,6 +804,7 @@ class Numbers:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
 
 class Orders:
@@ -777,14 +818,16 @@ class Orders:
 
         ``GET /orders/{order_id}``
         """
-        return self._client._request("orders_get", (order_id,), {}, extra)
+        result: DidfarmObject = self._client._request("orders_get", (order_id,), {}, extra)
+        return result
 
     def list(self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any) -> Page:
         """Your number orders, newest first.
 
         ``GET /orders``
         """
-        return self._client._request("orders_list", (), {"limit": limit, "page": page}, extra)
+        result: Page = self._client._request("orders_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
 
 class PaymentSettings:
@@ -798,7 +841,8 @@ class PaymentSettings:
 
         ``GET /wallet/payment-settings``
         """
-        return self._client._request("payment_settings_get", (), {}, extra)
+        result: DidfarmObject = self._client._request("payment_settings_get", (), {}, extra)
+        return result
 
     def update(
         self,
@@ -813,7 +857,7 @@ class PaymentSettings:
 
         ``PATCH /wallet/payment-settings``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "payment_settings_update",
             (),
             {
@@ -824,6 +868,7 @@ class PaymentSettings:
             },
             extra,
         )
+        return result
 
 
 class Porting:
@@ -837,7 +882,10 @@ class Porting:
 
         ``POST /numbers/porting/{port_id}/cancel``
         """
-        return self._client._request("porting_cancel", (port_id,), {}, extra, idempotency_key=idempotency_key)
+        result: DidfarmObject = self._client._request(
+            "porting_cancel", (port_id,), {}, extra, idempotency_key=idempotency_key
+        )
+        return result
 
     def create(
         self,
@@ -858,7 +906,7 @@ class Porting:
 
         ``POST /numbers/porting``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "porting_create",
             (),
             {
@@ -875,6 +923,7 @@ class Porting:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def add_documents(
         self,
@@ -889,7 +938,7 @@ class Porting:
 
         ``POST /numbers/porting/{port_id}/documents``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "porting_documents_add",
             (port_id,),
             {"document_type": document_type},
@@ -897,13 +946,14 @@ class Porting:
             files=files,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def delete_document(self, port_id: str | int, document_id: str | int, **extra: Any) -> None:
         """Remove one of a port request's documents while the request is pending.
 
         ``DELETE /numbers/porting/{port_id}/documents/{document_id}``
         """
-        return self._client._request(
+        self._client._request(
             "porting_documents_delete",
             (
                 port_id,
@@ -918,7 +968,7 @@ class Porting:
 
         ``GET /numbers/porting/{port_id}/documents/{document_id}``
         """
-        return self._client._request(
+        result: bytes = self._client._request(
             "porting_documents_download",
             (
                 port_id,
@@ -927,13 +977,15 @@ class Porting:
             {},
             extra,
         )
+        return result
 
     def get(self, port_id: str | int, **extra: Any) -> DidfarmObject:
         """One port-in request, with its timeline.
 
         ``GET /numbers/porting/{port_id}``
         """
-        return self._client._request("porting_get", (port_id,), {}, extra)
+        result: DidfarmObject = self._client._request("porting_get", (port_id,), {}, extra)
+        return result
 
     def list(
         self,
@@ -947,7 +999,10 @@ class Porting:
 
         ``GET /numbers/porting``
         """
-        return self._client._request("porting_list", (), {"limit": limit, "page": page, "status": status}, extra)
+        result: Page = self._client._request(
+            "porting_list", (), {"limit": limit, "page": page, "status": status}, extra
+        )
+        return result
 
 
 class PriceRules:
@@ -961,14 +1016,15 @@ class PriceRules:
 
         ``DELETE /price-rules/{rule_id}``
         """
-        return self._client._request("price_rules_delete", (rule_id,), {}, extra)
+        self._client._request("price_rules_delete", (rule_id,), {}, extra)
 
     def list(self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any) -> Page:
         """Your price list: how client prices derive from wholesale.
 
         ``GET /price-rules``
         """
-        return self._client._request("price_rules_list", (), {"limit": limit, "page": page}, extra)
+        result: Page = self._client._request("price_rules_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
     def save(
         self,
@@ -988,7 +1044,7 @@ class PriceRules:
 
         ``POST /price-rules``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "price_rules_save",
             (),
             {
@@ -1004,6 +1060,7 @@ class PriceRules:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def update(
         self,
@@ -1023,7 +1080,7 @@ class PriceRules:
 
         ``PUT /price-rules/{rule_id}``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "price_rules_update",
             (rule_id,),
             {
@@ -1038,6 +1095,7 @@ class PriceRules:
             },
             extra,
         )
+        return result
 
 
 class Regulatory:
@@ -1051,12 +1109,13 @@ class Regulatory:
 
         ``GET /regulatory/requirements``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "regulatory_requirements",
             (),
             {"country": country, "end_user_type": end_user_type, "number_type": number_type},
             extra,
         )
+        return result
 
     def submit(
         self,
@@ -1079,7 +1138,7 @@ class Regulatory:
 
         ``POST /regulatory/submit``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "regulatory_submit",
             (),
             {
@@ -1098,6 +1157,7 @@ class Regulatory:
             files=files,
             idempotency_key=idempotency_key,
         )
+        return result
 
 
 class Routing:
@@ -1111,14 +1171,16 @@ class Routing:
 
         ``GET /portal/did-routing``
         """
-        return self._client._request("routing_list", (), {"limit": limit, "page": page}, extra)
+        result: Page = self._client._request("routing_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
     def remove(self, number_id: str | int, **extra: Any) -> DidfarmObject:
         """Remove a number's route.
 
         ``DELETE /portal/did-routing/{number_id}``
         """
-        return self._client._request("routing_remove", (number_id,), {}, extra)
+        result: DidfarmObject = self._client._request("routing_remove", (number_id,), {}, extra)
+        return result
 
     def set(
         self,
@@ -1133,13 +1195,14 @@ class Routing:
 
         ``POST /portal/did-routing``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "routing_set",
             (),
             {"did_number_id": did_number_id, "sip_trunk_id": sip_trunk_id, "forwarding": forwarding},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
 
 class Sandbox:
@@ -1168,7 +1231,7 @@ class Sandbox:
 
         ``POST /carriers/sandbox/sms``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "carrier_sandbox_callback",
             (),
             {
@@ -1186,6 +1249,7 @@ class Sandbox:
             headers={"X-Sandbox-Secret": sandbosecret},
             idempotency_key=idempotency_key,
         )
+        return result
 
     def simulate_inbound_sms(
         self, *, to_number_id: str, body: str, from_: str, idempotency_key: str | None = None, **extra: Any
@@ -1194,13 +1258,14 @@ class Sandbox:
 
         ``POST /portal/sms/simulate-inbound``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "portal_sms_simulate_inbound",
             (),
             {"to_number_id": to_number_id, "body": body, "from_": from_},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
 
 class SipTrunks:
@@ -1224,7 +1289,7 @@ class SipTrunks:
 
         ``POST /portal/sip-trunks``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "trunks_create",
             (),
             {
@@ -1237,27 +1302,30 @@ class SipTrunks:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def delete(self, trunk_id: str | int, **extra: Any) -> None:
         """Delete a trunk no number routes to.
 
         ``DELETE /portal/sip-trunks/{trunk_id}``
         """
-        return self._client._request("trunks_delete", (trunk_id,), {}, extra)
+        self._client._request("trunks_delete", (trunk_id,), {}, extra)
 
     def get(self, trunk_id: str | int, **extra: Any) -> DidfarmObject:
         """One SIP trunk.
 
         ``GET /portal/sip-trunks/{trunk_id}``
         """
-        return self._client._request("trunks_get", (trunk_id,), {}, extra)
+        result: DidfarmObject = self._client._request("trunks_get", (trunk_id,), {}, extra)
+        return result
 
     def list(self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any) -> Page:
         """Your SIP trunks (never their passwords).
 
         ``GET /portal/sip-trunks``
         """
-        return self._client._request("trunks_list", (), {"limit": limit, "page": page}, extra)
+        result: Page = self._client._request("trunks_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
     def regenerate_credentials(
         self, trunk_id: str | int, *, idempotency_key: str | None = None, **extra: Any
@@ -1266,9 +1334,10 @@ class SipTrunks:
 
         ``POST /portal/sip-trunks/{trunk_id}/regenerate-credentials``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "trunks_regenerate_credentials", (trunk_id,), {}, extra, idempotency_key=idempotency_key
         )
+        return result
 
     def update(
         self,
@@ -1283,9 +1352,10 @@ class SipTrunks:
 
         ``PATCH /portal/sip-trunks/{trunk_id}``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "trunks_update", (trunk_id,), {"name": name, "channels": channels, "allowed_ips": allowed_ips}, extra
         )
+        return result
 
 
 class Sms:
@@ -1299,7 +1369,8 @@ class Sms:
 
         ``GET /portal/sms/{message_id}``
         """
-        return self._client._request("portal_sms_get", (message_id,), {}, extra)
+        result: DidfarmObject = self._client._request("portal_sms_get", (message_id,), {}, extra)
+        return result
 
     def list(
         self,
@@ -1321,7 +1392,7 @@ class Sms:
 
         ``GET /portal/sms``
         """
-        return self._client._request(
+        result: Page = self._client._request(
             "portal_sms_list",
             (),
             {
@@ -1339,13 +1410,15 @@ class Sms:
             },
             extra,
         )
+        return result
 
     def numbers(self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any) -> Page:
         """Your numbers with SMS enabled (the ones you can send from).
 
         ``GET /portal/sms/numbers``
         """
-        return self._client._request("portal_sms_numbers", (), {"limit": limit, "page": page}, extra)
+        result: Page = self._client._request("portal_sms_numbers", (), {"limit": limit, "page": page}, extra)
+        return result
 
     def segments(
         self, *, body: str, to: str | NotGiven = NOT_GIVEN, idempotency_key: str | None = None, **extra: Any
@@ -1354,9 +1427,10 @@ class Sms:
 
         ``POST /portal/sms/segments``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "portal_sms_segments", (), {"body": body, "to": to}, extra, idempotency_key=idempotency_key
         )
+        return result
 
     def send(
         self,
@@ -1372,20 +1446,22 @@ class Sms:
 
         ``POST /portal/sms/send``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "portal_sms_send",
             (),
             {"from_number_id": from_number_id, "to": to, "body": body, "client_id": client_id},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def stats(self, **extra: Any) -> DidfarmObject:
         """Messages today and this month, 30-day delivery rate, and a day-by-day series.
 
         ``GET /portal/sms/stats``
         """
-        return self._client._request("portal_sms_stats", (), {}, extra)
+        result: DidfarmObject = self._client._request("portal_sms_stats", (), {}, extra)
+        return result
 
     def threads(
         self,
@@ -1399,7 +1475,10 @@ class Sms:
 
         ``GET /portal/sms/threads``
         """
-        return self._client._request("portal_sms_threads", (), {"limit": limit, "number": number, "page": page}, extra)
+        result: Page = self._client._request(
+            "portal_sms_threads", (), {"limit": limit, "number": number, "page": page}, extra
+        )
+        return result
 
 
 class TopUps:
@@ -1422,27 +1501,30 @@ class TopUps:
 
         ``POST /wallet/top-ups``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "top_ups_create",
             (),
             {"amount": amount, "save_card": save_card, "success_url": success_url, "cancel_url": cancel_url},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def get(self, top_up_id: str | int, **extra: Any) -> DidfarmObject:
         """One top-up.
 
         ``GET /wallet/top-ups/{top_up_id}``
         """
-        return self._client._request("top_ups_get", (top_up_id,), {}, extra)
+        result: DidfarmObject = self._client._request("top_ups_get", (top_up_id,), {}, extra)
+        return result
 
     def list(self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any) -> Page:
         """Top-ups: card and SEPA payments, auto-recharges and bank transfers, newest first.
 
         ``GET /wallet/top-ups``
         """
-        return self._client._request("top_ups_list", (), {"limit": limit, "page": page}, extra)
+        result: Page = self._client._request("top_ups_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
 
 class Transactions:
@@ -1456,7 +1538,8 @@ class Transactions:
 
         ``GET /wallet/transactions/{transaction_id}``
         """
-        return self._client._request("wallet_transaction", (transaction_id,), {}, extra)
+        result: DidfarmObject = self._client._request("wallet_transaction", (transaction_id,), {}, extra)
+        return result
 
     def list(
         self,
@@ -1476,7 +1559,7 @@ class Transactions:
 
         ``GET /wallet/transactions``
         """
-        return self._client._request(
+        result: Page = self._client._request(
             "wallet_transactions",
             (),
             {
@@ -1492,6 +1575,7 @@ class Transactions:
             },
             extra,
         )
+        return result
 
 
 class Wallet:
@@ -1505,7 +1589,8 @@ class Wallet:
 
         ``GET /wallet/balance``
         """
-        return self._client._request("wallet_balance", (), {}, extra)
+        result: DidfarmObject = self._client._request("wallet_balance", (), {}, extra)
+        return result
 
 
 class Webhooks:
@@ -1529,27 +1614,28 @@ class Webhooks:
 
         ``POST /webhooks``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "webhooks_create",
             (),
             {"url": url, "events": events, "description": description, "client_id": client_id, "enabled": enabled},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def delete(self, webhook_id: str | int, **extra: Any) -> None:
         """Delete an endpoint and its delivery log.
 
         ``DELETE /webhooks/{webhook_id}``
         """
-        return self._client._request("webhooks_delete", (webhook_id,), {}, extra)
+        self._client._request("webhooks_delete", (webhook_id,), {}, extra)
 
     def delivery(self, webhook_id: str | int, delivery_id: str | int, **extra: Any) -> DidfarmObject:
         """One delivery with the body sent and every attempt (status, latency, response excerpt).
 
         ``GET /webhooks/{webhook_id}/deliveries/{delivery_id}``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "webhooks_deliveries_get",
             (
                 webhook_id,
@@ -1558,6 +1644,7 @@ class Webhooks:
             {},
             extra,
         )
+        return result
 
     def deliveries(
         self,
@@ -1572,9 +1659,10 @@ class Webhooks:
 
         ``GET /webhooks/{webhook_id}/deliveries``
         """
-        return self._client._request(
+        result: Page = self._client._request(
             "webhooks_deliveries_list", (webhook_id,), {"limit": limit, "page": page, "status": status}, extra
         )
+        return result
 
     def redeliver(
         self, webhook_id: str | int, delivery_id: str | int, *, idempotency_key: str | None = None, **extra: Any
@@ -1583,7 +1671,7 @@ class Webhooks:
 
         ``POST /webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "webhooks_deliveries_redeliver",
             (
                 webhook_id,
@@ -1593,27 +1681,31 @@ class Webhooks:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     def event_types(self, **extra: Any) -> Page:
         """The events an endpoint can subscribe to, each with an example body.
 
         ``GET /webhooks/event-types``
         """
-        return self._client._request("webhooks_event_types", (), {}, extra)
+        result: Page = self._client._request("webhooks_event_types", (), {}, extra)
+        return result
 
     def get(self, webhook_id: str | int, **extra: Any) -> DidfarmObject:
         """One webhook endpoint.
 
         ``GET /webhooks/{webhook_id}``
         """
-        return self._client._request("webhooks_get", (webhook_id,), {}, extra)
+        result: DidfarmObject = self._client._request("webhooks_get", (webhook_id,), {}, extra)
+        return result
 
     def list(self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any) -> Page:
         """Your webhook endpoints (never their secrets).
 
         ``GET /webhooks``
         """
-        return self._client._request("webhooks_list", (), {"limit": limit, "page": page}, extra)
+        result: Page = self._client._request("webhooks_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
     def rotate_secret(
         self, webhook_id: str | int, *, idempotency_key: str | None = None, **extra: Any
@@ -1622,16 +1714,20 @@ class Webhooks:
 
         ``POST /webhooks/{webhook_id}/rotate-secret``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "webhooks_rotate_secret", (webhook_id,), {}, extra, idempotency_key=idempotency_key
         )
+        return result
 
     def test(self, webhook_id: str | int, *, idempotency_key: str | None = None, **extra: Any) -> DidfarmObject:
         """Send a webhook.test event to this endpoint now (one attempt; see its delivery).
 
         ``POST /webhooks/{webhook_id}/test``
         """
-        return self._client._request("webhooks_test", (webhook_id,), {}, extra, idempotency_key=idempotency_key)
+        result: DidfarmObject = self._client._request(
+            "webhooks_test", (webhook_id,), {}, extra, idempotency_key=idempotency_key
+        )
+        return result
 
     def update(
         self,
@@ -1648,12 +1744,13 @@ class Webhooks:
 
         ``PATCH /webhooks/{webhook_id}``
         """
-        return self._client._request(
+        result: DidfarmObject = self._client._request(
             "webhooks_update",
             (webhook_id,),
             {"url": url, "events": events, "description": description, "client_id": client_id, "enabled": enabled},
             extra,
         )
+        return result
 
 
 class AsyncAccount:
@@ -1667,7 +1764,8 @@ class AsyncAccount:
 
         ``GET /me``
         """
-        return await self._client._request("me", (), {}, extra)
+        result: DidfarmObject = await self._client._request("me", (), {}, extra)
+        return result
 
 
 class AsyncApiKeys:
@@ -1691,7 +1789,7 @@ class AsyncApiKeys:
 
         ``POST /api-keys``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "api_keys_create",
             (),
             {
@@ -1704,13 +1802,15 @@ class AsyncApiKeys:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def get(self, key_id: str | int, **extra: Any) -> DidfarmObject:
         """One API key.
 
         ``GET /api-keys/{key_id}``
         """
-        return await self._client._request("api_keys_get", (key_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("api_keys_get", (key_id,), {}, extra)
+        return result
 
     async def list(
         self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any
@@ -1719,14 +1819,16 @@ class AsyncApiKeys:
 
         ``GET /api-keys``
         """
-        return await self._client._request("api_keys_list", (), {"limit": limit, "page": page}, extra)
+        result: AsyncPage = await self._client._request("api_keys_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
     async def revoke(self, key_id: str | int, **extra: Any) -> DidfarmObject:
         """Revoke an API key (effective immediately).
 
         ``DELETE /api-keys/{key_id}``
         """
-        return await self._client._request("api_keys_revoke", (key_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("api_keys_revoke", (key_id,), {}, extra)
+        return result
 
 
 class AsyncAuditLog:
@@ -1747,7 +1849,10 @@ class AsyncAuditLog:
 
         ``GET /audit-log``
         """
-        return await self._client._request("audit_log", (), {"action": action, "limit": limit, "page": page}, extra)
+        result: AsyncPage = await self._client._request(
+            "audit_log", (), {"action": action, "limit": limit, "page": page}, extra
+        )
+        return result
 
 
 class AsyncClients:
@@ -1763,7 +1868,10 @@ class AsyncClients:
 
         ``GET /clients/{client_id}/costs``
         """
-        return await self._client._request("client_costs", (client_id,), {"from_": from_, "to": to}, extra)
+        result: DidfarmObject = await self._client._request(
+            "client_costs", (client_id,), {"from_": from_, "to": to}, extra
+        )
+        return result
 
     async def costs_csv(
         self, client_id: str | int, *, from_: str | NotGiven = NOT_GIVEN, to: str | NotGiven = NOT_GIVEN, **extra: Any
@@ -1772,7 +1880,8 @@ class AsyncClients:
 
         ``GET /clients/{client_id}/costs.csv``
         """
-        return await self._client._request("client_costs_csv", (client_id,), {"from_": from_, "to": to}, extra)
+        result: bytes = await self._client._request("client_costs_csv", (client_id,), {"from_": from_, "to": to}, extra)
+        return result
 
     async def create(
         self,
@@ -1789,7 +1898,7 @@ class AsyncClients:
 
         ``POST /clients``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "clients_create",
             (),
             {
@@ -1802,13 +1911,15 @@ class AsyncClients:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def get(self, client_id: str | int, **extra: Any) -> DidfarmObject:
         """One end client.
 
         ``GET /clients/{client_id}``
         """
-        return await self._client._request("clients_get", (client_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("clients_get", (client_id,), {}, extra)
+        return result
 
     async def list(
         self,
@@ -1822,7 +1933,10 @@ class AsyncClients:
 
         ``GET /clients``
         """
-        return await self._client._request("clients_list", (), {"limit": limit, "page": page, "search": search}, extra)
+        result: AsyncPage = await self._client._request(
+            "clients_list", (), {"limit": limit, "page": page, "search": search}, extra
+        )
+        return result
 
     async def update(
         self,
@@ -1838,12 +1952,13 @@ class AsyncClients:
 
         ``PATCH /clients/{client_id}``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "clients_update",
             (client_id,),
             {"name": name, "email": email, "reference": reference, "is_active": is_active},
             extra,
         )
+        return result
 
 
 class AsyncComplianceProfiles:
@@ -1872,7 +1987,7 @@ class AsyncComplianceProfiles:
 
         ``POST /compliance-profiles``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "compliance_profiles_create",
             (),
             {
@@ -1890,13 +2005,14 @@ class AsyncComplianceProfiles:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def delete(self, profile_id: str | int, **extra: Any) -> None:
         """Delete a draft or rejected profile and its documents.
 
         ``DELETE /compliance-profiles/{profile_id}``
         """
-        return await self._client._request("compliance_profiles_delete", (profile_id,), {}, extra)
+        await self._client._request("compliance_profiles_delete", (profile_id,), {}, extra)
 
     async def add_documents(
         self,
@@ -1911,7 +2027,7 @@ class AsyncComplianceProfiles:
 
         ``POST /compliance-profiles/{profile_id}/documents``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "compliance_profiles_documents_add",
             (profile_id,),
             {"document_type": document_type},
@@ -1919,13 +2035,14 @@ class AsyncComplianceProfiles:
             files=files,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def delete_document(self, profile_id: str | int, document_id: str | int, **extra: Any) -> None:
         """Remove a document from a draft or rejected profile.
 
         ``DELETE /compliance-profiles/{profile_id}/documents/{document_id}``
         """
-        return await self._client._request(
+        await self._client._request(
             "compliance_profiles_documents_delete",
             (
                 profile_id,
@@ -1940,7 +2057,7 @@ class AsyncComplianceProfiles:
 
         ``GET /compliance-profiles/{profile_id}/documents/{document_id}``
         """
-        return await self._client._request(
+        result: bytes = await self._client._request(
             "compliance_profiles_documents_download",
             (
                 profile_id,
@@ -1949,13 +2066,15 @@ class AsyncComplianceProfiles:
             {},
             extra,
         )
+        return result
 
     async def get(self, profile_id: str | int, **extra: Any) -> DidfarmObject:
         """One compliance profile, with its documents and status.
 
         ``GET /compliance-profiles/{profile_id}``
         """
-        return await self._client._request("compliance_profiles_get", (profile_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("compliance_profiles_get", (profile_id,), {}, extra)
+        return result
 
     async def list(
         self,
@@ -1970,21 +2089,23 @@ class AsyncComplianceProfiles:
 
         ``GET /compliance-profiles``
         """
-        return await self._client._request(
+        result: AsyncPage = await self._client._request(
             "compliance_profiles_list",
             (),
             {"client_id": client_id, "limit": limit, "page": page, "status": status},
             extra,
         )
+        return result
 
     async def submit(self, profile_id: str | int, *, idempotency_key: str | None = None, **extra: Any) -> DidfarmObject:
         """Submit a profile for review (every required document must be there).
 
         ``POST /compliance-profiles/{profile_id}/submit``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "compliance_profiles_submit", (profile_id,), {}, extra, idempotency_key=idempotency_key
         )
+        return result
 
     async def update(
         self,
@@ -2006,7 +2127,7 @@ class AsyncComplianceProfiles:
 
         ``PUT /compliance-profiles/{profile_id}``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "compliance_profiles_update",
             (profile_id,),
             {
@@ -2023,6 +2144,7 @@ class AsyncComplianceProfiles:
             },
             extra,
         )
+        return result
 
 
 class AsyncEvents:
@@ -2036,7 +2158,8 @@ class AsyncEvents:
 
         ``GET /events/{event_id}``
         """
-        return await self._client._request("events_get", (event_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("events_get", (event_id,), {}, extra)
+        return result
 
     async def list(
         self,
@@ -2050,7 +2173,10 @@ class AsyncEvents:
 
         ``GET /events``
         """
-        return await self._client._request("events_list", (), {"event": event, "limit": limit, "page": page}, extra)
+        result: AsyncPage = await self._client._request(
+            "events_list", (), {"event": event, "limit": limit, "page": page}, extra
+        )
+        return result
 
 
 class AsyncInvoices:
@@ -2064,7 +2190,8 @@ class AsyncInvoices:
 
         ``GET /invoices/{invoice_id}/csv``
         """
-        return await self._client._request("invoices_csv", (invoice_id,), {}, extra)
+        result: bytes = await self._client._request("invoices_csv", (invoice_id,), {}, extra)
+        return result
 
     async def draft(
         self, *, client_id: str, month: str | NotGiven = NOT_GIVEN, idempotency_key: str | None = None, **extra: Any
@@ -2073,23 +2200,28 @@ class AsyncInvoices:
 
         ``POST /invoices/draft``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "invoices_draft", (), {"client_id": client_id, "month": month}, extra, idempotency_key=idempotency_key
         )
+        return result
 
     async def get(self, invoice_id: str | int, **extra: Any) -> DidfarmObject:
         """One invoice with its lines.
 
         ``GET /invoices/{invoice_id}``
         """
-        return await self._client._request("invoices_get", (invoice_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("invoices_get", (invoice_id,), {}, extra)
+        return result
 
     async def issue(self, invoice_id: str | int, *, idempotency_key: str | None = None, **extra: Any) -> DidfarmObject:
         """Issue a draft of a month that is over: it is numbered and frozen.
 
         ``POST /invoices/{invoice_id}/issue``
         """
-        return await self._client._request("invoices_issue", (invoice_id,), {}, extra, idempotency_key=idempotency_key)
+        result: DidfarmObject = await self._client._request(
+            "invoices_issue", (invoice_id,), {}, extra, idempotency_key=idempotency_key
+        )
+        return result
 
     async def list(
         self,
@@ -2104,23 +2236,26 @@ class AsyncInvoices:
 
         ``GET /invoices``
         """
-        return await self._client._request(
+        result: AsyncPage = await self._client._request(
             "invoices_list", (), {"client_id": client_id, "limit": limit, "page": page, "status": status}, extra
         )
+        return result
 
     async def messages_csv(self, invoice_id: str | int, **extra: Any) -> bytes:
         """Every text message behind an invoice's SMS summary, one row each, as CSV.
 
         ``GET /invoices/{invoice_id}/messages.csv``
         """
-        return await self._client._request("invoices_messages_csv", (invoice_id,), {}, extra)
+        result: bytes = await self._client._request("invoices_messages_csv", (invoice_id,), {}, extra)
+        return result
 
     async def pdf(self, invoice_id: str | int, **extra: Any) -> bytes:
         """An invoice as PDF.
 
         ``GET /invoices/{invoice_id}/pdf``
         """
-        return await self._client._request("invoices_pdf", (invoice_id,), {}, extra)
+        result: bytes = await self._client._request("invoices_pdf", (invoice_id,), {}, extra)
+        return result
 
 
 class AsyncMessages:
@@ -2143,13 +2278,14 @@ class AsyncMessages:
 
         ``POST /messages/send``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "messages_send",
             (),
             {"from_": from_, "to": to, "body": body, "client_id": client_id},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
 
 class AsyncNumbers:
@@ -2173,7 +2309,7 @@ class AsyncNumbers:
 
         ``GET /numbers/available``
         """
-        return await self._client._request(
+        result: AsyncPage = await self._client._request(
             "numbers_available",
             (),
             {
@@ -2186,6 +2322,7 @@ class AsyncNumbers:
             },
             extra,
         )
+        return result
 
     async def configure(
         self,
@@ -2211,7 +2348,7 @@ class AsyncNumbers:
 
         ``PUT /numbers/{number_id}``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "numbers_configure",
             (number_id,),
             {
@@ -2232,13 +2369,15 @@ class AsyncNumbers:
             },
             extra,
         )
+        return result
 
     async def get(self, number_id: str | int, **extra: Any) -> DidfarmObject:
         """One of your numbers.
 
         ``GET /numbers/{number_id}``
         """
-        return await self._client._request("numbers_get", (number_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("numbers_get", (number_id,), {}, extra)
+        return result
 
     async def list(
         self,
@@ -2257,7 +2396,7 @@ class AsyncNumbers:
 
         ``GET /numbers``
         """
-        return await self._client._request(
+        result: AsyncPage = await self._client._request(
             "numbers_list",
             (),
             {
@@ -2272,6 +2411,7 @@ class AsyncNumbers:
             },
             extra,
         )
+        return result
 
     async def order(
         self,
@@ -2289,7 +2429,7 @@ class AsyncNumbers:
 
         ``POST /numbers``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "numbers_order",
             (),
             {
@@ -2303,6 +2443,7 @@ class AsyncNumbers:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def purchase(
         self,
@@ -2323,7 +2464,7 @@ class AsyncNumbers:
 
         ``POST /numbers/purchase``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "numbers_purchase",
             (),
             {
@@ -2340,13 +2481,14 @@ class AsyncNumbers:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def release(self, number_id: str | int, **extra: Any) -> None:
         """Release a number now (nothing more billed, paid period not refunded).
 
         ``DELETE /numbers/{number_id}``
         """
-        return await self._client._request("numbers_release", (number_id,), {}, extra)
+        await self._client._request("numbers_release", (number_id,), {}, extra)
 
     async def search(
         self,
@@ -2364,7 +2506,7 @@ class AsyncNumbers:
 
         ``GET /numbers/search``
         """
-        return await self._client._request(
+        result: AsyncPage = await self._client._request(
             "numbers_search",
             (),
             {
@@ -2378,6 +2520,7 @@ class AsyncNumbers:
             },
             extra,
         )
+        return result
 
     async def checkout(
         self,
@@ -2394,7 +2537,7 @@ class AsyncNumbers:
 
         ``POST /wallet/checkout``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "wallet_checkout",
             (),
             {
@@ -2407,6 +2550,7 @@ class AsyncNumbers:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
 
 class AsyncOrders:
@@ -2420,7 +2564,8 @@ class AsyncOrders:
 
         ``GET /orders/{order_id}``
         """
-        return await self._client._request("orders_get", (order_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("orders_get", (order_id,), {}, extra)
+        return result
 
     async def list(
         self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any
@@ -2429,7 +2574,8 @@ class AsyncOrders:
 
         ``GET /orders``
         """
-        return await self._client._request("orders_list", (), {"limit": limit, "page": page}, extra)
+        result: AsyncPage = await self._client._request("orders_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
 
 class AsyncPaymentSettings:
@@ -2443,7 +2589,8 @@ class AsyncPaymentSettings:
 
         ``GET /wallet/payment-settings``
         """
-        return await self._client._request("payment_settings_get", (), {}, extra)
+        result: DidfarmObject = await self._client._request("payment_settings_get", (), {}, extra)
+        return result
 
     async def update(
         self,
@@ -2458,7 +2605,7 @@ class AsyncPaymentSettings:
 
         ``PATCH /wallet/payment-settings``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "payment_settings_update",
             (),
             {
@@ -2469,6 +2616,7 @@ class AsyncPaymentSettings:
             },
             extra,
         )
+        return result
 
 
 class AsyncPorting:
@@ -2482,7 +2630,10 @@ class AsyncPorting:
 
         ``POST /numbers/porting/{port_id}/cancel``
         """
-        return await self._client._request("porting_cancel", (port_id,), {}, extra, idempotency_key=idempotency_key)
+        result: DidfarmObject = await self._client._request(
+            "porting_cancel", (port_id,), {}, extra, idempotency_key=idempotency_key
+        )
+        return result
 
     async def create(
         self,
@@ -2503,7 +2654,7 @@ class AsyncPorting:
 
         ``POST /numbers/porting``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "porting_create",
             (),
             {
@@ -2520,6 +2671,7 @@ class AsyncPorting:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def add_documents(
         self,
@@ -2534,7 +2686,7 @@ class AsyncPorting:
 
         ``POST /numbers/porting/{port_id}/documents``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "porting_documents_add",
             (port_id,),
             {"document_type": document_type},
@@ -2542,13 +2694,14 @@ class AsyncPorting:
             files=files,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def delete_document(self, port_id: str | int, document_id: str | int, **extra: Any) -> None:
         """Remove one of a port request's documents while the request is pending.
 
         ``DELETE /numbers/porting/{port_id}/documents/{document_id}``
         """
-        return await self._client._request(
+        await self._client._request(
             "porting_documents_delete",
             (
                 port_id,
@@ -2563,7 +2716,7 @@ class AsyncPorting:
 
         ``GET /numbers/porting/{port_id}/documents/{document_id}``
         """
-        return await self._client._request(
+        result: bytes = await self._client._request(
             "porting_documents_download",
             (
                 port_id,
@@ -2572,13 +2725,15 @@ class AsyncPorting:
             {},
             extra,
         )
+        return result
 
     async def get(self, port_id: str | int, **extra: Any) -> DidfarmObject:
         """One port-in request, with its timeline.
 
         ``GET /numbers/porting/{port_id}``
         """
-        return await self._client._request("porting_get", (port_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("porting_get", (port_id,), {}, extra)
+        return result
 
     async def list(
         self,
@@ -2592,7 +2747,10 @@ class AsyncPorting:
 
         ``GET /numbers/porting``
         """
-        return await self._client._request("porting_list", (), {"limit": limit, "page": page, "status": status}, extra)
+        result: AsyncPage = await self._client._request(
+            "porting_list", (), {"limit": limit, "page": page, "status": status}, extra
+        )
+        return result
 
 
 class AsyncPriceRules:
@@ -2606,7 +2764,7 @@ class AsyncPriceRules:
 
         ``DELETE /price-rules/{rule_id}``
         """
-        return await self._client._request("price_rules_delete", (rule_id,), {}, extra)
+        await self._client._request("price_rules_delete", (rule_id,), {}, extra)
 
     async def list(
         self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any
@@ -2615,7 +2773,8 @@ class AsyncPriceRules:
 
         ``GET /price-rules``
         """
-        return await self._client._request("price_rules_list", (), {"limit": limit, "page": page}, extra)
+        result: AsyncPage = await self._client._request("price_rules_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
     async def save(
         self,
@@ -2635,7 +2794,7 @@ class AsyncPriceRules:
 
         ``POST /price-rules``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "price_rules_save",
             (),
             {
@@ -2651,6 +2810,7 @@ class AsyncPriceRules:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def update(
         self,
@@ -2670,7 +2830,7 @@ class AsyncPriceRules:
 
         ``PUT /price-rules/{rule_id}``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "price_rules_update",
             (rule_id,),
             {
@@ -2685,6 +2845,7 @@ class AsyncPriceRules:
             },
             extra,
         )
+        return result
 
 
 class AsyncRegulatory:
@@ -2698,12 +2859,13 @@ class AsyncRegulatory:
 
         ``GET /regulatory/requirements``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "regulatory_requirements",
             (),
             {"country": country, "end_user_type": end_user_type, "number_type": number_type},
             extra,
         )
+        return result
 
     async def submit(
         self,
@@ -2726,7 +2888,7 @@ class AsyncRegulatory:
 
         ``POST /regulatory/submit``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "regulatory_submit",
             (),
             {
@@ -2745,6 +2907,7 @@ class AsyncRegulatory:
             files=files,
             idempotency_key=idempotency_key,
         )
+        return result
 
 
 class AsyncRouting:
@@ -2760,14 +2923,16 @@ class AsyncRouting:
 
         ``GET /portal/did-routing``
         """
-        return await self._client._request("routing_list", (), {"limit": limit, "page": page}, extra)
+        result: AsyncPage = await self._client._request("routing_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
     async def remove(self, number_id: str | int, **extra: Any) -> DidfarmObject:
         """Remove a number's route.
 
         ``DELETE /portal/did-routing/{number_id}``
         """
-        return await self._client._request("routing_remove", (number_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("routing_remove", (number_id,), {}, extra)
+        return result
 
     async def set(
         self,
@@ -2782,13 +2947,14 @@ class AsyncRouting:
 
         ``POST /portal/did-routing``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "routing_set",
             (),
             {"did_number_id": did_number_id, "sip_trunk_id": sip_trunk_id, "forwarding": forwarding},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
 
 class AsyncSandbox:
@@ -2817,7 +2983,7 @@ class AsyncSandbox:
 
         ``POST /carriers/sandbox/sms``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "carrier_sandbox_callback",
             (),
             {
@@ -2835,6 +3001,7 @@ class AsyncSandbox:
             headers={"X-Sandbox-Secret": sandbosecret},
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def simulate_inbound_sms(
         self, *, to_number_id: str, body: str, from_: str, idempotency_key: str | None = None, **extra: Any
@@ -2843,13 +3010,14 @@ class AsyncSandbox:
 
         ``POST /portal/sms/simulate-inbound``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "portal_sms_simulate_inbound",
             (),
             {"to_number_id": to_number_id, "body": body, "from_": from_},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
 
 class AsyncSipTrunks:
@@ -2873,7 +3041,7 @@ class AsyncSipTrunks:
 
         ``POST /portal/sip-trunks``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "trunks_create",
             (),
             {
@@ -2886,20 +3054,22 @@ class AsyncSipTrunks:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def delete(self, trunk_id: str | int, **extra: Any) -> None:
         """Delete a trunk no number routes to.
 
         ``DELETE /portal/sip-trunks/{trunk_id}``
         """
-        return await self._client._request("trunks_delete", (trunk_id,), {}, extra)
+        await self._client._request("trunks_delete", (trunk_id,), {}, extra)
 
     async def get(self, trunk_id: str | int, **extra: Any) -> DidfarmObject:
         """One SIP trunk.
 
         ``GET /portal/sip-trunks/{trunk_id}``
         """
-        return await self._client._request("trunks_get", (trunk_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("trunks_get", (trunk_id,), {}, extra)
+        return result
 
     async def list(
         self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any
@@ -2908,7 +3078,8 @@ class AsyncSipTrunks:
 
         ``GET /portal/sip-trunks``
         """
-        return await self._client._request("trunks_list", (), {"limit": limit, "page": page}, extra)
+        result: AsyncPage = await self._client._request("trunks_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
     async def regenerate_credentials(
         self, trunk_id: str | int, *, idempotency_key: str | None = None, **extra: Any
@@ -2917,9 +3088,10 @@ class AsyncSipTrunks:
 
         ``POST /portal/sip-trunks/{trunk_id}/regenerate-credentials``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "trunks_regenerate_credentials", (trunk_id,), {}, extra, idempotency_key=idempotency_key
         )
+        return result
 
     async def update(
         self,
@@ -2934,9 +3106,10 @@ class AsyncSipTrunks:
 
         ``PATCH /portal/sip-trunks/{trunk_id}``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "trunks_update", (trunk_id,), {"name": name, "channels": channels, "allowed_ips": allowed_ips}, extra
         )
+        return result
 
 
 class AsyncSms:
@@ -2950,7 +3123,8 @@ class AsyncSms:
 
         ``GET /portal/sms/{message_id}``
         """
-        return await self._client._request("portal_sms_get", (message_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("portal_sms_get", (message_id,), {}, extra)
+        return result
 
     async def list(
         self,
@@ -2972,7 +3146,7 @@ class AsyncSms:
 
         ``GET /portal/sms``
         """
-        return await self._client._request(
+        result: AsyncPage = await self._client._request(
             "portal_sms_list",
             (),
             {
@@ -2990,6 +3164,7 @@ class AsyncSms:
             },
             extra,
         )
+        return result
 
     async def numbers(
         self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any
@@ -2998,7 +3173,8 @@ class AsyncSms:
 
         ``GET /portal/sms/numbers``
         """
-        return await self._client._request("portal_sms_numbers", (), {"limit": limit, "page": page}, extra)
+        result: AsyncPage = await self._client._request("portal_sms_numbers", (), {"limit": limit, "page": page}, extra)
+        return result
 
     async def segments(
         self, *, body: str, to: str | NotGiven = NOT_GIVEN, idempotency_key: str | None = None, **extra: Any
@@ -3007,9 +3183,10 @@ class AsyncSms:
 
         ``POST /portal/sms/segments``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "portal_sms_segments", (), {"body": body, "to": to}, extra, idempotency_key=idempotency_key
         )
+        return result
 
     async def send(
         self,
@@ -3025,20 +3202,22 @@ class AsyncSms:
 
         ``POST /portal/sms/send``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "portal_sms_send",
             (),
             {"from_number_id": from_number_id, "to": to, "body": body, "client_id": client_id},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def stats(self, **extra: Any) -> DidfarmObject:
         """Messages today and this month, 30-day delivery rate, and a day-by-day series.
 
         ``GET /portal/sms/stats``
         """
-        return await self._client._request("portal_sms_stats", (), {}, extra)
+        result: DidfarmObject = await self._client._request("portal_sms_stats", (), {}, extra)
+        return result
 
     async def threads(
         self,
@@ -3052,9 +3231,10 @@ class AsyncSms:
 
         ``GET /portal/sms/threads``
         """
-        return await self._client._request(
+        result: AsyncPage = await self._client._request(
             "portal_sms_threads", (), {"limit": limit, "number": number, "page": page}, extra
         )
+        return result
 
 
 class AsyncTopUps:
@@ -3077,20 +3257,22 @@ class AsyncTopUps:
 
         ``POST /wallet/top-ups``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "top_ups_create",
             (),
             {"amount": amount, "save_card": save_card, "success_url": success_url, "cancel_url": cancel_url},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def get(self, top_up_id: str | int, **extra: Any) -> DidfarmObject:
         """One top-up.
 
         ``GET /wallet/top-ups/{top_up_id}``
         """
-        return await self._client._request("top_ups_get", (top_up_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("top_ups_get", (top_up_id,), {}, extra)
+        return result
 
     async def list(
         self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any
@@ -3099,7 +3281,8 @@ class AsyncTopUps:
 
         ``GET /wallet/top-ups``
         """
-        return await self._client._request("top_ups_list", (), {"limit": limit, "page": page}, extra)
+        result: AsyncPage = await self._client._request("top_ups_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
 
 class AsyncTransactions:
@@ -3113,7 +3296,8 @@ class AsyncTransactions:
 
         ``GET /wallet/transactions/{transaction_id}``
         """
-        return await self._client._request("wallet_transaction", (transaction_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("wallet_transaction", (transaction_id,), {}, extra)
+        return result
 
     async def list(
         self,
@@ -3133,7 +3317,7 @@ class AsyncTransactions:
 
         ``GET /wallet/transactions``
         """
-        return await self._client._request(
+        result: AsyncPage = await self._client._request(
             "wallet_transactions",
             (),
             {
@@ -3149,6 +3333,7 @@ class AsyncTransactions:
             },
             extra,
         )
+        return result
 
 
 class AsyncWallet:
@@ -3162,7 +3347,8 @@ class AsyncWallet:
 
         ``GET /wallet/balance``
         """
-        return await self._client._request("wallet_balance", (), {}, extra)
+        result: DidfarmObject = await self._client._request("wallet_balance", (), {}, extra)
+        return result
 
 
 class AsyncWebhooks:
@@ -3186,27 +3372,28 @@ class AsyncWebhooks:
 
         ``POST /webhooks``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "webhooks_create",
             (),
             {"url": url, "events": events, "description": description, "client_id": client_id, "enabled": enabled},
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def delete(self, webhook_id: str | int, **extra: Any) -> None:
         """Delete an endpoint and its delivery log.
 
         ``DELETE /webhooks/{webhook_id}``
         """
-        return await self._client._request("webhooks_delete", (webhook_id,), {}, extra)
+        await self._client._request("webhooks_delete", (webhook_id,), {}, extra)
 
     async def delivery(self, webhook_id: str | int, delivery_id: str | int, **extra: Any) -> DidfarmObject:
         """One delivery with the body sent and every attempt (status, latency, response excerpt).
 
         ``GET /webhooks/{webhook_id}/deliveries/{delivery_id}``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "webhooks_deliveries_get",
             (
                 webhook_id,
@@ -3215,6 +3402,7 @@ class AsyncWebhooks:
             {},
             extra,
         )
+        return result
 
     async def deliveries(
         self,
@@ -3229,9 +3417,10 @@ class AsyncWebhooks:
 
         ``GET /webhooks/{webhook_id}/deliveries``
         """
-        return await self._client._request(
+        result: AsyncPage = await self._client._request(
             "webhooks_deliveries_list", (webhook_id,), {"limit": limit, "page": page, "status": status}, extra
         )
+        return result
 
     async def redeliver(
         self, webhook_id: str | int, delivery_id: str | int, *, idempotency_key: str | None = None, **extra: Any
@@ -3240,7 +3429,7 @@ class AsyncWebhooks:
 
         ``POST /webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "webhooks_deliveries_redeliver",
             (
                 webhook_id,
@@ -3250,20 +3439,23 @@ class AsyncWebhooks:
             extra,
             idempotency_key=idempotency_key,
         )
+        return result
 
     async def event_types(self, **extra: Any) -> AsyncPage:
         """The events an endpoint can subscribe to, each with an example body.
 
         ``GET /webhooks/event-types``
         """
-        return await self._client._request("webhooks_event_types", (), {}, extra)
+        result: AsyncPage = await self._client._request("webhooks_event_types", (), {}, extra)
+        return result
 
     async def get(self, webhook_id: str | int, **extra: Any) -> DidfarmObject:
         """One webhook endpoint.
 
         ``GET /webhooks/{webhook_id}``
         """
-        return await self._client._request("webhooks_get", (webhook_id,), {}, extra)
+        result: DidfarmObject = await self._client._request("webhooks_get", (webhook_id,), {}, extra)
+        return result
 
     async def list(
         self, *, limit: int | NotGiven = NOT_GIVEN, page: int | NotGiven = NOT_GIVEN, **extra: Any
@@ -3272,7 +3464,8 @@ class AsyncWebhooks:
 
         ``GET /webhooks``
         """
-        return await self._client._request("webhooks_list", (), {"limit": limit, "page": page}, extra)
+        result: AsyncPage = await self._client._request("webhooks_list", (), {"limit": limit, "page": page}, extra)
+        return result
 
     async def rotate_secret(
         self, webhook_id: str | int, *, idempotency_key: str | None = None, **extra: Any
@@ -3281,16 +3474,20 @@ class AsyncWebhooks:
 
         ``POST /webhooks/{webhook_id}/rotate-secret``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "webhooks_rotate_secret", (webhook_id,), {}, extra, idempotency_key=idempotency_key
         )
+        return result
 
     async def test(self, webhook_id: str | int, *, idempotency_key: str | None = None, **extra: Any) -> DidfarmObject:
         """Send a webhook.test event to this endpoint now (one attempt; see its delivery).
 
         ``POST /webhooks/{webhook_id}/test``
         """
-        return await self._client._request("webhooks_test", (webhook_id,), {}, extra, idempotency_key=idempotency_key)
+        result: DidfarmObject = await self._client._request(
+            "webhooks_test", (webhook_id,), {}, extra, idempotency_key=idempotency_key
+        )
+        return result
 
     async def update(
         self,
@@ -3307,12 +3504,13 @@ class AsyncWebhooks:
 
         ``PATCH /webhooks/{webhook_id}``
         """
-        return await self._client._request(
+        result: DidfarmObject = await self._client._request(
             "webhooks_update",
             (webhook_id,),
             {"url": url, "events": events, "description": description, "client_id": client_id, "enabled": enabled},
             extra,
         )
+        return result
 
 
 RESOURCES = {
