@@ -3,6 +3,7 @@ and both carry the API's version."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import re
@@ -12,10 +13,9 @@ import subprocess
 import didfarm
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from tests.portal.test_web_server import ROOT
-
-pytestmark = pytest.mark.django_db
 
 NODE = ROOT / "sdk" / "node"
 NODE_MAP = """
@@ -29,8 +29,16 @@ console.log(JSON.stringify({ operations: out, version: DIDfarm.VERSION }));
 """
 
 
-def _documented(client) -> dict[str, tuple[str, str]]:
-    document = client.get("/api/v1/schema").json()
+@pytest.fixture(scope="module")
+def document(django_db_setup, django_db_blocker) -> dict:
+    """The OpenAPI document as the portal serves it (built once for these tests)."""
+    with django_db_blocker.unblock():
+        response = Client().get("/api/v1/schema")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _documented(document: dict) -> dict[str, tuple[str, str]]:
     return {
         operation["operationId"]: (method.upper(), path.removeprefix("/api/v1"))
         for path, operations in document["paths"].items()
@@ -39,6 +47,7 @@ def _documented(client) -> dict[str, tuple[str, str]]:
     }
 
 
+@functools.cache
 def _node() -> dict:
     node = shutil.which("node")
     assert node, "Node 18+ is needed (scripts/test installs Debian's nodejs)"
@@ -46,8 +55,8 @@ def _node() -> dict:
     return json.loads(done.stdout)
 
 
-def test_the_python_sdk_has_a_method_for_every_documented_operation_and_no_other(client):
-    documented = _documented(client)
+def test_the_python_sdk_has_a_method_for_every_documented_operation_and_no_other(document):
+    documented = _documented(document)
     mapped = {oid: (op.method, op.path) for oid, op in didfarm.OPERATIONS.items()}
     assert sorted(set(documented) - set(mapped)) == [], "operations missing from the Python SDK"
     assert sorted(set(mapped) - set(documented)) == [], "the Python SDK maps operations the API does not have"
@@ -59,8 +68,8 @@ def test_the_python_sdk_has_a_method_for_every_documented_operation_and_no_other
         assert inspect.iscoroutinefunction(getattr(getattr(concurrent, op.resource), op.name)), oid
 
 
-def test_the_node_sdk_has_a_method_for_every_documented_operation_and_no_other(client):
-    documented = _documented(client)
+def test_the_node_sdk_has_a_method_for_every_documented_operation_and_no_other(document):
+    documented = _documented(document)
     node = _node()["operations"]
     assert sorted(set(documented) - set(node)) == [], "operations missing from the Node SDK"
     assert sorted(set(node) - set(documented)) == [], "the Node SDK maps operations the API does not have"
@@ -76,15 +85,15 @@ def test_the_node_sdk_has_a_method_for_every_documented_operation_and_no_other(c
         )
 
 
-def test_both_sdks_name_an_operation_the_same_way(client):
+def test_both_sdks_name_an_operation_the_same_way():
     node = _node()["operations"]
     for oid, op in didfarm.OPERATIONS.items():
         assert _camel(op.resource) == node[oid]["resource"] and _camel(op.name) == node[oid]["name"], oid
 
 
-def test_the_sdks_versions_are_the_apis(client):
+def test_the_sdks_versions_are_the_apis(document):
     api_version = settings.SPECTACULAR_SETTINGS["VERSION"]
-    assert client.get("/api/v1/schema").json()["info"]["version"] == api_version
+    assert document["info"]["version"] == api_version
     assert didfarm.__version__ == api_version
     assert json.loads((NODE / "package.json").read_text())["version"] == api_version
     assert _node()["version"] == api_version
