@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -112,6 +113,7 @@ def live_portal(tmp_path_factory):
     """The running portal: ``base_url`` (the API root), the keys, and the environment the SDK suites get."""
     name = _database_name()
     _recreate(name)
+    sandbox_secret = secrets.token_hex(16)
     redis_proc, redis_port = _private_redis()
     var_dir: Path = tmp_path_factory.mktemp("sdk-portal")
     db = _admin_dsn()
@@ -124,6 +126,7 @@ def live_portal(tmp_path_factory):
         DIDFARM_VAR_DIR=str(var_dir),
         API_RATE_LIMIT_WINDOW_SECONDS=str(RATE_WINDOW_SECONDS),
         SANDBOX_PROVISION_SECONDS="1",
+        SANDBOX_CALLBACK_SECRET=sandbox_secret,
         PYTHONUNBUFFERED="1",
     )
     web = None
@@ -164,6 +167,7 @@ def live_portal(tmp_path_factory):
                 "DIDFARM_TEST_LIMITED_KEY": seeded["limited_key"],
                 "DIDFARM_TEST_RATE_LIMIT": str(LIMITED_RATE),
                 "DIDFARM_TEST_RATE_WINDOW": str(RATE_WINDOW_SECONDS),
+                "DIDFARM_TEST_SANDBOX_SECRET": sandbox_secret,
             },
         }
     finally:

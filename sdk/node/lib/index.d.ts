@@ -644,7 +644,7 @@ declare namespace DIDfarm {
     /** * `inbound` - inbound */
     kind?: "inbound" | "status";
     from?: string;
-    sandbosecret: string;
+    sandboxSecret: string;
     [param: string]: unknown;
   }
   interface SandboxSimulateInboundSmsParams {

@@ -22,10 +22,10 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 const snake = (name) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-// Parameters may be written in camelCase or snake_case; the API reads snake_case.
+// Parameters may be written in camelCase or snake_case; the API reads snake_case (files are left as given).
 function snakeKeys(value) {
   if (Array.isArray(value)) return value.map(snakeKeys);
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && !isFile(value)) {
     const out = {};
     for (const [key, item] of Object.entries(value)) {
       if (item !== undefined) out[snake(key)] = snakeKeys(item);

@@ -66,7 +66,7 @@ const OPERATIONS = {
   routing_list: { method: 'GET', path: '/portal/did-routing', resource: 'routing', name: 'list', pagination: 'page', keyed: false, body: null, response: 'page' },
   routing_remove: { method: 'DELETE', path: '/portal/did-routing/{number_id}', resource: 'routing', name: 'remove', pagination: null, keyed: false, body: null, response: 'object' },
   routing_set: { method: 'POST', path: '/portal/did-routing', resource: 'routing', name: 'set', pagination: null, keyed: false, body: 'json', response: 'object' },
-  carrier_sandbox_callback: { method: 'POST', path: '/carriers/sandbox/sms', resource: 'sandbox', name: 'carrierCallback', pagination: null, keyed: false, body: 'json', response: 'object', headers: {'X-Sandbox-Secret': 'sandbosecret'} },
+  carrier_sandbox_callback: { method: 'POST', path: '/carriers/sandbox/sms', resource: 'sandbox', name: 'carrierCallback', pagination: null, keyed: false, body: 'json', response: 'object', headers: {'X-Sandbox-Secret': 'sandbox_secret'} },
   portal_sms_simulate_inbound: { method: 'POST', path: '/portal/sms/simulate-inbound', resource: 'sandbox', name: 'simulateInboundSms', pagination: null, keyed: false, body: 'json', response: 'object' },
   trunks_create: { method: 'POST', path: '/portal/sip-trunks', resource: 'sipTrunks', name: 'create', pagination: null, keyed: false, body: 'json', response: 'object' },
   trunks_delete: { method: 'DELETE', path: '/portal/sip-trunks/{trunk_id}', resource: 'sipTrunks', name: 'delete', pagination: null, keyed: false, body: null, response: 'none' },

@@ -313,3 +313,41 @@ test('resources beyond numbers: trunks, routing, configure, release, keys, downl
   assert.equal((await c.sms.segments({ body: 'Hello from Node' })).segments, 1);
   assert.ok(Array.isArray(await c.webhooks.eventTypes()));
 });
+
+test('the sandbox carrier callback takes its secret as a header', async () => {
+  const secret = env.DIDFARM_TEST_SANDBOX_SECRET;
+  assert.ok(secret, "the live portal's sandbox secret is missing (DIDFARM_TEST_SANDBOX_SECRET)");
+  const c = client();
+  const [ours] = await c.numbers.list({ limit: 1 });
+  const inbound = { id: `node-${unique()}`, kind: 'inbound', from: '+447700900123', to: ours.number, body: 'Hi' };
+  const first = await c.sandbox.carrierCallback({ ...inbound, sandboxSecret: secret });
+  assert.equal(first.received, true);
+  assert.equal(first.duplicate, false);
+  assert.equal((await c.sandbox.carrierCallback({ ...inbound, sandboxSecret: secret })).duplicate, true);
+  await assert.rejects(c.sandbox.carrierCallback({ ...inbound, sandboxSecret: 'wrong' }), DIDfarm.AuthenticationError);
+});
+
+test('documents upload as multipart and download as a Buffer', async () => {
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+  const c = client();
+  const profile = await c.complianceProfiles.create({
+    endUserType: 'business',
+    name: `Node Ltd ${unique()}`,
+    street: '1 Main St',
+    postalCode: '1011 AB',
+    city: 'Amsterdam',
+    addressCountry: 'NL',
+    countries: ['NL'],
+    numberTypes: ['local'],
+  });
+  await c.complianceProfiles.addDocuments(profile.id, {
+    documentType: 'company_registration',
+    file: { data: pdf, filename: 'kvk.pdf', contentType: 'application/pdf' },
+  });
+  const { documents } = await c.complianceProfiles.get(profile.id);
+  const document = documents.find((d) => d.document_type === 'company_registration');
+  assert.ok(document, JSON.stringify(documents));
+  assert.deepEqual(await c.complianceProfiles.downloadDocument(profile.id, document.id), pdf);
+  assert.equal(await c.complianceProfiles.deleteDocument(profile.id, document.id), null);
+  assert.equal(await c.complianceProfiles.delete(profile.id), null);
+});

@@ -60,3 +60,39 @@ def test_account_events_audit_and_sms_reads(client):
     assert segments.segments == 1
     assert isinstance(client.webhooks.event_types(), list)
     assert client.regulatory.requirements(country="DE", number_type="local", end_user_type="business") is not None
+
+
+def test_the_sandbox_carrier_callback_takes_its_secret_as_a_header(client, live, unique):
+    secret = live.get("DIDFARM_TEST_SANDBOX_SECRET")
+    assert secret, "the live portal's sandbox secret is missing (DIDFARM_TEST_SANDBOX_SECRET)"
+    ours = client.numbers.list(limit=1)[0].number
+    inbound = {"id": f"sdk-{unique}", "kind": "inbound", "from_": "+447700900123", "to": ours, "body": "Hi"}
+    first = client.sandbox.carrier_callback(sandbox_secret=secret, **inbound)
+    assert first.received is True and first.duplicate is False
+    assert client.sandbox.carrier_callback(sandbox_secret=secret, **inbound).duplicate is True
+    with pytest.raises(didfarm.AuthenticationError):
+        client.sandbox.carrier_callback(sandbox_secret="wrong", **inbound)
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_documents_upload_as_multipart_and_download_as_bytes(client, unique):
+    profile = client.compliance_profiles.create(
+        end_user_type="business",
+        name=f"SDK Ltd {unique}",
+        street="1 Main St",
+        postal_code="1011 AB",
+        city="Amsterdam",
+        address_country="NL",
+        countries=["NL"],
+        number_types=["local"],
+    )
+    added = client.compliance_profiles.add_documents(
+        profile.id, files={"file": ("kvk.pdf", PDF, "application/pdf")}, document_type="company_registration"
+    )
+    documents = added.documents if "documents" in added else client.compliance_profiles.get(profile.id).documents
+    document = next(d for d in documents if d.document_type == "company_registration")
+    assert client.compliance_profiles.download_document(profile.id, document.id) == PDF
+    assert client.compliance_profiles.delete_document(profile.id, document.id) is None
+    assert client.compliance_profiles.delete(profile.id) is None

@@ -37,7 +37,9 @@ class DidfarmError(Exception):
             parts.append(f"status={self.status}")
         if self.request_id:
             parts.append(f"request_id={self.request_id}")
-        return " ".join(parts[:1]) + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
+        if self.fields:
+            parts.append(f"fields={self.fields}")
+        return parts[0] + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
 
 
 class ConfigurationError(DidfarmError):

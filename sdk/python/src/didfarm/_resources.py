@@ -1215,7 +1215,7 @@ class Sandbox:
         self,
         *,
         id: str,
-        sandbosecret: str,
+        sandbox_secret: str,
         to: str | NotGiven = NOT_GIVEN,
         body: str | NotGiven = NOT_GIVEN,
         carrier_ref: str | NotGiven = NOT_GIVEN,
@@ -1246,7 +1246,7 @@ class Sandbox:
                 "from_": from_,
             },
             extra,
-            headers={"X-Sandbox-Secret": sandbosecret},
+            headers={"X-Sandbox-Secret": sandbox_secret},
             idempotency_key=idempotency_key,
         )
         return result
@@ -2967,7 +2967,7 @@ class AsyncSandbox:
         self,
         *,
         id: str,
-        sandbosecret: str,
+        sandbox_secret: str,
         to: str | NotGiven = NOT_GIVEN,
         body: str | NotGiven = NOT_GIVEN,
         carrier_ref: str | NotGiven = NOT_GIVEN,
@@ -2998,7 +2998,7 @@ class AsyncSandbox:
                 "from_": from_,
             },
             extra,
-            headers={"X-Sandbox-Secret": sandbosecret},
+            headers={"X-Sandbox-Secret": sandbox_secret},
             idempotency_key=idempotency_key,
         )
         return result
