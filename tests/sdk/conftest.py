@@ -138,7 +138,17 @@ def live_portal(tmp_path_factory):
         log_path = var_dir / "serve.log"
         with log_path.open("w") as log:
             web = subprocess.Popen(
-                [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [
+                    sys.executable,
+                    "manage.py",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--web-workers",
+                    "1",
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
@@ -146,7 +156,7 @@ def live_portal(tmp_path_factory):
                 start_new_session=True,
             )
         root = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # a loaded machine starts gunicorn, a worker and beat slowly
         while True:
             try:
                 if requests.get(f"{root}/readyz", timeout=2).status_code == 200:

@@ -351,3 +351,13 @@ test('documents upload as multipart and download as a Buffer', async () => {
   assert.equal(await c.complianceProfiles.deleteDocument(profile.id, document.id), null);
   assert.equal(await c.complianceProfiles.delete(profile.id), null);
 });
+
+test("at the reference's own base, fees are exact euro strings", async () => {
+  const c = new DIDfarm({ apiKey: KEY, baseUrl: `${new URL(BASE).origin}/v1` });
+  const [first] = await c.numbers.search({ countryCode: 'GB', numberType: 'local', limit: 1 });
+  assert.match(first.setup_fee, /^\d+\.\d{2}$/);
+  assert.match(first.monthly_price, /^\d+\.\d{2}$/);
+  const [same] = await client().numbers.search({ countryCode: 'GB', numberType: 'local', limit: 1 });
+  assert.equal(same.number, first.number);
+  assert.equal(same.monthly_rate, Number(first.monthly_price.replace('.', '')));
+});

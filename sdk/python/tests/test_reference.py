@@ -60,3 +60,13 @@ def test_checkout_charges_the_wallet_exactly(client):
     assert order.status and order.items[0].number == candidate.number
     after = client.wallet.balance().balance_exact
     assert before - after == order.total
+
+
+def test_at_the_references_own_base_fees_are_exact_euros(live):
+    root = live["DIDFARM_BASE_URL"].rsplit("/api/v1", 1)[0]
+    client = didfarm.Client(api_key=live["DIDFARM_API_KEY"], base_url=f"{root}/v1")
+    first = client.numbers.search(country_code="GB", number_type="local", limit=1)[0]
+    assert isinstance(first.setup_fee, Decimal) and first.setup_fee.as_tuple().exponent == -2  # EUR, 2 places
+    cents = didfarm.Client(api_key=live["DIDFARM_API_KEY"], base_url=live["DIDFARM_BASE_URL"])
+    same = cents.numbers.search(country_code="GB", number_type="local", limit=1)[0]
+    assert same.number == first.number and same.monthly_rate == int(first.monthly_price * 100)
