@@ -283,6 +283,13 @@ class DIDfarm {
       }
       throw errors.errorFor(response.status, body, headers);
     }
+    if (response.status >= 300) {
+      const location = response.headers.get('location');
+      throw new errors.APIError(
+        `The portal redirected to ${location || 'another address'}: use that as the base URL (an http:// base of a portal that wants https://, for instance)`,
+        { code: 'redirected', status: response.status, requestId: headers['x-request-id'] || null, headers },
+      );
+    }
     const { op } = request;
     if (op.response === 'binary') return Buffer.from(await response.arrayBuffer());
     if (response.status === 204 || !text) return null;

@@ -20,6 +20,16 @@ const KEY = env.DIDFARM_API_KEY;
 const LIMIT = Number(env.DIDFARM_TEST_RATE_LIMIT || 3);
 const WINDOW = Number(env.DIDFARM_TEST_RATE_WINDOW || 60);
 const client = () => new DIDfarm({ apiKey: KEY, baseUrl: BASE });
+// Webhook endpoints a test made, deleted when it ends (an account may have 20).
+const endpoints = [];
+test.afterEach(async () => {
+  while (endpoints.length) await client().webhooks.delete(endpoints.pop());
+});
+const newEndpoint = async (c, fields) => {
+  const endpoint = await c.webhooks.create(fields);
+  endpoints.push(endpoint.id);
+  return endpoint;
+};
 const unique = () => randomUUID().slice(0, 8);
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 // A decimal string in ten-thousandths, exactly (no float on the way).
@@ -248,7 +258,7 @@ test('a real delivery verifies with both signatures', async () => {
   const hook = await receiver();
   try {
     const c = client();
-    const endpoint = await c.webhooks.create({ url: hook.url, events: ['*'], description: 'Node SDK test' });
+    const endpoint = await newEndpoint(c, { url: hook.url, events: ['*'], description: 'Node SDK test' });
     assert.match(endpoint.secret, /^whsec_/);
     await c.webhooks.test(endpoint.id);
     const { headers, body } = await hook.waitFor((event) => event.event === 'webhook.test');
@@ -278,7 +288,7 @@ test('a number event arrives signed after an order', async () => {
   const hook = await receiver();
   try {
     const c = client();
-    const endpoint = await c.webhooks.create({ url: hook.url, events: ['number.provisioned', 'number.activated'] });
+    const endpoint = await newEndpoint(c, { url: hook.url, events: ['number.provisioned', 'number.activated'] });
     const [candidate] = await c.numbers.search({ countryCode: 'NL', numberType: 'local', limit: 1 });
     const number = await c.numbers.order({ number: candidate.number });
     const delivery = await hook.waitFor((e) => e.event.startsWith('number.') && e.data.id === number.id);
@@ -360,4 +370,20 @@ test("at the reference's own base, fees are exact euro strings", async () => {
   const [same] = await client().numbers.search({ countryCode: 'GB', numberType: 'local', limit: 1 });
   assert.equal(same.number, first.number);
   assert.equal(same.monthly_rate, Number(first.monthly_price.replace('.', '')));
+});
+
+test('a redirect is an error naming where to go', async () => {
+  const server = await listen((req, res) => res.writeHead(301, { location: `https://portal.example${req.url}` }).end());
+  try {
+    const c = new DIDfarm({ apiKey: 'df_live_sk_x', baseUrl: `http://127.0.0.1:${server.address().port}/api/v1` });
+    await assert.rejects(c.wallet.balance(), (e) => {
+      assert.ok(e instanceof DIDfarm.APIError);
+      assert.equal(e.status, 301);
+      assert.equal(e.code, 'redirected');
+      assert.match(e.message, /https:\/\/portal\.example\/api\/v1\/wallet\/balance/);
+      return true;
+    });
+  } finally {
+    server.close();
+  }
 });

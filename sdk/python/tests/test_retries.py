@@ -178,3 +178,27 @@ def test_an_unreachable_portal_is_a_connection_error():
     client = didfarm.Client(api_key="df_live_sk_x", base_url=f"http://127.0.0.1:{port}/api/v1", max_retries=0)
     with pytest.raises(didfarm.APIConnectionError):
         client.wallet.balance()
+
+
+def test_a_redirect_is_an_error_naming_where_to_go():
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(301)
+            self.send_header("Location", "https://portal.example" + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = didfarm.Client(api_key="df_live_sk_x", base_url=f"http://127.0.0.1:{server.server_address[1]}/api/v1")
+        with pytest.raises(didfarm.APIError) as caught:
+            client.wallet.balance()
+        assert caught.value.status == 301 and caught.value.code == "redirected"
+        assert "https://portal.example/api/v1/wallet/balance" in caught.value.message
+    finally:
+        server.shutdown()
+        server.server_close()

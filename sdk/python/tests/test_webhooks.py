@@ -10,8 +10,23 @@ import pytest
 from didfarm import webhooks
 
 
-def test_a_real_delivery_verifies_with_both_signatures(client, receiver):
-    endpoint = client.webhooks.create(url=receiver.url, events=["*"], description="SDK test")
+@pytest.fixture
+def hooks(client):
+    """Creates webhook endpoints for a test and deletes them afterwards (an account may have 20)."""
+    made = []
+
+    def create(**fields):
+        endpoint = client.webhooks.create(**fields)
+        made.append(endpoint.id)
+        return endpoint
+
+    yield create
+    for endpoint_id in made:
+        client.webhooks.delete(endpoint_id)
+
+
+def test_a_real_delivery_verifies_with_both_signatures(client, receiver, hooks):
+    endpoint = hooks(url=receiver.url, events=["*"], description="SDK test")
     assert endpoint.secret.startswith("whsec_")
     client.webhooks.test(endpoint.id)
 
@@ -37,8 +52,8 @@ def test_a_real_delivery_verifies_with_both_signatures(client, receiver):
         webhooks.verify(body, {"Content-Type": "application/json"}, endpoint.secret)
 
 
-def test_a_number_event_arrives_signed_after_an_order(client, receiver):
-    endpoint = client.webhooks.create(url=receiver.url, events=["number.provisioned", "number.activated"])
+def test_a_number_event_arrives_signed_after_an_order(client, receiver, hooks):
+    endpoint = hooks(url=receiver.url, events=["number.provisioned", "number.activated"])
     candidate = client.numbers.search(country_code="NL", number_type="local", limit=1)[0]
     number = client.numbers.order(number=candidate.number)
 
@@ -50,8 +65,8 @@ def test_a_number_event_arrives_signed_after_an_order(client, receiver):
     assert event.data.number == candidate.number and event.data.did_number_id == number.did_number_id
 
 
-def test_after_rotation_both_secrets_verify_while_the_old_one_still_signs(client, receiver):
-    endpoint = client.webhooks.create(url=receiver.url, events=["*"])
+def test_after_rotation_both_secrets_verify_while_the_old_one_still_signs(client, receiver, hooks):
+    endpoint = hooks(url=receiver.url, events=["*"])
     rotated = client.webhooks.rotate_secret(endpoint.id)
     assert rotated.secret != endpoint.secret
     client.webhooks.test(endpoint.id)

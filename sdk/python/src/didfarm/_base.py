@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ._errors import APIConnectionError, APITimeoutError, ConfigurationError, DidfarmError, error_for
+from ._errors import APIConnectionError, APIError, APITimeoutError, ConfigurationError, DidfarmError, error_for
 from ._objects import AsyncPage, DidfarmObject, Page, dumps, loads
 from ._operations import OPERATIONS, Operation
 from ._version import __version__
@@ -232,6 +232,16 @@ class BaseClient:
             except ValueError:
                 body = response.text
             raise error_for(response.status_code, body, headers)
+        if 300 <= response.status_code < 400:
+            location = response.headers.get("location", "")
+            raise APIError(
+                f"The portal redirected to {location or 'another address'}: use that as the base URL "
+                "(an http:// base of a portal that wants https://, for instance)",
+                code="redirected",
+                status=response.status_code,
+                request_id=response.headers.get("x-request-id"),
+                headers=headers,
+            )
         op = prepared.operation
         if op.response == "binary":
             return response.content
