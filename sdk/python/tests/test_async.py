@@ -32,3 +32,23 @@ def test_the_async_client_searches_orders_and_walks_pages(live):
                 raise AssertionError("a missing number was found")
 
     asyncio.run(scenario())
+
+
+def test_the_async_client_waits_out_the_rate_limit_too(live):
+    limit = int(live["DIDFARM_TEST_RATE_LIMIT"])
+
+    async def scenario() -> None:
+        key, base = live["DIDFARM_TEST_LIMITED_KEY"], live["DIDFARM_BASE_URL"]
+        async with didfarm.AsyncClient(api_key=key, base_url=base, max_retries=0) as impatient:
+            try:
+                for _ in range(limit + 1):
+                    await impatient.account.me()
+            except didfarm.RateLimitError as error:
+                assert error.status == 429 and error.retry_after
+            else:
+                raise AssertionError("the low limit was never reached")
+        async with didfarm.AsyncClient(api_key=key, base_url=base, max_retries=5) as patient:
+            answers = [await patient.account.me() for _ in range(limit + 1)]
+            assert all(a.account_name == "SDK Limited" for a in answers)
+
+    asyncio.run(scenario())
