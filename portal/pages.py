@@ -128,6 +128,13 @@ def render_page(request, full: str, fragment: str, context: dict, *, target: str
     return response
 
 
+def no_store(response):
+    """A page that shows what only its reader may see, or a form holding what they typed: never kept by a
+    browser's or a proxy's cache."""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def go(request, url: str):
     """After a write: HTMX follows an HX-Redirect, a plain form a 302."""
     return HttpResponseClientRedirect(url) if getattr(request, "htmx", None) else redirect(url)
