@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
+from billing import quotes
 from billing import selectors as billing_selectors
-from billing.periods import period_price
 from portal.errors import ApplicationError, NotFound
 from portal.pages import add_error, go, no_store, page_of, portal_page, query_without_page, render_page, wants_fragment
 
@@ -154,10 +154,11 @@ def port_new(request):
 
 
 def _quote(groups: dict, numbers_form: PortNumbersForm):
+    """What completing the port would charge at today's prices (the wizard is the reseller's)."""
     cycle = numbers_form.cleaned_data["billing_cycle"]
-    return sum(
-        (g.setup_fee + period_price(monthly_price=g.monthly_price, billing_cycle=cycle) for g in groups.values()),
-        start=0,
+    return quotes.quote_total(
+        quotes.line_quote(setup_fee=g.setup_fee, monthly_price=g.monthly_price, billing_cycle=cycle)
+        for g in groups.values()
     )
 
 
