@@ -740,6 +740,27 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
     return len(claimed)
 
 
+# How long one dispatcher keeps taking batches while full ones keep coming (then it leaves the rest to
+# the dispatchers it asked to help): a worker is not held by one burst for long.
+DISPATCH_RUN_SECONDS = 5
+
+
+def dispatch_run(*, message_id: int) -> None:
+    """A dispatcher's turn: hand ``message_id`` over with whatever else is queued, batch after batch (for
+    up to ``DISPATCH_RUN_SECONDS``; when a full batch was taken, another dispatcher is asked to help). If
+    another dispatcher has the message already there is nothing to do, unless that dispatcher died mid-way
+    (then it is taken over). Transient carrier errors are not retried here: the message stays ``sending``
+    with its next try scheduled (the sweeper stands behind a lost one)."""
+    dispatch_nudge_taken()
+    claimed = messages_dispatch(message_id=message_id)
+    deadline = time.monotonic() + DISPATCH_RUN_SECONDS
+    while claimed == DISPATCH_BATCH and time.monotonic() < deadline:
+        enqueue_dispatch(message_id)  # more are waiting: a second dispatcher may share them
+        claimed = messages_dispatch()
+    # Whatever the batches took, this message may be one a dead dispatcher left in "sending": take it over.
+    message_dispatch(message_id=message_id, stale_only=True)
+
+
 def _enqueue_retries(retry: list[tuple[int, int]]) -> None:
     from .tasks import message_dispatch_task
 
