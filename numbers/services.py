@@ -531,7 +531,7 @@ def number_release(*, actor: Actor, number: Number) -> Number:
 
     The reseller pays for numbers, so the reseller releases them; client logins and keys cannot."""
     actor.require_write()
-    if actor.is_client_scoped:
+    if actor.client is not None:  # a client-scoped actor
         if number.client_id != actor.client.pk:
             raise NotFound(_("Number not found."))
         raise PermissionDenied(_("Only the reseller can release a number; ask them to."))
@@ -603,7 +603,7 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
     unknown = set(changes) - CONFIGURABLE
     if unknown:
         raise ValidationFailed(fields={key: [_("Unknown field.")] for key in sorted(unknown)})
-    if actor.is_client_scoped:
+    if actor.client is not None:  # a client-scoped actor
         if number.client_id != actor.client.pk:
             raise NotFound(_("Number not found."))
         if "client_id" in changes:
@@ -682,16 +682,16 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 before[field] = old.public_id if related and old else old
                 after[field] = value.public_id if related and value else value
                 setattr(number, field, value)
-        if "client" in after and "compliance_profile" not in values and number.compliance_profile_id:
+        if "client" in after and "compliance_profile" not in values and number.compliance_profile is not None:
             profile = number.compliance_profile  # another client's documents prove nothing for this one
             if profile.client_id and profile.client_id != number.client_id:
                 before["compliance_profile"], after["compliance_profile"] = profile.public_id, None
                 number.compliance_profile = None
-        if after.get("compliance_profile"):
+        if after.get("compliance_profile") and number.compliance_profile is not None:
             regulatory.check_covers(number.compliance_profile, number)
         if sms_toggled:
             before["sms_enabled"], after["sms_enabled"] = not sms_wanted, sms_wanted
-        if "forwarding" in after and number.forwarding and number.trunk_id:
+        if "forwarding" in after and number.forwarding and number.trunk is not None:
             before["trunk"], after["trunk"] = number.trunk.public_id, None
             number.trunk = None  # forwarding replaces a trunk route
         if after:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -177,12 +178,12 @@ def page_envelope(item_serializer):
     return type(name, (serializers.Serializer,), {"data": item_serializer(many=True), "meta": meta()})
 
 
-def context_actor(context: dict):
+def context_actor(context: Mapping[str, Any]):
     """The actor a serializer is answering (the request's API key or login), or None."""
     return getattr(context.get("request"), "auth", None)
 
 
-def client_view(context: dict) -> bool:
+def client_view(context: Mapping[str, Any]) -> bool:
     """Whether a serializer answers a client-scoped key: it shows that client's view of money (its own
     prices, never the reseller's wholesale cost or balance)."""
     return bool(getattr(context_actor(context), "is_client_scoped", False))

@@ -16,9 +16,10 @@ wallet cannot pay or a number is taken, nothing is completed; the reason is kept
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 import phonenumbers
 from django.conf import settings
@@ -61,6 +62,15 @@ from ..regulatory.models import PORT_DOCUMENT_TYPES
 from ..validation import parse_e164
 
 logger = logging.getLogger(__name__)
+
+
+class Scope(TypedDict):
+    """Which price-list rules apply to a number: its client, country and type."""
+
+    client_id: int | None
+    country: str
+    number_type: str
+
 
 MAX_NUMBERS_PER_PORT = 50
 # A completion that failed (the wallet short, a number taken) is retried by the sandbox sweep after this.
@@ -244,7 +254,7 @@ def port_create(
     numbers: list[str],
     client: Client | None = None,
     compliance_profile_id: str = "",
-    uploads: list[regulatory.Upload] = (),
+    uploads: Sequence[regulatory.Upload] = (),
     **details: Any,
 ) -> PortRequest:
     """Ask for ``numbers`` to be ported in (``details``: ``current_carrier``, ``authorization_name``,
@@ -351,9 +361,10 @@ def port_document_delete(*, actor: Actor, port: PortRequest, document: Complianc
     _require_reseller(actor)
     with transaction.atomic():
         port = PortRequest.objects.select_for_update().get(pk=port.pk)
-        document = ComplianceDocument.objects.select_for_update().filter(pk=document.pk, port=port).first()
-        if document is None:  # (removed meanwhile, or another request's)
+        locked = ComplianceDocument.objects.select_for_update().filter(pk=document.pk, port=port).first()
+        if locked is None:  # (removed meanwhile, or another request's)
             raise NotFound(_("Document not found."))
+        document = locked
         if not port.can_cancel:
             raise InvalidState(
                 _("Documents can be removed while the request is pending, not once it is %(status)s.")
@@ -367,7 +378,7 @@ def port_document_delete(*, actor: Actor, port: PortRequest, document: Complianc
         )
         name = document.file.name
         document.delete()
-        regulatory.delete_files_on_commit([name])
+        regulatory.delete_files_on_commit([name] if name else [])
 
 
 def port_cancel(*, actor: Actor, port: PortRequest) -> PortRequest:
@@ -513,8 +524,9 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
         )
         if port.status not in (PortRequest.Status.PENDING, PortRequest.Status.SCHEDULED):
             raise InvalidState(_("Only pending or scheduled ports can be completed."))
-        groups = {e164: group_for(e164) for e164 in port.numbers}
-        missing = [e164 for e164, group in groups.items() if group is None]
+        found = {e164: group_for(e164) for e164 in port.numbers}
+        missing = [e164 for e164, group in found.items() if group is None]
+        groups = {e164: group for e164, group in found.items() if group is not None}
         if missing:
             raise NumberUnavailable(_("No number group hosts %(numbers)s any more.") % {"numbers": ", ".join(missing)})
         owned = list(
@@ -636,7 +648,7 @@ def port_quote(port: PortRequest, *, client_view: bool = False) -> Decimal:
                 setup_fee=group.setup_fee, monthly_price=group.monthly_price, billing_cycle=port.billing_cycle
             ).total
         else:
-            scope = {"client_id": port.client_id, "country": group.country_id, "number_type": group.type}
+            scope = Scope(client_id=port.client_id, country=group.country_id, number_type=group.type)
             monthly = book.price(item=Item.MONTHLY, wholesale=group.monthly_price, **scope)
             total += book.price(item=Item.SETUP, wholesale=group.setup_fee, **scope) + quantize(
                 monthly * CYCLE_MONTHS[port.billing_cycle]
