@@ -813,16 +813,13 @@ def profile_decision_notify(*, profile_id: int) -> int:
     admins and, for a client's profile, that client's admins. Returns how many people were written to."""
     from django.urls import reverse
 
-    from accounts.models import Membership, Role
+    from accounts.selectors import notification_recipients
     from portal.mail import send_in_languages
 
     profile = ComplianceProfile.objects.select_related("account", "client").filter(pk=profile_id).first()
     if profile is None or profile.status not in (ComplianceProfile.Status.APPROVED, ComplianceProfile.Status.REJECTED):
         return 0
-    people = Membership.objects.filter(account=profile.account, role__in=[Role.OWNER, Role.ADMIN])
-    if profile.client_id:
-        people = people | Membership.objects.filter(client=profile.client, role=Role.CLIENT_ADMIN)
-    recipients = set(people.values_list("user__email", "user__language"))
+    recipients = notification_recipients(account=profile.account, client=profile.client if profile.client_id else None)
     if not recipients:
         return 0
     link = settings.PUBLIC_URL + reverse("compliance_detail", args=[profile.pk])
