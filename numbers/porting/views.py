@@ -22,7 +22,17 @@ from accounts import selectors as account_selectors
 from billing import quotes
 from billing import selectors as billing_selectors
 from portal.errors import ApplicationError, NotFound
-from portal.pages import add_error, go, no_store, page_of, portal_page, query_without_page, render_page, wants_fragment
+from portal.pages import (
+    add_error,
+    form_errors_to_messages,
+    go,
+    no_store,
+    page_of,
+    portal_page,
+    query_without_page,
+    render_page,
+    wants_fragment,
+)
 
 from ..models import PortRequest
 from ..regulatory import selectors
@@ -222,8 +232,6 @@ def port_upload(request, port_id: int):
             messages.success(request, _("%(name)s uploaded.") % {"name": upload.file.name})
             return _after_port_write(request, port.pk)
     if not wants_fragment(request):
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_to_messages(request, form)
         return redirect("port_detail", port_id=port.pk)
     return _port_page(request, _port_or_404(actor, port.pk), upload_form=form)

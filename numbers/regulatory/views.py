@@ -25,7 +25,7 @@ from accounts import selectors as account_selectors
 from accounts.actor import access_blocked_reason, actor_from_membership, membership_for
 from portal.errors import ApplicationError, NotFound
 from portal.l10n import ltr
-from portal.pages import add_error, no_store, page_of, portal_page, query_without_page
+from portal.pages import add_error, form_errors_to_messages, no_store, page_of, portal_page, query_without_page
 from portal.pages import go as _go
 from portal.pages import render_page as _render
 from portal.pages import wants_fragment as _wants_fragment
@@ -240,9 +240,7 @@ def compliance_upload(request, profile_id: int):
             )
             return _after_write(request, profile.pk)
     if not _wants_fragment(request):
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_to_messages(request, form)
         return redirect("compliance_detail", profile_id=profile.pk)
     return _profile_page(request, _profile_or_404(actor, profile.pk), upload_form=form)
 
