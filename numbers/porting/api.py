@@ -15,8 +15,17 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.selectors import client_for
-from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate, validate_query
-from portal.api_io import IDEMPOTENCY_HEADER, meta_stamp, valid_body
+from portal.api import (
+    IDEMPOTENCY_HEADER,
+    ApiView,
+    PageParams,
+    data_envelope,
+    meta_stamp,
+    page_envelope,
+    paginate,
+    valid_body,
+    validate_query,
+)
 from portal.idempotency import idempotent
 
 from ..models import BillingCycle, PortRequest

@@ -19,9 +19,16 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.selectors import client_for as _client_from
-from portal.api import ApiView, PageParams, data_envelope, page_envelope, paginate, validate_query
-from portal.api_io import IDEMPOTENCY_HEADER
-from portal.api_io import valid_body as _valid
+from portal.api import (
+    IDEMPOTENCY_HEADER,
+    ApiView,
+    PageParams,
+    data_envelope,
+    page_envelope,
+    paginate,
+    valid_body,
+    validate_query,
+)
 from portal.errors import ValidationFailed
 from portal.idempotency import idempotent
 from portal.parsers import PayloadTooLarge
@@ -206,7 +213,7 @@ class ComplianceProfileListApi(ApiView):
     )
     @idempotent
     def post(self, request):
-        data = dict(_valid(ProfileInput, request))
+        data = dict(valid_body(ProfileInput, request))
         profile = regulatory.profile_create(actor=self.actor, **data)
         profile = selectors.profile_get(actor=self.actor, profile_id=profile.pk)
         return Response({"data": _profile_data(profile)}, status=201)
@@ -234,7 +241,7 @@ class ComplianceProfileDetailApi(ApiView):
     )
     def put(self, request, profile_id: str):
         profile = selectors.profile_get(actor=self.actor, profile_id=profile_id)
-        data = dict(_valid(ProfileInput, request))
+        data = dict(valid_body(ProfileInput, request))
         regulatory.profile_update(actor=self.actor, profile=profile, **data)
         profile = selectors.profile_get(actor=self.actor, profile_id=profile.pk)
         return Response({"data": _profile_data(profile)})
