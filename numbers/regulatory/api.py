@@ -18,7 +18,7 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.selectors import client_for as _client_from
+from accounts.selectors import client_for
 from portal.api import (
     IDEMPOTENCY_HEADER,
     ApiView,
@@ -199,7 +199,7 @@ class ComplianceProfileListApi(ApiView):
     )
     def get(self, request):
         params = validate_query(ProfileListParams, request)
-        client_id = _client_from(self.actor, params["client_id"]).pk if params.get("client_id") else None
+        client_id = client_for(self.actor, params["client_id"]).pk if params.get("client_id") else None
         qs = selectors.profile_list(actor=self.actor, status=params.get("status", ""), client_id=client_id)
         return paginate(request, qs, ProfileOutput)
 

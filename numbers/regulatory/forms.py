@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.l10n import country_choices
 
-from ..forms import client_choices as _client_choices
+from ..forms import client_choices
 from ..models import DocumentType, EndUserType, NumberType
 from .models import PROFILE_DOCUMENT_TYPES
 
@@ -41,7 +41,7 @@ class ProfileForm(forms.Form):
         if client_scoped:
             del self.fields["client"]  # a client's login manages its own client's profiles
         else:
-            self.fields["client"].choices = _client_choices(clients, _("My own account (no client)"))
+            self.fields["client"].choices = client_choices(clients, _("My own account (no client)"))
         self.fields["countries"].choices = country_choices(countries, lambda c: f"{c.display_name} ({c.code})")
 
     def values(self) -> dict:

@@ -25,15 +25,21 @@ from accounts import selectors as account_selectors
 from accounts.actor import access_blocked_reason, actor_from_membership, membership_for
 from portal.errors import ApplicationError, NotFound
 from portal.l10n import ltr
-from portal.pages import add_error, form_errors_to_messages, no_store, page_of, portal_page, query_without_page
-from portal.pages import go as _go
-from portal.pages import render_page as _render
-from portal.pages import wants_fragment as _wants_fragment
+from portal.pages import (
+    add_error,
+    form_errors_to_messages,
+    go,
+    no_store,
+    page_of,
+    portal_page,
+    query_without_page,
+    render_page,
+    wants_fragment,
+)
 
 from .. import services
 from ..models import ComplianceDocument, ComplianceProfile, Country, Number, PortRequest
-from ..views import number_or_404 as _number_or_404
-from ..views import number_page_context
+from ..views import number_or_404, number_page_context
 from . import selectors
 from . import services as regulatory
 from .forms import (
@@ -94,7 +100,7 @@ def _waiting_number(request) -> Number | None:
     number_id = (request.POST if request.method == "POST" else request.GET).get("number", "")
     if not number_id.isdigit():
         return None
-    number = _number_or_404(request.actor, int(number_id))
+    number = number_or_404(request.actor, int(number_id))
     return number if number.status == Number.Status.PENDING_REGULATORY else None
 
 
@@ -123,7 +129,7 @@ def compliance_list(request):
                     )
                 else:
                     messages.success(request, _("Profile created. Add its documents, then submit it for review."))
-                return _go(request, reverse("compliance_detail", args=[profile.pk]))
+                return go(request, reverse("compliance_detail", args=[profile.pk]))
     context = {
         "numbers_tab": "compliance",
         "form": form,
@@ -132,7 +138,7 @@ def compliance_list(request):
         "profiles": page_of(request, selectors.profile_list(actor=actor)),
         "query": query_without_page(request),
     }
-    return _render(request, "numbers/compliance_list.html", "numbers/_compliance_list_panel.html", context)
+    return render_page(request, "numbers/compliance_list.html", "numbers/_compliance_list_panel.html", context)
 
 
 def _checklist(profile: ComplianceProfile, *, notes: bool = False) -> list[dict]:
@@ -180,12 +186,12 @@ def _profile_page(request, profile: ComplianceProfile, *, form=None, upload_form
         "waiting": selectors.profile_waiting_numbers(actor=actor, profile=profile).select_related("country"),
         "max_mb": settings.REGULATORY_DOCUMENT_MAX_BYTES // (1024 * 1024),
     }
-    return no_store(_render(request, "numbers/compliance_detail.html", "numbers/_compliance_panel.html", context))
+    return no_store(render_page(request, "numbers/compliance_detail.html", "numbers/_compliance_panel.html", context))
 
 
 def _after_write(request, profile_id: int, fallback=None):
     """A plain form goes back to the profile's page; HTMX gets the refreshed panel."""
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         return redirect("compliance_detail", profile_id=profile_id)
     return _profile_page(request, _profile_or_404(request.actor, profile_id))
 
@@ -239,7 +245,7 @@ def compliance_upload(request, profile_id: int):
                 % {"name": upload.file.name, "type": regulatory.document_type_label(upload.document_type)},
             )
             return _after_write(request, profile.pk)
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         form_errors_to_messages(request, form)
         return redirect("compliance_detail", profile_id=profile.pk)
     return _profile_page(request, _profile_or_404(actor, profile.pk), upload_form=form)
@@ -289,9 +295,9 @@ def compliance_delete(request, profile_id: int):
         regulatory.profile_delete(actor=actor, profile=profile)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return _go(request, reverse("compliance_detail", args=[profile.pk]))
+        return go(request, reverse("compliance_detail", args=[profile.pk]))
     messages.success(request, _("Profile “%(name)s” deleted.") % {"name": profile.name})
-    return _go(request, reverse("compliance_list"))
+    return go(request, reverse("compliance_list"))
 
 
 @login_required
@@ -363,7 +369,7 @@ def regulatory_banner(actor, number: Number) -> dict | None:
 def number_compliance(request, number_id: int):
     """Attach one of the actor's profiles to a number from the number's page."""
     actor = request.actor
-    number = _number_or_404(actor, number_id)
+    number = number_or_404(actor, number_id)
     _require_write(actor)
     candidates = list(selectors.profiles_for_number(actor=actor, number=number))
     form = AttachProfileForm(request.POST, profiles=candidates)
@@ -378,7 +384,7 @@ def number_compliance(request, number_id: int):
             messages.success(request, _("Compliance profile attached."))
     else:
         messages.error(request, _("Choose one of the profiles listed."))
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         return redirect("number_detail", number_id=number.pk)
-    context = number_page_context(request, _number_or_404(actor, number.pk))
-    return _render(request, "numbers/number_detail.html", "numbers/_number_panel.html", context)
+    context = number_page_context(request, number_or_404(actor, number.pk))
+    return render_page(request, "numbers/number_detail.html", "numbers/_number_panel.html", context)
