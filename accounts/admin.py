@@ -2,7 +2,6 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from billing.money import to_cents_str
 from portal.admin import NoBulkDeleteAdmin, StaffAdmin
 from portal.errors import ApplicationError
 
@@ -41,6 +40,9 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Account)
 class AccountAdmin(NoBulkDeleteAdmin):
+    """Accounts as identity and access know them; billing's admin adds the wallet column and the renewal
+    button (accounts sit below billing and know nothing of money)."""
+
     list_display = [
         "name",
         "status",
@@ -49,7 +51,6 @@ class AccountAdmin(NoBulkDeleteAdmin):
         "api_rate_limit",
         "api_key_limit",
         "sms_rate_limit",
-        "wallet_balance",
         "created_at",
     ]
     list_filter = ["status"]
@@ -71,29 +72,6 @@ class AccountAdmin(NoBulkDeleteAdmin):
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
 
-    actions = ["run_renewals"]
-
-    @admin.action(description=_("Run renewals now for the selected accounts"))
-    def run_renewals(self, request, queryset):
-        from billing.renewals import renewals_run
-
-        report = renewals_run(account_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(
-            request,
-            _(
-                "Renewed %(renewed)d number(s) for EUR %(charged)s; %(failed)d could not be paid, "
-                "%(suspended)d suspended, %(released)d released."
-            )
-            % {
-                "renewed": report.renewed,
-                "charged": report.charged,
-                "failed": report.failed,
-                "suspended": report.suspended,
-                "released": report.released,
-            },
-            messages.SUCCESS,
-        )
-
     def has_add_permission(self, request):
         # New resellers get a wallet, an owner login and keys: onboard them with
         # "manage.py reseller_create", which does all of it in one transaction.
@@ -102,14 +80,6 @@ class AccountAdmin(NoBulkDeleteAdmin):
     def has_delete_permission(self, request, obj=None):
         # An account has a wallet and a ledger, kept for good: suspend it instead.
         return False
-
-    @admin.display(description=_("wallet"))
-    def wallet_balance(self, obj):
-        wallet = getattr(obj, "wallet", None)
-        return f"{to_cents_str(wallet.balance)} {wallet.currency}" if wallet else "—"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("wallet")
 
 
 @admin.register(Client)

@@ -1,4 +1,5 @@
-"""Reads for identity and access, always scoped to who is asking."""
+"""Reads for identity and access, always scoped to who is asking (but for whom the portal writes to
+about an account: ``notification_recipients``, asked by the tasks that send mail)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 from portal.errors import NotFound, PermissionDenied
 
 from .actor import Actor
-from .models import ApiKey, AuditLog, Client, Membership
+from .models import Account, ApiKey, AuditLog, Client, Membership, Role
 
 
 def parse_id(value: str | int, prefix: str) -> int | None:
@@ -91,3 +92,18 @@ def audit_list(*, actor: Actor, action: str = "") -> QuerySet[AuditLog]:
     if action:
         qs = qs.filter(action__startswith=action)
     return qs.order_by("-created_at", "-id")
+
+
+def notification_recipients(
+    *, account: Account, client: Client | None = None, billing_email: bool = False
+) -> set[tuple[str, str | None]]:
+    """Whom the portal writes to about something of ``account``, each with their language: its owners and
+    admins; with ``client``, that client's admins too; with ``billing_email``, the account's billing
+    address (in the sender's language) unless one of those people has it already."""
+    people = Membership.objects.filter(account=account, role__in=[Role.OWNER, Role.ADMIN])
+    if client is not None:
+        people = people | Membership.objects.filter(client=client, role=Role.CLIENT_ADMIN)
+    recipients: set[tuple[str, str | None]] = set(people.values_list("user__email", "user__language"))
+    if billing_email and account.billing_email and account.billing_email not in {email for email, _ in recipients}:
+        recipients.add((account.billing_email, None))
+    return recipients

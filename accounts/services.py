@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +18,6 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from billing.money import quantize
 from portal import events
 from portal.db.rows import Lookup
 from portal.errors import (
@@ -97,24 +95,16 @@ def reseller_create(
     *,
     name: str,
     owner_email: str,
-    opening_balance: Decimal = Decimal("0"),
     owner_password: str | None = None,
     created_by: User | None = None,
 ) -> ResellerCreated:
-    """Onboard a reseller: account, wallet (with an opening top-up), owner login and two API keys."""
-    from billing import ledger
-    from billing.models import LedgerEntry
-
+    """Open a reseller's account: the account, its owner login (invited by email unless given a password)
+    and two API keys. Its wallet and opening balance are billing's (``billing.services.reseller_onboard``,
+    which calls this in its transaction)."""
     name = name.strip()
     owner_email = owner_email.strip().lower()
     if not name:
         raise ValidationFailed(fields={"name": [_("A name is required.")]})
-    try:
-        opening_balance = quantize(opening_balance)
-    except ValueError:
-        raise ValidationFailed(fields={"balance": [_("Enter an amount such as 100.00.")]}) from None
-    if opening_balance < 0:
-        raise ValidationFailed(fields={"balance": [_("The opening balance cannot be negative.")]})
     with transaction.atomic():
         account = Account.objects.create(name=name, billing_email=owner_email)
         owner = User.objects.filter(email=owner_email).first()
@@ -125,16 +115,6 @@ def reseller_create(
         Membership.objects.create(user=owner, account=account, role=Role.OWNER)
         actor = system_actor(account, user=created_by)
         audit_record(actor=actor, action="account.created", subject=account, after={"name": name})
-        wallet = ledger.lock_wallet(account)
-        if opening_balance > 0:
-            ledger.credit(
-                wallet,
-                amount=opening_balance,
-                kind=LedgerEntry.Kind.TOP_UP,
-                description=_("Opening balance"),
-                reference=ledger.Reference.of(account),
-                created_by=actor.label,
-            )
         full = api_key_create(actor=actor, name=_("Default key"), read_only=False)[1]
         read_only = api_key_create(actor=actor, name=_("Default read-only key"), read_only=True)[1]
     return ResellerCreated(account=account, owner=owner, api_key=full, read_only_key=read_only)
@@ -286,10 +266,9 @@ def member_invite(
     if client is not None and client.account_id != actor.account.pk:
         raise NotFound(_("Client not found."))
     with transaction.atomic():
-        user = User.objects.filter(email=email).first()
-        created = user is None
-        if created:
-            user = User.objects.create_user(email, None, full_name=full_name.strip())
+        found = User.objects.filter(email=email).first()
+        created = found is None
+        user = found or User.objects.create_user(email, None, full_name=full_name.strip())
         if Membership.objects.filter(user=user, account=actor.account).exists():
             raise ValidationFailed(fields={"email": [_("This person is already on your team.")]})
         membership = Membership.objects.create(user=user, account=actor.account, role=role, client=client)
@@ -342,7 +321,7 @@ def _other_owners(account: Account, membership: Membership) -> int:
 
 
 def _member_snapshot(membership: Membership) -> dict[str, Any]:
-    return {"role": membership.role, "client": membership.client.public_id if membership.client_id else None}
+    return {"role": membership.role, "client": membership.client.public_id if membership.client is not None else None}
 
 
 def member_role_change(*, actor: Actor, membership: Membership, role: str, client: Client | None = None) -> Membership:
@@ -540,7 +519,7 @@ def api_key_create(
     active keys: the account row is locked while they are counted, so keys created at the same moment
     cannot pass the cap together; one too many → ``ApiKeyLimitReached``, nothing written."""
     actor.require_write()
-    if actor.is_client_scoped:
+    if actor.client is not None:  # a client-scoped actor: its keys are its client's
         if client is not None and client.pk != actor.client.pk:
             raise NotFound(_("Client not found."))
         client = actor.client
@@ -607,7 +586,7 @@ def api_key_active_count(*, account: Account) -> int:
 def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
     """Revoke a key; the very next request made with it is refused. Revoking twice changes nothing."""
     actor.require_write()
-    if actor.is_client_scoped and key.client_id != actor.client.pk:
+    if actor.client is not None and key.client_id != actor.client.pk:  # (a client-scoped actor)
         raise NotFound(_("API key not found."))
     if not actor.is_client_scoped and not actor.can_administer:
         raise PermissionDenied(_("Only the account's owners and admins can revoke API keys."))

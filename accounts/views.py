@@ -6,14 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from portal.errors import ApplicationError, NotFound
@@ -21,7 +19,7 @@ from portal.ip import client_ip
 from portal.pages import add_error, page_of, portal_page, query_without_page
 
 from . import selectors, services
-from .forms import ApiKeyForm, ClientEditForm, ClientForm, InviteForm, MemberRoleForm, PortalPasswordResetForm
+from .forms import ApiKeyForm, ClientForm, InviteForm, MemberRoleForm, PortalPasswordResetForm
 from .models import Role
 from .security.login import password_reset_allowed
 
@@ -223,112 +221,6 @@ def clients(request):
         "query": query_without_page(request),
     }
     return render(request, "accounts/client_list.html", context)
-
-
-# --- One client ----------------------------------------------------------------------------------
-
-
-def _reseller_client(request, client_id: int):
-    """The client page is the reseller's: client logins get a 403 whatever the id (no hint of what exists);
-    a client of another reseller is a 404."""
-    if request.actor.is_client_scoped:
-        raise PermissionDenied
-    return selectors.client_get(actor=request.actor, client_id=client_id)
-
-
-def _client_page(request, client, *, form=None):
-    """The client page, or (for htmx) its content: what the client has, summed up, each part linking to the
-    page that lists it in full."""
-    from billing.selectors import client_costs
-    from messaging.selectors import MessageFilters, message_list, sms_numbers
-    from numbers_app.models import Number
-    from numbers_app.selectors import number_list, trunk_list
-
-    actor = request.actor
-    today = timezone.localdate()
-    month_start = today.replace(day=1)
-    counts = dict(
-        number_list(actor=actor, client_id=client.pk).order_by().values_list("status").annotate(n=Count("id"))
-    )
-    by_status = [
-        {"status": value, "label": label, "count": counts[value]}
-        for value, label in Number.Status.choices
-        if counts.get(value)
-    ]
-    directions = dict(
-        message_list(actor=actor, filters=MessageFilters(client_id=client.pk, date_from=month_start))
-        .order_by()
-        .values_list("direction")
-        .annotate(n=Count("id"))
-    )
-    if form is None:
-        form = ClientEditForm(initial={"name": client.name, "email": client.email, "reference": client.reference})
-    context = {
-        "client": client,
-        "form": form,
-        "can_edit": actor.can_administer,
-        "numbers_total": sum(counts.values()),
-        "numbers_by_status": by_status,
-        "trunks": trunk_list(actor=actor).filter(client=client),
-        "sms_numbers": sms_numbers(actor=actor).filter(client=client),
-        "sent": directions.get("outbound", 0),
-        "received": directions.get("inbound", 0),
-        "costs": client_costs(actor=actor, client_id=client.pk, date_from=month_start, date_to=today, numbers_shown=0),
-        "month_start": month_start,
-        "people": selectors.member_list(actor=actor).filter(client=client),
-    }
-    template = "accounts/_client_page.html" if request.htmx else "accounts/client_detail.html"
-    response = render(request, template, context)
-    response["Vary"] = "HX-Request"
-    return response
-
-
-@portal_page
-@require_http_methods(["GET", "POST"])
-def client_detail(request, client_id: int):
-    actor = request.actor
-    client = _reseller_client(request, client_id)
-    if request.method == "GET":
-        return _client_page(request, client)
-    if not actor.can_administer:
-        raise PermissionDenied
-    form = ClientEditForm(request.POST)
-    if form.is_valid():
-        try:
-            client = services.client_update(actor=actor, client=client, **form.cleaned_data)
-        except ApplicationError as exc:
-            add_error(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            if not request.htmx:
-                return redirect("client_detail", client_id=client.pk)
-            return _client_page(request, client)
-    return _client_page(request, client, form=form)
-
-
-@portal_page
-@require_POST
-def client_status(request, client_id: int):
-    """Suspend (``active=0``) or reactivate (``active=1``) a client's access. The page asks first."""
-    actor = request.actor
-    client = _reseller_client(request, client_id)
-    if not actor.can_administer:
-        raise PermissionDenied
-    active = request.POST.get("active") == "1"
-    try:
-        client = services.client_update(actor=actor, client=client, is_active=active)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        if active:
-            messages.success(
-                request, _("%(name)s is active again: its people and keys have access.") % {"name": client.name}
-            )
-        else:
-            messages.success(request, _("%(name)s suspended.") % {"name": client.name})
-    if request.htmx:
-        return _client_page(request, client)
-    return redirect("client_detail", client_id=client.pk)
 
 
 @portal_page

@@ -5,7 +5,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts import admin as accounts_admin
 from accounts.actor import system_actor
+from accounts.models import Account
 from portal.admin import ReadOnlyAdmin, StaffAdmin
 from portal.errors import ApplicationError
 from portal.pages import add_error
@@ -144,7 +146,7 @@ class PriceRuleAdmin(ReadOnlyAdmin):
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
     fields = ["date", "kind", "number_e164", "description", "amount", "wholesale", "entry"]
-    readonly_fields = fields
+    readonly_fields = ["date", "kind", "number_e164", "description", "amount", "wholesale", "entry"]
     extra = 0
     can_delete = False
     show_change_link = False
@@ -235,3 +237,42 @@ class PaymentProfileAdmin(ReadOnlyAdmin):
     ]
     search_fields = ["account__name"]
     list_select_related = ["account"]
+
+
+# The accounts list, with what billing knows of each account: its wallet and a button to run its renewals.
+admin.site.unregister(Account)
+
+
+@admin.register(Account)
+class AccountAdmin(accounts_admin.AccountAdmin):
+    list_display = [*accounts_admin.AccountAdmin.list_display[:-1], "wallet_balance", "created_at"]
+    actions = ["run_renewals"]
+
+    @admin.action(description=_("Run renewals now for the selected accounts"))
+    def run_renewals(self, request, queryset):
+        from .renewals import renewals_run
+
+        report = renewals_run(account_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            _(
+                "Renewed %(renewed)d number(s) for EUR %(charged)s; %(failed)d could not be paid, "
+                "%(suspended)d suspended, %(released)d released."
+            )
+            % {
+                "renewed": report.renewed,
+                "charged": report.charged,
+                "failed": report.failed,
+                "suspended": report.suspended,
+                "released": report.released,
+            },
+            messages.SUCCESS,
+        )
+
+    @admin.display(description=_("wallet"))
+    def wallet_balance(self, obj):
+        wallet = getattr(obj, "wallet", None)
+        return f"{to_cents_str(wallet.balance)} {wallet.currency}" if wallet else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("wallet")

@@ -205,7 +205,8 @@ class CostParams(serializers.Serializer):
 
 class CostLineOutput(serializers.Serializer):
     key = serializers.CharField(help_text="The kind, number id or month (YYYY-MM) of the slice")
-    label = serializers.CharField()
+    # (a field named like Field.label, which the stubs type as text: the API's name for it stays)
+    label = serializers.CharField()  # type: ignore[assignment]
     wholesale = serializers.CharField(required=False, help_text="Your cost (not shown to client-scoped keys)")
     price = serializers.CharField(help_text="What the client is billed, at its prices")
     margin = serializers.CharField(required=False, help_text="price − wholesale (not shown to client-scoped keys)")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
@@ -31,6 +32,9 @@ from portal.errors import InsufficientBalance
 
 from .models import LedgerEntry, Wallet
 from .money import quantize, to_cents_str, to_exact_str
+
+if TYPE_CHECKING:
+    from accounts.models import Client
 
 
 def _too_low(amount: str, currency: str) -> str:
@@ -260,7 +264,7 @@ class Posting:
     kind: str
     description: str
     reference: Reference
-    client: object = None
+    client: Client | None = None
     client_amount: Decimal | None = None
     number_id: int | None = None
     dedupe_key: str | None = None
@@ -320,13 +324,13 @@ def _posted(wallet: Wallet, keys: list[tuple[str, str]]) -> set[tuple[str, str]]
     if connection.vendor != "postgresql":
         kinds, dedupe_keys = {kind for kind, _key in keys}, [key for _kind, key in keys]
         found = LedgerEntry.objects.filter(wallet=wallet, kind__in=kinds, dedupe_key__in=dedupe_keys)
-        return set(found.values_list("kind", "dedupe_key")) & set(keys)
+        return {(kind, key) for kind, key in found.values_list("kind", "dedupe_key") if key is not None} & set(keys)
     # One lookup per pair in the unique index ``ledger_charge_once`` (a lateral subquery is always run
     # row by row): a plain ``IN``, or a join, may be planned as a walk through all the wallet's entries,
     # which grow forever.
     meta = LedgerEntry._meta
     table, wallet_id, kind, key = (
-        connection.ops.quote_name(name)
+        connection.ops.quote_name(str(name))
         for name in (meta.db_table, meta.get_field("wallet").column, meta.get_field("kind").column, "dedupe_key")
     )
     with connection.cursor() as cursor:

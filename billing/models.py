@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 14, "decimal_places": 4}
+
+class _Money(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# Every amount of money: 14 digits, 4 of them decimals (typed, so a field that unpacks it is checked).
+MONEY: _Money = {"max_digits": 14, "decimal_places": 4}
 
 
 class Wallet(models.Model):
@@ -161,7 +169,7 @@ class PriceRule(models.Model):
 
     @property
     def scope_label(self) -> str:
-        parts = [self.client.name if self.client_id else str(_("All clients"))]
+        parts = [self.client.name if self.client is not None else str(_("All clients"))]
         if self.country_id:
             parts.append(self.country_id)
         if self.number_type:

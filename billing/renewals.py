@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from numbers_app import services as number_services
+import numbers_app.services as number_services
 from numbers_app.models import Number
 from portal import events
 from portal.models import CLIENT_VIEW
@@ -122,8 +122,8 @@ def _renew_account(account_id: int, *, as_of: date, batch_size: int, report: Ren
                     number.account = account  # one object for the batch, not one per row
                 mine = [number for number in numbers if number.pk not in seen]
                 seen.update(number.pk for number in mine)
-                book = PriceBook.of(account_id) if mine else None
-                _renew_batch(mine, wallet=wallet, book=book, as_of=as_of, report=report)
+                if mine:
+                    _renew_batch(mine, wallet=wallet, book=PriceBook.of(account_id), as_of=as_of, report=report)
             if len(numbers) < batch_size:
                 break
             after_id = numbers[-1].pk
@@ -163,7 +163,7 @@ def _renew_batch(numbers: list[Number], *, wallet, book: PriceBook, as_of: date,
     if renewed:
         ledger.debit_many(wallet, postings, created_by="renewals")
         # Numbers renewed alike (the usual case: due the same day, on the same billing day) in one UPDATE each.
-        alike: dict[tuple[date, int], list[int]] = {}
+        alike: dict[tuple[date, int | None], list[int]] = {}
         for number in {number.pk: number for number, *_ in renewed}.values():
             alike.setdefault((number.paid_through, number.billing_day), []).append(number.pk)
         now = timezone.now()
@@ -250,9 +250,14 @@ def _client_view_of_due(number: Number, *, book: PriceBook) -> dict:
         return {}
     _price, addon = renewal_amounts(number)
     months = CYCLE_MONTHS[number.billing_cycle]
-    client_due = book.for_number(number, item=Item.MONTHLY, wholesale=number.monthly_price, months=months)
+    # (never None: the number has a client)
+    client_due = book.for_number(number, item=Item.MONTHLY, wholesale=number.monthly_price, months=months) or Decimal(
+        "0"
+    )
     if addon:
-        client_due += book.for_number(number, item=Item.SMS_ADDON, wholesale=number.sms_monthly_price, months=months)
+        client_due += book.for_number(
+            number, item=Item.SMS_ADDON, wholesale=number.sms_monthly_price, months=months
+        ) or Decimal("0")
     return {CLIENT_VIEW: {"amount": to_exact_str(client_due), "balance": None}}
 
 
@@ -385,6 +390,7 @@ def _expiring_notices(*, as_of: date, report: RenewalReport) -> None:
     for number in upcoming.iterator(chunk_size=1000):
         if number.account_id not in balances:
             balances[number.account_id] = ledger.wallet_for(number.account).balance
+        reason: str | None
         if number.cancel_at_period_end:
             reason = "not_renewing"
         else:

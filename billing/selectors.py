@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import calendar
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
@@ -15,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
+from accounts.models import Client
 from accounts.selectors import parse_id
 from portal.errors import NotFound, PermissionDenied
 
@@ -97,7 +100,7 @@ def entry_references(entries) -> dict[int, ApiReference | None]:
     their uuid) looked up in one query for all of ``entries``."""
     from messaging.models import Message
 
-    uids = {_message_uid(e.reference_id) for e in entries if e.reference_type == "message"} - {None}
+    uids = {uid for e in entries if e.reference_type == "message" and (uid := _message_uid(e.reference_id)) is not None}
     message_pks = {uid.hex: pk for uid, pk in Message.objects.filter(uid__in=uids).values_list("uid", "pk")}
     found: dict[int, ApiReference | None] = {}
     for entry in entries:
@@ -219,7 +222,8 @@ def upcoming_renewals(*, actor: Actor, today: date | None = None, shown: int = 2
         .select_related("client")
         .order_by("paid_through", "pk")
     )
-    rows, total, first_uncovered, count = [], Decimal("0"), None, 0
+    rows: list[UpcomingRenewal] = []
+    total, first_uncovered, count = Decimal("0"), None, 0
     for number in numbers.iterator(chunk_size=1000):
         price, addon = renewal_amounts(number)
         total += price + addon
@@ -270,7 +274,7 @@ class CostLine:
 
 @dataclass(frozen=True)
 class ClientCosts:
-    client: object
+    client: Client
     date_from: date
     date_to: date
     total: CostLine
@@ -291,7 +295,7 @@ def period_bounds(date_from: date, date_to: date):
     return start, end
 
 
-def client_charges(*, actor: Actor, client_id, date_from: date, date_to: date) -> tuple[object, QuerySet]:
+def client_charges(*, actor: Actor, client_id, date_from: date, date_to: date) -> tuple[Client, QuerySet]:
     """The client (scoped to the actor: someone else's → ``NotFound``) and its charges and refunds in the
     period, oldest first."""
     from accounts.selectors import client_get
@@ -304,7 +308,7 @@ def client_charges(*, actor: Actor, client_id, date_from: date, date_to: date) -
     return client, entries
 
 
-def _line(key: str, label: str, row: dict) -> CostLine:
+def _line(key: str, label: str, row: Mapping[str, Any]) -> CostLine:
     # Charges are negative entries; a slice's cost is the opposite of their sum.
     return CostLine(
         key=key,
@@ -387,7 +391,7 @@ def price_rule_list(*, actor: Actor) -> QuerySet:
 
 @dataclass(frozen=True)
 class ClientCostRow:
-    client: object
+    client: Client
     line: CostLine
 
 

@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.actor import Actor
-from accounts.services import audit_record
+from accounts.actor import Actor, system_actor
+from accounts.services import ResellerCreated, audit_record, reseller_create
 from portal import events
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.l10n import for_records
@@ -81,6 +81,40 @@ def wallet_credit(*, actor: Actor, amount: Decimal, kind: str, description: str)
             },
         )
     return entry
+
+
+def reseller_onboard(
+    *,
+    name: str,
+    owner_email: str,
+    opening_balance: Decimal = Decimal("0"),
+    owner_password: str | None = None,
+    created_by=None,
+) -> ResellerCreated:
+    """Onboard a reseller with money to start with: the account, its owner and keys
+    (``accounts.services.reseller_create``) and its wallet, credited with ``opening_balance`` as a top-up,
+    in one transaction (a refused balance or name creates nothing)."""
+    try:
+        opening_balance = quantize(opening_balance)
+    except ValueError:
+        raise ValidationFailed(fields={"balance": [_("Enter an amount such as 100.00.")]}) from None
+    if opening_balance < 0:
+        raise ValidationFailed(fields={"balance": [_("The opening balance cannot be negative.")]})
+    with transaction.atomic():
+        created = reseller_create(
+            name=name, owner_email=owner_email, owner_password=owner_password, created_by=created_by
+        )
+        wallet = ledger.lock_wallet(created.account)
+        if opening_balance > 0:
+            ledger.credit(
+                wallet,
+                amount=opening_balance,
+                kind=LedgerEntry.Kind.TOP_UP,
+                description=_("Opening balance"),
+                reference=ledger.Reference.of(created.account),
+                created_by=system_actor(created.account, user=created_by).label,
+            )
+    return created
 
 
 # --- Numbers -------------------------------------------------------------------------------------
@@ -278,7 +312,8 @@ def charge_sms_addon(
         months = CYCLE_MONTHS[number.billing_cycle]
         full = period_price(monthly_price=number.sms_monthly_price, billing_cycle=number.billing_cycle)
         full_client = book.for_number(number, item=Item.SMS_ADDON, wholesale=number.sms_monthly_price, months=months)
-        client_amount = full_client if amount == full else pro_rata(full_client, part=amount, whole=full)
+        if full_client is not None:
+            client_amount = full_client if amount == full else pro_rata(full_client, part=amount, whole=full)
     return ledger.debit(
         wallet,
         amount=amount,

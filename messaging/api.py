@@ -23,17 +23,18 @@ from billing.pricing import Item, viewer_book, viewer_number_prices
 from numbers_app import selectors as number_selectors
 from numbers_app.validation import normalize_e164
 from portal.api import (
+    IDEMPOTENCY_HEADER,
     ApiView,
     PageParams,
     StrictCharField,
     client_view,
     data_envelope,
+    meta_stamp,
     page_envelope,
     paginate,
+    valid_body,
     validate_query,
 )
-from portal.api_io import IDEMPOTENCY_HEADER, meta_stamp
-from portal.api_io import valid_body as _valid
 from portal.errors import ValidationFailed
 from portal.idempotency import idempotent
 
@@ -180,7 +181,7 @@ class MessageSendApi(ApiView):
     )
     @idempotent
     def post(self, request):
-        message = _send(self.actor, _valid(MessageSendInput, request), sender_field="from")
+        message = _send(self.actor, valid_body(MessageSendInput, request), sender_field="from")
         return Response(
             {"data": MessageOutput(message, context={"request": request}).data, "meta": meta_stamp(request)}, status=201
         )
@@ -209,7 +210,7 @@ class PortalSmsSendApi(ApiView):
     )
     @idempotent
     def post(self, request):
-        message = _send(self.actor, _valid(PortalSmsSendInput, request), sender_field="from_number_id")
+        message = _send(self.actor, valid_body(PortalSmsSendInput, request), sender_field="from_number_id")
         return Response(
             {"success": True, "message": MessageOutput(message, context={"request": request}).data}, status=201
         )
@@ -443,7 +444,7 @@ class SmsSegmentsApi(ApiView):
         "null.",
     )
     def post(self, request):
-        data = _valid(SegmentsInput, request)
+        data = valid_body(SegmentsInput, request)
         body = data["body"].replace("\r\n", "\n")
         split = segment(body)
         price = None
@@ -489,7 +490,7 @@ class SmsSimulateInboundApi(ApiView):
         summary="Sandbox: have someone text one of your numbers (free; as a real inbound message)",
     )
     def post(self, request):
-        data = _valid(SimulateInboundInput, request)
+        data = valid_body(SimulateInboundInput, request)
         number = number_selectors.number_get(actor=self.actor, number_id=data["to_number_id"])
         message = services.sms_simulate_inbound(
             actor=self.actor, number=number, from_e164=data["from"], body=data["body"]
@@ -557,7 +558,7 @@ class SandboxCallbackApi(ApiView):
         given = request.headers.get("X-Sandbox-Secret", "")
         if not hmac.compare_digest(given.encode(), settings.SANDBOX_CALLBACK_SECRET.encode()):
             raise exceptions.AuthenticationFailed(_("Send the sandbox's shared secret in X-Sandbox-Secret."))
-        data = _valid(CarrierCallbackInput, request)
+        data = valid_body(CarrierCallbackInput, request)
         payload = {k: v for k, v in data.items() if k != "kind"}
         _event, created = services.carrier_event_ingest(
             carrier="sandbox", kind=data["kind"], provider_id=data["id"], payload=payload

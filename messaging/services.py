@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,6 +33,7 @@ from billing import services as billing
 from billing.money import quantize, to_cents_str, to_exact_str
 from billing.pricing import Item, PriceBook
 from numbers_app.carriers import CarrierError, SmsStatus, get_carrier
+from numbers_app.carriers.sandbox import SandboxCarrier
 from numbers_app.models import Number
 from numbers_app.validation import normalize_e164, parse_e164
 from portal import events, ratelimit
@@ -144,7 +146,7 @@ def rate_for(digits: str, country: str | None) -> Decimal | None:
 def _refusal(account, parsed: phonenumbers.PhoneNumber, digits: str) -> str | None:
     """Why ``account`` may not text this destination, or None. A refused range may be allowed for the
     account by staff (``SmsDestinationAllowance``)."""
-    kind = REFUSED_TYPES.get(phonenumbers.number_type(parsed))
+    kind: str | Promise | None = REFUSED_TYPES.get(phonenumbers.number_type(parsed))
     if kind is None and digits.startswith(_destination_rules()["blocked"]):
         kind = _("in a satellite, international-network or special-service range")
     if kind is None:
@@ -345,7 +347,7 @@ def _client_for(actor: Actor, number: Number, client: Client | None) -> Client |
     """Whom a message is attributed to: the number's client; else the one named (reseller only)."""
     if actor.is_client_scoped:
         return actor.client
-    if number.client_id:
+    if number.client is not None:
         if client is not None and client.pk != number.client_id:
             raise ValidationFailed(
                 fields={"client_id": [_("This number belongs to %(name)s.") % {"name": number.client.name}]}
@@ -388,7 +390,7 @@ def sms_quote(*, actor: Actor, number: Number, to: str, body: str, client: Clien
     everything it checks but the per-second limit and the balance: the same errors
     (``ValidationFailed``, ``DestinationNotAllowed``, ``NoRateForDestination``, ``NumberNotActive``,
     ``SmsNotEnabled``, ``SmsNotAvailable``, ``NotFound``). Writes nothing."""
-    if actor.is_client_scoped and number.client_id != actor.client.pk:
+    if actor.client is not None and number.client_id != actor.client.pk:  # (a client-scoped actor)
         raise NotFound(_("Number not found."))
     body = validate_body(body)
     destination = destination_check(account=actor.account, to=to)
@@ -740,6 +742,27 @@ def messages_dispatch(*, message_id: int | None = None, limit: int = DISPATCH_BA
     return len(claimed)
 
 
+# How long one dispatcher keeps taking batches while full ones keep coming (then it leaves the rest to
+# the dispatchers it asked to help): a worker is not held by one burst for long.
+DISPATCH_RUN_SECONDS = 5
+
+
+def dispatch_run(*, message_id: int) -> None:
+    """A dispatcher's turn: hand ``message_id`` over with whatever else is queued, batch after batch (for
+    up to ``DISPATCH_RUN_SECONDS``; when a full batch was taken, another dispatcher is asked to help). If
+    another dispatcher has the message already there is nothing to do, unless that dispatcher died mid-way
+    (then it is taken over). Transient carrier errors are not retried here: the message stays ``sending``
+    with its next try scheduled (the sweeper stands behind a lost one)."""
+    dispatch_nudge_taken()
+    claimed = messages_dispatch(message_id=message_id)
+    deadline = time.monotonic() + DISPATCH_RUN_SECONDS
+    while claimed == DISPATCH_BATCH and time.monotonic() < deadline:
+        enqueue_dispatch(message_id)  # more are waiting: a second dispatcher may share them
+        claimed = messages_dispatch()
+    # Whatever the batches took, this message may be one a dead dispatcher left in "sending": take it over.
+    message_dispatch(message_id=message_id, stale_only=True)
+
+
 def _enqueue_retries(retry: list[tuple[int, int]]) -> None:
     from .tasks import message_dispatch_task
 
@@ -911,7 +934,9 @@ def messages_sent_sweep(*, limit: int = STATUS_QUERY_BATCH) -> int:
     expiry = now - timedelta(hours=settings.SMS_VALIDITY_HOURS)
     reports: dict[str, list[dict]] = {}
     for _pk, carrier, carrier_ref, sent_at in due:
-        report = _looked_up_report(carrier=carrier, carrier_ref=carrier_ref, expired=sent_at <= expiry)
+        report = _looked_up_report(
+            carrier=carrier, carrier_ref=carrier_ref, expired=sent_at is not None and sent_at <= expiry
+        )
         if report is not None:
             reports.setdefault(carrier, []).append(report)
     for carrier, carrier_reports in reports.items():
@@ -967,6 +992,26 @@ def carrier_event_ingest(*, carrier: str, kind: str, provider_id: str, payload: 
     return event, True
 
 
+def carrier_inbound_received(*, carrier: str, provider_id: str, payload: dict) -> None:
+    """The intake of an inbound message from a carrier in this process (``numbers_app.carriers.callbacks``):
+    stored and processed as a real carrier's HTTP callback is."""
+    carrier_event_ingest(carrier=carrier, kind=CarrierEvent.Kind.INBOUND, provider_id=provider_id, payload=payload)
+
+
+def carrier_report_later(*, delay: float, **report: Any) -> None:
+    """The intake of one delivery report from a carrier in this process, arriving ``delay`` seconds on."""
+    from .tasks import sandbox_delivery_report_task
+
+    sandbox_delivery_report_task.apply_async(kwargs=report, countdown=delay)
+
+
+def carrier_reports_later(*, reports: list[dict], delay: float) -> None:
+    """The intake of a batch callback of delivery reports from a carrier in this process, ``delay`` seconds on."""
+    from .tasks import sandbox_delivery_reports_task
+
+    sandbox_delivery_reports_task.apply_async(kwargs={"reports": reports}, countdown=delay)
+
+
 def _enqueue_carrier_event(event_id: int) -> None:
     from .tasks import carrier_event_process_task
 
@@ -992,14 +1037,14 @@ def carrier_event_process(*, event_id: int) -> str:
             )
             outcome = f"{message.public_id} {message.status}"
         else:
-            message = sms_receive(
+            received = sms_receive(
                 carrier=event.carrier,
                 provider_id=event.provider_id,
                 from_e164=str(payload.get("from", "")),
                 to_e164=str(payload.get("to", "")),
                 body=str(payload.get("body", "")),
             )
-            outcome = f"{message.public_id} received" if message else "dropped: no SMS-enabled number"
+            outcome = f"{received.public_id} received" if received else "dropped: no SMS-enabled number"
         CarrierEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now(), outcome=outcome)
     return outcome
 
@@ -1179,7 +1224,7 @@ def sms_simulate_inbound(*, actor: Actor, number: Number, from_e164: str, body: 
     """Sandbox only: have someone at ``from_e164`` text ``number``. Goes through the carrier's callback
     intake, like a real message, and returns the stored message."""
     actor.require_write()
-    if actor.is_client_scoped and number.client_id != actor.client.pk:
+    if actor.client is not None and number.client_id != actor.client.pk:  # (a client-scoped actor)
         raise NotFound(_("Number not found."))
     body = validate_body(body)
     sender = validate_destination(from_e164, field="from")
@@ -1193,8 +1238,7 @@ def sms_simulate_inbound(*, actor: Actor, number: Number, from_e164: str, body: 
             _("Number must be active to receive SMS; %(number)s is %(state)s.")
             % {"number": number.e164, "state": number.get_status_display().lower()}
         )
-    carrier = get_carrier("sandbox")
-    provider_id = carrier.simulate_inbound(to_e164=number.e164, from_e164=sender, body=body)
+    provider_id = SandboxCarrier().simulate_inbound(to_e164=number.e164, from_e164=sender, body=body)
     event = CarrierEvent.objects.get(carrier="sandbox", kind="inbound", provider_id=provider_id)
     carrier_event_process(event_id=event.pk)
     return Message.objects.get(carrier="sandbox", carrier_ref=provider_id)

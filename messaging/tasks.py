@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from celery import shared_task
 
 from portal.errors import RateLimited
@@ -13,19 +11,8 @@ from . import services
 
 @shared_task(acks_late=True)
 def message_dispatch_task(message_id: int) -> None:
-    """Hand the message over, with whatever else is queued, batch after batch (for up to a few seconds;
-    when a full batch was taken, another worker is asked to help). If another dispatcher has the message
-    already there is nothing to do, unless that dispatcher died mid-way (then it is taken over). Transient
-    carrier errors are not retried here: the service keeps the message ``sending`` and schedules its next
-    try (the sweeper stands behind a lost one)."""
-    services.dispatch_nudge_taken()
-    claimed = services.messages_dispatch(message_id=message_id)
-    deadline = time.monotonic() + 5
-    while claimed == services.DISPATCH_BATCH and time.monotonic() < deadline:
-        services.enqueue_dispatch(message_id)  # more are waiting: a second worker may share them
-        claimed = services.messages_dispatch()
-    # Whatever the batches took, this message may be one a dead dispatcher left in "sending": take it over.
-    services.message_dispatch(message_id=message_id, stale_only=True)
+    """Hand the message over, with whatever else is queued (``services.dispatch_run``)."""
+    services.dispatch_run(message_id=message_id)
 
 
 @shared_task(bind=True, max_retries=20, acks_late=True)

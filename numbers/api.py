@@ -21,6 +21,7 @@ from accounts.selectors import client_for
 from billing.money import round_cents, to_cents_str, to_exact_str, to_whole_cents
 from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
 from portal.api import (
+    IDEMPOTENCY_HEADER,
     ApiView,
     PageParams,
     StrictBooleanField,
@@ -28,10 +29,11 @@ from portal.api import (
     StrictIdField,
     context_actor,
     data_envelope,
+    meta_stamp,
     page_envelope,
+    valid_body,
     validate_query,
 )
-from portal.api_io import IDEMPOTENCY_HEADER, meta_stamp, valid_body
 from portal.errors import CapabilityUnavailable, ValidationFailed
 from portal.idempotency import idempotent
 from portal.renderers import json_number

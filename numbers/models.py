@@ -394,18 +394,9 @@ class Number(models.Model):
         return prices.monthly if prices else self.monthly_price
 
     @property
-    def shown_setup_fee(self) -> Decimal:
-        prices = getattr(self, "client_prices", None)
-        return prices.setup if prices else self.setup_fee
-
-    @property
     def shown_sms_monthly_price(self) -> Decimal:
         prices = getattr(self, "client_prices", None)
         return prices.sms_monthly if prices else self.sms_monthly_price
-
-    @property
-    def is_live(self) -> bool:
-        return self.status == self.Status.ACTIVE
 
     @property
     def route_since(self):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,7 @@ from accounts.models import Account, Client
 from accounts.services import audit_record
 from billing import ledger, quotes
 from billing import services as billing
+from billing.models import Wallet
 from billing.money import quantize, to_cents_str, to_exact_str
 from billing.periods import CYCLE_MONTHS, add_months
 from messaging import services as messaging
@@ -56,6 +58,7 @@ from .models import (
     NumberGroup,
     Order,
     OrderItem,
+    PortRequest,
     SipTrunk,
 )
 from .regulatory import selectors as regulatory_selectors
@@ -215,72 +218,148 @@ def number_purchase(
                 % {"due": to_cents_str(due)},
                 required=to_exact_str(due),
             )
-        today = timezone.localdate()
-        paid_through = add_months(today, CYCLE_MONTHS[billing_cycle])
-        order = Order.objects.create(account=actor.account, client=client, total=0, created_by=actor.label)
-        bought: list[Number] = []
-        for e164 in wanted:
-            row = available[e164]
-            group = row.group
-            enabled = enabled_for[e164]
-            number = Number.objects.create(
-                account=actor.account,
-                client=client,
-                order=order,
-                group=group,
+        arrivals = [
+            Arrival(
                 e164=e164,
-                country_id=group.country_id,
-                type=group.type,
-                billing_cycle=billing_cycle,
-                monthly_price=group.monthly_price,
-                setup_fee=group.setup_fee,
-                paid_through=paid_through,
-                billing_day=today.day,
-                capabilities=enabled,
-                sms_enabled="sms" in enabled,
-                sms_monthly_price=messaging.addon_monthly_price(group) if "sms" in enabled else Decimal("0"),
-                forwarding=forwarding,
+                group=available[e164].group,
+                quote=quoted[e164],
+                capabilities=enabled_for[e164],
                 compliance_profile=profile if e164 in proven else None,
             )
-            OrderItem.objects.create(
-                order=order,
-                number=number,
-                e164=e164,
-                billing_cycle=billing_cycle,
-                setup_fee=group.setup_fee,
-                first_period=quoted[e164].first_period,
-                sms_addon=quoted[e164].sms_addon,
-            )
-            bought.append(number)
-        AvailableNumber.objects.filter(pk__in=[row.pk for row in available.values()]).update(
-            status=AvailableNumber.Status.SOLD
+            for e164 in wanted
+        ]
+        order = numbers_enter_account(
+            actor=actor,
+            account=actor.account,
+            wallet=wallet,
+            client=client,
+            billing_cycle=billing_cycle,
+            arrivals=arrivals,
+            stock=list(available.values()),
+            forwarding=forwarding,
         )
-        stock_count_move(Counter(row.group_id for row in available.values()), sign=-1)
-        order.total = billing.charge_numbers(wallet=wallet, order=order, numbers=bought, created_by=actor.label)
-        order.save(update_fields=["total"])
         audit_record(
             actor=actor,
             action="order.created",
             subject=order,
             after={"numbers": wanted, "total": str(order.total), "client": client.public_id if client else None},
         )
-        events.record(
-            "payment.succeeded",
-            account=actor.account,
+    return order
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One number entering an account: the group that prices it, its line of the order (as quoted), the
+    capabilities it comes with, and, where one covers it, the compliance profile it is filed under."""
+
+    e164: str
+    group: NumberGroup
+    quote: quotes.LineQuote
+    capabilities: list[str]
+    compliance_profile: ComplianceProfile | None = None
+    carrier_ref: str = ""
+
+
+def numbers_enter_account(
+    *,
+    actor: Actor,
+    account: Account,
+    wallet: Wallet,
+    client: Client | None,
+    billing_cycle: str,
+    arrivals: list[Arrival],
+    stock: list[AvailableNumber],
+    forwarding: str = "",
+    port: PortRequest | None = None,
+) -> Order:
+    """Numbers become ``account``'s own, bought or ported in (``port``): the order and its
+    items, the owned numbers, the stock rows they leave (``stock``, locked by the caller) sold, their setup
+    fees and first periods debited, and ``payment.succeeded`` (with the client's own prices for the
+    client's view). A bought number is then provisioned by the carrier after commit; a ported one, which
+    the carrier has taken over already, is live at once (or held for documents where its country needs
+    them) with ``number.ported`` and ``number.activated``.
+
+    Runs in the caller's transaction, with ``wallet`` locked first (``ledger.lock_wallet``); raises
+    ``InsufficientBalance`` if the money runs out part-way, and the caller's transaction then writes
+    nothing. The caller checks the balance beforehand to say what the whole order costs."""
+    today = timezone.localdate()
+    now = timezone.now()
+    paid_through = add_months(today, CYCLE_MONTHS[billing_cycle])
+    order = Order.objects.create(account=account, client=client, total=0, created_by=actor.label)
+    entered: list[Number] = []
+    for arrival in arrivals:
+        group = arrival.group
+        sms = "sms" in arrival.capabilities
+        number = Number(
+            account=account,
             client=client,
-            subject_type="order",
-            subject_id=order.public_id,
-            data={
-                "order_id": order.pk,
-                "order": order.public_id,
-                "amount": str(order.total),
-                "currency": "EUR",
-                "numbers": wanted,
-                **({CLIENT_VIEW: {"amount": str(billing.client_total(numbers=bought))}} if client else {}),
-            },
+            order=order,
+            group=group,
+            e164=arrival.e164,
+            country_id=group.country_id,
+            type=group.type,
+            billing_cycle=billing_cycle,
+            monthly_price=group.monthly_price,
+            setup_fee=group.setup_fee,
+            paid_through=paid_through,
+            billing_day=today.day,
+            capabilities=arrival.capabilities,
+            sms_enabled=sms,
+            sms_monthly_price=messaging.addon_monthly_price(group) if sms else Decimal("0"),
+            forwarding=forwarding,
+            compliance_profile=arrival.compliance_profile,
+            carrier_ref=arrival.carrier_ref,
+            port=port,
         )
-        number_ids = [n.pk for n in bought]
+        if port is not None:
+            held = regulatory.must_hold(number)
+            number.status = Number.Status.PENDING_REGULATORY if held else Number.Status.ACTIVE
+            number.activated_at = None if held else now
+            number.regulatory_held_at = now if held else None
+        number.save()
+        OrderItem.objects.create(
+            order=order,
+            number=number,
+            e164=arrival.e164,
+            billing_cycle=billing_cycle,
+            setup_fee=group.setup_fee,
+            first_period=arrival.quote.first_period,
+            sms_addon=arrival.quote.sms_addon,
+        )
+        entered.append(number)
+    if stock:
+        AvailableNumber.objects.filter(pk__in=[row.pk for row in stock]).update(status=AvailableNumber.Status.SOLD)
+        stock_count_move(Counter(row.group_id for row in stock), sign=-1)
+    order.total = billing.charge_numbers(
+        wallet=wallet, order=order, numbers=entered, created_by=actor.label, ported=port is not None
+    )
+    order.save(update_fields=["total"])
+    events.record(
+        "payment.succeeded",
+        account=account,
+        client=client,
+        subject_type="order",
+        subject_id=order.public_id,
+        data={
+            "order_id": order.pk,
+            "order": order.public_id,
+            "amount": str(order.total),
+            "currency": "EUR",
+            "numbers": [arrival.e164 for arrival in arrivals],
+            **({"port_id": port.public_id} if port is not None else {}),
+            **({CLIENT_VIEW: {"amount": str(billing.client_total(numbers=entered))}} if client else {}),
+        },
+    )
+    if port is None:
+        number_ids = [n.pk for n in entered]
         transaction.on_commit(lambda: provisioning_enqueue(number_ids))
+        return order
+    for number in entered:
+        number_event_record("number.ported", number, port_id=port.public_id)
+        if number.status == Number.Status.ACTIVE:
+            if number.group.requires_regulatory:
+                regulatory.approved_event(number)
+            number_event_record("number.activated", number)
     return order
 
 
@@ -452,7 +531,7 @@ def number_release(*, actor: Actor, number: Number) -> Number:
 
     The reseller pays for numbers, so the reseller releases them; client logins and keys cannot."""
     actor.require_write()
-    if actor.is_client_scoped:
+    if actor.client is not None:  # a client-scoped actor
         if number.client_id != actor.client.pk:
             raise NotFound(_("Number not found."))
         raise PermissionDenied(_("Only the reseller can release a number; ask them to."))
@@ -524,7 +603,7 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
     unknown = set(changes) - CONFIGURABLE
     if unknown:
         raise ValidationFailed(fields={key: [_("Unknown field.")] for key in sorted(unknown)})
-    if actor.is_client_scoped:
+    if actor.client is not None:  # a client-scoped actor
         if number.client_id != actor.client.pk:
             raise NotFound(_("Number not found."))
         if "client_id" in changes:
@@ -603,16 +682,16 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 before[field] = old.public_id if related and old else old
                 after[field] = value.public_id if related and value else value
                 setattr(number, field, value)
-        if "client" in after and "compliance_profile" not in values and number.compliance_profile_id:
+        if "client" in after and "compliance_profile" not in values and number.compliance_profile is not None:
             profile = number.compliance_profile  # another client's documents prove nothing for this one
             if profile.client_id and profile.client_id != number.client_id:
                 before["compliance_profile"], after["compliance_profile"] = profile.public_id, None
                 number.compliance_profile = None
-        if after.get("compliance_profile"):
+        if after.get("compliance_profile") and number.compliance_profile is not None:
             regulatory.check_covers(number.compliance_profile, number)
         if sms_toggled:
             before["sms_enabled"], after["sms_enabled"] = not sms_wanted, sms_wanted
-        if "forwarding" in after and number.forwarding and number.trunk_id:
+        if "forwarding" in after and number.forwarding and number.trunk is not None:
             before["trunk"], after["trunk"] = number.trunk.public_id, None
             number.trunk = None  # forwarding replaces a trunk route
         if after:

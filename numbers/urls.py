@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .porting import views as porting_views
 from .regulatory import views as regulatory_views
 from .trunks import views as trunk_views
 
@@ -29,11 +30,11 @@ urlpatterns = [
         name="compliance_document_delete",
     ),
     path("documents/<int:document_id>/", regulatory_views.document_download, name="document_download"),
-    path("porting/", regulatory_views.port_list, name="port_list"),
-    path("porting/new/", regulatory_views.port_new, name="port_new"),
-    path("porting/<int:port_id>/", regulatory_views.port_detail, name="port_detail"),
-    path("porting/<int:port_id>/cancel/", regulatory_views.port_cancel, name="port_cancel"),
-    path("porting/<int:port_id>/upload/", regulatory_views.port_upload, name="port_upload"),
+    path("porting/", porting_views.port_list, name="port_list"),
+    path("porting/new/", porting_views.port_new, name="port_new"),
+    path("porting/<int:port_id>/", porting_views.port_detail, name="port_detail"),
+    path("porting/<int:port_id>/cancel/", porting_views.port_cancel, name="port_cancel"),
+    path("porting/<int:port_id>/upload/", porting_views.port_upload, name="port_upload"),
 ]
 
 # Mounted at /trunks/ by portal/urls.py.

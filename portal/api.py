@@ -1,4 +1,5 @@
-"""API plumbing every app uses: API-key authentication, the error format, pagination and throttling.
+"""API plumbing every app uses: API-key authentication, the error format, pagination and throttling, the
+JSON body checked by its serializer, the ``meta`` stamp of an answer and the ``Idempotency-Key`` header.
 
 Errors everywhere under /api/v1 answer ``{"error": {"code", "message", "status"}}`` (validation errors
 add ``fields``), with the request id so support can find the request in the logs.
@@ -8,15 +9,18 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.validators import RegexValidator
 from django.http import Http404, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -177,12 +181,12 @@ def page_envelope(item_serializer):
     return type(name, (serializers.Serializer,), {"data": item_serializer(many=True), "meta": meta()})
 
 
-def context_actor(context: dict):
+def context_actor(context: Mapping[str, Any]):
     """The actor a serializer is answering (the request's API key or login), or None."""
     return getattr(context.get("request"), "auth", None)
 
 
-def client_view(context: dict) -> bool:
+def client_view(context: Mapping[str, Any]) -> bool:
     """Whether a serializer answers a client-scoped key: it shows that client's view of money (its own
     prices, never the reseller's wholesale cost or balance)."""
     return bool(getattr(context_actor(context), "is_client_scoped", False))
@@ -208,6 +212,39 @@ class ErrorSerializer(serializers.Serializer):
 
 # The pattern of a text that is not blank: at least one character that is not white space.
 NOT_BLANK = r"\S"
+
+
+# --- What every view reads and stamps: the JSON body, the meta stamp, the Idempotency-Key header ----
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": NOT_BLANK},
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (a UUID). A retry with the same key and body replays the first response "
+    "and charges nothing more.",
+)
+
+
+def valid_body(serializer_class, request) -> dict:
+    """The request's JSON object as ``serializer_class`` validates it (422 otherwise). The quick check
+    (``portal.db.inputs``) answers first where it can; it must answer as the serializer would."""
+    if not isinstance(request.data, dict):
+        raise ValidationFailed(fields={"non_field_errors": ["Send a JSON object."]})
+    attrs = inputs.quick(serializer_class, request.data)
+    if attrs is not None:
+        return attrs
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def meta_stamp(request) -> dict:
+    """The ``meta`` of an answer: the request's id and when it was answered."""
+    return {
+        "request_id": getattr(request._request, "request_id", None),
+        "timestamp": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 class PortalAutoSchema(AutoSchema):

@@ -10,6 +10,7 @@ from messaging import api as messaging_api
 from numbers_app import api as numbers_api
 from numbers_app.didww import api as dids_api
 from numbers_app.didww import endpoints as v3_api
+from numbers_app.porting import api as porting_api
 from numbers_app.regulatory import api as regulatory_api
 from numbers_app.trunks import api as trunk_api
 from numbers_app.upstream import views as carrier_views
@@ -33,17 +34,17 @@ api_v1 = [
     path("numbers/purchase", numbers_api.NumberPurchaseApi.as_view(), name="api_numbers_purchase"),
     path("numbers", numbers_api.NumberListApi.as_view(), name="api_numbers"),
     # Before numbers/<number_id>, which would otherwise take "porting" for a number.
-    path("numbers/porting", regulatory_api.PortListApi.as_view(), name="api_porting"),
-    path("numbers/porting/<str:port_id>", regulatory_api.PortDetailApi.as_view(), name="api_port"),
-    path("numbers/porting/<str:port_id>/cancel", regulatory_api.PortCancelApi.as_view(), name="api_port_cancel"),
+    path("numbers/porting", porting_api.PortListApi.as_view(), name="api_porting"),
+    path("numbers/porting/<str:port_id>", porting_api.PortDetailApi.as_view(), name="api_port"),
+    path("numbers/porting/<str:port_id>/cancel", porting_api.PortCancelApi.as_view(), name="api_port_cancel"),
     path(
         "numbers/porting/<str:port_id>/documents",
-        regulatory_api.PortDocumentListApi.as_view(),
+        porting_api.PortDocumentListApi.as_view(),
         name="api_port_documents",
     ),
     path(
         "numbers/porting/<str:port_id>/documents/<str:document_id>",
-        regulatory_api.PortDocumentDetailApi.as_view(),
+        porting_api.PortDocumentDetailApi.as_view(),
         name="api_port_document",
     ),
     path("numbers/<str:number_id>", numbers_api.NumberDetailApi.as_view(), name="api_number"),

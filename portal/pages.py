@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -125,6 +126,21 @@ def render_page(request, full: str, fragment: str, context: dict, *, target: str
     never answers one with the other."""
     response = render(request, fragment if wants_fragment(request, target=target) else full, context)
     patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def form_errors_to_messages(request, form) -> None:
+    """A form refused on a POST that leaves its page (a plain form, redirected back): its errors, which
+    the page will not show on the form, become messages."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def no_store(response):
+    """A page that shows what only its reader may see, or a form holding what they typed: never kept by a
+    browser's or a proxy's cache."""
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -490,7 +490,7 @@ API_MAX_BODY_BYTES = 1024 * 1024
 # Largest form a page takes (Django's own setting, 2.5 MiB; larger ones get a 413 page).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
 # Largest body of any request: ten documents of REGULATORY_DOCUMENT_MAX_BYTES and their form fields
-# (numbers/regulatory_api.py); a chunked body is read up to this (portal/bodies.py).
+# (numbers/regulatory/api.py, numbers/porting/api.py); a chunked body is read up to this (portal/bodies.py).
 REQUEST_BODY_MAX_BYTES = 10 * 20 * 1024 * 1024 + 1024 * 1024
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

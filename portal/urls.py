@@ -108,8 +108,8 @@ page_patterns = [
     path("settings/team/<int:membership_id>/resend/", account_views.invitation_resend, name="invitation_resend"),
     path("settings/team/<int:membership_id>/revoke/", account_views.invitation_revoke, name="invitation_revoke"),
     path("settings/clients/", account_views.clients, name="clients"),
-    path("settings/clients/<int:client_id>/", account_views.client_detail, name="client_detail"),
-    path("settings/clients/<int:client_id>/status/", account_views.client_status, name="client_status"),
+    path("settings/clients/<int:client_id>/", views.client_detail, name="client_detail"),
+    path("settings/clients/<int:client_id>/status/", views.client_status, name="client_status"),
     path("settings/audit/", account_views.audit, name="audit"),
     path("switch-account/", account_views.switch_account, name="switch_account"),
 ]

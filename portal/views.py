@@ -2,21 +2,29 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from accounts.forms import ClientEditForm
 from billing import selectors as billing_selectors
 from messaging import selectors as messaging_selectors
 from numbers_app import selectors as number_selectors
 from numbers_app.models import Number
 from portal.api import json_error
+from portal.errors import ApplicationError
 from portal.middleware import is_api_path
-from portal.pages import portal_page
+from portal.pages import add_error, portal_page, render_page, wants_fragment
 from portal.webhooks import selectors as webhook_selectors
 
 # The states a reseller watches first, in this order, each a card linking to My numbers filtered by it.
@@ -63,6 +71,107 @@ def dashboard(request):
         "webhooks_off": list(webhook_selectors.disabled_endpoints(actor=actor)),
     }
     return render(request, "portal/dashboard.html", context)
+
+
+# --- One client of a reseller: what it has across the apps, summed up ------------------------------
+
+
+def _reseller_client(request, client_id: int):
+    """The client page is the reseller's: client logins get a 403 whatever the id (no hint of what exists);
+    a client of another reseller is a 404."""
+    if request.actor.is_client_scoped:
+        raise PermissionDenied
+    return account_selectors.client_get(actor=request.actor, client_id=client_id)
+
+
+def _client_page(request, client, *, form=None):
+    """The client page, or (for htmx) its content: what the client has, summed up, each part linking to the
+    page that lists it in full."""
+    actor = request.actor
+    today = timezone.localdate()
+    month_start = today.replace(day=1)
+    numbers = number_selectors.number_list(actor=actor, client_id=client.pk)
+    counts = dict(numbers.order_by().values_list("status").annotate(n=Count("id")))
+    by_status = [
+        {"status": value, "label": label, "count": counts[value]}
+        for value, label in Number.Status.choices
+        if counts.get(value)
+    ]
+    directions = dict(
+        messaging_selectors.message_list(
+            actor=actor, filters=messaging_selectors.MessageFilters(client_id=client.pk, date_from=month_start)
+        )
+        .order_by()
+        .values_list("direction")
+        .annotate(n=Count("id"))
+    )
+    if form is None:
+        form = ClientEditForm(initial={"name": client.name, "email": client.email, "reference": client.reference})
+    context = {
+        "client": client,
+        "form": form,
+        "can_edit": actor.can_administer,
+        "numbers_total": sum(counts.values()),
+        "numbers_by_status": by_status,
+        "trunks": number_selectors.trunk_list(actor=actor).filter(client=client),
+        "sms_numbers": messaging_selectors.sms_numbers(actor=actor).filter(client=client),
+        "sent": directions.get("outbound", 0),
+        "received": directions.get("inbound", 0),
+        "costs": billing_selectors.client_costs(
+            actor=actor, client_id=client.pk, date_from=month_start, date_to=today, numbers_shown=0
+        ),
+        "month_start": month_start,
+        "people": account_selectors.member_list(actor=actor).filter(client=client),
+    }
+    return render_page(request, "accounts/client_detail.html", "accounts/_client_page.html", context)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def client_detail(request, client_id: int):
+    actor = request.actor
+    client = _reseller_client(request, client_id)
+    if request.method == "GET":
+        return _client_page(request, client)
+    if not actor.can_administer:
+        raise PermissionDenied
+    form = ClientEditForm(request.POST)
+    if form.is_valid():
+        try:
+            client = account_services.client_update(actor=actor, client=client, **form.cleaned_data)
+        except ApplicationError as exc:
+            add_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            if not wants_fragment(request):
+                return redirect("client_detail", client_id=client.pk)
+            return _client_page(request, client)
+    return _client_page(request, client, form=form)
+
+
+@portal_page
+@require_POST
+def client_status(request, client_id: int):
+    """Suspend (``active=0``) or reactivate (``active=1``) a client's access. The page asks first."""
+    actor = request.actor
+    client = _reseller_client(request, client_id)
+    if not actor.can_administer:
+        raise PermissionDenied
+    active = request.POST.get("active") == "1"
+    try:
+        client = account_services.client_update(actor=actor, client=client, is_active=active)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if active:
+            messages.success(
+                request, _("%(name)s is active again: its people and keys have access.") % {"name": client.name}
+            )
+        else:
+            messages.success(request, _("%(name)s suspended.") % {"name": client.name})
+    if wants_fragment(request):
+        return _client_page(request, client)
+    return redirect("client_detail", client_id=client.pk)
 
 
 def uri_too_long(request, *, length: int, limit: int):

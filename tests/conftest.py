@@ -1,4 +1,4 @@
-"""Shared fixtures. The tenant fixtures are built through the real services (``reseller_create``,
+"""Shared fixtures. The tenant fixtures are built through the real services (``reseller_onboard``,
 ``client_create``), so every test starts from data the product itself would have written:
 
 - reseller A ("Alpha Telecom", EUR 100.00) with clients X and Y, and reseller B ("Bravo Voice", EUR 50.00);
@@ -19,7 +19,8 @@ from hypothesis import settings as hypothesis_settings
 
 from accounts.actor import Actor, actor_from_membership, system_actor
 from accounts.models import Account, Client, Membership, Role
-from accounts.services import api_key_create, client_create, member_invite, reseller_create
+from accounts.services import api_key_create, client_create, member_invite
+from billing.services import reseller_onboard
 
 PASSWORD = "correct-horse-battery"
 
@@ -159,7 +160,7 @@ class Tenants:
 
 
 def make_tenant(name: str, email: str, balance: str) -> Tenant:
-    created = reseller_create(name=name, owner_email=email, opening_balance=Decimal(balance), owner_password=PASSWORD)
+    created = reseller_onboard(name=name, owner_email=email, opening_balance=Decimal(balance), owner_password=PASSWORD)
     membership = Membership.objects.select_related("account", "user").get(user=created.owner)
     return Tenant(
         account=created.account,

@@ -9,21 +9,15 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, Membership, Role
+from accounts.models import Account
+from accounts.selectors import notification_recipients
 from portal.mail import send_in_languages
 
 from ..money import to_cents_str
 
 
 def _people(account: Account) -> set[tuple[str, str | None]]:
-    people: set[tuple[str, str | None]] = set(
-        Membership.objects.filter(account=account, role__in=[Role.OWNER, Role.ADMIN]).values_list(
-            "user__email", "user__language"
-        )
-    )
-    if account.billing_email and account.billing_email not in {email for email, _lang in people}:
-        people.add((account.billing_email, None))
-    return people
+    return notification_recipients(account=account, billing_email=True)
 
 
 def _wallet_link() -> str:

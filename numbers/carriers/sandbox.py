@@ -8,7 +8,8 @@ idempotent by key, as real carriers' order APIs are: the reference is derived fr
 Its SMS network refuses landline destinations at once (they cannot receive texts), accepts everything
 else and reports delivery after ``SANDBOX_SMS_DELIVERY_SECONDS`` (a little less or more, as handsets
 answer), losing ``SANDBOX_SMS_FAILURE_RATE`` of messages on the way. Reports and inbound messages reach
-DIDfarm through the same intake as a real carrier's callbacks.
+DIDfarm through the same intake as a real carrier's callbacks (``callbacks.py``): the sandbox knows no
+domain app.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 import phonenumbers
 from django.conf import settings
 
+from . import callbacks
 from .base import Carrier, CarrierError, Provisioned, SmsAccepted, SmsStatus, StockItem
 
 
@@ -108,9 +110,7 @@ class SandboxCarrier(Carrier):
 
     def send_sms(self, *, from_e164: str, to_e164: str, body: str, idempotency_key: str) -> SmsAccepted:
         accepted, report = self._accept(to_e164=to_e164, idempotency_key=idempotency_key)
-        from messaging.tasks import sandbox_delivery_report_task
-
-        sandbox_delivery_report_task.apply_async(kwargs=report, countdown=self._report_delay())
+        callbacks.deliver(callbacks.SMS_DELIVERY_REPORT, delay=self._report_delay(), **report)
         return accepted
 
     def send_sms_many(self, messages: list[dict]) -> list[SmsAccepted | CarrierError]:
@@ -127,9 +127,7 @@ class SandboxCarrier(Carrier):
             results.append(accepted)
             reports.append(report)
         if reports:
-            from messaging.tasks import sandbox_delivery_reports_task
-
-            sandbox_delivery_reports_task.apply_async(kwargs={"reports": reports}, countdown=self._report_delay())
+            callbacks.deliver(callbacks.SMS_DELIVERY_REPORTS, reports=reports, delay=self._report_delay())
         return results
 
     def _report_delay(self) -> float:
@@ -181,12 +179,10 @@ class SandboxCarrier(Carrier):
     def simulate_inbound(self, *, to_e164: str, from_e164: str, body: str) -> str:
         """Someone texts one of the sandbox's numbers: the network calls DIDfarm back, as a carrier would.
         Returns the sandbox's id of the message."""
-        from messaging.services import carrier_event_ingest
-
         provider_id = "sbxin_" + hashlib.sha256(f"{to_e164}:{from_e164}:{time.time_ns()}".encode()).hexdigest()[:24]
-        carrier_event_ingest(
+        callbacks.deliver(
+            callbacks.SMS_INBOUND,
             carrier=self.name,
-            kind="inbound",
             provider_id=provider_id,
             payload={"id": provider_id, "from": from_e164, "to": to_e164, "body": body},
         )

@@ -16,10 +16,10 @@ wallet cannot pay or a number is taken, nothing is completed; the reason is kept
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 import phonenumbers
 from django.conf import settings
@@ -30,8 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.actor import Actor, system_actor
 from accounts.models import Client
 from accounts.services import audit_record
-from billing import ledger
-from billing import services as billing
+from billing import ledger, quotes
 from billing.money import quantize, to_cents_str, to_exact_str
 from billing.pricing import Item, PriceBook
 from portal import events
@@ -46,7 +45,6 @@ from portal.errors import (
 )
 from portal.l10n import for_records
 
-from .. import events as number_events
 from .. import services
 from ..carriers import get_carrier
 from ..models import (
@@ -56,8 +54,6 @@ from ..models import (
     ComplianceDocument,
     Number,
     NumberGroup,
-    Order,
-    OrderItem,
     PortRequest,
     PortStep,
 )
@@ -66,6 +62,15 @@ from ..regulatory.models import PORT_DOCUMENT_TYPES
 from ..validation import parse_e164
 
 logger = logging.getLogger(__name__)
+
+
+class Scope(TypedDict):
+    """Which price-list rules apply to a number: its client, country and type."""
+
+    client_id: int | None
+    country: str
+    number_type: str
+
 
 MAX_NUMBERS_PER_PORT = 50
 # A completion that failed (the wallet short, a number taken) is retried by the sandbox sweep after this.
@@ -249,7 +254,7 @@ def port_create(
     numbers: list[str],
     client: Client | None = None,
     compliance_profile_id: str = "",
-    uploads: list[regulatory.Upload] = (),
+    uploads: Sequence[regulatory.Upload] = (),
     **details: Any,
 ) -> PortRequest:
     """Ask for ``numbers`` to be ported in (``details``: ``current_carrier``, ``authorization_name``,
@@ -356,9 +361,10 @@ def port_document_delete(*, actor: Actor, port: PortRequest, document: Complianc
     _require_reseller(actor)
     with transaction.atomic():
         port = PortRequest.objects.select_for_update().get(pk=port.pk)
-        document = ComplianceDocument.objects.select_for_update().filter(pk=document.pk, port=port).first()
-        if document is None:  # (removed meanwhile, or another request's)
+        locked = ComplianceDocument.objects.select_for_update().filter(pk=document.pk, port=port).first()
+        if locked is None:  # (removed meanwhile, or another request's)
             raise NotFound(_("Document not found."))
+        document = locked
         if not port.can_cancel:
             raise InvalidState(
                 _("Documents can be removed while the request is pending, not once it is %(status)s.")
@@ -372,7 +378,7 @@ def port_document_delete(*, actor: Actor, port: PortRequest, document: Complianc
         )
         name = document.file.name
         document.delete()
-        regulatory.delete_files_on_commit([name])
+        regulatory.delete_files_on_commit([name] if name else [])
 
 
 def port_cancel(*, actor: Actor, port: PortRequest) -> PortRequest:
@@ -518,8 +524,9 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
         )
         if port.status not in (PortRequest.Status.PENDING, PortRequest.Status.SCHEDULED):
             raise InvalidState(_("Only pending or scheduled ports can be completed."))
-        groups = {e164: group_for(e164) for e164 in port.numbers}
-        missing = [e164 for e164, group in groups.items() if group is None]
+        found = {e164: group_for(e164) for e164 in port.numbers}
+        missing = [e164 for e164, group in found.items() if group is None]
+        groups = {e164: group for e164, group in found.items() if group is not None}
         if missing:
             raise NumberUnavailable(_("No number group hosts %(numbers)s any more.") % {"numbers": ", ".join(missing)})
         owned = list(
@@ -537,53 +544,6 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
             .filter(e164__in=sorted(port.numbers), status=AvailableNumber.Status.AVAILABLE)
             .order_by("e164")
         )
-        today = timezone.localdate()
-        now = timezone.now()
-        cycle = port.billing_cycle
-        order = Order.objects.create(account=port.account, client=port.client, total=0, created_by=actor.label)
-        numbers: list[Number] = []
-        for e164 in port.numbers:
-            group = groups[e164]
-            profile = port.compliance_profile
-            if profile is not None and not profile.covers(country=group.country_id, number_type=group.type):
-                profile = None
-            number = Number(
-                account=port.account,
-                client=port.client,
-                order=order,
-                group=group,
-                e164=e164,
-                country_id=group.country_id,
-                type=group.type,
-                billing_cycle=cycle,
-                monthly_price=group.monthly_price,
-                setup_fee=group.setup_fee,
-                paid_through=services.add_months(today, CYCLE_MONTHS[cycle]),
-                billing_day=today.day,
-                capabilities=[c for c in group.capabilities if c not in ("sms", "mms")],
-                carrier_ref=carrier_refs.get(e164, ""),
-                port=port,
-                compliance_profile=profile,
-            )
-            held = regulatory.must_hold(number)
-            number.status = Number.Status.PENDING_REGULATORY if held else Number.Status.ACTIVE
-            number.activated_at = None if held else now
-            number.regulatory_held_at = now if held else None
-            number.save()
-            OrderItem.objects.create(
-                order=order,
-                number=number,
-                e164=e164,
-                billing_cycle=cycle,
-                setup_fee=group.setup_fee,
-                first_period=billing.period_price(monthly_price=group.monthly_price, billing_cycle=cycle),
-            )
-            numbers.append(number)
-        if stocked:
-            AvailableNumber.objects.filter(pk__in=[row.pk for row in stocked]).update(
-                status=AvailableNumber.Status.SOLD
-            )
-            services.stock_count_move(Counter(row.group_id for row in stocked), sign=-1)
         due = port_quote(port)
         if wallet.balance < due:
             raise InsufficientBalance(
@@ -591,10 +551,35 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
                 % {"port": port.public_id, "due": to_cents_str(due)},
                 required=to_exact_str(due),
             )
-        order.total = billing.charge_numbers(
-            wallet=wallet, order=order, numbers=numbers, created_by=actor.label, ported=True
+        arrivals = []
+        for e164 in port.numbers:
+            group = groups[e164]
+            profile = port.compliance_profile
+            if profile is not None and not profile.covers(country=group.country_id, number_type=group.type):
+                profile = None
+            arrivals.append(
+                services.Arrival(
+                    e164=e164,
+                    group=group,
+                    quote=quotes.line_quote(
+                        setup_fee=group.setup_fee, monthly_price=group.monthly_price, billing_cycle=port.billing_cycle
+                    ),
+                    capabilities=[c for c in group.capabilities if c not in services.PAID_CAPABILITIES],
+                    compliance_profile=profile,
+                    carrier_ref=carrier_refs.get(e164, ""),
+                )
+            )
+        order = services.numbers_enter_account(
+            actor=actor,
+            account=port.account,
+            wallet=wallet,
+            client=port.client,
+            billing_cycle=port.billing_cycle,
+            arrivals=arrivals,
+            stock=stocked,
+            port=port,
         )
-        order.save(update_fields=["total"])
+        now = timezone.now()
         before = port.status
         port.status = PortRequest.Status.COMPLETED
         port.completed_at = now
@@ -606,7 +591,7 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
             _step(
                 port,
                 actor.label,
-                _("%(n)d numbers are now yours (%(order)s)") % {"n": len(numbers), "order": order.public_id},
+                _("%(n)d numbers are now yours (%(order)s)") % {"n": len(arrivals), "order": order.public_id},
             )
         audit_record(
             actor=actor,
@@ -616,34 +601,6 @@ def _complete(actor: Actor, port_id: int, carrier_refs: dict[str, str]) -> PortR
             before={"status": before},
             after={"status": port.status, "order": order.public_id, "total": to_exact_str(order.total)},
         )
-        events.record(
-            "payment.succeeded",
-            account=port.account,
-            client=port.client,
-            subject_type="order",
-            subject_id=order.public_id,
-            data={
-                "order_id": order.pk,
-                "order": order.public_id,
-                "amount": str(order.total),
-                "currency": "EUR",
-                "numbers": list(port.numbers),
-                "port_id": port.public_id,
-            },
-        )
-        for number in numbers:
-            events.record(
-                "number.ported",
-                account=number.account,
-                client=number.client,
-                subject_type="number",
-                subject_id=number.public_id,
-                data=number_events.number_event_data(number) | {"port_id": port.public_id},
-            )
-            if number.status == Number.Status.ACTIVE:
-                if number.group.requires_regulatory:
-                    regulatory.approved_event(number)
-                services.number_event_record("number.activated", number)
     return port
 
 
@@ -687,11 +644,11 @@ def port_quote(port: PortRequest, *, client_view: bool = False) -> Decimal:
         if group is None:
             continue
         if book is None:
-            total += group.setup_fee + billing.period_price(
-                monthly_price=group.monthly_price, billing_cycle=port.billing_cycle
-            )
+            total += quotes.line_quote(
+                setup_fee=group.setup_fee, monthly_price=group.monthly_price, billing_cycle=port.billing_cycle
+            ).total
         else:
-            scope = {"client_id": port.client_id, "country": group.country_id, "number_type": group.type}
+            scope = Scope(client_id=port.client_id, country=group.country_id, number_type=group.type)
             monthly = book.price(item=Item.MONTHLY, wholesale=group.monthly_price, **scope)
             total += book.price(item=Item.SETUP, wholesale=group.setup_fee, **scope) + quantize(
                 monthly * CYCLE_MONTHS[port.billing_cycle]

@@ -462,23 +462,36 @@ class PortRequestAdmin(StaffAdmin):
     def _done(self, port):
         return redirect("admin:numbers_portrequest_change", port.pk)
 
-    def schedule_view(self, request, port_id: int):
+    def _decision_view(self, request, port_id: int, *, action: str, form_class, decide, done: str, initial=None):
+        """A staff decision on a port, on a page of its own: the form (and the port's quote and conflicts),
+        then on a valid POST the service (``decide(actor, port, cleaned_data)``), a message saying how it
+        went (``done``, or the refusal), and back to the port."""
         port = self._guard(request, port_id)
         if port is None:
             return redirect("admin:index")
-        initial = {"at": timezone.localtime(port.scheduled_at or timezone.now()).strftime("%Y-%m-%dT%H:%M")}
-        form = ScheduleForm(request.POST or None, initial=initial)
+        form = form_class(request.POST or None, initial=initial(port) if initial else None)
         if request.method == "POST" and form.is_valid():
             try:
-                porting.port_schedule(
-                    actor=system_actor(port.account, user=request.user), port=port, at=form.cleaned_data["at"]
-                )
+                decide(system_actor(port.account, user=request.user), port, form.cleaned_data)
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:
-                self.message_user(request, _("%(port)s scheduled.") % {"port": port})
+                self.message_user(request, done % {"port": port})
             return self._done(port)
-        return self._page(request, port, action="schedule", form=form)
+        return self._page(request, port, action=action, form=form)
+
+    def schedule_view(self, request, port_id: int):
+        return self._decision_view(
+            request,
+            port_id,
+            action="schedule",
+            form_class=ScheduleForm,
+            initial=lambda port: {
+                "at": timezone.localtime(port.scheduled_at or timezone.now()).strftime("%Y-%m-%dT%H:%M")
+            },
+            decide=lambda actor, port, data: porting.port_schedule(actor=actor, port=port, at=data["at"]),
+            done=_("%(port)s scheduled."),
+        )
 
     def complete_view(self, request, port_id: int):
         port = self._guard(request, port_id)
@@ -490,38 +503,24 @@ class PortRequestAdmin(StaffAdmin):
         return self._page(request, port, action="complete")
 
     def reject_view(self, request, port_id: int):
-        port = self._guard(request, port_id)
-        if port is None:
-            return redirect("admin:index")
-        form = RejectForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                porting.port_reject(
-                    actor=system_actor(port.account, user=request.user), port=port, reason=form.cleaned_data["reason"]
-                )
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-            else:
-                self.message_user(request, _("%(port)s rejected.") % {"port": port})
-            return self._done(port)
-        return self._page(request, port, action="reject", form=form)
+        return self._decision_view(
+            request,
+            port_id,
+            action="reject",
+            form_class=RejectForm,
+            decide=lambda actor, port, data: porting.port_reject(actor=actor, port=port, reason=data["reason"]),
+            done=_("%(port)s rejected."),
+        )
 
     def settle_view(self, request, port_id: int):
-        port = self._guard(request, port_id)
-        if port is None:
-            return redirect("admin:index")
-        form = SettleForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                porting.port_conflict_settle(
-                    actor=system_actor(port.account, user=request.user), port=port, note=form.cleaned_data["note"]
-                )
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-            else:
-                self.message_user(request, _("%(port)s: conflict settled; it may be scheduled.") % {"port": port})
-            return self._done(port)
-        return self._page(request, port, action="settle", form=form)
+        return self._decision_view(
+            request,
+            port_id,
+            action="settle",
+            form_class=SettleForm,
+            decide=lambda actor, port, data: porting.port_conflict_settle(actor=actor, port=port, note=data["note"]),
+            done=_("%(port)s: conflict settled; it may be scheduled."),
+        )
 
     def _complete(self, request, port) -> None:
         try:

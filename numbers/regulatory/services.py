@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -65,7 +66,7 @@ from .models import PROFILE_DOCUMENT_TYPES
 logger = logging.getLogger(__name__)
 
 # What a profile must hold where staff have set no rule for a country.
-DEFAULT_REQUIREMENTS = {
+DEFAULT_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     EndUserType.PERSON: (DocumentType.ID, DocumentType.PROOF_OF_ADDRESS),
     EndUserType.BUSINESS: (DocumentType.COMPANY_REGISTRATION, DocumentType.PROOF_OF_ADDRESS),
 }
@@ -116,7 +117,7 @@ def requirement_notes(profile: ComplianceProfile) -> dict[str, list[str]]:
     return notes
 
 
-def missing_documents(profile: ComplianceProfile, *, adding: list[str] = ()) -> list[str]:
+def missing_documents(profile: ComplianceProfile, *, adding: Iterable[str] = ()) -> list[str]:
     have = set(profile.documents.values_list("document_type", flat=True)) | set(adding)
     return [doc for doc in required_documents(profile) if doc not in have]
 
@@ -254,7 +255,7 @@ def store_documents(
             **owner,
         )
         document.file.save(upload.file.name or "document", upload.file, save=False)
-        written.append(document.file.name)
+        written.append(str(document.file.name))
         document.save()
         stored.append(document)
     return stored
@@ -361,7 +362,7 @@ def _clean_profile(actor: Actor, changes: dict[str, Any], *, creating: bool) -> 
             else:
                 values[key] = [t for t in NumberType.values if t in types]
         elif key == "client_id":
-            if actor.is_client_scoped:
+            if actor.client is not None:  # a client-scoped actor: its own client's profiles only
                 if value not in (None, "") and str(value).removeprefix("cli_") != str(actor.client.pk):
                     raise NotFound(_("Client not found."))
                 continue
@@ -381,7 +382,7 @@ def _snapshot(profile: ComplianceProfile) -> dict[str, Any]:
         "name": profile.name,
         "countries": profile.countries,
         "number_types": profile.number_types,
-        "client": profile.client.public_id if profile.client_id else None,
+        "client": profile.client.public_id if profile.client is not None else None,
     }
 
 
@@ -434,7 +435,7 @@ def profile_delete(*, actor: Actor, profile: ComplianceProfile) -> None:
     with transaction.atomic():
         profile = _lock(profile)
         _require_editable(profile)
-        names = [d.file.name for d in profile.documents.all()]
+        names = [d.file.name for d in profile.documents.all() if d.file.name]
         audit_record(actor=actor, action="compliance_profile.deleted", subject=profile, before=_snapshot(profile))
         profile.delete()
         delete_files_on_commit(names)
@@ -473,7 +474,7 @@ def document_delete(*, actor: Actor, document: ComplianceDocument) -> None:
     """Remove a document from a profile that can still change (a port's documents:
     ``porting.port_document_delete``)."""
     actor.require_write()
-    if document.port_id:
+    if document.port is not None:
         from ..porting import services as porting  # (it imports this module)
 
         porting.port_document_delete(actor=actor, port=document.port, document=document)
@@ -482,8 +483,10 @@ def document_delete(*, actor: Actor, document: ComplianceDocument) -> None:
         document = (
             ComplianceDocument.objects.select_for_update(of=("self",)).select_related("profile").get(pk=document.pk)
         )
-        _require_editable(_lock(document.profile))
         subject = document.profile
+        if subject is None:  # (a document is a profile's or a port's)
+            raise NotFound(_("Document not found."))
+        _require_editable(_lock(subject))
         audit_record(
             actor=actor,
             action="document.deleted",
@@ -492,7 +495,7 @@ def document_delete(*, actor: Actor, document: ComplianceDocument) -> None:
         )
         name = document.file.name
         document.delete()
-        delete_files_on_commit([name])
+        delete_files_on_commit([name] if name else [])
 
 
 def profile_submit(*, actor: Actor, profile: ComplianceProfile) -> ComplianceProfile:
@@ -669,7 +672,7 @@ def _number_event(event_type: str, number: Number, **extra) -> None:
     number_event_record(
         event_type,
         number,
-        compliance_profile_id=number.compliance_profile.public_id if number.compliance_profile_id else None,
+        compliance_profile_id=number.compliance_profile.public_id if number.compliance_profile is not None else None,
         **extra,
     )
 
@@ -699,7 +702,11 @@ def _release_for_provisioning(number: Number) -> None:
 def number_profile_attached(*, actor: Actor, number: Number) -> None:
     """After a profile is attached to a number (locked, in the caller's transaction): if the number waits
     for documents and the profile is approved, it goes live now."""
-    if number.status == Number.Status.PENDING_REGULATORY and is_approved_for(number.compliance_profile, number):
+    if (
+        number.status == Number.Status.PENDING_REGULATORY
+        and number.compliance_profile is not None
+        and is_approved_for(number.compliance_profile, number)
+    ):
         _release_for_provisioning(number)
         audit_record(
             actor=actor,
@@ -813,16 +820,13 @@ def profile_decision_notify(*, profile_id: int) -> int:
     admins and, for a client's profile, that client's admins. Returns how many people were written to."""
     from django.urls import reverse
 
-    from accounts.models import Membership, Role
+    from accounts.selectors import notification_recipients
     from portal.mail import send_in_languages
 
     profile = ComplianceProfile.objects.select_related("account", "client").filter(pk=profile_id).first()
     if profile is None or profile.status not in (ComplianceProfile.Status.APPROVED, ComplianceProfile.Status.REJECTED):
         return 0
-    people = Membership.objects.filter(account=profile.account, role__in=[Role.OWNER, Role.ADMIN])
-    if profile.client_id:
-        people = people | Membership.objects.filter(client=profile.client, role=Role.CLIENT_ADMIN)
-    recipients = set(people.values_list("user__email", "user__language"))
+    recipients = notification_recipients(account=profile.account, client=profile.client if profile.client_id else None)
     if not recipients:
         return 0
     link = settings.PUBLIC_URL + reverse("compliance_detail", args=[profile.pk])

@@ -1,7 +1,7 @@
-"""Numbers → Compliance and Numbers → Porting pages, the document download, and attaching a profile to a
-number from its page.
+"""Numbers → Compliance pages, the document download (of a profile's or a port's document), and attaching
+a profile to a number from its page (the porting pages are in ``porting/views.py``).
 
-As elsewhere: forms check shape, ``regulatory`` / ``porting`` decide, reads go through the actor-scoped
+As elsewhere: forms check shape, ``regulatory`` decides, reads go through the actor-scoped
 ``regulatory/selectors.py`` (someone else's id is a 404), and an HTMX request gets the panel it swaps while
 a plain request gets the page (or a redirect after a write). Uploads are multipart; the upload forms
 show a progress bar while the file travels (htmx's ``htmx:xhr:progress``, see ``static/js/portal.js``).
@@ -9,7 +9,6 @@ show a progress bar while the file travels (htmx's ``htmx:xhr:progress``, see ``
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,31 +23,30 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts.actor import access_blocked_reason, actor_from_membership, membership_for
-from billing import selectors as billing_selectors
 from portal.errors import ApplicationError, NotFound
 from portal.l10n import ltr
-from portal.pages import add_error, page_of, portal_page, query_without_page
-from portal.pages import go as _go
-from portal.pages import render_page as _render
-from portal.pages import wants_fragment as _wants_fragment
+from portal.pages import (
+    add_error,
+    form_errors_to_messages,
+    go,
+    no_store,
+    page_of,
+    portal_page,
+    query_without_page,
+    render_page,
+    wants_fragment,
+)
 
 from .. import services
 from ..models import ComplianceDocument, ComplianceProfile, Country, Number, PortRequest
-from ..porting import services as porting
-from ..views import can_buy as _can_buy
-from ..views import number_or_404 as _number_or_404
-from ..views import number_page_context
+from ..views import number_or_404, number_page_context
 from . import selectors
 from . import services as regulatory
 from .forms import (
     AttachProfileForm,
     DocumentUploadForm,
-    PortDetailsForm,
-    PortDocumentsForm,
-    PortNumbersForm,
     ProfileForm,
 )
-from .models import PORT_DOCUMENT_TYPES
 
 
 def _require_write(actor) -> None:
@@ -68,11 +66,6 @@ def _port_or_404(actor, port_id) -> PortRequest:
         return selectors.port_get(actor=actor, port_id=port_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-
-
-def _no_store(response):
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- Compliance profiles -------------------------------------------------------------------------
@@ -107,7 +100,7 @@ def _waiting_number(request) -> Number | None:
     number_id = (request.POST if request.method == "POST" else request.GET).get("number", "")
     if not number_id.isdigit():
         return None
-    number = _number_or_404(request.actor, int(number_id))
+    number = number_or_404(request.actor, int(number_id))
     return number if number.status == Number.Status.PENDING_REGULATORY else None
 
 
@@ -136,7 +129,7 @@ def compliance_list(request):
                     )
                 else:
                     messages.success(request, _("Profile created. Add its documents, then submit it for review."))
-                return _go(request, reverse("compliance_detail", args=[profile.pk]))
+                return go(request, reverse("compliance_detail", args=[profile.pk]))
     context = {
         "numbers_tab": "compliance",
         "form": form,
@@ -145,7 +138,7 @@ def compliance_list(request):
         "profiles": page_of(request, selectors.profile_list(actor=actor)),
         "query": query_without_page(request),
     }
-    return _render(request, "numbers/compliance_list.html", "numbers/_compliance_list_panel.html", context)
+    return render_page(request, "numbers/compliance_list.html", "numbers/_compliance_list_panel.html", context)
 
 
 def _checklist(profile: ComplianceProfile, *, notes: bool = False) -> list[dict]:
@@ -193,12 +186,12 @@ def _profile_page(request, profile: ComplianceProfile, *, form=None, upload_form
         "waiting": selectors.profile_waiting_numbers(actor=actor, profile=profile).select_related("country"),
         "max_mb": settings.REGULATORY_DOCUMENT_MAX_BYTES // (1024 * 1024),
     }
-    return _no_store(_render(request, "numbers/compliance_detail.html", "numbers/_compliance_panel.html", context))
+    return no_store(render_page(request, "numbers/compliance_detail.html", "numbers/_compliance_panel.html", context))
 
 
 def _after_write(request, profile_id: int, fallback=None):
     """A plain form goes back to the profile's page; HTMX gets the refreshed panel."""
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         return redirect("compliance_detail", profile_id=profile_id)
     return _profile_page(request, _profile_or_404(request.actor, profile_id))
 
@@ -223,7 +216,7 @@ def compliance_detail(request, profile_id: int):
     return _profile_page(request, profile, form=form)
 
 
-def _upload_error(request, form, exc: ApplicationError) -> None:
+def upload_error(request, form, exc: ApplicationError) -> None:
     """A refused file is named on the form; a refusal of the upload itself (the profile or port can no
     longer change) is a message, as the form is then no longer shown."""
     if exc.fields:
@@ -244,7 +237,7 @@ def compliance_upload(request, profile_id: int):
         try:
             regulatory.profile_documents_add(actor=actor, profile=profile, uploads=[upload])
         except ApplicationError as exc:
-            _upload_error(request, form, exc)
+            upload_error(request, form, exc)
         else:
             messages.success(
                 request,
@@ -252,10 +245,8 @@ def compliance_upload(request, profile_id: int):
                 % {"name": upload.file.name, "type": regulatory.document_type_label(upload.document_type)},
             )
             return _after_write(request, profile.pk)
-    if not _wants_fragment(request):
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    if not wants_fragment(request):
+        form_errors_to_messages(request, form)
         return redirect("compliance_detail", profile_id=profile.pk)
     return _profile_page(request, _profile_or_404(actor, profile.pk), upload_form=form)
 
@@ -304,9 +295,9 @@ def compliance_delete(request, profile_id: int):
         regulatory.profile_delete(actor=actor, profile=profile)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return _go(request, reverse("compliance_detail", args=[profile.pk]))
+        return go(request, reverse("compliance_detail", args=[profile.pk]))
     messages.success(request, _("Profile “%(name)s” deleted.") % {"name": profile.name})
-    return _go(request, reverse("compliance_list"))
+    return go(request, reverse("compliance_list"))
 
 
 @login_required
@@ -378,7 +369,7 @@ def regulatory_banner(actor, number: Number) -> dict | None:
 def number_compliance(request, number_id: int):
     """Attach one of the actor's profiles to a number from the number's page."""
     actor = request.actor
-    number = _number_or_404(actor, number_id)
+    number = number_or_404(actor, number_id)
     _require_write(actor)
     candidates = list(selectors.profiles_for_number(actor=actor, number=number))
     form = AttachProfileForm(request.POST, profiles=candidates)
@@ -393,198 +384,7 @@ def number_compliance(request, number_id: int):
             messages.success(request, _("Compliance profile attached."))
     else:
         messages.error(request, _("Choose one of the profiles listed."))
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         return redirect("number_detail", number_id=number.pk)
-    context = number_page_context(request, _number_or_404(actor, number.pk))
-    return _render(request, "numbers/number_detail.html", "numbers/_number_panel.html", context)
-
-
-# --- Porting -------------------------------------------------------------------------------------
-
-
-@portal_page
-@require_GET
-def port_list(request):
-    actor = request.actor
-    context = {
-        "numbers_tab": "porting",
-        "ports": page_of(request, selectors.port_list(actor=actor)),
-        "can_request": _can_buy(actor),
-        "query": query_without_page(request),
-    }
-    return _render(request, "numbers/porting_list.html", "numbers/_porting_list_panel.html", context)
-
-
-WIZARD_STEPS = ((1, _("Numbers")), (2, _("Carrier details")), (3, _("Documents")))
-
-
-DETAIL_FIELDS = ("current_carrier", "authorization_name", "account_number", "pin", "compliance_profile")
-
-
-def _wizard(request, step: int, *, keep_details: bool = False, **parts):
-    """One step of the wizard; ``kept`` holds the answers of the other steps, sent along as hidden fields."""
-    kept = {}
-    if step == 1 and keep_details:
-        kept = {key: request.POST.get(key, "") for key in DETAIL_FIELDS}
-    context = {"numbers_tab": "porting", "step": step, "steps": WIZARD_STEPS, "kept": kept, **parts}
-    return _no_store(_render(request, "numbers/porting_new.html", "numbers/_porting_wizard.html", context))
-
-
-def _numbers_errors_on(form: PortNumbersForm, exc: ApplicationError) -> None:
-    """The service names each bad number by its place (``numbers[2]``); the page has one field for them
-    all, so each error names the line of the list it is about (and the number as written there)."""
-    errors = []  # (all written before the first is added: adding one drops the field's cleaned value)
-    for key, messages_ in (exc.fields or {}).items():
-        place = re.fullmatch(r"numbers\[(\d+)\]", key)
-        for message in messages_:
-            if place:
-                errors.append(("numbers", form.line_error(int(place.group(1)), message)))
-            else:
-                errors.append(("numbers" if key.startswith("numbers") else None, message))
-    for field, message in errors:
-        form.add_error(field, message)
-    if not exc.fields:
-        form.add_error("numbers", exc.message)
-
-
-@portal_page
-@require_http_methods(["GET", "POST"])
-def port_new(request):
-    """The request wizard: numbers (checked at once), carrier details, documents. Every step carries the
-    others' answers as hidden fields (so Back keeps them); the request is created by the last step only,
-    in one service call that checks everything again."""
-    actor = request.actor
-    if not _can_buy(actor):
-        raise PermissionDenied  # the reseller requests ports, as it buys numbers
-    clients = account_selectors.client_list(actor=actor)
-    if request.method == "GET":
-        return _wizard(request, 1, numbers_form=PortNumbersForm(clients=clients))
-    step, back = request.POST.get("step", "1"), request.POST.get("back", "")
-    numbers_form = PortNumbersForm(request.POST, clients=clients)
-    has_details = "current_carrier" in request.POST
-    if not numbers_form.is_valid():
-        return _wizard(request, 1, numbers_form=numbers_form, keep_details=has_details)
-    try:
-        groups = porting.port_numbers_check(numbers_form.cleaned_data["numbers"], account=actor.account)
-    except ApplicationError as exc:
-        _numbers_errors_on(numbers_form, exc)
-        return _wizard(request, 1, numbers_form=numbers_form, keep_details=has_details)
-    client_id = numbers_form.cleaned_data["client"]
-    client = clients.filter(pk=client_id).first() if client_id else None
-    profiles = list(selectors.profiles_for_checkout(actor=actor, client_id=client.pk if client else None))
-    common = {
-        "numbers_form": numbers_form,
-        "numbers": list(groups),
-        "needs_documents": any(group.requires_regulatory for group in groups.values()),
-        "quote": _quote(groups, numbers_form),
-    }
-    if back == "1":
-        return _wizard(request, 1, keep_details=has_details, **common)
-    details_form = PortDetailsForm(request.POST if has_details else None, profiles=profiles)
-    if step == "1" or back == "2" or not details_form.is_valid():
-        return _wizard(request, 2, details_form=details_form, **common)
-    details = {k: v for k, v in details_form.cleaned_data.items() if k != "compliance_profile"}
-    documents_form = PortDocumentsForm(request.POST, request.FILES) if step == "3" else PortDocumentsForm()
-    if step == "2" or not documents_form.is_valid():
-        return _wizard(request, 3, details_form=details_form, documents_form=documents_form, **common)
-    uploads = [
-        regulatory.Upload(document_type=field, file=documents_form.cleaned_data[field], field=field)
-        for field in ("letter_of_authorization", "bill")
-        if documents_form.cleaned_data.get(field)
-    ]
-    try:
-        port = porting.port_create(
-            actor=actor,
-            numbers=list(groups),
-            client=client,
-            compliance_profile_id=details_form.cleaned_data["compliance_profile"],
-            uploads=uploads,
-            billing_cycle=numbers_form.cleaned_data["billing_cycle"],
-            **details,
-        )
-    except ApplicationError as exc:
-        add_error(documents_form, exc)
-        return _wizard(request, 3, details_form=details_form, documents_form=documents_form, **common)
-    messages.success(
-        request,
-        _("Port request %(port)s sent: we will tell you when the current carrier confirms a date.")
-        % {"port": port.public_id},
-    )
-    return _go(request, reverse("port_detail", args=[port.pk]))
-
-
-def _quote(groups: dict, numbers_form: PortNumbersForm):
-    from billing.services import period_price
-
-    cycle = numbers_form.cleaned_data["billing_cycle"]
-    return sum(
-        (g.setup_fee + period_price(monthly_price=g.monthly_price, billing_cycle=cycle) for g in groups.values()),
-        start=0,
-    )
-
-
-def _port_page(request, port: PortRequest, *, upload_form=None):
-    actor = request.actor
-    shortfall = ""
-    if port.is_open and actor.can_see_wallet:
-        shortfall = porting.describe_shortfall(port, billing_selectors.wallet_get(actor=actor).balance)
-    context = {
-        "numbers_tab": "porting",
-        "port": port,
-        "steps": list(port.steps.all()),
-        "can_manage": _can_buy(actor),
-        "upload_form": upload_form or DocumentUploadForm(types=PORT_DOCUMENT_TYPES),
-        "quote": porting.port_quote(port, client_view=actor.is_client_scoped),  # never wholesale for a client
-        "shortfall": shortfall,
-        "max_mb": settings.REGULATORY_DOCUMENT_MAX_BYTES // (1024 * 1024),
-    }
-    return _no_store(_render(request, "numbers/porting_detail.html", "numbers/_porting_panel.html", context))
-
-
-@portal_page
-@require_GET
-def port_detail(request, port_id: int):
-    return _port_page(request, _port_or_404(request.actor, port_id))
-
-
-def _after_port_write(request, port_id: int):
-    if not _wants_fragment(request):
-        return redirect("port_detail", port_id=port_id)
-    return _port_page(request, _port_or_404(request.actor, port_id))
-
-
-@portal_page
-@require_POST
-def port_cancel(request, port_id: int):
-    actor = request.actor
-    port = _port_or_404(actor, port_id)
-    try:
-        porting.port_cancel(actor=actor, port=port)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Port request %(port)s cancelled.") % {"port": port.public_id})
-    return _after_port_write(request, port.pk)
-
-
-@portal_page
-@require_POST
-def port_upload(request, port_id: int):
-    actor = request.actor
-    port = _port_or_404(actor, port_id)
-    form = DocumentUploadForm(request.POST, request.FILES, types=PORT_DOCUMENT_TYPES)
-    if form.is_valid():
-        upload = regulatory.Upload(document_type=form.cleaned_data["document_type"], file=form.cleaned_data["file"])
-        try:
-            porting.port_documents_add(actor=actor, port=port, uploads=[upload])
-        except ApplicationError as exc:
-            _upload_error(request, form, exc)
-        else:
-            messages.success(request, _("%(name)s uploaded.") % {"name": upload.file.name})
-            return _after_port_write(request, port.pk)
-    if not _wants_fragment(request):
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("port_detail", port_id=port.pk)
-    return _port_page(request, _port_or_404(actor, port.pk), upload_form=form)
+    context = number_page_context(request, number_or_404(actor, number.pk))
+    return render_page(request, "numbers/number_detail.html", "numbers/_number_panel.html", context)

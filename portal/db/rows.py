@@ -15,15 +15,17 @@ main model's fields, joined with AND.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
 
+M = TypeVar("M", bound=models.Model)
 
-class Lookup:
+
+class Lookup(Generic[M]):
     def __init__(
         self,
-        model: type[models.Model],
+        model: type[M],
         *,
         fields: Iterable[str] | None = None,
         related: dict[str, Iterable[str] | None] | None = None,
@@ -96,7 +98,7 @@ class Lookup:
             ]
         return self._converters
 
-    def first(self, **conditions: Any) -> models.Model | None:
+    def first(self, **conditions: Any) -> M | None:
         """The first row matching ``conditions`` (in no particular order: look up by something unique), its
         related objects set (None where the foreign key is empty), or None."""
         sql, params = self._statement(conditions)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Role
+from accounts.selectors import notification_recipients
 from portal.mail import send_in_languages
 
 from .models import WebhookEndpoint
@@ -19,10 +19,9 @@ def endpoint_disabled_notify(*, endpoint_id: int) -> int:
     endpoint = WebhookEndpoint.objects.select_related("account", "client").filter(pk=endpoint_id).first()
     if endpoint is None or endpoint.enabled:
         return 0
-    people = Membership.objects.filter(account=endpoint.account, role__in=[Role.OWNER, Role.ADMIN])
-    if endpoint.client_id:
-        people = people | Membership.objects.filter(client=endpoint.client, role=Role.CLIENT_ADMIN)
-    recipients = set(people.values_list("user__email", "user__language"))
+    recipients = notification_recipients(
+        account=endpoint.account, client=endpoint.client if endpoint.client_id else None
+    )
     if not recipients:
         return 0
     link = settings.PUBLIC_URL + reverse("webhook_detail", args=[endpoint.pk])

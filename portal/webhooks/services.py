@@ -56,12 +56,12 @@ def _require_manage(actor: Actor) -> None:
 
 
 def _require_own(actor: Actor, endpoint: WebhookEndpoint) -> None:
-    if endpoint.account_id != actor.account.pk or (actor.is_client_scoped and endpoint.client_id != actor.client.pk):
+    if endpoint.account_id != actor.account.pk or (actor.client is not None and endpoint.client_id != actor.client.pk):
         raise NotFound(_("Webhook endpoint not found."))
 
 
 def _client_of(actor: Actor, client_id) -> Client | None:
-    if actor.is_client_scoped:
+    if actor.client is not None:  # a client-scoped actor: its client's endpoints only
         if client_id not in (None, "") and account_selectors.parse_id(client_id, "cli") != actor.client.pk:
             raise NotFound(_("Client not found."))
         return actor.client
@@ -103,7 +103,7 @@ def _snapshot(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "events": endpoint.events,
         "description": endpoint.description,
         "enabled": endpoint.enabled,
-        "client": endpoint.client.public_id if endpoint.client_id else None,
+        "client": endpoint.client.public_id if endpoint.client is not None else None,
     }
 
 
@@ -281,7 +281,7 @@ def webhook_number_urls_setup(*, actor: Actor) -> IssuedEndpoint:
     """Issue the secret that signs requests to numbers' own webhook URLs (the actor's account, or its
     client), shown once. Deliveries to those URLs create it on first use; this gets it in advance."""
     _require_manage(actor)
-    client_id = actor.client.pk if actor.is_client_scoped else None
+    client_id = actor.client.pk if actor.client is not None else None
     with transaction.atomic():
         signer = number_url_signer(account_id=actor.account.pk, client_id=client_id)
         if signer.secret_rotated_at is not None or signer.deliveries.exists():
@@ -384,7 +384,8 @@ def events_fan_out(*, event_ids: list[int] | None = None, limit: int = FAN_OUT_B
                     continue  # an endpoint hears of what happens from its creation on, not of older events
                 if catalogue.subscribed(endpoint.events, event.type):
                     rows.append(WebhookDelivery(endpoint=endpoint, url=endpoint.url, **due))
-            number = numbers.get(_number_pk(event))
+            number_pk = _number_pk(event)
+            number = numbers.get(number_pk) if number_pk is not None else None
             if number is None or number.account_id != event.account_id:
                 continue
             url = number_event_url(number, event.type)

@@ -15,6 +15,8 @@ from accounts.services import (
     reseller_create,
 )
 from billing import ledger
+from billing.models import LedgerEntry, Wallet
+from billing.services import reseller_onboard
 from portal.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.models import Event
 
@@ -29,7 +31,7 @@ def test_onboarding_makes_account_owner_funded_wallet_and_two_working_keys(
     django_capture_on_commit_callbacks, mailoutbox
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        created = reseller_create(name="Gamma Lines", owner_email="Boss@Gamma.test", opening_balance=Decimal("100"))
+        created = reseller_onboard(name="Gamma Lines", owner_email="Boss@Gamma.test", opening_balance=Decimal("100"))
     wallet = ledger.wallet_for(created.account)
     assert wallet.balance == Decimal("100.0000") == ledger.entries_total(wallet)
     assert created.owner.email == "boss@gamma.test"
@@ -43,10 +45,13 @@ def test_onboarding_makes_account_owner_funded_wallet_and_two_working_keys(
 
 def test_onboarding_with_a_negative_balance_or_no_name_writes_nothing():
     with pytest.raises(ValidationFailed):
-        reseller_create(name="Neg", owner_email="neg@x.test", opening_balance=Decimal("-1"))
+        reseller_onboard(name="Neg", owner_email="neg@x.test", opening_balance=Decimal("-1"))
+    with pytest.raises(ValidationFailed):
+        reseller_onboard(name="  ", owner_email="blank@x.test", opening_balance=Decimal("5"))
     with pytest.raises(ValidationFailed):
         reseller_create(name="  ", owner_email="blank@x.test")
     assert not User.objects.filter(email__in=["neg@x.test", "blank@x.test"]).exists()
+    assert not Wallet.objects.exists() and not LedgerEntry.objects.exists()
 
 
 def test_creating_a_client_writes_an_audit_row_and_an_event(tenants):

@@ -23,8 +23,9 @@ from schemathesis.generation import GenerationMode
 
 from accounts.actor import actor_from_membership
 from accounts.models import Membership
-from accounts.services import api_key_create, client_create, reseller_create
+from accounts.services import api_key_create, client_create
 from billing.invoices import invoice_issue_now, invoice_prepare
+from billing.services import reseller_onboard
 from numbers_app.models import AvailableNumber, Country, NumberGroup
 from numbers_app.services import number_purchase, stock_counts_refresh
 from numbers_app.trunks.services import trunk_create
@@ -129,7 +130,7 @@ def objects(django_db_setup, django_db_blocker):
 def _objects() -> Objects:
     """A funded reseller with a client, two numbers (one for the client, one for none), a trunk, a webhook
     endpoint and an issued invoice; its full-access key; the prefixed ids of one of each."""
-    created = reseller_create(
+    created = reseller_onboard(
         name="Schema Telecom", owner_email="owner@schema.test", opening_balance=Decimal("1000.00"), owner_password="x"
     )
     created.account.api_rate_limit = 1_000_000

@@ -10,7 +10,7 @@ import requests
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from accounts.management.commands.demo_seed import DEMO_PASSWORD, OWNER_EMAIL
+from portal.management.commands.demo_seed import DEMO_PASSWORD, OWNER_EMAIL
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -13,6 +13,7 @@ from accounts.models import AuditLog
 from billing import ledger
 from billing.models import LedgerEntry
 from billing.renewals import renewals_run
+from billing.services import PriceRuleInput, price_rule_save
 from numbers_app.models import AvailableNumber, ComplianceDocument, Number, PortRequest
 from numbers_app.porting import services as porting
 from numbers_app.regulatory import services as regulatory
@@ -100,11 +101,20 @@ def test_the_porting_lifecycle_ends_with_the_numbers_owned_active_and_billed(ten
     assert wallet.balance == balance_before - Decimal("6.0000") == ledger.entries_total(wallet)
     charges = LedgerEntry.objects.filter(kind="porting", reference_id__in=[n.public_id for n in numbers])
     assert charges.count() == 2 and {c.client_id for c in charges} == {tenants.x.pk}
-    assert Event.objects.get(type="payment.succeeded", subject_id=f"ord_{port.order_id}").data["port_id"] == port_id
+    paid = Event.objects.get(type="payment.succeeded", subject_id=f"ord_{port.order_id}")
+    assert paid.data["port_id"] == port_id and paid.view_data()["amount"] == "6.0000"
     listed = api.get("/api/v1/numbers?status=active").json()["data"]
     assert {n["number"] for n in listed} == set(GB_PORT) and listed[0]["port_id"] == port_id
     detail = api.get(f"/api/v1/numbers/porting/{port_id}").json()["data"]
     assert [s["status"] for s in detail["timeline"]] == ["submitted", "pending", "scheduled", "completed"]
+
+
+def test_a_completed_port_shows_its_client_its_own_price_in_the_payment_event(tenants, stock, staff_actor):
+    price_rule_save(actor=tenants.a.owner_actor, data=PriceRuleInput(markup_percent=Decimal("100")))
+    port = porting.port_complete(actor=staff_actor, port=make_port(tenants.a.owner_actor, client=tenants.x))
+    paid = Event.objects.get(type="payment.succeeded", subject_id=f"ord_{port.order_id}")
+    wholesale = Decimal(paid.view_data()["amount"])
+    assert wholesale > 0 and Decimal(paid.view_data(client_view=True)["amount"]) == 2 * wholesale
 
 
 def test_ported_numbers_renew_like_bought_ones(tenants, stock, staff_actor):

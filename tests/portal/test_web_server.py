@@ -27,9 +27,9 @@ CLIENT_TIMEOUT = 4  # seconds a client has to deliver its request (WEB_CLIENT_TI
 SETUP = """
 from decimal import Decimal
 from django.contrib.sessions.backends.db import SessionStore
-from accounts.services import reseller_create
+from billing.services import reseller_onboard
 from accounts.models import User
-created = reseller_create(
+created = reseller_onboard(
     name="Slow Test", owner_email="owner@slow.test", opening_balance=Decimal("10"), owner_password="a-long-password-1"
 )
 user = User.objects.get(email="owner@slow.test")

@@ -3,7 +3,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import reseller_create
+from billing.services import reseller_onboard
 from portal.errors import ApplicationError
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         except InvalidOperation:
             raise CommandError(f"--balance must be an amount such as 100.00, not {balance!r}") from None
         try:
-            created = reseller_create(name=name, owner_email=email, opening_balance=opening)
+            created = reseller_onboard(name=name, owner_email=email, opening_balance=opening)
         except ApplicationError as exc:
             detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.fields or {}).items()) or exc.message
             raise CommandError(detail) from None

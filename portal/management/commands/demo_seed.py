@@ -6,7 +6,8 @@ from django.db import transaction
 
 from accounts.actor import system_actor
 from accounts.models import Account, Role, User
-from accounts.services import client_create, member_invite, reseller_create
+from accounts.services import client_create, member_invite
+from billing.services import reseller_onboard
 
 DEMO_PASSWORD = "didfarm-demo"
 STAFF_EMAIL = "staff@didfarm.test"
@@ -83,7 +84,7 @@ class Command(BaseCommand):
     def _create(self) -> tuple[str, str]:
         if not User.objects.filter(email=STAFF_EMAIL).exists():
             User.objects.create_superuser(STAFF_EMAIL, DEMO_PASSWORD, full_name="DIDfarm Staff")
-        created = reseller_create(
+        created = reseller_onboard(
             name="Demo Telecom",
             owner_email=OWNER_EMAIL,
             opening_balance=Decimal("100.00"),
