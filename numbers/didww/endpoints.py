@@ -14,7 +14,7 @@ from portal import jsonapi
 from portal.authentication import presented_key
 from portal.errors import ValidationFailed
 
-from . import buying
+from . import buying, voice_in
 from .catalogue import COLLECTIONS, Collection, balance_resource
 
 TAG = "DIDWW-compatible (v3)"
@@ -425,4 +425,280 @@ class OrderDetailApi(jsonapi.JsonApiView):
     def delete(self, request, resource_id: str):
         order = buying.order_get(actor=self.actor, order_id=resource_id)
         buying.order_cancel(actor=self.actor, order=order)
+        return Response(status=204)
+
+
+# --- Voice-in trunks and trunk groups ------------------------------------------------------------
+
+TRUNK_SPEC = jsonapi.Spec(
+    types={
+        "voice_in_trunks": frozenset({*voice_in.TRUNK_ATTRIBUTES, "pop", "voice_in_trunk_group"}),
+        "voice_in_trunk_groups": frozenset({*voice_in.GROUP_ATTRIBUTES, "voice_in_trunks"}),
+    },
+    filters=frozenset({"name", "external_reference_id", "configuration.type"}),
+    sorts=frozenset({"name", "created_at", "priority"}),
+    includes=frozenset({"voice_in_trunk_group"}),
+)
+GROUP_SPEC = jsonapi.Spec(
+    types=TRUNK_SPEC.types,
+    filters=frozenset({"name", "external_reference_id"}),
+    sorts=frozenset({"name", "created_at"}),
+    includes=frozenset({"voice_in_trunks"}),
+)
+TRUNK_FILTER_HELP = {
+    "name": "Exact names, comma-separated",
+    "external_reference_id": "Your own references, comma-separated",
+    "configuration.type": "sip_configurations or pstn_configurations",
+}
+TRUNK_ERRORS = {"name": "/data/attributes/name", "channels": "/data/attributes/capacity_limit"}
+
+
+class TrunkConfigurationDocument(serializers.Serializer):
+    type = serializers.CharField(help_text="sip_configurations or pstn_configurations")
+    attributes = serializers.DictField(
+        help_text="sip_configurations: host (required), port, username ({DID}: the number), "
+        "transport_protocol_id (1 UDP, 2 TCP, 3 TLS), codec_ids and DIDWW's other SIP settings, kept as sent; "
+        "pstn_configurations: dst (the number calls go to)"
+    )
+
+
+class TrunkAttributes(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    configuration = TrunkConfigurationDocument()
+    capacity_limit = serializers.IntegerField(required=False, allow_null=True)
+    priority = serializers.IntegerField(required=False)
+    weight = serializers.IntegerField(required=False)
+    cli_format = serializers.ChoiceField(choices=voice_in.CLI_FORMATS, required=False)
+    cli_prefix = serializers.CharField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_null=True)
+    ringing_timeout = serializers.IntegerField(required=False, allow_null=True)
+    external_reference_id = serializers.CharField(required=False, allow_null=True)
+
+
+class TrunkResourceDocument(serializers.Serializer):
+    type = serializers.CharField(help_text="voice_in_trunks")
+    id = serializers.CharField(required=False, help_text="In an update: the trunk's id")
+    attributes = TrunkAttributes()
+    relationships = serializers.DictField(
+        required=False, help_text='voice_in_trunk_group: {"data": {"type": "voice_in_trunk_groups", "id": …}} or null'
+    )
+
+
+class TrunkDocument(serializers.Serializer):
+    data = TrunkResourceDocument()
+
+
+class GroupAttributes(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    capacity_limit = serializers.IntegerField(required=False, allow_null=True)
+    external_reference_id = serializers.CharField(required=False, allow_null=True)
+
+
+class GroupResourceDocument(serializers.Serializer):
+    type = serializers.CharField(help_text="voice_in_trunk_groups")
+    id = serializers.CharField(required=False, help_text="In an update: the group's id")
+    attributes = GroupAttributes()
+    relationships = serializers.DictField(
+        required=False, help_text='voice_in_trunks: {"data": [{"type": "voice_in_trunks", "id": "vit_…"}, …]}'
+    )
+
+
+class GroupDocument(serializers.Serializer):
+    data = GroupResourceDocument()
+
+
+def _update_data(body, type_name: str, resource_id: str) -> dict:
+    """The ``data`` of an update document for the resource ``resource_id`` (409 for another one)."""
+    data = _document_data(body, type_name)
+    if str(data.get("id", "")) != resource_id:
+        raise jsonapi.Conflict(_("The document's id must be this resource's id, %(id)s.") % {"id": resource_id})
+    return data
+
+
+def _sorted_by(items: list, query, default: str = "created_at") -> list:
+    for name, descending in reversed(query.sort or [(default, False)]):
+        items = sorted(
+            items, key=lambda r: (r.attributes.get(name) is None, r.attributes.get(name) or ""), reverse=descending
+        )
+    return items
+
+
+class VoiceInTrunkListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+    error_pointers = TRUNK_ERRORS
+
+    @extend_schema(
+        operation_id="voice_in_trunks_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(TRUNK_SPEC, collection=True, described_filters=TRUNK_FILTER_HELP),
+        responses=V3ListDocument,
+        summary="Where your DIDs' calls go: the trunks your PBXs register to (trk_…, enabled_sip_registration) and "
+        "delivery trunks (vit_…) with a SIP or PSTN configuration",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, TRUNK_SPEC, collection=True)
+        resources = _sorted_by(
+            [voice_in.trunk_resource(t) for t in voice_in.trunk_list(actor=self.actor, filters=query.filters)], query
+        )
+        start = (query.page_number - 1) * query.page_size
+        return Response(_page_document(request, query, resources[start : start + query.page_size], len(resources)))
+
+    @extend_schema(
+        operation_id="voice_in_trunks_create",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(TRUNK_SPEC, collection=False),
+        request=TrunkDocument,
+        responses={201: V3Document},
+        summary="A delivery trunk: DIDs routed to it are forwarded to its SIP address (sip:username@host:port) "
+        "or its PSTN number (dst)",
+    )
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, TRUNK_SPEC, collection=False)
+        data = _document_data(request.data, "voice_in_trunks")
+        trunk = voice_in.trunk_create(
+            actor=self.actor, attributes=data.get("attributes"), relationships=data.get("relationships")
+        )
+        return Response(jsonapi.document(voice_in.trunk_resource(trunk), query), status=201)
+
+
+class VoiceInTrunkDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+    error_pointers = TRUNK_ERRORS
+
+    @extend_schema(
+        operation_id="voice_in_trunks_get",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk"), *jsonapi.openapi_parameters(TRUNK_SPEC, collection=False)],
+        responses=V3Document,
+        summary="One of your voice-in trunks",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, TRUNK_SPEC, collection=False)
+        trunk = voice_in.trunk_get(actor=self.actor, trunk_id=resource_id)
+        return Response(jsonapi.document(voice_in.trunk_resource(trunk), query))
+
+    @extend_schema(
+        operation_id="voice_in_trunks_update",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk"), *jsonapi.openapi_parameters(TRUNK_SPEC, collection=False)],
+        request=TrunkDocument,
+        responses=V3Document,
+        summary="Change a voice-in trunk: DIDs routed to it follow a new destination. Registration trunks take "
+        "a new name and capacity_limit (channels) only",
+    )
+    def patch(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, TRUNK_SPEC, collection=False)
+        trunk = voice_in.trunk_get(actor=self.actor, trunk_id=resource_id)
+        data = _update_data(request.data, "voice_in_trunks", trunk.public_id)
+        voice_in.trunk_update(
+            actor=self.actor,
+            trunk=trunk,
+            attributes=data.get("attributes", {}),
+            relationships=data.get("relationships"),
+        )
+        trunk = voice_in.trunk_get(actor=self.actor, trunk_id=trunk.public_id)
+        return Response(jsonapi.document(voice_in.trunk_resource(trunk), query))
+
+    @extend_schema(
+        operation_id="voice_in_trunks_delete",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk")],
+        responses={204: None},
+        summary="Delete a voice-in trunk no DID is routed to (422 lists those that are)",
+    )
+    def delete(self, request, resource_id: str):
+        trunk = voice_in.trunk_get(actor=self.actor, trunk_id=resource_id)
+        voice_in.trunk_delete(actor=self.actor, trunk=trunk)
+        return Response(status=204)
+
+
+def _group(group, query) -> jsonapi.Resource:
+    trunks = list(group.trunks.order_by("priority", "-weight", "id")) if "voice_in_trunks" in query.include else None
+    return voice_in.group_resource(group, trunks=trunks)
+
+
+class VoiceInTrunkGroupListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="voice_in_trunk_groups_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(
+            GROUP_SPEC, collection=True, described_filters={k: TRUNK_FILTER_HELP[k] for k in GROUP_SPEC.filters}
+        ),
+        responses=V3ListDocument,
+        summary="Your voice-in trunk groups: a DID routed to one is forwarded to its first trunk (lowest priority, "
+        "then highest weight)",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, GROUP_SPEC, collection=True)
+        qs = voice_in.trunk_groups(actor=self.actor)
+        for name, value in query.filters.items():
+            qs = qs.filter(**{f"{name}__in": jsonapi.values_of(value)})
+        resources = _sorted_by([_group(g, query) for g in qs], query)
+        start = (query.page_number - 1) * query.page_size
+        return Response(_page_document(request, query, resources[start : start + query.page_size], len(resources)))
+
+    @extend_schema(
+        operation_id="voice_in_trunk_groups_create",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(GROUP_SPEC, collection=False),
+        request=GroupDocument,
+        responses={201: V3Document},
+        summary="A voice-in trunk group, with the delivery trunks it holds",
+    )
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, GROUP_SPEC, collection=False)
+        data = _document_data(request.data, "voice_in_trunk_groups")
+        group = voice_in.group_save(
+            actor=self.actor, group=None, attributes=data.get("attributes"), relationships=data.get("relationships")
+        )
+        return Response(jsonapi.document(_group(group, query), query), status=201)
+
+
+class VoiceInTrunkGroupDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="voice_in_trunk_groups_get",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk group"), *jsonapi.openapi_parameters(GROUP_SPEC, collection=False)],
+        responses=V3Document,
+        summary="One of your voice-in trunk groups",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, GROUP_SPEC, collection=False)
+        return Response(
+            jsonapi.document(_group(voice_in.group_get(actor=self.actor, group_id=resource_id), query), query)
+        )
+
+    @extend_schema(
+        operation_id="voice_in_trunk_groups_update",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk group"), *jsonapi.openapi_parameters(GROUP_SPEC, collection=False)],
+        request=GroupDocument,
+        responses=V3Document,
+        summary="Rename a group or change its trunks: DIDs routed to it follow its new first trunk",
+    )
+    def patch(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, GROUP_SPEC, collection=False)
+        group = voice_in.group_get(actor=self.actor, group_id=resource_id)
+        data = _update_data(request.data, "voice_in_trunk_groups", group.public_id)
+        group = voice_in.group_save(
+            actor=self.actor,
+            group=group,
+            attributes=data.get("attributes", {}),
+            relationships=data.get("relationships"),
+        )
+        return Response(jsonapi.document(_group(group, query), query))
+
+    @extend_schema(
+        operation_id="voice_in_trunk_groups_delete",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk group")],
+        responses={204: None},
+        summary="Delete a group no DID is routed to; its trunks stay",
+    )
+    def delete(self, request, resource_id: str):
+        voice_in.group_delete(actor=self.actor, group=voice_in.group_get(actor=self.actor, group_id=resource_id))
         return Response(status=204)
