@@ -150,6 +150,7 @@ RESERVATION_SPEC = jsonapi.Spec(
         "did_reservations": frozenset({"description", "expires_at", "created_at", "available_did"}),
         "available_dids": frozenset({"number", "did_group", "nanpa_prefix"}),
     },
+    filters=frozenset({"description"}),
     sorts=frozenset({"created_at", "expires_at"}),
     includes=frozenset({"available_did"}),
 )
@@ -200,13 +201,17 @@ class ReservationListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="did_reservations_list",
         tags=[TAG],
-        parameters=jsonapi.openapi_parameters(RESERVATION_SPEC, collection=True),
+        parameters=jsonapi.openapi_parameters(
+            RESERVATION_SPEC, collection=True, described_filters={"description": "Exact descriptions, comma-separated"}
+        ),
         responses=V3ListDocument,
         summary="Your DID reservations that have not expired",
     )
     def get(self, request):
         query = jsonapi.parse_query(request.query_params, RESERVATION_SPEC, collection=True)
         qs = buying.reservation_list(actor=self.actor)
+        if "description" in query.filters:
+            qs = qs.filter(description__in=jsonapi.values_of(query.filters["description"]))
         if query.sort:
             qs = qs.order_by(*[("-" if descending else "") + name for name, descending in query.sort], "id")
         total = qs.count()
