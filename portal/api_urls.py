@@ -172,6 +172,11 @@ api_v3 = [
     path("orders/<str:resource_id>", v3_api.OrderDetailApi.as_view(), name="api_v3_order"),
     path("voice_in_trunks", v3_api.VoiceInTrunkListApi.as_view(), name="api_v3_voice_in_trunks"),
     path("voice_in_trunks/<str:resource_id>", v3_api.VoiceInTrunkDetailApi.as_view(), name="api_v3_voice_in_trunk"),
+    path("exports", v3_api.ExportListApi.as_view(), name="api_v3_exports"),
+    path("exports/<str:resource_id>", v3_api.ExportDetailApi.as_view(), name="api_v3_export"),
+    path("exports/<str:resource_id>/download", v3_api.ExportDownloadApi.as_view(), name="api_v3_export_download"),
+    path("capacity_pools", v3_api.CapacityPoolListApi.as_view(), name="api_v3_capacity_pools"),
+    path("capacity_pools/<str:resource_id>", v3_api.CapacityPoolDetailApi.as_view(), name="api_v3_capacity_pool"),
     path("voice_in_trunk_groups", v3_api.VoiceInTrunkGroupListApi.as_view(), name="api_v3_voice_in_trunk_groups"),
     path(
         "voice_in_trunk_groups/<str:resource_id>",

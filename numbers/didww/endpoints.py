@@ -4,7 +4,9 @@ and answer a document; the rules live in ``catalogue`` and ``buying``."""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -12,9 +14,9 @@ from rest_framework.response import Response
 from accounts.selectors import parse_id
 from portal import jsonapi
 from portal.authentication import presented_key
-from portal.errors import ValidationFailed
+from portal.errors import NotFound, ValidationFailed
 
-from . import buying, voice_in
+from . import buying, exports, voice_in
 from .catalogue import COLLECTIONS, Collection, balance_resource
 
 TAG = "DIDWW-compatible (v3)"
@@ -707,3 +709,156 @@ class VoiceInTrunkGroupDetailApi(jsonapi.JsonApiView):
     def delete(self, request, resource_id: str):
         voice_in.group_delete(actor=self.actor, group=voice_in.group_get(actor=self.actor, group_id=resource_id))
         return Response(status=204)
+
+
+# --- Exports and capacity pools ------------------------------------------------------------------
+
+EXPORT_SPEC = jsonapi.Spec(types={"exports": frozenset(exports.ATTRIBUTES)}, sorts=frozenset({"created_at"}))
+POOL_SPEC = jsonapi.Spec(
+    types={
+        "capacity_pools": frozenset(
+            {
+                "name",
+                "renew_date",
+                "total_channels_count",
+                "assigned_channels_count",
+                "minimum_limit",
+                "minimum_qty_per_order",
+                "setup_price",
+                "monthly_price",
+                "metered_rate",
+                "countries",
+                "shared_capacity_groups",
+                "qty_based_pricings",
+            }
+        )
+    },  # fmt: skip
+    includes=frozenset({"countries", "shared_capacity_groups", "qty_based_pricings"}),
+)
+
+
+class ExportFilters(serializers.Serializer):
+    year = serializers.IntegerField(required=False, help_text="This year when left out")
+    month = serializers.IntegerField(required=False, min_value=1, max_value=12, help_text="This month when left out")
+    did_number = serializers.CharField(required=False, help_text="Only this number's calls")
+
+
+class ExportAttributes(serializers.Serializer):
+    export_type = serializers.CharField(help_text="cdr_in (cdr_out: there are no outbound calls here → 422)")
+    filters = ExportFilters(required=False)
+    callback_url = serializers.URLField(required=False, help_text="Kept and shown; the export is complete at once")
+    callback_method = serializers.CharField(required=False, help_text="post or get")
+    external_reference_id = serializers.CharField(required=False, max_length=100)
+
+
+class ExportResourceDocument(serializers.Serializer):
+    type = serializers.CharField(help_text="exports")
+    attributes = ExportAttributes()
+
+
+class ExportDocument(serializers.Serializer):
+    data = ExportResourceDocument()
+
+
+def _export(request, export) -> jsonapi.Resource:
+    url = request.build_absolute_uri(f"/api/v3/exports/{export.uid}/download")
+    return exports.export_resource(export, download_url=url)
+
+
+class ExportListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="exports_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(EXPORT_SPEC, collection=True),
+        responses=V3ListDocument,
+        summary="Your call record exports, newest first",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, EXPORT_SPEC, collection=True)
+        qs = exports.export_list(actor=self.actor)
+        if query.sort and not query.sort[0][1]:
+            qs = qs.order_by("created_at", "id")
+        total = qs.count()
+        start = (query.page_number - 1) * query.page_size
+        resources = [_export(request, e) for e in qs[start : start + query.page_size]]
+        return Response(_page_document(request, query, resources, total))
+
+    @extend_schema(
+        operation_id="exports_create",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(EXPORT_SPEC, collection=False),
+        request=ExportDocument,
+        responses={201: V3Document},
+        summary="Export a month's inbound call records (cdr_in): completed at once, its url a gzip-compressed CSV "
+        "(a header row and one row per call; calls are not recorded yet, so no rows)",
+    )
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, EXPORT_SPEC, collection=False)
+        data = _document_data(request.data, "exports")
+        export = exports.export_create(actor=self.actor, attributes=data.get("attributes") or {})
+        return Response(jsonapi.document(_export(request, export), query), status=201)
+
+
+class ExportDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="exports_get",
+        tags=[TAG],
+        parameters=[_id_parameter("export"), *jsonapi.openapi_parameters(EXPORT_SPEC, collection=False)],
+        responses=V3Document,
+        summary="One of your call record exports",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, EXPORT_SPEC, collection=False)
+        export = exports.export_get(actor=self.actor, export_id=resource_id)
+        return Response(jsonapi.document(_export(request, export), query))
+
+
+class ExportDownloadApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="exports_download",
+        tags=[TAG],
+        parameters=[_id_parameter("export")],
+        responses={(200, "application/gzip"): OpenApiTypes.BINARY},
+        summary="An export's file: a gzip-compressed CSV (what DIDWW's SDK downloads from the export's url)",
+    )
+    def get(self, request, resource_id: str):
+        export = exports.export_get(actor=self.actor, export_id=resource_id)
+        response = HttpResponse(exports.export_csv_gz(export), content_type="application/gzip")
+        response["Content-Disposition"] = f'attachment; filename="cdr_in-{export.year}-{export.month:02d}.csv.gz"'
+        return response
+
+
+class CapacityPoolListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="capacity_pools_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(POOL_SPEC, collection=True),
+        responses=V3ListDocument,
+        summary="Always empty: channels are not sold in pools here (each trunk has its own, capacity_limit)",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, POOL_SPEC, collection=True)
+        return Response(_page_document(request, query, [], 0))
+
+
+class CapacityPoolDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="capacity_pools_get",
+        tags=[TAG],
+        parameters=[_id_parameter("capacity pool"), *jsonapi.openapi_parameters(POOL_SPEC, collection=False)],
+        responses=V3Document,
+        summary="Always 404: there are no capacity pools here",
+    )
+    def get(self, request, resource_id: str):
+        jsonapi.parse_query(request.query_params, POOL_SPEC, collection=False)
+        raise NotFound(_("There are no capacity pools here: each trunk has its own channels."))

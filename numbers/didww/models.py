@@ -172,3 +172,27 @@ class DidVoiceInRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number_id} → {self.trunk_id or self.group_id}"
+
+
+class CdrExport(models.Model):
+    """An export of inbound call records (DIDWW's ``exports`` of type ``cdr_in``) for a month. Complete as
+    soon as it is made: its CSV is written when it is downloaded, from the calls of that month."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="cdr_exports")
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    year = models.PositiveIntegerField()
+    month = models.PositiveIntegerField()
+    did_number = models.CharField(max_length=20, blank=True)
+    callback_url = models.CharField(max_length=500, blank=True)
+    callback_method = models.CharField(max_length=4, default="post")
+    external_reference_id = models.CharField(_("external reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call record export")
+        verbose_name_plural = _("call record exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"cdr_in {self.year}-{self.month:02d}"

@@ -110,7 +110,11 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         },
     )
     trunk_group = voice_in.group_save(actor=system_actor(tenant_account), group=None, attributes={"name": "Desks"})
+    from numbers_app.didww import exports
+
+    export = exports.export_create(actor=system_actor(tenant_account), attributes={})
     return {
+        "export_id": str(export.uid),
         "voice_in_trunk_id": delivery_trunk.public_id,
         "voice_in_trunk_group_id": trunk_group.public_id,
         "reservation_id": str(reservation.uid),
@@ -142,6 +146,8 @@ V3_RESOURCE_IDS = {
     "api_v3_order": "v3_order_id",
     "api_v3_voice_in_trunk": "voice_in_trunk_id",
     "api_v3_voice_in_trunk_group": "voice_in_trunk_group_id",
+    "api_v3_export": "export_id",
+    "api_v3_export_download": "export_id",
 }
 
 
