@@ -79,7 +79,7 @@ def export_create(*, actor: Actor, attributes: Any) -> CdrExport:
     """An export of the actor's inbound calls in one month (this month when no filter names one)."""
     actor.require_write()
     if not isinstance(attributes, dict):
-        raise ValidationFailed(fields={"/data/attributes": [_("Send the export's attributes.")]})
+        raise ValidationFailed(fields={"/data/attributes": [_("Send the attributes as an object.")]})
     errors: dict[str, list[str]] = {}
     for name in attributes:
         if name not in ("export_type", "filters", "callback_url", "callback_method", "external_reference_id"):
@@ -114,7 +114,9 @@ def export_create(*, actor: Actor, attributes: Any) -> CdrExport:
         errors["/data/attributes/callback_method"] = [_("Use post or get.")]
     reference = attributes.get("external_reference_id")
     if reference is not None and (not isinstance(reference, str) or len(reference) > 100):
-        errors["/data/attributes/external_reference_id"] = [_("Use a string of at most 100 characters.")]
+        errors["/data/attributes/external_reference_id"] = [
+            _("Use a string of at most %(n)d characters, or null.") % {"n": 100}
+        ]
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():

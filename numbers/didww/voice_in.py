@@ -4,7 +4,7 @@ A voice-in trunk says where a DID's calls are delivered. Two kinds exist here:
 
 - our registration trunks (``SipTrunk``, ``trk_…``): the client's PBX registers with our SIP side. They
   are listed as voice-in trunks with a SIP configuration that has ``enabled_sip_registration`` true; they
-  are created at /api/v1/trunks (credentials are shown once there), renamed and resized here;
+  are created at /api/v1/portal/sip-trunks (credentials are shown once there), renamed and resized here;
 - delivery trunks (``VoiceInTrunk``, ``vit_…``), created here: a SIP address (host, port, username …) or a
   phone number (a PSTN configuration's ``dst``). A DID routed to one is forwarded to that address
   (``Number.forwarding``, through ``services.number_update``), so everything that follows forwarding
@@ -136,7 +136,7 @@ def trunk_resource(trunk: Trunk, *, with_group: bool = True) -> Resource:
             "ringing_timeout": None,
             "created_at": timestamp(trunk.created_at),
             "external_reference_id": None,
-            # Where the PBX registers (the credentials were shown once, at /api/v1/trunks).
+            # Where the PBX registers (the credentials were shown once, at /api/v1/portal/sip-trunks).
             "configuration": {
                 "type": "sip_configurations",
                 "attributes": {
@@ -230,7 +230,7 @@ def _check_sip(config: dict[str, Any], errors: dict[str, list[str]], pointer: st
             errors[f"{pointer}/{name}"] = [_("SIP configurations have no attribute %(name)s.") % {"name": name}]
     if config.get("enabled_sip_registration"):
         errors[f"{pointer}/enabled_sip_registration"] = [
-            _("Trunks your PBX registers to are created at /api/v1/trunks; here, give the host calls go to.")
+            _("Trunks your PBX registers to are created at /api/v1/portal/sip-trunks; here, give the host calls go to.")
         ]
     host = config.get("host")
     if not isinstance(host, str) or not HOST.match(host):
@@ -279,8 +279,7 @@ def _check_attributes(attributes: dict[str, Any], *, creating: bool) -> dict[str
     for name, value in attributes.items():
         pointer = f"/data/attributes/{name}"
         if name not in WRITABLE:
-            reason = _("Read-only.") if name in TRUNK_ATTRIBUTES else _("Voice-in trunks have no attribute %(n)s.")
-            errors[pointer] = [reason % {"n": name} if "%(n)s" in reason else reason]
+            errors[pointer] = [_("Read-only, or no such attribute.")]
         elif name == "name":
             if not isinstance(value, str) or not value.strip() or len(value) > 100:
                 errors[pointer] = [_("Name the trunk (at most 100 characters).")]
@@ -313,7 +312,7 @@ def _check_attributes(attributes: dict[str, Any], *, creating: bool) -> dict[str
                 values["kind"], values["configuration"] = checked
     if creating:
         if "name" not in attributes:
-            errors.setdefault("/data/attributes/name", [_("Name the trunk.")])
+            errors.setdefault("/data/attributes/name", [_("Name the trunk (at most 100 characters).")])
         if "configuration" not in attributes:
             errors.setdefault("/data/attributes/configuration", [_("Say where calls go: a SIP or PSTN configuration.")])
     if errors:
@@ -356,7 +355,7 @@ def trunk_create(*, actor: Actor, attributes: Any, relationships: Any = None) ->
     """A delivery trunk for the actor (a client-bound key's: for its client)."""
     actor.require_write()
     if not isinstance(attributes, dict):
-        raise ValidationFailed(fields={"/data/attributes": [_("Send the trunk's attributes.")]})
+        raise ValidationFailed(fields={"/data/attributes": [_("Send the attributes as an object.")]})
     values = _check_attributes(attributes, creating=True)
     _check_destination(values["kind"], values["configuration"])
     group = _group_linkage(actor, relationships)
@@ -402,18 +401,15 @@ def trunk_update(*, actor: Actor, trunk: Trunk, attributes: Any, relationships: 
     Registration trunks take a new name and capacity_limit (their channels) only."""
     actor.require_write()
     if not isinstance(attributes, dict):
-        raise ValidationFailed(fields={"/data/attributes": [_("Send the attributes to change.")]})
+        raise ValidationFailed(fields={"/data/attributes": [_("Send the attributes as an object.")]})
     if isinstance(trunk, SipTrunk):
         other = sorted(set(attributes) - {"name", "capacity_limit"})
         if other or (isinstance(relationships, dict) and relationships):
             pointer = f"/data/attributes/{other[0]}" if other else "/data/relationships"
-            raise ValidationFailed(
-                fields={
-                    pointer: [
-                        _("Registration trunks change their name and capacity_limit here; the rest at /api/v1/trunks.")
-                    ]
-                }
+            why = _(
+                "Registration trunks change their name and capacity_limit here; the rest at /api/v1/portal/sip-trunks."
             )
+            raise ValidationFailed(fields={pointer: [why]})
         changes = {"name": attributes["name"]} if "name" in attributes else {}
         if "capacity_limit" in attributes:
             changes["channels"] = attributes["capacity_limit"]
@@ -476,13 +472,15 @@ def trunk_delete(*, actor: Actor, trunk: Trunk) -> None:
 
 def _check_group_attributes(attributes: Any, *, creating: bool) -> dict[str, Any]:
     if not isinstance(attributes, dict):
-        raise ValidationFailed(fields={"/data/attributes": [_("Send the group's attributes.")]})
+        raise ValidationFailed(fields={"/data/attributes": [_("Send the attributes as an object.")]})
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     for name, value in attributes.items():
         pointer = f"/data/attributes/{name}"
         if name == "name" and isinstance(value, str) and value.strip() and len(value) <= 100:
             values["name"] = value.strip()
+        elif name == "name":
+            errors[pointer] = [_("Name the group (at most 100 characters).")]
         elif name == "capacity_limit" and (value is None or _whole(value, low=1, high=100_000)):
             values["capacity_limit"] = value
         elif name == "external_reference_id" and (value is None or (isinstance(value, str) and len(value) <= 100)):
@@ -492,7 +490,7 @@ def _check_group_attributes(attributes: Any, *, creating: bool) -> dict[str, Any
         else:
             errors[pointer] = [_("Read-only, or no such attribute.")]
     if creating and "name" not in values:
-        errors.setdefault("/data/attributes/name", [_("Name the group.")])
+        errors.setdefault("/data/attributes/name", [_("Name the group (at most 100 characters).")])
     if errors:
         raise ValidationFailed(fields=errors)
     return values

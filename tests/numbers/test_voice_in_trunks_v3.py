@@ -293,7 +293,7 @@ def test_a_registration_trunk_is_renamed_and_resized_here_and_nothing_else(tenan
     assert_errors(
         call(tenants.a.key, "PATCH", url, doc), 422, "validation_error", pointer="/data/attributes/configuration"
     )
-    # Routed numbers keep it from going (the same rule as /api/v1/trunks).
+    # Routed numbers keep it from going (the same rule as /api/v1/portal/sip-trunks).
     assert_errors(call(tenants.a.key, "DELETE", url), 422, "validation_error")
     spare = trunks.trunk_create(actor=tenants.a.owner_actor, name="Spare").trunk
     assert call(tenants.a.key, "DELETE", f"{TRUNKS}/{spare.public_id}").status_code == 204
