@@ -13,8 +13,10 @@ from rest_framework.response import Response
 
 from accounts.selectors import parse_id
 from portal import jsonapi
+from portal.api_io import IDEMPOTENCY_HEADER
 from portal.authentication import presented_key
 from portal.errors import NotFound, ValidationFailed
+from portal.idempotency import idempotent
 
 from . import buying, exports, voice_in
 from .catalogue import COLLECTIONS, Collection, balance_resource
@@ -224,12 +226,13 @@ class ReservationListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="did_reservations_create",
         tags=[TAG],
-        parameters=jsonapi.openapi_parameters(RESERVATION_SPEC, collection=False),
+        parameters=[*jsonapi.openapi_parameters(RESERVATION_SPEC, collection=False), IDEMPOTENCY_HEADER],
         request=ReservationCreateDocument,
         responses={201: V3Document},
         summary="Hold an available DID for your account for a while (DIDWW_RESERVATION_MINUTES, 30 by default); "
         "order it by did_reservation_id",
     )
+    @idempotent
     def post(self, request):
         query = jsonapi.parse_query(request.query_params, RESERVATION_SPEC, collection=False)
         data = _document_data(request.data, "did_reservations")
@@ -375,7 +378,7 @@ class OrderListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="v3_orders_create",
         tags=[TAG],
-        parameters=jsonapi.openapi_parameters(ORDER_SPEC, collection=False),
+        parameters=[*jsonapi.openapi_parameters(ORDER_SPEC, collection=False), IDEMPOTENCY_HEADER],
         request=OrderCreateDocument,
         responses={201: V3Document},
         summary="Buy numbers: items by SKU and quantity, by available DID or by reservation; paid from your "
@@ -387,6 +390,7 @@ class OrderListApi(jsonapi.JsonApiView):
         "callbacks with the API key that placed the order. Back-ordering is not offered: numbers not in "
         "stock → 422.",
     )
+    @idempotent
     def post(self, request):
         query = jsonapi.parse_query(request.query_params, ORDER_SPEC, collection=False)
         data = _document_data(request.data, "orders")
@@ -553,12 +557,13 @@ class VoiceInTrunkListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="voice_in_trunks_create",
         tags=[TAG],
-        parameters=jsonapi.openapi_parameters(TRUNK_SPEC, collection=False),
+        parameters=[*jsonapi.openapi_parameters(TRUNK_SPEC, collection=False), IDEMPOTENCY_HEADER],
         request=TrunkDocument,
         responses={201: V3Document},
         summary="A delivery trunk: DIDs routed to it are forwarded to its SIP address (sip:username@host:port) "
         "or its PSTN number (dst)",
     )
+    @idempotent
     def post(self, request):
         query = jsonapi.parse_query(request.query_params, TRUNK_SPEC, collection=False)
         data = _document_data(request.data, "voice_in_trunks")
@@ -649,11 +654,12 @@ class VoiceInTrunkGroupListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="voice_in_trunk_groups_create",
         tags=[TAG],
-        parameters=jsonapi.openapi_parameters(GROUP_SPEC, collection=False),
+        parameters=[*jsonapi.openapi_parameters(GROUP_SPEC, collection=False), IDEMPOTENCY_HEADER],
         request=GroupDocument,
         responses={201: V3Document},
         summary="A voice-in trunk group, with the delivery trunks it holds",
     )
+    @idempotent
     def post(self, request):
         query = jsonapi.parse_query(request.query_params, GROUP_SPEC, collection=False)
         data = _document_data(request.data, "voice_in_trunk_groups")
@@ -788,12 +794,13 @@ class ExportListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="exports_create",
         tags=[TAG],
-        parameters=jsonapi.openapi_parameters(EXPORT_SPEC, collection=False),
+        parameters=[*jsonapi.openapi_parameters(EXPORT_SPEC, collection=False), IDEMPOTENCY_HEADER],
         request=ExportDocument,
         responses={201: V3Document},
         summary="Export a month's inbound call records (cdr_in): completed at once, its url a gzip-compressed CSV "
         "(a header row and one row per call; calls are not recorded yet, so no rows)",
     )
+    @idempotent
     def post(self, request):
         query = jsonapi.parse_query(request.query_params, EXPORT_SPEC, collection=False)
         data = _document_data(request.data, "exports")
