@@ -739,6 +739,7 @@ POOL_SPEC = jsonapi.Spec(
             }
         )
     },  # fmt: skip
+    sorts=frozenset({"name"}),
     includes=frozenset({"countries", "shared_capacity_groups", "qty_based_pricings"}),
 )
 

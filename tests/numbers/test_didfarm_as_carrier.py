@@ -32,6 +32,7 @@ import requests
 from django.conf import settings
 from django.db import connections
 
+from numbers_app.upstream.services import price_from_cost
 from tests.portal.test_security_settings import demo_environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -234,21 +235,29 @@ def test_a_reseller_on_b_buys_routes_and_releases_a_number_that_b_buys_from_a(po
     # B imports A's stock (its search index, at its own prices: A's price plus 50 %, rounded up to 0.05).
     imported = b.manage("carrier", "import", "didww")
     assert "0 numbers" not in imported, imported
-    a_groups = {g.id: g for g in a.sdk().did_groups().list(QueryParams().include("stock_keeping_units")).data}
-    a_price = {
-        sku.id: Decimal(str(sku.monthly_price)) for g in a_groups.values() for sku in g.stock_keeping_units or []
-    }
 
     # On B, the reseller searches: A's numbers, B's prices.
     offers = b.sdk().available_dids().list(QueryParams().include("did_group.stock_keeping_units").page(size=5)).data
     assert offers, "B shows none of A's numbers"
-    a_numbers = {d.number for d in a.sdk().available_dids().list(QueryParams().page(size=100)).data}
     offer = offers[0]
-    assert offer.number in a_numbers
-    b_sku = min(offer.did_group.stock_keeping_units, key=lambda s: Decimal(str(s.monthly_price)))
-    b_monthly = Decimal(str(b_sku.monthly_price))
-    a_monthly = min(a_price.values())
-    assert b_monthly >= a_monthly * Decimal("1.5") and b_monthly > a_monthly
+    at_a = (
+        a.sdk()
+        .available_dids()
+        .list(QueryParams().filter("number.contains", offer.number).include("did_group.stock_keeping_units"))
+        .data
+    )
+    assert [d.number for d in at_a] == [offer.number]  # on sale at A
+
+    def money(value) -> Decimal:
+        return Decimal(str(value))
+
+    a_sku = min(at_a[0].did_group.stock_keeping_units, key=lambda s: (money(s.monthly_price), money(s.setup_price)))
+    # (the SKU B's adapter orders at A: the cheapest; on B the reseller buys monthly)
+    b_sku = next(s for s in offer.did_group.stock_keeping_units if s.id.endswith("-monthly"))
+    for field in ("monthly_price", "setup_price"):  # B's price rule: A's price plus 50 %, rounded up to 0.05
+        cost = money(getattr(a_sku, field))
+        assert money(getattr(b_sku, field)) == price_from_cost(cost, markup_percent=money(50), rounding=money("0.05"))
+    assert money(b_sku.monthly_price) > money(a_sku.monthly_price)
 
     # It buys: B's wallet pays B, B's order at A is paid by A's reseller, B's number goes active.
     a_before, b_before = balance(a), balance(b)
@@ -266,10 +275,11 @@ def test_a_reseller_on_b_buys_routes_and_releases_a_number_that_b_buys_from_a(po
         return found[0] if found and b.sdk().orders().find(placed.id).data.status.value == "completed" else None
 
     mine = eventually(b_did, "B's number active", both)
-    assert balance(b) < b_before
+    assert b_before - balance(b) == money(b_sku.setup_price) + money(b_sku.monthly_price)
     at_a = eventually(lambda: upstream_did(a, e164), "the DID at A", both)
     assert at_a.terminated is False and at_a.billing_cycles_count is None
-    assert balance(a) < a_before  # A's reseller (B's account at A) paid for it
+    # A's reseller (B's account at A) paid A's price for it.
+    assert a_before - balance(a) == money(a_sku.setup_price) + money(a_sku.monthly_price)
 
     # It routes the number to a trunk on B: A's DID points at B's SIP side.
     trunk = requests.post(
