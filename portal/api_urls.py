@@ -171,6 +171,19 @@ api_v3 = [
     path("did_reservations/<str:resource_id>", v3_api.ReservationDetailApi.as_view(), name="api_v3_did_reservation"),
     path("orders", v3_api.OrderListApi.as_view(), name="api_v3_orders"),
     path("orders/<str:resource_id>", v3_api.OrderDetailApi.as_view(), name="api_v3_order"),
+    path("voice_in_trunks", v3_api.VoiceInTrunkListApi.as_view(), name="api_v3_voice_in_trunks"),
+    path("voice_in_trunks/<str:resource_id>", v3_api.VoiceInTrunkDetailApi.as_view(), name="api_v3_voice_in_trunk"),
+    path("exports", v3_api.ExportListApi.as_view(), name="api_v3_exports"),
+    path("exports/<str:resource_id>", v3_api.ExportDetailApi.as_view(), name="api_v3_export"),
+    path("exports/<str:resource_id>/download", v3_api.ExportDownloadApi.as_view(), name="api_v3_export_download"),
+    path("capacity_pools", v3_api.CapacityPoolListApi.as_view(), name="api_v3_capacity_pools"),
+    path("capacity_pools/<str:resource_id>", v3_api.CapacityPoolDetailApi.as_view(), name="api_v3_capacity_pool"),
+    path("voice_in_trunk_groups", v3_api.VoiceInTrunkGroupListApi.as_view(), name="api_v3_voice_in_trunk_groups"),
+    path(
+        "voice_in_trunk_groups/<str:resource_id>",
+        v3_api.VoiceInTrunkGroupDetailApi.as_view(),
+        name="api_v3_voice_in_trunk_group",
+    ),
 ]
 # The catalogue: a list and a detail path for each resource type.
 for _name, (_list, _detail) in v3_api.CATALOGUE_VIEWS.items():

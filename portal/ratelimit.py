@@ -91,7 +91,9 @@ def redis_client():
 
 def _hit_redis(bucket: str, limit: int, window_ms: int) -> tuple[bool, int, int]:
     _, script = _redis()
-    allowed, count, reset = script(keys=[f"didfarm:rl:{bucket}"], args=[window_ms, limit, uuid.uuid4().hex])
+    allowed, count, reset = script(
+        keys=[f"{settings.REDIS_KEY_PREFIX}didfarm:rl:{bucket}"], args=[window_ms, limit, uuid.uuid4().hex]
+    )
     return bool(allowed), int(count), int(reset)
 
 

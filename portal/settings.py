@@ -200,6 +200,9 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Redis, cache and Celery ----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Prepended to every key the portal writes in Redis (cache, broker queues, rate limits), so several portals
+# can share one Redis database without meeting.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "")
 if REDIS_URL:
     # Short timeouts everywhere: while Redis is unreachable a request must not hang on it (portal/outages.py).
     CACHES = {
@@ -207,6 +210,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -215,6 +219,8 @@ if REDIS_URL:
         "socket_connect_timeout": 1,
         "socket_timeout": 5,
     }
+    if REDIS_KEY_PREFIX:
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = REDIS_KEY_PREFIX
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _broker_dir = VAR_DIR / "broker"

@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from portal import jsonapi
 from portal.errors import NotFound
 
-from .. import services
 from . import resources as didww
+from . import voice_in
 
 DID_ID = OpenApiParameter(
     "number_id", str, OpenApiParameter.PATH, description="The DID's id (num_42), 42, or the number (+31201234567)"
@@ -34,7 +34,8 @@ FILTER_HELP = {
     "city.id": "City ids (GB-london), comma-separated; blank: groups without a city",
     "order.id": "Order ids (ord_42 or 42), comma-separated",
     "order.reference": "Order references (ord_42), comma-separated",
-    "voice_in_trunk.id": "Trunk ids (trk_…), comma-separated; blank: numbers not on a trunk",
+    "voice_in_trunk.id": "Trunk ids (trk_…, vit_…), comma-separated; blank: numbers not on a trunk",
+    "voice_in_trunk_group.id": "Trunk group ids (vtg_…), comma-separated; blank: numbers not routed to a group",
     "did_group.features": "All of these features: voice_in, sms_in, t38 (voice_out, p2p, a2p, emergency and "
     "cnam_out are never offered here)",
     **{f"{name}.id": "Always empty here: blank matches every number, an id none" for name in didww.EMPTY_FILTERS},
@@ -108,7 +109,9 @@ class DidRelationships(SparseFieldset):
     did_group = LinkedRelationship(help_text="The number group (did_groups): country, city, region, type")
     voice_in_trunk = LinkedRelationship(help_text="The SIP trunk its calls go to (voice_in_trunks); writable")
     order = LinkedRelationship(help_text="The order it was bought in (orders)")
-    voice_in_trunk_group = LinkedRelationship(help_text="Always empty: no trunk groups here")
+    voice_in_trunk_group = LinkedRelationship(
+        help_text="The trunk group its calls go to (voice_in_trunk_groups); writable, excludes voice_in_trunk"
+    )
     capacity_pool = LinkedRelationship(help_text="Always empty")
     shared_capacity_group = LinkedRelationship(help_text="Always empty")
     address_verification = LinkedRelationship(help_text="Always empty")
@@ -190,8 +193,12 @@ class DidUpdateAttributes(serializers.Serializer):
 
 
 class DidUpdateRelationships(serializers.Serializer):
-    voice_in_trunk = Relationship(required=False, help_text="A trunk (voice_in_trunks, trk_…), or null")
-    voice_in_trunk_group = Relationship(required=False, help_text="Only null is accepted (no trunk groups here)")
+    voice_in_trunk = Relationship(
+        required=False, help_text="A trunk (voice_in_trunks, trk_… or vit_…), or null; clears voice_in_trunk_group"
+    )
+    voice_in_trunk_group = Relationship(
+        required=False, help_text="A trunk group (voice_in_trunk_groups, vtg_…), or null; clears voice_in_trunk"
+    )
 
 
 class DidUpdateResource(serializers.Serializer):
@@ -247,6 +254,7 @@ class DidDetailApi(jsonapi.JsonApiView):
         "label": "/data/attributes/description",
         "cancel_at_period_end": "/data/attributes/billing_cycles_count",
         "sip_trunk_id": "/data/relationships/voice_in_trunk",
+        "forwarding": "/data/relationships/voice_in_trunk",
     }
 
     @extend_schema(
@@ -271,7 +279,9 @@ class DidDetailApi(jsonapi.JsonApiView):
         description="Only what the document sends changes, all of it or nothing, with the rules of "
         "`PUT /api/v1/numbers/{id}` and `POST /api/v1/portal/did-routing`. `billing_cycles_count` 0 (or "
         "`terminated` true) stops renewing at the end of the paid period, null (or false) renews again. "
-        "`voice_in_trunk` null takes the number off its trunk. Read-only or unknown attributes → 422.",
+        "`voice_in_trunk` null takes the number off its trunk; a delivery trunk (`vit_…`) or a trunk group forwards "
+        "its calls there; a trunk and a group exclude each other (setting one clears the other). "
+        "Read-only or unknown attributes → 422.",
         examples=[
             OpenApiExample(
                 "Describe and route",
@@ -291,7 +301,7 @@ class DidDetailApi(jsonapi.JsonApiView):
         query = jsonapi.parse_query(request.query_params, didww.SPEC, collection=False)
         number = didww.did_get(actor=self.actor, did_id=number_id)
         update = didww.did_update_read(actor=self.actor, number=number, body=request.data)
-        services.number_update(actor=self.actor, number=number, changes=update.changes, trunk=update.trunk)
+        voice_in.did_apply(actor=self.actor, number=number, changes=update.changes, route=update.route)
         number = didww.did_get(actor=self.actor, did_id=number.public_id)
         return Response(jsonapi.document(_did(self.actor, number, request), query))
 

@@ -4,17 +4,21 @@ and answer a document; the rules live in ``catalogue`` and ``buying``."""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.selectors import parse_id
 from portal import jsonapi
+from portal.api_io import IDEMPOTENCY_HEADER
 from portal.authentication import presented_key
-from portal.errors import ValidationFailed
+from portal.errors import NotFound, ValidationFailed
+from portal.idempotency import idempotent
 
-from . import buying
+from . import buying, exports, voice_in
 from .catalogue import COLLECTIONS, Collection, balance_resource
 
 TAG = "DIDWW-compatible (v3)"
@@ -150,6 +154,7 @@ RESERVATION_SPEC = jsonapi.Spec(
         "did_reservations": frozenset({"description", "expires_at", "created_at", "available_did"}),
         "available_dids": frozenset({"number", "did_group", "nanpa_prefix"}),
     },
+    filters=frozenset({"description"}),
     sorts=frozenset({"created_at", "expires_at"}),
     includes=frozenset({"available_did"}),
 )
@@ -200,13 +205,17 @@ class ReservationListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="did_reservations_list",
         tags=[TAG],
-        parameters=jsonapi.openapi_parameters(RESERVATION_SPEC, collection=True),
+        parameters=jsonapi.openapi_parameters(
+            RESERVATION_SPEC, collection=True, described_filters={"description": "Exact descriptions, comma-separated"}
+        ),
         responses=V3ListDocument,
         summary="Your DID reservations that have not expired",
     )
     def get(self, request):
         query = jsonapi.parse_query(request.query_params, RESERVATION_SPEC, collection=True)
         qs = buying.reservation_list(actor=self.actor)
+        if "description" in query.filters:
+            qs = qs.filter(description__in=jsonapi.values_of(query.filters["description"]))
         if query.sort:
             qs = qs.order_by(*[("-" if descending else "") + name for name, descending in query.sort], "id")
         total = qs.count()
@@ -217,12 +226,13 @@ class ReservationListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="did_reservations_create",
         tags=[TAG],
-        parameters=jsonapi.openapi_parameters(RESERVATION_SPEC, collection=False),
+        parameters=[*jsonapi.openapi_parameters(RESERVATION_SPEC, collection=False), IDEMPOTENCY_HEADER],
         request=ReservationCreateDocument,
         responses={201: V3Document},
         summary="Hold an available DID for your account for a while (DIDWW_RESERVATION_MINUTES, 30 by default); "
         "order it by did_reservation_id",
     )
+    @idempotent
     def post(self, request):
         query = jsonapi.parse_query(request.query_params, RESERVATION_SPEC, collection=False)
         data = _document_data(request.data, "did_reservations")
@@ -368,7 +378,7 @@ class OrderListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="v3_orders_create",
         tags=[TAG],
-        parameters=jsonapi.openapi_parameters(ORDER_SPEC, collection=False),
+        parameters=[*jsonapi.openapi_parameters(ORDER_SPEC, collection=False), IDEMPOTENCY_HEADER],
         request=OrderCreateDocument,
         responses={201: V3Document},
         summary="Buy numbers: items by SKU and quantity, by available DID or by reservation; paid from your "
@@ -380,6 +390,7 @@ class OrderListApi(jsonapi.JsonApiView):
         "callbacks with the API key that placed the order. Back-ordering is not offered: numbers not in "
         "stock → 422.",
     )
+    @idempotent
     def post(self, request):
         query = jsonapi.parse_query(request.query_params, ORDER_SPEC, collection=False)
         data = _document_data(request.data, "orders")
@@ -426,3 +437,436 @@ class OrderDetailApi(jsonapi.JsonApiView):
         order = buying.order_get(actor=self.actor, order_id=resource_id)
         buying.order_cancel(actor=self.actor, order=order)
         return Response(status=204)
+
+
+# --- Voice-in trunks and trunk groups ------------------------------------------------------------
+
+TRUNK_SPEC = jsonapi.Spec(
+    types={
+        "voice_in_trunks": frozenset({*voice_in.TRUNK_ATTRIBUTES, "pop", "voice_in_trunk_group"}),
+        "voice_in_trunk_groups": frozenset({*voice_in.GROUP_ATTRIBUTES, "voice_in_trunks"}),
+    },
+    filters=frozenset({"name", "external_reference_id", "configuration.type"}),
+    sorts=frozenset({"name", "created_at", "priority"}),
+    includes=frozenset({"voice_in_trunk_group"}),
+)
+GROUP_SPEC = jsonapi.Spec(
+    types=TRUNK_SPEC.types,
+    filters=frozenset({"name", "external_reference_id"}),
+    sorts=frozenset({"name", "created_at"}),
+    includes=frozenset({"voice_in_trunks"}),
+)
+TRUNK_FILTER_HELP = {
+    "name": "Exact names, comma-separated",
+    "external_reference_id": "Your own references, comma-separated",
+    "configuration.type": "sip_configurations or pstn_configurations",
+}
+TRUNK_ERRORS = {"name": "/data/attributes/name", "channels": "/data/attributes/capacity_limit"}
+
+
+class TrunkConfigurationDocument(serializers.Serializer):
+    type = serializers.CharField(help_text="sip_configurations or pstn_configurations")
+    attributes = serializers.DictField(
+        help_text="sip_configurations: host (required), port, username ({DID}: the number), "
+        "transport_protocol_id (1 UDP, 2 TCP, 3 TLS), codec_ids and DIDWW's other SIP settings, kept as sent; "
+        "pstn_configurations: dst (the number calls go to)"
+    )
+
+
+class TrunkAttributes(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    configuration = TrunkConfigurationDocument()
+    capacity_limit = serializers.IntegerField(required=False, allow_null=True)
+    priority = serializers.IntegerField(required=False)
+    weight = serializers.IntegerField(required=False)
+    cli_format = serializers.ChoiceField(choices=voice_in.CLI_FORMATS, required=False)
+    cli_prefix = serializers.CharField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_null=True)
+    ringing_timeout = serializers.IntegerField(required=False, allow_null=True)
+    external_reference_id = serializers.CharField(required=False, allow_null=True)
+
+
+class TrunkResourceDocument(serializers.Serializer):
+    type = serializers.CharField(help_text="voice_in_trunks")
+    id = serializers.CharField(required=False, help_text="In an update: the trunk's id")
+    attributes = TrunkAttributes()
+    relationships = serializers.DictField(
+        required=False, help_text='voice_in_trunk_group: {"data": {"type": "voice_in_trunk_groups", "id": …}} or null'
+    )
+
+
+class TrunkDocument(serializers.Serializer):
+    data = TrunkResourceDocument()
+
+
+class GroupAttributes(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    capacity_limit = serializers.IntegerField(required=False, allow_null=True)
+    external_reference_id = serializers.CharField(required=False, allow_null=True)
+
+
+class GroupResourceDocument(serializers.Serializer):
+    type = serializers.CharField(help_text="voice_in_trunk_groups")
+    id = serializers.CharField(required=False, help_text="In an update: the group's id")
+    attributes = GroupAttributes()
+    relationships = serializers.DictField(
+        required=False, help_text='voice_in_trunks: {"data": [{"type": "voice_in_trunks", "id": "vit_…"}, …]}'
+    )
+
+
+class GroupDocument(serializers.Serializer):
+    data = GroupResourceDocument()
+
+
+def _update_data(body, type_name: str, resource_id: str) -> dict:
+    """The ``data`` of an update document for the resource ``resource_id`` (409 for another one)."""
+    data = _document_data(body, type_name)
+    if str(data.get("id", "")) != resource_id:
+        raise jsonapi.Conflict(_("The document's id must be this resource's id, %(id)s.") % {"id": resource_id})
+    return data
+
+
+def _sorted_by(items: list, query, default: str = "created_at") -> list:
+    for name, descending in reversed(query.sort or [(default, False)]):
+        items = sorted(
+            items, key=lambda r: (r.attributes.get(name) is None, r.attributes.get(name) or ""), reverse=descending
+        )
+    return items
+
+
+class VoiceInTrunkListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+    error_pointers = TRUNK_ERRORS
+
+    @extend_schema(
+        operation_id="voice_in_trunks_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(TRUNK_SPEC, collection=True, described_filters=TRUNK_FILTER_HELP),
+        responses=V3ListDocument,
+        summary="Where your DIDs' calls go: the trunks your PBXs register to (trk_…, enabled_sip_registration) and "
+        "delivery trunks (vit_…) with a SIP or PSTN configuration",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, TRUNK_SPEC, collection=True)
+        resources = _sorted_by(
+            [voice_in.trunk_resource(t) for t in voice_in.trunk_list(actor=self.actor, filters=query.filters)], query
+        )
+        start = (query.page_number - 1) * query.page_size
+        return Response(_page_document(request, query, resources[start : start + query.page_size], len(resources)))
+
+    @extend_schema(
+        operation_id="voice_in_trunks_create",
+        tags=[TAG],
+        parameters=[*jsonapi.openapi_parameters(TRUNK_SPEC, collection=False), IDEMPOTENCY_HEADER],
+        request=TrunkDocument,
+        responses={201: V3Document},
+        summary="A delivery trunk: DIDs routed to it are forwarded to its SIP address (sip:username@host:port) "
+        "or its PSTN number (dst)",
+    )
+    @idempotent
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, TRUNK_SPEC, collection=False)
+        data = _document_data(request.data, "voice_in_trunks")
+        trunk = voice_in.trunk_create(
+            actor=self.actor, attributes=data.get("attributes"), relationships=data.get("relationships")
+        )
+        return Response(jsonapi.document(voice_in.trunk_resource(trunk), query), status=201)
+
+
+class VoiceInTrunkDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+    error_pointers = TRUNK_ERRORS
+
+    @extend_schema(
+        operation_id="voice_in_trunks_get",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk"), *jsonapi.openapi_parameters(TRUNK_SPEC, collection=False)],
+        responses=V3Document,
+        summary="One of your voice-in trunks",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, TRUNK_SPEC, collection=False)
+        trunk = voice_in.trunk_get(actor=self.actor, trunk_id=resource_id)
+        return Response(jsonapi.document(voice_in.trunk_resource(trunk), query))
+
+    @extend_schema(
+        operation_id="voice_in_trunks_update",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk"), *jsonapi.openapi_parameters(TRUNK_SPEC, collection=False)],
+        request=TrunkDocument,
+        responses=V3Document,
+        summary="Change a voice-in trunk: DIDs routed to it follow a new destination. Registration trunks take "
+        "a new name and capacity_limit (channels) only",
+    )
+    def patch(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, TRUNK_SPEC, collection=False)
+        trunk = voice_in.trunk_get(actor=self.actor, trunk_id=resource_id)
+        data = _update_data(request.data, "voice_in_trunks", trunk.public_id)
+        voice_in.trunk_update(
+            actor=self.actor,
+            trunk=trunk,
+            attributes=data.get("attributes", {}),
+            relationships=data.get("relationships"),
+        )
+        trunk = voice_in.trunk_get(actor=self.actor, trunk_id=trunk.public_id)
+        return Response(jsonapi.document(voice_in.trunk_resource(trunk), query))
+
+    @extend_schema(
+        operation_id="voice_in_trunks_delete",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk")],
+        responses={204: None},
+        summary="Delete a voice-in trunk no DID is routed to (422 lists those that are)",
+    )
+    def delete(self, request, resource_id: str):
+        trunk = voice_in.trunk_get(actor=self.actor, trunk_id=resource_id)
+        voice_in.trunk_delete(actor=self.actor, trunk=trunk)
+        return Response(status=204)
+
+
+def _group(group, query) -> jsonapi.Resource:
+    trunks = list(group.trunks.order_by("priority", "-weight", "id")) if "voice_in_trunks" in query.include else None
+    return voice_in.group_resource(group, trunks=trunks)
+
+
+class VoiceInTrunkGroupListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="voice_in_trunk_groups_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(
+            GROUP_SPEC, collection=True, described_filters={k: TRUNK_FILTER_HELP[k] for k in GROUP_SPEC.filters}
+        ),
+        responses=V3ListDocument,
+        summary="Your voice-in trunk groups: a DID routed to one is forwarded to its first trunk (lowest priority, "
+        "then highest weight)",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, GROUP_SPEC, collection=True)
+        qs = voice_in.trunk_groups(actor=self.actor)
+        for name, value in query.filters.items():
+            qs = qs.filter(**{f"{name}__in": jsonapi.values_of(value)})
+        resources = _sorted_by([_group(g, query) for g in qs], query)
+        start = (query.page_number - 1) * query.page_size
+        return Response(_page_document(request, query, resources[start : start + query.page_size], len(resources)))
+
+    @extend_schema(
+        operation_id="voice_in_trunk_groups_create",
+        tags=[TAG],
+        parameters=[*jsonapi.openapi_parameters(GROUP_SPEC, collection=False), IDEMPOTENCY_HEADER],
+        request=GroupDocument,
+        responses={201: V3Document},
+        summary="A voice-in trunk group, with the delivery trunks it holds",
+    )
+    @idempotent
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, GROUP_SPEC, collection=False)
+        data = _document_data(request.data, "voice_in_trunk_groups")
+        group = voice_in.group_save(
+            actor=self.actor, group=None, attributes=data.get("attributes"), relationships=data.get("relationships")
+        )
+        return Response(jsonapi.document(_group(group, query), query), status=201)
+
+
+class VoiceInTrunkGroupDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="voice_in_trunk_groups_get",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk group"), *jsonapi.openapi_parameters(GROUP_SPEC, collection=False)],
+        responses=V3Document,
+        summary="One of your voice-in trunk groups",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, GROUP_SPEC, collection=False)
+        return Response(
+            jsonapi.document(_group(voice_in.group_get(actor=self.actor, group_id=resource_id), query), query)
+        )
+
+    @extend_schema(
+        operation_id="voice_in_trunk_groups_update",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk group"), *jsonapi.openapi_parameters(GROUP_SPEC, collection=False)],
+        request=GroupDocument,
+        responses=V3Document,
+        summary="Rename a group or change its trunks: DIDs routed to it follow its new first trunk",
+    )
+    def patch(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, GROUP_SPEC, collection=False)
+        group = voice_in.group_get(actor=self.actor, group_id=resource_id)
+        data = _update_data(request.data, "voice_in_trunk_groups", group.public_id)
+        group = voice_in.group_save(
+            actor=self.actor,
+            group=group,
+            attributes=data.get("attributes", {}),
+            relationships=data.get("relationships"),
+        )
+        return Response(jsonapi.document(_group(group, query), query))
+
+    @extend_schema(
+        operation_id="voice_in_trunk_groups_delete",
+        tags=[TAG],
+        parameters=[_id_parameter("trunk group")],
+        responses={204: None},
+        summary="Delete a group no DID is routed to; its trunks stay",
+    )
+    def delete(self, request, resource_id: str):
+        voice_in.group_delete(actor=self.actor, group=voice_in.group_get(actor=self.actor, group_id=resource_id))
+        return Response(status=204)
+
+
+# --- Exports and capacity pools ------------------------------------------------------------------
+
+EXPORT_SPEC = jsonapi.Spec(types={"exports": frozenset(exports.ATTRIBUTES)}, sorts=frozenset({"created_at"}))
+POOL_SPEC = jsonapi.Spec(
+    types={
+        "capacity_pools": frozenset(
+            {
+                "name",
+                "renew_date",
+                "total_channels_count",
+                "assigned_channels_count",
+                "minimum_limit",
+                "minimum_qty_per_order",
+                "setup_price",
+                "monthly_price",
+                "metered_rate",
+                "countries",
+                "shared_capacity_groups",
+                "qty_based_pricings",
+            }
+        )
+    },  # fmt: skip
+    sorts=frozenset({"name"}),
+    includes=frozenset({"countries", "shared_capacity_groups", "qty_based_pricings"}),
+)
+
+
+class ExportFilters(serializers.Serializer):
+    year = serializers.IntegerField(required=False, help_text="This year when left out")
+    month = serializers.IntegerField(required=False, min_value=1, max_value=12, help_text="This month when left out")
+    did_number = serializers.CharField(required=False, help_text="Only this number's calls")
+
+
+class ExportAttributes(serializers.Serializer):
+    export_type = serializers.CharField(help_text="cdr_in (cdr_out: there are no outbound calls here → 422)")
+    filters = ExportFilters(required=False)
+    callback_url = serializers.URLField(required=False, help_text="Kept and shown; the export is complete at once")
+    callback_method = serializers.CharField(required=False, help_text="post or get")
+    external_reference_id = serializers.CharField(required=False, max_length=100)
+
+
+class ExportResourceDocument(serializers.Serializer):
+    type = serializers.CharField(help_text="exports")
+    attributes = ExportAttributes()
+
+
+class ExportDocument(serializers.Serializer):
+    data = ExportResourceDocument()
+
+
+def _export(request, export) -> jsonapi.Resource:
+    url = request.build_absolute_uri(f"/api/v3/exports/{export.uid}/download")
+    return exports.export_resource(export, download_url=url)
+
+
+class ExportListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="exports_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(EXPORT_SPEC, collection=True),
+        responses=V3ListDocument,
+        summary="Your call record exports, newest first",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, EXPORT_SPEC, collection=True)
+        qs = exports.export_list(actor=self.actor)
+        if query.sort and not query.sort[0][1]:
+            qs = qs.order_by("created_at", "id")
+        total = qs.count()
+        start = (query.page_number - 1) * query.page_size
+        resources = [_export(request, e) for e in qs[start : start + query.page_size]]
+        return Response(_page_document(request, query, resources, total))
+
+    @extend_schema(
+        operation_id="exports_create",
+        tags=[TAG],
+        parameters=[*jsonapi.openapi_parameters(EXPORT_SPEC, collection=False), IDEMPOTENCY_HEADER],
+        request=ExportDocument,
+        responses={201: V3Document},
+        summary="Export a month's inbound call records (cdr_in): completed at once, its url a gzip-compressed CSV "
+        "(a header row and one row per call; calls are not recorded yet, so no rows)",
+    )
+    @idempotent
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, EXPORT_SPEC, collection=False)
+        data = _document_data(request.data, "exports")
+        export = exports.export_create(actor=self.actor, attributes=data.get("attributes") or {})
+        return Response(jsonapi.document(_export(request, export), query), status=201)
+
+
+class ExportDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="exports_get",
+        tags=[TAG],
+        parameters=[_id_parameter("export"), *jsonapi.openapi_parameters(EXPORT_SPEC, collection=False)],
+        responses=V3Document,
+        summary="One of your call record exports",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, EXPORT_SPEC, collection=False)
+        export = exports.export_get(actor=self.actor, export_id=resource_id)
+        return Response(jsonapi.document(_export(request, export), query))
+
+
+class ExportDownloadApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="exports_download",
+        tags=[TAG],
+        parameters=[_id_parameter("export")],
+        responses={(200, "application/gzip"): OpenApiTypes.BINARY},
+        summary="An export's file: a gzip-compressed CSV (what DIDWW's SDK downloads from the export's url)",
+    )
+    def get(self, request, resource_id: str):
+        export = exports.export_get(actor=self.actor, export_id=resource_id)
+        response = HttpResponse(exports.export_csv_gz(export), content_type="application/gzip")
+        response["Content-Disposition"] = f'attachment; filename="cdr_in-{export.year}-{export.month:02d}.csv.gz"'
+        return response
+
+
+class CapacityPoolListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="capacity_pools_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(POOL_SPEC, collection=True),
+        responses=V3ListDocument,
+        summary="Always empty: channels are not sold in pools here (each trunk has its own, capacity_limit)",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, POOL_SPEC, collection=True)
+        return Response(_page_document(request, query, [], 0))
+
+
+class CapacityPoolDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="capacity_pools_get",
+        tags=[TAG],
+        parameters=[_id_parameter("capacity pool"), *jsonapi.openapi_parameters(POOL_SPEC, collection=False)],
+        responses=V3Document,
+        summary="Always 404: there are no capacity pools here",
+    )
+    def get(self, request, resource_id: str):
+        jsonapi.parse_query(request.query_params, POOL_SPEC, collection=False)
+        raise NotFound(_("There are no capacity pools here: each trunk has its own channels."))

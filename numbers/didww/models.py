@@ -81,3 +81,118 @@ class OrderTerms(models.Model):
 
     def __str__(self) -> str:
         return self.external_reference_id or str(self.order_id)
+
+
+class VoiceInTrunkGroup(models.Model):
+    """DIDWW's voice-in trunk group: trunks a DID's calls go to in turn, by the trunks' priority (lowest
+    first) and then weight (highest first). Here a DID routed to a group is forwarded to its first trunk."""
+
+    uid = models.CharField(max_length=16, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="voice_in_trunk_groups")
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    capacity_limit = models.PositiveIntegerField(_("calls at once"), null=True, blank=True)
+    external_reference_id = models.CharField(_("external reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("voice-in trunk group")
+        verbose_name_plural = _("voice-in trunk groups")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def public_id(self) -> str:
+        return f"vtg_{self.uid}"
+
+
+class VoiceInTrunk(models.Model):
+    """DIDWW's voice-in trunk: where a DID's calls are delivered, a SIP address (``sip_configurations``:
+    host, port, username, transport, codecs …) or a phone number (``pstn_configurations``: dst). A DID
+    routed to one is forwarded there (``Number.forwarding``); ``DidVoiceInRoute`` remembers which trunk
+    that forwarding came from. Registration trunks are ``SipTrunk``s, listed beside these."""
+
+    class Kind(models.TextChoices):
+        SIP = "sip_configurations", "SIP"
+        PSTN = "pstn_configurations", "PSTN"
+
+    uid = models.CharField(max_length=16, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="voice_in_trunks")
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    group = models.ForeignKey(
+        VoiceInTrunkGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="trunks"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    # The configuration's attributes as sent (without the password, kept apart and encrypted).
+    configuration = models.JSONField(default=dict)
+    auth_password = EncryptedTextField(blank=True, editable=False)
+    capacity_limit = models.PositiveIntegerField(_("calls at once"), null=True, blank=True)
+    priority = models.PositiveIntegerField(default=1)
+    weight = models.PositiveIntegerField(default=100)
+    ringing_timeout = models.PositiveIntegerField(null=True, blank=True)
+    cli_format = models.CharField(max_length=8, default="e164")
+    cli_prefix = models.CharField(max_length=20, blank=True)
+    external_reference_id = models.CharField(_("external reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("voice-in trunk")
+        verbose_name_plural = _("voice-in trunks")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["account", "name"], name="voice_in_trunk_account_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def public_id(self) -> str:
+        return f"vit_{self.uid}"
+
+
+class DidVoiceInRoute(models.Model):
+    """Which voice-in trunk (or group) a number's forwarding was set from: the DID's ``voice_in_trunk``
+    or ``voice_in_trunk_group``. Exactly one of the two. Only believed while the number's forwarding is
+    still what that trunk gives it (a forwarding set another way makes the DID show no trunk)."""
+
+    number = models.OneToOneField("numbers.Number", on_delete=models.CASCADE, related_name="voice_in_route")
+    trunk = models.ForeignKey(VoiceInTrunk, on_delete=models.CASCADE, null=True, blank=True, related_name="routes")
+    group = models.ForeignKey(VoiceInTrunkGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="routes")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(trunk__isnull=False, group__isnull=True) | Q(trunk__isnull=True, group__isnull=False),
+                name="did_voice_in_route_trunk_xor_group",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number_id} → {self.trunk_id or self.group_id}"
+
+
+class CdrExport(models.Model):
+    """An export of inbound call records (DIDWW's ``exports`` of type ``cdr_in``) for a month. Complete as
+    soon as it is made: its CSV is written when it is downloaded, from the calls of that month."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="cdr_exports")
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    year = models.PositiveIntegerField()
+    month = models.PositiveIntegerField()
+    did_number = models.CharField(max_length=20, blank=True)
+    callback_url = models.CharField(max_length=500, blank=True)
+    callback_method = models.CharField(max_length=4, default="post")
+    external_reference_id = models.CharField(_("external reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call record export")
+        verbose_name_plural = _("call record exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"cdr_in {self.year}-{self.month:02d}"

@@ -55,8 +55,8 @@ from portal.errors import ValidationFailed
 from portal.jsonapi import Conflict, InvalidDocument, InvalidParameter, Resource, Spec, timestamp, truth, values_of
 
 from .. import selectors
-from ..models import Country, Number, NumberGroup, NumberType, Order, SipTrunk
-from ..services import UNCHANGED
+from ..models import Country, Number, NumberGroup, NumberType, Order
+from . import voice_in
 
 # --- Resource types ------------------------------------------------------------------------------
 
@@ -67,13 +67,13 @@ DID_ATTRIBUTES = (
 )  # fmt: skip
 # DIDWW relationships with no counterpart here: always empty.
 EMPTY_RELATIONSHIPS = (
-    "voice_in_trunk_group", "capacity_pool", "shared_capacity_group", "address_verification",
+    "capacity_pool", "shared_capacity_group", "address_verification",
     "emergency_calling_service", "emergency_verification", "identity",
 )  # fmt: skip
-DID_RELATIONSHIPS = ("did_group", "voice_in_trunk", "order", *EMPTY_RELATIONSHIPS)
+DID_RELATIONSHIPS = ("did_group", "voice_in_trunk", "voice_in_trunk_group", "order", *EMPTY_RELATIONSHIPS)
 # The empty ones DIDWW lets a client filter by (``<name>.id``).
 EMPTY_FILTERS = (
-    "voice_in_trunk_group", "capacity_pool", "shared_capacity_group", "address_verification",
+    "capacity_pool", "shared_capacity_group", "address_verification",
     "emergency_calling_service",
 )  # fmt: skip
 
@@ -86,9 +86,8 @@ TYPES = {
     "cities": frozenset({"name", "country", "region"}),
     "regions": frozenset({"name", "country"}),
     "did_group_types": frozenset({"name"}),
-    "voice_in_trunks": frozenset(
-        {"name", "capacity_limit", "created_at", "configuration", "pop", "voice_in_trunk_group"}
-    ),
+    "voice_in_trunks": frozenset({*voice_in.TRUNK_ATTRIBUTES, "pop", "voice_in_trunk_group"}),
+    "voice_in_trunk_groups": frozenset({*voice_in.GROUP_ATTRIBUTES, "voice_in_trunks"}),
     "orders": frozenset({"amount", "status", "reference", "created_at"}),
 }
 
@@ -102,6 +101,7 @@ INCLUDES = frozenset(
         "voice_in_trunk",
         "voice_in_trunk.voice_in_trunk_group",
         "voice_in_trunk.pop",
+        "voice_in_trunk_group",
         "order",
         *EMPTY_RELATIONSHIPS,
     }
@@ -158,22 +158,7 @@ def did_group_resource(group: NumberGroup, country: Country) -> Resource:
     )
 
 
-def trunk_resource(trunk: SipTrunk) -> Resource:
-    return Resource(
-        "voice_in_trunks",
-        trunk.public_id,
-        {
-            "name": trunk.name,
-            "capacity_limit": trunk.channels,
-            "created_at": timestamp(trunk.created_at),
-            # Where the calls go, as DIDWW describes a SIP destination (never the credentials).
-            "configuration": {
-                "type": "sip_configurations",
-                "attributes": {"username": trunk.username, "host": trunk.sip_server},
-            },
-        },
-        {"pop": None, "voice_in_trunk_group": None},
-    )
+trunk_resource = voice_in.trunk_resource
 
 
 def order_resource(order: Order) -> Resource:
@@ -208,6 +193,7 @@ def did_resource(number: Number, *, self_url: Callable[[str], str]) -> Resource:
     """A number as a DIDWW DID. Reads ``group``, ``country``, ``trunk`` and ``order`` (select them); its
     order as stored (wholesale): pages a client may see go through ``did_resources``."""
     suspended = number.status == Number.Status.SUSPENDED
+    delivery, group = voice_in.route_of(number)
     attributes = {
         "number": number.e164.removeprefix("+"),
         "description": number.label or None,
@@ -215,7 +201,7 @@ def did_resource(number: Number, *, self_url: Callable[[str], str]) -> Resource:
         "terminated": number.cancel_at_period_end,
         "awaiting_registration": number.status == Number.Status.PENDING_REGULATORY,
         "pending_removal": number.cancel_at_period_end or suspended,
-        "capacity_limit": number.trunk.channels if number.trunk_id else None,
+        "capacity_limit": number.trunk.channels if number.trunk_id else (delivery.capacity_limit if delivery else None),
         "channels_included_count": 0,
         "dedicated_channels_count": 0,
         "billing_cycles_count": 0 if number.cancel_at_period_end else None,
@@ -225,7 +211,8 @@ def did_resource(number: Number, *, self_url: Callable[[str], str]) -> Resource:
     }
     relationships: dict[str, Resource | None] = {
         "did_group": did_group_resource(number.group, number.country),
-        "voice_in_trunk": trunk_resource(number.trunk) if number.trunk_id else None,
+        "voice_in_trunk": trunk_resource(number.trunk or delivery) if number.trunk_id or delivery else None,
+        "voice_in_trunk_group": voice_in.group_resource(group) if group else None,
         "order": order_resource(number.order),
     }
     relationships.update(dict.fromkeys(EMPTY_RELATIONSHIPS))
@@ -235,14 +222,17 @@ def did_resource(number: Number, *, self_url: Callable[[str], str]) -> Resource:
 # --- Reading: the list, filters and sort keys ----------------------------------------------------
 
 
+ROUTE_RELATED = ("trunk", "order", "voice_in_route__trunk__group", "voice_in_route__group")
+
+
 def did_list(*, actor: Actor) -> QuerySet[Number]:
     """The actor's numbers as DIDs (released and failed ones are not), with what a DID shows."""
-    return selectors.number_list(actor=actor, include_failed=False).select_related("trunk", "order")
+    return selectors.number_list(actor=actor, include_failed=False).select_related(*ROUTE_RELATED)
 
 
 def did_get(*, actor: Actor, did_id: str) -> Number:
     """One DID by ``num_…`` id, integer id or E.164 number; 404 as in /api/v1."""
-    return selectors.number_get(actor=actor, number_id=did_id, include_failed=False, related=("trunk", "order"))
+    return selectors.number_get(actor=actor, number_id=did_id, include_failed=False, related=ROUTE_RELATED)
 
 
 def _ids(values: list[str], prefix: str = "") -> list[int]:
@@ -291,9 +281,20 @@ def _features(value: str) -> Q:
 
 def _trunks(value: str) -> Q:
     wanted = values_of(value)
-    q = Q(trunk__isnull=True) if "" in wanted else Q(pk__in=[])
+    delivered = Q(trunk__isnull=True, voice_in_route__trunk__isnull=False) & ~Q(forwarding="")
+    q = Q(trunk__isnull=True) & ~delivered if "" in wanted else Q(pk__in=[])
     uids = [v.removeprefix("trk_") for v in wanted if v.startswith("trk_")]
-    return q | Q(trunk__uid__in=uids) | Q(trunk_id__in=_ids([v for v in wanted if not v.startswith("trk_")], "trk"))
+    vits = [v.removeprefix("vit_") for v in wanted if v.startswith("vit_")]
+    numeric = _ids([v for v in wanted if not v.startswith(("trk_", "vit_"))], "trk")
+    return q | Q(trunk__uid__in=uids) | Q(trunk_id__in=numeric) | (delivered & Q(voice_in_route__trunk__uid__in=vits))
+
+
+def _trunk_groups(value: str) -> Q:
+    wanted = values_of(value)
+    grouped = Q(trunk__isnull=True, voice_in_route__group__isnull=False) & ~Q(forwarding="")
+    q = ~grouped if "" in wanted else Q(pk__in=[])
+    uids = [v.removeprefix("vtg_") for v in wanted if v.startswith("vtg_")]
+    return q | (grouped & Q(voice_in_route__group__uid__in=uids))
 
 
 def _empty_relationship(value: str) -> Q:
@@ -324,6 +325,7 @@ FILTERS: dict[str, Callable[[str], Q]] = {
     "order.id": lambda v: Q(order_id__in=_ids(values_of(v), "ord")),
     "order.reference": lambda v: Q(order_id__in=_ids(values_of(v), "ord")),
     "voice_in_trunk.id": _trunks,
+    "voice_in_trunk_group.id": _trunk_groups,
     "did_group.features": _features,
     **{f"{name}.id": _empty_relationship for name in EMPTY_FILTERS},
 }
@@ -398,10 +400,11 @@ READ_ONLY = {
 
 @dataclass(frozen=True)
 class DidUpdate:
-    """What an update document asks for, as ``services.number_update`` takes it."""
+    """What an update document asks for: ``changes`` as ``services.number_configure`` takes them and, when
+    the document routes the DID, where (``voice_in.did_apply``)."""
 
     changes: dict[str, Any]
-    trunk: SipTrunk | None = UNCHANGED
+    route: voice_in.DidRoute | None = None
 
 
 def _renewal(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -432,17 +435,47 @@ def _renewal(attributes: dict[str, Any]) -> dict[str, Any]:
     return {"cancel_at_period_end": next(iter(wanted.values()))} if wanted else {}
 
 
-def _trunk_change(actor: Actor, number: Number, relationship: Any) -> SipTrunk | None:
-    pointer = "/data/relationships/voice_in_trunk"
+def _linkage(relationships: dict[str, Any], name: str, type_name: str) -> dict | None:
+    """A to-one relationship's linkage in an update document: its data (None to clear it)."""
+    pointer = f"/data/relationships/{name}"
+    relationship = relationships[name]
     if not isinstance(relationship, dict) or "data" not in relationship:
-        raise ValidationFailed(fields={pointer: [_('Send {"data": {"type": "voice_in_trunks", "id": …}} or null.')]})
+        raise ValidationFailed(
+            fields={pointer: [_('Send {"data": {"type": "%(type)s", "id": …}} or null.') % {"type": type_name}]}
+        )
     linkage = relationship["data"]
-    if linkage is None:
-        # Off its trunk; a number that is not on one (forwarded, or unrouted) stays as it is.
-        return None if number.trunk_id else UNCHANGED
-    if not isinstance(linkage, dict) or linkage.get("type") != "voice_in_trunks" or not linkage.get("id"):
-        raise ValidationFailed(fields={pointer + "/data": [_('Send {"type": "voice_in_trunks", "id": "trk_…"}.')]})
-    return selectors.trunk_get(actor=actor, trunk_id=str(linkage["id"]))
+    if linkage is not None and (
+        not isinstance(linkage, dict) or linkage.get("type") != type_name or not linkage.get("id")
+    ):
+        raise ValidationFailed(
+            fields={pointer + "/data": [_('Send {"type": "%(type)s", "id": …}.') % {"type": type_name}]}
+        )
+    return linkage
+
+
+def _route(actor: Actor, number: Number, relationships: dict[str, Any]) -> voice_in.DidRoute | None:
+    """Where the document routes the DID: a trunk or a group (they exclude each other: setting one clears
+    the other), nowhere (both null), or None when it says nothing about routing."""
+    trunk = _linkage(relationships, "voice_in_trunk", "voice_in_trunks") if "voice_in_trunk" in relationships else 0
+    group = (
+        _linkage(relationships, "voice_in_trunk_group", "voice_in_trunk_groups")
+        if "voice_in_trunk_group" in relationships
+        else 0
+    )
+    if trunk and group:
+        raise ValidationFailed(
+            fields={"/data/relationships/voice_in_trunk_group": [_("Route to a trunk or to a trunk group, not both.")]}
+        )
+    if trunk:
+        return voice_in.DidRoute(trunk=voice_in.trunk_get(actor=actor, trunk_id=str(trunk["id"])))
+    if group:
+        return voice_in.DidRoute(group=voice_in.group_get(actor=actor, group_id=str(group["id"])))
+    if trunk is None or group is None:
+        current_trunk, current_group = voice_in.route_of(number)
+        clears_trunk = trunk is None and (number.trunk_id or current_trunk)
+        clears_group = group is None and current_group
+        return voice_in.DidRoute() if clears_trunk or clears_group else None
+    return None
 
 
 def did_update_read(*, actor: Actor, number: Number, body: Any) -> DidUpdate:
@@ -466,11 +499,9 @@ def did_update_read(*, actor: Actor, number: Number, body: Any) -> DidUpdate:
             errors[f"/data/attributes/{name}"] = [_("Read-only here. %(why)s") % {"why": READ_ONLY[name]}]
         elif name not in ("description", "billing_cycles_count", "terminated"):
             errors[f"/data/attributes/{name}"] = [_("DIDs have no attribute %(name)s.") % {"name": name}]
-    for name, value in relationships.items():
-        if name == "voice_in_trunk":
+    for name in relationships:
+        if name in ("voice_in_trunk", "voice_in_trunk_group"):
             continue
-        if name == "voice_in_trunk_group" and isinstance(value, dict) and value.get("data", 0) is None:
-            continue  # what DIDWW's clients send beside a trunk: no trunk group (there are none here)
         if name in DID_RELATIONSHIPS:
             errors[f"/data/relationships/{name}"] = [_("This relationship cannot be changed here.")]
         else:
@@ -482,9 +513,4 @@ def did_update_read(*, actor: Actor, number: Number, body: Any) -> DidUpdate:
     changes = _renewal(attributes)
     if "description" in attributes:
         changes["label"] = attributes["description"]
-    trunk = (
-        _trunk_change(actor, number, relationships["voice_in_trunk"])
-        if "voice_in_trunk" in relationships
-        else UNCHANGED
-    )
-    return DidUpdate(changes=changes, trunk=trunk)
+    return DidUpdate(changes=changes, route=_route(actor, number, relationships))

@@ -100,7 +100,23 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
 
     held = AvailableNumber.objects.get(e164=make_stock_number())
     reservation = buying.reservation_create(actor=system_actor(tenant_account), available_did_id=str(held.pk))
+    from numbers_app.didww import voice_in
+
+    delivery_trunk = voice_in.trunk_create(
+        actor=system_actor(tenant_account),
+        attributes={
+            "name": "Desk",
+            "configuration": {"type": "pstn_configurations", "attributes": {"dst": "31612345678"}},
+        },
+    )
+    trunk_group = voice_in.group_save(actor=system_actor(tenant_account), group=None, attributes={"name": "Desks"})
+    from numbers_app.didww import exports
+
+    export = exports.export_create(actor=system_actor(tenant_account), attributes={})
     return {
+        "export_id": str(export.uid),
+        "voice_in_trunk_id": delivery_trunk.public_id,
+        "voice_in_trunk_group_id": trunk_group.public_id,
         "reservation_id": str(reservation.uid),
         "v3_order_id": order.public_id,
         "top_up_id": top_up.public_id,
@@ -125,7 +141,14 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
 
 # /api/v3 detail paths name their object ``resource_id``: which id that is depends on the path. The
 # catalogue's (countries, did_groups, …) is the same for everyone, so it is no one's to hide.
-V3_RESOURCE_IDS = {"api_v3_did_reservation": "reservation_id", "api_v3_order": "v3_order_id"}
+V3_RESOURCE_IDS = {
+    "api_v3_did_reservation": "reservation_id",
+    "api_v3_order": "v3_order_id",
+    "api_v3_voice_in_trunk": "voice_in_trunk_id",
+    "api_v3_voice_in_trunk_group": "voice_in_trunk_group_id",
+    "api_v3_export": "export_id",
+    "api_v3_export_download": "export_id",
+}
 
 
 def _v3_ids(pattern, ids: dict[str, str]) -> dict[str, str]:

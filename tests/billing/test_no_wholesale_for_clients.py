@@ -32,7 +32,9 @@ from billing.services import PriceRuleInput, price_rule_save
 from messaging import services as sms_services
 from messaging.models import Message, SmsRate
 from numbers_app import services as number_services
+from numbers_app.didww import exports, voice_in
 from numbers_app.didww import resources as didww
+from numbers_app.didww.models import CdrExport, VoiceInTrunk, VoiceInTrunkGroup
 from numbers_app.models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem, SipTrunk
 from numbers_app.porting import services as porting
 from numbers_app.regulatory.models import ComplianceDocument, ComplianceProfile, PortRequest
@@ -150,6 +152,13 @@ class Scenario:
             )
             self.trunk = trunk_create(actor=self.x_admin, name="Reception PBX").trunk
             number_route(actor=self.x_admin, number=self.with_sms, trunk=self.trunk)
+            desk = {
+                "name": "Desk",
+                "configuration": {"type": "pstn_configurations", "attributes": {"dst": "31612345678"}},
+            }
+            voice_in.trunk_create(actor=self.x_admin, attributes=desk)
+            voice_in.group_save(actor=self.x_admin, group=None, attributes={"name": "Desks"})
+            exports.export_create(actor=self.x_admin, attributes={})
             self.port = make_port(a, client=x)
             self.endpoint = webhook_services.webhook_create(
                 actor=self.x_admin, url="https://hooks.example.com/xylo", events=["*"]
@@ -196,7 +205,13 @@ class Scenario:
             "fmt": ["csv", "pdf"],
             "name": list(didww.DID_RELATIONSHIPS),  # /api/v3 relationship links
             # /api/v3 detail paths: the client's orders, and one catalogue entry (the same for everyone)
-            "resource_id": [*(order.public_id for order in Order.objects.filter(client=x)), "NL"],
+            "resource_id": [
+                *(order.public_id for order in Order.objects.filter(client=x)),
+                "NL",
+                *(t.public_id for t in VoiceInTrunk.objects.filter(client=x)),
+                *(g.public_id for g in VoiceInTrunkGroup.objects.filter(client=x)),
+                *(str(e.uid) for e in CdrExport.objects.filter(client=x)),
+            ],
             "session_id": [1],  # the account page's "end this session" (a POST: its GET answers 405)
         }
 

@@ -276,6 +276,8 @@ def _filter_cases():
         ("did_group.features", lambda o: "voice_in", everyone),
         ("did_group.features", lambda o: "voice_in,sms_in", ["mobile"]),
         ("did_group.features", lambda o: "voice_in,emergency", []),
+        ("voice_in_trunk_group.id", lambda o: "", everyone),  # none is routed to a group here
+        ("voice_in_trunk_group.id", lambda o: "vtg_abc", []),
     ]
     for name in didww.EMPTY_FILTERS:
         cases += [(f"{name}.id", lambda o: "", everyone), (f"{name}.id", lambda o: "abc", [])]
@@ -414,7 +416,12 @@ def test_including_everything_returns_each_related_resource_once(tenants, owned)
     assert trunk["attributes"]["name"] == "Head office PBX" and trunk["attributes"]["capacity_limit"] == 30
     assert trunk["attributes"]["configuration"] == {
         "type": "sip_configurations",
-        "attributes": {"username": owned.pbx.username, "host": owned.pbx.sip_server},
+        "attributes": {
+            "enabled_sip_registration": True,
+            "incoming_auth_username": owned.pbx.username,
+            "username": owned.pbx.username,
+            "host": owned.pbx.sip_server,
+        },
     }
     assert "ha1" not in json.dumps(trunk) and owned.pbx.ha1 not in json.dumps(body)
     order = found[("orders", owned.sales.order.public_id)]
@@ -436,6 +443,7 @@ INCLUDED_TYPES = {
     "voice_in_trunk.voice_in_trunk_group": {"voice_in_trunks"},
     "voice_in_trunk.pop": {"voice_in_trunks"},
     "order": {"orders"},
+    "voice_in_trunk_group": set(),  # no number of these owners is routed to a group
     **{name: set() for name in didww.EMPTY_RELATIONSHIPS},
 }
 
@@ -578,7 +586,7 @@ def test_v3_requests_count_against_the_keys_rate_limit(tenants, owned, staff_act
 
 
 def test_unknown_v3_paths_and_methods_answer_json_api_errors(tenants, owned):
-    assert_errors(call(tenants.a.key, "GET", "/api/v3/voice_in_trunks"), 404, "not_found")
+    assert_errors(call(tenants.a.key, "GET", "/api/v3/voice_out_trunks"), 404, "not_found")
     response = call(tenants.a.key, "POST", DIDS, {"data": {"type": "dids"}})
     assert_errors(response, 405, "method_not_allowed")
     assert_errors(call(tenants.a.key, "DELETE", f"{DIDS}/{owned.sales.public_id}"), 405, "method_not_allowed")
@@ -709,8 +717,8 @@ PATCH_422 = [
     (None, {"order": {"data": None}}, "/data/relationships/order"),
     (
         None,
-        {"voice_in_trunk_group": {"data": {"type": "voice_in_trunk_groups", "id": "1"}}},
-        "/data/relationships/voice_in_trunk_group",
+        {"voice_in_trunk_group": {"data": {"type": "voice_in_trunks", "id": "1"}}},
+        "/data/relationships/voice_in_trunk_group/data",
     ),
     (None, {"colour": {"data": None}}, "/data/relationships/colour"),
     (None, {"voice_in_trunk": "trk_1"}, "/data/relationships/voice_in_trunk"),
