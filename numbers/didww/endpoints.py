@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import parse_id
 from portal import jsonapi
-from portal.api_io import IDEMPOTENCY_HEADER
+from portal.api import IDEMPOTENCY_HEADER
 from portal.authentication import presented_key
 from portal.errors import NotFound, ValidationFailed
 from portal.idempotency import idempotent
