@@ -66,6 +66,12 @@ class Actor:
 def access_blocked_reason(*, account: Account, client: Client | None) -> str | None:
     """Why an otherwise valid login or key may not act right now, or None."""
     if account.status != Account.Status.ACTIVE:
+        if client is not None:  # the reseller's client is sent to the reseller, under its brand
+            from .branding.selectors import look_of, support_label
+
+            return str(
+                _("Access is paused for now; contact %(support)s.") % {"support": support_label(look_of(account))}
+            )
         return str(_("This account is suspended; contact DIDfarm support."))
     if client is not None and not client.is_active:
         return str(

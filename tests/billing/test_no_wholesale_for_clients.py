@@ -198,6 +198,7 @@ class Scenario:
             # /api/v3 detail paths: the client's orders, and one catalogue entry (the same for everyone)
             "resource_id": [*(order.public_id for order in Order.objects.filter(client=x)), "NL"],
             "session_id": [1],  # the account page's "end this session" (a POST: its GET answers 405)
+            "account_id": [x.account_id],  # the brand's logo (no logo yet: 404)
         }
 
     def wholesale(self) -> set[Decimal]:
