@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.http.request import split_domain_port
+from django.http.request import split_domain_port, validate_host
 
-from .hosts import account_for_host
+from .hosts import account_for_host, static_hosts
 
 
 class SiteBrandMiddleware:
@@ -17,5 +17,6 @@ class SiteBrandMiddleware:
 
     def __call__(self, request):
         domain, _port = split_domain_port(request.get_host())
-        request.site_account_id = account_for_host(domain)
+        # The platform's own names are never a reseller's: no lookup for them.
+        request.site_account_id = None if validate_host(domain, static_hosts()) else account_for_host(domain)
         return self.get_response(request)
