@@ -41,11 +41,10 @@ def _load() -> dict[str, int] | None:
     from ..models import Brand
 
     try:
-        domains = dict(
-            Brand.objects.filter(domain__isnull=False, domain_verified_at__isnull=False).values_list(
-                "domain", "account_id"
-            )
+        rows = Brand.objects.filter(domain__isnull=False, domain_verified_at__isnull=False).values_list(
+            "domain", "account_id"
         )
+        domains = {domain: account_id for domain, account_id in rows if domain}
     except (DatabaseError, RuntimeError):
         # No database reachable, or none allowed here (a set-up step copying ALLOWED_HOSTS, a test without
         # one): fail closed, the configured names only. Not remembered, so the next request asks again.

@@ -49,7 +49,7 @@ def look_of(account: Account, brand: Brand | None = None) -> Look:
         logo_url=logo_url,
         support_email=brand.support_email or account.billing_email,
         support_phone=brand.support_phone,
-        domain=brand.domain if brand.domain_verified else "",
+        domain=(brand.domain or "") if brand.domain_verified else "",
     )
 
 

@@ -133,7 +133,10 @@ def _checked(data: BrandInput, *, brand_id: int | None) -> dict:
         domain = domain_normalise(data.domain)
     except ValidationFailed as exc:
         fields.update(exc.fields or {})
-    if domain and Brand.objects.filter(domain=domain).exclude(pk=brand_id).exists():
+    others = Brand.objects.filter(domain=domain)
+    if brand_id is not None:
+        others = others.exclude(pk=brand_id)
+    if domain and others.exists():
         taken = _("Another account already uses this domain.")
         fields.setdefault("domain", []).append(taken)
     if fields:

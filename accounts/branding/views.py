@@ -39,6 +39,8 @@ def brand_settings(request):
             "domain": brand.domain or "",
         }
     form = BrandForm(request.POST or None, request.FILES or None, initial=initial)
+    if brand is None or not brand.logo_digest:
+        del form.fields["remove_logo"]  # nothing to remove
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
