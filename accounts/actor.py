@@ -113,7 +113,12 @@ def system_actor(account: Account, *, user: User | None = None) -> Actor:
 
 
 def membership_for(user: User, account_id: int | None = None) -> Membership | None:
-    memberships = Membership.objects.select_related("account", "client", "user").filter(user=user)
+    # The account's brand comes along (without its logo's bytes): every page of a client shows it.
+    memberships = (
+        Membership.objects.select_related("account", "account__brand", "client", "user")
+        .defer("account__brand__logo")
+        .filter(user=user)
+    )
     if account_id is not None:
         chosen = memberships.filter(account_id=account_id).first()
         if chosen is not None:

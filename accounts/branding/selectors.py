@@ -35,7 +35,11 @@ class Look:
 
 
 def look_of(account: Account, brand: Brand | None = None) -> Look:
-    brand = brand if brand is not None else Brand.objects.filter(account=account).first()
+    if brand is None:
+        try:
+            brand = account.brand  # no query when it came with the account (``membership_for``)
+        except Brand.DoesNotExist:
+            brand = None
     if brand is None:
         return Look(account_id=account.pk, name=account.name, support_email=account.billing_email)
     logo_url = ""

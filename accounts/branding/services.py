@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http.request import validate_host
 from django.utils import timezone
@@ -25,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 from portal.errors import PermissionDenied, ValidationFailed
 
 from ..actor import Actor
-from ..models import Brand
+from ..models import Account, Brand
 from ..services import audit_record
 from . import colours, hosts
 
@@ -65,6 +67,13 @@ def _snapshot(brand: Brand) -> dict:
     }
 
 
+def _remember(actor: Actor, brand: Brand) -> None:
+    """The actor's account object carries the brand just written: what this request or task still shows
+    or sends reads it from there (``selectors.look_of``), not a copy from before the change."""
+    if actor.account.pk == brand.account_id:
+        actor.account.brand = brand
+
+
 def domain_normalise(value: str) -> str | None:
     """A client portal host name in the form it is stored and compared (lower case, IDNA, no trailing
     dot), or None for an empty value. Raises ``ValidationFailed`` for anything that is not a public host
@@ -100,7 +109,8 @@ def domain_normalise(value: str) -> str | None:
 
 def _checked(data: BrandInput, *, brand_id: int | None) -> dict:
     fields: dict[str, list[str]] = {}
-    name = data.display_name.strip()
+    # One line (it becomes an email's sender name): any run of whitespace, line breaks included, is a space.
+    name = " ".join(data.display_name.split())
     if not name:
         fields["display_name"] = [_("Enter the name your clients know you by.")]
     elif len(name) > 80:
@@ -119,6 +129,12 @@ def _checked(data: BrandInput, *, brand_id: int | None) -> dict:
                 % {"ratio": colours.contrast(colour, colours.WHITE), "minimum": colours.MIN_CONTRAST}
             ]
         chosen[field] = colour
+    support_email = data.support_email.strip().lower()
+    if support_email:
+        try:
+            validate_email(support_email)
+        except DjangoValidationError as exc:
+            fields["support_email"] = list(exc.messages)
     phone = data.support_phone.strip()
     if phone:
         try:
@@ -145,7 +161,7 @@ def _checked(data: BrandInput, *, brand_id: int | None) -> dict:
         "display_name": name,
         "primary_color": chosen["primary_color"],
         "accent_color": chosen["accent_color"],
-        "support_email": data.support_email.strip().lower(),
+        "support_email": support_email,
         "support_phone": phone,
         "domain": domain,
     }
@@ -156,6 +172,8 @@ def brand_save(*, actor: Actor, data: BrandInput) -> Brand:
     and is not served until staff approve it again."""
     _require_brand_admin(actor)
     with transaction.atomic():
+        # The account row first: two first saves of one account's brand at once make one brand, not a clash.
+        Account.objects.select_for_update().filter(pk=actor.account.pk).first()
         brand = Brand.objects.select_for_update().filter(account=actor.account).first()
         before = _snapshot(brand) if brand else None
         if brand is None:
@@ -180,6 +198,7 @@ def brand_save(*, actor: Actor, data: BrandInput) -> Brand:
             after=_snapshot(brand),
         )
         transaction.on_commit(hosts.forget)
+    _remember(actor, brand)
     return brand
 
 
@@ -217,46 +236,38 @@ def brand_logo_set(*, actor: Actor, upload: bytes | None) -> Brand:
         brand.logo_digest = hashlib.sha256(logo).hexdigest()[:16] if logo else ""
         brand.save(update_fields=["logo", "logo_digest", "updated_at"])
         audit_record(actor=actor, action="brand.logo_changed", subject=brand, before=before, after=_snapshot(brand))
+    _remember(actor, brand)
     return brand
 
 
 def brand_domain_approve(*, actor: Actor, brand_id: int) -> Brand:
     """Staff: serve the brand's domain (after checking its TXT record holds the token)."""
-    with transaction.atomic():
-        brand = Brand.objects.select_for_update().get(pk=brand_id)
-        if not brand.domain:
-            raise ValidationFailed(_("This brand has no domain to approve."))
-        before = _snapshot(brand)
-        brand.domain_verified_at = timezone.now()
-        brand.save(update_fields=["domain_verified_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="brand.domain_approved",
-            subject=brand,
-            before=before,
-            after=_snapshot(brand),
-            account=brand.account,
-        )
-        transaction.on_commit(hosts.forget)
-    return brand
+    return _domain_verification_set(actor=actor, brand_id=brand_id, verified=True)
 
 
 def brand_domain_withdraw(*, actor: Actor, brand_id: int) -> Brand:
     """Staff: stop serving the brand's domain (it stays entered, unverified)."""
+    return _domain_verification_set(actor=actor, brand_id=brand_id, verified=False)
+
+
+def _domain_verification_set(*, actor: Actor, brand_id: int, verified: bool) -> Brand:
     with transaction.atomic():
-        brand = Brand.objects.select_for_update().get(pk=brand_id)
+        brand = Brand.objects.select_for_update().select_related("account").get(pk=brand_id)
+        if verified and not brand.domain:
+            raise ValidationFailed(_("This brand has no domain to approve."))
         before = _snapshot(brand)
-        brand.domain_verified_at = None
+        brand.domain_verified_at = timezone.now() if verified else None
         brand.save(update_fields=["domain_verified_at", "updated_at"])
         audit_record(
             actor=actor,
-            action="brand.domain_withdrawn",
+            action="brand.domain_approved" if verified else "brand.domain_withdrawn",
             subject=brand,
             before=before,
             after=_snapshot(brand),
             account=brand.account,
         )
         transaction.on_commit(hosts.forget)
+    _remember(actor, brand)
     return brand
 
 

@@ -47,6 +47,7 @@ def test_contrast_is_wcag_s_ratio():
         ({"accent_color": "#ffee88"}, "accent_color"),  # white text on pale yellow: unreadable
         ({"display_name": "  "}, "display_name"),
         ({"support_phone": "12345"}, "support_phone"),
+        ({"support_email": "help@"}, "support_email"),
         ({"domain": "https://portal.example.com/login"}, "domain"),
         ({"domain": "203.0.113.7"}, "domain"),
         ({"domain": "localhost"}, "domain"),
@@ -64,8 +65,14 @@ def test_a_brand_with_a_bad_field_is_refused_and_nothing_is_written(tenants, cha
 def test_saving_a_brand_normalises_it_and_writes_an_audit_row(tenants):
     brand = services.brand_save(
         actor=tenants.a.owner_actor,
-        data=_input(primary_color="#8A1538", support_phone="+31 20 794 6000", domain="Portal.Northwind.Example."),
+        data=_input(
+            display_name=" Northwind\r\nVoice ",  # a sender name is one line
+            primary_color="#8A1538",
+            support_phone="+31 20 794 6000",
+            domain="Portal.Northwind.Example.",
+        ),
     )
+    assert brand.display_name == "Northwind Voice"
     assert (brand.primary_color, brand.support_phone, brand.domain) == ("#8a1538", "+31207946000", BRAND_DOMAIN)
     assert brand.domain_token and brand.domain_verified_at is None
     row = AuditLog.objects.get(action="brand.created")
@@ -310,3 +317,30 @@ def test_a_client_told_an_sms_destination_is_refused_is_sent_to_the_resellers_su
     message = refused.value.message
     assert refused.value.code == "destination_not_allowed"
     assert BRAND_NAME in message and SUPPORT_EMAIL in message and "DIDfarm" not in message
+
+
+def test_a_clients_authenticator_app_shows_the_brand_and_the_resellers_the_platform(tenants):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+
+    make_brand(tenants.a.owner_actor)
+    client_admin = User.objects.get(email=tenants.x_admin_email)
+    owner = User.objects.get(email="owner@alpha.test")
+    assert "issuer=Northwind%20Voice" in TOTPDevice.objects.create(user=client_admin, name="Phone").config_url
+    assert "issuer=DIDfarm" in TOTPDevice.objects.create(user=owner, name="Phone").config_url
+
+
+def test_the_brand_costs_a_client_page_no_extra_query(tenants):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    http = login(tenants.x_admin_email)
+    http.get("/")
+    with CaptureQueriesContext(connection) as plain:
+        http.get("/")
+    make_brand(tenants.a.owner_actor)
+    with CaptureQueriesContext(connection) as branded:
+        page = http.get("/").content.decode()
+    assert BRAND_NAME in page
+    assert len(branded.captured_queries) == len(plain.captured_queries)

@@ -27,7 +27,7 @@ from numbers_app.regulatory.services import profile_decision_notify
 from portal.webhooks.models import WebhookEndpoint
 from portal.webhooks.notify import endpoint_disabled_notify
 from tests.accounts.brand_fixtures import BRAND_DOMAIN, BRAND_NAME, make_brand
-from tests.billing.test_no_wholesale_for_clients import LOOKED_AT, Scenario, body_of, page_urls
+from tests.billing.test_no_wholesale_for_clients import LOOKED_AT, Scenario, body_of, page_urls, scenario  # noqa: F401 (the fixture)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -36,14 +36,10 @@ PLATFORM = re.compile("didfarm", re.IGNORECASE)
 
 
 @pytest.fixture
-def scenario(tenants, settings, tmp_path) -> Scenario:
-    settings.REGULATORY_DOCUMENTS_DIR = tmp_path
-    settings.SANDBOX_PROVISION_SECONDS = 0
-    settings.SANDBOX_FAILURE_RATE = 0
-    settings.SANDBOX_SMS_FAILURE_RATE = 0
-    settings.SANDBOX_SMS_DELIVERY_SECONDS = 0
-    make_brand(tenants.a.owner_actor)
-    return Scenario(tenants)
+def branded(scenario) -> Scenario:
+    """The scenario of the wholesale walk, with Alpha Telecom's brand on its verified domain."""
+    make_brand(scenario.tenants.a.owner_actor)
+    return scenario
 
 
 def _configured_names() -> list[str]:
@@ -63,7 +59,8 @@ def _logged_in(email: str, host: str | None) -> HttpClient:
 
 
 @pytest.mark.parametrize("host", [None, BRAND_DOMAIN], ids=["platform-host", "reseller-domain"])
-def test_no_page_a_client_admin_can_reach_names_the_platform(scenario, host):
+def test_no_page_a_client_admin_can_reach_names_the_platform(branded, host):
+    scenario = branded
     seen, found = 0, []
     with time_machine.travel(LOOKED_AT, tick=True):
         # Before logging in: the login, reset and lockout pages of the reseller's domain.
@@ -87,7 +84,8 @@ def test_no_page_a_client_admin_can_reach_names_the_platform(scenario, host):
     assert not found, "\n".join(found)
 
 
-def test_no_email_a_clients_people_receive_names_the_platform(scenario, django_capture_on_commit_callbacks):
+def test_no_email_a_clients_people_receive_names_the_platform(branded, django_capture_on_commit_callbacks):
+    scenario = branded
     tenants, x = scenario.tenants, scenario.tenants.x
     owner = tenants.a.owner_actor
     mail.outbox.clear()
