@@ -44,6 +44,7 @@ def portal_page(view=None, *, open_while_suspended: bool = False):
             return _blocked(
                 request, _("Your login is not attached to any account. Ask your administrator to invite you again.")
             )
+        request.membership = membership  # also for the "no access" page, which shows a client its reseller's brand
         blocked = access_blocked_reason(account=membership.account, client=membership.client)
         suspended_reseller = membership.client is None and membership.account.status != "active"
         if blocked and not (open_while_suspended and suspended_reseller):

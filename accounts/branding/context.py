@@ -17,4 +17,9 @@ def brand(request) -> dict:
 
 def _may_have_brand(request) -> bool:
     actor = getattr(request, "actor", None)
-    return (actor is not None and actor.client is not None) or getattr(request, "site_account_id", None) is not None
+    membership = getattr(request, "membership", None)
+    return (
+        (actor is not None and actor.client is not None)
+        or (membership is not None and membership.client_id is not None)
+        or getattr(request, "site_account_id", None) is not None
+    )

@@ -68,6 +68,9 @@ def look_for_request(request) -> Look | None:
     actor = getattr(request, "actor", None)
     if actor is not None and actor.client is not None:
         return look_of(actor.account)
+    membership = getattr(request, "membership", None)  # a client kept out (its reseller suspended, say)
+    if actor is None and membership is not None and membership.client_id is not None:
+        return look_of(membership.account)
     site_account_id = getattr(request, "site_account_id", None)
     if site_account_id is not None:
         if actor is not None and actor.account.pk == site_account_id:

@@ -344,3 +344,14 @@ def test_the_brand_costs_a_client_page_no_extra_query(tenants):
         page = http.get("/").content.decode()
     assert BRAND_NAME in page
     assert len(branded.captured_queries) == len(plain.captured_queries)
+
+
+def test_a_client_of_a_suspended_reseller_is_sent_to_the_resellers_support_under_its_brand(tenants):
+    from accounts.models import Account
+
+    make_brand(tenants.a.owner_actor)
+    Account.objects.filter(pk=tenants.a.account.pk).update(status=Account.Status.SUSPENDED)
+    response = login(tenants.x_admin_email).get("/")
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert BRAND_NAME in text and SUPPORT_EMAIL in text and "DIDfarm" not in text
