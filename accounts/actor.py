@@ -66,6 +66,12 @@ class Actor:
 def access_blocked_reason(*, account: Account, client: Client | None) -> str | None:
     """Why an otherwise valid login or key may not act right now, or None."""
     if account.status != Account.Status.ACTIVE:
+        if client is not None:  # the reseller's client is sent to the reseller, under its brand
+            from .branding.selectors import look_of, support_label
+
+            return str(
+                _("Access is paused for now; contact %(support)s.") % {"support": support_label(look_of(account))}
+            )
         return str(_("This account is suspended; contact DIDfarm support."))
     if client is not None and not client.is_active:
         return str(
@@ -107,7 +113,12 @@ def system_actor(account: Account, *, user: User | None = None) -> Actor:
 
 
 def membership_for(user: User, account_id: int | None = None) -> Membership | None:
-    memberships = Membership.objects.select_related("account", "client", "user").filter(user=user)
+    # The account's brand comes along (without its logo's bytes): every page of a client shows it.
+    memberships = (
+        Membership.objects.select_related("account", "account__brand", "client", "user")
+        .defer("account__brand__logo")
+        .filter(user=user)
+    )
     if account_id is not None:
         chosen = memberships.filter(account_id=account_id).first()
         if chosen is not None:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin import NoBulkDeleteAdmin, StaffAdmin
 from portal.errors import ApplicationError
 
-from .models import Account, ApiKey, AuditLog, Client, Membership, User
+from .models import Account, ApiKey, AuditLog, Brand, Client, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -162,3 +162,63 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    """Resellers set their brands themselves (Settings → Brand); staff only approve or withdraw a client
+    portal domain, after checking its TXT record holds the token."""
+
+    list_display = ["display_name", "account", "domain", "domain_verified_at", "updated_at"]
+    list_filter = [("domain_verified_at", admin.EmptyFieldListFilter)]
+    search_fields = ["display_name", "account__name", "domain"]
+    readonly_fields = [
+        "account",
+        "display_name",
+        "primary_color",
+        "accent_color",
+        "support_email",
+        "support_phone",
+        "domain",
+        "txt_record",
+        "domain_token",
+        "domain_verified_at",
+        "updated_at",
+    ]
+    exclude = ["logo"]
+    actions = ["approve_domain", "withdraw_domain"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("TXT record"))
+    def txt_record(self, obj):
+        from .branding.services import txt_record_name
+
+        return f"{txt_record_name(obj)} = {obj.domain_token}" if obj.domain else "—"
+
+    @admin.action(description=_("Approve the domain (its TXT record holds the token)"))
+    def approve_domain(self, request, queryset):
+        from .actor import system_actor
+        from .branding.services import brand_domain_approve
+
+        done = 0
+        for brand in queryset.select_related("account"):
+            try:
+                brand_domain_approve(actor=system_actor(brand.account, user=request.user), brand_id=brand.pk)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{brand}: {exc.message}", level=messages.ERROR)
+        self.message_user(request, _("Domains approved: %(n)d.") % {"n": done})
+
+    @admin.action(description=_("Withdraw the domain (stop serving it)"))
+    def withdraw_domain(self, request, queryset):
+        from .actor import system_actor
+        from .branding.services import brand_domain_withdraw
+
+        for brand in queryset.select_related("account"):
+            brand_domain_withdraw(actor=system_actor(brand.account, user=request.user), brand_id=brand.pk)
+        self.message_user(request, _("Domains withdrawn."))

@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
+from django.template import loader
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from portal.mail import recipient_language
+from portal.mail import recipient_language, send_one
 
 from .models import Role, login_key
 
@@ -66,14 +67,33 @@ class PortalPasswordResetForm(PasswordResetForm):
     """Also reaches people who were invited and have not chosen a password yet (Django's form skips
     users without a usable password, which would leave a lost invitation email with no way back in)."""
 
-    def get_users(self, email):
-        return get_user_model()._default_manager.filter(email=login_key(email), is_active=True)
+    site_account_id: int | None = None
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        """In the language the person chose in the portal; otherwise the one the reset was asked in."""
-        language = recipient_language(getattr(context.get("user"), "language", ""), translation.get_language())
+    def save(self, *args, request=None, **kwargs):
+        # On a reseller's domain only that reseller's people and clients get a reset (others get the same
+        # "on its way" page and nothing is sent), under that reseller's brand.
+        self.site_account_id = getattr(request, "site_account_id", None)
+        return super().save(*args, request=request, **kwargs)
+
+    def get_users(self, email):
+        users = get_user_model()._default_manager.filter(email=login_key(email), is_active=True)
+        if self.site_account_id is not None:
+            users = users.filter(memberships__account_id=self.site_account_id)
+        return users
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, *args, **kwargs):
+        """In the language the person chose in the portal, otherwise the one the reset was asked in; under
+        the brand of the reseller whose client the person is (or whose domain this is), with its links."""
+        from .branding.selectors import look_for_user, portal_url, sender_for
+
+        user = context.get("user")
+        look = look_for_user(user, site_account_id=self.site_account_id)
+        context = {**context, "brand_name": look.name if look else "DIDfarm", "public_url": portal_url(look)}
+        language = recipient_language(getattr(user, "language", ""), translation.get_language())
         with translation.override(language):
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+            subject = loader.render_to_string(subject_template_name, context)
+            body = loader.render_to_string(email_template_name, context)
+        send_one(subject=subject, body=body, to=[to_email], sender=sender_for(look))
 
 
 class ClientEditForm(forms.Form):

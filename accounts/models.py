@@ -374,3 +374,38 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.device.user}"
+
+
+class Brand(models.Model):
+    """How a reseller shows itself to its end clients: the name, logo, colours and support contacts on every
+    page and email a client sees, and optionally the client portal on the reseller's own host name.
+
+    A domain is served only once verified (``domain_verified_at``): the reseller publishes
+    ``domain_token`` in DNS and staff approve it (``accounts/branding/services.py``); changing the domain
+    clears the verification. Colours are checked for contrast with white text when saved."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="brand")
+    display_name = models.CharField(_("display name"), max_length=80)
+    # The logo as re-encoded by the portal (PNG), never the uploaded bytes: whatever rode along in the upload
+    # (scripts in an SVG, trailing data) is gone. Kept in the database so every web process can serve it.
+    logo = models.BinaryField(_("logo"), blank=True, default=b"")
+    logo_digest = models.CharField(max_length=16, blank=True, editable=False)
+    primary_color = models.CharField(_("primary colour"), max_length=7, default="#1f6feb")
+    accent_color = models.CharField(_("accent colour"), max_length=7, default="#111827")
+    support_email = models.EmailField(_("support email"), blank=True)
+    support_phone = models.CharField(_("support phone"), max_length=20, blank=True)
+    domain = models.CharField(_("client portal domain"), max_length=253, null=True, blank=True, unique=True)
+    domain_token = models.CharField(_("verification token"), max_length=64, blank=True, editable=False)
+    domain_verified_at = models.DateTimeField(_("domain verified"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def domain_verified(self) -> bool:
+        return bool(self.domain and self.domain_verified_at)

@@ -280,7 +280,7 @@ def member_invite(
         )
         if notify:
             send = _send_invitation if created else _send_access_notice
-            transaction.on_commit(lambda: send(user, actor.account))
+            transaction.on_commit(lambda: send(user, actor.account, client))
     return membership
 
 
@@ -389,8 +389,8 @@ def member_invitation_resend(*, actor: Actor, membership: Membership) -> Members
         raise ValidationFailed(_("%(email)s has already accepted the invitation.") % {"email": user.email})
     with transaction.atomic():
         audit_record(actor=actor, action="member.invitation_resent", subject=membership, after={"email": user.email})
-        account = actor.account
-        transaction.on_commit(lambda: _send_invitation(user, account))
+        account, client = actor.account, membership.client
+        transaction.on_commit(lambda: _send_invitation(user, account, client))
     return membership
 
 
@@ -435,35 +435,54 @@ def member_invitation_revoke(*, actor: Actor, membership: Membership) -> None:
             user.save(update_fields=["password"])
 
 
-def _send_access_notice(user: User, account: Account) -> None:
-    """For someone who already has a DIDfarm login: no password to set, just the news. In their language,
-    or the inviter's when they never chose one."""
+def _email_brand(account: Account, client: Client | None):
+    """The name, sender and address of emails about access: the reseller's brand for its clients' logins,
+    the platform for its own people."""
+    from .branding.selectors import look_of, portal_url, sender_for
+
+    if client is None:
+        return "DIDfarm", None, settings.PUBLIC_URL
+    look = look_of(account)
+    return look.name, sender_for(look), portal_url(look)
+
+
+def _send_access_notice(user: User, account: Account, client: Client | None = None) -> None:
+    """For someone who already has a login: no password to set, just the news. In their language, or the
+    inviter's when they never chose one."""
+    brand, sender, base = _email_brand(account, client)
+    name = client.name if client is not None else account.name
 
     def compose() -> tuple[str, str]:
-        subject = _("You now have access to %(account)s on DIDfarm") % {"account": account.name}
+        subject = _("You now have access to %(account)s on %(brand)s") % {"account": name, "brand": brand}
         body = _(
-            "Hello,\n\nYou now have access to %(account)s on the DIDfarm portal. Log in as usual with "
+            "Hello,\n\nYou now have access to %(account)s on the %(brand)s portal. Log in as usual with "
             "%(email)s at %(url)s and choose %(account)s at the top of the page.\n"
-        ) % {"account": account.name, "email": user.email, "url": settings.PUBLIC_URL + reverse("login")}
+        ) % {"account": name, "brand": brand, "email": user.email, "url": base + reverse("login")}
         return subject, body
 
-    send_in_languages(people=[(user.email, user.language)], compose=compose, default_language=get_language())
+    send_in_languages(
+        people=[(user.email, user.language)], compose=compose, default_language=get_language(), sender=sender
+    )
 
 
-def _send_invitation(user: User, account: Account) -> None:
+def _send_invitation(user: User, account: Account, client: Client | None = None) -> None:
+    brand, sender, base = _email_brand(account, client)
+    name = client.name if client is not None else account.name
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    link = settings.PUBLIC_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    link = base + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
 
     def compose() -> tuple[str, str]:
-        subject = _("You have been invited to %(account)s on DIDfarm") % {"account": account.name}
+        subject = _("You have been invited to %(account)s on %(brand)s") % {"account": name, "brand": brand}
         body = _(
-            "Hello,\n\nYou now have access to %(account)s on the DIDfarm portal.\n"
+            "Hello,\n\nYou now have access to %(account)s on the %(brand)s portal.\n"
             "Choose your password here:\n\n%(link)s\n\nYour login is %(email)s.\n"
-        ) % {"account": account.name, "link": link, "email": user.email}
+        ) % {"account": name, "brand": brand, "link": link, "email": user.email}
         return subject, body
 
-    send_in_languages(people=[(user.email, user.language)], compose=compose, default_language=get_language())
+    send_in_languages(
+        people=[(user.email, user.language)], compose=compose, default_language=get_language(), sender=sender
+    )
 
 
 # --- API keys ------------------------------------------------------------------------------------

@@ -449,7 +449,9 @@ class SmsSegmentsApi(ApiView):
         split = segment(body)
         price = None
         if data.get("to"):
-            price = services.destination_check(account=self.actor.account, to=data["to"]).price_per_segment
+            price = services.destination_check(
+                account=self.actor.account, to=data["to"], for_client=self.actor.is_client_scoped
+            ).price_per_segment
             book = viewer_book({"request": request})
             if book is not None:  # a client's key is quoted its own price (its client-wide line of the price list)
                 price = book.client_wide(item=Item.SMS_SEGMENT, wholesale=price, client_id=self.actor.client.pk)

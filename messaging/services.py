@@ -164,7 +164,7 @@ class Destination:
     price_per_segment: Decimal
 
 
-def destination_check(*, account, to, field: str = "to") -> Destination:
+def destination_check(*, account, to, field: str = "to", for_client: bool = False) -> Destination:
     """Where a message of ``account`` to ``to`` goes and what one segment costs: a valid number, not a
     refused range (unless allowed for the account) and with a rate. Raises ``ValidationFailed``,
     ``DestinationNotAllowed`` or ``NoRateForDestination`` (422, naming ``field``)."""
@@ -176,10 +176,18 @@ def destination_check(*, account, to, field: str = "to") -> Destination:
     country = phonenumbers.region_code_for_number(parsed)
     refusal = _refusal(account, parsed, e164[1:])
     if refusal is not None:
-        message = _(
-            "Messages to %(number)s are refused: it is %(kind)s. If you need to reach it, ask DIDfarm support to "
-            "allow the range for your account."
-        ) % {"number": e164, "kind": refusal}
+        if for_client:  # the reseller's client asks the reseller, under its brand
+            from accounts.branding.selectors import look_of, support_label
+
+            message = _(
+                "Messages to %(number)s are refused: it is %(kind)s. If you need to reach it, ask %(support)s to "
+                "allow the range."
+            ) % {"number": e164, "kind": refusal, "support": support_label(look_of(account))}
+        else:
+            message = _(
+                "Messages to %(number)s are refused: it is %(kind)s. If you need to reach it, ask DIDfarm support "
+                "to allow the range for your account."
+            ) % {"number": e164, "kind": refusal}
         raise DestinationNotAllowed(message, fields={field: [message]})
     price = rate_for(e164[1:], country)
     if price is None:
@@ -393,7 +401,7 @@ def sms_quote(*, actor: Actor, number: Number, to: str, body: str, client: Clien
     if actor.client is not None and number.client_id != actor.client.pk:  # (a client-scoped actor)
         raise NotFound(_("Number not found."))
     body = validate_body(body)
-    destination = destination_check(account=actor.account, to=to)
+    destination = destination_check(account=actor.account, to=to, for_client=actor.is_client_scoped)
     _check_sender(number)
     client = _client_for(actor, number, client)
     split = segment(body)

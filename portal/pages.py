@@ -33,13 +33,19 @@ def portal_page(view=None, *, open_while_suspended: bool = False):
     @login_required
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        membership = membership_for(request.user, request.session.get("account_id"))
+        site_account_id = getattr(request, "site_account_id", None)
+        membership = membership_for(request.user, site_account_id or request.session.get("account_id"))
+        if site_account_id is not None and membership is not None and membership.account_id != site_account_id:
+            # On a reseller's own domain, only that reseller's account is served (the login form lets no one
+            # else in; this holds for a session that came another way too).
+            membership = None
         if membership is None:
             if request.user.is_staff:
                 return redirect("admin:index")
             return _blocked(
                 request, _("Your login is not attached to any account. Ask your administrator to invite you again.")
             )
+        request.membership = membership  # also for the "no access" page, which shows a client its reseller's brand
         blocked = access_blocked_reason(account=membership.account, client=membership.client)
         suspended_reseller = membership.client is None and membership.account.status != "active"
         if blocked and not (open_while_suspended and suspended_reseller):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from accounts.branding.hosts import ConfiguredHosts
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DIDFARM_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -88,8 +90,10 @@ ENCRYPTION_KEYS = _encryption_keys()
 # ``check --deploy`` warns when the key was generated: it sits in the var directory, often beside the
 # database and in the same backups, and another machine would generate a different one.
 ENCRYPTION_KEYS_FROM_ENVIRONMENT = bool(os.environ.get("ENCRYPTION_KEYS", "").strip())
-# Only this machine's own names unless the environment lists the public ones.
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+# Only this machine's own names unless the environment lists the public ones, plus the client portal domains
+# of resellers' brands once staff verified them (read from the database, cached; accounts/branding/hosts.py).
+# Any other Host header is refused with 400.
+ALLOWED_HOSTS = ConfiguredHosts(env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]"))
 # Origins trusted for unsafe requests besides the page's own (Django checks the Origin header against the
 # host); none by default.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -124,6 +128,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.branding.middleware.SiteBrandMiddleware",
     "portal.middleware.PageLocaleMiddleware",
     "portal.bodies.BodySizeMiddleware",
     "portal.middleware.UrlLengthMiddleware",
@@ -156,6 +161,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "portal.context_processors.portal",
+                "accounts.branding.context.brand",
             ],
         },
     },
@@ -282,7 +288,18 @@ AXES_VERBOSE = False
 PASSWORD_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_EMAIL", "3"))
 PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "10"))
 # Two-factor authentication: the name authenticator apps show, and the number of recovery codes.
-OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "DIDfarm")
+OTP_TOTP_ISSUER_DEFAULT = os.environ.get("OTP_TOTP_ISSUER", "DIDfarm")
+
+
+def _totp_issuer(device) -> str:
+    """The name authenticator apps show: a reseller's clients see their reseller's brand, everyone else
+    OTP_TOTP_ISSUER (django-otp calls this with the device)."""
+    from accounts.branding.selectors import totp_issuer
+
+    return totp_issuer(device.user)
+
+
+OTP_TOTP_ISSUER = _totp_issuer
 TWO_FACTOR_RECOVERY_CODES = 10
 # DIDfarm staff must have a second factor before any staff page works.
 TWO_FACTOR_REQUIRED_FOR_STAFF = True

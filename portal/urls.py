@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 )
 
 from accounts import views as account_views
+from accounts.branding import views as brand_views
 from accounts.security import views as security_views
 from billing import views as billing_views
 from billing.payments import views as payment_views
@@ -26,6 +27,7 @@ auth_patterns = [
     path("login/verify/", security_views.login_verify, name="login_verify"),
     path("logout/", security_views.LogoutView.as_view(), name="logout"),
     path("language/", account_views.language_set, name="language_set"),
+    path("brand/<int:account_id>/logo.png", brand_views.brand_logo, name="brand_logo"),
     path(
         "password-reset/",
         account_views.PasswordResetView.as_view(),
@@ -111,6 +113,7 @@ page_patterns = [
     path("settings/clients/<int:client_id>/", views.client_detail, name="client_detail"),
     path("settings/clients/<int:client_id>/status/", views.client_status, name="client_status"),
     path("settings/audit/", account_views.audit, name="audit"),
+    path("settings/brand/", brand_views.brand_settings, name="brand_settings"),
     path("switch-account/", account_views.switch_account, name="switch_account"),
 ]
 

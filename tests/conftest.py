@@ -51,6 +51,16 @@ def pytest_configure(config):
     compile_catalogs()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _brand_domains_allowed(django_test_environment):
+    """Django's test set-up copies ALLOWED_HOSTS into a list (adding "testserver"), freezing whatever brand
+    domains it read then; give it back the production behaviour, where verified domains are read as they are."""
+    import portal.settings as configured
+    from accounts.branding.hosts import ConfiguredHosts
+
+    settings.ALLOWED_HOSTS = ConfiguredHosts([*configured.ALLOWED_HOSTS.configured, "testserver"])
+
+
 @pytest.fixture(autouse=True)
 def _english_until_asked():
     """A page request leaves its language active in the thread (Django's LocaleMiddleware does not reset
@@ -137,6 +147,9 @@ def _clean_redis():
         from django.core.cache import cache
 
         cache.clear()
+    from accounts.branding import hosts
+
+    hosts.forget()  # the brand domains one process remembers
     yield
 
 

@@ -1,7 +1,23 @@
 """Shapes only: the rules are the services'."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership
+
+
+class LoginForm(AuthenticationForm):
+    """On a reseller's own domain only that reseller's people and its clients' logins may log in; anyone
+    else gets the answer a wrong password gets (the domain says nothing about who exists elsewhere)."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        site_account_id = getattr(self.request, "site_account_id", None)
+        if site_account_id is None:
+            return
+        if not Membership.objects.filter(user=user, account_id=site_account_id).exists():
+            raise self.get_invalid_login_error()
 
 
 class CodeForm(forms.Form):

@@ -84,9 +84,12 @@ def totp_setup_confirm(*, user: User, device: TOTPDevice, code: str, ip_address:
     if device.user_id != user.pk or device.confirmed:
         raise ValidationFailed(_("Start the set-up again."))
     if not device.verify_token(_digits(code)):
-        raise ValidationFailed(
-            fields={"code": [_("That code does not match. Check the app shows DIDfarm and type the current code.")]}
-        )
+        from accounts.branding.selectors import totp_issuer
+
+        message = _("That code does not match. Check the app shows %(name)s and type the current code.") % {
+            "name": totp_issuer(user)
+        }
+        raise ValidationFailed(fields={"code": [message]})
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True

@@ -26,7 +26,7 @@ from portal.ip import client_ip
 from portal.pages import add_error, portal_page
 
 from . import credentials, sessions, two_factor
-from .forms import CodeForm, EmailChangeForm, PasswordChangeForm, TotpConfirmForm, TwoFactorPolicyForm
+from .forms import CodeForm, EmailChangeForm, LoginForm, PasswordChangeForm, TotpConfirmForm, TwoFactorPolicyForm
 from .login import lockout_minutes
 from .middleware import CHECKED
 
@@ -44,6 +44,7 @@ class LoginView(auth_views.LoginView):
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def form_valid(self, form):
         user = form.get_user()

@@ -829,7 +829,14 @@ def profile_decision_notify(*, profile_id: int) -> int:
     recipients = notification_recipients(account=profile.account, client=profile.client if profile.client_id else None)
     if not recipients:
         return 0
-    link = settings.PUBLIC_URL + reverse("compliance_detail", args=[profile.pk])
+    # A client's profile: the email goes out under its reseller's brand (its clients' admins read it too).
+    sender, base = None, settings.PUBLIC_URL
+    if profile.client_id:
+        from accounts.branding.selectors import look_of, portal_url, sender_for
+
+        look = look_of(profile.account)
+        sender, base = sender_for(look), portal_url(look)
+    link = base + reverse("compliance_detail", args=[profile.pk])
     waiting = profile.numbers.filter(status=Number.Status.PENDING_REGULATORY).count()
 
     def compose() -> tuple[str, str]:
@@ -854,7 +861,7 @@ def profile_decision_notify(*, profile_id: int) -> int:
             }
         return subject, body
 
-    return send_in_languages(people=recipients, compose=compose)
+    return send_in_languages(people=recipients, compose=compose, sender=sender)
 
 
 # --- Periodic work -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ class WebhookForm(forms.Form):
         label=_("URL"),
         max_length=500,
         widget=forms.URLInput(
-            attrs={"placeholder": "https://example.com/didfarm/webhooks", "autocomplete": "off", "dir": "ltr"}
+            attrs={"placeholder": "https://example.com/webhooks", "autocomplete": "off", "dir": "ltr"}
         ),
     )
     events = forms.MultipleChoiceField(

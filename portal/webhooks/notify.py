@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.branding.selectors import look_of, portal_url, sender_for
 from accounts.selectors import notification_recipients
 from portal.mail import send_in_languages
 
@@ -24,15 +25,20 @@ def endpoint_disabled_notify(*, endpoint_id: int) -> int:
     )
     if not recipients:
         return 0
-    link = settings.PUBLIC_URL + reverse("webhook_detail", args=[endpoint.pk])
+    # A client's endpoint: the email goes out under its reseller's brand (its clients' admins read it too).
+    sender, base = None, settings.PUBLIC_URL
+    if endpoint.client_id:
+        look = look_of(endpoint.account)
+        sender, base = sender_for(look), portal_url(look)
+    link = base + reverse("webhook_detail", args=[endpoint.pk])
 
     def compose() -> tuple[str, str]:
         subject = _("Webhook endpoint switched off: %(url)s") % {"url": endpoint.url}
         body = _(
-            "Hello,\n\nThe webhook endpoint %(url)s of %(account)s answered 410 Gone, so DIDfarm stopped "
-            "sending events to it.\n\nIf the endpoint should receive events again, switch it back on "
+            "Hello,\n\nThe webhook endpoint %(url)s of %(account)s answered 410 Gone, so events are no "
+            "longer sent to it.\n\nIf the endpoint should receive events again, switch it back on "
             "(deliveries still waiting resume) at:\n\n%(link)s\n"
         ) % {"url": endpoint.url, "account": endpoint.account.name, "link": link}
         return subject, body
 
-    return send_in_languages(people=recipients, compose=compose)
+    return send_in_languages(people=recipients, compose=compose, sender=sender)

@@ -138,3 +138,43 @@ document.addEventListener("htmx:xhr:progress", function (event) {
     if (event.key === "Escape" && shell && shell.classList.contains("nav-open")) setOpen(false);
   });
 })();
+
+// The brand settings page previews what clients will see while the form is filled in: colours, name and
+// logo, and a note when white text on a colour would be hard to read (WCAG contrast under 4.5:1; the
+// server checks the same when saving).
+(function () {
+  function luminance(hex) {
+    var channels = [1, 3, 5].map(function (i) {
+      var c = parseInt(hex.substr(i, 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+  }
+  function hardToRead(hex) {
+    return /^#[0-9a-fA-F]{6}$/.test(hex) && 1.05 / (luminance(hex) + 0.05) < 4.5;
+  }
+  function update(form, field) {
+    var preview = document.querySelector("[data-brand-preview]");
+    if (!preview) return;
+    var kind = field.getAttribute("data-preview");
+    if (kind === "name") {
+      preview.querySelector("[data-preview-name]").textContent = field.value;
+    } else if (kind === "logo") {
+      var img = preview.querySelector("[data-preview-logo]");
+      if (field.files && field.files[0]) { img.src = URL.createObjectURL(field.files[0]); img.hidden = false; }
+    } else if (kind) {
+      preview.style.setProperty(kind, field.value);
+    }
+    var warning = form.querySelector("[data-contrast-warning]");
+    if (warning) {
+      var colours = form.querySelectorAll("input[type=color]");
+      warning.hidden = !Array.prototype.some.call(colours, function (c) { return hardToRead(c.value); });
+    }
+  }
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = event.target.closest && event.target.closest("[data-brand-form]");
+      if (form && event.target.hasAttribute("data-preview")) update(form, event.target);
+    });
+  });
+})();

@@ -213,6 +213,7 @@ class Scenario:
                 *(str(e.uid) for e in CdrExport.objects.filter(client=x)),
             ],
             "session_id": [1],  # the account page's "end this session" (a POST: its GET answers 405)
+            "account_id": [x.account_id],  # the brand's logo (no logo yet: 404)
         }
 
     def wholesale(self) -> set[Decimal]:

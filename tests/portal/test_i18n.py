@@ -263,8 +263,9 @@ def test_an_invitation_is_written_in_the_inviters_language_and_an_existing_user_
     with translation.override("de"), django_capture_on_commit_callbacks(execute=True):
         member_invite(actor=tenants.a.owner_actor, email="neu@alpha.test", role=Role.MEMBER)
     [invitation] = mail.outbox
-    assert invitation.subject == german("You have been invited to %(account)s on DIDfarm") % {
-        "account": "Alpha Telecom"
+    assert invitation.subject == german("You have been invited to %(account)s on %(brand)s") % {
+        "account": "Alpha Telecom",
+        "brand": "DIDfarm",
     }
     User.objects.filter(email="owner@bravo.test").update(language="fr")
     mail.outbox.clear()
@@ -272,8 +273,9 @@ def test_an_invitation_is_written_in_the_inviters_language_and_an_existing_user_
         member_invite(actor=tenants.a.owner_actor, email="owner@bravo.test", role=Role.MEMBER)
     [notice] = mail.outbox
     with translation.override("fr"):
-        assert notice.subject == translation.gettext("You now have access to %(account)s on DIDfarm") % {
-            "account": "Alpha Telecom"
+        assert notice.subject == translation.gettext("You now have access to %(account)s on %(brand)s") % {
+            "account": "Alpha Telecom",
+            "brand": "DIDfarm",
         }
 
 
@@ -297,7 +299,7 @@ def test_a_password_reset_is_written_in_the_language_the_person_chose(tenants, c
     User.objects.filter(email="owner@alpha.test").update(language="de")
     client.post("/password-reset/", {"email": "owner@alpha.test"}, headers={"Accept-Language": "ja"})
     [reset] = mail.outbox
-    assert reset.subject.strip() == german("Your DIDfarm password reset link").strip()
+    assert reset.subject.strip() == (german("Your %(name)s password reset link") % {"name": "DIDfarm"}).strip()
 
 
 # --- Records stay English ------------------------------------------------------------------------

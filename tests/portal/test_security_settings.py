@@ -55,8 +55,9 @@ def environment(tmp_path, **values: str) -> dict[str, str]:
 
 def settings_in_a_fresh_process(env: dict[str, str]) -> dict:
     code = (
+        # ALLOWED_HOSTS as configured: the brands' verified domains are added from the database at run time.
         "import json, django; django.setup(); from django.conf import settings as s; print(json.dumps({"
-        "n: getattr(s, n, None) for n in ("
+        "n: s.ALLOWED_HOSTS.configured if n == 'ALLOWED_HOSTS' else getattr(s, n, None) for n in ("
         "'DEBUG', 'ALLOWED_HOSTS', 'CSRF_TRUSTED_ORIGINS', 'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', "
         "'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_HTTPONLY', 'SECURE_HSTS_SECONDS', "
         "'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD', 'SECURE_PROXY_SSL_HEADER', "

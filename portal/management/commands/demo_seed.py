@@ -1,4 +1,5 @@
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -33,6 +34,8 @@ class Command(BaseCommand):
         out(f"  DIDfarm portal: {url}")
         out(f"  API docs:       {url}/api/docs")
         out(f"  Staff console:  {url}/admin/")
+        port = urlsplit(url).port
+        out(f"  Demo Telecom's client portal: http://portal.demo-telecom.localhost{f':{port}' if port else ''}")
         out("")
         out(f"  Demo logins (password for all: {DEMO_PASSWORD})")
         out(f"    DIDfarm staff (superuser)           {STAFF_EMAIL}")
@@ -101,7 +104,39 @@ class Command(BaseCommand):
             membership.user.set_password(DEMO_PASSWORD)
             membership.user.save(update_fields=["password"])
         self._price_list(actor)
+        self._brand(actor)
         return created.api_key, created.read_only_key
+
+    def _brand(self, actor) -> None:
+        """Demo Telecom's brand for its clients, with a drawn logo and a client portal at
+        portal.demo-telecom.localhost (browsers send *.localhost to this machine), approved as staff would."""
+        import io
+
+        from PIL import Image, ImageDraw
+
+        from accounts.branding import services as branding
+
+        brand = branding.brand_save(
+            actor=actor,
+            data=branding.BrandInput(
+                display_name="Demo Telecom",
+                primary_color="#0f766e",
+                accent_color="#134e4a",
+                support_email="support@demo-telecom.test",
+                support_phone="+31 20 794 6000",
+                domain="portal.demo-telecom.localhost",
+            ),
+        )
+        logo = Image.new("RGBA", (160, 64), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(logo)
+        draw.rounded_rectangle((0, 0, 63, 63), radius=14, fill="#0f766e")
+        draw.ellipse((14, 14, 50, 50), outline="#ffffff", width=6)
+        draw.rectangle((76, 18, 150, 28), fill="#0f766e")
+        draw.rectangle((76, 38, 128, 46), fill="#5eead4")
+        out = io.BytesIO()
+        logo.save(out, format="PNG")
+        branding.brand_logo_set(actor=actor, upload=out.getvalue())
+        branding.brand_domain_approve(actor=actor, brand_id=brand.pk)
 
     def _price_list(self, actor) -> None:
         """A price list to start from: 30 % on everything plus a little per SMS segment, and a client with
