@@ -273,7 +273,7 @@ def _take_missed(row: dict[str, Any]) -> None:
 
 def _take_bye(row: dict[str, Any]) -> None:
     call = (
-        Call.objects.select_for_update()
+        Call.objects.select_for_update(of=("self",))
         .select_related("number__account", "number__trunk", "number__group", "trunk")
         .filter(sip_call_id=row["callid"])
         .first()
