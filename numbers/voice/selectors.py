@@ -109,6 +109,6 @@ def call_stats(calls: QuerySet[Call]) -> CallStats:
     )
 
 
-def calls_today(*, actor: Actor) -> int:
-    today = timezone.now().astimezone(timezone.get_fixed_timezone(0)).date()
-    return call_list(actor=actor, filters=CallFilters(since=today, until=today)).count()
+def calls_on(*, actor: Actor, day: date) -> int:
+    """How many calls reached the actor's numbers on ``day`` (UTC, as the call filters count days)."""
+    return call_list(actor=actor, filters=CallFilters(since=day, until=day)).count()

@@ -4,6 +4,7 @@ refusals with the right SIP answer; call records with their duration; metered mi
 from decimal import Decimal
 
 import pytest
+from django.test import Client as HttpClient
 
 from billing.ledger import entries_total, wallet_for
 from billing.models import LedgerEntry
@@ -84,6 +85,18 @@ def test_a_call_reaches_the_registered_pbx_and_leaves_a_call_record(routed, sipp
     assert detail["duration"] == call.duration_seconds and detail["hangup_side"] == "caller"
     assert detail["status"] == "completed" and detail["trunk_uuid"] == trunk.public_id
     assert api_as(tenants.b.key).get(f"/api/v1/calls/{call.public_id}").status_code == 404
+    assert api_as(tenants.x_key).get("/api/v1/calls").json()["data"] == []  # another client's number
+
+    page = HttpClient()
+    page.force_login(tenants.a.owner_actor.user)
+    html = page.get(f"/calls/?number={number.pk}").content.decode()
+    assert call.public_id in html
+    assert f'data-testid="call-duration">{call.duration_seconds} s<' in html
+    assert 'data-testid="calls-answer-rate">100 %<' in html
+    fragment = page.get(
+        f"/calls/?number={number.pk}&status=busy", headers={"HX-Request": "true", "HX-Target": "call-results"}
+    )
+    assert call.public_id not in fragment.content.decode() and "<html" not in fragment.content.decode()
 
     # a second import takes nothing again
     assert calls_import() == 0
