@@ -38,7 +38,11 @@ class CallOutput(serializers.Serializer):
     ended_at = serializers.DateTimeField(allow_null=True)
     duration = serializers.IntegerField(help_text="Talk time in seconds (0 when not answered)")
     billable_minutes = serializers.IntegerField(help_text="Started minutes of talk time")
-    charged = serializers.CharField(allow_null=True, help_text="EUR charged for a metered number's minutes")
+    charged = serializers.CharField(
+        allow_null=True,
+        help_text="EUR taken from your wallet for a metered number's minutes (null for client-scoped keys: "
+        "their price is in the client's costs)",
+    )
 
 
 class CallListParams(serializers.Serializer):
@@ -90,7 +94,7 @@ class CallListApi(ApiView):
         rows = rows[:limit]
         pagination = {"cursor": encode_cursor(rows[-1].pk) if has_more else None, "has_more": has_more, "total": total}
         return Response(
-            {"data": [call_data(c) for c in rows], "meta": meta_stamp(request) | {"pagination": pagination}}
+            {"data": [call_data(c, wholesale=not self.actor.is_client_scoped) for c in rows], "meta": meta_stamp(request) | {"pagination": pagination}}
         )
 
 
@@ -104,4 +108,4 @@ class CallDetailApi(ApiView):
     )
     def get(self, request, call_id: str):
         call = call_get(actor=self.actor, call_id=call_id)
-        return Response({"data": call_data(call), "meta": meta_stamp(request)})
+        return Response({"data": call_data(call, wholesale=not self.actor.is_client_scoped), "meta": meta_stamp(request)})

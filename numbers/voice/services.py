@@ -119,8 +119,10 @@ def registrations_sync() -> int:
 # --- Call records --------------------------------------------------------------------------------
 
 
-def call_data(call: Call) -> dict[str, Any]:
-    """A call as the API shows it and as the ``call.*`` events carry it: the one builder of both."""
+def call_data(call: Call, *, wholesale: bool = False) -> dict[str, Any]:
+    """A call as the API shows it and as the ``call.*`` events carry it: the one builder of both.
+    ``charged`` (what the reseller's wallet paid for a metered call) only with ``wholesale``: never in
+    events (a client's webhook endpoint receives them) nor to a client-scoped key."""
 
     def stamp(value: datetime | None) -> str | None:
         return value.isoformat().replace("+00:00", "Z") if value else None
@@ -141,7 +143,7 @@ def call_data(call: Call) -> dict[str, Any]:
         "ended_at": stamp(call.ended_at),
         "duration": call.duration_seconds,
         "billable_minutes": call.billable_minutes,
-        "charged": None if call.charged is None else f"{call.charged:.4f}",
+        "charged": None if call.charged is None or not wholesale else f"{call.charged:.4f}",
     }
 
 

@@ -40,7 +40,7 @@ _CALL = {
     "ended_at": "2026-03-05T14:31:10.112000Z",
     "duration": 65,
     "billable_minutes": 2,
-    "charged": "0.0600",
+    "charged": None,
 }
 
 
@@ -133,7 +133,7 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType(
         "call.received",
         _("A call to one of your numbers was answered, or reached the number and was not (then also completed)."),
-        {**_NUMBER, "call": {**_CALL, "status": "in_progress", "ended_at": None, "duration": 0, "charged": None}},
+        {**_NUMBER, "call": {**_CALL, "status": "in_progress", "ended_at": None, "duration": 0, "billable_minutes": 0}},
     ),
     EventType(
         "call.completed",
