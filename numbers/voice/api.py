@@ -94,7 +94,10 @@ class CallListApi(ApiView):
         rows = rows[:limit]
         pagination = {"cursor": encode_cursor(rows[-1].pk) if has_more else None, "has_more": has_more, "total": total}
         return Response(
-            {"data": [call_data(c, wholesale=not self.actor.is_client_scoped) for c in rows], "meta": meta_stamp(request) | {"pagination": pagination}}
+            {
+                "data": [call_data(c, wholesale=not self.actor.is_client_scoped) for c in rows],
+                "meta": meta_stamp(request) | {"pagination": pagination},
+            }
         )
 
 
@@ -108,4 +111,6 @@ class CallDetailApi(ApiView):
     )
     def get(self, request, call_id: str):
         call = call_get(actor=self.actor, call_id=call_id)
-        return Response({"data": call_data(call, wholesale=not self.actor.is_client_scoped), "meta": meta_stamp(request)})
+        return Response(
+            {"data": call_data(call, wholesale=not self.actor.is_client_scoped), "meta": meta_stamp(request)}
+        )

@@ -41,7 +41,8 @@ class CallFilterForm(forms.Form):
 
 
 def _chart(stats, *, since, until) -> dict:
-    """Bars per day for the chart: calls and talk minutes, each scaled to its own busiest day."""
+    """Bars per day for the chart: calls and talk minutes stacked, each scaled to its own busiest day and
+    taking at most half the height, so a stack never outgrows the chart."""
     by_day = {row["day"]: row for row in stats.days}
     days = [since + timedelta(days=i) for i in range((until - since).days + 1)]
     peak_calls = max((row["calls"] for row in stats.days), default=0)
@@ -54,8 +55,8 @@ def _chart(stats, *, since, until) -> dict:
                 "day": day,
                 "calls": row["calls"],
                 "minutes": row["minutes"],
-                "calls_height": 100 * row["calls"] / peak_calls if peak_calls else 0,
-                "minutes_height": float(100 * row["minutes"] / peak_minutes) if peak_minutes else 0,
+                "calls_height": 50 * row["calls"] / peak_calls if peak_calls else 0,
+                "minutes_height": float(50 * row["minutes"] / peak_minutes) if peak_minutes else 0,
             }
         )
     return {"bars": bars, "peak": peak_calls, "peak_minutes": peak_minutes}

@@ -18,7 +18,7 @@ def _events(kind: str, trunk: SipTrunk) -> int:
     return Event.objects.filter(type=kind, subject_id=trunk.public_id).count()
 
 
-def test_pbx_registers_with_the_shown_password_and_the_trunk_turns_registered(edge, sipp, tenants):
+def test_pbx_registers_with_the_shown_password_and_the_trunk_turns_registered(edge, sipp, tenants, api_as):
     receiver = Receiver()
     try:
         webhooks.webhook_create(actor=tenants.a.owner_actor, url=receiver.url, events=["trunk.registered"])
@@ -37,6 +37,11 @@ def test_pbx_registers_with_the_shown_password_and_the_trunk_turns_registered(ed
         assert registration.user_agent == "Yealink-SIPp/1.0"
         assert registration.contact == trunk.registered_contact
         assert _events("trunk.registered", trunk) == 1
+        shown = api_as(tenants.a.key).get(f"/api/v1/portal/sip-trunks/{trunk.public_id}").json()["data"]
+        assert shown["registration"] == "registered"
+        assert [(r["contact"], r["user_agent"]) for r in shown["registrations"]] == [
+            (trunk.registered_contact, "Yealink-SIPp/1.0")
+        ]
         assert registrations_sync() == 0  # nothing changed: no second event
         assert _events("trunk.registered", trunk) == 1
 
