@@ -33,11 +33,11 @@ IP_TRUNK_PORT = 15073
 REALM = "sip.didfarm.test"
 
 
-def _options_ok(timeout: float = 0.5) -> bool:
-    """Whether the edge answers an OPTIONS with 200."""
+def options_ok(port: int = EDGE_PORT, timeout: float = 0.5) -> bool:
+    """Whether the edge on ``port`` answers an OPTIONS with 200."""
     branch = uuid.uuid4().hex
     message = (
-        f"OPTIONS sip:{EDGE_HOST}:{EDGE_PORT} SIP/2.0\r\n"
+        f"OPTIONS sip:{EDGE_HOST}:{port} SIP/2.0\r\n"
         f"Via: SIP/2.0/UDP 127.0.0.1:15099;branch=z9hG4bK{branch}\r\n"
         f"From: <sip:probe@127.0.0.1>;tag={branch[:8]}\r\nTo: <sip:{EDGE_HOST}>\r\n"
         f"Call-ID: {branch}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
@@ -45,7 +45,7 @@ def _options_ok(timeout: float = 0.5) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout)
         sock.bind(("127.0.0.1", 15099))
-        sock.sendto(message.encode(), (EDGE_HOST, EDGE_PORT))
+        sock.sendto(message.encode(), (EDGE_HOST, port))
         try:
             data, _ = sock.recvfrom(4096)
         except TimeoutError:
@@ -53,31 +53,26 @@ def _options_ok(timeout: float = 0.5) -> bool:
     return data.startswith(b"SIP/2.0 200")
 
 
-@pytest.fixture(scope="session")
-def sip_edge(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Kamailio on 127.0.0.1:5071 for the whole session, reading the test database."""
+def start_edge(workdir: Path, *, port: int = EDGE_PORT, **options) -> subprocess.Popen:
+    """Kamailio with the portal's rendered configuration (the test database), answering on ``port``."""
     binary = shutil.which("kamailio") or ("/usr/sbin/kamailio" if Path("/usr/sbin/kamailio").exists() else None)
     if binary is None or shutil.which("sipp") is None:
         pytest.fail("The voice tests need Debian's kamailio, kamailio-postgres-modules and sip-tester (scripts/test)")
-    workdir = tmp_path_factory.mktemp("sip-edge")
-    with django_db_blocker.unblock():
-        config = render(
-            EdgeOptions(
-                listen=f"{EDGE_HOST}:{EDGE_PORT}",
-                realm=REALM,
-                carrier_addresses=f"{CARRIER_IP}/32",
-                ip_trunk_port=IP_TRUNK_PORT,
-                auth_failures=4,
-                ban_seconds=5,
-                pike_density=500,
-                children=2,
-                min_expires=1,
-                location_timer=1,
-                ring_timeout=10,
-                log_level=1,
-                log_stderror=True,
-            )
-        )
+    settings = {
+        "realm": REALM,
+        "carrier_addresses": f"{CARRIER_IP}/32",
+        "ip_trunk_port": IP_TRUNK_PORT,
+        "auth_failures": 4,
+        "ban_seconds": 5,
+        "pike_density": 500,
+        "children": 2,
+        "min_expires": 1,
+        "location_timer": 1,
+        "ring_timeout": 10,
+        "log_level": 1,
+        "log_stderror": True,
+    }
+    config = render(EdgeOptions(listen=f"{EDGE_HOST}:{port}", **(settings | options)))
     (workdir / "kamailio.cfg").write_text(config)
     log = (workdir / "kamailio.log").open("w")
     process = subprocess.Popen(  # noqa: S603 - a fixed binary and our own config
@@ -87,17 +82,29 @@ def sip_edge(django_db_setup, django_db_blocker, tmp_path_factory):
         env={**os.environ, "TZ": "UTC"},
     )
     deadline = time.monotonic() + 20
-    while not _options_ok():
+    while not options_ok(port):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail("Kamailio did not start:\n" + (workdir / "kamailio.log").read_text()[-4000:])
-    yield workdir / "kamailio.log"
+    return process
+
+
+def stop_edge(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
+
+
+@pytest.fixture(scope="session")
+def sip_edge(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Kamailio on 127.0.0.1:5071 for the whole session, reading the test database."""
+    workdir = tmp_path_factory.mktemp("sip-edge")
+    with django_db_blocker.unblock():
+        process = start_edge(workdir)
+    yield workdir / "kamailio.log"
+    stop_edge(process)
 
 
 @pytest.fixture
