@@ -1,6 +1,7 @@
 """A real SIP edge for the voice tests: Kamailio with the portal's rendered configuration, connected to the
 test database, and SIPp playing PBXs, callers and forwarding targets (scenarios in ``scenarios/``), all on
-loopback. The tests are transactional: Kamailio's own connection must see what a test commits.
+loopback. The tests are transactional: Kamailio's own connection must see what a test commits. Four wrong
+passwords ban an address for 8 seconds (other tests use their own addresses).
 
 Addresses: the edge listens on 127.0.0.1:5071; 127.0.0.2 is the carrier (trusted by address), 127.0.0.3
 an IP trunk's PBX, 127.0.0.4 a stranger. Linux answers on all of 127.0.0.0/8 without setup.
@@ -63,7 +64,7 @@ def start_edge(workdir: Path, *, port: int = EDGE_PORT, **options) -> subprocess
         "carrier_addresses": f"{CARRIER_IP}/32",
         "ip_trunk_port": IP_TRUNK_PORT,
         "auth_failures": 4,
-        "ban_seconds": 5,
+        "ban_seconds": 8,
         "pike_density": 500,
         "children": 2,
         "min_expires": 1,
@@ -236,10 +237,22 @@ def sipp(tmp_path):
     runner.close()
 
 
-def register(sipp: Sipp, username: str, password: str, *, expires: int = 60, contact_port: int = 15072, port=5072):
+def register(
+    sipp: Sipp,
+    username: str,
+    password: str,
+    *,
+    expires: int = 60,
+    contact_port: int = 15072,
+    port: int = 5072,
+    ip: str = "127.0.0.1",
+    timeout: int = 20,
+):
     return sipp.run(
         "register",
+        timeout=timeout,
         service=username,
+        ip=ip,
         port=port,
         auth=(username, password),
         keys={

@@ -108,3 +108,21 @@ def test_a_trunk_still_provisioning_cannot_register(edge, sipp, tenants):
     result = register(sipp, issued.trunk.username, issued.password)
     assert result.returncode != 0
     assert result.final_code == 401
+
+
+def test_repeated_wrong_passwords_ban_the_address_for_a_while(edge, sipp, tenants):
+    """The edge here bans an address after 4 wrong passwords, for 8 seconds (tests/voice/conftest.py). Each
+    refused SIPp gives up after 2 seconds, so the ban is still on when the right password comes."""
+    issued = active_trunk(tenants)
+    trunk = issued.trunk
+    guesser = "127.0.0.5"
+    for _attempt in range(3):
+        assert register(sipp, trunk.username, "guess", ip=guesser, timeout=2).final_code == 401
+    assert register(sipp, trunk.username, "guess", ip=guesser, timeout=2).final_code == 403  # the fourth: banned
+    banned = register(sipp, trunk.username, issued.password, ip=guesser, timeout=2)
+    assert banned.returncode != 0 and banned.final_code is None  # the right password meets silence
+    assert register(sipp, trunk.username, issued.password).returncode == 0  # other addresses are not affected
+    # and the ban lifts by itself
+    assert wait_for(
+        lambda: register(sipp, trunk.username, issued.password, ip=guesser, timeout=2).returncode == 0, timeout=40
+    )
