@@ -7,12 +7,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.selectors import client_for
-from portal.api import ApiView, data_envelope, validate_query
+from portal.api import ApiView, cursor_page, data_envelope, validate_query
 from portal.api_io import meta_stamp
 from portal.errors import ValidationFailed
 
 from .. import selectors as number_selectors
-from ..api import NumberListMeta, decode_cursor, encode_cursor
+from ..api import NumberListMeta
 from .models import Call
 from .selectors import CallFilters, call_get, call_list
 from .services import call_data
@@ -85,17 +85,13 @@ class CallListApi(ApiView):
             until=params.get("date_to"),
             status=params.get("status", ""),
         )
-        qs = call_list(actor=self.actor, filters=filters)
-        total = qs.count()
-        page_qs = qs.filter(pk__lt=decode_cursor(params["cursor"])) if params.get("cursor") else qs
-        limit = params["limit"]
-        rows = list(page_qs[: limit + 1])
-        has_more = len(rows) > limit
-        rows = rows[:limit]
-        pagination = {"cursor": encode_cursor(rows[-1].pk) if has_more else None, "has_more": has_more, "total": total}
+        rows, pagination = cursor_page(
+            call_list(actor=self.actor, filters=filters), cursor=params.get("cursor"), limit=params["limit"]
+        )
+        wholesale = not self.actor.is_client_scoped
         return Response(
             {
-                "data": [call_data(c, wholesale=not self.actor.is_client_scoped) for c in rows],
+                "data": [call_data(c, wholesale=wholesale) for c in rows],
                 "meta": meta_stamp(request) | {"pagination": pagination},
             }
         )

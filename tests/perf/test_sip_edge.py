@@ -146,8 +146,10 @@ async def _register_all(usernames: list[str]) -> tuple[int, float]:
     async def worker():
         nonlocal ok
         while queue:
+            registered = False
             with contextlib.suppress(TimeoutError):  # a lost answer counts as a failed registration
-                ok += await one(queue.pop())
+                registered = await one(queue.pop())
+            ok += registered  # (after the await: ``ok += await …`` would read ``ok`` before it)
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
