@@ -1,6 +1,7 @@
 """Calls through the SIP edge: to the routed trunk's registered PBX, to a forwarding URI, to an IP trunk;
 refusals with the right SIP answer; call records with their duration; metered minutes charged once."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -9,9 +10,12 @@ from django.test import Client as HttpClient
 from billing.ledger import entries_total, wallet_for
 from billing.models import LedgerEntry
 from numbers_app.models import Call, Number
+from numbers_app.tasks import sip_edge_sync_task
 from numbers_app.trunks import services as trunks
 from numbers_app.voice.services import calls_import
 from portal.models import Event
+from portal.webhooks import services as webhooks
+from tests.portal.webhooks.conftest import Receiver
 from tests.voice.conftest import (
     CARRIER_IP,
     IP_TRUNK_IP,
@@ -226,3 +230,35 @@ def test_the_channel_limit_answers_486_beyond_it(routed, sipp, tenants):
     assert second.final_code == 486
     assert first.wait(timeout=15) == 0
     assert pbx.wait(timeout=10) == 0
+
+
+def test_a_pbx_that_hangs_up_is_recorded_as_the_callee_and_the_numbers_own_webhook_hears_it(routed, sipp, tenants):
+    number, _trunk = routed
+    receiver = Receiver()
+    try:
+        Number.objects.filter(pk=number.pk).update(voice_webhook_url=receiver.url)
+        pbx = sipp.start("pbx_hangup", ip="127.0.0.1", port=15072)
+        result = sipp.run("call_until_hangup", service=number.e164, ip=CARRIER_IP, port=5073, keys={"caller": CALLER})
+        assert result.returncode == 0, result.messages
+        assert pbx.wait(timeout=10) == 0
+        (call,) = _imported(status=Call.Status.COMPLETED)
+        assert call.hangup_side == Call.HangupSide.CALLEE
+        assert 900 <= call.duration_ms <= 2500
+
+        webhooks.events_fan_out()
+        webhooks.webhooks_sweep(time_budget=10)
+
+        def call_events():
+            events = [json.loads(r.body) for r in receiver.requests]
+            return sorted(e["event"] for e in events if e["event"].startswith("call."))
+
+        assert wait_for(lambda: call_events() == ["call.completed", "call.received"], timeout=5)
+    finally:
+        receiver.close()
+
+
+def test_the_periodic_job_reads_the_edge_only_where_one_runs(edge, settings):
+    settings.SIP_EDGE_ENABLED = False
+    assert sip_edge_sync_task.apply().get() == {"registrations": 0, "calls": 0}
+    settings.SIP_EDGE_ENABLED = True
+    assert sip_edge_sync_task.apply().get() == {"registrations": 0, "calls": 0}  # nothing new at the edge
