@@ -29,6 +29,25 @@ ACC_EXTRA = """
     start_ts VARCHAR(32) DEFAULT NULL,
     event_ts VARCHAR(32) DEFAULT NULL"""
 
+# acc's two tables share one shape (acc-create.sql), each with its own call-id index.
+ACC_TABLES = "".join(
+    f"""
+CREATE TABLE {name} (
+    id SERIAL PRIMARY KEY NOT NULL,
+    method VARCHAR(16) DEFAULT '' NOT NULL,
+    from_tag VARCHAR(128) DEFAULT '' NOT NULL,
+    to_tag VARCHAR(128) DEFAULT '' NOT NULL,
+    callid VARCHAR(255) DEFAULT '' NOT NULL,
+    sip_code VARCHAR(3) DEFAULT '' NOT NULL,
+    sip_reason VARCHAR(128) DEFAULT '' NOT NULL,
+    time TIMESTAMP WITHOUT TIME ZONE NOT NULL,{ACC_EXTRA}
+);
+CREATE INDEX {name}_callid_idx ON {name} (callid);
+INSERT INTO version (table_name, table_version) VALUES ('{name}', {version});
+"""
+    for name, version in (("acc", 5), ("missed_calls", 4))
+)
+
 KAMAILIO_TABLES = f"""
 CREATE TABLE IF NOT EXISTS version (
     id SERIAL PRIMARY KEY NOT NULL,
@@ -84,32 +103,7 @@ CREATE INDEX location_attrs_account_record_idx ON location_attrs (username, doma
 CREATE INDEX location_attrs_last_modified_idx ON location_attrs (last_modified);
 INSERT INTO version (table_name, table_version) VALUES ('location_attrs', 1);
 
-CREATE TABLE acc (
-    id SERIAL PRIMARY KEY NOT NULL,
-    method VARCHAR(16) DEFAULT '' NOT NULL,
-    from_tag VARCHAR(128) DEFAULT '' NOT NULL,
-    to_tag VARCHAR(128) DEFAULT '' NOT NULL,
-    callid VARCHAR(255) DEFAULT '' NOT NULL,
-    sip_code VARCHAR(3) DEFAULT '' NOT NULL,
-    sip_reason VARCHAR(128) DEFAULT '' NOT NULL,
-    time TIMESTAMP WITHOUT TIME ZONE NOT NULL,{ACC_EXTRA}
-);
-CREATE INDEX acc_callid_idx ON acc (callid);
-INSERT INTO version (table_name, table_version) VALUES ('acc', 5);
-
-CREATE TABLE missed_calls (
-    id SERIAL PRIMARY KEY NOT NULL,
-    method VARCHAR(16) DEFAULT '' NOT NULL,
-    from_tag VARCHAR(128) DEFAULT '' NOT NULL,
-    to_tag VARCHAR(128) DEFAULT '' NOT NULL,
-    callid VARCHAR(255) DEFAULT '' NOT NULL,
-    sip_code VARCHAR(3) DEFAULT '' NOT NULL,
-    sip_reason VARCHAR(128) DEFAULT '' NOT NULL,
-    time TIMESTAMP WITHOUT TIME ZONE NOT NULL,{ACC_EXTRA}
-);
-CREATE INDEX missed_calls_callid_idx ON missed_calls (callid);
-INSERT INTO version (table_name, table_version) VALUES ('missed_calls', 4);
-"""
+{ACC_TABLES}"""
 
 VIEWS = """
 CREATE VIEW sip_subscriber AS
