@@ -54,6 +54,7 @@ class LedgerEntry(models.Model):
         TOP_UP_REFUND = "top_up_refund", _("Top-up refunded")
         CHARGEBACK = "chargeback", _("Chargeback")
         CHARGEBACK_REVERSAL = "chargeback_reversal", _("Chargeback reversed")
+        CALL_MINUTES = "call_minutes", _("Call minutes")
 
     # No index of their own: the composite indexes and the unique constraint below all lead with these
     # columns, and every index less is less work for each of the many entries a renewal run writes.

@@ -22,6 +22,7 @@ class Item:
     SETUP = "setup"
     SMS_ADDON = "sms_addon"  # a month of the SMS add-on
     SMS_SEGMENT = "sms_segment"
+    MINUTE = "minute"  # a started minute of an answered call on a metered number: the markup only
 
     ALL = (MONTHLY, SETUP, SMS_ADDON, SMS_SEGMENT)
 
@@ -41,7 +42,8 @@ def apply_rule(rule: PriceRule | None, *, item: str, wholesale: Decimal) -> Deci
     if rule is None or wholesale == 0:
         return wholesale
     marked_up = wholesale * (Decimal(100) + rule.markup_percent) / Decimal(100)
-    return quantize(marked_up.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP) + getattr(rule, _FIXED_FIELD[item]))
+    fixed = getattr(rule, _FIXED_FIELD[item]) if item in _FIXED_FIELD else Decimal(0)
+    return quantize(marked_up.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP) + fixed)
 
 
 @dataclass

@@ -270,6 +270,32 @@ def charge_sms(*, message, created_by: str) -> LedgerEntry:
     )
 
 
+# --- Calls ---------------------------------------------------------------------------------------
+
+
+def charge_call(*, call, minutes: int, minute_price: Decimal) -> LedgerEntry:
+    """Debit an answered call on a metered number: ``minutes`` started minutes at the group's wholesale
+    ``minute_price``, the client's price from the price list. Once per call (its id is the dedupe key: a
+    repeat returns the first entry). The call has happened and its minutes are spent upstream already,
+    so the charge is taken even past the balance (it may go below zero), as a refunded payment is."""
+    wallet = ledger.lock_wallet(call.account)
+    client_amount = PriceBook.of(call.account_id).for_number(
+        call.number, item=Item.MINUTE, wholesale=minute_price, months=minutes
+    )
+    return ledger.debit(
+        wallet,
+        amount=quantize(minute_price * minutes),
+        kind=LedgerEntry.Kind.CALL_MINUTES,
+        reference=ledger.Reference("call", call.public_id),
+        client=call.client,
+        client_amount=client_amount,
+        number_id=call.number_id,
+        description=f"Call to {call.e164}: {minutes} min",
+        dedupe_key=call.public_id,
+        allow_negative=True,
+    )
+
+
 def sms_addon_due_now(
     *, monthly_price: Decimal, billing_cycle: str, paid_through, today, billing_day: int | None = None
 ) -> Decimal:

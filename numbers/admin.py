@@ -10,6 +10,7 @@ from .carriers.sandbox import SandboxCarrier
 from .models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem, SandboxRoute, SipTrunk
 from .regulatory import admin as regulatory_admin  # noqa: F401 (registers the compliance and porting admins)
 from .upstream import admin as upstream_admin  # noqa: F401 (registers the carriers admin)
+from .voice import admin as voice_admin  # noqa: F401 (registers the call records admin)
 
 
 @admin.register(Country)
@@ -18,7 +19,7 @@ class CountryAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
-PRICE_FIELDS = ("monthly_price", "setup_fee", "sms_addon_price")
+PRICE_FIELDS = ("monthly_price", "setup_fee", "sms_addon_price", "minute_price")
 
 
 @admin.register(NumberGroup)
@@ -33,6 +34,7 @@ class NumberGroupAdmin(NoBulkDeleteAdmin):
         "monthly_price",
         "setup_fee",
         "sms_addon_price",
+        "minute_price",
         "requires_regulatory",
     ]
     list_display_links = ["place"]

@@ -6,8 +6,6 @@ Three doors lead to buying (``wallet/checkout``, ``POST numbers``, ``numbers/pur
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 from decimal import Decimal
 
@@ -23,11 +21,13 @@ from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_nu
 from portal.api import (
     IDEMPOTENCY_HEADER,
     ApiView,
+    CursorPagination,
     PageParams,
     StrictBooleanField,
     StrictCharField,
     StrictIdField,
     context_actor,
+    cursor_page,
     data_envelope,
     meta_stamp,
     page_envelope,
@@ -421,25 +421,6 @@ class NumberListParams(serializers.Serializer):
     digits = serializers.RegexField(r"^\+?\d{1,15}$", required=False)
 
 
-def encode_cursor(last_id: int) -> str:
-    return "cur_" + base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = cursor.removeprefix("cur_")
-        value = int(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed(fields={"cursor": ["This cursor is not one we issued; start without it."]}) from None
-    return value
-
-
-class CursorPagination(serializers.Serializer):
-    cursor = serializers.CharField(allow_null=True)
-    has_more = serializers.BooleanField()
-    total = serializers.IntegerField()
-
-
 class NumberListMeta(serializers.Serializer):
     request_id = serializers.CharField()
     timestamp = serializers.DateTimeField()
@@ -502,15 +483,7 @@ class NumberListApi(ApiView):
             tag=params.get("tag", ""),
             digits=params.get("digits", "").lstrip("+"),
         )
-        total = qs.count()
-        page_qs = qs
-        if params.get("cursor"):
-            page_qs = qs.filter(pk__lt=decode_cursor(params["cursor"]))
-        limit = params["limit"]
-        rows = list(page_qs[: limit + 1])
-        has_more = len(rows) > limit
-        rows = rows[:limit]
-        pagination = {"cursor": encode_cursor(rows[-1].pk) if has_more else None, "has_more": has_more, "total": total}
+        rows, pagination = cursor_page(qs, cursor=params.get("cursor"), limit=params["limit"])
         return Response(
             {
                 "data": NumberOutput(rows, many=True, context={"request": request}).data,

@@ -79,6 +79,8 @@ class NumberGroup(models.Model):
     sms_addon_price = models.DecimalField(
         _("SMS add-on per month (EUR)"), default=Decimal("0"), validators=[whole_cents], **MONEY
     )
+    # Metered groups (toll-free numbers usually are): each answered call's started minutes at this price.
+    minute_price = models.DecimalField(_("price per minute (EUR)"), null=True, blank=True, **MONEY)
     requires_regulatory = models.BooleanField(_("needs regulatory documents"), default=False)
     carrier = models.CharField(_("carrier"), max_length=32, default="sandbox")
     # For an imported group: the carrier's own ids (its DID group and the SKU we buy by) and what it charges
@@ -352,6 +354,8 @@ class Number(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "-id"], name="number_account_id"),
+            # The SIP edge's lookup of a called number (``sip_route``), released owners included.
+            models.Index(fields=["e164"], name="number_e164"),
             models.Index(fields=["account", "client", "-id"], name="number_account_client_id"),
             models.Index(fields=["status", "paid_through"], name="number_status_paid_through"),
             # One account's renewals in date order: what a renewal run claims, batch by batch, and what the
@@ -501,3 +505,6 @@ from .regulatory.models import (  # noqa: E402, F401
     PortRequest,
     PortStep,
 )
+
+# Call records from the SIP edge.
+from .voice.models import Call, EdgeImport  # noqa: E402, F401

@@ -186,3 +186,18 @@ def number_renewal_push_task(self, number_id: int) -> None:
         if exc.transient:
             raise self.retry(exc=exc, countdown=min(600, 2 ** (self.request.retries + 2))) from exc
         raise
+
+
+# --- The SIP edge (``numbers.voice``) ---------------------------------------------------------------------
+
+
+@shared_task
+def sip_edge_sync_task() -> dict:
+    """Registration changes and new call records from the SIP edge's tables (nothing without an edge)."""
+    from django.conf import settings
+
+    from .voice.services import calls_import, registrations_sync
+
+    if not settings.SIP_EDGE_ENABLED:
+        return {"registrations": 0, "calls": 0}
+    return {"registrations": registrations_sync(), "calls": calls_import()}

@@ -7,6 +7,8 @@ add ``fields``), with the request id so support can find the request in the logs
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import logging
 from collections.abc import Mapping
@@ -161,6 +163,36 @@ def paginate(request, queryset, serializer_class, *, context: dict | None = None
     rows = list(queryset[(page - 1) * limit : page * limit])
     data = serializer_class(rows, many=True, context=context or {"request": request}).data
     return Response({"data": data, "meta": {"total": total, "page": page, "limit": limit, "pages": -(-total // limit)}})
+
+
+def encode_cursor(last_id: int) -> str:
+    return "cur_" + base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = cursor.removeprefix("cur_")
+        value = int(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed(fields={"cursor": ["This cursor is not one we issued; start without it."]}) from None
+    return value
+
+
+class CursorPagination(serializers.Serializer):
+    cursor = serializers.CharField(allow_null=True)
+    has_more = serializers.BooleanField()
+    total = serializers.IntegerField()
+
+
+def cursor_page(queryset, *, cursor: str | None, limit: int) -> tuple[list, dict[str, Any]]:
+    """Cursor-style pagination over a queryset ordered by descending id: the page's rows after the cursor
+    (an id, opaque to the caller) and ``{"cursor", "has_more", "total"}`` for ``meta.pagination``."""
+    total = queryset.count()
+    page_qs = queryset.filter(pk__lt=decode_cursor(cursor)) if cursor else queryset
+    rows = list(page_qs[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, {"cursor": encode_cursor(rows[-1].pk) if has_more else None, "has_more": has_more, "total": total}
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from numbers_app.porting import api as porting_api
 from numbers_app.regulatory import api as regulatory_api
 from numbers_app.trunks import api as trunk_api
 from numbers_app.upstream import views as carrier_views
+from numbers_app.voice import api as voice_api
 from portal.events import api as events_api
 from portal.webhooks import api as webhooks_api
 
@@ -83,6 +84,8 @@ api_v1 = [
         name="api_trunk_regenerate",
     ),
     path("portal/did-routing", trunk_api.RoutingApi.as_view(), name="api_routing"),
+    path("calls", voice_api.CallListApi.as_view(), name="api_calls"),
+    path("calls/<str:call_id>", voice_api.CallDetailApi.as_view(), name="api_call"),
     path("portal/did-routing/<str:number_id>", trunk_api.RoutingDetailApi.as_view(), name="api_route"),
     path("messages/send", messaging_api.MessageSendApi.as_view(), name="api_messages_send"),
     path("portal/sms/send", messaging_api.PortalSmsSendApi.as_view(), name="api_sms_send"),

@@ -100,6 +100,7 @@ TASK_QUEUES = {
     "numbers_app.tasks.porting_sandbox_sweep_task": "periodic",
     "numbers_app.tasks.stock_counts_refresh_task": "periodic",
     "numbers_app.tasks.didww_sweep_task": "periodic",
+    "numbers_app.tasks.sip_edge_sync_task": "periodic",
     "numbers_app.tasks.carriers_stock_import_task": "periodic",
     "numbers_app.tasks.carriers_reconcile_task": "periodic",
     # Health: the heartbeat is a periodic job like the others (readiness reads when it last ran).
@@ -166,6 +167,10 @@ app.conf.beat_schedule = {
     # /api/v3: a reserved number goes back on sale when its reservation expires, and order callbacks whose
     # task was lost or whose receiver failed are sent when due. Each row is claimed, so running twice is safe.
     "didww-sweep": {"task": "numbers_app.tasks.didww_sweep_task", "schedule": 30.0},
+    # Where a SIP edge runs (SIP_EDGE_ENABLED): trunks turn registered or offline, and calls become call records
+    # (with their events and charges), within seconds of the edge's REGISTER, expiry or BYE. Each trunk
+    # changes once per change (its row is locked) and each call is imported once (its Call-ID is unique).
+    "sip-edge-sync": {"task": "numbers_app.tasks.sip_edge_sync_task", "schedule": 3.0},
     # Upstream carriers' stock changes all day: each enabled carrier's DID groups, prices and DIDs for sale
     # are imported into the search index every 30 minutes (each import a task on the ``carrier`` queue).
     "carriers-stock-import": {

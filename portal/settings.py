@@ -540,6 +540,27 @@ DIDWW_RESERVATION_MINUTES = int(os.environ.get("DIDWW_RESERVATION_MINUTES", "30"
 DIDWW_RESERVATIONS_MAX = int(os.environ.get("DIDWW_RESERVATIONS_MAX", "20"))
 # Where clients' PBXs register (shown on every trunk) and the digest realm it uses.
 SIP_SERVER = os.environ.get("SIP_SERVER", "sip.didfarm.test")
+# The SIP edge (Kamailio; ``manage.py sip_edge_config`` renders its configuration, numbers/voice/edge.py).
+# Where it listens (``host:port``; UDP and TCP) and, behind NAT, the public address it names in headers.
+SIP_EDGE_LISTEN = os.environ.get("SIP_EDGE_LISTEN", "127.0.0.1:5060")
+SIP_EDGE_ADVERTISE = os.environ.get("SIP_EDGE_ADVERTISE", "")
+# The carrier's signalling addresses (comma-separated IPs or CIDR ranges): their INVITEs for our numbers
+# are taken without credentials. Anyone else must be an IP trunk or authenticate as a digest trunk.
+SIP_EDGE_CARRIER_ADDRESSES = os.environ.get("SIP_EDGE_CARRIER_ADDRESSES", "")
+# Where calls forwarded to a phone number (E.164) leave for the public network (``host[:port]``); without
+# one, such calls are refused with 480.
+SIP_EDGE_PSTN_GATEWAY = os.environ.get("SIP_EDGE_PSTN_GATEWAY", "")
+# The port calls for IP-authenticated trunks are sent to, at the trunk's first single address.
+SIP_EDGE_IP_TRUNK_PORT = int(os.environ.get("SIP_EDGE_IP_TRUNK_PORT", "5060"))
+# Wrong passwords allowed per address before it is banned, and for how long (seconds).
+SIP_EDGE_AUTH_FAILURES = int(os.environ.get("SIP_EDGE_AUTH_FAILURES", "10"))
+SIP_EDGE_BAN_SECONDS = int(os.environ.get("SIP_EDGE_BAN_SECONDS", "300"))
+# Requests per 2 s one address may send before pike bans it (the carrier's addresses are exempt).
+SIP_EDGE_PIKE_DENSITY = int(os.environ.get("SIP_EDGE_PIKE_DENSITY", "60"))
+# On where an edge runs (PostgreSQL only): trunks' registration state then follows the edge's
+# registrations (``location``) and its call accounting becomes call records. Off, the sandbox's
+# registration simulation stands in (the embedded demo).
+SIP_EDGE_ENABLED = env_bool("SIP_EDGE_ENABLED", False)
 
 # Webhooks may go to private, loopback and link-local addresses only when this is on. Off by default, so a
 # URL (or a DNS answer) pointing into the private network is refused (portal/webhooks/addresses.py); the

@@ -16,6 +16,7 @@ from billing import views as billing_views
 from billing.payments import views as payment_views
 from numbers_app.regulatory.api import RegulatorySubmitApi
 from numbers_app.urls import trunk_patterns
+from numbers_app.voice import views as voice_views
 from portal import views
 from portal.webhooks import views as webhook_views
 
@@ -62,6 +63,7 @@ page_patterns = [
     ),
     path("numbers/", include("numbers_app.urls")),
     path("trunks/", include(trunk_patterns)),
+    path("calls/", voice_views.call_list_page, name="call_list"),
     path("messaging/", include("messaging.urls")),
     path("billing/wallet/", billing_views.wallet, name="wallet"),
     path("billing/wallet/export.csv", billing_views.wallet_export, name="wallet_export"),

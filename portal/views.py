@@ -21,6 +21,7 @@ from billing import selectors as billing_selectors
 from messaging import selectors as messaging_selectors
 from numbers_app import selectors as number_selectors
 from numbers_app.models import Number
+from numbers_app.voice import selectors as call_selectors
 from portal.api import json_error
 from portal.errors import ApplicationError
 from portal.middleware import is_api_path
@@ -61,6 +62,7 @@ def dashboard(request):
         "states": [(status, status.label, by_status[status]) for status in DASHBOARD_STATES if by_status.get(status)],
         "waiting_documents": by_status.get(Number.Status.PENDING_REGULATORY, 0),
         "sms_today": messaging_selectors.sms_day(actor=actor, day=today),
+        "calls_today": call_selectors.calls_on(actor=actor, day=today),
         "today": today,
         "spend_total": total,
         "spend_peak": peak,

@@ -4,7 +4,8 @@ these POSTs are not replayed by Idempotency-Key (a stored response would hold th
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -13,10 +14,17 @@ from portal.errors import ValidationFailed
 
 from .. import selectors
 from ..models import Number, SipTrunk
+from ..voice.services import trunk_registrations
 from . import services as trunks
 
 TRUNK_ID = OpenApiParameter("trunk_id", str, OpenApiParameter.PATH, description="7 or trk_a1b2c3d4")
 NUMBER_ID = OpenApiParameter("number_id", str, OpenApiParameter.PATH, description="42, num_42 or +31201234567")
+
+
+class RegistrationOutput(serializers.Serializer):
+    contact = serializers.CharField(help_text="Where the PBX takes calls (sip:user@host:port)")
+    user_agent = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text="When the registration lapses unless the PBX renews it")
 
 
 class TrunkOutput(serializers.ModelSerializer):
@@ -28,6 +36,10 @@ class TrunkOutput(serializers.ModelSerializer):
         help_text="provisioning until the SIP server has the trunk (a few seconds after it is created), then active",
     )
     numbers_count = serializers.IntegerField(default=0, help_text="Numbers routed to this trunk")
+    registrations = serializers.SerializerMethodField(
+        help_text="The PBX registrations the SIP edge holds for this trunk now (empty when offline, and where no "
+        "edge runs)"
+    )
 
     class Meta:
         model = SipTrunk
@@ -44,10 +56,24 @@ class TrunkOutput(serializers.ModelSerializer):
             "status",
             "registration",
             "registration_changed_at",
+            "registrations",
             "numbers_count",
             "credentials_rotated_at",
             "created_at",
             "updated_at",
+        ]
+
+    @extend_schema_field(RegistrationOutput(many=True))
+    def get_registrations(self, trunk) -> list[dict]:
+        if not settings.SIP_EDGE_ENABLED:
+            return []
+        return [
+            {
+                "contact": r.contact,
+                "user_agent": r.user_agent,
+                "expires_at": r.expires.isoformat().replace("+00:00", "Z"),
+            }
+            for r in trunk_registrations(trunk)
         ]
 
 

@@ -9,6 +9,7 @@ issues it: never in the session, a message or a redirect, and that response is `
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -25,6 +26,7 @@ from .. import selectors
 from ..forms import TrunkCreateForm, TrunkUpdateForm
 from ..models import SipTrunk
 from ..views import number_or_404, number_page_context, route_form
+from ..voice.services import trunk_registrations
 from . import services as trunks
 
 # How often the pages ask for registration changes (the sandbox or a carrier reports them).
@@ -128,6 +130,7 @@ def _trunk_page(request, trunk: SipTrunk, *, form=None, issued=None):
         form=form or _update_form(trunk),
         issued=issued,
         numbers=selectors.routing_table(actor=actor, trunk=trunk),
+        registrations=trunk_registrations(trunk) if settings.SIP_EDGE_ENABLED else [],
         polled=[trunk],
     )
     return _no_store(render_page(request, "numbers/trunk_detail.html", "numbers/_trunk_panel.html", context))

@@ -29,6 +29,8 @@ EVENT_TYPES = (
     "regulatory.rejected",
     "trunk.registered",
     "trunk.offline",
+    "call.received",
+    "call.completed",
     "message.received",
     "message.status",
     "client.created",

@@ -24,6 +24,25 @@ _NUMBER = {
     "client_id": 7,
 }
 
+_CALL = {
+    "id": "call_3f9a1c2b7d40",
+    "number": "+31201234567",
+    "number_id": "num_42",
+    "trunk_uuid": "trk_5e0c9a17",
+    "client_id": 7,
+    "caller": "+31612345678",
+    "status": "completed",
+    "sip_code": 200,
+    "sip_reason": "OK",
+    "hangup_side": "caller",
+    "started_at": "2026-03-05T14:30:01.204000Z",
+    "answered_at": "2026-03-05T14:30:04.871000Z",
+    "ended_at": "2026-03-05T14:31:10.112000Z",
+    "duration": 65,
+    "billable_minutes": 2,
+    "charged": None,
+}
+
 
 @dataclass(frozen=True)
 class EventType:
@@ -110,6 +129,16 @@ CATALOGUE: tuple[EventType, ...] = (
             "username": "acme_xk9f2",
             "contact": "sip:acme_xk9f2@198.51.100.7:5060",
         },
+    ),
+    EventType(
+        "call.received",
+        _("A call to one of your numbers was answered, or reached the number and was not (then also completed)."),
+        {**_NUMBER, "call": {**_CALL, "status": "in_progress", "ended_at": None, "duration": 0, "billable_minutes": 0}},
+    ),
+    EventType(
+        "call.completed",
+        _("A call to one of your numbers ended: its duration, who hung up, its SIP answer and any charge."),
+        {**_NUMBER, "call": _CALL},
     ),
     EventType(
         "message.received",

@@ -42,6 +42,7 @@ SEED = 20240601
 # or today's date decides (a provisioning number, a month that has not started, a name already taken).
 RULES_BEYOND_THE_SCHEMA = [
     "POST /api/v1/api-keys",  # an expiry in the future, addresses that parse, the account's cap on keys
+    "GET /api/v1/calls",  # a cursor we issued, a number, trunk and client of yours, days in order
     "POST /api/v1/clients",
     "GET /api/v1/clients/{client_id}/costs",
     "GET /api/v1/clients/{client_id}/costs.csv",

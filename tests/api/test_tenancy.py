@@ -96,8 +96,18 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
 
     top_up = TopUp.objects.create(account=tenant_account, method="bank_transfer", provider="bank", amount=Decimal("10"))
     from numbers_app.didww import buying
-    from numbers_app.models import AvailableNumber
+    from numbers_app.models import AvailableNumber, Call
 
+    call = Call.objects.create(
+        uid=f"t{tenant_account.pk}",
+        sip_call_id=f"tenancy-{tenant_account.pk}@edge",
+        account=tenant_account,
+        client=client,
+        number=number,
+        e164=number.e164,
+        status=Call.Status.MISSED,
+        started_at=timezone.now(),
+    )
     held = AvailableNumber.objects.get(e164=make_stock_number())
     reservation = buying.reservation_create(actor=system_actor(tenant_account), available_did_id=str(held.pk))
     from numbers_app.didww import voice_in
@@ -136,6 +146,7 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
         "document_id": document.public_id,
         "port_id": port.public_id,
         "name": "did_group",  # a DID's relationship (/api/v3/dids/{id}/{name})
+        "call_id": call.public_id,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from itertools import product
 from pathlib import Path
@@ -19,6 +19,7 @@ import time_machine
 from django.conf import settings
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts.actor import actor_from_membership
 from accounts.models import Membership, Role
@@ -28,14 +29,14 @@ from billing.invoices import invoice_draft, invoices_issue_month
 from billing.models import Invoice, LedgerEntry, PriceRule, TopUp, Wallet
 from billing.renewals import renewals_run
 from billing.selectors import EXAMPLE_SEGMENT_PRICE
-from billing.services import PriceRuleInput, price_rule_save
+from billing.services import PriceRuleInput, charge_call, price_rule_save
 from messaging import services as sms_services
 from messaging.models import Message, SmsRate
 from numbers_app import services as number_services
 from numbers_app.didww import exports, voice_in
 from numbers_app.didww import resources as didww
 from numbers_app.didww.models import CdrExport, VoiceInTrunk, VoiceInTrunkGroup
-from numbers_app.models import AvailableNumber, Country, Number, NumberGroup, Order, OrderItem, SipTrunk
+from numbers_app.models import AvailableNumber, Call, Country, Number, NumberGroup, Order, OrderItem, SipTrunk
 from numbers_app.porting import services as porting
 from numbers_app.regulatory.models import ComplianceDocument, ComplianceProfile, PortRequest
 from numbers_app.trunks.services import number_route, trunk_create
@@ -159,6 +160,28 @@ class Scenario:
             voice_in.trunk_create(actor=self.x_admin, attributes=desk)
             voice_in.group_save(actor=self.x_admin, group=None, attributes={"name": "Desks"})
             exports.export_create(actor=self.x_admin, attributes={})
+            # A metered call on X's number, charged from the wallet (wholesale) and at X's price.
+            NumberGroup.objects.filter(pk=self.with_sms.group_id).update(minute_price=Decimal("0.0370"))
+            with transaction.atomic():
+                call = Call.objects.create(
+                    uid="walk1",
+                    sip_call_id="walk-1@edge",
+                    account=tenants.a.account,
+                    client=x,
+                    number=self.with_sms,
+                    e164=self.with_sms.e164,
+                    trunk=self.trunk,
+                    caller="+31612345678",
+                    status=Call.Status.COMPLETED,
+                    sip_code=200,
+                    started_at=timezone.now(),
+                    answered_at=timezone.now(),
+                    ended_at=timezone.now() + timedelta(seconds=125),
+                    duration_ms=125000,
+                )
+                call.number = Number.objects.select_related("group").get(pk=self.with_sms.pk)
+                call.charged = -charge_call(call=call, minutes=3, minute_price=Decimal("0.0370")).amount
+                call.save(update_fields=["charged"])
             self.port = make_port(a, client=x)
             self.endpoint = webhook_services.webhook_create(
                 actor=self.x_admin, url="https://hooks.example.com/xylo", events=["*"]
@@ -214,6 +237,7 @@ class Scenario:
             ],
             "session_id": [1],  # the account page's "end this session" (a POST: its GET answers 405)
             "account_id": [x.account_id],  # the brand's logo (no logo yet: 404)
+            "call_id": [c.public_id for c in Call.objects.filter(client=x)],
         }
 
     def wholesale(self) -> set[Decimal]:
@@ -224,7 +248,7 @@ class Scenario:
             values.update(abs(Decimal(v)) for v in amounts if v)
 
         for group in NumberGroup.objects.all():
-            add(group.monthly_price, group.setup_fee, group.sms_addon_price)
+            add(group.monthly_price, group.setup_fee, group.sms_addon_price, group.minute_price)
         add(*SmsRate.objects.values_list("price_per_segment", flat=True))
         add(EXAMPLE_SEGMENT_PRICE, settings.SMS_ADDON_PRICE_DEFAULT)
         for number in Number.objects.all():

@@ -104,6 +104,7 @@ def test_number_group_prices_are_edited_in_narrow_boxes_beside_one_place_column(
         "column-monthly_price",
         "column-setup_fee",
         "column-sms_addon_price",
+        "column-minute_price",
         "column-requires_regulatory",
     ]
     assert "css/admin_prices.css" in page

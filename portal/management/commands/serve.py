@@ -1,4 +1,7 @@
-"""Run the whole portal in one terminal: gunicorn (web), a Celery worker and Celery beat.
+"""Run the whole portal in one terminal: gunicorn (web), a Celery worker and Celery beat, and, where
+``SIP_EDGE_ENABLED`` is on (``scripts/run`` turns it on when Kamailio is installed and the database is
+PostgreSQL), the SIP edge: Kamailio with the configuration ``sip_edge_config`` renders, written under the
+var directory.
 
 Each child runs in its own session, so Ctrl-C reaches only this supervisor, which then sends SIGTERM to
 each child's main process (which stops its own workers), waits, and kills a child's whole process group
@@ -9,11 +12,13 @@ says so.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 GRACE_SECONDS = 20
@@ -62,6 +67,20 @@ def worker_command(*, concurrency: str | int) -> list[str]:
     ]
 
 
+def sip_edge_command() -> tuple[list[str], dict[str, str]]:
+    """Kamailio in the foreground with the portal's rendered configuration (under the var directory), and
+    its environment: TZ=UTC, as the portal reads the registration expiries Kamailio writes."""
+    from numbers_app.voice.edge import render
+
+    binary = shutil.which("kamailio") or "/usr/sbin/kamailio"
+    workdir = settings.VAR_DIR / "sip-edge"
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "kamailio.cfg"
+    config.write_text(render())
+    command = [binary, "-f", str(config), "-DD", "-E", "-w", str(workdir), "-Y", str(workdir)]
+    return command, {**os.environ, "TZ": "UTC"}
+
+
 class Command(BaseCommand):
     help = "Start the web server, a Celery worker and the beat scheduler; Ctrl-C stops them all."
 
@@ -78,6 +97,9 @@ class Command(BaseCommand):
             "worker": worker_command(concurrency=worker_concurrency),
             "beat": [os.path.join(bindir, "celery"), "-A", "portal", "beat", "--loglevel", "INFO"],
         }
+        environments: dict[str, dict[str, str]] = {}
+        if settings.SIP_EDGE_ENABLED:
+            commands["sip-edge"], environments["sip-edge"] = sip_edge_command()
         children: dict[str, subprocess.Popen] = {}
         stopping = False
 
@@ -95,9 +117,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         for name, command in commands.items():
-            children[name] = subprocess.Popen(command, start_new_session=True)
+            children[name] = subprocess.Popen(command, start_new_session=True, env=environments.get(name))
             self.stdout.write(f"started {name} (pid {children[name].pid})")
         self.stdout.write(f"Portal running at http://{host}:{port}  (Ctrl-C to stop)")
+        if settings.SIP_EDGE_ENABLED:
+            self.stdout.write(f"SIP edge listening on {settings.SIP_EDGE_LISTEN} (UDP and TCP)")
 
         exit_code = 0
         while not stopping:

@@ -1,0 +1,91 @@
+"""Call records, imported from the SIP edge's accounting (``acc`` and ``missed_calls``, Kamailio's tables)."""
+
+from __future__ import annotations
+
+import math
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 4}
+
+
+class Call(models.Model):
+    """One call attempt to one of our numbers, as the edge saw it. Written only by ``calls_import``."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Answered")
+        MISSED = "missed", _("Not answered")
+        BUSY = "busy", _("Busy")
+        REFUSED = "refused", _("Refused")
+
+    class HangupSide(models.TextChoices):
+        CALLER = "caller", _("Caller")
+        CALLEE = "callee", _("Callee")
+
+    uid = models.CharField(_("id"), max_length=16, unique=True, editable=False)
+    sip_call_id = models.CharField(_("SIP Call-ID"), max_length=255, unique=True)
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="calls")
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="calls")
+    number = models.ForeignKey("numbers.Number", on_delete=models.PROTECT, related_name="calls")
+    e164 = models.CharField(_("number"), max_length=20)
+    trunk = models.ForeignKey(
+        "numbers.SipTrunk", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    caller = models.CharField(_("caller"), max_length=64, blank=True)
+    caller_ip = models.CharField(_("caller address"), max_length=64, blank=True)
+    from_tag = models.CharField(max_length=128, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    sip_code = models.PositiveSmallIntegerField(_("SIP answer"), null=True, blank=True)
+    sip_reason = models.CharField(_("SIP reason"), max_length=128, blank=True)
+    hangup_side = models.CharField(_("hung up by"), max_length=8, choices=HangupSide.choices, blank=True)
+    started_at = models.DateTimeField(_("start"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("end"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    charged = models.DecimalField(_("charged (EUR)"), null=True, blank=True, **MONEY)
+    created_at = models.DateTimeField(_("imported"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "-started_at", "-id"], name="call_account_started"),
+            models.Index(fields=["account", "client", "-started_at", "-id"], name="call_account_client_started"),
+            models.Index(fields=["number", "-started_at"], name="call_number_started"),
+            models.Index(fields=["trunk", "-started_at"], name="call_trunk_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.e164}"
+
+    @property
+    def public_id(self) -> str:
+        return f"call_{self.uid}"
+
+    @property
+    def duration_seconds(self) -> int:
+        """Talk time in whole seconds (half a second and more counts as one)."""
+        return (self.duration_ms + 500) // 1000
+
+    @property
+    def billable_minutes(self) -> int:
+        """Started minutes of talk time: 61 s are two minutes; an unanswered call is none."""
+        return math.ceil(self.duration_ms / 60000) if self.duration_ms else 0
+
+
+class EdgeImport(models.Model):
+    """How far the import has read each of the edge's accounting tables (the last row id taken)."""
+
+    table = models.CharField(max_length=32, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("edge import position")
+
+    def __str__(self) -> str:
+        return f"{self.table} > {self.last_id}"

@@ -1,0 +1,101 @@
+"""Call pages: the calls of the actor's numbers, filtered by number, trunk, client, days and status, with
+totals, the answer rate and a chart of calls and minutes per day. One URL: the whole page, or the results
+when htmx asks (filters applied without a reload)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from accounts import selectors as account_selectors
+from portal.pages import page_of, portal_page, query_without_page, render_page
+
+from .. import selectors as number_selectors
+from .models import Call
+from .selectors import CallFilters, call_list, call_stats
+
+CHART_DAYS = 30
+
+
+class CallFilterForm(forms.Form):
+    number = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    trunk = forms.TypedChoiceField(label=_("Trunk"), required=False, coerce=int, empty_value=None)
+    client = forms.TypedChoiceField(label=_("Client"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any"))] + Call.Status.choices)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        trunks = number_selectors.trunk_list(actor=actor)
+        self.fields["trunk"].choices = [("", _("Any"))] + [(t.pk, t.name) for t in trunks]
+        if actor.client is not None:
+            del self.fields["client"]
+        else:
+            clients = account_selectors.client_list(actor=actor)
+            self.fields["client"].choices = [("", _("Any"))] + [(c.pk, c.name) for c in clients]
+
+
+def _chart(stats, *, since, until) -> dict:
+    """Bars per day for the chart: calls and talk minutes stacked, each scaled to its own busiest day and
+    taking at most half the height, so a stack never outgrows the chart."""
+    by_day = {row["day"]: row for row in stats.days}
+    days = [since + timedelta(days=i) for i in range((until - since).days + 1)]
+    peak_calls = max((row["calls"] for row in stats.days), default=0)
+    peak_minutes = max((row["minutes"] for row in stats.days), default=0)
+    bars = []
+    for day in days:
+        row = by_day.get(day, {"calls": 0, "minutes": 0})
+        bars.append(
+            {
+                "day": day,
+                "calls": row["calls"],
+                "minutes": row["minutes"],
+                "calls_height": 50 * row["calls"] / peak_calls if peak_calls else 0,
+                "minutes_height": float(50 * row["minutes"] / peak_minutes) if peak_minutes else 0,
+            }
+        )
+    return {"bars": bars, "peak": peak_calls, "peak_minutes": peak_minutes}
+
+
+@portal_page
+@require_GET
+def call_list_page(request):
+    actor = request.actor
+    form = CallFilterForm(request.GET or None, actor=actor)
+    data = form.cleaned_data if form.is_valid() else {}
+    number = None
+    if data.get("number"):
+        number = number_selectors.number_list(actor=actor).filter(pk=data["number"]).first()
+    trunk = number_selectors.trunk_list(actor=actor).filter(pk=data["trunk"]).first() if data.get("trunk") else None
+    today = timezone.now().astimezone(timezone.get_fixed_timezone(0)).date()
+    until = data.get("date_to") or today
+    since = data.get("date_from") or until - timedelta(days=CHART_DAYS - 1)
+    filters = CallFilters(
+        number=number,
+        trunk=trunk,
+        client_id=data.get("client"),
+        since=since,
+        until=until,
+        status=data.get("status") or "",
+    )
+    calls = call_list(actor=actor, filters=filters)
+    stats = call_stats(calls)
+    context = {
+        "calls_tab": True,
+        "form": form,
+        "number": number,
+        "trunk": trunk,
+        "since": since,
+        "until": until,
+        "stats": stats,
+        "chart": _chart(stats, since=since, until=until) if (until - since).days < 92 else None,
+        "page": page_of(request, calls, per_page=50),
+        "query": query_without_page(request),
+        "target": "#call-results",
+    }
+    return render_page(request, "numbers/call_list.html", "numbers/_call_results.html", context, target="call-results")
