@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.utils import translation
 
 
@@ -29,15 +29,23 @@ def send_in_languages(
     people: Iterable[tuple[str, str | None]],
     compose: Callable[[], tuple[str, str]],
     default_language: str | None = None,
+    attachments: Iterable[tuple[str, bytes, str]] = (),
 ) -> int:
     """Send one message per language to ``people`` — pairs of (email, saved language) — with
-    ``compose()`` returning (subject, body) while that language is active. Returns how many people
-    were written to."""
+    ``compose()`` returning (subject, body) while that language is active, and ``attachments``
+    (filename, content, MIME type) on each. Returns how many people were written to."""
+    attachments = list(attachments)
     groups: dict[str, set[str]] = defaultdict(set)
     for email, saved in people:
         groups[recipient_language(saved, default_language)].add(email)
     for language, emails in sorted(groups.items()):
         with translation.override(language):
             subject, body = compose()
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=sorted(emails))
+        if attachments:
+            message = EmailMessage(subject=subject, body=body, to=sorted(emails))
+            for filename, content, mimetype in attachments:
+                message.attach(filename, content, mimetype)
+            message.send()
+        else:
+            send_mail(subject=subject, message=body, from_email=None, recipient_list=sorted(emails))
     return sum(len(emails) for emails in groups.values())
