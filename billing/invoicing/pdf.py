@@ -144,7 +144,8 @@ def _block(pdf, x: float, y: float, width: float, heading: str, lines: list[str]
 
 
 def _render(snap: dict, parts, texts: list[str], logo: bytes | None, *, pages: int):
-    pdf = Document(SimpleNamespace(number=snap["number"]), texts, pages)
+    # The page set-up reads only the document's number (title and footers).
+    pdf = Document(SimpleNamespace(number=snap["number"]), texts, pages)  # type: ignore[arg-type]
     pdf.add_page()
     top = pdf.get_y()
     if logo:
@@ -169,7 +170,7 @@ def _render(snap: dict, parts, texts: list[str], logo: bytes | None, *, pages: i
     )
     pdf.set_xy(pdf.l_margin, end + 4)
     pdf.use("", 10)
-    label_width = 45
+    label_width: float = 45
     for label, value in parts.facts:
         if pdf.rtl:
             pdf.cell(pdf.epw - label_width, 6, pdf.ltr(value), align="R")
@@ -208,7 +209,7 @@ def _render(snap: dict, parts, texts: list[str], logo: bytes | None, *, pages: i
                 )
             )
     pdf.ln(3)
-    amount_width, label_width = 40, pdf.epw - 40
+    amount_width, label_width = 40.0, pdf.epw - 40
     for index, (label, value) in enumerate(parts.totals):
         last = index == len(parts.totals) - 1
         pdf.use("B" if last else "", 12 if last else 10)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
+from accounts.models import Client
 from accounts.selectors import client_get
 from accounts.services import audit_record
 from portal.errors import PermissionDenied, ValidationFailed
@@ -31,7 +32,7 @@ def country_codes() -> frozenset[str]:
     """ISO 3166 alpha-2 codes (CLDR's list, through babel)."""
     from babel import Locale
 
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+    return frozenset(str(code) for code in Locale("en").territories if len(str(code)) == 2 and str(code).isalpha())
 
 
 def country_select() -> list[tuple[str, str]]:
@@ -195,7 +196,7 @@ def _public(profile: LegalProfile) -> dict:
     }
 
 
-def client_billing_profile_get(*, actor: Actor, client_id) -> tuple[object, ClientBillingProfile | None]:
+def client_billing_profile_get(*, actor: Actor, client_id) -> tuple[Client, ClientBillingProfile | None]:
     """The client (as the actor may see it) and its billing profile, if it has one."""
     client = client_get(actor=actor, client_id=client_id)
     return client, ClientBillingProfile.objects.filter(client=client).first()
