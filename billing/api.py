@@ -467,6 +467,7 @@ class InvoicePaidApi(ApiView):
         summary="Record that an issued invoice was paid (or take that back); owners and admins",
     )
     def post(self, request, invoice_id: str):
+        selectors.invoice_get(actor=self.actor, invoice_id=invoice_id)  # someone else's id: 404 before the body
         serializer = InvoicePaidInput(data=request.data)
         if not serializer.is_valid():
             raise ValidationFailed(fields=serializer.errors)
@@ -490,6 +491,7 @@ class InvoiceCreditApi(ApiView):
         summary="Cancel an issued invoice with a credit note (numbered in its own series, sent to the client)",
     )
     def post(self, request, invoice_id: str):
+        selectors.invoice_get(actor=self.actor, invoice_id=invoice_id)  # someone else's id: 404 before the body
         serializer = InvoiceCreditInput(data=request.data)
         if not serializer.is_valid():
             raise ValidationFailed(fields=serializer.errors)

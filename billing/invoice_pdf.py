@@ -292,6 +292,7 @@ def _render(invoice, lines, texts, title, rows, headings, sms: SmsSection, *, pa
 
 
 # The page set-up (fonts for every language, right to left, the numbered footer) other documents share:
-# top-up receipts (billing/payments/receipts.py).
+# top-up receipts (billing/payments/receipts.py) and issued invoices (billing/invoicing/pdf.py).
 Document = _Pdf
 document_day = _day
+document_table = _table

@@ -30,15 +30,11 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+ADDRESS = ("legal_name", "address_line1", "address_line2", "postcode", "city", "country", "vat_id")
+
+
 def seller_of(profile: LegalProfile) -> dict:
-    return {
-        "legal_name": profile.legal_name,
-        "address_line1": profile.address_line1,
-        "address_line2": profile.address_line2,
-        "postcode": profile.postcode,
-        "city": profile.city,
-        "country": profile.country,
-        "vat_id": profile.vat_id,
+    return {name: getattr(profile, name) for name in ADDRESS} | {
         "company_registration": profile.company_registration,
         "iban": profile.iban,
         "bic": profile.bic,
@@ -53,30 +49,12 @@ def buyer_of(invoice: Invoice, seller: LegalProfile) -> dict:
     profile = ClientBillingProfile.objects.filter(client_id=invoice.client_id).first()
     client = invoice.client
     if profile is None:
-        return {
-            "legal_name": client.name,
-            "address_line1": "",
-            "address_line2": "",
-            "postcode": "",
-            "city": "",
-            "country": seller.country,
-            "vat_id": "",
-            "email": client.email,
-            "reference": client.reference,
-            "language": settings.LANGUAGE_CODE,
-        }
-    return {
-        "legal_name": profile.legal_name,
-        "address_line1": profile.address_line1,
-        "address_line2": profile.address_line2,
-        "postcode": profile.postcode,
-        "city": profile.city,
-        "country": profile.country,
-        "vat_id": profile.vat_id,
-        "email": profile.billing_email or client.email,
-        "reference": client.reference,
-        "language": profile.language,
-    }
+        identity = dict.fromkeys(ADDRESS, "") | {"legal_name": client.name, "country": seller.country}
+        email, language = client.email, settings.LANGUAGE_CODE
+    else:
+        identity = {name: getattr(profile, name) for name in ADDRESS}
+        email, language = profile.billing_email or client.email, profile.language
+    return identity | {"email": email, "reference": client.reference, "language": language}
 
 
 def grouped_lines(invoice: Invoice, rate: Decimal) -> list[dict]:

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 
 from portal.l10n import country_name, money
 
-from ..invoice_pdf import Document, document_day
+from ..invoice_pdf import Document, document_day, document_table
 from .document import KIND_LABELS
 
 
@@ -62,7 +62,7 @@ def _render_all(snap: dict, logo: bytes | None) -> bytes:
         facts.append(
             (
                 _("Credits invoice"),
-                _("%(number)s of %(date)s")
+                _("%(number)s, issued on %(date)s")
                 % {"number": snap["credit_for"]["number"], "date": _day(snap["credit_for"]["issue_date"])},
             )
         )
@@ -179,35 +179,23 @@ def _render(snap: dict, parts, texts: list[str], logo: bytes | None, *, pages: i
             pdf.cell(label_width, 6, label)
             pdf.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    widths = (34, 58, 20, 28, 18, 32)
-    aligns = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
-
-    def ordered(cells):
-        return tuple(reversed(cells)) if pdf.rtl else tuple(cells)
-
-    mirrored = {"LEFT": "RIGHT", "RIGHT": "LEFT"}
-    with pdf.table(
-        col_widths=ordered(widths),
-        text_align=ordered([mirrored[a] for a in aligns]) if pdf.rtl else aligns,
-        line_height=5.5,
-        borders_layout="HORIZONTAL_LINES",
-        first_row_as_headings=True,
-    ) as table:
-        pdf.use("", 9)
-        table.row(ordered(parts.headings))
-        for line in snap["lines"]:
-            table.row(
-                ordered(
-                    (
-                        pdf.ltr(line["number"]),
-                        parts.kinds.get(line["kind"], line["kind"]),
-                        pdf.ltr(formats.number_format(line["quantity"], use_l10n=True, force_grouping=True)),
-                        pdf.ltr(_amount(line["unit_price"], 4)),
-                        pdf.ltr(_amount(line["vat_rate"])),
-                        pdf.ltr(_amount(line["net"])),
-                    )
-                )
+    document_table(
+        pdf,
+        widths=(34, 58, 20, 28, 18, 32),
+        aligns=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        headings=parts.headings,
+        rows=(
+            (
+                pdf.ltr(line["number"]),
+                parts.kinds.get(line["kind"], line["kind"]),
+                pdf.ltr(formats.number_format(line["quantity"], use_l10n=True, force_grouping=True)),
+                pdf.ltr(_amount(line["unit_price"], 4)),
+                pdf.ltr(_amount(line["vat_rate"])),
+                pdf.ltr(_amount(line["net"])),
             )
+            for line in snap["lines"]
+        ),
+    )
     pdf.ln(3)
     amount_width, label_width = 40.0, pdf.epw - 40
     for index, (label, value) in enumerate(parts.totals):

@@ -97,28 +97,26 @@ def clean_vat_id(country: str, value: str) -> str:
     return compact
 
 
-def clean_iban(value: str) -> str:
-    from stdnum import iban
-
+def _clean(module, value: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
         return ""
     try:
-        return iban.validate(value)
+        return module.validate(value)
     except StdnumError:
-        raise ValueError(_("This is not a valid IBAN.")) from None
+        raise ValueError(message) from None
+
+
+def clean_iban(value: str) -> str:
+    from stdnum import iban
+
+    return _clean(iban, value, _("This is not a valid IBAN."))
 
 
 def clean_bic(value: str) -> str:
     from stdnum import bic
 
-    value = (value or "").strip()
-    if not value:
-        return ""
-    try:
-        return bic.validate(value)
-    except StdnumError:
-        raise ValueError(_("This is not a valid BIC (8 or 11 letters and digits).")) from None
+    return _clean(bic, value, _("This is not a valid BIC (8 or 11 letters and digits)."))
 
 
 def treatment(*, seller_country: str, buyer_country: str, buyer_vat_id: str) -> str:
