@@ -564,3 +564,28 @@ def test_a_reminder_claim_is_taken_once_by_runs_at_the_same_moment(tenants):
     assert invoices_remind_overdue(now=now) == 1
     assert invoices_remind_overdue(now=now + timedelta(seconds=1)) == 0
     assert Invoice.objects.get(pk=invoice.pk).reminded_at == now
+
+
+def test_postgresql_refuses_any_change_to_an_issued_invoice_its_lines_or_its_pdf(tenants):
+    from django.db import IntegrityError, transaction
+
+    from billing.models import InvoiceFile, InvoiceLine
+
+    invoice = issue(march_invoice(tenants))
+    attempts = [
+        lambda: Invoice.objects.filter(pk=invoice.pk).update(total_due=Decimal("0.01")),
+        lambda: Invoice.objects.filter(pk=invoice.pk).update(number="INV-2026-9999"),
+        lambda: Invoice.objects.filter(pk=invoice.pk).update(snapshot={}),
+        lambda: InvoiceLine.objects.filter(invoice=invoice).update(amount=Decimal("0")),
+        lambda: InvoiceLine.objects.filter(invoice=invoice).delete(),
+        lambda: InvoiceFile.objects.filter(invoice=invoice).update(pdf=b"%PDF-forged"),
+        lambda: InvoiceFile.objects.filter(invoice=invoice).delete(),
+    ]
+    for attempt in attempts:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            attempt()
+    # Its payment and sending state may change.
+    assert Invoice.objects.filter(pk=invoice.pk).update(paid_at=datetime(2026, 4, 9, tzinfo=UTC), sent_at=None) == 1
+    fresh = Invoice.objects.get(pk=invoice.pk)
+    assert (fresh.number, fresh.total_due, fresh.snapshot) == (invoice.number, invoice.total_due, invoice.snapshot)
+    assert fresh.lines.count() == invoice.line_count and bytes(fresh.file.pdf) == bytes(invoice.file.pdf)
