@@ -303,23 +303,52 @@ class InvoiceLineOutput(serializers.Serializer):
 class InvoiceOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     invoice_id = serializers.CharField(source="public_id")
-    number = serializers.CharField(help_text="INV-000001…, sequential per account; empty while a draft")
+    number = serializers.CharField(
+        help_text="INV-2026-0001…: the prefix of the legal profile, the year, a gap-free sequence per account and "
+        "year (credit notes INV-CN-2026-0001…); empty while a draft"
+    )
+    kind = serializers.ChoiceField(choices=Invoice.Kind.choices)
     status = serializers.ChoiceField(choices=Invoice.Status.choices)
+    payment_state = serializers.SerializerMethodField(
+        help_text="draft, open, overdue (past its due date, unpaid), paid, credited; a credit note: issued"
+    )
+    credit_for = serializers.SerializerMethodField(help_text="A credit note: the invoice it cancels (inv_…)")
     client_id = serializers.IntegerField()
     client_name = serializers.CharField(source="client.name")
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     currency = serializers.CharField()
-    total = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField(help_text="Without VAT, exact as charged (4 decimals)")
+    vat_total = serializers.SerializerMethodField(help_text="VAT on the issued document, per rate, in cents")
+    total_due = serializers.SerializerMethodField(help_text="What the issued document asks the client to pay")
     wholesale_total = serializers.SerializerMethodField(help_text="Your cost; null for client-scoped keys")
     line_count = serializers.IntegerField()
     issued_at = serializers.DateTimeField(allow_null=True)
+    issue_date = serializers.DateField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True)
+    ubl_url = serializers.SerializerMethodField(help_text="The issued document as UBL 2.1 XML; null for a draft")
     pdf_url = serializers.SerializerMethodField()
     csv_url = serializers.SerializerMethodField()
     messages_csv_url = serializers.SerializerMethodField(help_text="Every text message on the invoice, as CSV")
 
     def get_total(self, invoice) -> str:
         return to_exact_str(invoice.total)
+
+    def get_vat_total(self, invoice) -> str:
+        return to_exact_str(invoice.vat_total)
+
+    def get_total_due(self, invoice) -> str:
+        return to_exact_str(invoice.total_due)
+
+    def get_payment_state(self, invoice) -> str:
+        return invoice.payment_state()
+
+    def get_credit_for(self, invoice) -> str | None:
+        return f"inv_{invoice.credit_for_id}" if invoice.credit_for_id else None
+
+    def get_ubl_url(self, invoice) -> str | None:
+        return reverse("api_invoice_ubl", args=[invoice.public_id]) if invoice.snapshot else None
 
     def get_wholesale_total(self, invoice) -> str | None:
         if client_view(self.context):
@@ -423,6 +452,82 @@ class InvoiceIssueApi(ApiView):
     def post(self, request, invoice_id: str):
         invoice = invoices.invoice_issue_now(actor=self.actor, invoice_id=invoice_id)
         return Response({"data": InvoiceOutput(invoice, context={"request": request}).data})
+
+
+class InvoicePaidInput(serializers.Serializer):
+    paid = serializers.BooleanField(default=True, help_text="false takes a payment recorded by mistake back")
+
+
+class InvoicePaidApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_paid",
+        tags=["Billing"],
+        parameters=[INVOICE_ID],
+        request=InvoicePaidInput,
+        responses=data_envelope(InvoiceOutput),
+        summary="Record that an issued invoice was paid (or take that back); owners and admins",
+    )
+    def post(self, request, invoice_id: str):
+        selectors.invoice_get(actor=self.actor, invoice_id=invoice_id)  # someone else's id: 404 before the body
+        serializer = InvoicePaidInput(data=request.data)
+        if not serializer.is_valid():
+            raise ValidationFailed(fields=serializer.errors)
+        invoice = invoices.invoice_mark_paid(
+            actor=self.actor, invoice_id=invoice_id, paid=serializer.validated_data["paid"]
+        )
+        return Response({"data": InvoiceOutput(invoice, context={"request": request}).data})
+
+
+class InvoiceCreditInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="Printed on the credit note")
+
+
+class InvoiceCreditApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_credit",
+        tags=["Billing"],
+        parameters=[INVOICE_ID],
+        request=InvoiceCreditInput,
+        responses={201: data_envelope(InvoiceOutput)},
+        summary="Cancel an issued invoice with a credit note (numbered in its own series, sent to the client)",
+    )
+    def post(self, request, invoice_id: str):
+        selectors.invoice_get(actor=self.actor, invoice_id=invoice_id)  # someone else's id: 404 before the body
+        serializer = InvoiceCreditInput(data=request.data)
+        if not serializer.is_valid():
+            raise ValidationFailed(fields=serializer.errors)
+        note = invoices.invoice_credit(
+            actor=self.actor, invoice_id=invoice_id, reason=serializer.validated_data["reason"]
+        )
+        return Response({"data": InvoiceOutput(note, context={"request": request}).data}, status=201)
+
+
+class InvoiceSendApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_send",
+        tags=["Billing"],
+        parameters=[INVOICE_ID],
+        request=None,
+        responses=data_envelope(InvoiceOutput),
+        summary="Email an issued invoice or credit note to the client's billing email again",
+    )
+    def post(self, request, invoice_id: str):
+        from .invoicing.sending import invoice_resend
+
+        invoice = invoice_resend(actor=self.actor, invoice_id=invoice_id)
+        return Response({"data": InvoiceOutput(invoice, context={"request": request}).data})
+
+
+class InvoiceUblApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_ubl",
+        tags=["Billing"],
+        parameters=[INVOICE_ID],
+        responses={(200, "application/xml"): OpenApiTypes.STR},
+        summary="An issued invoice or credit note as UBL 2.1 XML (EN 16931, Peppol BIS Billing 3.0)",
+    )
+    def get(self, request, invoice_id: str):
+        return exports.invoice_ubl_response(selectors.invoice_get(actor=self.actor, invoice_id=invoice_id))
 
 
 class InvoicePdfApi(ApiView):

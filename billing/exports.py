@@ -9,6 +9,7 @@ from datetime import UTC
 from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 
 from . import invoices, selectors
 from .invoice_pdf import invoice_pdf
@@ -62,7 +63,38 @@ def _invoice_filename(invoice, ext: str, part: str = "") -> str:
     return f"didfarm-{name}{'-' + part if part else ''}.{ext}"
 
 
+def invoice_response(invoice, fmt: str) -> HttpResponse:
+    """An invoice's download: ``pdf`` (as issued, or a draft's preview), ``csv`` or ``xml`` (UBL 2.1)."""
+    if fmt == "csv":
+        return invoice_csv_response(invoice)
+    if fmt == "xml":
+        return invoice_ubl_response(invoice)
+    return invoice_pdf_response(invoice)
+
+
+def invoice_ubl_response(invoice) -> HttpResponse:
+    from portal.errors import InvalidState
+
+    from .invoicing.ubl import snapshot_ubl
+
+    if not invoice.snapshot:
+        raise InvalidState(_("A draft has no e-invoice: issue it first."))
+    response = HttpResponse(snapshot_ubl(invoice.snapshot), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "xml")}"'
+    return response
+
+
 def invoice_pdf_response(invoice) -> HttpResponse:
+    """An issued document's PDF exactly as it was issued and sent; a draft's drawn now, as a preview."""
+    stored = getattr(invoice, "file", None) if invoice.snapshot else None
+    if stored is not None:
+        response = HttpResponse(bytes(stored.pdf), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "pdf")}"'
+        return response
+    return _draft_pdf_response(invoice)
+
+
+def _draft_pdf_response(invoice) -> HttpResponse:
     response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_invoice_filename(invoice, "pdf")}"'
     return response

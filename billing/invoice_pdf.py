@@ -85,7 +85,8 @@ class _Pdf(FPDF):
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(invoice.number or _("Draft invoice"))
         self.set_lang(translation.get_language() or "en")
-        self.set_creator("DIDfarm")
+        # The PDF names its issuer, the reseller: its clients never see the platform's name.
+        self.set_creator(invoice.account.name)
 
     # fpdf2 2.8 loses track of the font after a fallback font drew part of a text (py-pdf/fpdf2#1772): the
     # next text would be drawn with the glyph ids of one font in another. Each text sets its font again.
@@ -292,6 +293,7 @@ def _render(invoice, lines, texts, title, rows, headings, sms: SmsSection, *, pa
 
 
 # The page set-up (fonts for every language, right to left, the numbered footer) other documents share:
-# top-up receipts (billing/payments/receipts.py).
+# top-up receipts (billing/payments/receipts.py) and issued invoices (billing/invoicing/pdf.py).
 Document = _Pdf
 document_day = _day
+document_table = _table

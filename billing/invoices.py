@@ -2,18 +2,23 @@
 
 An invoice holds one client's charges and refunds of one calendar month, each at the client's price
 (the ``client_amount`` its ledger entry stored when charged), so its total is the ledger's total for that
-client and month. A draft is rebuilt from the ledger whenever it is refreshed; issuing freezes it and
-gives it the account's next number (``INV-000001``, ``INV-000002``, … per account, with no gaps).
+client and month. A draft is rebuilt from the ledger whenever it is refreshed; issuing freezes it: it
+takes the next number of the account's series for the year (``INV-2026-0001``, with the prefix of the
+reseller's legal profile; ``billing.invoicing.numbering``), and what the document says is kept as its
+snapshot with the PDF drawn from it (``billing.invoicing.document``). An issued invoice never changes
+again, except for being marked paid; a credit note (``invoice_credit``) cancels it.
 
 ``invoices_issue_month`` (beat, on the first of the month, for the month before) drafts and issues the
 invoice of every client that had charges: safe to run twice and concurrently, because an invoice is
-unique per client and month, issuing locks the account row to take the next number, and an issued
-invoice is never touched again.
+unique per client and month, issuing locks the series' counter row to take the next number, and an
+issued invoice is never touched again. Accounts without a legal profile are left out of it.
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -22,16 +27,16 @@ from decimal import Decimal
 from itertools import islice
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Max, Sum, Value, When
+from django.db.models import Case, Count, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
-from accounts.models import Account
 from accounts.services import audit_record
 from portal.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 
-from .models import Invoice, InvoiceLine, LedgerEntry
+from .invoicing import document, numbering
+from .models import Invoice, InvoiceFile, InvoiceLine, LedgerEntry, LegalProfile
 from .money import quantize
 from .selectors import CHARGE_KINDS, period_bounds
 
@@ -208,19 +213,21 @@ def _issue(*, invoice_id: int, actor: Actor | None, today: date | None) -> tuple
     if account_id is None:
         raise NotFound(_("Invoice not found."))
     with transaction.atomic():
-        # The account row is the lock for its invoice numbers: taken, numbers are handed out one at a time.
-        Account.objects.select_for_update().filter(pk=account_id).first()
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.status == Invoice.Status.ISSUED:
             return invoice, False
         if invoice.period_end >= today:
             raise InvalidState(_("An invoice is issued once its month is over."))
+        profile = LegalProfile.objects.filter(account_id=account_id).first()
+        if profile is None:
+            raise InvalidState(_("Fill in your legal profile (Billing, Legal profile) before issuing invoices."))
         _rebuild(invoice)
-        last = Invoice.objects.filter(account_id=account_id).aggregate(last=Max("sequence"))["last"] or 0
-        invoice.sequence = last + 1
-        invoice.status = Invoice.Status.ISSUED
-        invoice.issued_at = timezone.now()
-        invoice.save(update_fields=["sequence", "status", "issued_at", "updated_at"])
+        # The series' counter row is the lock for its numbers: taken, numbers are handed out one at a time.
+        invoice.sequence, invoice.number = numbering.next_number(
+            account_id=account_id, kind=Invoice.Kind.INVOICE, year=today.year, prefix=profile.number_prefix
+        )
+        snapshot = document.build(invoice=invoice, profile=profile, number=invoice.number, issue_date=today)
+        _freeze(invoice, snapshot, profile, issued_on=today)
         audit_record(
             actor=actor,
             account=invoice.account,
@@ -229,7 +236,39 @@ def _issue(*, invoice_id: int, actor: Actor | None, today: date | None) -> tuple
             before={"status": "draft"},
             after={"status": "issued", "number": invoice.number, "total": str(invoice.total)},
         )
+        transaction.on_commit(functools.partial(_send_later, invoice.pk))
     return invoice, True
+
+
+def _freeze(invoice: Invoice, snapshot: dict, profile: LegalProfile, *, issued_on: date) -> None:
+    """Mark a locked invoice (or a new credit note) issued as ``snapshot`` says, and keep its PDF."""
+    invoice.year = issued_on.year
+    invoice.status = Invoice.Status.ISSUED
+    invoice.issued_at = timezone.now()
+    invoice.issue_date = issued_on
+    invoice.due_date = date.fromisoformat(snapshot["due_date"])
+    invoice.snapshot = snapshot
+    invoice.language = snapshot["language"]
+    invoice.vat_total = Decimal(snapshot["vat_total"])
+    invoice.total_due = Decimal(snapshot["total_due"])
+    invoice.save()
+    logo = None
+    if profile.logo:
+        try:
+            with profile.logo.open("rb") as handle:
+                logo = handle.read()
+        except OSError:
+            logger.warning("Logo of account %s unreadable; invoice %s issued without it", profile.account_id, invoice)
+    from .invoicing.pdf import snapshot_pdf  # (it draws on invoice_pdf, which imports this module)
+
+    pdf = snapshot_pdf(snapshot, logo=logo)
+    InvoiceFile.objects.create(invoice=invoice, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
+
+
+def _send_later(invoice_id: int) -> None:
+    from .tasks import invoice_send_task
+
+    invoice_send_task.delay(invoice_id)
 
 
 @dataclass
@@ -248,6 +287,9 @@ def invoices_issue_month(*, month: date | None = None, today: date | None = None
     lo, hi = period_bounds(start, end)
     pairs = (
         LedgerEntry.objects.filter(client__isnull=False, created_at__gte=lo, created_at__lt=hi, kind__in=CHARGE_KINDS)
+        # Accounts without a legal profile cannot issue an invoice a client may legally receive: their
+        # drafts wait until the profile is filled in and the reseller issues them.
+        .filter(account__legal_profile__isnull=False)
         .values_list("account_id", "client_id")
         .distinct()
         .order_by("account_id", "client_id")
@@ -293,3 +335,91 @@ def invoice_issue_now(*, actor: Actor, invoice_id) -> Invoice:
         raise PermissionDenied(_("Invoices are issued by the reseller."))
     invoice = invoice_get(actor=actor, invoice_id=invoice_id)
     return invoice_issue(invoice_id=invoice.pk, actor=actor)
+
+
+def invoice_credit(*, actor: Actor, invoice_id, reason: str) -> Invoice:
+    """Cancel an issued invoice with a credit note: a document of its own, numbered in the credit-note
+    series, with the invoice's identities and lines and every amount negated. Owners and admins; once per
+    invoice (a second attempt, or one at the same moment, finds the first)."""
+    from .selectors import invoice_get
+
+    actor.require_admin()
+    if actor.is_client_scoped:
+        raise PermissionDenied(_("Credit notes are issued by the reseller."))
+    reason = " ".join((reason or "").split())[:200]
+    if not reason:
+        raise ValidationFailed(fields={"reason": [_("Say why the invoice is credited: the client reads it.")]})
+    invoice = invoice_get(actor=actor, invoice_id=invoice_id)
+    today = timezone.localdate()
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED or not invoice.snapshot:
+            raise InvalidState(_("Only an issued invoice can be credited."))
+        if invoice.paid_at is not None:
+            raise InvalidState(_("This invoice is paid: mark it unpaid first, then credit it."))
+        existing = invoice.credit_notes.first()
+        if existing is not None:
+            raise InvalidState(_("This invoice is credited already (%(number)s).") % {"number": existing.number})
+        profile = LegalProfile.objects.get(account_id=invoice.account_id)
+        sequence, number = numbering.next_number(
+            account_id=invoice.account_id, kind=Invoice.Kind.CREDIT_NOTE, year=today.year, prefix=profile.number_prefix
+        )
+        snapshot = document.credit_of(invoice.snapshot, number=number, issue_date=today, reason=reason)
+        note = Invoice(
+            account_id=invoice.account_id,
+            client_id=invoice.client_id,
+            kind=Invoice.Kind.CREDIT_NOTE,
+            credit_for=invoice,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            sequence=sequence,
+            number=number,
+            currency=invoice.currency,
+            total=-invoice.total,
+            wholesale_total=-invoice.wholesale_total,
+            line_count=invoice.line_count,
+        )
+        _freeze(note, snapshot, profile, issued_on=today)
+        audit_record(
+            actor=actor,
+            account=invoice.account,
+            action="invoice.credited",
+            subject=invoice,
+            before={"status": "issued"},
+            after={"credit_note": number, "reason": reason, "total": snapshot["total_due"]},
+        )
+        transaction.on_commit(functools.partial(_send_later, note.pk))
+    return note
+
+
+def invoice_mark_paid(*, actor: Actor, invoice_id, paid: bool = True) -> Invoice:
+    """The reseller records that an issued invoice was paid (or takes that back). Owners and admins."""
+    from .selectors import invoice_get
+
+    actor.require_admin()
+    if actor.is_client_scoped:
+        raise PermissionDenied(_("Payments are recorded by the reseller."))
+    invoice = invoice_get(actor=actor, invoice_id=invoice_id)
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:
+            raise InvalidState(_("Only an issued invoice can be paid."))
+        if paid and invoice.is_credited:
+            raise InvalidState(_("This invoice is credited: there is nothing to pay."))
+        before = invoice.paid_at
+        if paid and before is None:
+            invoice.paid_at = timezone.now()
+        elif not paid:
+            invoice.paid_at = None
+        if invoice.paid_at != before:
+            # Only the payment state: everything the document says stays as issued.
+            invoice.save(update_fields=["paid_at", "updated_at"])
+            audit_record(
+                actor=actor,
+                account=invoice.account,
+                action="invoice.paid" if paid else "invoice.unpaid",
+                subject=invoice,
+                before={"paid_at": before},
+                after={"paid_at": invoice.paid_at},
+            )
+    return invoice

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import TypedDict
 
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 
@@ -179,10 +185,18 @@ class PriceRule(models.Model):
 
 
 class Invoice(models.Model):
-    """A client's monthly invoice: its charges and refunds of one calendar month at the client's prices.
+    """A client's monthly invoice, or a credit note cancelling one.
 
-    A draft follows the ledger (its lines are rebuilt from the entries); issuing freezes it and gives it
-    the account's next number. One invoice per client and month."""
+    An invoice holds its client's charges and refunds of one calendar month at the client's prices. A draft
+    follows the ledger (its lines are rebuilt from the entries); issuing freezes it: it takes the account's
+    next number of the year, and everything the document says (both legal identities, lines, VAT, totals,
+    payment details) is kept in ``snapshot`` with the PDF made from it (``InvoiceFile``). Nothing about an
+    issued document changes afterwards except its payment state; a mistake is corrected by a credit note,
+    a document of its own (``kind`` credit note, ``credit_for`` the invoice) with the amounts negated."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -190,16 +204,33 @@ class Invoice(models.Model):
 
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="invoices")
     client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(_("document"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    credit_for = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes", editable=False
+    )
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    # The place in its year's series (``InvoiceCounter``) and the number printed from it, both set at issue.
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True, editable=False)
     sequence = models.PositiveIntegerField(_("sequence"), null=True, blank=True, editable=False)
+    number = models.CharField(_("number"), max_length=40, blank=True, editable=False)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    # Without VAT (what the lines add up to), the VAT, and what the client pays.
     total = models.DecimalField(_("total"), default=Decimal("0"), **MONEY)
+    vat_total = models.DecimalField(_("VAT"), default=Decimal("0"), **MONEY)
+    total_due = models.DecimalField(_("total due"), default=Decimal("0"), **MONEY)
     # The reseller's cost of the same lines: never shown to the client.
     wholesale_total = models.DecimalField(_("wholesale total"), default=Decimal("0"), **MONEY)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    snapshot = models.JSONField(_("as issued"), null=True, blank=True, editable=False, encoder=DjangoJSONEncoder)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -208,17 +239,36 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         ordering = ["-period_start", "client__name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "period_start"], name="invoice_one_per_client_month"),
             models.UniqueConstraint(
-                fields=["account", "sequence"], condition=models.Q(sequence__isnull=False), name="invoice_number_unique"
+                fields=["client", "period_start"],
+                condition=models.Q(kind="invoice"),
+                name="invoice_one_per_client_month",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "number"], condition=~models.Q(number=""), name="invoice_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["credit_for"], condition=models.Q(credit_for__isnull=False), name="invoice_credited_once"
             ),
             models.CheckConstraint(
-                condition=models.Q(status="draft", sequence__isnull=True)
+                condition=models.Q(status="draft", sequence__isnull=True, number="")
                 | models.Q(status="issued", sequence__isnull=False, issued_at__isnull=False),
                 name="invoice_issued_has_number",
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind="invoice", credit_for__isnull=True)
+                | models.Q(kind="credit_note", credit_for__isnull=False, status="issued"),
+                name="invoice_credit_note_references_invoice",
+            ),
         ]
-        indexes = [models.Index(fields=["account", "-period_start"], name="invoice_account_period")]
+        indexes = [
+            models.Index(fields=["account", "-period_start"], name="invoice_account_period"),
+            models.Index(
+                fields=["due_date"],
+                condition=models.Q(status="issued", kind="invoice", paid_at__isnull=True),
+                name="invoice_unpaid_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number or f"{self.client} {self.period_start:%Y-%m} ({self.get_status_display()})"
@@ -228,9 +278,148 @@ class Invoice(models.Model):
         return f"inv_{self.pk}"
 
     @property
-    def number(self) -> str:
-        """The invoice number the client sees: sequential per account, given when issued."""
-        return f"INV-{self.sequence:06d}" if self.sequence else ""
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
+
+    def is_overdue(self, today=None) -> bool:
+        """Issued, unpaid, not credited, and past its due date (computed, never stored)."""
+        today = today or timezone.localdate()
+        return (
+            self.kind == self.Kind.INVOICE
+            and self.status == self.Status.ISSUED
+            and self.paid_at is None
+            and self.due_date is not None
+            and self.due_date < today
+            and self.total_due > 0
+            and not self.is_credited
+        )
+
+    @property
+    def is_credited(self) -> bool:
+        return self.kind == self.Kind.INVOICE and self.status == self.Status.ISSUED and self.credit_notes.exists()
+
+    def payment_state(self, today=None) -> str:
+        """draft, paid, credited, overdue, open (or issued for a credit note)."""
+        if self.status == self.Status.DRAFT:
+            return "draft"
+        if self.is_credit_note:
+            return "issued"
+        if self.paid_at is not None:
+            return "paid"
+        if self.is_credited:
+            return "credited"
+        return "overdue" if self.is_overdue(today) else "open"
+
+
+class InvoiceCounter(models.Model):
+    """The last number handed out in one series: an account's invoices (or credit notes) of one year.
+    Locked (``SELECT … FOR UPDATE``) by the transaction that issues; the number is taken in that same
+    transaction, so a rollback gives it back and the series never has a gap or a duplicate."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Invoice.Kind.choices)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "kind", "year"], name="invoice_counter_one")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.kind} {self.year}: {self.last}"
+
+
+class InvoiceFile(models.Model):
+    """The PDF of an issued invoice or credit note, made once at issue from its snapshot and kept as it
+    was sent (``sha256`` lets anyone check a copy)."""
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="file")
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.invoice} ({self.sha256[:12]})"
+
+
+@deconstructible
+class PrivateMediaStorage(FileSystemStorage):
+    """Uploads under ``MEDIA_DIR`` (in ``DIDFARM_VAR_DIR``), with no public URL: read only by code."""
+
+    def __init__(self):
+        super().__init__(location=None, base_url=None, file_permissions_mode=0o600, directory_permissions_mode=0o700)
+
+    @property
+    def base_location(self):
+        return str(settings.MEDIA_DIR)
+
+    @property
+    def location(self):
+        return str(Path(self.base_location).resolve())
+
+
+def _logo_path(profile: LegalProfile, filename: str) -> str:
+    extension = Path(filename).suffix.lower()
+    return f"logos/{profile.account_id}-{uuid.uuid4().hex}{extension}"
+
+
+class LegalProfile(models.Model):
+    """Who a reseller is on the invoices it hands its clients: its legal identity, how to pay it, and how
+    it charges VAT. One per account; invoices copy it into their snapshot when issued."""
+
+    account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, related_name="legal_profile")
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    address_line1 = models.CharField(_("address"), max_length=200)
+    address_line2 = models.CharField(_("address (second line)"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    country = models.CharField(_("country"), max_length=2)
+    vat_id = models.CharField(_("VAT or tax id"), max_length=40, blank=True)
+    company_registration = models.CharField(_("company registration"), max_length=100, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    payment_instructions = models.TextField(_("payment instructions"), max_length=1000, blank=True)
+    logo = models.FileField(_("logo"), storage=PrivateMediaStorage(), upload_to=_logo_path, max_length=200, blank=True)
+    invoice_footer = models.TextField(_("invoice footer"), max_length=500, blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=14)
+    number_prefix = models.CharField(_("invoice number prefix"), max_length=12, default="INV")
+    vat_rate = models.DecimalField(_("domestic VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal("0"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("legal profile")
+        verbose_name_plural = _("legal profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(vat_rate__gte=0, vat_rate__lt=100), name="legal_profile_vat_rate_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class ClientBillingProfile(models.Model):
+    """Who a client is on its invoices, and where and in which language they are sent. Kept by the
+    reseller; the client's admins can read it."""
+
+    client = models.OneToOneField("accounts.Client", on_delete=models.CASCADE, related_name="billing_profile")
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address (second line)"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2)
+    vat_id = models.CharField(_("VAT id"), max_length=40, blank=True)
+    billing_email = models.EmailField(_("billing email"), blank=True)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("client billing profile")
+        verbose_name_plural = _("client billing profiles")
+
+    def __str__(self) -> str:
+        return self.legal_name
 
 
 class InvoiceLine(models.Model):

@@ -360,7 +360,8 @@ def invoice_list(*, actor: Actor, client_id: int | None = None) -> QuerySet:
     that client's issued invoices."""
     from .models import Invoice
 
-    qs = Invoice.objects.filter(account=actor.account).select_related("client")
+    # Credit notes prefetched: a list shows each invoice's payment state (credited or not) without a query each.
+    qs = Invoice.objects.filter(account=actor.account).select_related("client").prefetch_related("credit_notes")
     if actor.client is not None:
         qs = qs.filter(client=actor.client, status=Invoice.Status.ISSUED)
     if client_id is not None:

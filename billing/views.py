@@ -218,8 +218,14 @@ def invoice_detail(request, invoice_id: int):
     actor = request.actor
     invoice = selectors.invoice_get(actor=actor, invoice_id=invoice_id)
     lines = page_of(request, invoice.lines.all().order_by("date", "entry_id"), per_page=100)
+    reseller_admin = actor.can_administer and not actor.is_client_scoped
+    issued = invoice.status == Invoice.Status.ISSUED
     context = {
         "invoice": invoice,
+        "document": invoice.snapshot,
+        "state": invoice.payment_state(),
+        "credit_notes": list(invoice.credit_notes.all()) if issued else [],
+        "can_act": reseller_admin and issued,
         "lines": lines,
         "client_view": actor.is_client_scoped,
         "can_issue": invoice.status == Invoice.Status.DRAFT
@@ -234,10 +240,12 @@ def invoice_detail(request, invoice_id: int):
 
 @portal_page(open_while_suspended=True)
 def invoice_download(request, invoice_id: int, fmt: str):
-    if fmt not in ("pdf", "csv"):
-        raise Http404(_("Invoices download as PDF or CSV."))
+    if fmt not in ("pdf", "csv", "xml"):
+        raise Http404(_("Invoices download as PDF, CSV or UBL XML."))
     invoice = selectors.invoice_get(actor=request.actor, invoice_id=invoice_id)
-    return exports.invoice_pdf_response(invoice) if fmt == "pdf" else exports.invoice_csv_response(invoice)
+    if fmt == "xml" and not invoice.snapshot:
+        raise Http404(_("A draft has no e-invoice: issue it first."))
+    return exports.invoice_response(invoice, fmt)
 
 
 @portal_page

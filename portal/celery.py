@@ -96,6 +96,9 @@ TASK_QUEUES = {
     "portal.webhooks.tasks.webhooks_sweep_task": "periodic",
     "billing.tasks.renewals_run_task": "periodic",
     "billing.tasks.invoices_issue_month_task": "periodic",
+    "billing.tasks.invoices_remind_overdue_task": "periodic",
+    # An issued invoice is emailed to its client as ordinary mail.
+    "billing.tasks.invoice_send_task": "default",
     "numbers_app.tasks.regulatory_sweep_task": "periodic",
     "numbers_app.tasks.porting_sandbox_sweep_task": "periodic",
     "numbers_app.tasks.stock_counts_refresh_task": "periodic",
@@ -157,6 +160,12 @@ app.conf.beat_schedule = {
     "invoices-issue": {
         "task": "billing.tasks.invoices_issue_month_task",
         "schedule": crontab(day_of_month="1", hour="0,3,6", minute=37),
+    },
+    # Overdue invoices: their clients are reminded by email, each at most once in INVOICE_REMINDER_DAYS (a
+    # claim on the invoice row), daily in the morning. Safe to run twice.
+    "invoices-remind-overdue": {
+        "task": "billing.tasks.invoices_remind_overdue_task",
+        "schedule": crontab(hour=8, minute=13),
     },
     # Numbers held for documents longer than REGULATORY_HOLD_DAYS are released and refunded, and approvals
     # past their validity expire; hourly, so nobody waits a day for either. Safe to run twice.

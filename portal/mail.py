@@ -27,8 +27,16 @@ class Sender:
     reply_to: str = ""
 
 
-def send_one(*, subject: str, body: str, to: list[str], sender: Sender | None = None) -> None:
-    """One plain-text email, from ``sender`` when given (see the module's docstring)."""
+def send_one(
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    sender: Sender | None = None,
+    attachments: Iterable[tuple[str, bytes, str]] = (),
+) -> None:
+    """One plain-text email, from ``sender`` when given (see the module's docstring), with
+    ``attachments`` (filename, content, MIME type)."""
     from_email = settings.DEFAULT_FROM_EMAIL
     reply_to: list[str] = []
     if sender is not None:
@@ -36,7 +44,10 @@ def send_one(*, subject: str, body: str, to: list[str], sender: Sender | None = 
         reply_to = [sender.reply_to] if sender.reply_to else []
     # Header-safe: a subject never carries a line break (a name or a label may end up in it).
     subject = " ".join(subject.splitlines())
-    EmailMessage(subject=subject, body=body, from_email=from_email, to=to, reply_to=reply_to).send()
+    message = EmailMessage(subject=subject, body=body, from_email=from_email, to=to, reply_to=reply_to)
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    message.send()
 
 
 def recipient_language(saved: str | None, default: str | None = None) -> str:
@@ -54,15 +65,18 @@ def send_in_languages(
     compose: Callable[[], tuple[str, str]],
     default_language: str | None = None,
     sender: Sender | None = None,
+    attachments: Iterable[tuple[str, bytes, str]] = (),
 ) -> int:
     """Send one message per language to ``people`` — pairs of (email, saved language) — with
-    ``compose()`` returning (subject, body) while that language is active. Returns how many people
-    were written to. ``sender``: see the module's docstring."""
+    ``compose()`` returning (subject, body) while that language is active, and ``attachments``
+    (filename, content, MIME type) on each. Returns how many people were written to. ``sender``: see
+    the module's docstring."""
+    attachments = list(attachments)
     groups: dict[str, set[str]] = defaultdict(set)
     for email, saved in people:
         groups[recipient_language(saved, default_language)].add(email)
     for language, emails in sorted(groups.items()):
         with translation.override(language):
             subject, body = compose()
-        send_one(subject=subject, body=body, to=sorted(emails), sender=sender)
+        send_one(subject=subject, body=body, to=sorted(emails), sender=sender, attachments=attachments)
     return sum(len(emails) for emails in groups.values())

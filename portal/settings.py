@@ -427,6 +427,7 @@ SPECTACULAR_SETTINGS = {
         "NumberStatusEnum": "numbers_app.models.Number.Status",
         "TrunkStatusEnum": "numbers_app.models.SipTrunk.Status",
         "InvoiceStatusEnum": "billing.models.Invoice.Status",
+        "InvoiceKindEnum": "billing.models.Invoice.Kind",
         "WebhookDeliveryStatusEnum": "portal.webhooks.models.WebhookDelivery.Status",
     },
 }
@@ -449,6 +450,11 @@ REGULATORY_DOCUMENTS_DIR = Path(os.environ.get("REGULATORY_DOCUMENTS_DIR", VAR_D
 REGULATORY_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 REGULATORY_APPROVAL_VALID_DAYS = int(os.environ.get("REGULATORY_APPROVAL_VALID_DAYS", "365"))
 REGULATORY_HOLD_DAYS = int(os.environ.get("REGULATORY_HOLD_DAYS", "30"))
+# Uploads other than regulatory documents (resellers' invoice logos), private like them: no public URL.
+MEDIA_DIR = Path(os.environ.get("MEDIA_DIR", VAR_DIR / "media"))
+INVOICE_LOGO_MAX_BYTES = 512 * 1024
+# An overdue invoice's client is reminded by email at most once in this many days.
+INVOICE_REMINDER_DAYS = int(os.environ.get("INVOICE_REMINDER_DAYS", "7"))
 # Porting: the business days a port-in usually takes (the estimate given when it is requested), and how
 # long after its scheduled time the sandbox carrier reports a port complete.
 PORTING_ESTIMATE_BUSINESS_DAYS = int(os.environ.get("PORTING_ESTIMATE_BUSINESS_DAYS", "10"))

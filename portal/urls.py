@@ -13,6 +13,7 @@ from accounts import views as account_views
 from accounts.branding import views as brand_views
 from accounts.security import views as security_views
 from billing import views as billing_views
+from billing.invoicing import views as invoicing_views
 from billing.payments import views as payment_views
 from numbers_app.regulatory.api import RegulatorySubmitApi
 from numbers_app.urls import trunk_patterns
@@ -81,6 +82,15 @@ page_patterns = [
     path("billing/invoices/", billing_views.invoice_list, name="invoice_list"),
     path("billing/invoices/<int:invoice_id>/", billing_views.invoice_detail, name="invoice_detail"),
     path("billing/invoices/<int:invoice_id>/issue/", billing_views.invoice_issue, name="invoice_issue"),
+    path("billing/invoices/<int:invoice_id>/paid/", invoicing_views.invoice_mark_paid, name="invoice_mark_paid"),
+    path("billing/invoices/<int:invoice_id>/send/", invoicing_views.invoice_resend, name="invoice_resend"),
+    path("billing/invoices/<int:invoice_id>/credit/", invoicing_views.invoice_credit, name="invoice_credit"),
+    path("billing/legal-profile/", invoicing_views.legal_profile, name="legal_profile"),
+    path(
+        "billing/clients/<int:client_id>/billing-profile/",
+        invoicing_views.client_billing_profile,
+        name="client_billing_profile",
+    ),
     path(
         "billing/invoices/<int:invoice_id>/download.<str:fmt>",
         billing_views.invoice_download,

@@ -25,6 +25,7 @@ from accounts.actor import actor_from_membership
 from accounts.models import Membership
 from accounts.services import api_key_create, client_create
 from billing.invoices import invoice_issue_now, invoice_prepare
+from billing.invoicing.profiles import LegalProfileInput, legal_profile_save
 from billing.services import reseller_onboard
 from numbers_app.models import AvailableNumber, Country, NumberGroup
 from numbers_app.services import number_purchase, stock_counts_refresh
@@ -49,6 +50,9 @@ RULES_BEYOND_THE_SCHEMA = [
     "POST /api/v1/compliance-profiles",
     "PUT /api/v1/compliance-profiles/{profile_id}",
     "POST /api/v1/invoices/draft",
+    "POST /api/v1/invoices/{invoice_id}/credit-note",  # an invoice is credited once
+    "POST /api/v1/invoices/{invoice_id}/paid",  # a credited invoice is not paid
+    "POST /api/v1/invoices/{invoice_id}/send",  # the client needs a billing email
     "POST /api/v1/messages/send",
     "GET /api/v1/numbers",
     "POST /api/v1/numbers",
@@ -167,6 +171,13 @@ def _objects() -> Objects:
     number = order.numbers.get()
     trunk = trunk_create(actor=actor, name="Main PBX").trunk
     webhook = webhook_create(actor=actor, url="https://hooks.example.com/didfarm", events=["*"]).endpoint
+    legal_profile_save(
+        actor=actor,
+        data=LegalProfileInput(
+            legal_name="Schema Telecom Ltd", address_line1="1 Fleet Street", city="London", country="GB",
+            iban="GB82WEST12345698765432",
+        ),
+    )  # fmt: skip
     last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
     invoice = invoice_prepare(actor=actor, client_id=client.pk, month=last_month)
     invoice = invoice_issue_now(actor=actor, invoice_id=invoice.public_id)

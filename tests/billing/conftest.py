@@ -13,6 +13,20 @@ from billing.models import LedgerEntry, Wallet
 
 
 @pytest.fixture(autouse=True)
+def legal_profiles(request):
+    """Resellers A and B have their legal profiles, as any reseller must before it issues invoices."""
+    if "tenants" not in request.fixturenames:
+        return
+    from tests.conftest import give_legal_profile
+
+    tenants = request.getfixturevalue("tenants")
+    give_legal_profile(tenants.a)
+    give_legal_profile(tenants.b, legal_name="Bravo Voice GmbH", country="DE", vat_id="DE136695976", vat_rate="19",
+                       postcode="10115", city="Berlin", address_line1="Invalidenstr. 1", iban="DE89370400440532013000",
+                       bic="COBADEFFXXX")  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
 def fast_sandbox(settings):
     """Numbers bought in these tests are provisioned at once by the sandbox carrier, which never fails."""
     settings.SANDBOX_PROVISION_SECONDS = 0

@@ -1,5 +1,6 @@
-"""The invoice PDF in the viewer's language: its fonts cover the script, Arabic is laid out right to left,
-and the API's PDF stays English whatever the caller's browser says."""
+"""The invoice PDF in the right language: a draft's preview in the viewer's, an issued invoice as it was
+issued, in its client's; its fonts cover the script, Arabic is laid out right to left, and the API's PDF
+never follows the caller's browser."""
 
 from __future__ import annotations
 
@@ -55,19 +56,36 @@ def page_texts(pdf: bytes) -> bytes:
         ("zh-hans", {"DejaVuSansBook", "DroidSansFallback"}),
     ],
 )
-def test_the_pdf_is_written_in_the_viewers_language_with_fonts_for_its_script(
+def test_a_drafts_pdf_is_written_in_the_viewers_language_with_fonts_for_its_script(
     tenants, issued, language, expected_fonts
 ):
     user = User.objects.get(email="owner@alpha.test")
     user.language = language
     user.save(update_fields=["language"])
-    response = login("owner@alpha.test").get(f"/billing/invoices/{issued['x'].pk}/download.pdf")
+    response = login("owner@alpha.test").get(f"/billing/invoices/{issued['x_draft'].pk}/download.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     pdf = response.content
     assert language_of(pdf) == language
     assert expected_fonts <= fonts_in(pdf), fonts_in(pdf)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"invoice-{language}.pdf").write_bytes(pdf)
+
+
+def test_an_issued_invoices_pdf_is_the_one_issued_in_its_clients_language_whoever_downloads_it(tenants, issued):
+    from billing.invoicing.profiles import ClientBillingInput, client_billing_profile_save
+
+    client_billing_profile_save(
+        actor=tenants.a.owner_actor,
+        client_id=tenants.y.pk,
+        data=ClientBillingInput(legal_name="Yarrow Logistics GmbH", country="DE", language="de"),
+    )
+    # Y's March invoice was issued before its profile said German: it stays English, as sent.
+    user = User.objects.get(email="owner@alpha.test")
+    user.language = "ar"
+    user.save(update_fields=["language"])
+    response = login("owner@alpha.test").get(f"/billing/invoices/{issued['y'].pk}/download.pdf")
+    assert response.content == bytes(issued["y"].file.pdf) and language_of(response.content) == "en"
+    assert "NotoSansArabic" not in fonts_in(response.content)
 
 
 def test_a_pdf_embeds_only_the_fonts_its_text_needs(tenants, issued):

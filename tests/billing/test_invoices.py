@@ -276,7 +276,7 @@ def test_an_invoice_is_issued_only_once_its_month_is_over(tenants, api_as, histo
         issued = api.post(f"/api/v1/invoices/{invoice_id}/issue")
     assert issued.status_code == 200, issued.content
     body = issued.json()["data"]
-    assert (body["status"], body["number"], body["total"]) == ("issued", "INV-000001", "15.9140")
+    assert (body["status"], body["number"], body["total"]) == ("issued", "INV-2026-0001", "15.9140")
     assert body["line_count"] == 8  # brought up to date once more when issued
     assert AuditLog.objects.filter(action="invoice.issued").count() == 1
 
@@ -301,10 +301,10 @@ def test_numbers_are_sequential_per_account_and_the_monthly_run_issues_each_invo
     }
     a, b = tenants.a.account.pk, tenants.b.account.pk
     assert numbers == {
-        (a, tenants.x.pk, MARCH): "INV-000001",
-        (a, tenants.y.pk, MARCH): "INV-000002",
-        (b, zephyr.pk, MARCH): "INV-000001",  # B counts its own invoices
-        (a, tenants.x.pk, date(2026, 4, 1)): "INV-000003",
+        (a, tenants.x.pk, MARCH): "INV-2026-0001",
+        (a, tenants.y.pk, MARCH): "INV-2026-0002",
+        (b, zephyr.pk, MARCH): "INV-2026-0001",  # B counts its own invoices
+        (a, tenants.x.pk, date(2026, 4, 1)): "INV-2026-0003",
     }
     # February was never run: it stays a month without an invoice, and no invoice was made twice.
     assert Invoice.objects.count() == 4
@@ -330,7 +330,7 @@ def test_an_issued_invoice_is_frozen_whatever_happens_later_in_its_month(tenants
     assert (invoice.number, invoice.total, invoice.wholesale_total, invoice.line_count, invoice.issued_at) == frozen
     assert list(invoice.lines.order_by("id").values_list("id", "entry_id", "amount")) == frozen_lines
     assert not InvoiceLine.objects.filter(entry=late).exists()
-    assert reissued.status_code == 200 and reissued.json()["data"]["number"] == "INV-000001"
+    assert reissued.status_code == 200 and reissued.json()["data"]["number"] == "INV-2026-0001"
     assert reissued.json()["data"]["total"] == "15.9140"
 
 
@@ -352,7 +352,7 @@ def test_concurrent_monthly_runs_issue_each_invoice_once_with_consecutive_number
     assert all(not isinstance(run, Exception) for run in runs), runs
     assert sum(run.errors for run in runs) == 0
     invoices = list(Invoice.objects.order_by("sequence"))
-    assert [inv.number for inv in invoices] == [f"INV-{n:06d}" for n in range(1, 7)]
+    assert [inv.number for inv in invoices] == [f"INV-2026-{n:04d}" for n in range(1, 7)]
     assert {inv.client_id for inv in invoices} == {client.pk for client in clients}
     assert all(inv.status == Invoice.Status.ISSUED and inv.line_count == 1 for inv in invoices)
     assert InvoiceLine.objects.count() == 6
@@ -394,7 +394,7 @@ def test_two_people_issuing_at_once_get_distinct_consecutive_numbers_and_each_in
     for result in results:
         by_invoice.setdefault(result.pk, set()).add(result.number)
     assert all(len(numbers) == 1 for numbers in by_invoice.values())  # both threads saw the same number
-    assert sorted(n for numbers in by_invoice.values() for n in numbers) == ["INV-000001", "INV-000002"]
+    assert sorted(n for numbers in by_invoice.values() for n in numbers) == ["INV-2026-0001", "INV-2026-0002"]
     assert AuditLog.objects.filter(action="invoice.issued").count() == 2
 
 
@@ -428,13 +428,13 @@ def test_the_reseller_lists_reads_and_downloads_its_clients_invoices(tenants, ap
     rows = listed.json()["data"]
     assert [(r["client_name"], r["period_start"], r["status"], r["number"]) for r in rows] == [
         ("Xylo Dental", "2026-04-01", "draft", ""),
-        ("Xylo Dental", "2026-03-01", "issued", "INV-000001"),
-        ("Yarrow Logistics", "2026-03-01", "issued", "INV-000002"),
+        ("Xylo Dental", "2026-03-01", "issued", "INV-2026-0001"),
+        ("Yarrow Logistics", "2026-03-01", "issued", "INV-2026-0002"),
     ]
     assert listed.json()["meta"]["total"] == 3
     assert rows[1]["total"] == "15.9140" and rows[1]["wholesale_total"] == "10.5080"
     only_issued = api.get(f"/api/v1/invoices?status=issued&client_id=cli_{tenants.x.pk}").json()["data"]
-    assert [r["number"] for r in only_issued] == ["INV-000001"]
+    assert [r["number"] for r in only_issued] == ["INV-2026-0001"]
 
     x = issued["x"]
     detail = api.get(f"/api/v1/invoices/{x.public_id}")
@@ -443,11 +443,11 @@ def test_the_reseller_lists_reads_and_downloads_its_clients_invoices(tenants, ap
     assert data["total"] == "15.9140" and data["line_count"] == len(data["lines"]) == 8
     assert sum(Decimal(line["amount"]) for line in data["lines"]) == Decimal(data["total"])
     assert {line["transaction_id"] for line in data["lines"]} == {e.public_id for e in month_entries(tenants.x, MARCH)}
-    assert api.get(f"/api/v1/invoices/{x.pk}").json()["data"]["number"] == "INV-000001"  # a plain id works too
+    assert api.get(f"/api/v1/invoices/{x.pk}").json()["data"]["number"] == "INV-2026-0001"  # a plain id works too
 
     pdf = api.get(data["pdf_url"])
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF") and 'filename="didfarm-INV-000001.pdf"' in pdf["Content-Disposition"]
+    assert pdf.content.startswith(b"%PDF") and 'filename="didfarm-INV-2026-0001.pdf"' in pdf["Content-Disposition"]
 
     exported = api.get(data["csv_url"])
     assert exported.status_code == 200 and exported["Content-Type"].startswith("text/csv")
@@ -455,7 +455,7 @@ def test_the_reseller_lists_reads_and_downloads_its_clients_invoices(tenants, ap
     assert header[-1] == "amount" and len(lines) == 8
     assert total[-2:] == ["total", "15.9140"]
     assert Decimal(total[-1]) == x.total == sum(Decimal(row[-1]) for row in lines)
-    assert {row[0] for row in lines} == {"INV-000001"}
+    assert {row[0] for row in lines} == {"INV-2026-0001"}
 
     draft_pdf = api.get(f"/api/v1/invoices/{issued['x_draft'].public_id}/pdf")
     assert draft_pdf.status_code == 200 and draft_pdf.content.startswith(b"%PDF")
@@ -466,7 +466,7 @@ def test_a_client_key_sees_only_its_clients_issued_invoices_and_never_their_cost
     listed = api.get("/api/v1/invoices")
     assert listed.status_code == 200
     rows = listed.json()["data"]
-    assert [r["number"] for r in rows] == ["INV-000001"]  # not X's draft, not Y's
+    assert [r["number"] for r in rows] == ["INV-2026-0001"]  # not X's draft, not Y's
     assert rows[0]["wholesale_total"] is None and rows[0]["total"] == "15.9140"
     assert api.get(f"/api/v1/invoices?client_id=cli_{tenants.y.pk}").json()["data"] == []
 
@@ -540,13 +540,13 @@ def test_the_reseller_sees_its_invoices_and_their_cost_on_the_pages(tenants, iss
     listing = owner.get("/billing/invoices/")
     assert listing.status_code == 200
     html = listing.content.decode()
-    for text in ("INV-000001", "INV-000002", "15.9140", "Xylo Dental", "Yarrow Logistics"):
+    for text in ("INV-2026-0001", "INV-2026-0002", "15.9140", "Xylo Dental", "Yarrow Logistics"):
         assert text in html
 
     detail = owner.get(f"/billing/invoices/{issued['x'].pk}/")
     assert detail.status_code == 200
     html = detail.content.decode()
-    assert "Invoice INV-000001" in html and "15.9140" in html
+    assert "Invoice INV-2026-0001" in html and "15.9140" in html
     assert "Your cost" in html and "10.5080" in html
     assert "Issue invoice" not in html  # issued already
     draft = owner.get(f"/billing/invoices/{issued['x_draft'].pk}/")
@@ -563,8 +563,8 @@ def test_the_reseller_sees_its_invoices_and_their_cost_on_the_pages(tenants, iss
     assert refused.status_code in (302, 403, 404)
     assert Invoice.objects.get(pk=x_draft.pk).status == Invoice.Status.DRAFT
     done = owner.post(f"/billing/invoices/{x_draft.pk}/issue/", follow=True)
-    assert done.status_code == 200 and "Invoice INV-000003 issued." in done.content.decode()
-    assert Invoice.objects.get(pk=x_draft.pk).number == "INV-000003"
+    assert done.status_code == 200 and "Invoice INV-2026-0003 issued." in done.content.decode()
+    assert Invoice.objects.get(pk=x_draft.pk).number == "INV-2026-0003"
 
 
 def test_a_client_admin_sees_its_own_issued_invoices_and_never_the_resellers_cost(tenants, issued):
@@ -572,14 +572,14 @@ def test_a_client_admin_sees_its_own_issued_invoices_and_never_the_resellers_cos
     listing = x_admin.get("/billing/invoices/")
     assert listing.status_code == 200
     html = listing.content.decode()
-    assert "INV-000001" in html and "15.9140" in html
-    assert "INV-000002" not in html and "Yarrow" not in html
+    assert "INV-2026-0001" in html and "15.9140" in html
+    assert "INV-2026-0002" not in html and "Yarrow" not in html
     assert [inv.pk for inv in listing.context["invoices"]] == [issued["x"].pk]  # not X's April draft
 
     detail = x_admin.get(f"/billing/invoices/{issued['x'].pk}/")
     assert detail.status_code == 200
     html = detail.content.decode()
-    assert "Invoice INV-000001" in html and "15.9140" in html
+    assert "Invoice INV-2026-0001" in html and "15.9140" in html
     assert "Your cost" not in html and "10.5080" not in html and "Issue invoice" not in html
     for other in (issued["y"], issued["b"], issued["x_draft"]):
         assert x_admin.get(f"/billing/invoices/{other.pk}/").status_code == 404

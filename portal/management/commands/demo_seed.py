@@ -105,6 +105,7 @@ class Command(BaseCommand):
             membership.user.save(update_fields=["password"])
         self._price_list(actor)
         self._brand(actor)
+        self._legal_profile(actor)
         return created.api_key, created.read_only_key
 
     def _brand(self, actor) -> None:
@@ -137,6 +138,28 @@ class Command(BaseCommand):
         logo.save(out, format="PNG")
         branding.brand_logo_set(actor=actor, upload=out.getvalue())
         branding.brand_domain_approve(actor=actor, brand_id=brand.pk)
+
+    def _legal_profile(self, actor) -> None:
+        """Who Demo Telecom is on its clients' invoices (example identifiers that pass their checks), so the
+        monthly run issues them."""
+        from billing.services import LegalProfileInput, legal_profile_save
+
+        legal_profile_save(
+            actor=actor,
+            data=LegalProfileInput(
+                legal_name="Demo Telecom B.V.",
+                address_line1="Keizersgracht 1",
+                postcode="1015 CC",
+                city="Amsterdam",
+                country="NL",
+                vat_id="NL004495445B01",
+                company_registration="KvK 12345678",
+                iban="NL91ABNA0417164300",
+                bic="ABNANL2A",
+                vat_rate=Decimal("21"),
+                invoice_footer="Demo Telecom B.V. · support@demo-telecom.test",
+            ),
+        )
 
     def _price_list(self, actor) -> None:
         """A price list to start from: 30 % on everything plus a little per SMS segment, and a client with
