@@ -66,7 +66,7 @@ def _fonts_for(main: str, texts: Iterable[str]) -> list[str]:
 
 
 class _Pdf(FPDF):
-    def __init__(self, invoice: Invoice, texts: Iterable[str], pages: int):
+    def __init__(self, invoice: Invoice, texts: Iterable[str], pages: int, *, creator: str = "DIDfarm"):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.invoice = invoice
         self.pages_total = pages
@@ -85,8 +85,8 @@ class _Pdf(FPDF):
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(invoice.number or _("Draft invoice"))
         self.set_lang(translation.get_language() or "en")
-        # The PDF names its issuer, the reseller: its clients never see the platform's name.
-        self.set_creator(invoice.account.name)
+        # The application named in the file's properties: a client's invoice names its issuer, the reseller.
+        self.set_creator(creator)
 
     # fpdf2 2.8 loses track of the font after a fallback font drew part of a text (py-pdf/fpdf2#1772): the
     # next text would be drawn with the glyph ids of one font in another. Each text sets its font again.
@@ -217,7 +217,7 @@ def _table(pdf: _Pdf, *, widths, aligns, headings, rows) -> None:
 
 
 def _render(invoice, lines, texts, title, rows, headings, sms: SmsSection, *, pages: int) -> _Pdf:
-    pdf = _Pdf(invoice, texts, pages)
+    pdf = _Pdf(invoice, texts, pages, creator=invoice.account.name)
     pdf.add_page()
     pdf.use("B", 18)
     if invoice.number:

@@ -145,7 +145,8 @@ def _block(pdf, x: float, y: float, width: float, heading: str, lines: list[str]
 
 def _render(snap: dict, parts, texts: list[str], logo: bytes | None, *, pages: int):
     # The page set-up reads only the document's number (title and footers).
-    pdf = Document(SimpleNamespace(number=snap["number"]), texts, pages)  # type: ignore[arg-type]
+    creator = snap["seller"].get("legal_name") or ""
+    pdf = Document(SimpleNamespace(number=snap["number"]), texts, pages, creator=creator)  # type: ignore[arg-type]
     pdf.add_page()
     top = pdf.get_y()
     if logo:
