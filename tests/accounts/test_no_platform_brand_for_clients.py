@@ -27,6 +27,7 @@ from numbers_app.regulatory.services import profile_decision_notify
 from portal.webhooks.models import WebhookEndpoint
 from portal.webhooks.notify import endpoint_disabled_notify
 from tests.accounts.brand_fixtures import BRAND_DOMAIN, BRAND_NAME, make_brand
+from tests.billing.conftest import legal_profiles  # noqa: F401 (the fixture: invoices need the reseller's legal profile)
 from tests.billing.test_no_wholesale_for_clients import LOOKED_AT, Scenario, body_of, page_urls, scenario  # noqa: F401 (the fixture)
 from tests.conftest import PASSWORD
 
