@@ -148,6 +148,8 @@ V3_RESOURCE_IDS = {
     "api_v3_voice_in_trunk_group": "voice_in_trunk_group_id",
     "api_v3_export": "export_id",
     "api_v3_export_download": "export_id",
+    "api_v3_identities_one": "profile_id",
+    "api_v3_addresses_one": "profile_id",
 }
 
 
