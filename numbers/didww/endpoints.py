@@ -73,6 +73,11 @@ DESCRIPTIONS = {
     ),
     "available_dids": ("numbers for sale now, in number order, with their DID group", "available DID"),
     "pops": ("points of presence: the SIP edge your trunks reach", "point of presence"),
+    "public_keys": (
+        "two RSA public keys (PEM; ids: their SHA-1 fingerprints): encrypt files for encrypted_files with both, "
+        "as the SDK does",
+        "public key",
+    ),
     "proof_types": (
         "kinds of document a proof holds: id_document (Personal), company_registration (Business), "
         "proof_of_address (Address), other (Personal)",

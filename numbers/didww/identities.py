@@ -82,7 +82,13 @@ def has_address(profile: ComplianceProfile) -> bool:
     return all(getattr(profile, key) for key in services.ADDRESS_FIELDS)
 
 
-def identity_resource(profile: ComplianceProfile, *, with_address: bool = True) -> Resource:
+def _proofs(profile: ComplianceProfile, *, address: bool) -> list[Resource]:
+    from .proofs import proofs_of  # (proofs show their identity or address)
+
+    return proofs_of(profile, address=address)
+
+
+def identity_resource(profile: ComplianceProfile, *, with_address: bool = True, with_proofs: bool = True) -> Resource:
     first, last = _names(profile)
     business = profile.end_user_type == EndUserType.BUSINESS
     attributes: dict[str, Any] = dict.fromkeys(NOT_KEPT)
@@ -95,7 +101,11 @@ def identity_resource(profile: ComplianceProfile, *, with_address: bool = True) 
         "created_at": timestamp(profile.created_at),
         "verified": profile.status == ComplianceProfile.Status.APPROVED,
     }
-    addresses = [address_resource(profile, with_identity=False)] if with_address and has_address(profile) else []
+    addresses = (
+        [address_resource(profile, with_identity=False, with_proofs=with_proofs)]
+        if with_address and has_address(profile)
+        else []
+    )
     return Resource(
         "identities",
         profile.public_id,
@@ -103,14 +113,14 @@ def identity_resource(profile: ComplianceProfile, *, with_address: bool = True) 
         {
             "country": any_country_resource(profile.address_country),
             "birth_country": None,
-            "proofs": [],
+            "proofs": _proofs(profile, address=False) if with_proofs else [],
             "addresses": addresses,
             "permanent_documents": [],
         },
     )
 
 
-def address_resource(profile: ComplianceProfile, *, with_identity: bool = True) -> Resource:
+def address_resource(profile: ComplianceProfile, *, with_identity: bool = True, with_proofs: bool = True) -> Resource:
     return Resource(
         "addresses",
         profile.public_id,
@@ -125,8 +135,8 @@ def address_resource(profile: ComplianceProfile, *, with_identity: bool = True) 
         },
         {
             "country": any_country_resource(profile.address_country),
-            "identity": identity_resource(profile, with_address=False) if with_identity else None,
-            "proofs": [],
+            "identity": identity_resource(profile, with_address=False, with_proofs=False) if with_identity else None,
+            "proofs": _proofs(profile, address=True) if with_proofs else [],
             "area": None,
             "city": None,
         },

@@ -8,6 +8,7 @@
   ``DE-local``): the documents of staff's rules for that country, or the defaults. Only country and
   type pairs we sell with documents needed are listed. Identities of either kind are accepted
   (``identity_type`` ``any``) from anywhere (area levels ``world_wide``).
+- Public keys: the two keys files are encrypted with before they are sent (``vault_files``).
 - Supporting document templates: we publish no forms to fill in, so there are none (the list is empty).
 """
 
@@ -22,10 +23,11 @@ from portal.jsonapi import Query, Resource, Spec
 from ..models import Country, NumberGroup
 from ..regulatory import services as regulatory
 from ..regulatory.models import PROFILE_DOCUMENT_TYPES, DocumentType, EndUserType
+from . import vault_files
 from .catalogue import Collection, Page, _matches, _slice, _sorted, group_type_resource
 from .resources import country_resource
 
-ENTITY_TYPES = {
+ENTITY_TYPES: dict[str, str] = {
     DocumentType.ID: "Personal",
     DocumentType.COMPANY_REGISTRATION: "Business",
     DocumentType.PROOF_OF_ADDRESS: "Address",
@@ -159,6 +161,17 @@ def _requirement_find(actor: Actor, requirement: str) -> Resource:
             return requirement_resource(country, kind)
     raise NotFound(_("No such address requirement."))
 
+
+def _public_key_page(actor: Actor, query: Query) -> Page:
+    return _slice([vault_files.public_key_resource(k) for k in vault_files.vault_keys()], query)
+
+
+def _public_key_find(actor: Actor, key_id: str) -> Resource:
+    return vault_files.public_key_resource(vault_files.public_key_get(key_id))
+
+
+# Served without a key (the SDK asks for them without one): ``vault_endpoints`` opens them up.
+PUBLIC_KEYS = Collection(Spec(types={"public_keys": frozenset({"key"})}), _public_key_page, _public_key_find, {})
 
 COLLECTIONS: dict[str, Collection] = {
     "proof_types": Collection(

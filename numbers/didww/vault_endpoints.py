@@ -8,38 +8,49 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from portal import jsonapi
 from portal.api import IDEMPOTENCY_HEADER
 from portal.idempotency import idempotent
 
-from . import identities
-from .api import Relationship
-from .endpoints import TAG, V3Document, V3ListDocument, _document_data, _id_parameter, _page_document, _update_data
+from . import identities, proofs, vault, vault_files
+from .api import Linkage, Relationship
+from .endpoints import (
+    TAG,
+    V3Document,
+    V3ListDocument,
+    _document_data,
+    _id_parameter,
+    _page_document,
+    _update_data,
+    collection_views,
+)
 
 COUNTRY_FIELDS = frozenset({"name", "prefix", "iso"})
+VAULT_TYPES = {
+    "identities": frozenset(identities.IDENTITY_ATTRIBUTES + identities.IDENTITY_RELATIONSHIPS),
+    "addresses": frozenset(identities.ADDRESS_ATTRIBUTES + identities.ADDRESS_RELATIONSHIPS),
+    "countries": COUNTRY_FIELDS,
+    "proofs": frozenset({"created_at", "expires_at", "external_reference_id", "proof_type", "entity", "files"}),
+    "proof_types": vault.PROOF_TYPE_FIELDS,
+}
 IDENTITY_SPEC = jsonapi.Spec(
-    types={
-        "identities": frozenset(identities.IDENTITY_ATTRIBUTES + identities.IDENTITY_RELATIONSHIPS),
-        "addresses": frozenset(identities.ADDRESS_ATTRIBUTES + identities.ADDRESS_RELATIONSHIPS),
-        "countries": COUNTRY_FIELDS,
-    },
+    types=VAULT_TYPES,
     filters=frozenset({"identity_type", "country.id"}),
     sorts=frozenset({"created_at"}),
-    includes=frozenset({"country", "addresses", "addresses.country"}),
+    includes=frozenset(
+        {"country", "addresses", "addresses.country", "proofs", "proofs.proof_type", "addresses.proofs"}
+    ),
 )
 ADDRESS_SPEC = jsonapi.Spec(
-    types={
-        "addresses": frozenset(identities.ADDRESS_ATTRIBUTES + identities.ADDRESS_RELATIONSHIPS),
-        "identities": frozenset(identities.IDENTITY_ATTRIBUTES + identities.IDENTITY_RELATIONSHIPS),
-        "countries": COUNTRY_FIELDS,
-    },
+    types=VAULT_TYPES,
     filters=frozenset({"country.id", "identity.id"}),
     sorts=frozenset({"created_at"}),
-    includes=frozenset({"country", "identity", "identity.country"}),
+    includes=frozenset({"country", "identity", "identity.country", "proofs", "proofs.proof_type"}),
 )
 
 
@@ -273,3 +284,191 @@ KINDS = (
 )
 
 ROUTES = {kind.name: crud_views(kind) for kind in KINDS}
+
+
+# --- Encrypted files -----------------------------------------------------------------------------
+
+FILE_SPEC = jsonapi.Spec(types={"encrypted_files": frozenset({"description", "expires_at"})}, sorts=frozenset())
+
+
+class EncryptedFileUpload(serializers.Serializer):
+    encrypted_files_file = serializers.FileField(
+        help_text="Sent as encrypted_files[file]: the file (a PDF, JPEG or PNG) encrypted as the SDK does: its "
+        "AES-256 key and IV encrypted with RSA-OAEP (SHA-256) for each of the two public_keys, then the file in "
+        "AES-256-CBC (PKCS#7)",
+    )
+    encrypted_files_encryption_fingerprint = serializers.CharField(
+        help_text="Sent as encrypted_files[encryption_fingerprint]: both keys' ids, <first>:::<second>"
+    )
+    encrypted_files_description = serializers.CharField(
+        required=False, help_text="Sent as encrypted_files[description]; names the document a proof makes of it"
+    )
+
+
+class EncryptedFileListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="encrypted_files_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(FILE_SPEC, collection=True),
+        responses=V3ListDocument,
+        summary="Your encrypted files not yet used by a proof, newest first (each is kept 7 days)",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, FILE_SPEC, collection=True)
+        qs = vault_files.file_list(actor=self.actor)
+        start = (query.page_number - 1) * query.page_size
+        resources = [vault_files.file_resource(f) for f in qs[start : start + query.page_size]]
+        return Response(_page_document(request, query, resources, qs.count()))
+
+    @extend_schema(
+        operation_id="encrypted_files_create",
+        tags=[TAG],
+        request={"multipart/form-data": EncryptedFileUpload},
+        responses={201: V3Document},
+        summary="Upload a file encrypted for our public keys (multipart, as the SDK's upload_encrypted_file sends "
+        "it): it must open into a PDF, JPEG or PNG (422 otherwise); a proof then makes it a document",
+    )
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, FILE_SPEC, collection=False)
+        item = vault_files.file_create(
+            actor=self.actor,
+            upload=request.FILES.get("encrypted_files[file]"),
+            fingerprint=request.data.get("encrypted_files[encryption_fingerprint]"),
+            description=request.data.get("encrypted_files[description]"),
+        )
+        return Response(jsonapi.document(vault_files.file_resource(item), query), status=201)
+
+
+class EncryptedFileDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="encrypted_files_get",
+        tags=[TAG],
+        parameters=[_id_parameter("encrypted file"), *jsonapi.openapi_parameters(FILE_SPEC, collection=False)],
+        responses=V3Document,
+        summary="One of your encrypted files",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, FILE_SPEC, collection=False)
+        item = vault_files.file_get(actor=self.actor, file_id=resource_id)
+        return Response(jsonapi.document(vault_files.file_resource(item), query))
+
+    @extend_schema(
+        operation_id="encrypted_files_delete",
+        tags=[TAG],
+        parameters=[_id_parameter("encrypted file")],
+        responses={204: None},
+        summary="Delete an encrypted file",
+    )
+    def delete(self, request, resource_id: str):
+        vault_files.file_delete(actor=self.actor, item=vault_files.file_get(actor=self.actor, file_id=resource_id))
+        return Response(status=204)
+
+
+ROUTES["encrypted_files"] = (EncryptedFileListApi, EncryptedFileDetailApi)
+
+
+# --- Public keys: no key needed --------------------------------------------------------------------
+
+_PublicKeyList, _PublicKeyDetail = collection_views("public_keys", vault.PUBLIC_KEYS)
+
+
+@extend_schema_view(get=extend_schema(auth=[]))
+class PublicKeyListApi(_PublicKeyList):
+    permission_classes: list = []
+
+
+@extend_schema_view(get=extend_schema(auth=[]))
+class PublicKeyDetailApi(_PublicKeyDetail):
+    permission_classes: list = []
+
+
+ROUTES["public_keys"] = (PublicKeyListApi, PublicKeyDetailApi)
+
+
+# --- Proofs --------------------------------------------------------------------------------------
+
+PROOF_SPEC = jsonapi.Spec(types=VAULT_TYPES, includes=frozenset({"proof_type", "entity"}))
+
+
+class ProofFiles(serializers.Serializer):
+    data = Linkage(many=True, help_text='[{"type": "encrypted_files", "id": …}]: 1 to 10 files')
+
+
+class ProofRelationships(serializers.Serializer):
+    proof_type = Relationship(help_text='{"data": {"type": "proof_types", "id": "id_document"}}')
+    entity = Relationship(
+        help_text='{"data": {"type": "identities", "id": "cpr_…"}} (Personal and Business proof types) or '
+        '{"data": {"type": "addresses", "id": "cpr_…"}} (Address proof types)'
+    )
+    files = ProofFiles()
+
+
+class ProofAttributes(serializers.Serializer):
+    external_reference_id = serializers.CharField(required=False, help_text="Accepted and not kept")
+
+
+class ProofResource(serializers.Serializer):
+    type = serializers.CharField(help_text="proofs")
+    attributes = ProofAttributes(required=False)
+    relationships = ProofRelationships()
+
+
+class ProofDocument(serializers.Serializer):
+    data = ProofResource()
+
+
+class ProofListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="proofs_create",
+        tags=[TAG],
+        parameters=[*jsonapi.openapi_parameters(PROOF_SPEC, collection=False), IDEMPOTENCY_HEADER],
+        request=ProofDocument,
+        responses={201: V3Document},
+        summary="A proof: encrypted files become documents of the proof type on the identity's or address's "
+        "compliance profile (a draft or rejected one); once it holds every document needed and its address it "
+        "goes to review, and verified turns true when approved",
+    )
+    @idempotent
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, PROOF_SPEC, collection=False)
+        data = _document_data(request.data, "proofs")
+        profile, kind = proofs.proof_create(actor=self.actor, relationships=data.get("relationships"))
+        _profile, _kind, documents = proofs.proof_get(actor=self.actor, proof=proofs.proof_id(profile, kind))
+        return Response(jsonapi.document(proofs.proof_resource(profile, kind, documents), query), status=201)
+
+
+class ProofDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="proofs_get",
+        tags=[TAG],
+        parameters=[_id_parameter("proof"), *jsonapi.openapi_parameters(PROOF_SPEC, collection=False)],
+        responses=V3Document,
+        summary="One proof (id: the profile's and the proof type's, cpr_12-id_document)",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, PROOF_SPEC, collection=False)
+        profile, kind, documents = proofs.proof_get(actor=self.actor, proof=resource_id)
+        return Response(jsonapi.document(proofs.proof_resource(profile, kind, documents), query))
+
+    @extend_schema(
+        operation_id="proofs_delete",
+        tags=[TAG],
+        parameters=[_id_parameter("proof")],
+        responses={204: None},
+        summary="Delete a proof's documents while its profile is a draft or was rejected (422 otherwise)",
+    )
+    def delete(self, request, resource_id: str):
+        proofs.proof_delete(actor=self.actor, proof=resource_id)
+        return Response(status=204)
+
+
+ROUTES["proofs"] = (ProofListApi, ProofDetailApi)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
 
 from numbers_app.models import Country
-from numbers_app.regulatory.models import ComplianceProfile, DocumentRequirement
+from numbers_app.regulatory.models import ComplianceDocument, ComplianceProfile, DocumentRequirement
 from portal.errors import ValidationFailed
-from tests.numbers.regulatory_fixtures import make_profile
+from tests.numbers.regulatory_fixtures import PDF, PNG, make_profile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -249,3 +250,184 @@ def test_identities_and_addresses_stay_with_their_owner(tenants, stock, sdk):
     assert _status(lambda: other_sdk.addresses().create(_address(mine.public_id, **BERLIN))) == 404
     assert _status(lambda: client_sdk.identities().delete(own.public_id)) == 404
     assert ComplianceProfile.objects.filter(pk__in=[mine.pk, own.pk]).count() == 2
+
+
+# --- Public keys and encrypted files -------------------------------------------------------------
+
+
+def _encrypted(client, content: bytes) -> tuple[str, bytes]:
+    """What the SDK sends for ``content``: the fingerprint of our keys and the file encrypted for both."""
+    from didww.encrypt import Encrypt
+
+    pems = [k.key for k in client.public_keys().list().data]
+    return Encrypt.calculate_fingerprint(pems), Encrypt.encrypt_with_keys(content, pems)
+
+
+def test_the_public_keys_are_two_rsa_keys_kept_encrypted_and_the_same_on_every_request(tenants, sdk):
+    from cryptography.hazmat.primitives import serialization
+    from didww.encrypt import Encrypt
+
+    from numbers_app.didww.models import VaultKey
+
+    keys = sdk(tenants.a.key).public_keys().list().data
+    assert len(keys) == 2
+    again = sdk(tenants.x_key).public_keys().list().data
+    assert [k.key for k in again] == [k.key for k in keys]
+    for key in keys:
+        public = serialization.load_pem_public_key(key.key.encode())
+        assert public.key_size == 4096
+        assert key.id == Encrypt._fingerprint_for(key.key)
+        assert sdk(tenants.a.key).public_keys().find(key.id).data.key == key.key
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT private_pem FROM numbers_vaultkey")
+        stored = [row[0] for row in cursor.fetchall()]
+    assert len(stored) == 2 and all(s.startswith("v1:") and "PRIVATE KEY" not in s for s in stored)
+    assert all("PRIVATE KEY" in k.private_pem for k in VaultKey.objects.all())
+
+
+def test_the_sdks_encrypted_upload_opens_into_the_original_bytes(tenants, sdk):
+    from numbers_app.didww import vault_files
+    from numbers_app.didww.models import EncryptedFile
+
+    client = sdk(tenants.x_key)
+    original = PDF + bytes(range(256)) * 40  # not a multiple of the AES block
+    fingerprint, data = _encrypted(client, original)
+    assert original not in data
+    file_id = client.upload_encrypted_file(fingerprint, data, description="passport.pdf")
+    stored = EncryptedFile.objects.get(uid=file_id)
+    assert (stored.client, stored.description) == (tenants.x, "passport.pdf")
+    assert bytes(stored.content) == data  # kept as it came
+    assert vault_files.decrypt(bytes(stored.content)) == original
+    listed = client.encrypted_files().list().data
+    assert [(f.id, f.description) for f in listed] == [(file_id, "passport.pdf")]
+    assert listed[0].expires_at > stored.created_at
+
+
+def test_an_upload_that_does_not_open_or_is_not_a_document_is_refused(tenants, sdk):
+    from numbers_app.didww.models import EncryptedFile
+
+    client = sdk(tenants.a.key)
+    fingerprint, data = _encrypted(client, PDF)
+    assert _status(lambda: client.upload_encrypted_file("0" * 40 + ":::" + "1" * 40, data)) == 422
+    assert _status(lambda: client.upload_encrypted_file(fingerprint, data[:-16])) == 422  # cut short
+    assert _status(lambda: client.upload_encrypted_file(fingerprint, b"%PDF-1.4 plain")) == 422
+    _fp, not_a_document = _encrypted(client, b"#!/bin/sh\necho hello\n")
+    assert _status(lambda: client.upload_encrypted_file(fingerprint, not_a_document)) == 422
+    assert not EncryptedFile.objects.exists()
+
+
+def test_encrypted_files_stay_with_their_owner_and_can_be_deleted(tenants, sdk):
+    from numbers_app.didww.models import EncryptedFile
+
+    mine = sdk(tenants.x_key)
+    fingerprint, data = _encrypted(mine, PDF)
+    file_id = mine.upload_encrypted_file(fingerprint, data)
+    assert [f.id for f in sdk(tenants.a.key).encrypted_files().list().data] == [file_id]  # the reseller's too
+    assert sdk(tenants.b.key).encrypted_files().list().data == []
+    assert _status(lambda: sdk(tenants.b.key).encrypted_files().find(file_id)) == 404
+    assert _status(lambda: sdk(tenants.b.key).encrypted_files().delete(file_id)) == 404
+    assert _status(lambda: sdk(tenants.a.read_only_key).encrypted_files().delete(file_id)) == 403
+    mine.encrypted_files().delete(file_id)
+    assert not EncryptedFile.objects.exists()
+
+
+# --- Proofs --------------------------------------------------------------------------------------
+
+
+def _proof(kind: str, entity, file_ids: list[str]):
+    from didww.resources.encrypted_file import EncryptedFile as SdkFile
+    from didww.resources.proof import Proof
+    from didww.resources.proof_type import ProofType
+
+    proof = Proof()
+    proof.proof_type = ProofType.build(kind)
+    proof.entity = entity
+    proof.files = [SdkFile.build(i) for i in file_ids]
+    return proof
+
+
+def _upload(client, content: bytes, name: str) -> str:
+    fingerprint, data = _encrypted(client, content)
+    return client.upload_encrypted_file(fingerprint, data, description=name)
+
+
+def test_proofs_turn_the_sdks_encrypted_files_into_documents_and_the_verdict_comes_back(
+    tenants, stock, sdk, staff_actor
+):
+    from didww.query_params import QueryParams
+    from didww.resources.address import Address
+    from didww.resources.identity import Identity
+
+    from numbers_app.didww.models import EncryptedFile
+    from numbers_app.regulatory import services as regulatory
+
+    client = sdk(tenants.x_key)
+    identity = client.identities().create(_identity(company_name="Xylo Dental GmbH")).data
+    client.addresses().create(_address(identity.id, **BERLIN))
+    extract = PDF + b"Handelsregister HRB 12345" * 100
+    scan = PNG + bytes(range(200))
+    extract_id = _upload(client, extract, "extract.pdf")
+    scan_id = _upload(client, scan, "utility bill")
+
+    first = client.proofs().create(_proof("company_registration", Identity.build(identity.id), [extract_id])).data
+    assert first.id == f"{identity.id}-company_registration"
+    profile = ComplianceProfile.objects.get(pk=int(identity.id[4:]))
+    (document,) = profile.documents.all()
+    assert (document.document_type, document.original_name, document.content_type) == (
+        "company_registration", "extract.pdf", "application/pdf",
+    )  # fmt: skip
+    with document.file.open("rb") as stored:
+        assert stored.read() == extract  # the SDK's encryption, undone
+    assert profile.status == "draft"  # the proof of address is still missing
+
+    client.proofs().create(_proof("proof_of_address", Address.build(identity.id), [scan_id]))
+    profile.refresh_from_db()
+    assert profile.status == "submitted"  # complete: it went to review
+    bill = profile.documents.get(document_type="proof_of_address")
+    assert (bill.original_name, bill.content_type) == ("utility bill.png", "image/png")
+    with bill.file.open("rb") as stored:
+        assert stored.read() == scan
+    assert not EncryptedFile.objects.exists()  # used up
+
+    found = client.identities().find(identity.id, QueryParams().include("proofs")).data
+    assert [p.id for p in found.proofs] == [first.id] and found.verified is False
+    regulatory.profile_approve(actor=staff_actor, profile=profile)
+    assert client.identities().find(identity.id).data.verified is True
+    assert client.addresses().find(identity.id).data.verified is True
+    # A profile in review or approved no longer takes proofs, nor loses them.
+    assert _status(lambda: client.proofs().delete(first.id)) == 422
+
+
+def test_a_refused_proof_writes_nothing_and_keeps_the_files(tenants, stock, sdk):
+    from didww.resources.address import Address
+    from didww.resources.identity import Identity
+
+    from numbers_app.didww.models import EncryptedFile
+
+    client = sdk(tenants.a.key)
+    identity = client.identities().create(_identity(company_name="Alpha GmbH")).data
+    file_id = _upload(client, PDF, "extract.pdf")
+    # A proof of address for an identity, an address that does not exist yet, another reseller's file.
+    assert (
+        _status(lambda: client.proofs().create(_proof("proof_of_address", Identity.build(identity.id), [file_id])))
+        == 422
+    )
+    assert (
+        _status(lambda: client.proofs().create(_proof("proof_of_address", Address.build(identity.id), [file_id])))
+        == 404
+    )
+    others = _upload(sdk(tenants.b.key), PDF, "theirs.pdf")
+    assert _status(lambda: client.proofs().create(_proof("id_document", Identity.build(identity.id), [others]))) == 404
+    assert _status(lambda: client.proofs().create(_proof("bill", Identity.build(identity.id), [file_id]))) == 404
+    assert _status(lambda: client.proofs().create(_proof("id_document", Identity.build(identity.id), []))) == 422
+    assert not ComplianceDocument.objects.exists()
+    assert EncryptedFile.objects.count() == 2
+
+    profile, _doc = make_profile(tenants.a.owner_actor, submit=True)  # in review: no more documents
+    proof = _proof("other", Identity.build(profile.public_id), [file_id])
+    assert _status(lambda: client.proofs().create(proof)) == 422
+    assert profile.documents.count() == 2 and EncryptedFile.objects.count() == 2
+
+    kept = client.proofs().create(_proof("other", Identity.build(identity.id), [file_id])).data
+    client.proofs().delete(kept.id)
+    assert not ComplianceDocument.objects.filter(profile__pk=int(identity.id[4:])).exists()
