@@ -7,8 +7,8 @@ the audit trail are the same as on the pages and /api/v1.
   ``business`` a company (``company_name``, ``company_reg_number``). The ``country`` relationship is the
   profile's country. DIDWW's other identity attributes (phone number, birth date, tax and VAT ids,
   contact email, description, external reference) are accepted and not kept: they read as null.
-- A profile made from an identity covers every country and number type we sell; staff review it
-  against the documents those need (``address_requirements``).
+- A profile made from an identity covers every country and number type we sell whose numbers need
+  documents (those ``address_requirements`` lists); staff review it against what those need.
 - An address is the profile's address, with the same id; it is created for an identity (the ``identity``
   relationship), one per identity. ``address`` is the street and number, ``city_name`` the city.
   Deleting it takes the street, postal code and city off the profile.
@@ -245,8 +245,13 @@ def _identity_pointers(end_user_type: str) -> dict[str, str]:
 
 
 def _everything_sold() -> dict[str, list[str]]:
-    countries = sorted(set(NumberGroup.objects.values_list("country_id", flat=True)))
-    return {"countries": countries, "number_types": list(NumberType.values)}
+    """Every country and type whose numbers need documents (every one sold when none does)."""
+    groups = NumberGroup.objects.filter(requires_regulatory=True)
+    if not groups.exists():
+        groups = NumberGroup.objects.all()
+    pairs = set(groups.values_list("country_id", "type"))
+    types = {t for _c, t in pairs}
+    return {"countries": sorted({c for c, _t in pairs}), "number_types": [t for t in NumberType.values if t in types]}
 
 
 def identity_create(*, actor: Actor, attributes: Any, relationships: Any) -> ComplianceProfile:

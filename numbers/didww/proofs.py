@@ -102,11 +102,12 @@ def proof_create(*, actor: Actor, relationships: Any) -> tuple[ComplianceProfile
         for index, item in enumerate(items)
     ]
     with transaction.atomic():
-        taken = EncryptedFile.objects.select_for_update().filter(pk__in=[i.pk for i in items])
-        if taken.count() != len({i.pk for i in items}):
+        wanted = {i.pk for i in items}
+        taken = set(EncryptedFile.objects.select_for_update().filter(pk__in=wanted).values_list("pk", flat=True))
+        if taken != wanted:  # used by another proof meanwhile
             raise NotFound(_("Encrypted file not found."))
         services.profile_documents_add(actor=actor, profile=profile, uploads=uploads)
-        taken.delete()
+        EncryptedFile.objects.filter(pk__in=taken).delete()
         profile.refresh_from_db()
         if identities.has_address(profile) and not services.missing_documents(profile):
             services.profile_submit(actor=actor, profile=profile)

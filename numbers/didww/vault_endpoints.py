@@ -248,8 +248,8 @@ KINDS = (
         summaries={
             "list": "Your identities: the person or company of each of your compliance profiles (ids cpr_…); "
             "verified once approved",
-            "create": "An identity: a new compliance profile in draft covering every country and number type sold; "
-            "add its address and proofs",
+            "create": "An identity: a new compliance profile in draft covering every country and number type sold "
+            "that needs documents; add its address and proofs",
             "update": "Change an identity whose profile is a draft or was rejected (422 otherwise)",
             "delete": "Delete an identity whose profile is a draft or was rejected, with its address and proofs",
         },

@@ -132,7 +132,8 @@ def test_an_identity_and_its_address_are_a_draft_compliance_profile(tenants, sto
         "business", "Xylo Dental GmbH", "HRB 12345",
     )  # fmt: skip
     assert profile.address_country == "DE" and profile.street == ""
-    assert profile.covers(country="NL", number_type="mobile")  # every country and type sold
+    # Every country and type sold whose numbers need documents: only Berlin's group here.
+    assert (profile.countries, profile.number_types) == (["DE"], ["local"])
     assert created.identity_type == IdentityType.BUSINESS and created.verified is False
     assert created.phone_number is None  # accepted, not kept
 
