@@ -495,7 +495,7 @@ class Carrier(models.Model):
 
 # Compliance profiles, documents and port-in requests live in their own module.
 # What /api/v3 keeps beyond orders and stock (reservations, how an order was placed).
-from .didww.models import DidReservation, OrderTerms  # noqa: E402, F401
+from .didww.models import DidReservation, EncryptedFile, OrderTerms, VaultKey  # noqa: E402, F401
 from .regulatory.models import (  # noqa: E402, F401
     ComplianceDocument,
     ComplianceProfile,

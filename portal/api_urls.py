@@ -10,6 +10,7 @@ from messaging import api as messaging_api
 from numbers_app import api as numbers_api
 from numbers_app.didww import api as dids_api
 from numbers_app.didww import endpoints as v3_api
+from numbers_app.didww import vault_endpoints as vault_api
 from numbers_app.porting import api as porting_api
 from numbers_app.regulatory import api as regulatory_api
 from numbers_app.trunks import api as trunk_api
@@ -192,8 +193,8 @@ api_v3 = [
         name="api_v3_voice_in_trunk_group",
     ),
 ]
-# The catalogue: a list and a detail path for each resource type.
-for _name, (_list, _detail) in v3_api.CATALOGUE_VIEWS.items():
+# The catalogue and the regulatory vault: a list and a detail path for each resource type.
+for _name, (_list, _detail) in (v3_api.CATALOGUE_VIEWS | vault_api.ROUTES).items():
     api_v3 += [
         path(_name, _list.as_view(), name=f"api_v3_{_name}"),
         path(f"{_name}/<str:resource_id>", _detail.as_view(), name=f"api_v3_{_name}_one"),

@@ -18,7 +18,7 @@ from portal.authentication import presented_key
 from portal.errors import NotFound, ValidationFailed
 from portal.idempotency import idempotent
 
-from . import buying, exports, voice_in
+from . import buying, exports, vault, voice_in
 from .catalogue import COLLECTIONS, Collection, balance_resource
 
 TAG = "DIDWW-compatible (v3)"
@@ -73,6 +73,25 @@ DESCRIPTIONS = {
     ),
     "available_dids": ("numbers for sale now, in number order, with their DID group", "available DID"),
     "pops": ("points of presence: the SIP edge your trunks reach", "point of presence"),
+    "public_keys": (
+        "two RSA public keys (PEM; ids: their SHA-1 fingerprints): encrypt files for encrypted_files with both, "
+        "as the SDK does",
+        "public key",
+    ),
+    "proof_types": (
+        "kinds of document a proof holds: id_document (Personal), company_registration (Business), "
+        "proof_of_address (Address), other (Personal)",
+        "proof type",
+    ),
+    "supporting_document_templates": (
+        "forms to fill in and attach to a proof: always empty, there are none here",
+        "supporting document template",
+    ),
+    "address_requirements": (
+        "what numbers of a country and type need (ids like DE-local): how many proofs of each kind and which "
+        "proof types, from the compliance rules",
+        "address requirement",
+    ),
 }
 
 
@@ -126,7 +145,9 @@ def collection_views(name: str, collection: Collection) -> tuple[type, type]:
     return ListApi, DetailApi
 
 
-CATALOGUE_VIEWS = {name: collection_views(name, collection) for name, collection in COLLECTIONS.items()}
+CATALOGUE_VIEWS = {
+    name: collection_views(name, collection) for name, collection in {**COLLECTIONS, **vault.COLLECTIONS}.items()
+}
 
 BALANCE_SPEC = jsonapi.Spec(types={"balances": frozenset({"total_balance", "credit", "balance"})})
 

@@ -196,3 +196,47 @@ class CdrExport(models.Model):
 
     def __str__(self) -> str:
         return f"cdr_in {self.year}-{self.month:02d}"
+
+
+class VaultKey(models.Model):
+    """One of the two RSA key pairs files for the regulatory vault are encrypted with (DIDWW's
+    ``public_keys``; its SDK encrypts each file's AES key for both). Made once, on first use; the private
+    key is kept encrypted with ``ENCRYPTION_KEYS``."""
+
+    slot = models.PositiveSmallIntegerField(unique=True)
+    public_pem = models.TextField()
+    private_pem = EncryptedTextField()
+    fingerprint = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vault key")
+        verbose_name_plural = _("vault keys")
+        ordering = ["slot"]
+
+    def __str__(self) -> str:
+        return f"{self.slot}: {self.fingerprint}"
+
+
+class EncryptedFile(models.Model):
+    """A file sent to the regulatory vault, kept as it came: encrypted with the vault keys (checked to
+    open, and to be a PDF, JPEG or PNG, when it arrived). A proof decrypts it into a compliance document;
+    unused, it expires."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="encrypted_files")
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    description = models.CharField(max_length=200, blank=True)
+    file_name = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=100)
+    content = models.BinaryField()
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("encrypted file")
+        verbose_name_plural = _("encrypted files")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return str(self.uid)

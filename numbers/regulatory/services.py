@@ -28,6 +28,7 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -221,6 +222,20 @@ def document_check(upload: Upload, *, allowed_types=PROFILE_DOCUMENT_TYPES) -> U
     return upload
 
 
+def decrypted_upload(*, content: bytes, name: str, document_type: str, field: str = "file") -> Upload:
+    """A file that arrived encrypted, as an upload of ``document_type``: named and typed by its first bytes
+    (``name``'s stem with the extension of a PDF, JPEG or PNG), then checked like any other upload."""
+    kind = _kind_by_bytes(content[:16])
+    content_type = "application/octet-stream"
+    if kind is not None:
+        _magic, content_type, extensions = FILE_KINDS[kind]
+        name = f"{Path(name).stem or 'document'}{extensions[0]}"
+    upload = Upload(
+        document_type=document_type, file=SimpleUploadedFile(name, content, content_type=content_type), field=field
+    )
+    return document_check(upload)
+
+
 @contextlib.contextmanager
 def files_written():
     """Collects the names of files stored while a transaction runs, and deletes them if it fails, so a
@@ -297,9 +312,15 @@ PROFILE_FIELDS = (
 )
 
 
-def _clean_profile(actor: Actor, changes: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """Check a profile's fields (all of them when creating, those given when changing). Unknown keys and
-    bad values → ``ValidationFailed`` naming each field."""
+ADDRESS_FIELDS = ("street", "postal_code", "city")
+
+
+def _clean_profile(
+    actor: Actor, changes: dict[str, Any], *, creating: bool, address_later: bool = False
+) -> dict[str, Any]:
+    """Check a profile's fields (all of them when creating, but the street, postal code and city when the
+    address comes later; those given when changing). Unknown keys and bad values → ``ValidationFailed``
+    naming each field."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     errors: dict[str, list[str]] = {key: [_("Unknown field.")] for key in sorted(unknown)}
     values: dict[str, Any] = {}
@@ -315,6 +336,8 @@ def _clean_profile(actor: Actor, changes: dict[str, Any], *, creating: bool) -> 
     )
     if creating:
         for key in required:
+            if address_later and key in ADDRESS_FIELDS:
+                continue
             if changes.get(key) in (None, "", []):
                 errors.setdefault(key, []).append(_("This field is required."))
     for key, value in changes.items():
@@ -386,11 +409,13 @@ def _snapshot(profile: ComplianceProfile) -> dict[str, Any]:
     }
 
 
-def profile_create(*, actor: Actor, **fields: Any) -> ComplianceProfile:
+def profile_create(*, actor: Actor, address_later: bool = False, **fields: Any) -> ComplianceProfile:
     """A new profile, in draft: fill it, add its documents, then submit it. A client login's profile is
-    its client's; a reseller's is for the client named (or for the account itself)."""
+    its client's; a reseller's is for the client named (or for the account itself). With
+    ``address_later`` the street, postal code and city may be left out (``profile_update`` adds them);
+    such a profile cannot be submitted until they are there."""
     actor.require_write()
-    values = _clean_profile(actor, fields, creating=True)
+    values = _clean_profile(actor, fields, creating=True, address_later=address_later)
     client = actor.client if actor.is_client_scoped else values.pop("client", None)
     with transaction.atomic():
         profile = ComplianceProfile.objects.create(
@@ -426,6 +451,21 @@ def profile_update(*, actor: Actor, profile: ComplianceProfile, **changes: Any) 
         audit_record(
             actor=actor, action="compliance_profile.updated", subject=profile, before=before, after=_snapshot(profile)
         )
+    return profile
+
+
+def profile_address_clear(*, actor: Actor, profile: ComplianceProfile) -> ComplianceProfile:
+    """Take the street, postal code and city off a draft or rejected profile (it keeps its country); it
+    cannot be submitted until an address is set again."""
+    actor.require_write()
+    with transaction.atomic():
+        profile = _lock(profile)
+        _require_editable(profile)
+        before = {key: getattr(profile, key) for key in ADDRESS_FIELDS}
+        for key in ADDRESS_FIELDS:
+            setattr(profile, key, "")
+        profile.save()
+        audit_record(actor=actor, action="compliance_profile.updated", subject=profile, before=before)
     return profile
 
 
@@ -510,6 +550,11 @@ def profile_submit(*, actor: Actor, profile: ComplianceProfile) -> CompliancePro
 
 def _submit_locked(actor: Actor, profile: ComplianceProfile) -> None:
     _require_editable(profile)
+    if not all(getattr(profile, key) for key in ADDRESS_FIELDS):
+        raise ValidationFailed(
+            _("Add the address (street, postal code and city) before submitting."),
+            fields={key: [_("This field is required.")] for key in ADDRESS_FIELDS if not getattr(profile, key)},
+        )
     missing = missing_documents(profile)
     if missing:
         labels = ", ".join(document_type_label(m) for m in missing)

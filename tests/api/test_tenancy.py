@@ -3,6 +3,7 @@
 The endpoint lists are read from the URL configuration, so a new endpoint is covered (or makes these
 tests fail until it is) without anyone remembering to add it here."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -123,7 +124,15 @@ def _object_ids(tenant_account, *, client_key_hash: str | None = None) -> dict[s
     from numbers_app.didww import exports
 
     export = exports.export_create(actor=system_actor(tenant_account), attributes={})
+    from numbers_app.didww.models import EncryptedFile
+
+    encrypted = EncryptedFile.objects.create(
+        account=tenant_account, client=client, file_name="file.enc", fingerprint="-", content=b"-",
+        expires_at=timezone.now() + timedelta(days=1),
+    )  # fmt: skip
     return {
+        "encrypted_file_id": str(encrypted.uid),
+        "proof_id": f"{profile.public_id}-{document.document_type}",
         "export_id": str(export.uid),
         "voice_in_trunk_id": delivery_trunk.public_id,
         "voice_in_trunk_group_id": trunk_group.public_id,
@@ -159,6 +168,10 @@ V3_RESOURCE_IDS = {
     "api_v3_voice_in_trunk_group": "voice_in_trunk_group_id",
     "api_v3_export": "export_id",
     "api_v3_export_download": "export_id",
+    "api_v3_identities_one": "profile_id",
+    "api_v3_addresses_one": "profile_id",
+    "api_v3_encrypted_files_one": "encrypted_file_id",
+    "api_v3_proofs_one": "proof_id",
 }
 
 

@@ -234,6 +234,11 @@ class Scenario:
                 *(t.public_id for t in VoiceInTrunk.objects.filter(client=x)),
                 *(g.public_id for g in VoiceInTrunkGroup.objects.filter(client=x)),
                 *(str(e.uid) for e in CdrExport.objects.filter(client=x)),
+                *(p.public_id for p in ComplianceProfile.objects.filter(client=x)),  # identities, addresses
+                *(
+                    f"{d.profile.public_id}-{d.document_type}"
+                    for d in ComplianceDocument.objects.filter(profile__client=x)
+                ),
             ],
             "session_id": [1],  # the account page's "end this session" (a POST: its GET answers 405)
             "account_id": [x.account_id],  # the brand's logo (no logo yet: 404)
