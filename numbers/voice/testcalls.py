@@ -64,6 +64,11 @@ def _source() -> tuple[str, int]:
     return host, int(port)
 
 
+def ready() -> bool:
+    """Whether this portal can place test calls (a source address is set and SIPp is installed)."""
+    return bool(settings.SIP_EDGE_TEST_CALL_SOURCE.strip()) and shutil.which("sipp") is not None
+
+
 def place(e164: str, *, call_id: str) -> Outcome:
     """Dial ``e164`` through the edge from the test call source address and wait for the outcome."""
     binary = shutil.which("sipp")

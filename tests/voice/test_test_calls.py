@@ -111,3 +111,33 @@ def test_the_api_queues_a_test_call_and_gives_its_outcome_to_the_numbers_owner_o
     assert api_as(tenants.x_key).get(path).status_code == 404  # not this client's number
     assert api_as(tenants.a.read_only_key).post(path).status_code == 403
     assert len(queued) == 1
+
+
+def test_the_number_page_places_a_test_call_and_polls_until_it_is_done(
+    tenants, stock, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.test import Client as HttpClient
+
+    from numbers_app import tasks
+
+    monkeypatch.setattr(tasks.test_call_task, "delay", lambda pk: None)
+    monkeypatch.setattr(testcalls, "ready", lambda: True)
+    settings.SIP_EDGE_TEST_CALL_SOURCE = f"{CARRIER_IP}:5079"
+    number = live_number(tenants, NL_AMS[3], django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    page = HttpClient()
+    page.force_login(tenants.a.owner_actor.user)
+    html = page.get(f"/numbers/mine/{number.pk}/").content.decode()
+    assert 'data-testid="test-call-button"' in html
+
+    fragment = page.post(f"/numbers/mine/{number.pk}/test-call/", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment and 'hx-trigger="every 2s' in fragment
+    assert 'data-testid="test-call-button"' not in fragment  # one at a time
+    TestCall.objects.update(status=TestCall.Status.NOT_ANSWERED, sip_code=480, sip_reason="Temporarily Unavailable")
+    done = page.get(f"/numbers/mine/{number.pk}/test-call/", headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in done and "480 Temporarily Unavailable" in done
+    assert 'data-testid="test-call-button"' in done
+
+    other = HttpClient()
+    other.force_login(tenants.b.owner_actor.user)
+    assert other.post(f"/numbers/mine/{number.pk}/test-call/").status_code == 404
+    assert TestCall.objects.count() == 1
