@@ -201,3 +201,11 @@ def sip_edge_sync_task() -> dict:
     if not settings.SIP_EDGE_ENABLED:
         return {"registrations": 0, "calls": 0}
     return {"registrations": registrations_sync(), "calls": calls_import()}
+
+
+@shared_task(acks_late=True)
+def test_call_task(test_call_id: int) -> str:
+    """Place one test call through the SIP edge (it waits for the PBX: seconds, on the carrier queue)."""
+    from .voice.testcalls import test_call_run
+
+    return test_call_run(test_call_id=test_call_id).status

@@ -4,6 +4,7 @@ from . import views
 from .porting import views as porting_views
 from .regulatory import views as regulatory_views
 from .trunks import views as trunk_views
+from .voice import views as voice_views
 
 urlpatterns = [
     path("", views.search, name="number_search"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("mine/bulk/", views.number_bulk, name="number_bulk"),
     path("mine/<int:number_id>/", views.number_detail, name="number_detail"),
     path("mine/<int:number_id>/route/", trunk_views.number_route, name="number_route"),
+    path("mine/<int:number_id>/test-call/", voice_views.number_test_call, name="number_test_call"),
     path("mine/<int:number_id>/release/", views.number_release, name="number_release"),
     path("mine/<int:number_id>/compliance/", regulatory_views.number_compliance, name="number_compliance"),
     path("compliance/", regulatory_views.compliance_list, name="compliance_list"),

@@ -772,6 +772,7 @@ def number_page_context(request, number: Number, *, form=None, route=None) -> di
     """What a number's page shows: details, the configure form, the routing panel and, while it waits for
     documents, what is missing."""
     from .regulatory import views as regulatory_views  # (it imports this module)
+    from .voice.views import test_call_context
 
     actor = request.actor
     show_client_prices(actor, [number])
@@ -788,6 +789,7 @@ def number_page_context(request, number: Number, *, form=None, route=None) -> di
         route_form=route or route_form(actor, number),
         route_state=_route_state(number),
         sms_quote=sms_quote,
+        **test_call_context(actor, number),
         sms_forwarding_form=SmsForwardingForm(initial={"sms_forwarding": number.sms_forwarding}),
         regulatory=regulatory_views.regulatory_banner(actor, number),
     )

@@ -50,6 +50,7 @@ api_v1 = [
         name="api_port_document",
     ),
     path("numbers/<str:number_id>", numbers_api.NumberDetailApi.as_view(), name="api_number"),
+    path("numbers/<str:number_id>/test-call", voice_api.NumberTestCallApi.as_view(), name="api_number_test_call"),
     path("compliance-profiles", regulatory_api.ComplianceProfileListApi.as_view(), name="api_compliance_profiles"),
     path(
         "compliance-profiles/<str:profile_id>",

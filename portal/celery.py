@@ -74,6 +74,7 @@ TASK_QUEUES = {
     "numbers_app.tasks.number_renewal_push_task": "carrier",
     "numbers_app.tasks.carrier_stock_import_task": "carrier",
     "numbers_app.tasks.carrier_reconcile_task": "carrier",
+    "numbers_app.tasks.test_call_task": "carrier",
     "messaging.tasks.message_dispatch_task": "sms",
     "messaging.tasks.carrier_event_process_task": "sms",
     "messaging.tasks.sandbox_delivery_report_task": "sms",

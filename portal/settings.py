@@ -563,6 +563,11 @@ SIP_EDGE_AUTH_FAILURES = int(os.environ.get("SIP_EDGE_AUTH_FAILURES", "10"))
 SIP_EDGE_BAN_SECONDS = int(os.environ.get("SIP_EDGE_BAN_SECONDS", "300"))
 # Requests per 2 s one address may send before pike bans it (the carrier's addresses are exempt).
 SIP_EDGE_PIKE_DENSITY = int(os.environ.get("SIP_EDGE_PIKE_DENSITY", "60"))
+# Where the portal's test calls leave from (``ip:port``): an address the edge trusts as the carrier's (in
+# SIP_EDGE_CARRIER_ADDRESSES), on the machine the carrier queue's worker runs. Empty: no test calls.
+SIP_EDGE_TEST_CALL_SOURCE = os.environ.get("SIP_EDGE_TEST_CALL_SOURCE", "")
+# How long a test call waits for the PBX to answer (seconds).
+SIP_EDGE_TEST_CALL_SECONDS = int(os.environ.get("SIP_EDGE_TEST_CALL_SECONDS", "20"))
 # On where an edge runs (PostgreSQL only): trunks' registration state then follows the edge's
 # registrations (``location``) and its call accounting becomes call records. Off, the sandbox's
 # registration simulation stands in (the embedded demo).

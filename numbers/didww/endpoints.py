@@ -766,15 +766,32 @@ POOL_SPEC = jsonapi.Spec(
 
 
 class ExportFilters(serializers.Serializer):
-    year = serializers.IntegerField(required=False, help_text="This year when left out")
+    # "from" is a Python keyword: the field is renamed below.
+    from_ = serializers.CharField(
+        required=False,
+        help_text="Calls that started at or after this time: 2026-02-01 00:00:00 (UTC unless an offset is given)"
+        " or a date (its start); with to, instead of year and month",
+    )
+    to = serializers.CharField(
+        required=False,
+        help_text="Calls that started before this time; a date takes in that whole day. After from.",
+    )
+    year = serializers.IntegerField(required=False, help_text="DIDWW's older month filter; this year when left out")
     month = serializers.IntegerField(required=False, min_value=1, max_value=12, help_text="This month when left out")
-    did_number = serializers.CharField(required=False, help_text="Only this number's calls")
+    did_number = serializers.CharField(required=False, help_text="Only this number's calls (its digits)")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
 
 
 class ExportAttributes(serializers.Serializer):
     export_type = serializers.CharField(help_text="cdr_in (cdr_out: there are no outbound calls here → 422)")
     filters = ExportFilters(required=False)
-    callback_url = serializers.URLField(required=False, help_text="Kept and shown; the export is complete at once")
+    callback_url = serializers.URLField(
+        required=False, help_text="Kept and shown; the export is complete at once, its file written when downloaded"
+    )
     callback_method = serializers.CharField(required=False, help_text="post or get")
     external_reference_id = serializers.CharField(required=False, max_length=100)
 
@@ -819,8 +836,9 @@ class ExportListApi(jsonapi.JsonApiView):
         parameters=[*jsonapi.openapi_parameters(EXPORT_SPEC, collection=False), IDEMPOTENCY_HEADER],
         request=ExportDocument,
         responses={201: V3Document},
-        summary="Export a month's inbound call records (cdr_in): completed at once, its url a gzip-compressed CSV "
-        "(a header row and one row per call; calls are not recorded yet, so no rows)",
+        summary="Export inbound call records (cdr_in) of a range (from/to) or a month (year/month), optionally of "
+        "one did_number: completed at once, its url a gzip-compressed CSV in DIDWW's inbound columns (a header "
+        "row and one row per call that started in the period, oldest first)",
     )
     @idempotent
     def post(self, request):

@@ -175,8 +175,9 @@ class DidVoiceInRoute(models.Model):
 
 
 class CdrExport(models.Model):
-    """An export of inbound call records (DIDWW's ``exports`` of type ``cdr_in``) for a month. Complete as
-    soon as it is made: its CSV is written when it is downloaded, from the calls of that month."""
+    """An export of inbound call records (DIDWW's ``exports`` of type ``cdr_in``) for a month, or for the
+    range ``starts_at`` ≤ start < ``ends_at`` when the filters named one (``from``/``to``). Complete as soon
+    as it is made: its CSV is written when it is downloaded, from the calls of that period."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="cdr_exports")
@@ -184,6 +185,8 @@ class CdrExport(models.Model):
     year = models.PositiveIntegerField()
     month = models.PositiveIntegerField()
     did_number = models.CharField(max_length=20, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
     callback_url = models.CharField(max_length=500, blank=True)
     callback_method = models.CharField(max_length=4, default="post")
     external_reference_id = models.CharField(_("external reference"), max_length=100, blank=True)

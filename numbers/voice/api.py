@@ -11,8 +11,9 @@ from portal.api import ApiView, cursor_page, data_envelope, meta_stamp, validate
 from portal.errors import ValidationFailed
 
 from .. import selectors as number_selectors
-from ..api import NumberListMeta
-from .models import Call
+from ..api import NUMBER_ID, NumberListMeta
+from . import testcalls
+from .models import Call, TestCall
 from .selectors import CallFilters, call_get, call_list
 from .services import call_data
 
@@ -109,3 +110,50 @@ class CallDetailApi(ApiView):
         return Response(
             {"data": call_data(call, wholesale=not self.actor.is_client_scoped), "meta": meta_stamp(request)}
         )
+
+
+class TestCallOutput(serializers.Serializer):
+    """Field by field what ``test_call_data`` gives."""
+
+    id = serializers.CharField(help_text="tcall_…")
+    number_id = serializers.CharField(help_text="num_…")
+    status = serializers.ChoiceField(
+        choices=TestCall.Status.choices,
+        help_text="queued and running while it calls (poll the GET until done); answered; not_answered (sip_code "
+        "and sip_reason say what was answered instead); failed: the edge could not be reached",
+    )
+    done = serializers.BooleanField()
+    rang = serializers.BooleanField(help_text="The PBX rang (180/183) or answered")
+    answered = serializers.BooleanField()
+    sip_code = serializers.IntegerField(allow_null=True, help_text="The final SIP answer: 200, 480, 486, 404 …")
+    sip_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class NumberTestCallApi(ApiView):
+    @extend_schema(
+        operation_id="numbers_test_call_create",
+        tags=["Calls"],
+        parameters=[NUMBER_ID],
+        request=None,
+        responses={202: data_envelope(TestCallOutput)},
+        summary="Call the number through the SIP edge as a caller would, to see whether its PBX rings and "
+        "answers (202: queued; one already waiting is returned instead of placing a second)",
+    )
+    def post(self, request, number_id: str):
+        number = number_selectors.number_get(actor=self.actor, number_id=number_id)
+        test_call = testcalls.test_call_start(actor=self.actor, number=number)
+        return Response({"data": testcalls.test_call_data(test_call), "meta": meta_stamp(request)}, status=202)
+
+    @extend_schema(
+        operation_id="numbers_test_call_retrieve",
+        tags=["Calls"],
+        parameters=[NUMBER_ID],
+        responses=data_envelope(TestCallOutput),
+        summary="The number's latest test call and, once done, its outcome (404 before the first)",
+    )
+    def get(self, request, number_id: str):
+        number = number_selectors.number_get(actor=self.actor, number_id=number_id)
+        test_call = testcalls.test_call_latest(actor=self.actor, number=number)
+        return Response({"data": testcalls.test_call_data(test_call), "meta": meta_stamp(request)})

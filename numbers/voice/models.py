@@ -89,3 +89,50 @@ class EdgeImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} > {self.last_id}"
+
+
+class TestCall(models.Model):
+    """A call the portal places to one of its own numbers through the edge, as the carrier would, to see
+    whether the number's route rings and answers. Written only by ``numbers/voice/testcalls.py``."""
+
+    __test__ = False  # not a test case, whatever its name
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Calling")
+        ANSWERED = "answered", _("Answered")
+        NOT_ANSWERED = "not_answered", _("Not answered")
+        FAILED = "failed", _("Could not call")
+
+    uid = models.CharField(_("id"), max_length=16, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="test_calls")
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    number = models.ForeignKey("numbers.Number", on_delete=models.CASCADE, related_name="test_calls")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    rang = models.BooleanField(_("rang"), default=False)
+    sip_code = models.PositiveSmallIntegerField(_("SIP answer"), null=True, blank=True)
+    sip_reason = models.CharField(_("SIP reason"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("test call")
+        verbose_name_plural = _("test calls")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["number", "-created_at"], name="testcall_number_created")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.status}"
+
+    @property
+    def public_id(self) -> str:
+        return f"tcall_{self.uid}"
+
+    @property
+    def sip_call_id(self) -> str:
+        """The Call-ID the test call carries, so that its call record is known as a test (never charged)."""
+        return f"didfarm-test-{self.uid}@portal"
+
+    @property
+    def done(self) -> bool:
+        return self.status not in (self.Status.QUEUED, self.Status.RUNNING)

@@ -30,6 +30,7 @@ from numbers_app.events import number_event_record
 from ..models import Number, SipTrunk
 from ..trunks.services import trunk_registration_update
 from .models import Call, EdgeImport
+from .testcalls import TEST_CALL_ID_PREFIX
 
 logger = logging.getLogger("didfarm.voice")
 
@@ -290,7 +291,7 @@ def _take_bye(row: dict[str, Any]) -> None:
     call.hangup_side = Call.HangupSide.CALLER if row["from_tag"] == call.from_tag else Call.HangupSide.CALLEE
     call.status = Call.Status.COMPLETED
     minute_price = call.number.group.minute_price
-    if minute_price and call.billable_minutes:
+    if minute_price and call.billable_minutes and not call.sip_call_id.startswith(TEST_CALL_ID_PREFIX):
         from billing.services import charge_call
 
         call.charged = charge_call(call=call, minutes=call.billable_minutes, minute_price=minute_price).amount * -1

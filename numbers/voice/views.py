@@ -7,14 +7,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
-from portal.pages import page_of, portal_page, query_without_page, render_page
+from portal.pages import page_of, portal_page, query_without_page, render_page, wants_fragment
 
 from .. import selectors as number_selectors
+from . import testcalls
 from .models import Call
 from .selectors import CallFilters, call_list, call_stats
 
@@ -99,3 +102,35 @@ def call_list_page(request):
         "target": "#call-results",
     }
     return render_page(request, "numbers/call_list.html", "numbers/_call_results.html", context, target="call-results")
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def number_test_call(request, number_id: int):
+    """A number's test call panel: POST places one (a button on the number's page), GET gives the panel,
+    which polls itself every two seconds while the call runs."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from portal.errors import ApplicationError
+
+    from ..views import number_or_404
+
+    actor = request.actor
+    number = number_or_404(actor, number_id)
+    if request.method == "POST":
+        if not actor.can_write:
+            raise PermissionDenied
+        try:
+            testcalls.test_call_start(actor=actor, number=number)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        if not wants_fragment(request):
+            return redirect("number_detail", number_id=number.pk)
+    return render(request, "numbers/_test_call.html", {"number": number, **test_call_context(actor, number)})
+
+
+def test_call_context(actor, number) -> dict:
+    """What the test call panel shows: the latest test call, and whether one can be placed here."""
+    latest = testcalls.TestCall.objects.filter(account=actor.account, number=number).first()
+    return {"test_call": latest, "test_calls_ready": testcalls.ready()}

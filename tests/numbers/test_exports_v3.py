@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import csv
 import gzip
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
+from accounts.actor import system_actor
 from numbers_app.didww.exports import CDR_IN_COLUMNS
 from numbers_app.didww.models import CdrExport
+from numbers_app.models import Call
+from numbers_app.services import number_purchase
+from numbers_app.trunks.services import trunk_create
+from tests.numbers.conftest import make_stock_number
 from tests.numbers.test_dids_v3 import assert_errors, call
 
 EXPORTS = "/api/v3/exports"
@@ -24,7 +29,7 @@ def sdk(live_server):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sdk_exports_a_months_inbound_calls_and_downloads_a_valid_empty_csv(tenants, sdk, tmp_path):
+def test_the_sdk_exports_a_month_without_calls_as_a_valid_csv_with_only_its_header(tenants, sdk, tmp_path):
     from didww.enums import ExportStatus, ExportType
     from didww.resources.export import Export
 
@@ -68,6 +73,12 @@ BAD_EXPORTS = [
     ({"filters": {"year": "2026"}}, "/data/attributes/filters/year"),
     ({"filters": {"did_number": "x1"}}, "/data/attributes/filters/did_number"),
     ({"filters": {"colour": 1}}, "/data/attributes/filters/colour"),
+    ({"filters": {"from": "2026-02-01"}}, "/data/attributes/filters/to"),
+    ({"filters": {"from": "yesterday", "to": "2026-02-01"}}, "/data/attributes/filters/from"),
+    ({"filters": {"from": "2026-02-30", "to": "2026-03-01"}}, "/data/attributes/filters/from"),
+    ({"filters": {"from": 20260201, "to": "2026-03-01"}}, "/data/attributes/filters/from"),
+    ({"filters": {"from": "2026-03-01", "to": "2026-02-01"}}, "/data/attributes/filters/to"),
+    ({"filters": {"from": "2026-02-01", "to": "2026-03-01", "month": 2}}, "/data/attributes/filters/month"),
     ({"filters": []}, "/data/attributes/filters"),
     ({"callback_url": "ftp://x"}, "/data/attributes/callback_url"),
     ({"status": "completed"}, "/data/attributes/status"),
@@ -107,3 +118,98 @@ def test_downloading_gives_gzip(tenants):
     response = call(tenants.a.key, "GET", f"{EXPORTS}/{made['id']}/download")
     assert response.status_code == 200 and response["Content-Type"] == "application/gzip"
     assert gzip.decompress(response.content).decode().startswith("Date/Time Start (UTC),")
+
+
+def _number(tenant, client=None):
+    order = number_purchase(actor=system_actor(tenant.account), numbers=[make_stock_number()], client=client)
+    return order.numbers.get()
+
+
+def _call(number, started: datetime, *, seconds: int = 0, caller: str = "+31612345678", trunk=None, **values):
+    """A call record as the edge's import writes it: answered and hung up by the caller when it has talk time,
+    otherwise unanswered by the PBX (480)."""
+    answered = started + timedelta(seconds=3) if seconds else None
+    ended = (answered + timedelta(seconds=seconds)) if answered else started + timedelta(seconds=20)
+    defaults = {
+        "status": Call.Status.COMPLETED if seconds else Call.Status.MISSED,
+        "sip_code": 200 if seconds else 480,
+        "sip_reason": "OK" if seconds else "Temporarily Unavailable",
+        "hangup_side": Call.HangupSide.CALLER if seconds else "",
+    }
+    n = Call.objects.count() + 1
+    return Call.objects.create(
+        uid=f"exp{n}", sip_call_id=f"export-{n}@edge", account=number.account, client=number.client,
+        number=number, e164=number.e164, trunk=trunk, caller=caller, started_at=started, answered_at=answered,
+        ended_at=ended, duration_ms=seconds * 1000, **(defaults | values),
+    )  # fmt: skip
+
+
+def _download(client, made, tmp_path) -> list[dict]:
+    target = tmp_path / f"{made.id}.csv"
+    client.download_and_decompress_export(made.url, str(target))
+    with target.open(newline="") as f:
+        reader = csv.reader(f)
+        assert next(reader) == list(CDR_IN_COLUMNS)
+        return [dict(zip(CDR_IN_COLUMNS, row, strict=True)) for row in reader]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sdk_exports_a_ranges_calls_in_didwws_columns(tenants, sdk, tmp_path):
+    from didww.enums import ExportType
+    from didww.resources.export import Export
+
+    trunk = trunk_create(actor=system_actor(tenants.a.account), name="Office PBX").trunk
+    number, other = _number(tenants.a, tenants.x), _number(tenants.a)
+    answered = _call(number, datetime(2026, 2, 10, 9, 15, 0, tzinfo=UTC), seconds=75, trunk=trunk)
+    missed = _call(other, datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC), caller="+442071234567")
+    _call(number, datetime(2026, 3, 1, 0, 0, 0, tzinfo=UTC), seconds=5)  # after the range
+    _call(number, datetime(2026, 1, 31, 23, 59, 59, tzinfo=UTC), seconds=5)  # before it
+    _call(_number(tenants.b), datetime(2026, 2, 11, tzinfo=UTC), seconds=9)  # another reseller's
+
+    client = sdk(tenants.a.key)
+    export = Export()
+    export.export_type = ExportType.CDR_IN
+    export.filters = {"from": "2026-02-01 00:00:00", "to": "2026-02-28"}  # a date: that whole day
+    made = client.exports().create(export).data
+    assert made.filters == {"from": "2026-02-01 00:00:00", "to": "2026-03-01 00:00:00"}
+    rows = _download(client, made, tmp_path)
+    assert [r["Destination DID"] for r in rows] == [answered.e164.lstrip("+"), missed.e164.lstrip("+")]
+    first, second = rows
+    assert first["Date/Time Start (UTC)"] == "2026-02-10 09:15:00"
+    assert first["Date/Time Connect (UTC)"] == "2026-02-10 09:15:03"
+    assert first["Date/Time End (UTC)"] == "2026-02-10 09:16:18"
+    assert (first["Duration (sec)"], first["Disconnect Code"], first["Response"]) == ("75", "200", "OK")
+    assert (first["Status"], first["Source"], first["Attempt"]) == ("completed", "+31612345678", "1")
+    assert (first["Disconnect Initiator"], first["Voice IN Trunk"]) == ("Origination", "Office PBX")
+    assert (second["Status"], second["Disconnect Code"], second["Response"]) == (
+        "missed",
+        "480",
+        "Temporarily Unavailable",
+    )
+    assert (second["Date/Time Connect (UTC)"], second["Duration (sec)"], second["Source"]) == ("", "0", "+442071234567")
+
+    # One number's calls; a month by DIDWW's older filters; the client's own key sees only its client's.
+    export.filters = {"from": "2026-01-01", "to": "2026-03-31", "did_number": number.e164}
+    rows = _download(client, client.exports().create(export).data, tmp_path)
+    assert [r["Date/Time Start (UTC)"] for r in rows] == [
+        "2026-01-31 23:59:59", "2026-02-10 09:15:00", "2026-03-01 00:00:00"
+    ]  # fmt: skip
+    export.filters = {"year": 2026, "month": 2}
+    rows = _download(client, client.exports().create(export).data, tmp_path)
+    assert len(rows) == 2
+    export.filters = {"from": "2026-01-01T00:00:00+01:00", "to": "2026-04-01"}
+    mine = sdk(tenants.x_key).exports().create(export).data
+    assert mine.filters["from"] == "2025-12-31 23:00:00"
+    rows = _download(sdk(tenants.x_key), mine, tmp_path)
+    assert {r["Destination DID"] for r in rows} == {number.e164.lstrip("+")} and len(rows) == 3
+
+
+def test_an_export_of_december_ends_with_the_year(tenants):
+    number = _number(tenants.a)
+    _call(number, datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC), seconds=1)
+    _call(number, datetime(2027, 1, 1, tzinfo=UTC), seconds=1)
+    body = {"data": {"type": "exports", "attributes": {"filters": {"year": 2026, "month": 12}}}}
+    made = call(tenants.a.key, "POST", EXPORTS, body).json()["data"]
+    response = call(tenants.a.key, "GET", f"{EXPORTS}/{made['id']}/download")
+    rows = list(csv.reader(gzip.decompress(response.content).decode().splitlines()))[1:]
+    assert [row[0] for row in rows] == ["2026-12-31 23:59:59"]
