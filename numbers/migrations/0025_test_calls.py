@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0007_reseller_brand'),
-        ('numbers', '0023_cdr_export_time_range'),
+        ('numbers', '0024_cdr_export_time_range'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('numbers', '0022_call_records_and_minute_prices'),
+        ('numbers', '0023_didww_vault_keys_and_encrypted_files'),
     ]
 
     operations = [
