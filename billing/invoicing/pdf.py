@@ -144,8 +144,9 @@ def _block(pdf, x: float, y: float, width: float, heading: str, lines: list[str]
 
 
 def _render(snap: dict, parts, texts: list[str], logo: bytes | None, *, pages: int):
-    # The page set-up reads only the document's number (title and footers).
-    pdf = Document(SimpleNamespace(number=snap["number"]), texts, pages)  # type: ignore[arg-type]
+    # The page set-up reads only the document's number (title and footers) and its issuer (the creator).
+    issuer = SimpleNamespace(name=snap["seller"]["legal_name"])
+    pdf = Document(SimpleNamespace(number=snap["number"], account=issuer), texts, pages)  # type: ignore[arg-type]
     pdf.add_page()
     top = pdf.get_y()
     if logo:
