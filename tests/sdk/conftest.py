@@ -32,15 +32,71 @@ import json
 from decimal import Decimal
 from django.core.management import call_command
 from accounts.models import Account
-from accounts.services import reseller_create
+from billing.services import reseller_onboard
 
 call_command("inventory_load", numbers=3000, countries="GB,NL,US", verbosity=0, stdout=open("/dev/null", "w"))
-main = reseller_create(name="SDK Telecom", owner_email="owner@sdk-telecom.test", opening_balance=Decimal("500.00"))
-limited = reseller_create(name="SDK Limited", owner_email="owner@sdk-limited.test", opening_balance=Decimal("5.00"))
+main = reseller_onboard(name="SDK Telecom", owner_email="owner@sdk-telecom.test", opening_balance=Decimal("500.00"))
+limited = reseller_onboard(name="SDK Limited", owner_email="owner@sdk-limited.test", opening_balance=Decimal("5.00"))
 Account.objects.filter(pk=limited.account.pk).update(api_rate_limit=%(rate)d)
+voice = seed_calls_and_invoice()
 print("SEED=" + json.dumps({
     "api_key": main.api_key, "read_only_key": main.read_only_key, "limited_key": limited.api_key,
+    "voice_key": voice.api_key,
 }))
+"""
+
+# A third reseller whose client has a number with call records on two days (answered, missed, busy) and
+# an issued invoice for last month: the calls and the invoice operations read them, and the other
+# resellers' wallets and number lists stay as the other tests expect.
+SEED_VOICE = """
+from datetime import timedelta
+import time_machine
+from django.db import transaction
+from django.utils import timezone
+from accounts.actor import actor_from_membership
+from accounts.models import Membership
+from accounts.services import client_create
+from billing.invoices import invoice_draft, invoice_issue, month_of
+from billing.invoicing.profiles import LegalProfileInput, legal_profile_save
+from billing.models import Invoice
+from numbers_app import services as number_services
+from numbers_app.models import AvailableNumber, Call
+
+
+def seed_calls_and_invoice():
+    voice = reseller_onboard(name="SDK Voice", owner_email="owner@sdk-voice.test", opening_balance=Decimal("200.00"))
+    owner = actor_from_membership(Membership.objects.get(account=voice.account, user=voice.owner))
+    legal_profile_save(actor=owner, data=LegalProfileInput(
+        legal_name="SDK Voice B.V.", address_line1="Keizersgracht 1", postcode="1015 CC", city="Amsterdam",
+        country="NL", vat_id="NL004495445B01", company_registration="KvK 12345678",
+        iban="NL91ABNA0417164300", bic="ABNANL2A", vat_rate=Decimal("21"), payment_terms_days=14,
+    ))
+    acme = client_create(actor=owner, name="Acme Calls", email="billing@acme-calls.test")
+    now = timezone.now()
+    last_month, _ = month_of((now.date().replace(day=1) - timedelta(days=1)))
+    e164 = AvailableNumber.objects.filter(country_id="GB", status="available").order_by("e164").values_list(
+        "e164", flat=True
+    ).first() or AvailableNumber.objects.filter(status="available").order_by("e164").values_list("e164", flat=True)[0]
+    with time_machine.travel(timezone.make_aware(timezone.datetime.combine(last_month, timezone.datetime.min.time()))
+                             + timedelta(days=2, hours=10), tick=False):
+        order = number_services.number_purchase(actor=owner, numbers=[e164], client=acme)
+    number = order.numbers.get()
+    days = (now - timedelta(days=3), now - timedelta(minutes=30))
+    kinds = [("completed", 200, 95), ("missed", 487, 0), ("completed", 200, 30), ("busy", 486, 0)]
+    with transaction.atomic():
+        for d, day in enumerate(days):
+            for k, (status, code, seconds) in enumerate(kinds):
+                start = day + timedelta(minutes=k)
+                Call.objects.create(
+                    uid=f"sdk{d}{k}", sip_call_id=f"sdk-{d}-{k}@edge", account=voice.account, client=acme,
+                    number=number, e164=number.e164, caller=f"+4477009001{d}{k}", status=status, sip_code=code,
+                    started_at=start, answered_at=start if seconds else None,
+                    ended_at=start + timedelta(seconds=seconds or 20), duration_ms=seconds * 1000,
+                )
+    invoice = invoice_draft(account_id=voice.account.pk, client_id=acme.pk, month=last_month)
+    invoice_issue(invoice_id=invoice.pk, actor=owner)
+    assert Invoice.objects.filter(pk=invoice.pk, status="issued").exists()
+    return voice
 """
 
 
@@ -132,7 +188,7 @@ def live_portal(tmp_path_factory):
     web = None
     try:
         _run(["migrate", "--noinput", "--verbosity", "0"], env)
-        out = _run(["shell", "-c", SEED % {"rate": LIMITED_RATE}], env)
+        out = _run(["shell", "-c", SEED_VOICE + SEED % {"rate": LIMITED_RATE}], env)
         seeded = json.loads(next(line for line in out.splitlines() if line.startswith("SEED="))[5:])
         port = _free_port()
         log_path = var_dir / "serve.log"
@@ -178,6 +234,7 @@ def live_portal(tmp_path_factory):
                 "DIDFARM_TEST_RATE_LIMIT": str(LIMITED_RATE),
                 "DIDFARM_TEST_RATE_WINDOW": str(RATE_WINDOW_SECONDS),
                 "DIDFARM_TEST_SANDBOX_SECRET": sandbox_secret,
+                "DIDFARM_TEST_VOICE_KEY": seeded["voice_key"],
             },
         }
     finally:

@@ -97,6 +97,31 @@ declare namespace DIDfarm {
     list(params?: AuditLogListParams, options?: RequestOptions): PagePromise;
   }
 
+  interface CallsGetParams {
+    [param: string]: unknown;
+  }
+  interface CallsListParams {
+    clientId?: string;
+    cursor?: string;
+    /** First day (UTC), e.g. 2026-03-01 */
+    dateFrom?: string;
+    /** Last day (UTC), inclusive */
+    dateTo?: string;
+    limit?: number;
+    /** 42, num_42 or +31201234567 */
+    number?: string;
+    status?: "in_progress" | "completed" | "missed" | "busy" | "refused";
+    /** 7 or trk_a1b2c3d4 */
+    trunk?: string;
+    [param: string]: unknown;
+  }
+  interface CallsResource {
+    /** One call record. `GET /calls/{call_id}` */
+    get(callId: string | number, params?: CallsGetParams, options?: RequestOptions): Promise<ApiObject>;
+    /** Call records of your numbers, newest first (cursor pagination). `GET /calls` */
+    list(params?: CallsListParams, options?: RequestOptions): PagePromise;
+  }
+
   interface ClientsCostsParams {
     from?: string;
     to?: string;
@@ -246,6 +271,11 @@ declare namespace DIDfarm {
     list(params?: EventsListParams, options?: RequestOptions): PagePromise;
   }
 
+  interface InvoicesCreditNoteParams {
+    /** Printed on the credit note */
+    reason: string;
+    [param: string]: unknown;
+  }
   interface InvoicesCsvParams {
     [param: string]: unknown;
   }
@@ -272,10 +302,23 @@ declare namespace DIDfarm {
   interface InvoicesMessagesCsvParams {
     [param: string]: unknown;
   }
+  interface InvoicesMarkPaidParams {
+    /** false takes a payment recorded by mistake back */
+    paid?: boolean;
+    [param: string]: unknown;
+  }
   interface InvoicesPdfParams {
     [param: string]: unknown;
   }
+  interface InvoicesSendParams {
+    [param: string]: unknown;
+  }
+  interface InvoicesUblParams {
+    [param: string]: unknown;
+  }
   interface InvoicesResource {
+    /** Cancel an issued invoice with a credit note (numbered in its own series, sent to the client). `POST /invoices/{invoice_id}/credit-note` */
+    creditNote(invoiceId: string | number, params: InvoicesCreditNoteParams, options?: RequestOptions): Promise<ApiObject>;
     /** An invoice's lines as CSV. `GET /invoices/{invoice_id}/csv` */
     csv(invoiceId: string | number, params?: InvoicesCsvParams, options?: RequestOptions): Promise<Buffer>;
     /** Prepare (or bring up to date) a client's draft invoice for a month. `POST /invoices/draft` */
@@ -288,8 +331,14 @@ declare namespace DIDfarm {
     list(params?: InvoicesListParams, options?: RequestOptions): PagePromise;
     /** Every text message behind an invoice's SMS summary, one row each, as CSV. `GET /invoices/{invoice_id}/messages.csv` */
     messagesCsv(invoiceId: string | number, params?: InvoicesMessagesCsvParams, options?: RequestOptions): Promise<Buffer>;
+    /** Record that an issued invoice was paid (or take that back with `paid: false`); owners and admins. `POST /invoices/{invoice_id}/paid` */
+    markPaid(invoiceId: string | number, params?: InvoicesMarkPaidParams, options?: RequestOptions): Promise<ApiObject>;
     /** An invoice as PDF. `GET /invoices/{invoice_id}/pdf` */
     pdf(invoiceId: string | number, params?: InvoicesPdfParams, options?: RequestOptions): Promise<Buffer>;
+    /** Email an issued invoice or credit note to the client's billing email again. `POST /invoices/{invoice_id}/send` */
+    send(invoiceId: string | number, params?: InvoicesSendParams, options?: RequestOptions): Promise<ApiObject>;
+    /** An issued invoice or credit note as UBL 2.1 XML (EN 16931, Peppol BIS Billing 3.0). `GET /invoices/{invoice_id}/ubl` */
+    ubl(invoiceId: string | number, params?: InvoicesUblParams, options?: RequestOptions): Promise<Buffer>;
   }
 
   interface MessagesSendParams {
@@ -954,6 +1003,7 @@ declare class DIDfarm {
   readonly account: DIDfarm.AccountResource;
   readonly apiKeys: DIDfarm.ApiKeysResource;
   readonly auditLog: DIDfarm.AuditLogResource;
+  readonly calls: DIDfarm.CallsResource;
   readonly clients: DIDfarm.ClientsResource;
   readonly complianceProfiles: DIDfarm.ComplianceProfilesResource;
   readonly events: DIDfarm.EventsResource;

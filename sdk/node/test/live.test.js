@@ -1,7 +1,8 @@
 'use strict';
 // Runs against a live portal (the portal's tests/sdk starts one and sets these variables): DIDFARM_BASE_URL,
 // DIDFARM_API_KEY (a funded reseller), DIDFARM_TEST_READ_ONLY_KEY, DIDFARM_TEST_LIMITED_KEY (a reseller
-// allowed DIDFARM_TEST_RATE_LIMIT requests per DIDFARM_TEST_RATE_WINDOW seconds).
+// allowed DIDFARM_TEST_RATE_LIMIT requests per DIDFARM_TEST_RATE_WINDOW seconds) and DIDFARM_TEST_VOICE_KEY (a
+// reseller whose client has call records on two days and an issued invoice).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -20,6 +21,10 @@ const KEY = env.DIDFARM_API_KEY;
 const LIMIT = Number(env.DIDFARM_TEST_RATE_LIMIT || 3);
 const WINDOW = Number(env.DIDFARM_TEST_RATE_WINDOW || 60);
 const client = () => new DIDfarm({ apiKey: KEY, baseUrl: BASE });
+const voiceClient = () => {
+  assert.ok(env.DIDFARM_TEST_VOICE_KEY, "the live portal's reseller with call records is missing (DIDFARM_TEST_VOICE_KEY)");
+  return new DIDfarm({ apiKey: env.DIDFARM_TEST_VOICE_KEY, baseUrl: BASE });
+};
 // Webhook endpoints a test made, deleted when it ends (an account may have 20).
 const endpoints = [];
 test.afterEach(async () => {
@@ -177,6 +182,62 @@ test('cursor-style lists walk every page', async () => {
   for await (const number of c.numbers.list({ limit: 1 })) walked.push(number.id);
   assert.equal(walked.length, first.meta.pagination.total);
   assert.equal(new Set(walked).size, walked.length);
+});
+
+test('call records walk every cursor page, newest first, and filter by status, number and day', async () => {
+  const c = voiceClient();
+  const first = await c.calls.list({ limit: 3 });
+  assert.equal(first.length, 3);
+  assert.ok(first.hasMore && first.meta.pagination.cursor.startsWith('cur_'));
+  const second = await first.nextPage();
+  assert.ok(second.every((call) => !first.some((seen) => seen.id === call.id)));
+  const walked = [];
+  for await (const call of c.calls.list({ limit: 3 })) walked.push(call);
+  assert.equal(walked.length, first.meta.pagination.total);
+  assert.equal(walked.length, 8);
+  assert.equal(new Set(walked.map((call) => call.id)).size, 8);
+  const starts = walked.map((call) => call.started_at);
+  assert.deepEqual(starts, [...starts].sort().reverse());
+  const answered = walked.find((call) => call.status === 'completed' && call.duration === 95);
+  assert.equal(answered.billable_minutes, 2);
+  assert.equal((await c.calls.get(answered.id)).caller, answered.caller);
+
+  const missed = [];
+  for await (const call of c.calls.list({ status: 'missed', limit: 1 })) missed.push(call.status);
+  assert.deepEqual(missed, ['missed', 'missed']);
+  assert.equal((await c.calls.list({ number: walked[0].number })).length, 8);
+  const days = [...new Set(walked.map((call) => call.started_at.slice(0, 10)))];
+  assert.equal(days.length, 2);
+  for (const day of days) {
+    const onThatDay = await c.calls.list({ dateFrom: day, dateTo: day });
+    assert.equal(onThatDay.length, 4);
+    assert.ok(onThatDay.every((call) => call.started_at.startsWith(day)));
+  }
+  await assert.rejects(c.calls.list({ dateFrom: '2026-03-02', dateTo: '2026-03-01' }), (e) => {
+    assert.ok(e instanceof DIDfarm.ValidationError);
+    assert.ok('date_to' in e.fields);
+    return true;
+  });
+  await assert.rejects(client().calls.get(answered.id), DIDfarm.NotFoundError); // another reseller's call
+});
+
+test('an issued invoice downloads as UBL and is marked paid and back', async () => {
+  const c = voiceClient();
+  const [invoice] = await c.invoices.list({ status: 'issued' });
+  assert.ok(invoice && invoice.number);
+  assert.equal(units(invoice.total_due), units(invoice.total) + units(invoice.vat_total));
+  const ubl = await c.invoices.ubl(invoice.id);
+  assert.ok(Buffer.isBuffer(ubl));
+  const xml = ubl.toString('utf8');
+  assert.ok(xml.startsWith('<?xml') && xml.includes('urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'));
+  assert.ok(xml.includes(`<cbc:ID>${invoice.number}</cbc:ID>`));
+  const paid = await c.invoices.markPaid(invoice.id);
+  assert.equal(paid.payment_state, 'paid');
+  assert.ok(paid.paid_at);
+  assert.equal((await c.invoices.get(invoice.id)).paid_at, paid.paid_at);
+  const undone = await c.invoices.markPaid(invoice.id, { paid: false });
+  assert.equal(undone.paid_at, null);
+  await assert.rejects(c.invoices.creditNote(invoice.id, { reason: '   ' }), DIDfarm.ValidationError);
 });
 
 test('past the rate limit: typed 429 with Retry-After, and the client waits it out', async () => {

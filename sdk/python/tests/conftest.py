@@ -1,6 +1,7 @@
 """The suite runs against a live portal (the portal's tests/sdk starts one and sets these variables):
 DIDFARM_BASE_URL, DIDFARM_API_KEY (a funded reseller), DIDFARM_TEST_READ_ONLY_KEY, DIDFARM_TEST_LIMITED_KEY
-(a reseller allowed DIDFARM_TEST_RATE_LIMIT requests per DIDFARM_TEST_RATE_WINDOW seconds)."""
+(a reseller allowed DIDFARM_TEST_RATE_LIMIT requests per DIDFARM_TEST_RATE_WINDOW seconds) and
+DIDFARM_TEST_VOICE_KEY (a reseller whose client has call records on two days and an issued invoice)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,14 @@ def live() -> dict[str, str]:
 @pytest.fixture
 def client(live) -> Iterator[didfarm.Client]:
     with didfarm.Client(api_key=live["DIDFARM_API_KEY"], base_url=live["DIDFARM_BASE_URL"]) as c:
+        yield c
+
+
+@pytest.fixture
+def voice_client(live) -> Iterator[didfarm.Client]:
+    key = live.get("DIDFARM_TEST_VOICE_KEY")
+    assert key, "the live portal's reseller with call records is missing (DIDFARM_TEST_VOICE_KEY)"
+    with didfarm.Client(api_key=key, base_url=live["DIDFARM_BASE_URL"]) as c:
         yield c
 
 

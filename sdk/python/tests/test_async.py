@@ -52,3 +52,18 @@ def test_the_async_client_waits_out_the_rate_limit_too(live):
             assert all(a.account_name == "SDK Limited" for a in answers)
 
     asyncio.run(scenario())
+
+
+def test_the_async_client_walks_call_records_by_cursor_and_downloads_ubl(live):
+    async def scenario() -> None:
+        key, base = live["DIDFARM_TEST_VOICE_KEY"], live["DIDFARM_BASE_URL"]
+        async with didfarm.AsyncClient(api_key=key, base_url=base) as client:
+            page = await client.calls.list(limit=3)
+            assert isinstance(page, didfarm.AsyncPage) and page.meta.pagination.has_more
+            seen = [call.id async for call in page.auto_paging_iter()]
+            assert len(seen) == page.meta.pagination.total == len(set(seen)) == 8
+            assert (await client.calls.get(seen[-1])).id == seen[-1]
+            invoice = (await client.invoices.list(status="issued"))[0]
+            assert f"<cbc:ID>{invoice.number}</cbc:ID>".encode() in await client.invoices.ubl(invoice.id)
+
+    asyncio.run(scenario())

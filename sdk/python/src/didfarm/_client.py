@@ -44,6 +44,7 @@ class Client(SyncTransport):
         self.audit_log = r.AuditLog(self)
         self.account = r.Account(self)
         self.events = r.Events(self)
+        self.calls = r.Calls(self)
 
     def __enter__(self) -> Client:
         return self
@@ -81,6 +82,7 @@ class AsyncClient(AsyncTransport):
         self.audit_log = r.AsyncAuditLog(self)
         self.account = r.AsyncAccount(self)
         self.events = r.AsyncEvents(self)
+        self.calls = r.AsyncCalls(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -20,6 +20,7 @@ MONEY_FIELDS = frozenset(
         "balance",
         "balance_after",
         "balance_exact",
+        "charged",
         "delivery_rate",
         "delivery_rate_30d",
         "first_period",
@@ -39,6 +40,8 @@ MONEY_FIELDS = frozenset(
         "sms_monthly_cost",
         "sms_monthly_price",
         "total",
+        "total_due",
+        "vat_total",
         "wholesale",
         "wholesale_total",
     }

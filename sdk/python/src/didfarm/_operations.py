@@ -39,6 +39,8 @@ OPERATIONS: dict[str, Operation] = {
     "client_costs_csv": Operation(
         "GET", "/clients/{client_id}/costs.csv", "clients", "costs_csv", None, False, None, "binary"
     ),
+    "calls_list": Operation("GET", "/calls", "calls", "list", "cursor", False, None, "page"),
+    "calls_retrieve": Operation("GET", "/calls/{call_id}", "calls", "get", None, False, None, "object"),
     "clients_create": Operation("POST", "/clients", "clients", "create", None, True, "json", "object"),
     "clients_get": Operation("GET", "/clients/{client_id}", "clients", "get", None, False, None, "object"),
     "clients_list": Operation("GET", "/clients", "clients", "list", "page", False, None, "page"),
@@ -93,6 +95,9 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "events_get": Operation("GET", "/events/{event_id}", "events", "get", None, False, None, "object"),
     "events_list": Operation("GET", "/events", "events", "list", "page", False, None, "page"),
+    "invoices_credit": Operation(
+        "POST", "/invoices/{invoice_id}/credit-note", "invoices", "credit_note", None, False, "json", "object"
+    ),
     "invoices_csv": Operation("GET", "/invoices/{invoice_id}/csv", "invoices", "csv", None, False, None, "binary"),
     "invoices_draft": Operation("POST", "/invoices/draft", "invoices", "draft", None, False, "json", "object"),
     "invoices_get": Operation("GET", "/invoices/{invoice_id}", "invoices", "get", None, False, None, "object"),
@@ -103,7 +108,12 @@ OPERATIONS: dict[str, Operation] = {
     "invoices_messages_csv": Operation(
         "GET", "/invoices/{invoice_id}/messages.csv", "invoices", "messages_csv", None, False, None, "binary"
     ),
+    "invoices_paid": Operation(
+        "POST", "/invoices/{invoice_id}/paid", "invoices", "mark_paid", None, False, "json", "object"
+    ),
     "invoices_pdf": Operation("GET", "/invoices/{invoice_id}/pdf", "invoices", "pdf", None, False, None, "binary"),
+    "invoices_send": Operation("POST", "/invoices/{invoice_id}/send", "invoices", "send", None, False, None, "object"),
+    "invoices_ubl": Operation("GET", "/invoices/{invoice_id}/ubl", "invoices", "ubl", None, False, None, "binary"),
     "messages_send": Operation("POST", "/messages/send", "messages", "send", None, True, "json", "object"),
     "numbers_available": Operation("GET", "/numbers/available", "numbers", "available", None, False, None, "list"),
     "numbers_configure": Operation(

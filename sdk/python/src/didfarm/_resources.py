@@ -113,6 +113,55 @@ class AuditLog:
         return result
 
 
+class Calls:
+    """Call records of your numbers."""
+
+    def __init__(self, client: SyncTransport) -> None:
+        self._client = client
+
+    def get(self, call_id: str | int, **extra: Any) -> DidfarmObject:
+        """One call record.
+
+        ``GET /calls/{call_id}``
+        """
+        result: DidfarmObject = self._client._request("calls_retrieve", (call_id,), {}, extra)
+        return result
+
+    def list(
+        self,
+        *,
+        client_id: str | NotGiven = NOT_GIVEN,
+        cursor: str | NotGiven = NOT_GIVEN,
+        date_from: str | NotGiven = NOT_GIVEN,
+        date_to: str | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        number: str | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        trunk: str | NotGiven = NOT_GIVEN,
+        **extra: Any,
+    ) -> Page:
+        """Call records of your numbers, newest first (cursor pagination).
+
+        ``GET /calls``
+        """
+        result: Page = self._client._request(
+            "calls_list",
+            (),
+            {
+                "client_id": client_id,
+                "cursor": cursor,
+                "date_from": date_from,
+                "date_to": date_to,
+                "limit": limit,
+                "number": number,
+                "status": status,
+                "trunk": trunk,
+            },
+            extra,
+        )
+        return result
+
+
 class Clients:
     """Your end clients, and what they cost."""
 
@@ -439,6 +488,18 @@ class Invoices:
     def __init__(self, client: SyncTransport) -> None:
         self._client = client
 
+    def credit_note(
+        self, invoice_id: str | int, *, reason: str, idempotency_key: str | None = None, **extra: Any
+    ) -> DidfarmObject:
+        """Cancel an issued invoice with a credit note (numbered in its own series, sent to the client).
+
+        ``POST /invoices/{invoice_id}/credit-note``
+        """
+        result: DidfarmObject = self._client._request(
+            "invoices_credit", (invoice_id,), {"reason": reason}, extra, idempotency_key=idempotency_key
+        )
+        return result
+
     def csv(self, invoice_id: str | int, **extra: Any) -> bytes:
         """An invoice's lines as CSV.
 
@@ -503,12 +564,47 @@ class Invoices:
         result: bytes = self._client._request("invoices_messages_csv", (invoice_id,), {}, extra)
         return result
 
+    def mark_paid(
+        self,
+        invoice_id: str | int,
+        *,
+        paid: bool | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+        **extra: Any,
+    ) -> DidfarmObject:
+        """Record that an issued invoice was paid (or take that back with ``paid=False``); owners and admins.
+
+        ``POST /invoices/{invoice_id}/paid``
+        """
+        result: DidfarmObject = self._client._request(
+            "invoices_paid", (invoice_id,), {"paid": paid}, extra, idempotency_key=idempotency_key
+        )
+        return result
+
     def pdf(self, invoice_id: str | int, **extra: Any) -> bytes:
         """An invoice as PDF.
 
         ``GET /invoices/{invoice_id}/pdf``
         """
         result: bytes = self._client._request("invoices_pdf", (invoice_id,), {}, extra)
+        return result
+
+    def send(self, invoice_id: str | int, *, idempotency_key: str | None = None, **extra: Any) -> DidfarmObject:
+        """Email an issued invoice or credit note to the client's billing email again.
+
+        ``POST /invoices/{invoice_id}/send``
+        """
+        result: DidfarmObject = self._client._request(
+            "invoices_send", (invoice_id,), {}, extra, idempotency_key=idempotency_key
+        )
+        return result
+
+    def ubl(self, invoice_id: str | int, **extra: Any) -> bytes:
+        """An issued invoice or credit note as UBL 2.1 XML (EN 16931, Peppol BIS Billing 3.0).
+
+        ``GET /invoices/{invoice_id}/ubl``
+        """
+        result: bytes = self._client._request("invoices_ubl", (invoice_id,), {}, extra)
         return result
 
 
@@ -1855,6 +1951,55 @@ class AsyncAuditLog:
         return result
 
 
+class AsyncCalls:
+    """Call records of your numbers."""
+
+    def __init__(self, client: AsyncTransport) -> None:
+        self._client = client
+
+    async def get(self, call_id: str | int, **extra: Any) -> DidfarmObject:
+        """One call record.
+
+        ``GET /calls/{call_id}``
+        """
+        result: DidfarmObject = await self._client._request("calls_retrieve", (call_id,), {}, extra)
+        return result
+
+    async def list(
+        self,
+        *,
+        client_id: str | NotGiven = NOT_GIVEN,
+        cursor: str | NotGiven = NOT_GIVEN,
+        date_from: str | NotGiven = NOT_GIVEN,
+        date_to: str | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        number: str | NotGiven = NOT_GIVEN,
+        status: str | NotGiven = NOT_GIVEN,
+        trunk: str | NotGiven = NOT_GIVEN,
+        **extra: Any,
+    ) -> AsyncPage:
+        """Call records of your numbers, newest first (cursor pagination).
+
+        ``GET /calls``
+        """
+        result: AsyncPage = await self._client._request(
+            "calls_list",
+            (),
+            {
+                "client_id": client_id,
+                "cursor": cursor,
+                "date_from": date_from,
+                "date_to": date_to,
+                "limit": limit,
+                "number": number,
+                "status": status,
+                "trunk": trunk,
+            },
+            extra,
+        )
+        return result
+
+
 class AsyncClients:
     """Your end clients, and what they cost."""
 
@@ -2185,6 +2330,18 @@ class AsyncInvoices:
     def __init__(self, client: AsyncTransport) -> None:
         self._client = client
 
+    async def credit_note(
+        self, invoice_id: str | int, *, reason: str, idempotency_key: str | None = None, **extra: Any
+    ) -> DidfarmObject:
+        """Cancel an issued invoice with a credit note (numbered in its own series, sent to the client).
+
+        ``POST /invoices/{invoice_id}/credit-note``
+        """
+        result: DidfarmObject = await self._client._request(
+            "invoices_credit", (invoice_id,), {"reason": reason}, extra, idempotency_key=idempotency_key
+        )
+        return result
+
     async def csv(self, invoice_id: str | int, **extra: Any) -> bytes:
         """An invoice's lines as CSV.
 
@@ -2249,12 +2406,47 @@ class AsyncInvoices:
         result: bytes = await self._client._request("invoices_messages_csv", (invoice_id,), {}, extra)
         return result
 
+    async def mark_paid(
+        self,
+        invoice_id: str | int,
+        *,
+        paid: bool | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
+        **extra: Any,
+    ) -> DidfarmObject:
+        """Record that an issued invoice was paid (or take that back with ``paid=False``); owners and admins.
+
+        ``POST /invoices/{invoice_id}/paid``
+        """
+        result: DidfarmObject = await self._client._request(
+            "invoices_paid", (invoice_id,), {"paid": paid}, extra, idempotency_key=idempotency_key
+        )
+        return result
+
     async def pdf(self, invoice_id: str | int, **extra: Any) -> bytes:
         """An invoice as PDF.
 
         ``GET /invoices/{invoice_id}/pdf``
         """
         result: bytes = await self._client._request("invoices_pdf", (invoice_id,), {}, extra)
+        return result
+
+    async def send(self, invoice_id: str | int, *, idempotency_key: str | None = None, **extra: Any) -> DidfarmObject:
+        """Email an issued invoice or credit note to the client's billing email again.
+
+        ``POST /invoices/{invoice_id}/send``
+        """
+        result: DidfarmObject = await self._client._request(
+            "invoices_send", (invoice_id,), {}, extra, idempotency_key=idempotency_key
+        )
+        return result
+
+    async def ubl(self, invoice_id: str | int, **extra: Any) -> bytes:
+        """An issued invoice or credit note as UBL 2.1 XML (EN 16931, Peppol BIS Billing 3.0).
+
+        ``GET /invoices/{invoice_id}/ubl``
+        """
+        result: bytes = await self._client._request("invoices_ubl", (invoice_id,), {}, extra)
         return result
 
 
@@ -3517,6 +3709,7 @@ RESOURCES = {
     "account": "Account",
     "api_keys": "ApiKeys",
     "audit_log": "AuditLog",
+    "calls": "Calls",
     "clients": "Clients",
     "compliance_profiles": "ComplianceProfiles",
     "events": "Events",
