@@ -551,14 +551,17 @@ def openapi_parameters(
         )
     if not collection:
         return params
+    if spec.sorts:  # a collection with one fixed order documents no sort (any value would be refused)
+        params.append(
+            OpenApiParameter(
+                "sort",
+                list_of(spec.sorts, empty_items=False, prefix="-?"),
+                description="Comma-separated sort keys, `-` before one for descending: "
+                + ", ".join(f"`{k}`" for k in sorted(spec.sorts))
+                + ". Without it, newest first.",
+            )
+        )
     params += [
-        OpenApiParameter(
-            "sort",
-            list_of(spec.sorts, empty_items=False, prefix="-?"),
-            description="Comma-separated sort keys, `-` before one for descending: "
-            + ", ".join(f"`{k}`" for k in sorted(spec.sorts))
-            + ". Without it, newest first.",
-        ),
         OpenApiParameter(
             "page[number]", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, description="Page number, from 1"
         ),
