@@ -127,7 +127,9 @@ def number_test_call(request, number_id: int):
             messages.error(request, exc.message)
         if not wants_fragment(request):
             return redirect("number_detail", number_id=number.pk)
-    return render(request, "numbers/_test_call.html", {"number": number, **test_call_context(actor, number)})
+    # The panel on its own carries the messages of its action; inside the number page the page's do.
+    context = {"number": number, "own_messages": True, **test_call_context(actor, number)}
+    return render(request, "numbers/_test_call.html", context)
 
 
 def test_call_context(actor, number) -> dict:
