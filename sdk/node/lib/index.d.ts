@@ -437,6 +437,12 @@ declare namespace DIDfarm {
   interface NumbersReleaseParams {
     [param: string]: unknown;
   }
+  interface NumbersTestCallParams {
+    [param: string]: unknown;
+  }
+  interface NumbersTestCallResultParams {
+    [param: string]: unknown;
+  }
   interface NumbersSearchParams {
     city?: string;
     country?: string;
@@ -473,6 +479,10 @@ declare namespace DIDfarm {
     purchase(params?: NumbersPurchaseParams, options?: RequestOptions): Promise<ApiObject>;
     /** Release a number now (nothing more billed, paid period not refunded). `DELETE /numbers/{number_id}` */
     release(numberId: string | number, params?: NumbersReleaseParams, options?: RequestOptions): Promise<null>;
+    /** Call the number through the SIP edge as a caller would (202: queued). `POST /numbers/{number_id}/test-call` */
+    testCall(numberId: string | number, params?: NumbersTestCallParams, options?: RequestOptions): Promise<ApiObject>;
+    /** The number's latest test call and, once done, its outcome. `GET /numbers/{number_id}/test-call` */
+    testCallResult(numberId: string | number, params?: NumbersTestCallResultParams, options?: RequestOptions): Promise<ApiObject>;
     /** Search numbers for sale (DIDfarm). `GET /numbers/search` */
     search(params?: NumbersSearchParams, options?: RequestOptions): PagePromise;
     /** Buy numbers from the wallet, all or nothing. `POST /wallet/checkout` */

@@ -50,6 +50,8 @@ const OPERATIONS = {
   numbers_order: { method: 'POST', path: '/numbers', resource: 'numbers', name: 'order', pagination: null, keyed: true, body: 'json', response: 'object' },
   numbers_purchase: { method: 'POST', path: '/numbers/purchase', resource: 'numbers', name: 'purchase', pagination: null, keyed: true, body: 'json', response: 'object' },
   numbers_release: { method: 'DELETE', path: '/numbers/{number_id}', resource: 'numbers', name: 'release', pagination: null, keyed: false, body: null, response: 'none' },
+  numbers_test_call_create: { method: 'POST', path: '/numbers/{number_id}/test-call', resource: 'numbers', name: 'testCall', pagination: null, keyed: false, body: null, response: 'object' },
+  numbers_test_call_retrieve: { method: 'GET', path: '/numbers/{number_id}/test-call', resource: 'numbers', name: 'testCallResult', pagination: null, keyed: false, body: null, response: 'object' },
   numbers_search: { method: 'GET', path: '/numbers/search', resource: 'numbers', name: 'search', pagination: 'page', keyed: false, body: null, response: 'page' },
   wallet_checkout: { method: 'POST', path: '/wallet/checkout', resource: 'numbers', name: 'checkout', pagination: null, keyed: true, body: 'json', response: 'object' },
   orders_get: { method: 'GET', path: '/orders/{order_id}', resource: 'orders', name: 'get', pagination: null, keyed: false, body: null, response: 'object' },

@@ -124,6 +124,12 @@ OPERATIONS: dict[str, Operation] = {
     "numbers_order": Operation("POST", "/numbers", "numbers", "order", None, True, "json", "object"),
     "numbers_purchase": Operation("POST", "/numbers/purchase", "numbers", "purchase", None, True, "json", "object"),
     "numbers_release": Operation("DELETE", "/numbers/{number_id}", "numbers", "release", None, False, None, "none"),
+    "numbers_test_call_create": Operation(
+        "POST", "/numbers/{number_id}/test-call", "numbers", "test_call", None, False, None, "object"
+    ),
+    "numbers_test_call_retrieve": Operation(
+        "GET", "/numbers/{number_id}/test-call", "numbers", "test_call_result", None, False, None, "object"
+    ),
     "numbers_search": Operation("GET", "/numbers/search", "numbers", "search", "page", False, None, "page"),
     "wallet_checkout": Operation("POST", "/wallet/checkout", "numbers", "checkout", None, True, "json", "object"),
     "orders_get": Operation("GET", "/orders/{order_id}", "orders", "get", None, False, None, "object"),

@@ -840,6 +840,23 @@ class Numbers:
         """
         self._client._request("numbers_release", (number_id,), {}, extra)
 
+    def test_call(self, number_id: str | int, **extra: Any) -> DidfarmObject:
+        """Call the number through the SIP edge as a caller would (202: queued; one already waiting is
+        returned instead of placing a second).
+
+        ``POST /numbers/{number_id}/test-call``
+        """
+        result: DidfarmObject = self._client._request("numbers_test_call_create", (number_id,), {}, extra)
+        return result
+
+    def test_call_result(self, number_id: str | int, **extra: Any) -> DidfarmObject:
+        """The number's latest test call and, once done, its outcome.
+
+        ``GET /numbers/{number_id}/test-call``
+        """
+        result: DidfarmObject = self._client._request("numbers_test_call_retrieve", (number_id,), {}, extra)
+        return result
+
     def search(
         self,
         *,
@@ -2681,6 +2698,23 @@ class AsyncNumbers:
         ``DELETE /numbers/{number_id}``
         """
         await self._client._request("numbers_release", (number_id,), {}, extra)
+
+    async def test_call(self, number_id: str | int, **extra: Any) -> DidfarmObject:
+        """Call the number through the SIP edge as a caller would (202: queued; one already waiting is
+        returned instead of placing a second).
+
+        ``POST /numbers/{number_id}/test-call``
+        """
+        result: DidfarmObject = await self._client._request("numbers_test_call_create", (number_id,), {}, extra)
+        return result
+
+    async def test_call_result(self, number_id: str | int, **extra: Any) -> DidfarmObject:
+        """The number's latest test call and, once done, its outcome.
+
+        ``GET /numbers/{number_id}/test-call``
+        """
+        result: DidfarmObject = await self._client._request("numbers_test_call_retrieve", (number_id,), {}, extra)
+        return result
 
     async def search(
         self,
