@@ -9,6 +9,7 @@ an IP trunk's PBX, 127.0.0.4 a stranger. Linux answers on all of 127.0.0.0/8 wit
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -100,12 +101,18 @@ def stop_edge(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def sip_edge(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Kamailio on 127.0.0.1:5071 for the whole session, reading the test database."""
+    """Kamailio on 127.0.0.1:5071 for the whole session, reading the test database. The edge's and SIPp's
+    addresses are fixed, so two test runs on one machine take turns: the second waits on a lock file until
+    the first one's edge has stopped, instead of failing on ports already taken."""
     workdir = tmp_path_factory.mktemp("sip-edge")
-    with django_db_blocker.unblock():
-        process = start_edge(workdir)
-    yield workdir / "kamailio.log"
-    stop_edge(process)
+    with open(Path(os.environ.get("TMPDIR", "/tmp")) / "didfarm-voice-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with django_db_blocker.unblock():
+            process = start_edge(workdir)
+        try:
+            yield workdir / "kamailio.log"
+        finally:
+            stop_edge(process)
 
 
 @pytest.fixture
