@@ -80,7 +80,9 @@ def test_a_reseller_tops_up_by_card_and_by_bank_transfer_and_sets_its_alerts(
     settings_form.get_by_role("button", name="Save").click()
     expect(page.locator(".messages")).to_contain_text("Alert and auto-recharge settings saved.")
     # The saved card is named as the payer knows it (the fake's test card), beside what auto-recharge does.
-    expect(page.get_by_test_id("payment-settings-form")).to_contain_text("the saved card (Visa ending 4242, expires 08/2031)")
+    expect(page.get_by_test_id("payment-settings-form")).to_contain_text(
+        "the saved card (Visa ending 4242, expires 08/2031)"
+    )
 
     staff = django_user_model.objects.create_superuser("ops@didfarm.test", PASSWORD)
     staff_page = browser.new_context(base_url=live_server.url).new_page()
