@@ -574,6 +574,9 @@ def _submit_locked(actor: Actor, profile: ComplianceProfile) -> None:
         before={"status": before},
         after={"status": profile.status},
     )
+    from ..upstream.regulatory import upstream_send_enqueue
+
+    upstream_send_enqueue(profile.pk)  # numbers bought from an upstream carrier: their documents go there too
 
 
 def regulatory_submit(
@@ -760,6 +763,10 @@ def number_profile_attached(*, actor: Actor, number: Number) -> None:
             before={"status": "pending_regulatory"},
             after={"status": "provisioning", "compliance_profile": number.compliance_profile.public_id},
         )
+    elif number.status == Number.Status.PENDING_REGULATORY:
+        from ..upstream.regulatory import upstream_send_enqueue
+
+        upstream_send_enqueue(number.compliance_profile_id)
 
 
 # --- Staff decisions -------------------------------------------------------------------------------

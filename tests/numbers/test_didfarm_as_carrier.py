@@ -149,6 +149,7 @@ def _portal(name: str, database: str, tmp_path: Path) -> Portal:
         DIDFARM_VAR_DIR=str(var),
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         SIP_SERVER=f"sip.{name}.test",
+        REGULATORY_UPSTREAM_POLL_SECONDS="1",  # a document verdict is asked for at the sweep right after
         PYTHONUNBUFFERED="1",
     )
     env.pop("SECRET_KEY", None)  # each portal makes its own, in its var directory
