@@ -266,14 +266,17 @@ def _decide(submission_id: int, *, approved: bool, reason: str) -> str:
         )
         if submission.status != UpstreamSubmission.Status.PENDING:
             return submission.status
-        actor = system_actor(submission.profile.account)
+        profile = submission.profile
+        actor = system_actor(profile.account)
         try:
+            if profile.status != ComplianceProfile.Status.SUBMITTED or profile.submitted_at != submission.round:
+                raise InvalidState("")  # decided here, or changed and submitted again: this verdict is not on it
             if approved:
                 regulatory.profile_approve(actor=actor, profile=submission.profile)
             else:
                 regulatory.profile_reject(actor=actor, profile=submission.profile, reason=reason[:1000])
         except InvalidState:
-            pass  # decided here meanwhile (staff): the upstream's verdict is kept on the submission
+            pass  # the upstream's verdict is kept on the submission only
         submission.status = UpstreamSubmission.Status.APPROVED if approved else UpstreamSubmission.Status.REJECTED
         submission.reason = reason
         submission.decided_at = timezone.now()

@@ -270,3 +270,23 @@ def test_an_upstream_callback_about_a_verification_polls_it_at_once(
     assert polled == [(submission.pk,)]
     submission.refresh_from_db()
     assert submission.next_poll_at <= timezone.now()
+
+
+def test_a_verdict_on_an_earlier_round_does_not_decide_the_profile_submitted_again(
+    tenants, held, fake, staff_actor, django_capture_on_commit_callbacks
+):
+    submission = sent(tenants, held, django_capture_on_commit_callbacks)
+    profile = submission.profile
+    with django_capture_on_commit_callbacks(execute=False):  # staff here reject it first; it is corrected
+        regulatory.profile_reject(actor=staff_actor, profile=profile, reason="Wrong street.")
+        regulatory.profile_update(actor=tenants.a.owner_actor, profile=profile, street="Damrak 2")
+        regulatory.profile_submit(actor=tenants.a.owner_actor, profile=profile)
+    fake.verdict[submission.steps.get(step=f"verification:{held.pk}").upstream_ref] = ("approved", None)
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False):
+        assert upstream_regulatory.submission_poll(submission_id=submission.pk) == "approved"
+    assert ComplianceProfile.objects.get(pk=profile.pk).status == ComplianceProfile.Status.SUBMITTED  # undecided
+    assert Number.objects.get(pk=held.pk).status == Number.Status.PENDING_REGULATORY
+    # The new round goes upstream as a submission of its own.
+    again = upstream_regulatory.regulatory_upstream_send(profile_id=profile.pk)
+    assert submission.pk not in again and UpstreamSubmission.objects.count() == 2
+    assert len(fake.vault["identities"]) == 2
