@@ -137,7 +137,11 @@ def submission_send(*, submission_id: int) -> UpstreamSubmission | None:
     if profile.status != ComplianceProfile.Status.SUBMITTED or profile.submitted_at != submission.round:
         mine.update(claimed_at=None)  # decided here, or changed and submitted again: a new round
         return None
-    adapter = get_carrier(submission.carrier)
+    try:
+        adapter = get_carrier(submission.carrier)
+    except CarrierError as exc:  # the carrier's configuration is gone
+        _failed(submission, exc, now=now)
+        return submission
     if not isinstance(adapter, DidwwCarrier):
         mine.update(claimed_at=None, status=UpstreamSubmission.Status.FAILED, error="not an upstream carrier")
         return None

@@ -222,6 +222,18 @@ def upstream_did(a: Portal, e164: str):
     return found[0] if found else None
 
 
+def documents_needed(portal: Portal, needed: bool) -> None:
+    """Whether the portal's Dutch local numbers need documents (the sandbox's own rules say they do; a buyer
+    importing them learns it from each group's address requirement)."""
+    portal.manage(
+        "shell",
+        "-c",
+        "from numbers_app import group_cache\nfrom numbers_app.models import NumberGroup\n"
+        f"NumberGroup.objects.filter(country_id='NL', type='local').update(requires_regulatory={needed})\n"
+        "group_cache.changed()",
+    )
+
+
 def balance(portal: Portal) -> Decimal:
     return Decimal(str(portal.sdk().balance().find().data.balance))
 
@@ -235,6 +247,7 @@ def test_a_reseller_on_b_buys_routes_and_releases_a_number_that_b_buys_from_a(po
 
     a, b = portals
     both = (a, b)
+    documents_needed(a, False)  # (documents going upstream: test_regulatory_upstream_live)
 
     # B imports A's stock (its search index, at its own prices: A's price plus 50 %, rounded up to 0.05).
     imported = b.manage("carrier", "import", "didww")

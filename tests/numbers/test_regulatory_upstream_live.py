@@ -17,7 +17,13 @@ from didww.resources.order import Order
 from didww.resources.order_item.available_did_order_item import AvailableDidOrderItem
 
 from tests.numbers.regulatory_fixtures import PDF
-from tests.numbers.test_didfarm_as_carrier import Portal, eventually, portals, upstream_did  # noqa: F401
+from tests.numbers.test_didfarm_as_carrier import (  # noqa: F401
+    Portal,
+    documents_needed,
+    eventually,
+    portals,
+    upstream_did,
+)
 
 DETAILS = {
     "end_user_type": "business",
@@ -115,12 +121,7 @@ def test_documents_go_upstream_and_the_upstream_verdict_decides_here(portals):  
     a, b = portals
     both = (a, b)
     # A's Dutch local numbers need documents; B's stock import records that of the groups.
-    shell(
-        a,
-        "import json\nfrom numbers_app import group_cache\nfrom numbers_app.models import NumberGroup\n"
-        "n = NumberGroup.objects.filter(country_id='NL', type='local').update(requires_regulatory=True)\n"
-        "group_cache.changed()\nprint(json.dumps(n))",
-    )
+    documents_needed(a, True)
     b.manage("carrier", "import", "didww")
     assert shell(
         b,
