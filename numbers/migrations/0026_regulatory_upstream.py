@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('error', models.CharField(blank=True, max_length=500, verbose_name='last problem')),
                 ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
                 ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
+                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='next attempt')),
                 ('next_poll_at', models.DateTimeField(blank=True, null=True)),
                 ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided upstream')),

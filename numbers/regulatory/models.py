@@ -330,7 +330,7 @@ class UpstreamSubmission(models.Model):
     error = models.CharField(_("last problem"), max_length=500, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided upstream"), null=True, blank=True)
