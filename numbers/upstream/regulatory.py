@@ -30,9 +30,8 @@ from django.utils import timezone
 
 from accounts.actor import system_actor
 from accounts.services import audit_record
-from portal.errors import InvalidState
 
-from ..carriers import CarrierError, get_carrier
+from ..carriers import SANDBOX, CarrierError, get_carrier
 from ..carriers.didww import PROOF_ENTITIES, DidwwCarrier, Party
 from ..models import Carrier, ComplianceProfile, Number, UpstreamSubmission, UpstreamSubmissionStep
 from ..regulatory import services as regulatory
@@ -64,6 +63,17 @@ def held_upstream(profile_id: int, *, carrier: str | None = None) -> list[Number
         .exclude(carrier_ref="")
         .order_by("pk")
     )
+
+
+def awaits_upstream(number: Number) -> bool:
+    """Whether a number whose profile is approved here still waits for its upstream carrier's approval of
+    that profile (numbers of the sandbox and of carriers that need nothing sent: never)."""
+    carrier = number.group.carrier
+    if carrier == SANDBOX or carrier not in _upstream_carriers():
+        return False
+    return not UpstreamSubmission.objects.filter(
+        profile_id=number.compliance_profile_id, carrier=carrier, status=UpstreamSubmission.Status.APPROVED
+    ).exists()
 
 
 def upstream_send_enqueue(profile_id: int | None) -> None:
@@ -271,23 +281,43 @@ def _decide(submission_id: int, *, approved: bool, reason: str) -> str:
         if submission.status != UpstreamSubmission.Status.PENDING:
             return submission.status
         profile = submission.profile
-        actor = system_actor(profile.account)
-        try:
-            if profile.status != ComplianceProfile.Status.SUBMITTED or profile.submitted_at != submission.round:
-                raise InvalidState("")  # decided here, or changed and submitted again: this verdict is not on it
-            if approved:
-                regulatory.profile_approve(actor=actor, profile=submission.profile)
-            else:
-                regulatory.profile_reject(actor=actor, profile=submission.profile, reason=reason[:1000])
-        except InvalidState:
-            pass  # the upstream's verdict is kept on the submission only
+        # Recorded first: the approval's release of the numbers asks whether the upstream approved.
         submission.status = UpstreamSubmission.Status.APPROVED if approved else UpstreamSubmission.Status.REJECTED
         submission.reason = reason
         submission.decided_at = timezone.now()
         submission.next_poll_at = None
         submission.error = ""
         submission.save()
+        actor = system_actor(profile.account)
+        current = profile.status == ComplianceProfile.Status.SUBMITTED and profile.submitted_at == submission.round
+        if current and approved:
+            regulatory.profile_approve(actor=actor, profile=profile)
+        elif current:
+            regulatory.profile_reject(actor=actor, profile=profile, reason=reason[:1000])
+        elif approved and profile.status == ComplianceProfile.Status.APPROVED:
+            _release_approved(profile, submission.carrier)  # staff approved here first: its numbers waited
+        # (otherwise decided here, or changed and submitted again: the verdict stays on the submission)
     return submission.status
+
+
+def _release_approved(profile: ComplianceProfile, carrier: str) -> None:
+    """The numbers of ``carrier`` waiting on a profile approved here go live now the carrier approved it too
+    (in the caller's transaction)."""
+    waiting = list(
+        Number.objects.select_for_update(of=("self",))
+        .select_related("group", "account", "client", "compliance_profile")
+        .filter(compliance_profile=profile, status=Number.Status.PENDING_REGULATORY, group__carrier=carrier)
+        .order_by("pk")
+    )
+    released = regulatory.numbers_release(waiting)
+    if released:
+        audit_record(
+            actor=None,
+            account=profile.account,
+            action="compliance_profile.approved_upstream",
+            subject=profile,
+            after={"carrier": carrier, "numbers_released": released},
+        )
 
 
 def regulatory_upstream_sweep(*, now=None) -> dict[str, list[int]]:

@@ -290,3 +290,21 @@ def test_a_verdict_on_an_earlier_round_does_not_decide_the_profile_submitted_aga
     again = upstream_regulatory.regulatory_upstream_send(profile_id=profile.pk)
     assert submission.pk not in again and UpstreamSubmission.objects.count() == 2
     assert len(fake.vault["identities"]) == 2
+
+
+def test_a_number_from_the_carrier_waits_for_its_approval_even_when_staff_approve_here_first(
+    tenants, held, fake, staff_actor, django_capture_on_commit_callbacks
+):
+    submission = sent(tenants, held, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        regulatory.profile_approve(actor=staff_actor, profile=submission.profile)
+    assert Number.objects.get(pk=held.pk).status == Number.Status.PENDING_REGULATORY  # the carrier has not
+    assert not Event.objects.filter(type="regulatory.approved", subject_id=held.public_id).exists()
+    fake.verdict[submission.steps.get(step=f"verification:{held.pk}").upstream_ref] = ("approved", None)
+    later = timezone.now() + timedelta(minutes=10)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert upstream_regulatory.submission_poll(submission_id=submission.pk) == "approved"
+    assert Number.objects.get(pk=held.pk).status == Number.Status.PROVISIONING and callbacks
+    assert Event.objects.filter(type="regulatory.approved", subject_id=held.public_id).count() == 1
+    tasks.number_provision_task.apply(args=(held.pk,))
+    assert Number.objects.get(pk=held.pk).status == Number.Status.ACTIVE
