@@ -495,7 +495,7 @@ class Carrier(models.Model):
 
 # Compliance profiles, documents and port-in requests live in their own module.
 # What /api/v3 keeps beyond orders and stock (reservations, how an order was placed).
-from .didww.models import DidReservation, EncryptedFile, OrderTerms, VaultKey  # noqa: E402, F401
+from .didww.models import AddressVerification, DidReservation, EncryptedFile, OrderTerms, VaultKey  # noqa: E402, F401
 from .regulatory.models import (  # noqa: E402, F401
     ComplianceDocument,
     ComplianceProfile,
@@ -504,6 +504,8 @@ from .regulatory.models import (  # noqa: E402, F401
     EndUserType,
     PortRequest,
     PortStep,
+    UpstreamSubmission,
+    UpstreamSubmissionStep,
 )
 
 # Call records from the SIP edge.

@@ -64,6 +64,7 @@ from .models import (
 from .regulatory import selectors as regulatory_selectors
 from .regulatory import services as regulatory
 from .trunks.services import enqueue_route_push, number_route
+from .upstream.regulatory import upstream_send_enqueue
 from .upstream.services import enqueue_renewal_push
 from .validation import normalize_e164, normalize_forwarding, normalize_inventory_number, normalize_tags
 
@@ -449,6 +450,7 @@ def number_provision(*, number_id: int) -> Number | None:
         number.status = Number.Status.PENDING_REGULATORY if held else Number.Status.ACTIVE
         if held:
             number.regulatory_held_at = number.regulatory_held_at or timezone.now()
+            upstream_send_enqueue(number.compliance_profile_id)  # its upstream needs the documents too
         else:
             number.activated_at = timezone.now()
         number.save()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from celery import shared_task
@@ -209,3 +210,54 @@ def test_call_task(test_call_id: int) -> str:
     from .voice.testcalls import test_call_run
 
     return test_call_run(test_call_id=test_call_id).status
+
+
+# --- Regulatory documents sent upstream (numbers/upstream/regulatory.py) ----------------------------
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def regulatory_upstream_send_task(self, profile_id: int) -> int:
+    """(Transient failures are retried here a few times; after that the sweep resends when its backoff is
+    over: the submission's ``next_attempt_at``.)"""
+    from .upstream.regulatory import regulatory_upstream_send
+
+    try:
+        return len(regulatory_upstream_send(profile_id=profile_id))
+    except CarrierError as exc:
+        raise self.retry(exc=exc, countdown=min(300, 2 ** (self.request.retries + 3))) from exc
+
+
+@shared_task(acks_late=True)
+def regulatory_upstream_submission_send_task(submission_id: int) -> None:
+    from .upstream.regulatory import submission_send
+
+    # A transient failure is recorded on the submission, with the time of its next attempt (the sweep's).
+    with contextlib.suppress(CarrierError):
+        submission_send(submission_id=submission_id)
+
+
+@shared_task(acks_late=True)
+def regulatory_upstream_poll_task(submission_id: int) -> str | None:
+    from .upstream.regulatory import submission_poll
+
+    return submission_poll(submission_id=submission_id)
+
+
+@shared_task
+def regulatory_upstream_sweep_task() -> int:
+    """Each submission due to be sent again, or asked for its verdict, gets its own task on ``carrier``."""
+    from .upstream.regulatory import regulatory_upstream_sweep
+
+    due = regulatory_upstream_sweep()
+    for submission_id in due["send"]:
+        regulatory_upstream_submission_send_task.delay(submission_id)
+    for submission_id in due["poll"]:
+        regulatory_upstream_poll_task.delay(submission_id)
+    return len(due["send"]) + len(due["poll"])
+
+
+@shared_task
+def vault_files_expire_task() -> int:
+    from .didww.vault_files import files_expire
+
+    return files_expire()

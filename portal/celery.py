@@ -75,6 +75,10 @@ TASK_QUEUES = {
     "numbers_app.tasks.carrier_stock_import_task": "carrier",
     "numbers_app.tasks.carrier_reconcile_task": "carrier",
     "numbers_app.tasks.test_call_task": "carrier",
+    # Compliance profiles sent to upstream carriers, and their verdicts asked for.
+    "numbers_app.tasks.regulatory_upstream_send_task": "carrier",
+    "numbers_app.tasks.regulatory_upstream_submission_send_task": "carrier",
+    "numbers_app.tasks.regulatory_upstream_poll_task": "carrier",
     "messaging.tasks.message_dispatch_task": "sms",
     "messaging.tasks.carrier_event_process_task": "sms",
     "messaging.tasks.sandbox_delivery_report_task": "sms",
@@ -107,6 +111,8 @@ TASK_QUEUES = {
     "numbers_app.tasks.sip_edge_sync_task": "periodic",
     "numbers_app.tasks.carriers_stock_import_task": "periodic",
     "numbers_app.tasks.carriers_reconcile_task": "periodic",
+    "numbers_app.tasks.regulatory_upstream_sweep_task": "periodic",
+    "numbers_app.tasks.vault_files_expire_task": "periodic",
     # Health: the heartbeat is a periodic job like the others (readiness reads when it last ran).
     "portal.tasks.heartbeat_task": "periodic",
     # Payments: Stripe's events are credited as they arrive; the emails about them are ordinary mail; the
@@ -190,6 +196,13 @@ app.conf.beat_schedule = {
     # Our numbers and each carrier's DIDs are compared nightly: renewal mismatches repaired, the rest
     # reported on the staff console. Read-only but for those repairs; safe to run twice.
     "carriers-reconcile": {"task": "numbers_app.tasks.carriers_reconcile_task", "schedule": crontab(hour=2, minute=13)},
+    # Compliance profiles sent to upstream carriers: the verdict is asked for when each submission's poll is
+    # due (REGULATORY_UPSTREAM_POLL_SECONDS), and sending resumes once a transient failure's backoff is over;
+    # each a task on the ``carrier`` queue that claims its row, so running twice is safe.
+    "regulatory-upstream-sweep": {"task": "numbers_app.tasks.regulatory_upstream_sweep_task", "schedule": 60.0},
+    # /api/v3's vault: encrypted files no proof used are someone's documents; they are deleted once past their
+    # expiry (7 days) rather than kept until somebody uploads again. One DELETE; safe to run twice.
+    "vault-files-expire": {"task": "numbers_app.tasks.vault_files_expire_task", "schedule": crontab(minute="*/15")},
     # Search totals come from per-group counters; recount them nightly so any drift heals.
     "numbers-stock-recount": {
         "task": "numbers_app.tasks.stock_counts_refresh_task",

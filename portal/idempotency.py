@@ -33,9 +33,30 @@ ABANDONED_AFTER = timedelta(minutes=10)
 
 def request_fingerprint(*, method: str, route: str, caller: str, data) -> str:
     """What makes two requests "the same": method, endpoint (its route name and arguments, so /api/v1 and
-    its /v1 mirror agree), the caller (API key or user) and the JSON body."""
+    its /v1 mirror agree), the caller (API key or user) and the body (``_body_of``)."""
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{method.upper()} {route} {caller}\n{canonical}".encode()).hexdigest()
+
+
+def _body_of(request):
+    """The body as the fingerprint sees it: the JSON document, or for a multipart upload its fields with
+    each file as its name and the SHA-256 of its bytes (the boundary differs on every send; the file may
+    not, and another file under the same name must not look like a retry)."""
+    files = getattr(request, "FILES", None)
+    if not files:
+        return request.data
+    body: dict[str, list] = {}
+    for name in sorted(request.data.keys()):
+        if name not in files:
+            body[name] = [str(value) for value in request.data.getlist(name)]
+    for name in sorted(files.keys()):
+        for upload in files.getlist(name):
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            body.setdefault(name, []).append({"name": upload.name, "sha256": digest.hexdigest()})
+    return body
 
 
 def _route_of(request) -> str:
@@ -118,7 +139,7 @@ def idempotent(view_method):
             )
         actor = request.auth
         fingerprint = request_fingerprint(
-            method=request.method, route=_route_of(request), caller=_caller_of(actor), data=request.data
+            method=request.method, route=_route_of(request), caller=_caller_of(actor), data=_body_of(request)
         )
         record, replay = begin(
             account=actor.account, key=key, method=request.method, path=request.path, fingerprint=fingerprint

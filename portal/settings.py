@@ -450,6 +450,9 @@ REGULATORY_DOCUMENTS_DIR = Path(os.environ.get("REGULATORY_DOCUMENTS_DIR", VAR_D
 REGULATORY_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 REGULATORY_APPROVAL_VALID_DAYS = int(os.environ.get("REGULATORY_APPROVAL_VALID_DAYS", "365"))
 REGULATORY_HOLD_DAYS = int(os.environ.get("REGULATORY_HOLD_DAYS", "30"))
+# A compliance profile sent to an upstream carrier (numbers bought from a ``didww`` carrier that need
+# documents): how often, in seconds, its verdict is asked for until it comes.
+REGULATORY_UPSTREAM_POLL_SECONDS = int(os.environ.get("REGULATORY_UPSTREAM_POLL_SECONDS", "300"))
 # Uploads other than regulatory documents (resellers' invoice logos), private like them: no public URL.
 MEDIA_DIR = Path(os.environ.get("MEDIA_DIR", VAR_DIR / "media"))
 INVOICE_LOGO_MAX_BYTES = 512 * 1024

@@ -12,7 +12,12 @@ What the portal does with it, and how each maps onto the API:
   phone number), named after it so the same destination reuses one trunk; the DID is pointed at it;
 - lifecycle: ``release()`` terminates the DID; ``set_renewal()`` sets ``billing_cycles_count`` (0: the
   DID ends with its paid period; null: it renews);
-- reconciliation: ``dids()`` lists the account's DIDs.
+- reconciliation: ``dids()`` lists the account's DIDs;
+- regulatory documents: an identity, its address, each document encrypted for the upstream's current
+  public keys exactly as the SDK's ``Encrypt`` does and uploaded as an encrypted file, proofs made of those
+  files, and an address verification linking the address to the DIDs that need it; its status (and
+  reject reasons) is the upstream's verdict. Every create carries an ``Idempotency-Key`` (DIDfarm's
+  /api/v3 honours it; DIDWW ignores it), so a create whose answer was lost is not made twice.
 
 Errors: JSON:API errors with a 4xx status are final (``CarrierError(transient=False)``, with the upstream's
 detail), 408/429/5xx and network failures transient. Every call does network I/O: tasks only.
@@ -28,15 +33,20 @@ from typing import Any, TypeVar
 
 import requests
 from didww.client import DidwwClient
+from didww.encrypt import Encrypt
 from didww.exceptions import DidwwApiError, DidwwError
 from didww.query_params import QueryParams
+from didww.resources.address import Address
+from didww.resources.address_verification import AddressVerification
 from didww.resources.configuration.pstn import PstnConfiguration
 from didww.resources.configuration.sip import SipConfiguration
 from didww.resources.did import Did
 from didww.resources.did_reservation import DidReservation
+from didww.resources.identity import Identity
 from didww.resources.order import Order
 from didww.resources.order_item.available_did_order_item import AvailableDidOrderItem
 from didww.resources.order_item.reservation_did_order_item import ReservationDidOrderItem
+from didww.resources.proof import Proof
 from didww.resources.voice_in_trunk import VoiceInTrunk
 
 from .base import Carrier, CarrierError, Provisioned, SmsAccepted, StockItem
@@ -67,6 +77,33 @@ class UpstreamGroup:
     setup_price: Decimal
     monthly_price: Decimal
     numbers: list[tuple[str, str]] = field(default_factory=list)  # (available DID id, E.164)
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who the documents are about, as an identity and its address upstream."""
+
+    business: bool
+    name: str
+    registration_number: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """An address verification's state upstream: ``pending``, ``approved`` or ``rejected`` (with why)."""
+
+    status: str
+    reason: str = ""
+
+
+# Which upstream proof type stands for each of our document kinds, by its entity type, where the upstream
+# does not use our kinds as ids (DIDWW's ids are its own).
+PROOF_ENTITIES = {"id_document": "Personal", "company_registration": "Business", "proof_of_address": "Address",
+                  "other": "Personal"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -150,8 +187,17 @@ class DidwwCarrier(Carrier):
             raise CarrierError(f"{self.name}: {exc}", transient=transient, code=code) from exc
         except (requests.RequestException, OSError) as exc:
             raise CarrierError(f"{self.name}: {type(exc).__name__}: {exc}", transient=True) from exc
-        except (DidwwError, KeyError, TypeError, ValueError) as exc:
+        except (DidwwError, AttributeError, KeyError, TypeError, ValueError) as exc:
             raise CarrierError(f"{self.name}: unexpected answer: {exc}", transient=True, code="bad_response") from exc
+
+    def _keyed(self, key: str, fn: Callable[[], T]) -> T:
+        """One create with ``Idempotency-Key: key`` (the session is this adapter's own, used by one task)."""
+        headers = self.client._session.headers
+        headers["Idempotency-Key"] = key
+        try:
+            return self._call(fn)
+        finally:
+            headers.pop("Idempotency-Key", None)
 
     def _all(self, list_page: Callable[[QueryParams], Any], make: Callable[[], QueryParams], *, cap: int) -> Iterator:
         """Every resource of a paginated list, page by page, up to ``cap``."""
@@ -374,6 +420,92 @@ class DidwwCarrier(Carrier):
         self, *, trunk_ref: str, username: str, realm: str, ha1: str, allowed_ips: list[str], channels: int
     ) -> None:
         """Client trunks register with our SIP side, not with the upstream: nothing to do there."""
+
+    # --- regulatory documents -----------------------------------------------------------------------
+
+    def identity_create(self, party: Party, *, key: str) -> str:
+        identity = Identity()
+        if party.business:
+            identity.identity_type = "business"
+            identity.company_name = party.name
+            identity.company_reg_number = party.registration_number or None
+        else:
+            first, _sep, last = party.name.strip().rpartition(" ")
+            identity.identity_type = "personal"
+            identity.first_name = first or last
+            identity.last_name = last
+        identity.raw_object.relationships["country"] = {"data": {"type": "countries", "id": party.country}}
+        return self._keyed(key, lambda: self.client.identities().create(identity)).data.id
+
+    def address_create(self, party: Party, *, identity_ref: str, key: str) -> str:
+        address = Address()
+        address.address = party.street
+        address.postal_code = party.postal_code
+        address.city_name = party.city
+        address.raw_object.relationships["country"] = {"data": {"type": "countries", "id": party.country}}
+        address.raw_object.relationships["identity"] = {"data": {"type": "identities", "id": identity_ref}}
+        return self._keyed(key, lambda: self.client.addresses().create(address)).data.id
+
+    def public_keys(self) -> list[str]:
+        """The upstream's two current public keys (PEM), in its order: what files are encrypted for."""
+        keys = self._call(lambda: self.client.public_keys().list()).data
+        pems = [str(k.key) for k in keys if getattr(k, "key", None)]
+        if len(pems) != 2:
+            raise CarrierError(f"{self.name}: expected two public keys, got {len(pems)}", code="bad_response")
+        return pems
+
+    def file_upload(self, content: bytes, *, name: str, keys: list[str]) -> str:
+        """Encrypt ``content`` for ``keys`` as the SDK does and upload it; the encrypted file's id. (No
+        idempotency key: the encryption is random, so a retry's body is never the same.)"""
+        blob = Encrypt.encrypt_with_keys(content, keys)
+        fingerprint = Encrypt.calculate_fingerprint(keys)
+        return self._call(
+            lambda: self.client.upload_encrypted_file(fingerprint, blob, description=name, filename=name + ".enc")
+        )
+
+    def proof_type_for(self, kind: str) -> str:
+        """The upstream's proof type for one of our document kinds: the one with our kind as its id, else
+        the first of the same entity type (``PROOF_ENTITIES``)."""
+        if not hasattr(self, "_proof_types"):
+            self._proof_types = [
+                (t.id, t.entity_type) for t in self._call(lambda: self.client.proof_types().list()).data
+            ]
+        for type_id, _entity in self._proof_types:
+            if type_id == kind:
+                return type_id
+        entity = PROOF_ENTITIES.get(kind, "Personal")
+        for type_id, their_entity in self._proof_types:
+            if str(getattr(their_entity, "value", their_entity)) == entity:
+                return type_id
+        raise CarrierError(f"{self.name}: no proof type for {kind} documents", transient=False, code="no_proof_type")
+
+    def proof_create(self, *, kind: str, entity: tuple[str, str], files: list[str], key: str) -> str:
+        proof = Proof()
+        relationships = proof.raw_object.relationships
+        relationships["proof_type"] = {"data": {"type": "proof_types", "id": self.proof_type_for(kind)}}
+        relationships["entity"] = {"data": {"type": entity[0], "id": entity[1]}}
+        relationships["files"] = {"data": [{"type": "encrypted_files", "id": ref} for ref in files]}
+        return self._keyed(key, lambda: self.client.proofs().create(proof)).data.id
+
+    def address_verification_create(self, *, address_ref: str, did_refs: list[str], key: str) -> str:
+        verification = AddressVerification()
+        if self.callback_url:
+            verification.callback_url = self.callback_url
+            verification.callback_method = "post"
+        verification.external_reference_id = key[:100]
+        relationships = verification.raw_object.relationships
+        relationships["address"] = {"data": {"type": "addresses", "id": address_ref}}
+        relationships["dids"] = {"data": [{"type": "dids", "id": ref} for ref in did_refs]}
+        return self._keyed(key, lambda: self.client.address_verifications().create(verification)).data.id
+
+    def address_verification_verdict(self, ref: str) -> Verdict:
+        found = self._call(lambda: self.client.address_verifications().find(ref)).data
+        status = found.status.value if found.status is not None else "pending"
+        reasons = found.reject_reasons or []
+        if isinstance(reasons, str):
+            reasons = [reasons]
+        reason = "; ".join(str(r) for r in reasons if r) or str(found.reject_comment or "")
+        return Verdict(status=status, reason=reason)
 
     # --- what it does not offer ---------------------------------------------------------------------
 

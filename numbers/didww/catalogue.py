@@ -221,7 +221,11 @@ def group_resource(group: NumberGroup, prices: Prices) -> Resource:
         "available_dids_count": group.available_count,
     }
     resource.relationships["stock_keeping_units"] = sku_resources(group, prices)
-    resource.relationships["address_requirement"] = None
+    # Where documents are needed: the address requirement of the group's country and type (``vault``),
+    # which is how a buyer (another DIDfarm's stock import) knows its numbers wait for documents.
+    resource.relationships["address_requirement"] = (
+        Resource("address_requirements", f"{group.country_id}-{group.type}", {}) if group.requires_regulatory else None
+    )
     return resource
 
 

@@ -243,3 +243,30 @@ class EncryptedFile(models.Model):
 
     def __str__(self) -> str:
         return str(self.uid)
+
+
+class AddressVerification(models.Model):
+    """DIDWW's address verification: an address (a compliance profile) put forward for DIDs that need
+    documents. Making one attaches the profile to those numbers; its status is the profile's review
+    (``pending`` until staff decide, then ``approved`` or ``rejected`` with the profile's reason)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="address_verifications")
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    profile = models.ForeignKey(
+        "numbers.ComplianceProfile", on_delete=models.CASCADE, related_name="address_verifications"
+    )
+    numbers = models.ManyToManyField("numbers.Number", related_name="address_verifications")
+    service_description = models.CharField(_("service description"), max_length=500, blank=True)
+    callback_url = models.CharField(_("callback URL"), max_length=500, blank=True)
+    callback_method = models.CharField(max_length=4, default="post")
+    external_reference_id = models.CharField(_("external reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("address verification")
+        verbose_name_plural = _("address verifications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return str(self.uid)

@@ -55,7 +55,7 @@ def proof_resource(profile: ComplianceProfile, kind: str, documents: list[Compli
     )
 
 
-def _linkage(relationships: Any, name: str, types: tuple[str, ...], *, many: bool = False) -> Any:
+def relationship_linkage(relationships: Any, name: str, types: tuple[str, ...], *, many: bool = False) -> Any:
     pointer = f"/data/relationships/{name}"
     value = relationships.get(name) if isinstance(relationships, dict) else None
     data = value.get("data") if isinstance(value, dict) else None
@@ -73,12 +73,12 @@ def proof_create(*, actor: Actor, relationships: Any) -> tuple[ComplianceProfile
     """Turn encrypted files into documents of one kind on an identity's or address's profile; returns the
     profile and the kind."""
     actor.require_write()
-    kind_link = _linkage(relationships, "proof_type", ("proof_types",))
+    kind_link = relationship_linkage(relationships, "proof_type", ("proof_types",))
     kind = kind_link["id"]
     if kind not in {str(k) for k in PROFILE_DOCUMENT_TYPES}:
         raise NotFound(_("No such proof type."))
     entity_type = "addresses" if ENTITY_TYPES.get(kind) == "Address" else "identities"
-    entity = _linkage(relationships, "entity", ("identities", "addresses"))
+    entity = relationship_linkage(relationships, "entity", ("identities", "addresses"))
     if entity["type"] != entity_type:
         raise ValidationFailed(
             fields={
@@ -91,7 +91,7 @@ def proof_create(*, actor: Actor, relationships: Any) -> tuple[ComplianceProfile
         profile = identities.address_get(actor=actor, address_id=entity["id"])
     else:
         profile = identities.identity_get(actor=actor, identity_id=entity["id"])
-    links = _linkage(relationships, "files", ("encrypted_files",), many=True)
+    links = relationship_linkage(relationships, "files", ("encrypted_files",), many=True)
     if len(links) > MAX_FILES:
         raise ValidationFailed(
             fields={"/data/relationships/files": [_("At most %(n)d files.") % {"n": MAX_FILES}]},

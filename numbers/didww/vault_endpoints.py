@@ -17,7 +17,7 @@ from portal import jsonapi
 from portal.api import IDEMPOTENCY_HEADER
 from portal.idempotency import idempotent
 
-from . import identities, proofs, vault, vault_files
+from . import identities, proofs, vault, vault_files, verifications
 from .api import Linkage, Relationship
 from .endpoints import (
     TAG,
@@ -326,11 +326,14 @@ class EncryptedFileListApi(jsonapi.JsonApiView):
     @extend_schema(
         operation_id="encrypted_files_create",
         tags=[TAG],
+        parameters=[IDEMPOTENCY_HEADER],
         request={"multipart/form-data": EncryptedFileUpload},
         responses={201: V3Document},
         summary="Upload a file encrypted for our public keys (multipart, as the SDK's upload_encrypted_file sends "
-        "it): it must open into a PDF, JPEG or PNG (422 otherwise); a proof then makes it a document",
+        "it): it must open into a PDF, JPEG or PNG (422 otherwise); a proof then makes it a document. With an "
+        "Idempotency-Key, the same file sent again gets the first answer (another file under that key: 422)",
     )
+    @idempotent
     def post(self, request):
         query = jsonapi.parse_query(request.query_params, FILE_SPEC, collection=False)
         item = vault_files.file_create(
@@ -472,3 +475,100 @@ class ProofDetailApi(jsonapi.JsonApiView):
 
 
 ROUTES["proofs"] = (ProofListApi, ProofDetailApi)
+
+
+# --- Address verifications -----------------------------------------------------------------------
+
+VERIFICATION_SPEC = jsonapi.Spec(
+    types={
+        "address_verifications": frozenset(verifications.ATTRIBUTES + verifications.RELATIONSHIPS),
+        "addresses": VAULT_TYPES["addresses"],
+        "dids": frozenset(),
+    },
+    includes=frozenset({"address", "dids"}),
+)
+
+
+class VerificationAttributes(serializers.Serializer):
+    service_description = serializers.CharField(required=False)
+    callback_url = serializers.CharField(required=False, help_text="Kept and shown; no callback is sent")
+    callback_method = serializers.ChoiceField(["post", "get"], required=False)
+    external_reference_id = serializers.CharField(required=False)
+
+
+class VerificationDids(serializers.Serializer):
+    data = Linkage(many=True, help_text='[{"type": "dids", "id": "num_…"}]: 1 to 100 of your DIDs')
+
+
+class VerificationRelationships(serializers.Serializer):
+    address = Relationship(help_text='{"data": {"type": "addresses", "id": "cpr_…"}}')
+    dids = VerificationDids()
+
+
+class VerificationResource(serializers.Serializer):
+    type = serializers.CharField(help_text="address_verifications")
+    attributes = VerificationAttributes(required=False)
+    relationships = VerificationRelationships()
+
+
+class VerificationDocument(serializers.Serializer):
+    data = VerificationResource()
+
+
+class AddressVerificationListApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="address_verifications_list",
+        tags=[TAG],
+        parameters=jsonapi.openapi_parameters(VERIFICATION_SPEC, collection=True),
+        responses=V3ListDocument,
+        summary="Your address verifications, newest first",
+    )
+    def get(self, request):
+        query = jsonapi.parse_query(request.query_params, VERIFICATION_SPEC, collection=True)
+        qs = verifications.verification_list(actor=self.actor)
+        start = (query.page_number - 1) * query.page_size
+        resources = [verifications.verification_resource(v) for v in qs[start : start + query.page_size]]
+        return Response(_page_document(request, query, resources, qs.count()))
+
+    @extend_schema(
+        operation_id="address_verifications_create",
+        tags=[TAG],
+        parameters=[*jsonapi.openapi_parameters(VERIFICATION_SPEC, collection=False), IDEMPOTENCY_HEADER],
+        request=VerificationDocument,
+        responses={201: V3Document},
+        summary="Put an address (a compliance profile) forward for DIDs that need documents: the profile is "
+        "attached to each (422 when it does not cover one); status is pending until staff review it, then "
+        "approved (the DIDs go live) or rejected with reject_reasons",
+    )
+    @idempotent
+    def post(self, request):
+        query = jsonapi.parse_query(request.query_params, VERIFICATION_SPEC, collection=False)
+        data = _document_data(request.data, "address_verifications")
+        item = verifications.verification_create(
+            actor=self.actor, attributes=data.get("attributes"), relationships=data.get("relationships")
+        )
+        return Response(jsonapi.document(verifications.verification_resource(item), query), status=201)
+
+
+class AddressVerificationDetailApi(jsonapi.JsonApiView):
+    schema = jsonapi.JsonApiAutoSchema()
+
+    @extend_schema(
+        operation_id="address_verifications_get",
+        tags=[TAG],
+        parameters=[
+            _id_parameter("address verification"),
+            *jsonapi.openapi_parameters(VERIFICATION_SPEC, collection=False),
+        ],
+        responses=V3Document,
+        summary="One address verification: its status follows staff's review of the address's profile",
+    )
+    def get(self, request, resource_id: str):
+        query = jsonapi.parse_query(request.query_params, VERIFICATION_SPEC, collection=False)
+        item = verifications.verification_get(actor=self.actor, verification_id=resource_id)
+        return Response(jsonapi.document(verifications.verification_resource(item), query))
+
+
+ROUTES["address_verifications"] = (AddressVerificationListApi, AddressVerificationDetailApi)

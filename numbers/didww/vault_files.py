@@ -8,7 +8,8 @@
   and IV encrypted with RSA-OAEP (SHA-256) for each public key, one after the other, then the file
   encrypted with AES-256-CBC (PKCS#7 padding). The fingerprint names both keys (``<a>:::<b>``). On
   arrival it is opened and must be a PDF, JPEG or PNG no larger than a document may be; it is then kept
-  as it came (encrypted) until a proof turns it into a compliance document, for ``FILE_DAYS`` days.
+  as it came (encrypted) until a proof turns it into a compliance document, for ``FILE_DAYS`` days; the
+  periodic sweep (``files_expire``) deletes it once those have passed.
 - A reseller key sees its account's files; a client key only its client's.
 """
 
@@ -189,7 +190,6 @@ def file_create(*, actor: Actor, upload: Any, fingerprint: Any, description: Any
     )
     now = timezone.now()
     with transaction.atomic():
-        EncryptedFile.objects.filter(expires_at__lte=now).delete()
         return EncryptedFile.objects.create(
             account=actor.account,
             client=actor.client,
@@ -199,6 +199,13 @@ def file_create(*, actor: Actor, upload: Any, fingerprint: Any, description: Any
             content=blob,
             expires_at=now + timedelta(days=FILE_DAYS),
         )
+
+
+def files_expire(*, now=None) -> int:
+    """Delete the encrypted files past their expiry (uploaded, never used by a proof): they hold someone's
+    documents, and nothing may open them any more. One statement; running twice deletes nothing more."""
+    deleted, _per_model = EncryptedFile.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
 
 
 def file_delete(*, actor: Actor, item: EncryptedFile) -> None:

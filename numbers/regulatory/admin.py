@@ -27,6 +27,7 @@ from ..models import (
     NumberType,
     PortRequest,
     PortStep,
+    UpstreamSubmission,
 )
 from ..porting import services as porting
 from . import services as regulatory
@@ -68,6 +69,30 @@ class DocumentInline(admin.TabularInline):
     @admin.display(description=_("file"))
     def open_link(self, obj):
         return _document_link(obj)
+
+
+class UpstreamSubmissionInline(admin.TabularInline):
+    """Where the profile was sent upstream (numbers bought from a ``didww`` carrier): how far it got, the
+    upstream's ids and its verdict, or what it refused (``numbers/upstream/regulatory.py``)."""
+
+    model = UpstreamSubmission
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("sent upstream")
+    fields = ["carrier", "status", "reason", "error", "upstream_ids", "sent_at", "decided_at", "next_attempt_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("upstream ids"))
+    def upstream_ids(self, obj):
+        steps = [(s.step, s.upstream_ref, s.status) for s in obj.steps.all()]
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} {}",
+            ((step, ref, f"({status})" if status else "") for step, ref, status in steps),
+        )
 
 
 class PortDocumentInline(DocumentInline):
@@ -140,7 +165,7 @@ class ComplianceProfileAdmin(StaffAdmin):
         "updated_at",
     ]
     exclude = ["countries", "number_types"]  # shown as names above, not as JSON
-    inlines = [DocumentInline]
+    inlines = [DocumentInline, UpstreamSubmissionInline]
     actions = ["approve_selected", "reject_selected"]
 
     def get_queryset(self, request):

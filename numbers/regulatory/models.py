@@ -286,3 +286,71 @@ class ComplianceDocument(models.Model):
     @property
     def public_id(self) -> str:
         return f"doc_{self.pk}"
+
+
+class UpstreamSubmission(models.Model):
+    """A compliance profile sent to an upstream carrier (kind ``didww``) for the numbers bought from it that
+    wait for documents, and the upstream's verdict. One per profile, carrier and submission of the profile
+    (``round``: when it was submitted): a retry finds it, and each step it took upstream is a
+    ``UpstreamSubmissionStep`` row, so nothing is created there twice.
+
+    ``sending`` (steps still to take; ``next_attempt_at`` after a transient failure) → ``pending`` (sent,
+    the verdict is polled for at ``next_poll_at``) → ``approved`` or ``rejected`` (with the upstream's
+    reason); ``failed`` when the upstream refused what was sent (``error`` says what: staff put it right)."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", _("Being sent")
+        PENDING = "pending", _("Pending upstream")
+        APPROVED = "approved", _("Approved upstream")
+        REJECTED = "rejected", _("Rejected upstream")
+        FAILED = "failed", _("Refused upstream")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    profile = models.ForeignKey(ComplianceProfile, on_delete=models.CASCADE, related_name="upstream_submissions")
+    carrier = models.CharField(_("carrier"), max_length=32)
+    round = models.DateTimeField(_("profile submitted"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SENDING)
+    identity_ref = models.CharField(_("upstream identity"), max_length=100, blank=True)
+    address_ref = models.CharField(_("upstream address"), max_length=100, blank=True)
+    reason = models.TextField(_("upstream's reason"), blank=True)
+    error = models.CharField(_("last problem"), max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided upstream"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("upstream submission")
+        verbose_name_plural = _("upstream submissions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "carrier", "round"], name="upstream_submission_once"),
+        ]
+        indexes = [models.Index(fields=["status", "next_poll_at"], name="upstream_submission_due")]
+
+    def __str__(self) -> str:
+        return f"{self.profile.public_id} → {self.carrier}"
+
+
+class UpstreamSubmissionStep(models.Model):
+    """One thing a submission created upstream (``identity``, ``address``, ``file:<document id>``,
+    ``proof:<document type>``, ``verification:<number id>``) and the upstream's id of it. Written as soon as
+    the upstream answered; the unique step makes a retry skip it."""
+
+    submission = models.ForeignKey(UpstreamSubmission, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(_("step"), max_length=64)
+    upstream_ref = models.CharField(_("upstream id"), max_length=100)
+    status = models.CharField(_("upstream status"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("upstream step")
+        verbose_name_plural = _("upstream steps")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["submission", "step"], name="upstream_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.step}: {self.upstream_ref}"

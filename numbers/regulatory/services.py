@@ -4,7 +4,8 @@ decision, and what the decision does to the numbers waiting on it.
 The rules in one place:
 
 - A number whose group needs documents goes live only with an approved, unexpired profile covering its
-  country and type (``must_hold``). Without one, provisioning leaves it ``pending_regulatory``.
+  country and type (``must_hold``). Without one, provisioning leaves it ``pending_regulatory``. A number
+  bought from an upstream carrier also waits for that carrier's approval (``numbers/upstream/regulatory``).
 - Approving a profile sends every number waiting on it back through provisioning (the carrier is told
   the documents are approved), which makes it live; ``regulatory.approved`` is recorded for each.
 - Rejecting keeps them waiting, with the reason on the profile and in ``regulatory.rejected``.
@@ -574,6 +575,9 @@ def _submit_locked(actor: Actor, profile: ComplianceProfile) -> None:
         before={"status": before},
         after={"status": profile.status},
     )
+    from ..upstream.regulatory import upstream_send_enqueue
+
+    upstream_send_enqueue(profile.pk)  # numbers bought from an upstream carrier: their documents go there too
 
 
 def regulatory_submit(
@@ -707,8 +711,15 @@ def is_approved_for(profile: ComplianceProfile | None, number: Number) -> bool:
 
 
 def must_hold(number: Number) -> bool:
-    """Provisioning's question: does this number wait for documents?"""
-    return number.group.requires_regulatory and not is_approved_for(number.compliance_profile, number)
+    """Provisioning's question: does this number wait for documents? A number bought from an upstream
+    carrier that needs them also waits for that carrier's approval of its profile."""
+    if not number.group.requires_regulatory:
+        return False
+    if not is_approved_for(number.compliance_profile, number):
+        return True
+    from ..upstream.regulatory import awaits_upstream
+
+    return awaits_upstream(number)
 
 
 def _number_event(event_type: str, number: Number, **extra) -> None:
@@ -744,13 +755,24 @@ def _release_for_provisioning(number: Number) -> None:
     transaction.on_commit(lambda: provisioning_enqueue([number_id]))
 
 
+def numbers_release(waiting: list[Number]) -> list[str]:
+    """Of the (locked) numbers waiting for documents, those that need wait no more go back through
+    provisioning, with ``regulatory.approved`` (in the caller's transaction); their numbers."""
+    released = []
+    for number in waiting:
+        if not must_hold(number):
+            _release_for_provisioning(number)
+            released.append(number.e164)
+    return released
+
+
 def number_profile_attached(*, actor: Actor, number: Number) -> None:
     """After a profile is attached to a number (locked, in the caller's transaction): if the number waits
     for documents and the profile is approved, it goes live now."""
     if (
         number.status == Number.Status.PENDING_REGULATORY
         and number.compliance_profile is not None
-        and is_approved_for(number.compliance_profile, number)
+        and not must_hold(number)
     ):
         _release_for_provisioning(number)
         audit_record(
@@ -760,6 +782,10 @@ def number_profile_attached(*, actor: Actor, number: Number) -> None:
             before={"status": "pending_regulatory"},
             after={"status": "provisioning", "compliance_profile": number.compliance_profile.public_id},
         )
+    elif number.status == Number.Status.PENDING_REGULATORY:
+        from ..upstream.regulatory import upstream_send_enqueue
+
+        upstream_send_enqueue(number.compliance_profile_id)
 
 
 # --- Staff decisions -------------------------------------------------------------------------------
@@ -786,11 +812,7 @@ def profile_approve(*, actor: Actor, profile: ComplianceProfile) -> CompliancePr
             .filter(compliance_profile=profile, status=Number.Status.PENDING_REGULATORY)
             .order_by("pk")
         )
-        released = []
-        for number in waiting:
-            if is_approved_for(profile, number):
-                _release_for_provisioning(number)
-                released.append(number.e164)
+        released = numbers_release(waiting)
         audit_record(
             actor=actor,
             account=profile.account,

@@ -313,12 +313,21 @@ def carriers_due_for_reconciliation() -> list[int]:
 def carrier_callback_accept(*, name: str, url: str, payload: dict[str, str], signature: str) -> bool:
     """An order callback from a carrier: verified with the carrier's callback secret (DIDWW's signature, as
     its SDK checks it); a valid one has the carrier's numbers still being provisioned looked at again now
-    rather than at their next poll. Returns whether the signature was valid; writes nothing."""
+    rather than at their next poll (an address verification's callback: that submission's verdict). Returns
+    whether the signature was valid; writes nothing."""
     from didww.callback.request_validator import RequestValidator
 
     carrier = Carrier.objects.filter(name=name, enabled=True).exclude(callback_secret="").first()
     if carrier is None or not RequestValidator(carrier.callback_secret).validate(url, payload, signature):
         return False
+    if payload.get("type") == "address_verifications":
+        from ..tasks import regulatory_upstream_poll_task
+        from .regulatory import upstream_verdict_nudge
+
+        submission_id = upstream_verdict_nudge(carrier=name, verification_ref=str(payload.get("id") or ""))
+        if submission_id is not None:
+            regulatory_upstream_poll_task.delay(submission_id)
+        return True
     pending = list(
         Number.objects.filter(group__carrier=name, status=Number.Status.PROVISIONING).values_list("pk", flat=True)[:500]
     )

@@ -86,6 +86,7 @@ RULES_BEYOND_THE_SCHEMA = [
     "PATCH /api/v3/voice_in_trunk_groups/{resource_id}",
     "POST /api/v3/exports",  # a year from 2000 to 2100, cdr_in only
     "POST /api/v3/encrypted_files",  # a file encrypted with one of our public keys, as the SDK does
+    "POST /api/v3/address_verifications",  # an address and DIDs of yours, the address's profile covering each
 ]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 

@@ -2,7 +2,9 @@
 ``didww`` carrier uses, with every request recorded for the tests to assert on.
 
 It sells what ``groups`` lists; orders complete (or are cancelled, or stay pending: ``order_outcome``);
-``down`` makes every request answer 503, as an outage would.
+``down`` makes every request answer 503, as an outage would. Its regulatory vault keeps identities,
+addresses, encrypted files (decrypted with its own two keys, ``vault_keys``), proofs and address
+verifications, whose status a test sets (``verdict``); ``refuse`` names a type whose creation answers 422.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Recorded:
     path: str
     query: dict
     body: dict | None
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -48,6 +51,11 @@ class FakeDidww:
     trunks: dict[str, dict] = field(default_factory=dict)
     reservations: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (available DID id, description)
     fail_orders: int = 0  # the next this many order placements answer 503
+    vault: dict[str, dict[str, dict]] = field(default_factory=dict)  # type -> id -> resource
+    vault_keys: list = field(default_factory=list)  # (private key, PEM of the public key), made on first use
+    files: dict[str, bytes] = field(default_factory=dict)  # encrypted file id -> what it decrypts to
+    refuse: str = ""  # creating a resource of this type answers 422
+    verdict: dict[str, tuple[str, list[str] | None]] = field(default_factory=dict)  # verification -> status
     url: str = ""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -90,6 +98,9 @@ class FakeDidww:
             parts = parts[1:]
         name = parts[0]
         key = parts[1] if len(parts) > 1 else None
+        vaulted = self.vault_answer(method, name, key, body)
+        if vaulted is not None:
+            return vaulted
         if method == "GET" and name == "countries":
             isos = sorted({g.country for g in self.groups})
             data = [{"id": f"c-{c}", "type": "countries", "attributes": {"iso": c, "name": c}} for c in isos]
@@ -187,6 +198,79 @@ class FakeDidww:
             return 201, {"data": trunk}
         return 404, {"errors": [{"title": "Not found", "status": "404"}]}
 
+    # --- the regulatory vault ----------------------------------------------------------------------
+
+    PROOF_TYPES = (("pt-passport", "Passport", "Personal"), ("pt-extract", "Company extract", "Business"),
+                   ("pt-bill", "Utility bill", "Address"))  # fmt: skip
+
+    def keys(self) -> list:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        while len(self.vault_keys) < 2:
+            private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            pem = private.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            self.vault_keys.append((private, pem.decode()))
+        return self.vault_keys
+
+    def decrypt(self, blob: bytes) -> bytes:
+        """What the SDK's ``Encrypt`` made for our keys (the first key's part opens it)."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        private = self.keys()[0][0]
+        oaep = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+        credentials = private.decrypt(blob[:256], oaep)
+        decryptor = Cipher(algorithms.AES(credentials[:32]), modes.CBC(credentials[32:])).decryptor()
+        padded = decryptor.update(blob[512:]) + decryptor.finalize()
+        return padded[: -padded[-1]]
+
+    def vault_answer(self, method: str, name: str, key: str | None, body) -> tuple[int, dict | None] | None:
+        if method == "GET" and name == "public_keys":
+            data = [{"id": f"pk-{i}", "type": "public_keys", "attributes": {"key": pem}}
+                    for i, (_private, pem) in enumerate(self.keys())]  # fmt: skip
+            return 200, {"data": data, "meta": {"total_records": 2}}
+        if method == "GET" and name == "proof_types":
+            data = [{"id": i, "type": "proof_types", "attributes": {"name": n, "entity_type": e}}
+                    for i, n, e in self.PROOF_TYPES]  # fmt: skip
+            return 200, {"data": data, "meta": {"total_records": len(data)}}
+        kinds = ("identities", "addresses", "proofs", "address_verifications", "encrypted_files")
+        if name not in kinds:
+            return None
+        if method == "POST" and self.refuse == name:
+            detail = f"{name} refused: company_reg_number is invalid"
+            return 422, {"errors": [{"title": "is invalid", "detail": detail, "code": "100", "status": "422"}]}
+        if method == "POST" and name == "encrypted_files":
+            rid = self.next_id("ef")
+            self.files[rid] = self.decrypt(body["file"])
+            self.vault.setdefault(name, {})[rid] = {"id": rid, "type": name, "attributes": {}}
+            return 201, {"data": {"id": rid, "type": name, "attributes": {}}}
+        if method == "POST":
+            rid = self.next_id(name[:4])
+            resource = {"id": rid, "type": name, "attributes": body["data"].get("attributes", {}),
+                        "relationships": body["data"].get("relationships", {})}  # fmt: skip
+            self.vault.setdefault(name, {})[rid] = resource
+            if name == "address_verifications":
+                self.verdict.setdefault(rid, ("pending", None))
+            return 201, {"data": self.vault_doc(resource)}
+        if method == "GET" and key is not None:
+            resource = self.vault.get(name, {}).get(key)
+            if resource is None:
+                return 404, {"errors": [{"title": "Not found", "status": "404"}]}
+            return 200, {"data": self.vault_doc(resource)}
+        return None
+
+    def vault_doc(self, resource: dict) -> dict:
+        """As DIDWW answers: attributes, and no relationship data unless included (none is, here)."""
+        doc = {"id": resource["id"], "type": resource["type"], "attributes": dict(resource["attributes"])}
+        if resource["type"] == "address_verifications":
+            status, reasons = self.verdict.get(resource["id"], ("pending", None))
+            doc["attributes"].update(status=status, reject_reasons=reasons)
+        return doc
+
     def complete(self, order: dict) -> None:
         order["attributes"]["status"] = "completed"
         for item in order["attributes"]["items"]:
@@ -205,9 +289,14 @@ def serve(fake: FakeDidww) -> ThreadingHTTPServer:
             split = urlsplit(self.path)
             query = dict(parse_qsl(split.query))
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
-            fake.requests.append(Recorded(method, split.path.removeprefix("/v3"), query, body))
-            if self.headers.get("Api-Key") != "test-key":
+            raw = self.rfile.read(length) if length else b""
+            if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+                body = _multipart(self.headers["Content-Type"], raw)
+            else:
+                body = json.loads(raw) if raw else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() in ("idempotency-key", "content-type")}
+            fake.requests.append(Recorded(method, split.path.removeprefix("/v3"), query, body, headers))
+            if self.headers.get("Api-Key") != "test-key" and not split.path.startswith("/v3/public_keys"):
                 status, doc = 401, {"errors": [{"title": "Unauthorized", "status": "401"}]}
             else:
                 status, doc = fake.answer(method, split.path, query, body)
@@ -234,3 +323,18 @@ def serve(fake: FakeDidww) -> ThreadingHTTPServer:
     fake.url = f"http://127.0.0.1:{server.server_address[1]}/v3"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def _multipart(content_type: str, raw: bytes) -> dict:
+    """The fields of a multipart body (``encrypted_files[file]`` as ``file``, bytes; the others as text)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    fields: dict = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition") or ""
+        value = part.get_payload(decode=True)
+        short = name.removeprefix("encrypted_files[").removesuffix("]")
+        fields[short] = value if short == "file" else value.decode()
+    return fields

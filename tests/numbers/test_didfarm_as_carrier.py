@@ -149,6 +149,10 @@ def _portal(name: str, database: str, tmp_path: Path) -> Portal:
         DIDFARM_VAR_DIR=str(var),
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         SIP_SERVER=f"sip.{name}.test",
+        REGULATORY_UPSTREAM_POLL_SECONDS="1",  # a document verdict is asked for at the sweep right after
+        # The test looks at A with the key B buys with, twice a second while it waits: more than the default
+        # 60 requests a minute on a loaded machine, where B's work at A takes longer.
+        API_RATE_LIMIT_DEFAULT="600",
         PYTHONUNBUFFERED="1",
     )
     env.pop("SECRET_KEY", None)  # each portal makes its own, in its var directory
@@ -218,6 +222,18 @@ def upstream_did(a: Portal, e164: str):
     return found[0] if found else None
 
 
+def documents_needed(portal: Portal, needed: bool) -> None:
+    """Whether the portal's Dutch local numbers need documents (the sandbox's own rules say they do; a buyer
+    importing them learns it from each group's address requirement)."""
+    portal.manage(
+        "shell",
+        "-c",
+        "from numbers_app import group_cache\nfrom numbers_app.models import NumberGroup\n"
+        f"NumberGroup.objects.filter(country_id='NL', type='local').update(requires_regulatory={needed})\n"
+        "group_cache.changed()",
+    )
+
+
 def balance(portal: Portal) -> Decimal:
     return Decimal(str(portal.sdk().balance().find().data.balance))
 
@@ -231,6 +247,7 @@ def test_a_reseller_on_b_buys_routes_and_releases_a_number_that_b_buys_from_a(po
 
     a, b = portals
     both = (a, b)
+    documents_needed(a, False)  # (documents going upstream: test_regulatory_upstream_live)
 
     # B imports A's stock (its search index, at its own prices: A's price plus 50 %, rounded up to 0.05).
     imported = b.manage("carrier", "import", "didww")
