@@ -507,4 +507,4 @@ from .regulatory.models import (  # noqa: E402, F401
 )
 
 # Call records from the SIP edge.
-from .voice.models import Call, EdgeImport, TestCall  # noqa: E402, F401
+from .voice.models import Call, EdgeImport, TestCall, TestCallSweep, TestCallSweepSettings  # noqa: E402, F401
