@@ -27,3 +27,12 @@ def test_the_schema_filter_enum_lists_every_event_type(client):
     params = schema["paths"]["/api/v1/events"]["get"]["parameters"]
     enum = next(p for p in params if p["name"] == "event")["schema"]["enum"]
     assert set(enum) == set(EVENT_TYPES) and "number.test_call_failed" in enum
+
+
+def test_the_python_sdk_reads_per_minute_prices_as_decimals_and_keeps_null():
+    from decimal import Decimal
+
+    from didfarm._objects import convert
+
+    item = convert({"per_minute_price": "0.0150", "per_minute_cost": None})
+    assert item.per_minute_price == Decimal("0.0150") and item.per_minute_cost is None
