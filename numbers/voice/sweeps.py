@@ -94,6 +94,7 @@ def test_call_sweep_number_skip(*, actor: Actor, number: Number, skipped: bool) 
         row, _created = TestCallSweepSettings.objects.select_for_update().get_or_create(account=actor.account)
         if skipped:
             row.skipped_numbers.add(number)
+            _waiting(TestCall.objects.filter(number=number)).delete()  # today's call, if it has not left yet
         else:
             row.skipped_numbers.remove(number)
         audit_record(
@@ -174,6 +175,8 @@ def sweep_calls_dispatch(*, now: datetime | None = None) -> int:
     TestCall.objects.filter(
         sweep__isnull=False, status=TestCall.Status.RUNNING, dispatched_at__lt=now - LOST_AFTER
     ).update(status=TestCall.Status.FAILED, finished_at=now)
+    # A number released, suspended or stopped since its sweep began is not called.
+    _waiting(TestCall.objects.exclude(number__status=Number.Status.ACTIVE)).delete()
     with transaction.atomic():
         lost = list(
             TestCall.objects.select_for_update(skip_locked=True)
@@ -183,8 +186,7 @@ def sweep_calls_dispatch(*, now: datetime | None = None) -> int:
         started = TestCall.objects.filter(sweep__isnull=False, dispatched_at__gte=now - timedelta(minutes=1)).count()
         room = max(0, settings.TEST_CALL_SWEEP_PER_MINUTE - started - len(lost))
         waiting = list(
-            TestCall.objects.select_for_update(skip_locked=True)
-            .filter(sweep__isnull=False, dispatched_at__isnull=True, status=TestCall.Status.QUEUED)
+            _waiting(TestCall.objects.select_for_update(skip_locked=True))
             .order_by("id")
             .values_list("pk", flat=True)[:room]
         )
@@ -195,6 +197,11 @@ def sweep_calls_dispatch(*, now: datetime | None = None) -> int:
     for sweep_id in TestCallSweep.objects.filter(finished_at__isnull=True).values_list("pk", flat=True):
         _sweep_finish_if_done(sweep_id)
     return len(claimed)
+
+
+def _waiting(calls):
+    """Of ``calls``, the sweep calls still waiting for their turn (no task enqueued for them yet)."""
+    return calls.filter(sweep__isnull=False, dispatched_at__isnull=True, status=TestCall.Status.QUEUED)
 
 
 def test_call_sweeps_run(*, now: datetime | None = None) -> dict[str, int]:
@@ -365,6 +372,8 @@ def sweep_summary(*, actor: Actor) -> SweepSummary | None:
         alerts=Count("id", filter=Q(alert=TestCall.Alert.FAILED)),
         recoveries=Count("id", filter=Q(alert=TestCall.Alert.RECOVERED)),
     )
+    if not counts["tested"] and not counts["waiting"]:
+        return None  # nothing of the viewer's in it (a client's numbers may all be left out)
     return SweepSummary(sweep=sweep, **{k: v or 0 for k, v in counts.items()})
 
 

@@ -249,6 +249,24 @@ def test_a_number_left_out_is_not_called_and_a_hand_test_call_takes_a_waiting_sw
     assert network.placed == [routed[1].e164]
 
 
+def test_a_number_left_out_or_no_longer_active_after_the_sweep_began_is_not_called(
+    tenants, routed, network, queued, notified, settings, django_capture_on_commit_callbacks
+):
+    from numbers_app.models import Number
+
+    sweep_on(tenants)
+    settings.TEST_CALL_SWEEP_PER_MINUTE = 0
+    with time_machine.travel(DAY1, tick=False):
+        tasks.test_call_sweeps_run_task()
+    assert TestCall.objects.count() == 3
+    sweeps.test_call_sweep_number_skip(actor=tenants.a.owner_actor, number=routed[0], skipped=True)
+    Number.objects.filter(pk=routed[1].pk).update(status=Number.Status.SUSPENDED)
+    settings.TEST_CALL_SWEEP_PER_MINUTE = 10
+    run_day(DAY1 + dt.timedelta(minutes=2), queued, notified, django_capture_on_commit_callbacks)
+    assert network.placed == [routed[2].e164]
+    assert TestCallSweep.objects.get().finished_at is not None
+
+
 def test_only_owners_and_admins_change_the_settings_and_each_change_is_audited(tenants):
     from accounts.actor import Actor
     from accounts.models import AuditLog, Role
@@ -294,6 +312,8 @@ def test_the_settings_page_turns_sweeps_on_and_the_pages_show_the_results(
 
     client_page = login(tenants.x_admin_email)
     assert client_page.get("/settings/test-calls/").status_code == 403
+    with time_machine.travel(DAY1 + dt.timedelta(hours=1)):
+        assert 'data-testid="sweep-summary"' not in client_page.get("/calls/").content.decode()  # none of X's
     other = login("owner@bravo.test")
     assert other.post(f"/numbers/mine/{routed[1].pk}/test-call/daily/", {"skipped": "1"}).status_code == 404
     assert not sweeps.number_skipped(routed[1])
