@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +42,7 @@ from portal.errors import ValidationFailed
 from ..events import number_event_data
 from ..models import Number
 from .models import TestCall, TestCallSweep, TestCallSweepSettings
+from .selectors import SWEEP_CONCLUSIVE, SWEEP_DONE
 
 logger = logging.getLogger("didfarm.voice")
 
@@ -50,8 +50,7 @@ logger = logging.getLogger("didfarm.voice")
 # enqueued again (the task only runs a queued call, so a late duplicate does nothing). A call still
 # running after this long died with its worker: it is recorded as not placed.
 LOST_AFTER = timedelta(minutes=10)
-DONE = (TestCall.Status.ANSWERED, TestCall.Status.NOT_ANSWERED, TestCall.Status.FAILED)
-CONCLUSIVE = (TestCall.Status.ANSWERED, TestCall.Status.NOT_ANSWERED)
+DONE, CONCLUSIVE = SWEEP_DONE, SWEEP_CONCLUSIVE
 
 
 def utc_today(now: datetime | None = None) -> date:
@@ -59,12 +58,6 @@ def utc_today(now: datetime | None = None) -> date:
 
 
 # --- Settings ---------------------------------------------------------------------------------------
-
-
-def sweep_settings_get(*, account: Account) -> TestCallSweepSettings:
-    """The account's sweep settings (the defaults, unsaved, when it never changed them)."""
-    found = TestCallSweepSettings.objects.filter(account=account).first()
-    return found or TestCallSweepSettings(account=account)
 
 
 def test_call_sweep_settings_save(
@@ -340,54 +333,3 @@ def test_call_alert_notify(*, test_call_id: int) -> int:
         return subject, body
 
     return send_in_languages(people=recipients, compose=compose)
-
-
-# --- What the pages show ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SweepSummary:
-    sweep: TestCallSweep
-    tested: int
-    ringing: int
-    failing: int
-    waiting: int
-    alerts: int
-    recoveries: int
-
-
-def sweep_summary(*, actor: Actor) -> SweepSummary | None:
-    """The actor's latest sweep in figures (a client login sees its own numbers' part), or None."""
-    sweep = TestCallSweep.objects.filter(account=actor.account).first()
-    if sweep is None:
-        return None
-    calls = TestCall.objects.filter(sweep=sweep)
-    if actor.client is not None:
-        calls = calls.filter(client=actor.client)
-    counts = calls.aggregate(
-        tested=Count("id", filter=Q(status__in=DONE)),
-        ringing=Count("id", filter=Q(status__in=CONCLUSIVE, rang=True)),
-        failing=Count("id", filter=Q(status__in=DONE, rang=False)),
-        waiting=Count("id", filter=~Q(status__in=DONE)),
-        alerts=Count("id", filter=Q(alert=TestCall.Alert.FAILED)),
-        recoveries=Count("id", filter=Q(alert=TestCall.Alert.RECOVERED)),
-    )
-    if not counts["tested"] and not counts["waiting"]:
-        return None  # nothing of the viewer's in it (a client's numbers may all be left out)
-    return SweepSummary(sweep=sweep, **{k: v or 0 for k, v in counts.items()})
-
-
-def number_skipped(number: Number) -> bool:
-    """Whether the reseller left ``number`` out of its daily test calls."""
-    return TestCallSweepSettings.skipped_numbers.through.objects.filter(
-        testcallsweepsettings__account_id=number.account_id, number_id=number.pk
-    ).exists()
-
-
-def sweep_history(*, actor: Actor, number: Number, days: int = 7) -> list[TestCall]:
-    """The number's last ``days`` sweep results, newest first (the number is one of the actor's)."""
-    return list(
-        TestCall.objects.filter(account=actor.account, number=number, sweep__isnull=False)
-        .select_related("sweep")
-        .order_by("-sweep__day")[:days]
-    )

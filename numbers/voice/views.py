@@ -19,6 +19,7 @@ from accounts import selectors as account_selectors
 from portal.pages import page_of, portal_page, query_without_page, render_page, wants_fragment
 
 from .. import selectors as number_selectors
+from . import selectors as sweep_selectors
 from . import sweeps, testcalls
 from .models import Call
 from .selectors import CallFilters, call_list, call_stats
@@ -102,7 +103,7 @@ def call_list_page(request):
         "page": page_of(request, calls, per_page=50),
         "query": query_without_page(request),
         "target": "#call-results",
-        "sweep_summary": None if wants_fragment(request) else sweeps.sweep_summary(actor=actor),
+        "sweep_summary": None if wants_fragment(request) else sweep_selectors.sweep_summary(actor=actor),
     }
     return render_page(request, "numbers/call_list.html", "numbers/_call_results.html", context, target="call-results")
 
@@ -145,9 +146,9 @@ def test_call_context(actor, number) -> dict:
     return {
         "test_call": latest,
         "test_calls_ready": testcalls.ready(),
-        "sweep_history": sweeps.sweep_history(actor=actor, number=number),
-        "sweep_settings": sweeps.sweep_settings_get(account=actor.account),
-        "sweep_skipped": sweeps.number_skipped(number),
+        "sweep_history": sweep_selectors.sweep_history(actor=actor, number=number),
+        "sweep_settings": sweep_selectors.sweep_settings_get(account=actor.account),
+        "sweep_skipped": sweep_selectors.number_skipped(number),
     }
 
 
@@ -178,7 +179,7 @@ def test_call_sweep_settings(request):
     actor = request.actor
     if actor.is_client_scoped or not actor.can_administer:
         raise PermissionDenied
-    saved = sweeps.sweep_settings_get(account=actor.account)
+    saved = sweep_selectors.sweep_settings_get(account=actor.account)
     form = SweepSettingsForm(request.POST or None, initial={"enabled": saved.enabled, "hour": saved.hour})
     if request.method == "POST" and form.is_valid():
         try:
@@ -195,7 +196,7 @@ def test_call_sweep_settings(request):
         "form": form,
         "saved": saved,
         "skipped": skipped,
-        "summary": sweeps.sweep_summary(actor=actor),
+        "summary": sweep_selectors.sweep_summary(actor=actor),
         "test_calls_ready": testcalls.ready(),
         "per_minute": settings.TEST_CALL_SWEEP_PER_MINUTE,
     }

@@ -13,6 +13,7 @@ from django.core import mail
 
 from numbers_app import tasks
 from numbers_app.trunks import services as trunks
+from numbers_app.voice import selectors as call_selectors
 from numbers_app.voice import sweeps, testcalls
 from numbers_app.voice.models import TestCall, TestCallSweep
 from portal.models import Event
@@ -106,7 +107,7 @@ def test_sweeps_are_off_by_default_and_nothing_is_called(
 ):
     run_day(DAY1, queued, notified, django_capture_on_commit_callbacks)
     assert TestCallSweep.objects.count() == 0 and network.placed == []
-    assert sweeps.sweep_settings_get(account=tenants.a.account).enabled is False
+    assert call_selectors.sweep_settings_get(account=tenants.a.account).enabled is False
 
 
 def test_a_sweep_calls_each_active_routed_number_once_a_day_however_often_it_runs(
@@ -135,7 +136,7 @@ def test_concurrent_sweep_starts_make_one_sweep_with_one_call_per_number(tenants
     sweep_on(tenants)
     with time_machine.travel(DAY1, tick=False):
         assert sweeps.sweeps_start() == 1
-        settings_row = sweeps.sweep_settings_get(account=tenants.a.account)
+        settings_row = call_selectors.sweep_settings_get(account=tenants.a.account)
         # a second runner that read "no sweep yet" before the first committed: its insert hits the constraint
         assert sweeps._sweep_start(settings_row, DAY1.date(), DAY1) is None
         assert sweeps.sweeps_start() == 0
@@ -192,7 +193,7 @@ def test_a_number_that_rang_yesterday_and_not_today_alerts_once_by_email_and_eve
     run_day(DAY2 + dt.timedelta(hours=2), queued, notified, django_capture_on_commit_callbacks)
     assert Event.objects.filter(type="number.test_call_failed").count() == 1 and len(mail.outbox) == 1
 
-    summary = sweeps.sweep_summary(actor=tenants.a.owner_actor)
+    summary = call_selectors.sweep_summary(actor=tenants.a.owner_actor)
     assert (summary.sweep.day, summary.tested, summary.ringing, summary.failing, summary.alerts) == (
         DAY2.date(), 3, 2, 1, 1
     )  # fmt: skip
@@ -214,7 +215,7 @@ def test_a_recovery_is_reported_and_a_second_failing_day_does_not_alert_again(
     recovered = Event.objects.get(type="number.test_call_recovered")
     assert recovered.data["previous"]["sip_code"] == 480 and recovered.data["test_call"]["rang"] is True
     assert len(mail.outbox) == 2 and "rings again" in mail.outbox[1].subject
-    history = sweeps.sweep_history(actor=tenants.a.owner_actor, number=number)
+    history = call_selectors.sweep_history(actor=tenants.a.owner_actor, number=number)
     assert [(c.rang, c.alert) for c in history] == [(True, "recovered"), (False, ""), (False, "failed"), (True, "")]
 
 
@@ -283,7 +284,7 @@ def test_only_owners_and_admins_change_the_settings_and_each_change_is_audited(t
             sweeps.test_call_sweep_settings_save(actor=refused, enabled=False, hour=3)
     with pytest.raises(ValidationFailed):
         sweeps.test_call_sweep_settings_save(actor=tenants.a.owner_actor, enabled=True, hour=24)
-    assert sweeps.sweep_settings_get(account=tenants.a.account).hour == 22
+    assert call_selectors.sweep_settings_get(account=tenants.a.account).hour == 22
 
 
 def test_the_settings_page_turns_sweeps_on_and_the_pages_show_the_results(
@@ -294,21 +295,23 @@ def test_the_settings_page_turns_sweeps_on_and_the_pages_show_the_results(
     assert 'data-testid="sweep-settings"' in html and 'name="hour"' in html
     saved = page.post("/settings/test-calls/", {"enabled": "on", "hour": "6"})
     assert saved.status_code == 302
-    assert sweeps.sweep_settings_get(account=tenants.a.account).enabled is True
+    assert call_selectors.sweep_settings_get(account=tenants.a.account).enabled is True
     assert page.post("/settings/test-calls/", {"enabled": "on", "hour": "24"}).status_code == 200  # refused
-    assert sweeps.sweep_settings_get(account=tenants.a.account).hour == 6
+    assert call_selectors.sweep_settings_get(account=tenants.a.account).hour == 6
 
     network.behaviour[routed[0].e164] = "absent"
     run_day(DAY1, queued, notified, django_capture_on_commit_callbacks)
     with time_machine.travel(DAY1 + dt.timedelta(hours=1)):
         number_html = page.get(f"/numbers/mine/{routed[0].pk}/").content.decode()
         calls_html = page.get("/calls/").content.decode()
+        dashboard = page.get("/").content.decode()
+    assert 'data-testid="card-sweep"' in dashboard and "2 of 3 ring" in dashboard
     assert 'data-testid="sweep-history"' in number_html and "480 Trunk Not Registered" in number_html
     assert 'data-testid="sweep-summary"' in calls_html
     assert 'data-testid="sweep-failing"><span class="badge bad">1<' in calls_html
 
     skip = page.post(f"/numbers/mine/{routed[0].pk}/test-call/daily/", {"skipped": "1"})
-    assert skip.status_code == 302 and sweeps.number_skipped(routed[0])
+    assert skip.status_code == 302 and call_selectors.number_skipped(routed[0])
 
     client_page = login(tenants.x_admin_email)
     assert client_page.get("/settings/test-calls/").status_code == 403
@@ -316,4 +319,4 @@ def test_the_settings_page_turns_sweeps_on_and_the_pages_show_the_results(
         assert 'data-testid="sweep-summary"' not in client_page.get("/calls/").content.decode()  # none of X's
     other = login("owner@bravo.test")
     assert other.post(f"/numbers/mine/{routed[1].pk}/test-call/daily/", {"skipped": "1"}).status_code == 404
-    assert not sweeps.number_skipped(routed[1])
+    assert not call_selectors.number_skipped(routed[1])
