@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import client_for
 from billing.money import round_cents, to_cents_str, to_exact_str, to_whole_cents
-from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
+from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_book, viewer_number_prices
 from portal.api import (
     IDEMPOTENCY_HEADER,
     ApiView,
@@ -721,9 +721,22 @@ class OrderItemOutput(serializers.Serializer):
     setup_fee = serializers.SerializerMethodField()
     first_period = serializers.SerializerMethodField()
     billing_cycle = serializers.CharField()
+    per_minute_price = serializers.SerializerMethodField(
+        help_text="A metered number's price per started minute of an answered call, charged when each call "
+        'ends (EUR, four decimals: "0.0150"; a client-scoped key gets its client\'s price); null when not metered'
+    )
 
     def get_setup_fee(self, item) -> str:
         return to_exact_str(item.setup_fee)
+
+    def get_per_minute_price(self, item) -> str | None:
+        minute = item.number.group.minute_price
+        if not minute:
+            return None
+        book = viewer_book(self.context)
+        if book is not None:
+            minute = book.for_number(item.number, item=Item.MINUTE, wholesale=minute) or minute
+        return to_exact_str(minute)
 
     def get_first_period(self, item) -> str:
         return to_exact_str(item.first_period)
@@ -792,7 +805,7 @@ class CheckoutApi(ApiView):
             compliance_profile_id=data["compliance_profile_id"],
         )
         order = _order_with_items(Order.objects.filter(pk=order.pk), self.actor).get()
-        return Response({"data": OrderOutput(order).data}, status=201)
+        return Response({"data": OrderOutput(order, context={"request": request}).data}, status=201)
 
 
 class OrderListApi(ApiView):
@@ -823,4 +836,4 @@ class OrderDetailApi(ApiView):
         order = selectors.order_get(actor=self.actor, order_id=order_id)
         order = _order_with_items(Order.objects.filter(pk=order.pk), self.actor).get()
         show_client_order_prices(self.actor, [order])
-        return Response({"data": OrderOutput(order).data})
+        return Response({"data": OrderOutput(order, context={"request": request}).data})

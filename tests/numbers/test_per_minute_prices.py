@@ -120,3 +120,17 @@ def test_api_v3_did_groups_say_which_are_metered_and_the_skus_give_the_rate(tena
         .json()
     )
     assert {s["attributes"]["metered_rate"] for s in client_body["included"]} == {"0.0180"}
+
+
+def test_the_api_checkout_and_order_give_each_lines_per_minute_price(tenants, metered, api_as):
+    price_rule_save(actor=tenants.a.owner_actor, data=PriceRuleInput(markup_percent=Decimal("20")))
+    made = api_as(tenants.a.key).post(
+        "/api/v1/wallet/checkout",
+        {"items": [{"number": NL_MOBILE[2]}, {"number": NL_AMS[2]}], "client_id": tenants.x.pk},
+    )
+    assert made.status_code == 201, made.content
+    lines = {item["number"]: item["per_minute_price"] for item in made.json()["data"]["items"]}
+    assert lines == {NL_MOBILE[2]: "0.0150", NL_AMS[2]: None}
+    order_id = made.json()["data"]["id"]
+    seen = api_as(tenants.x_key).get(f"/api/v1/orders/{order_id}").json()["data"]["items"]
+    assert {item["number"]: item["per_minute_price"] for item in seen} == {NL_MOBILE[2]: "0.0180", NL_AMS[2]: None}
