@@ -103,7 +103,11 @@ def call_list_page(request):
         "page": page_of(request, calls, per_page=50),
         "query": query_without_page(request),
         "target": "#call-results",
-        "sweep_summary": None if wants_fragment(request) else sweep_selectors.sweep_summary(actor=actor),
+        # The latest sweep of all the viewer's numbers: on the unfiltered page only (one number's or trunk's
+        # calls have their own story; the number's page lists its test calls).
+        "sweep_summary": None
+        if wants_fragment(request) or number or trunk
+        else sweep_selectors.sweep_summary(actor=actor),
     }
     return render_page(request, "numbers/call_list.html", "numbers/_call_results.html", context, target="call-results")
 

@@ -304,10 +304,12 @@ def test_the_settings_page_turns_sweeps_on_and_the_pages_show_the_results(
     with time_machine.travel(DAY1 + dt.timedelta(hours=1)):
         number_html = page.get(f"/numbers/mine/{routed[0].pk}/").content.decode()
         calls_html = page.get("/calls/").content.decode()
+        number_calls_html = page.get(f"/calls/?number={routed[0].pk}").content.decode()
         dashboard = page.get("/").content.decode()
     assert 'data-testid="card-sweep"' in dashboard and "2 of 3 ring" in dashboard
     assert 'data-testid="sweep-history"' in number_html and "480 Trunk Not Registered" in number_html
     assert 'data-testid="sweep-summary"' in calls_html
+    assert 'data-testid="sweep-summary"' not in number_calls_html  # the page of one number's calls
     assert 'data-testid="sweep-failing"><span class="badge bad">1<' in calls_html
 
     skip = page.post(f"/numbers/mine/{routed[0].pk}/test-call/daily/", {"skipped": "1"})
