@@ -306,7 +306,7 @@ def test_the_settings_page_turns_sweeps_on_and_the_pages_show_the_results(
         calls_html = page.get("/calls/").content.decode()
         number_calls_html = page.get(f"/calls/?number={routed[0].pk}").content.decode()
         dashboard = page.get("/").content.decode()
-    assert 'data-testid="card-sweep"' in dashboard and "2 of 3 ring" in dashboard
+    assert 'data-testid="card-sweep"' in dashboard and 'data-testid="sweep-ringing">2 / 3<' in dashboard
     assert 'data-testid="sweep-history"' in number_html and "480 Trunk Not Registered" in number_html
     assert 'data-testid="sweep-summary"' in calls_html
     assert 'data-testid="sweep-summary"' not in number_calls_html  # the page of one number's calls
