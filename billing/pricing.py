@@ -101,9 +101,13 @@ class ClientPrices:
     monthly: Decimal
     setup: Decimal
     sms_monthly: Decimal
+    minute: Decimal | None = None  # per answered minute, for a metered number
 
 
-def client_prices(book: PriceBook, number) -> ClientPrices:
+def client_prices(book: PriceBook, number, *, minute: bool = False) -> ClientPrices:
+    """The client's prices of ``number``; with ``minute``, its price per answered minute too (reads
+    ``number.group``: load it with the numbers)."""
+
     def price(item: str, wholesale: Decimal) -> Decimal:
         return book.price(
             item=item,
@@ -117,6 +121,7 @@ def client_prices(book: PriceBook, number) -> ClientPrices:
         monthly=price(Item.MONTHLY, number.monthly_price),
         setup=price(Item.SETUP, number.setup_fee),
         sms_monthly=price(Item.SMS_ADDON, number.sms_monthly_price),
+        minute=price(Item.MINUTE, number.group.minute_price) if minute and number.group.minute_price else None,
     )
 
 
@@ -128,7 +133,7 @@ def show_client_prices(actor, numbers) -> list:
         return numbers
     book = PriceBook.of(actor.account.pk)
     for number in numbers:
-        number.client_prices = client_prices(book, number)
+        number.client_prices = client_prices(book, number, minute=True)
     return numbers
 
 

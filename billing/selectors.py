@@ -431,17 +431,22 @@ class PriceExample:
     client_monthly: Decimal
     wholesale_segment: Decimal
     client_segment: Decimal
+    wholesale_minute: Decimal
+    client_minute: Decimal
 
 
 # The wholesale price of an SMS segment the price list's examples apply each line to (a sample: real
 # segments cost their destination's rate).
 EXAMPLE_SEGMENT_PRICE = Decimal("0.0080")
+# The price per answered minute of a metered number the examples use where no metered group matches a line.
+EXAMPLE_MINUTE_PRICE = Decimal("0.0200")
 
 
 def price_examples(*, actor: Actor, rules: list) -> list[PriceExample]:
     """What each line of the price list makes of a sample price: a number at EUR 1.00 a month (or, for a
-    line naming a country and type, that country's cheapest such number) and an SMS segment at
-    ``EXAMPLE_SEGMENT_PRICE``."""
+    line naming a country and type, that country's cheapest such number), an SMS segment at
+    ``EXAMPLE_SEGMENT_PRICE`` and a minute of a metered number (the lowest metered price the line covers, else
+    ``EXAMPLE_MINUTE_PRICE``)."""
     from django.db.models import Min
 
     from numbers_app.models import NumberGroup
@@ -460,11 +465,23 @@ def price_examples(*, actor: Actor, rules: list) -> list[PriceExample]:
         cheapest[(row["country_id"], row["type"])] = row["low"]
         low = cheapest.get((row["country_id"], ""))
         cheapest[(row["country_id"], "")] = row["low"] if low is None else min(low, row["low"])
+    # Metered groups' lowest price per minute, by (country, type), (country, "") and (None, type), (None, "").
+    per_minute: dict[tuple[str | None, str], Decimal] = {}
+    for row in (
+        NumberGroup.objects.filter(minute_price__gt=0)
+        .values("country_id", "type")
+        .annotate(low=Min("minute_price"))
+        .order_by()
+    ):
+        for key in ((row["country_id"], row["type"]), (row["country_id"], ""), (None, row["type"]), (None, "")):
+            low = per_minute.get(key)
+            per_minute[key] = row["low"] if low is None else min(low, row["low"])
     examples = []
     for rule in rules:
         monthly = Decimal("1.00")
         if rule.country_id:
             monthly = cheapest.get((rule.country_id, rule.number_type), monthly)
+        minute = per_minute.get((rule.country_id, rule.number_type), EXAMPLE_MINUTE_PRICE)
         examples.append(
             PriceExample(
                 label=rule.scope_label,
@@ -472,6 +489,8 @@ def price_examples(*, actor: Actor, rules: list) -> list[PriceExample]:
                 client_monthly=apply_rule(rule, item=Item.MONTHLY, wholesale=monthly),
                 wholesale_segment=segment,
                 client_segment=apply_rule(rule, item=Item.SMS_SEGMENT, wholesale=segment),
+                wholesale_minute=minute,
+                client_minute=apply_rule(rule, item=Item.MINUTE, wholesale=minute),
             )
         )
     return examples

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import client_for
 from billing.money import round_cents, to_cents_str, to_exact_str, to_whole_cents
-from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_number_prices
+from billing.pricing import Item, PriceBook, show_client_order_prices, viewer_book, viewer_number_prices
 from portal.api import (
     IDEMPOTENCY_HEADER,
     ApiView,
@@ -116,10 +116,20 @@ class SearchItem(serializers.Serializer):
         help_text="EUR a month, a JSON number with exactly two decimals (2.00)",
     )
     currency = serializers.CharField()
+    per_minute_price = serializers.CharField(
+        allow_null=True,
+        help_text="Metered numbers (toll-free, usually): EUR per started minute of each answered call, a decimal "
+        'string with four places ("0.0150"), charged to your wallet when the call ends; null for numbers with '
+        "a flat monthly price only",
+    )
     features = serializers.ListField(child=serializers.CharField())
     sms_enabled = serializers.BooleanField()
     requires_regulatory = serializers.BooleanField()
     available = serializers.BooleanField()
+
+
+# A number's prices as a buyer compares them: monthly, setup, and per started minute (None: not metered).
+Prices = tuple[Decimal, Decimal, Decimal | None]
 
 
 def priced_items(item, rows: list[selectors.StockRow], *, actor, book: PriceBook | None) -> list[dict]:
@@ -130,31 +140,35 @@ def priced_items(item, rows: list[selectors.StockRow], *, actor, book: PriceBook
         return [item(row) for row in rows]
     client_id = actor.client.pk
 
-    def prices(row: selectors.StockRow) -> tuple[Decimal, Decimal]:
+    def prices(row: selectors.StockRow) -> Prices:
         scope = {"client_id": client_id, "country": row.country, "number_type": row.type}
+        minute = row.group.minute_price
         return (
             book.price(item=Item.MONTHLY, wholesale=row.group.monthly_price, **scope),
             book.price(item=Item.SETUP, wholesale=row.group.setup_fee, **scope),
+            book.price(item=Item.MINUTE, wholesale=minute, **scope) if minute else None,
         )
 
     return [item(row, prices(row)) for row in rows]
 
 
-def search_item(
-    row: selectors.StockRow, prices: tuple[Decimal, Decimal] | None = None, *, setup_in_eur: bool = False
-) -> dict:
+def _wholesale(group) -> Prices:
+    return group.monthly_price, group.setup_fee, group.minute_price or None
+
+
+def search_item(row: selectors.StockRow, prices: Prices | None = None, *, setup_in_eur: bool = False) -> dict:
     """One DIDfarm search result; the shape ``SearchItem`` documents. ``setup_in_eur``: ``setup_fee`` in
     EUR (the API reference's unit, at /v1) instead of cents (the Connect guide's, at /api/v1)."""
-    monthly, setup = prices or (row.group.monthly_price, row.group.setup_fee)
+    monthly, setup, minute = prices or _wholesale(row.group)
     return {
         "number": row.e164,
         "number_formatted": format_international(row.e164),
-        **_search_rest(row.group, monthly, setup, setup_in_eur),
+        **_search_rest(row.group, monthly, setup, minute, setup_in_eur),
     }
 
 
 @functools.lru_cache(maxsize=4096)
-def _search_rest(group, monthly: Decimal, setup: Decimal, setup_in_eur: bool) -> dict:
+def _search_rest(group, monthly: Decimal, setup: Decimal, minute: Decimal | None, setup_in_eur: bool) -> dict:
     # What every number of a group shows alike, at one pair of prices: made once, not per row and request
     # (callers copy it into each result and never change it).
     return {
@@ -168,6 +182,7 @@ def _search_rest(group, monthly: Decimal, setup: Decimal, setup_in_eur: bool) ->
         "setup_fee": money_number(setup) if setup_in_eur else to_whole_cents(setup),
         "monthly_price": money_number(monthly),
         "currency": "EUR",
+        "per_minute_price": to_exact_str(minute) if minute else None,
         "features": list(group.capabilities),
         "sms_enabled": "sms" in group.capabilities,
         "requires_regulatory": group.requires_regulatory,
@@ -175,19 +190,19 @@ def _search_rest(group, monthly: Decimal, setup: Decimal, setup_in_eur: bool) ->
     }
 
 
-def available_item(row: selectors.StockRow, prices: tuple[Decimal, Decimal] | None = None) -> dict:
+def available_item(row: selectors.StockRow, prices: Prices | None = None) -> dict:
     """One Orbit-style result; the shape ``AvailableItem`` documents."""
-    monthly, setup = prices or (row.group.monthly_price, row.group.setup_fee)
+    monthly, setup, minute = prices or _wholesale(row.group)
     return {
         "id": f"inv_{row.id}",
         "number": row.e164,
         "number_formatted": format_international(row.e164),
-        **_available_rest(row.group, monthly, setup),
+        **_available_rest(row.group, monthly, setup, minute),
     }
 
 
 @functools.lru_cache(maxsize=4096)
-def _available_rest(group, monthly: Decimal, setup: Decimal) -> dict:
+def _available_rest(group, monthly: Decimal, setup: Decimal, minute: Decimal | None) -> dict:
     # (as ``_search_rest``)
     return {
         "country": group.country,
@@ -198,6 +213,7 @@ def _available_rest(group, monthly: Decimal, setup: Decimal) -> dict:
         "capabilities": list(group.capabilities),
         "monthly_cost": to_cents_str(monthly),
         "setup_cost": to_cents_str(setup),
+        "per_minute_cost": to_exact_str(minute) if minute else None,
         "currency": "EUR",
         "requires_regulatory": group.requires_regulatory,
     }
@@ -267,6 +283,11 @@ class AvailableItem(serializers.Serializer):
     capabilities = serializers.ListField(child=serializers.CharField())
     monthly_cost = serializers.CharField()
     setup_cost = serializers.CharField()
+    per_minute_cost = serializers.CharField(
+        allow_null=True,
+        help_text='Metered numbers: EUR per started minute of each answered call, four decimals ("0.0150"); null '
+        "when the number has a flat monthly price only",
+    )
     currency = serializers.CharField()
     requires_regulatory = serializers.BooleanField()
 
@@ -700,9 +721,22 @@ class OrderItemOutput(serializers.Serializer):
     setup_fee = serializers.SerializerMethodField()
     first_period = serializers.SerializerMethodField()
     billing_cycle = serializers.CharField()
+    per_minute_price = serializers.SerializerMethodField(
+        help_text="A metered number's price per started minute of an answered call, charged when each call "
+        'ends (EUR, four decimals: "0.0150"; a client-scoped key gets its client\'s price); null when not metered'
+    )
 
     def get_setup_fee(self, item) -> str:
         return to_exact_str(item.setup_fee)
+
+    def get_per_minute_price(self, item) -> str | None:
+        minute = item.number.group.minute_price
+        if not minute:
+            return None
+        book = viewer_book(self.context)
+        if book is not None:
+            minute = book.for_number(item.number, item=Item.MINUTE, wholesale=minute) or minute
+        return to_exact_str(minute)
 
     def get_first_period(self, item) -> str:
         return to_exact_str(item.first_period)
@@ -771,7 +805,7 @@ class CheckoutApi(ApiView):
             compliance_profile_id=data["compliance_profile_id"],
         )
         order = _order_with_items(Order.objects.filter(pk=order.pk), self.actor).get()
-        return Response({"data": OrderOutput(order).data}, status=201)
+        return Response({"data": OrderOutput(order, context={"request": request}).data}, status=201)
 
 
 class OrderListApi(ApiView):
@@ -802,4 +836,4 @@ class OrderDetailApi(ApiView):
         order = selectors.order_get(actor=self.actor, order_id=order_id)
         order = _order_with_items(Order.objects.filter(pk=order.pk), self.actor).get()
         show_client_order_prices(self.actor, [order])
-        return Response({"data": OrderOutput(order).data})
+        return Response({"data": OrderOutput(order, context={"request": request}).data})

@@ -45,6 +45,8 @@ class GroupInfo:
     requires_regulatory: bool
     available_count: int
     carrier: str = "sandbox"
+    # Metered groups (toll-free, usually): EUR per started minute of an answered call; None when unmetered.
+    minute_price: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ def _load() -> Snapshot:
     for g in NumberGroup.objects.values(
         "id", "country_id", "type", "area_code", "city", "region", "has_voice", "has_sms", "has_mms", "has_fax",
         "monthly_price", "setup_fee", "sms_addon_price", "requires_regulatory", "available_count", "carrier",
+        "minute_price",
     ):  # fmt: skip
         groups[g["id"]] = GroupInfo(
             id=g["id"],
@@ -99,6 +102,7 @@ def _load() -> Snapshot:
             requires_regulatory=g["requires_regulatory"],
             available_count=g["available_count"],
             carrier=g["carrier"],
+            minute_price=g["minute_price"] or None,
         )
     by_country: dict[str, list[GroupInfo]] = {}
     for group in groups.values():

@@ -403,6 +403,12 @@ class Number(models.Model):
         return prices.sms_monthly if prices else self.sms_monthly_price
 
     @property
+    def shown_minute_price(self) -> Decimal | None:
+        """A metered number's price per answered minute, as the viewer pays it (None: not metered)."""
+        prices = getattr(self, "client_prices", None)
+        return prices.minute if prices else (self.group.minute_price or None)
+
+    @property
     def route_since(self):
         """Since when the carrier has had the route it has now: when it was last sent, or, for a number
         never routed (nothing to send), since it went live (since it was bought, where that is not known)."""
@@ -509,4 +515,4 @@ from .regulatory.models import (  # noqa: E402, F401
 )
 
 # Call records from the SIP edge.
-from .voice.models import Call, EdgeImport, TestCall  # noqa: E402, F401
+from .voice.models import Call, EdgeImport, TestCall, TestCallSweep, TestCallSweepSettings  # noqa: E402, F401

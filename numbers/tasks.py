@@ -261,3 +261,19 @@ def vault_files_expire_task() -> int:
     from .didww.vault_files import files_expire
 
     return files_expire()
+
+
+@shared_task
+def test_call_sweeps_run_task() -> dict:
+    """Start the daily test-call sweeps that are due and let their next calls go (at the set pace)."""
+    from .voice.sweeps import test_call_sweeps_run
+
+    return test_call_sweeps_run()
+
+
+@shared_task
+def test_call_alert_notify_task(test_call_id: int) -> int:
+    """Email that a number stopped ringing on its daily test call (or rings again)."""
+    from .voice.sweeps import test_call_alert_notify
+
+    return test_call_alert_notify(test_call_id=test_call_id)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("mine/<int:number_id>/", views.number_detail, name="number_detail"),
     path("mine/<int:number_id>/route/", trunk_views.number_route, name="number_route"),
     path("mine/<int:number_id>/test-call/", voice_views.number_test_call, name="number_test_call"),
+    path("mine/<int:number_id>/test-call/daily/", voice_views.number_sweep_skip, name="number_sweep_skip"),
     path("mine/<int:number_id>/release/", views.number_release, name="number_release"),
     path("mine/<int:number_id>/compliance/", regulatory_views.number_compliance, name="number_compliance"),
     path("compliance/", regulatory_views.compliance_list, name="compliance_list"),

@@ -383,6 +383,7 @@ def _confirmation_context(request, form: CheckoutForm, *, cycle: str, client_id:
         balance_after=balance - total,
         short_by=total - balance if total > balance else None,
         needs_documents=any(line.row.group.requires_regulatory for line in lines),
+        metered=any(line.row.group.minute_price for line in lines),
         profiles=regulatory_selectors.profiles_for_checkout(
             actor=actor, client_id=int(client_id) if client_id else None
         ),

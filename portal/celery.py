@@ -79,6 +79,8 @@ TASK_QUEUES = {
     "numbers_app.tasks.regulatory_upstream_send_task": "carrier",
     "numbers_app.tasks.regulatory_upstream_submission_send_task": "carrier",
     "numbers_app.tasks.regulatory_upstream_poll_task": "carrier",
+    # A number that stopped ringing (or rings again) on its daily test call: ordinary mail.
+    "numbers_app.tasks.test_call_alert_notify_task": "default",
     "messaging.tasks.message_dispatch_task": "sms",
     "messaging.tasks.carrier_event_process_task": "sms",
     "messaging.tasks.sandbox_delivery_report_task": "sms",
@@ -109,6 +111,7 @@ TASK_QUEUES = {
     "numbers_app.tasks.stock_counts_refresh_task": "periodic",
     "numbers_app.tasks.didww_sweep_task": "periodic",
     "numbers_app.tasks.sip_edge_sync_task": "periodic",
+    "numbers_app.tasks.test_call_sweeps_run_task": "periodic",
     "numbers_app.tasks.carriers_stock_import_task": "periodic",
     "numbers_app.tasks.carriers_reconcile_task": "periodic",
     "numbers_app.tasks.regulatory_upstream_sweep_task": "periodic",
@@ -187,6 +190,11 @@ app.conf.beat_schedule = {
     # (with their events and charges), within seconds of the edge's REGISTER, expiry or BYE. Each trunk
     # changes once per change (its row is locked) and each call is imported once (its Call-ID is unique).
     "sip-edge-sync": {"task": "numbers_app.tasks.sip_edge_sync_task", "schedule": 3.0},
+    # Daily test calls: each account that turned them on gets its day's sweep from the hour it chose, and the
+    # sweeps' calls leave at TEST_CALL_SWEEP_PER_MINUTE (each call itself runs on the carrier queue), so a
+    # sweep never floods the edge or a PBX. Every minute, to keep that pace. A day's sweep is unique per
+    # account, each number has one call in it, and calls are claimed with SKIP LOCKED: safe to run twice.
+    "test-call-sweeps": {"task": "numbers_app.tasks.test_call_sweeps_run_task", "schedule": 60.0},
     # Upstream carriers' stock changes all day: each enabled carrier's DID groups, prices and DIDs for sale
     # are imported into the search index every 30 minutes (each import a task on the ``carrier`` queue).
     "carriers-stock-import": {

@@ -571,6 +571,9 @@ SIP_EDGE_PIKE_DENSITY = int(os.environ.get("SIP_EDGE_PIKE_DENSITY", "60"))
 SIP_EDGE_TEST_CALL_SOURCE = os.environ.get("SIP_EDGE_TEST_CALL_SOURCE", "")
 # How long a test call waits for the PBX to answer (seconds).
 SIP_EDGE_TEST_CALL_SECONDS = int(os.environ.get("SIP_EDGE_TEST_CALL_SECONDS", "20"))
+# The daily test-call sweeps' pace: at most this many sweep calls are started a minute, across all accounts,
+# so a sweep of thousands of numbers never floods the edge or a PBX (each call holds a channel for seconds).
+TEST_CALL_SWEEP_PER_MINUTE = int(os.environ.get("TEST_CALL_SWEEP_PER_MINUTE", "10"))
 # On where an edge runs (PostgreSQL only): trunks' registration state then follows the edge's
 # registrations (``location``) and its call accounting becomes call records. Off, the sandbox's
 # registration simulation stands in (the embedded demo).

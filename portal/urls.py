@@ -126,6 +126,7 @@ page_patterns = [
     path("settings/clients/<int:client_id>/status/", views.client_status, name="client_status"),
     path("settings/audit/", account_views.audit, name="audit"),
     path("settings/brand/", brand_views.brand_settings, name="brand_settings"),
+    path("settings/test-calls/", voice_views.test_call_sweep_settings, name="test_call_sweep_settings"),
     path("switch-account/", account_views.switch_account, name="switch_account"),
 ]
 

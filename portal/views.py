@@ -63,6 +63,7 @@ def dashboard(request):
         "waiting_documents": by_status.get(Number.Status.PENDING_REGULATORY, 0),
         "sms_today": messaging_selectors.sms_day(actor=actor, day=today),
         "calls_today": call_selectors.calls_on(actor=actor, day=today),
+        "sweep": call_selectors.sweep_summary(actor=actor),
         "today": today,
         "spend_total": total,
         "spend_peak": peak,

@@ -145,7 +145,8 @@ class IncludedResource(serializers.Serializer):
     attributes = serializers.DictField(
         required=False,
         help_text="Left out when `fields[…]` names none of them. did_groups: prefix (area code), features, "
-        "is_metered (false), area_name; countries: name, prefix, iso; cities, regions: name; did_group_types: "
+        "is_metered (answered minutes charged per started minute), area_name; countries: name, prefix, iso; "
+        "cities, regions: name; did_group_types: "
         "name; voice_in_trunks: name, capacity_limit "
         "(channels), created_at, configuration (sip_configurations: username, host: where calls go); "
         "orders: amount (EUR), status, reference, created_at",

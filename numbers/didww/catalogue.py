@@ -201,11 +201,15 @@ class Prices:
 def sku_resources(group: NumberGroup, prices: Prices) -> list[Resource]:
     setup = to_exact_str(prices.of(group, Item.SETUP, group.setup_fee))
     monthly = to_exact_str(prices.of(group, Item.MONTHLY, group.monthly_price))
+    # A metered group's price per started minute of an answered call: DIDWW's model says is_metered on the
+    # group and names a per-minute rate metered_rate (on capacity pools); the SKUs carry it under that name.
+    minute = to_exact_str(prices.of(group, Item.MINUTE, group.minute_price)) if group.minute_price else None
+    attributes = {"setup_price": setup, "monthly_price": monthly, "channels_included_count": 0}
     return [
         Resource(
             "stock_keeping_units",
             sku_id(group.pk, cycle),
-            {"setup_price": setup, "monthly_price": monthly, "channels_included_count": 0, "billing_cycle": cycle},
+            attributes | {"billing_cycle": cycle, "metered_rate": minute},
         )
         for cycle in BillingCycle.values
     ]
@@ -267,8 +271,10 @@ GROUP_FILTERS: dict[str, Callable[[str], Q]] = {
     "prefix": lambda v: Q(area_code__in=values_of(v)),
     "area_name": lambda v: Q(city__in=values_of(v)) | Q(region__in=values_of(v)),
     "features": _features_q,
-    # Never metered, never extra channels: true matches nothing.
-    "is_metered": lambda v: Q(pk__in=[]) if truth("filter[is_metered]", v) else Q(),
+    "is_metered": lambda v: (
+        Q(minute_price__gt=0) if truth("filter[is_metered]", v) else Q(minute_price__isnull=True) | Q(minute_price=0)
+    ),
+    # Never extra channels: true matches nothing.
     "allow_additional_channels": lambda v: Q(pk__in=[]) if truth("filter[allow_additional_channels]", v) else Q(),
 }
 GROUP_SORTS = {"prefix": "area_code", "area_name": "city", "id": "id"}
@@ -410,7 +416,7 @@ GROUP_FIELDS = frozenset(
         "address_requirement",
     }
 )  # fmt: skip
-SKU_FIELDS = frozenset({"setup_price", "monthly_price", "channels_included_count", "billing_cycle"})
+SKU_FIELDS = frozenset({"setup_price", "monthly_price", "channels_included_count", "billing_cycle", "metered_rate"})
 TYPE_FIELDS = frozenset({"name"})
 GROUP_TYPES = {
     "did_groups": GROUP_FIELDS,
@@ -488,7 +494,8 @@ COLLECTIONS: dict[str, Collection] = {
             "prefix": "Area codes",
             "area_name": "City or region names",
             "features": "All of these features: voice_in, sms_in, t38 (the others are never offered here)",
-            "is_metered": "Always false here: true matches nothing",
+            "is_metered": "true: only metered groups (answered minutes charged per started minute); false: only "
+            "groups with a flat monthly price",
             "allow_additional_channels": "Always false here: true matches nothing",
         },
         {

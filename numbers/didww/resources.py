@@ -146,7 +146,9 @@ def did_group_resource(group: NumberGroup, country: Country) -> Resource:
         {
             "prefix": group.area_code,
             "features": [name for name, flag in FEATURES.items() if getattr(group, flag)],
-            "is_metered": False,  # a flat monthly price, no per-minute charge
+            # Metered: answered calls are charged per started minute (the SKUs give the price) on top of the
+            # monthly price.
+            "is_metered": bool(group.minute_price),
             "area_name": group.city or group.region or type_name,
         },
         {

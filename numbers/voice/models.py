@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -104,6 +105,10 @@ class TestCall(models.Model):
         NOT_ANSWERED = "not_answered", _("Not answered")
         FAILED = "failed", _("Could not call")
 
+    class Alert(models.TextChoices):
+        FAILED = "failed", _("Stopped ringing")
+        RECOVERED = "recovered", _("Rings again")
+
     uid = models.CharField(_("id"), max_length=16, unique=True, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="test_calls")
     client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -114,12 +119,30 @@ class TestCall(models.Model):
     sip_reason = models.CharField(_("SIP reason"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # A call of a daily sweep (``numbers/voice/sweeps.py``) waits, queued, until the sweep's pace lets it go:
+    # ``dispatched_at`` says when its task was enqueued (a call asked for by hand is enqueued at once).
+    sweep = models.ForeignKey(
+        "numbers.TestCallSweep", on_delete=models.CASCADE, null=True, blank=True, related_name="calls"
+    )
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+    # What the sweep's comparison with the number's previous sweep found (set once: one alert a day).
+    alert = models.CharField(_("alert"), max_length=10, choices=Alert.choices, blank=True)
 
     class Meta:
         verbose_name = _("test call")
         verbose_name_plural = _("test calls")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["number", "-created_at"], name="testcall_number_created")]
+        indexes = [
+            models.Index(fields=["number", "-created_at"], name="testcall_number_created"),
+            models.Index(
+                fields=["id"], condition=models.Q(dispatched_at__isnull=True, sweep__isnull=False),
+                name="testcall_sweep_waiting",
+            ),
+        ]  # fmt: skip
+        constraints = [
+            # One call of each number per sweep, so one alert per number per day.
+            models.UniqueConstraint(fields=["sweep", "number"], name="testcall_one_per_sweep"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.status}"
@@ -136,3 +159,50 @@ class TestCall(models.Model):
     @property
     def done(self) -> bool:
         return self.status not in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class TestCallSweepSettings(models.Model):
+    """A reseller's daily test-call sweep: off by default; when on, every active, routed number of the
+    account is test-called once a day from ``hour`` (UTC)."""
+
+    __test__ = False
+
+    account = models.OneToOneField(
+        "accounts.Account", on_delete=models.CASCADE, related_name="test_call_sweep_settings"
+    )
+    enabled = models.BooleanField(_("test-call my numbers every day"), default=False)
+    hour = models.PositiveSmallIntegerField(
+        _("hour (UTC)"), default=6, validators=[MinValueValidator(0), MaxValueValidator(23)]
+    )
+    skipped_numbers = models.ManyToManyField(
+        "numbers.Number", blank=True, related_name="+", verbose_name=_("numbers left out")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("daily test-call settings")
+        verbose_name_plural = _("daily test-call settings")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {'on' if self.enabled else 'off'} at {self.hour:02d}:00 UTC"
+
+
+class TestCallSweep(models.Model):
+    """One account's sweep of one day. Unique per account and day: however often and however many times
+    at once the periodic job runs, a day has one sweep, and each number one call in it."""
+
+    __test__ = False
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="test_call_sweeps")
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("test-call sweep")
+        verbose_name_plural = _("test-call sweeps")
+        ordering = ["-day", "-id"]
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="testcallsweep_one_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day}"

@@ -17,7 +17,7 @@ from accounts.selectors import parse_id
 from portal.errors import NotFound
 
 from ..models import Number, SipTrunk
-from .models import Call
+from .models import Call, TestCall, TestCallSweep, TestCallSweepSettings
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,63 @@ def call_stats(calls: QuerySet[Call]) -> CallStats:
 def calls_on(*, actor: Actor, day: date) -> int:
     """How many calls reached the actor's numbers on ``day`` (UTC, as the call filters count days)."""
     return call_list(actor=actor, filters=CallFilters(since=day, until=day)).count()
+
+
+# --- Daily test calls (``sweeps.py``) --------------------------------------------------------------
+
+SWEEP_DONE = (TestCall.Status.ANSWERED, TestCall.Status.NOT_ANSWERED, TestCall.Status.FAILED)
+SWEEP_CONCLUSIVE = (TestCall.Status.ANSWERED, TestCall.Status.NOT_ANSWERED)
+
+
+def sweep_settings_get(*, account) -> TestCallSweepSettings:
+    """The account's sweep settings (the defaults, unsaved, when it never changed them)."""
+    found = TestCallSweepSettings.objects.filter(account=account).first()
+    return found or TestCallSweepSettings(account=account)
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    sweep: TestCallSweep
+    tested: int
+    ringing: int
+    failing: int
+    waiting: int
+    alerts: int
+    recoveries: int
+
+
+def sweep_summary(*, actor: Actor) -> SweepSummary | None:
+    """The actor's latest sweep in figures (a client login sees its own numbers' part), or None."""
+    sweep = TestCallSweep.objects.filter(account=actor.account).first()
+    if sweep is None:
+        return None
+    calls = TestCall.objects.filter(sweep=sweep)
+    if actor.client is not None:
+        calls = calls.filter(client=actor.client)
+    counts = calls.aggregate(
+        tested=Count("id", filter=Q(status__in=SWEEP_DONE)),
+        ringing=Count("id", filter=Q(status__in=SWEEP_CONCLUSIVE, rang=True)),
+        failing=Count("id", filter=Q(status__in=SWEEP_DONE, rang=False)),
+        waiting=Count("id", filter=~Q(status__in=SWEEP_DONE)),
+        alerts=Count("id", filter=Q(alert=TestCall.Alert.FAILED)),
+        recoveries=Count("id", filter=Q(alert=TestCall.Alert.RECOVERED)),
+    )
+    if not counts["tested"] and not counts["waiting"]:
+        return None  # nothing of the viewer's in it (a client's numbers may all be left out)
+    return SweepSummary(sweep=sweep, **{k: v or 0 for k, v in counts.items()})
+
+
+def number_skipped(number: Number) -> bool:
+    """Whether the reseller left ``number`` out of its daily test calls."""
+    return TestCallSweepSettings.skipped_numbers.through.objects.filter(
+        testcallsweepsettings__account_id=number.account_id, number_id=number.pk
+    ).exists()
+
+
+def sweep_history(*, actor: Actor, number: Number, days: int = 7) -> list[TestCall]:
+    """The number's last ``days`` sweep results, newest first (the number is one of the actor's)."""
+    return list(
+        TestCall.objects.filter(account=actor.account, number=number, sweep__isnull=False)
+        .select_related("sweep")
+        .order_by("-sweep__day")[:days]
+    )

@@ -103,14 +103,23 @@ def test_call_start(*, actor: Actor, number: Number) -> TestCall:
     _source()
     with transaction.atomic():
         Number.objects.select_for_update().filter(pk=number.pk).first()
-        pending = number.test_calls.filter(status__in=(TestCall.Status.QUEUED, TestCall.Status.RUNNING)).first()
-        if pending is not None:
-            return pending
-        test_call = TestCall.objects.create(
-            uid=secrets.token_hex(6), account=number.account, client=number.client, number=number
-        )
         from ..tasks import test_call_task
 
+        pending = number.test_calls.filter(status__in=(TestCall.Status.QUEUED, TestCall.Status.RUNNING)).first()
+        if pending is not None:
+            # A daily sweep's call still waiting for its turn: asked for by hand, it goes now.
+            if pending.dispatched_at is None and pending.sweep_id is not None:
+                pending.dispatched_at = timezone.now()
+                pending.save(update_fields=["dispatched_at"])
+                transaction.on_commit(lambda: test_call_task.delay(pending.pk))
+            return pending
+        test_call = TestCall.objects.create(
+            uid=secrets.token_hex(6),
+            account=number.account,
+            client=number.client,
+            number=number,
+            dispatched_at=timezone.now(),
+        )
         transaction.on_commit(lambda: test_call_task.delay(test_call.pk))
     return test_call
 
@@ -142,6 +151,10 @@ def test_call_run(*, test_call_id: int) -> TestCall:
         test_call.rang, test_call.sip_code, test_call.sip_reason = outcome.rang, outcome.sip_code, outcome.sip_reason
     test_call.finished_at = timezone.now()
     test_call.save(update_fields=["status", "rang", "sip_code", "sip_reason", "finished_at"])
+    if test_call.sweep_id is not None:
+        from .sweeps import sweep_call_judge
+
+        test_call.alert = sweep_call_judge(test_call_id=test_call.pk)
     return test_call
 
 

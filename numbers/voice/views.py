@@ -7,17 +7,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 from portal.pages import page_of, portal_page, query_without_page, render_page, wants_fragment
 
 from .. import selectors as number_selectors
-from . import testcalls
+from . import selectors as sweep_selectors
+from . import sweeps, testcalls
 from .models import Call
 from .selectors import CallFilters, call_list, call_stats
 
@@ -100,6 +103,11 @@ def call_list_page(request):
         "page": page_of(request, calls, per_page=50),
         "query": query_without_page(request),
         "target": "#call-results",
+        # The latest sweep of all the viewer's numbers: on the unfiltered page only (one number's or trunk's
+        # calls have their own story; the number's page lists its test calls).
+        "sweep_summary": None
+        if wants_fragment(request) or number or trunk
+        else sweep_selectors.sweep_summary(actor=actor),
     }
     return render_page(request, "numbers/call_list.html", "numbers/_call_results.html", context, target="call-results")
 
@@ -134,5 +142,88 @@ def number_test_call(request, number_id: int):
 
 def test_call_context(actor, number) -> dict:
     """What the test call panel shows: the latest test call, and whether one can be placed here."""
-    latest = testcalls.TestCall.objects.filter(account=actor.account, number=number).first()
-    return {"test_call": latest, "test_calls_ready": testcalls.ready()}
+    latest = (
+        testcalls.TestCall.objects.filter(account=actor.account, number=number)
+        .exclude(sweep__isnull=False, dispatched_at__isnull=True)  # a sweep's call not yet on its way
+        .first()
+    )
+    return {
+        "test_call": latest,
+        "test_calls_ready": testcalls.ready(),
+        "sweep_history": sweep_selectors.sweep_history(actor=actor, number=number),
+        "sweep_settings": sweep_selectors.sweep_settings_get(account=actor.account),
+        "sweep_skipped": sweep_selectors.number_skipped(number),
+    }
+
+
+class SweepSettingsForm(forms.Form):
+    enabled = forms.BooleanField(
+        label=_("Test-call my numbers every day"),
+        required=False,
+        help_text=_(
+            "Each active, routed number gets one test call a day. When a number that rang the day before does "
+            "not ring, your owners and admins get an email and a number.test_call_failed webhook."
+        ),
+    )
+    hour = forms.TypedChoiceField(
+        label=_("From (UTC)"), coerce=int, choices=[(h, f"{h:02d}:00") for h in range(24)], initial=6
+    )
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def test_call_sweep_settings(request):
+    """The daily test calls' settings (owners and admins), with the latest sweep's figures."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from portal.errors import ApplicationError
+    from portal.pages import add_error
+
+    actor = request.actor
+    if actor.is_client_scoped or not actor.can_administer:
+        raise PermissionDenied
+    saved = sweep_selectors.sweep_settings_get(account=actor.account)
+    form = SweepSettingsForm(request.POST or None, initial={"enabled": saved.enabled, "hour": saved.hour})
+    if request.method == "POST" and form.is_valid():
+        try:
+            sweeps.test_call_sweep_settings_save(
+                actor=actor, enabled=form.cleaned_data["enabled"], hour=form.cleaned_data["hour"]
+            )
+        except ApplicationError as exc:
+            add_error(form, exc)
+        else:
+            messages.success(request, _("Daily test call settings saved."))
+            return redirect("test_call_sweep_settings")
+    skipped = saved.skipped_numbers.order_by("e164") if saved.pk else []
+    context = {
+        "form": form,
+        "saved": saved,
+        "skipped": skipped,
+        "summary": sweep_selectors.sweep_summary(actor=actor),
+        "test_calls_ready": testcalls.ready(),
+        "per_minute": settings.TEST_CALL_SWEEP_PER_MINUTE,
+    }
+    return render(request, "numbers/test_call_settings.html", context)
+
+
+@portal_page
+@require_POST
+def number_sweep_skip(request, number_id: int):
+    """Leave a number out of the daily test calls, or take it back in (a form on the number's page)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from ..views import number_or_404
+
+    actor = request.actor
+    if actor.is_client_scoped or not actor.can_administer:
+        raise PermissionDenied
+    number = number_or_404(actor, number_id)
+    skipped = request.POST.get("skipped") == "1"
+    sweeps.test_call_sweep_number_skip(actor=actor, number=number, skipped=skipped)
+    if skipped:
+        messages.success(request, _("This number is left out of the daily test calls."))
+    else:
+        messages.success(request, _("This number is in the daily test calls again."))
+    return redirect(reverse("number_detail", args=[number.pk]) + "#test-call")

@@ -23,6 +23,8 @@ EVENT_TYPES = (
     "number.expiring",
     "number.suspended",
     "number.ported",
+    "number.test_call_failed",
+    "number.test_call_recovered",
     "payment.succeeded",
     "payment.failed",
     "regulatory.approved",

@@ -43,6 +43,16 @@ _CALL = {
     "charged": None,
 }
 
+# One daily test call's result, as ``number.test_call_*`` carry it (``numbers/voice/sweeps.py``).
+_SWEEP_RESULT = {
+    "id": "tcall_5a6b7c8d9e0f",
+    "day": "2026-03-05",
+    "status": "answered",
+    "rang": True,
+    "sip_code": 200,
+    "sip_reason": "OK",
+}
+
 
 @dataclass(frozen=True)
 class EventType:
@@ -71,6 +81,41 @@ CATALOGUE: tuple[EventType, ...] = (
         "number.ported",
         _("A number ported in from another carrier is now yours."),
         {**_NUMBER, "port_id": "port_12"},
+    ),
+    EventType(
+        "number.test_call_failed",
+        _(
+            "A number that rang on its previous daily test call did not ring today: the SIP answer it got, and "
+            "the previous result (once per number and day)."
+        ),
+        {
+            **_NUMBER,
+            "test_call": {
+                **_SWEEP_RESULT,
+                "status": "not_answered",
+                "rang": False,
+                "sip_code": 480,
+                "sip_reason": "Temporarily Unavailable",
+            },
+            "previous": {**_SWEEP_RESULT, "id": "tcall_0b1c2d3e4f50", "day": "2026-03-04"},
+        },
+    ),
+    EventType(
+        "number.test_call_recovered",
+        _("A number that did not ring on its previous daily test call rings again today."),
+        {
+            **_NUMBER,
+            "test_call": _SWEEP_RESULT,
+            "previous": {
+                **_SWEEP_RESULT,
+                "id": "tcall_0b1c2d3e4f50",
+                "day": "2026-03-04",
+                "status": "not_answered",
+                "rang": False,
+                "sip_code": 480,
+                "sip_reason": "Temporarily Unavailable",
+            },
+        },
     ),
     EventType(
         "payment.succeeded",

@@ -259,7 +259,7 @@ declare namespace DIDfarm {
     [param: string]: unknown;
   }
   interface EventsListParams {
-    event?: "number.provisioned" | "number.activated" | "number.released" | "number.expiring" | "number.suspended" | "number.ported" | "payment.succeeded" | "payment.failed" | "regulatory.approved" | "regulatory.rejected" | "trunk.registered" | "trunk.offline" | "message.received" | "message.status" | "client.created" | "client.updated" | "wallet.credited" | "wallet.debited" | "wallet.low_balance";
+    event?: "number.provisioned" | "number.activated" | "number.released" | "number.expiring" | "number.suspended" | "number.ported" | "number.test_call_failed" | "number.test_call_recovered" | "payment.succeeded" | "payment.failed" | "regulatory.approved" | "regulatory.rejected" | "trunk.registered" | "trunk.offline" | "call.received" | "call.completed" | "message.received" | "message.status" | "client.created" | "client.updated" | "wallet.credited" | "wallet.debited" | "wallet.low_balance";
     limit?: number;
     page?: number;
     [param: string]: unknown;

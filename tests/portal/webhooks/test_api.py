@@ -94,9 +94,10 @@ def test_the_event_catalogue_lists_every_event_with_an_example(tenants, api_as):
     rows = api_as(tenants.a.read_only_key).get("/api/v1/webhooks/event-types").json()["data"]
     names = [r["name"] for r in rows]
     assert (
-        len(names) == 17
+        len(names) == 19
         and "message.received" in names
         and {"call.received", "call.completed"} <= set(names)
+        and {"number.test_call_failed", "number.test_call_recovered"} <= set(names)
         and "wallet.low_balance" in names
         and "webhook.test" not in names
     )

@@ -33,6 +33,8 @@ MONEY_FIELDS = frozenset(
         "markup_percent",
         "monthly_cost",
         "monthly_price",
+        "per_minute_cost",
+        "per_minute_price",
         "price",
         "price_per_segment",
         "setup_cost",

@@ -28,6 +28,33 @@ from ._errors import DidfarmError
 from ._objects import DidfarmObject, convert
 
 DEFAULT_TOLERANCE = 300
+
+# The events a delivery's ``event`` may name (``GET /webhooks/event-types`` describes each).
+EVENT_TYPES = (
+    "number.provisioned",
+    "number.activated",
+    "number.released",
+    "number.expiring",
+    "number.suspended",
+    "number.ported",
+    "number.test_call_failed",
+    "number.test_call_recovered",
+    "payment.succeeded",
+    "payment.failed",
+    "regulatory.approved",
+    "regulatory.rejected",
+    "trunk.registered",
+    "trunk.offline",
+    "call.received",
+    "call.completed",
+    "message.received",
+    "message.status",
+    "client.created",
+    "client.updated",
+    "wallet.credited",
+    "wallet.debited",
+    "wallet.low_balance",
+)
 PREFIX = "whsec_"
 
 
