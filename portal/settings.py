@@ -568,7 +568,7 @@ SIP_EDGE_PIKE_DENSITY = int(os.environ.get("SIP_EDGE_PIKE_DENSITY", "60"))
 SIP_EDGE_TEST_CALL_SOURCE = os.environ.get("SIP_EDGE_TEST_CALL_SOURCE", "")
 # How long a test call waits for the PBX to answer (seconds).
 SIP_EDGE_TEST_CALL_SECONDS = int(os.environ.get("SIP_EDGE_TEST_CALL_SECONDS", "20"))
-# On where an edge runs (PostgreSQL only): trunks' registration state then follows the edge's
+# On where an edge runs (on PostgreSQL or the embedded SQLite file): trunks' registration state then follows the edge's
 # registrations (``location``) and its call accounting becomes call records. Off, the sandbox's
 # registration simulation stands in (the embedded demo).
 SIP_EDGE_ENABLED = env_bool("SIP_EDGE_ENABLED", False)

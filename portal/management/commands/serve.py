@@ -1,7 +1,7 @@
 """Run the whole portal in one terminal: gunicorn (web), a Celery worker and Celery beat, and, where
-``SIP_EDGE_ENABLED`` is on (``scripts/run`` turns it on when Kamailio is installed and the database is
-PostgreSQL), the SIP edge: Kamailio with the configuration ``sip_edge_config`` renders, written under the
-var directory.
+``SIP_EDGE_ENABLED`` is on (``scripts/run`` turns it on when Kamailio is installed with the module for the
+database: db_sqlite for the SQLite default, db_postgres for PostgreSQL), the SIP edge: Kamailio with the
+configuration ``sip_edge_config`` renders, written under the var directory.
 
 Each child runs in its own session, so Ctrl-C reaches only this supervisor, which then sends SIGTERM to
 each child's main process (which stops its own workers), waits, and kills a child's whole process group
