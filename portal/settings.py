@@ -550,6 +550,11 @@ SIP_SERVER = os.environ.get("SIP_SERVER", "sip.didfarm.test")
 # Where it listens (``host:port``; UDP and TCP) and, behind NAT, the public address it names in headers.
 SIP_EDGE_LISTEN = os.environ.get("SIP_EDGE_LISTEN", "127.0.0.1:5060")
 SIP_EDGE_ADVERTISE = os.environ.get("SIP_EDGE_ADVERTISE", "")
+# SIP over TLS: with a certificate and its private key (PEM files, absolute paths), the edge also listens
+# on SIP_EDGE_TLS_LISTEN (``host:port``; empty: SIP_EDGE_LISTEN's host, port 5061). Off without them.
+SIP_EDGE_TLS_LISTEN = os.environ.get("SIP_EDGE_TLS_LISTEN", "")
+SIP_EDGE_TLS_CERTIFICATE = os.environ.get("SIP_EDGE_TLS_CERTIFICATE", "")
+SIP_EDGE_TLS_PRIVATE_KEY = os.environ.get("SIP_EDGE_TLS_PRIVATE_KEY", "")
 # The carrier's signalling addresses (comma-separated IPs or CIDR ranges): their INVITEs for our numbers
 # are taken without credentials. Anyone else must be an IP trunk or authenticate as a digest trunk.
 SIP_EDGE_CARRIER_ADDRESSES = os.environ.get("SIP_EDGE_CARRIER_ADDRESSES", "")

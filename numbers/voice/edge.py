@@ -35,6 +35,9 @@ class EdgeOptions:
     auth_failures: int = field(default_factory=lambda: settings.SIP_EDGE_AUTH_FAILURES)
     ban_seconds: int = field(default_factory=lambda: settings.SIP_EDGE_BAN_SECONDS)
     pike_density: int = field(default_factory=lambda: settings.SIP_EDGE_PIKE_DENSITY)
+    tls_listen: str = field(default_factory=lambda: settings.SIP_EDGE_TLS_LISTEN)
+    tls_certificate: str = field(default_factory=lambda: settings.SIP_EDGE_TLS_CERTIFICATE)
+    tls_private_key: str = field(default_factory=lambda: settings.SIP_EDGE_TLS_PRIVATE_KEY)
     children: int = 4
     min_expires: int = 60
     location_timer: int = 10
@@ -129,6 +132,39 @@ def _networks(value: str) -> str:
     return ",".join(nets) or NEVER
 
 
+def _pem_file(value: str, *, what: str) -> str:
+    path = Path(value)
+    if not path.is_absolute() or any(c in value for c in "\"'\n\\;"):
+        raise EdgeConfigError(f"TLS {what}: an absolute path without quotes or backslashes: {value!r}")
+    if not path.is_file():
+        raise EdgeConfigError(f"TLS {what}: no such file: {value}")
+    return value
+
+
+def _tls(opts: EdgeOptions, *, host: str, advertise_host: str) -> tuple[str, str]:
+    """The TLS listener and the tls module's settings, when a certificate and its key are configured
+    (both, or neither: one without the other is a mistake worth stopping for)."""
+    if not opts.tls_certificate and not opts.tls_private_key:
+        return "", ""
+    if not (opts.tls_certificate and opts.tls_private_key):
+        raise EdgeConfigError("TLS: set both the certificate and the private key, or neither")
+    certificate = _pem_file(opts.tls_certificate, what="certificate")
+    private_key = _pem_file(opts.tls_private_key, what="private key")
+    t_host, t_port = _host_port(opts.tls_listen or host, what="TLS listen")
+    listen = f"\nenable_tls=yes\nlisten=tls:{t_host}:{t_port or 5061}"
+    if advertise_host:
+        listen += f" advertise {advertise_host}:{t_port or 5061}"
+    module = (
+        'loadmodule "tls.so"\n'
+        f'modparam("tls", "certificate", "{certificate}")\n'
+        f'modparam("tls", "private_key", "{private_key}")\n'
+        'modparam("tls", "tls_method", "TLSv1.2+")\n'
+        'modparam("tls", "verify_certificate", 0)\n'
+        'modparam("tls", "require_certificate", 0)'
+    )
+    return listen, module
+
+
 def render(options: EdgeOptions | None = None) -> str:
     opts = options or EdgeOptions()
     db_url = opts.database_url or database_url()
@@ -137,11 +173,13 @@ def render(options: EdgeOptions | None = None) -> str:
         raise EdgeConfigError("database URL: postgres://… or sqlite:///… without quotes, spaces or backslashes")
     host, port = _host_port(opts.listen, what="listen")
     listen_at = f"{host}:{port or 5060}"
-    advertise = ""
+    advertise, a_host = "", ""
     if opts.advertise:
         a_host, a_port = _host_port(opts.advertise, what="advertise")
         advertise = f" advertise {a_host}:{a_port or port or 5060}"
     listen = "\n".join(f"listen={proto}:{listen_at}{advertise}" for proto in ("udp", "tcp"))
+    tls_listen, tls_module = _tls(opts, host=host, advertise_host=a_host)
+    listen += tls_listen
     if not HOST.match(opts.realm):
         raise EdgeConfigError(f"realm: not a host name: {opts.realm!r}")
     carriers = _networks(opts.carrier_addresses)
@@ -171,6 +209,7 @@ def render(options: EdgeOptions | None = None) -> str:
         "FROM_CARRIER": f'is_in_subnet("$si", "{carriers}")',
         "IP_TRUNK_PORT": str(int(opts.ip_trunk_port)),
         "PSTN_ROUTE": pstn,
+        "TLS_MODULE": tls_module,
         **DIALECTS[dialect],
     }
     text = TEMPLATE.read_text()
