@@ -2,6 +2,7 @@
 refusals with the right SIP answer; call records with their duration; metered minutes charged once."""
 
 import json
+import re
 import subprocess
 from decimal import Decimal
 
@@ -141,6 +142,48 @@ def test_a_forwarded_number_reaches_its_sip_uri(edge, sipp, tenants, stock, djan
     assert target.wait(timeout=10) == 0
     (call,) = _imported(status=Call.Status.COMPLETED)
     assert call.trunk_id is None and call.number_id == number.pk
+
+
+def test_a_delivery_trunks_codec_list_filters_the_offer_its_pbx_gets(
+    edge, sipp, tenants, stock, django_capture_on_commit_callbacks
+):
+    from numbers_app.didww import voice_in
+
+    number = live_number(tenants, NL_AMS[1], django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    delivery = voice_in.trunk_create(
+        actor=tenants.a.owner_actor,
+        attributes={
+            "name": "Desk phones",
+            "configuration": {
+                "type": "sip_configurations",
+                "attributes": {"host": "127.0.0.1", "port": 15074, "username": "desk", "codec_ids": [10, 6]},
+            },
+        },
+    )
+    voice_in.did_apply(actor=tenants.a.owner_actor, number=number, changes={}, route=voice_in.DidRoute(trunk=delivery))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT action, target, codecs FROM sip_route WHERE e164 = %s", [number.e164])
+        assert cursor.fetchone() == ("uri", "sip:desk@127.0.0.1:15074", "PCMA,telephone-event")
+    target = sipp.start("pbx", ip="127.0.0.1", port=15074)
+
+    caller = sipp.run("call_codecs", service=number.e164, ip=CARRIER_IP, port=5073, keys={"caller": CALLER},
+                      duration_ms=500, media_port=15082)  # fmt: skip
+    assert caller.returncode == 0, caller.messages
+    assert target.wait(timeout=10) == 0
+    (received,) = [p.read_text() for p in sipp.workdir.glob("pbx-15074-*.log")]
+    offer = received[received.index("INVITE sip:") :]
+    offer = offer[: offer.index("m=audio") + 400]
+    media = re.search(r"^m=audio \d+ RTP/AVP ([\d ]+)$", offer, re.MULTILINE).group(1).split()
+    assert media == ["8", "101"]  # PCMU and G729 are gone from the offer
+    assert "PCMA/8000" in offer and "telephone-event/8000" in offer
+    assert "PCMU/8000" not in offer and "G729/8000" not in offer
+
+    # Without a codec list, the offer goes as it came.
+    delivery.configuration = {**delivery.configuration, "codec_ids": None}
+    delivery.save(update_fields=["configuration"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT codecs FROM sip_route WHERE e164 = %s", [number.e164])
+        assert cursor.fetchone() == ("",)
 
 
 def test_unrouted_suspended_released_and_unknown_numbers_get_their_sip_answers(
