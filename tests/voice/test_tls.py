@@ -18,7 +18,7 @@ from numbers_app.voice.services import registrations_sync
 from tests.voice.conftest import EDGE_HOST, REALM, active_trunk, start_edge, stop_edge
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PORT, TLS_PORT = 5076, 5077
+PORT, TLS_PORT = 5077, 5078  # (the benchmark in tests/perf takes 5076)
 
 
 @pytest.fixture
