@@ -6,11 +6,20 @@ migration takes their frozen SQL and adds it, so the rest of the view stays word
 """
 
 from importlib import import_module
+from pathlib import Path
 
 from django.db import migrations, models
 
-PG = import_module(f"{__package__}.0021_sip_edge_tables_and_views")
-LITE = import_module(f"{__package__}.0026_sip_edge_on_sqlite")
+
+def _migration(name: str):
+    """An earlier migration of this app by its name without the number (numbers may change when branches
+    are merged), to reuse its frozen SQL."""
+    (path,) = Path(__file__).parent.glob(f"[0-9][0-9][0-9][0-9]_{name}.py")
+    return import_module(f"{__package__}.{path.stem}")
+
+
+PG = _migration("sip_edge_tables_and_views")
+LITE = _migration("sip_edge_on_sqlite")
 
 
 def _route_view(views: str) -> str:

@@ -6,10 +6,19 @@ The view is 0027's with the one column added (its frozen SQL, taken and extended
 """
 
 from importlib import import_module
+from pathlib import Path
 
 from django.db import migrations
 
-BEFORE = import_module(f"{__package__}.0027_number_capacity_limit")
+
+def _migration(name: str):
+    """An earlier migration of this app by its name without the number (numbers may change when branches
+    are merged), to reuse its frozen SQL."""
+    (path,) = Path(__file__).parent.glob(f"[0-9][0-9][0-9][0-9]_{name}.py")
+    return import_module(f"{__package__}.{path.stem}")
+
+
+BEFORE = _migration("number_capacity_limit")
 
 # DIDWW's codec ids (the SDK's ``Codec``) and their names in SDP (rtpmap encoding names).
 CODEC_NAMES = {
