@@ -3,12 +3,14 @@ front of the demo's database file. PostgreSQL has them since 0021; this migratio
 
 The shapes are those of 0021 in SQLite's words: Kamailio's own tables as its ``utils/kamctl/db_sqlite``
 schema has them (an ``INTEGER PRIMARY KEY`` for ``SERIAL``; db_sqlite stores a time as a Julian day
-number), and the three views without PostgreSQL's types: ``sip_address`` keeps each allowed address as
+number), except that their text columns take NULL (see below), and the three views without PostgreSQL's types: ``sip_address`` keeps each allowed address as
 ``address/prefix`` text with the prefix length apart (the edge compares addresses itself, ``is_in_subnet``), ``sip_route`` picks a
 number's row by a correlated subquery instead of ``DISTINCT ON``.
 
 This migration is frozen: its SQL repeats the tables and views as they were when it was written.
 """
+
+import re
 
 from django.db import migrations
 
@@ -96,6 +98,9 @@ CREATE INDEX location_attrs_last_modified_idx ON location_attrs (last_modified);
 INSERT INTO version (table_name, table_version) VALUES ('location_attrs', 1);
 
 {ACC_TABLES}"""
+# db_sqlite binds an empty string Kamailio holds without a buffer (a missed call's To tag, a REGISTER without
+# User-Agent) as NULL, where db_postgres writes ''. The text columns keep their defaults but take NULL.
+KAMAILIO_TABLES = re.sub(r"(VARCHAR\(\d+\) DEFAULT '[^']*') NOT NULL", r"\1", KAMAILIO_TABLES)
 
 # An address as its host part and its prefix length (a bare address is a /32 or a /128).
 HOST = "CASE WHEN instr(ip.value, '/') > 0 THEN substr(ip.value, 1, instr(ip.value, '/') - 1) ELSE ip.value END"

@@ -82,13 +82,13 @@ def _live_registrations(usernames: list[str] | None = None) -> dict[str, list[Re
     """Unexpired registrations by username (newest first). ``expires`` is UTC: the edge runs with TZ=UTC."""
     if connection.vendor == "sqlite":
         sql = (
-            "SELECT username, contact, user_agent, CAST(expires AS REAL), coalesce(received, '') FROM location "
-            "WHERE expires > julianday('now')"
+            "SELECT username, contact, coalesce(user_agent, ''), CAST(expires AS REAL), coalesce(received, '') "
+            "FROM location WHERE expires > julianday('now')"
         )
     else:
         sql = (
-            "SELECT username, contact, user_agent, expires, coalesce(received, '') FROM location "
-            "WHERE expires > (now() AT TIME ZONE 'UTC')"
+            "SELECT username, contact, coalesce(user_agent, ''), expires, coalesce(received, '') "
+            "FROM location WHERE expires > (now() AT TIME ZONE 'UTC')"
         )
     params: list[Any] = []
     if usernames is not None:
