@@ -122,6 +122,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Portal running at http://{host}:{port}  (Ctrl-C to stop)")
         if settings.SIP_EDGE_ENABLED:
             self.stdout.write(f"SIP edge listening on {settings.SIP_EDGE_LISTEN} (UDP and TCP)")
+            if settings.SIP_EDGE_TLS_CERTIFICATE and settings.SIP_EDGE_TLS_PRIVATE_KEY:
+                host = settings.SIP_EDGE_LISTEN.rpartition(":")[0] or settings.SIP_EDGE_LISTEN
+                self.stdout.write(f"and on {settings.SIP_EDGE_TLS_LISTEN or host + ':5061'} (TLS)")
 
         exit_code = 0
         while not stopping:
