@@ -201,6 +201,16 @@ class NumberConfigureForm(forms.Form):
         required=False,
         help_text=_("Stop renewing: the number stays until its paid-through date, then leaves your account."),
     )
+    capacity_limit = forms.IntegerField(
+        label=_("Calls at once"),
+        required=False,
+        min_value=1,
+        max_value=10000,
+        help_text=_(
+            "How many calls this number takes at the same time; the next one is answered busy. "
+            "Empty: no limit of its own."
+        ),
+    )
     # The number's own webhook URLs; ``number_configure`` checks them with the webhook endpoints' rules.
     webhook_url = forms.CharField(
         label=_("Webhook URL"),

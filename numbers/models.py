@@ -289,6 +289,9 @@ class Number(models.Model):
         SipTrunk, on_delete=models.PROTECT, null=True, blank=True, related_name="numbers", db_index=False
     )
     forwarding = models.CharField(_("forwarding (SIP URI or number)"), max_length=255, blank=True)
+    # How many calls to this number the SIP edge lets up at once (its dialog profile per number); beyond it
+    # a call is answered 486. Null: no limit of its own (the trunk's channels still count).
+    capacity_limit = models.PositiveIntegerField(_("calls at once"), null=True, blank=True)
     # What the carrier was last told about this number's routing, and when (set by the routing task).
     route_applied = models.CharField(_("route at the carrier"), max_length=255, blank=True)
     route_applied_at = models.DateTimeField(_("route applied"), null=True, blank=True)

@@ -601,7 +601,20 @@ CONFIGURABLE = {
     "tags",
     "client_id",
     "cancel_at_period_end",
+    "capacity_limit",
 }
+CAPACITY_MAX = 10000
+
+
+def _capacity_limit(value: Any) -> int | None:
+    """A number's own limit of calls at once: a whole number from 1, or None for no limit of its own."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= CAPACITY_MAX:
+        raise ValueError(
+            _("Use a whole number of calls from 1 to %(max)s, or null for no limit.") % {"max": CAPACITY_MAX}
+        )
+    return value
 
 
 def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
@@ -654,6 +667,8 @@ def number_configure(*, actor: Actor, number: Number, **changes: Any) -> Number:
                 )
             elif key == "cancel_at_period_end":
                 values["cancel_at_period_end"] = bool(value)
+            elif key == "capacity_limit":
+                values["capacity_limit"] = _capacity_limit(value)
         except ValueError as exc:
             errors[key] = [str(exc)]
     if errors:

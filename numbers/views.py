@@ -704,6 +704,7 @@ def _configure_form(actor, number: Number, data=None) -> NumberConfigureForm:
         "tags": ", ".join(number.tags),
         "client_id": str(number.client_id or ""),
         "cancel_at_period_end": number.cancel_at_period_end,
+        "capacity_limit": number.capacity_limit,
         **{name: getattr(number, name) for name in NumberConfigureForm.WEBHOOK_FIELDS},
     }
     return NumberConfigureForm(
@@ -724,7 +725,7 @@ def number_detail(request, number_id: int):
     form = _configure_form(actor, number, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        changes = {"label": data["label"], "tags": data["tags"]}
+        changes = {"label": data["label"], "tags": data["tags"], "capacity_limit": data["capacity_limit"]}
         changes.update({name: data[name] for name in NumberConfigureForm.WEBHOOK_FIELDS})
         if "cancel_at_period_end" in form.fields:
             changes["cancel_at_period_end"] = data["cancel_at_period_end"]

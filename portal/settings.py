@@ -553,6 +553,11 @@ SIP_SERVER = os.environ.get("SIP_SERVER", "sip.didfarm.test")
 # Where it listens (``host:port``; UDP and TCP) and, behind NAT, the public address it names in headers.
 SIP_EDGE_LISTEN = os.environ.get("SIP_EDGE_LISTEN", "127.0.0.1:5060")
 SIP_EDGE_ADVERTISE = os.environ.get("SIP_EDGE_ADVERTISE", "")
+# SIP over TLS: with a certificate and its private key (PEM files, absolute paths), the edge also listens
+# on SIP_EDGE_TLS_LISTEN (``host:port``; empty: SIP_EDGE_LISTEN's host, port 5061). Off without them.
+SIP_EDGE_TLS_LISTEN = os.environ.get("SIP_EDGE_TLS_LISTEN", "")
+SIP_EDGE_TLS_CERTIFICATE = os.environ.get("SIP_EDGE_TLS_CERTIFICATE", "")
+SIP_EDGE_TLS_PRIVATE_KEY = os.environ.get("SIP_EDGE_TLS_PRIVATE_KEY", "")
 # The carrier's signalling addresses (comma-separated IPs or CIDR ranges): their INVITEs for our numbers
 # are taken without credentials. Anyone else must be an IP trunk or authenticate as a digest trunk.
 SIP_EDGE_CARRIER_ADDRESSES = os.environ.get("SIP_EDGE_CARRIER_ADDRESSES", "")
@@ -574,7 +579,7 @@ SIP_EDGE_TEST_CALL_SECONDS = int(os.environ.get("SIP_EDGE_TEST_CALL_SECONDS", "2
 # The daily test-call sweeps' pace: at most this many sweep calls are started a minute, across all accounts,
 # so a sweep of thousands of numbers never floods the edge or a PBX (each call holds a channel for seconds).
 TEST_CALL_SWEEP_PER_MINUTE = int(os.environ.get("TEST_CALL_SWEEP_PER_MINUTE", "10"))
-# On where an edge runs (PostgreSQL only): trunks' registration state then follows the edge's
+# On where an edge runs (on PostgreSQL or the embedded SQLite file): trunks' registration state then follows the edge's
 # registrations (``location``) and its call accounting becomes call records. Off, the sandbox's
 # registration simulation stands in (the embedded demo).
 SIP_EDGE_ENABLED = env_bool("SIP_EDGE_ENABLED", False)

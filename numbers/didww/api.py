@@ -73,7 +73,9 @@ class DidAttributes(SparseFieldset):
         help_text="Will leave the account unless something changes: set not to renew, or suspended"
     )
     capacity_limit = serializers.IntegerField(
-        allow_null=True, help_text="Calls at once: the channels of the trunk it is routed to; null when not on one"
+        allow_null=True,
+        help_text="Calls at once: the number's own limit where set (writable, 1 to 10000, null for none; the SIP "
+        "edge answers 486 beyond it), otherwise the channels of the trunk it is routed to; null when neither",
     )
     channels_included_count = serializers.IntegerField(help_text="Always 0: channels are not sold per number")
     dedicated_channels_count = serializers.IntegerField(help_text="Always 0")
@@ -191,6 +193,7 @@ class DidUpdateAttributes(serializers.Serializer):
     description = serializers.CharField(required=False, allow_null=True, max_length=100)
     billing_cycles_count = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=0)
     terminated = serializers.BooleanField(required=False)
+    capacity_limit = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=10000)
 
 
 class DidUpdateRelationships(serializers.Serializer):
@@ -254,6 +257,7 @@ class DidDetailApi(jsonapi.JsonApiView):
     error_pointers = {
         "label": "/data/attributes/description",
         "cancel_at_period_end": "/data/attributes/billing_cycles_count",
+        "capacity_limit": "/data/attributes/capacity_limit",
         "sip_trunk_id": "/data/relationships/voice_in_trunk",
         "forwarding": "/data/relationships/voice_in_trunk",
     }
@@ -276,10 +280,13 @@ class DidDetailApi(jsonapi.JsonApiView):
         parameters=[DID_ID, *jsonapi.openapi_parameters(didww.SPEC, collection=False)],
         request=DidUpdateDocument,
         responses=DidDocument,
-        summary="Change a DID's description, renewal (billing_cycles_count) or trunk (voice_in_trunk)",
+        summary="Change a DID's description, renewal (billing_cycles_count), calls at once (capacity_limit) or "
+        "trunk (voice_in_trunk)",
         description="Only what the document sends changes, all of it or nothing, with the rules of "
         "`PUT /api/v1/numbers/{id}` and `POST /api/v1/portal/did-routing`. `billing_cycles_count` 0 (or "
         "`terminated` true) stops renewing at the end of the paid period, null (or false) renews again. "
+        "`capacity_limit` caps the calls to the number at once (a second call beyond it is answered 486), "
+        "null lifts the number's own cap. "
         "`voice_in_trunk` null takes the number off its trunk; a delivery trunk (`vit_…`) or a trunk group forwards "
         "its calls there; a trunk and a group exclude each other (setting one clears the other). "
         "Read-only or unknown attributes → 422.",

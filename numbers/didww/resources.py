@@ -11,8 +11,9 @@ How a number maps (the README's "DIDWW-compatible API" section says the same for
 - ``pending_removal``: it will leave the account unless something changes: set not to renew, or
   suspended (released after the hold period unless the renewal is paid).
 - ``expires_at``: the start (00:00 UTC) of the paid-through day, when the renewal (or release) happens.
-- ``capacity_limit``: calls at once, which is the channel count of the trunk the number is routed to
-  (null when not routed to a trunk); channels are not sold per number, so ``channels_included_count``
+- ``capacity_limit``: calls at once: the number's own limit where one is set (writable; the SIP edge
+  answers 486 beyond it), otherwise the channel count of the trunk the number is routed to (null when it
+  has neither); channels are not sold per number, so ``channels_included_count``
   and ``dedicated_channels_count`` are 0. ``emergency_enabled`` is false: no emergency calling here.
 - Relationships: ``did_group`` (the number group: country, type, area), ``voice_in_trunk`` (the SIP
   trunk), ``order``; DIDWW's trunk groups, capacity pools, shared capacity groups, identities, address
@@ -42,7 +43,7 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import NullIf
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -191,6 +192,10 @@ def did_resources(numbers, *, actor: Actor, self_url: Callable[[str], str]) -> l
     return [did_resource(number, self_url=self_url) for number in numbers]
 
 
+def _trunk_capacity(number: Number, delivery: Any) -> int | None:
+    return number.trunk.channels if number.trunk_id else (delivery.capacity_limit if delivery else None)
+
+
 def did_resource(number: Number, *, self_url: Callable[[str], str]) -> Resource:
     """A number as a DIDWW DID. Reads ``group``, ``country``, ``trunk`` and ``order`` (select them); its
     order as stored (wholesale): pages a client may see go through ``did_resources``."""
@@ -203,7 +208,7 @@ def did_resource(number: Number, *, self_url: Callable[[str], str]) -> Resource:
         "terminated": number.cancel_at_period_end,
         "awaiting_registration": number.status == Number.Status.PENDING_REGULATORY,
         "pending_removal": number.cancel_at_period_end or suspended,
-        "capacity_limit": number.trunk.channels if number.trunk_id else (delivery.capacity_limit if delivery else None),
+        "capacity_limit": number.capacity_limit or _trunk_capacity(number, delivery),
         "channels_included_count": 0,
         "dedicated_channels_count": 0,
         "billing_cycles_count": 0 if number.cancel_at_period_end else None,
@@ -343,7 +348,7 @@ SORTS: dict[str, Any] = {
     "blocked": _boolean_of(SUSPENDED),
     "awaiting_registration": _boolean_of(Q(status=Number.Status.PENDING_REGULATORY)),
     "terminated": F("cancel_at_period_end"),
-    "capacity_limit": F("trunk__channels"),
+    "capacity_limit": Coalesce(F("capacity_limit"), F("trunk__channels")),
     "billing_cycles_count": Case(
         When(cancel_at_period_end=True, then=Value(0)), default=Value(None), output_field=IntegerField()
     ),
@@ -391,7 +396,6 @@ READ_ONLY = {
     "blocked": gettext_lazy("Set by renewals: a number is blocked while its renewal is unpaid."),
     "awaiting_registration": gettext_lazy("Set by the regulatory review."),
     "pending_removal": gettext_lazy("Follows from billing_cycles_count and renewals."),
-    "capacity_limit": gettext_lazy("Calls at once follow the channels of the trunk the number is routed to."),
     "channels_included_count": gettext_lazy("Channels are not sold per number here."),
     "dedicated_channels_count": gettext_lazy("Channels are not sold per number here."),
     "expires_at": gettext_lazy("Set by renewals."),
@@ -499,7 +503,7 @@ def did_update_read(*, actor: Actor, number: Number, body: Any) -> DidUpdate:
     for name in attributes:
         if name in READ_ONLY:
             errors[f"/data/attributes/{name}"] = [_("Read-only here. %(why)s") % {"why": READ_ONLY[name]}]
-        elif name not in ("description", "billing_cycles_count", "terminated"):
+        elif name not in ("description", "billing_cycles_count", "terminated", "capacity_limit"):
             errors[f"/data/attributes/{name}"] = [_("DIDs have no attribute %(name)s.") % {"name": name}]
     for name in relationships:
         if name in ("voice_in_trunk", "voice_in_trunk_group"):
@@ -515,4 +519,6 @@ def did_update_read(*, actor: Actor, number: Number, body: Any) -> DidUpdate:
     changes = _renewal(attributes)
     if "description" in attributes:
         changes["label"] = attributes["description"]
+    if "capacity_limit" in attributes:
+        changes["capacity_limit"] = attributes["capacity_limit"]
     return DidUpdate(changes=changes, route=_route(actor, number, relationships))

@@ -35,6 +35,9 @@ class EdgeOptions:
     auth_failures: int = field(default_factory=lambda: settings.SIP_EDGE_AUTH_FAILURES)
     ban_seconds: int = field(default_factory=lambda: settings.SIP_EDGE_BAN_SECONDS)
     pike_density: int = field(default_factory=lambda: settings.SIP_EDGE_PIKE_DENSITY)
+    tls_listen: str = field(default_factory=lambda: settings.SIP_EDGE_TLS_LISTEN)
+    tls_certificate: str = field(default_factory=lambda: settings.SIP_EDGE_TLS_CERTIFICATE)
+    tls_private_key: str = field(default_factory=lambda: settings.SIP_EDGE_TLS_PRIVATE_KEY)
     children: int = 4
     min_expires: int = 60
     location_timer: int = 10
@@ -45,17 +48,67 @@ class EdgeOptions:
 
 
 def database_url(alias: str = "default") -> str:
-    """``postgres://user:password@host:port/name`` for Kamailio's db_postgres, from the live connection
-    settings (so under pytest it names the test database)."""
+    """Kamailio's URL of the portal's database, from the live connection settings (so under pytest it names
+    the test database): ``postgres://user:password@host:port/name`` for db_postgres, or
+    ``sqlite:////absolute/path`` for db_sqlite (the embedded run's file)."""
     conf = connections[alias].settings_dict
+    if "sqlite" in conf["ENGINE"]:
+        path = Path(str(conf["NAME"]))
+        if str(path) == ":memory:" or "mode=memory" in str(path):
+            raise EdgeConfigError("The SIP edge cannot share an in-memory SQLite database.")
+        return f"sqlite:///{path.resolve()}"
     if "postgresql" not in conf["ENGINE"]:
-        raise EdgeConfigError("The SIP edge needs PostgreSQL: set DATABASE_URL to a postgres:// URL.")
+        raise EdgeConfigError("The SIP edge needs PostgreSQL or SQLite.")
     user = quote(conf.get("USER") or "", safe="")
     password = quote(conf.get("PASSWORD") or "", safe="")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     host = conf.get("HOST") or "127.0.0.1"
     port = conf.get("PORT") or "5432"
     return f"postgres://{credentials}{host}:{port}/{conf['NAME']}"
+
+
+# What differs between the two databases: the module, a per-process session setting, and how a caller's
+# address finds its IP trunk (PostgreSQL compares inet values in SQL; SQLite has no such type, so the edge
+# reads the active IP trunks' ranges and compares them itself, keeping the longest match).
+DIALECTS = {
+    "postgres": {
+        "DB_MODULE": "db_postgres.so",
+        "DB_SESSION": "",
+        "ADDRESS_LOOKUP": (
+            '\tsql_xquery("portal", "SELECT trunk_id, channels FROM sip_address WHERE network >>= \'$si\'::inet '
+            'ORDER BY masklen(network) DESC LIMIT 1", "src");\n'
+            "\tif ($xavp(src=>trunk_id) != $null) {\n"
+            "\t\t$var(src_trunk) = $xavp(src=>trunk_id);\n"
+            "\t\t$var(src_channels) = $xavp(src=>channels);\n"
+            "\t}"
+        ),
+    },
+    "sqlite": {
+        "DB_MODULE": "db_sqlite.so",
+        # db_sqlite sets no busy timeout: a write meeting the portal's open transaction would fail at once
+        # with "database is locked". Each worker process sets one on its (shared, pooled) connection once.
+        "DB_SESSION": (
+            "\tif ($var(db_session) == 0) {\n"
+            '\t\tsql_query("portal", "PRAGMA busy_timeout = 5000");\n'
+            "\t\t$var(db_session) = 1;\n"
+            "\t}"
+        ),
+        "ADDRESS_LOOKUP": (
+            '\tsql_xquery("portal", "SELECT trunk_id, network, prefix, channels FROM sip_address", "src");\n'
+            "\t$var(i) = 0;\n"
+            "\t$var(best) = -1;\n"
+            "\twhile ($xavp(src[$var(i)]=>trunk_id) != $null) {\n"
+            "\t\tif ($xavp(src[$var(i)]=>prefix) > $var(best) && "
+            'is_in_subnet("$si", "$xavp(src[$var(i)]=>network)")) {\n'
+            "\t\t\t$var(best) = $xavp(src[$var(i)]=>prefix);\n"
+            "\t\t\t$var(src_trunk) = $xavp(src[$var(i)]=>trunk_id);\n"
+            "\t\t\t$var(src_channels) = $xavp(src[$var(i)]=>channels);\n"
+            "\t\t}\n"
+            "\t\t$var(i) = $var(i) + 1;\n"
+            "\t}"
+        ),
+    },
+}
 
 
 def _host_port(value: str, *, what: str) -> tuple[str, int | None]:
@@ -79,18 +132,54 @@ def _networks(value: str) -> str:
     return ",".join(nets) or NEVER
 
 
+def _pem_file(value: str, *, what: str) -> str:
+    path = Path(value)
+    if not path.is_absolute() or any(c in value for c in "\"'\n\\;"):
+        raise EdgeConfigError(f"TLS {what}: an absolute path without quotes or backslashes: {value!r}")
+    if not path.is_file():
+        raise EdgeConfigError(f"TLS {what}: no such file: {value}")
+    return value
+
+
+def _tls(opts: EdgeOptions, *, host: str, advertise_host: str) -> tuple[str, str]:
+    """The TLS listener and the tls module's settings, when a certificate and its key are configured
+    (both, or neither: one without the other is a mistake worth stopping for)."""
+    if not opts.tls_certificate and not opts.tls_private_key:
+        return "", ""
+    if not (opts.tls_certificate and opts.tls_private_key):
+        raise EdgeConfigError("TLS: set both the certificate and the private key, or neither")
+    certificate = _pem_file(opts.tls_certificate, what="certificate")
+    private_key = _pem_file(opts.tls_private_key, what="private key")
+    t_host, t_port = _host_port(opts.tls_listen or host, what="TLS listen")
+    listen = f"\nenable_tls=yes\nlisten=tls:{t_host}:{t_port or 5061}"
+    if advertise_host:
+        listen += f" advertise {advertise_host}:{t_port or 5061}"
+    module = (
+        'loadmodule "tls.so"\n'
+        f'modparam("tls", "certificate", "{certificate}")\n'
+        f'modparam("tls", "private_key", "{private_key}")\n'
+        'modparam("tls", "tls_method", "TLSv1.2+")\n'
+        'modparam("tls", "verify_certificate", 0)\n'
+        'modparam("tls", "require_certificate", 0)'
+    )
+    return listen, module
+
+
 def render(options: EdgeOptions | None = None) -> str:
     opts = options or EdgeOptions()
     db_url = opts.database_url or database_url()
-    if not db_url.startswith("postgres://") or any(c in db_url for c in "\"'\n\\ "):
-        raise EdgeConfigError("database URL: postgres://… without quotes, spaces or backslashes")
+    dialect = db_url.partition("://")[0]
+    if dialect not in DIALECTS or any(c in db_url for c in "\"'\n\\ ;"):
+        raise EdgeConfigError("database URL: postgres://… or sqlite:///… without quotes, spaces or backslashes")
     host, port = _host_port(opts.listen, what="listen")
     listen_at = f"{host}:{port or 5060}"
-    advertise = ""
+    advertise, a_host = "", ""
     if opts.advertise:
         a_host, a_port = _host_port(opts.advertise, what="advertise")
         advertise = f" advertise {a_host}:{a_port or port or 5060}"
     listen = "\n".join(f"listen={proto}:{listen_at}{advertise}" for proto in ("udp", "tcp"))
+    tls_listen, tls_module = _tls(opts, host=host, advertise_host=a_host)
+    listen += tls_listen
     if not HOST.match(opts.realm):
         raise EdgeConfigError(f"realm: not a host name: {opts.realm!r}")
     carriers = _networks(opts.carrier_addresses)
@@ -120,6 +209,8 @@ def render(options: EdgeOptions | None = None) -> str:
         "FROM_CARRIER": f'is_in_subnet("$si", "{carriers}")',
         "IP_TRUNK_PORT": str(int(opts.ip_trunk_port)),
         "PSTN_ROUTE": pstn,
+        "TLS_MODULE": tls_module,
+        **DIALECTS[dialect],
     }
     text = TEMPLATE.read_text()
     for name, value in values.items():

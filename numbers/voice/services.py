@@ -52,8 +52,9 @@ EDGE_REFUSALS = frozenset(
 
 
 def edge_tables_exist() -> bool:
-    """Whether this database has the edge's tables (PostgreSQL only; the embedded SQLite run has none)."""
-    return connection.vendor == "postgresql"
+    """Whether this database has the edge's tables: PostgreSQL since migration 0021, SQLite (the embedded
+    run, read by Kamailio's db_sqlite) since 0026."""
+    return connection.vendor in ("postgresql", "sqlite")
 
 
 # --- Registrations -------------------------------------------------------------------------------
@@ -67,24 +68,38 @@ class Registration:
     received: str
 
 
+# db_sqlite keeps a time as a Julian day number (a float); db_postgres as a timestamp without time zone.
+_JULIAN_UNIX_EPOCH = 2440587.5
+
+
+def _utc(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC)
+    return datetime.fromtimestamp((float(value) - _JULIAN_UNIX_EPOCH) * 86400, tz=UTC)
+
+
 def _live_registrations(usernames: list[str] | None = None) -> dict[str, list[Registration]]:
     """Unexpired registrations by username (newest first). ``expires`` is UTC: the edge runs with TZ=UTC."""
-    sql = (
-        "SELECT username, contact, user_agent, expires, coalesce(received, '') FROM location "
-        "WHERE expires > (now() AT TIME ZONE 'UTC')"
-    )
+    if connection.vendor == "sqlite":
+        sql = (
+            "SELECT username, contact, coalesce(user_agent, ''), CAST(expires AS REAL), coalesce(received, '') "
+            "FROM location WHERE expires > julianday('now')"
+        )
+    else:
+        sql = (
+            "SELECT username, contact, coalesce(user_agent, ''), expires, coalesce(received, '') "
+            "FROM location WHERE expires > (now() AT TIME ZONE 'UTC')"
+        )
     params: list[Any] = []
     if usernames is not None:
-        sql += " AND username = ANY(%s)"
-        params.append(usernames)
+        sql += f" AND username IN ({', '.join(['%s'] * len(usernames)) or 'NULL'})"
+        params.extend(usernames)
     sql += " ORDER BY username, last_modified DESC, id DESC"
     found: dict[str, list[Registration]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for username, contact, user_agent, expires, received in cursor.fetchall():
-            found.setdefault(username, []).append(
-                Registration(contact, user_agent, expires.replace(tzinfo=UTC), received)
-            )
+            found.setdefault(username, []).append(Registration(contact, user_agent, _utc(expires), received))
     return found
 
 
@@ -160,21 +175,27 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+_NOW_EPOCH = {
+    "postgresql": "extract(epoch from now())",
+    "sqlite": f"(julianday('now') - {_JULIAN_UNIX_EPOCH}) * 86400.0",
+}
+
+
 def _rows(table: str, after: int) -> list[dict[str, Any]]:
     # ``table`` is one of two constants, never input.
     assert table in ("acc", "missed_calls")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, method, from_tag, callid, sip_code, sip_reason, src_user, src_ip, number_id, "  # noqa: S608
-            f"dst_trunk, start_ts, event_ts, extract(epoch from now()) FROM {table} WHERE id > %s "
-            "ORDER BY id LIMIT %s",
+            f"dst_trunk, start_ts, event_ts, {_NOW_EPOCH[connection.vendor]} AS now_epoch FROM {table} "
+            "WHERE id > %s ORDER BY id LIMIT %s",
             [after, BATCH],
         )
-        columns = [c.name for c in cursor.description]
+        columns = [c[0] for c in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     settled = []
     for row in rows:
-        if float(row["extract"]) - float(row["event_ts"] or 0) < SETTLE_SECONDS:
+        if float(row["now_epoch"]) - float(row["event_ts"] or 0) < SETTLE_SECONDS:
             break  # this one and the rest wait for the next run
         settled.append(row)
     return settled

@@ -712,7 +712,10 @@ PATCH_422 = [
     ({"terminated": "yes"}, None, "/data/attributes/terminated"),
     ({"terminated": False, "billing_cycles_count": 0}, None, "/data/attributes/terminated"),
     ({"number": "3120"}, None, "/data/attributes/number"),
-    ({"capacity_limit": 20}, None, "/data/attributes/capacity_limit"),
+    ({"capacity_limit": 0}, None, "/data/attributes/capacity_limit"),
+    ({"capacity_limit": "3"}, None, "/data/attributes/capacity_limit"),
+    ({"capacity_limit": True}, None, "/data/attributes/capacity_limit"),
+    ({"capacity_limit": 10001}, None, "/data/attributes/capacity_limit"),
     ({"colour": "blue"}, None, "/data/attributes/colour"),
     (None, {"order": {"data": None}}, "/data/relationships/order"),
     (
@@ -929,6 +932,39 @@ def test_the_didww_sdk_finds_one_did_and_updates_its_description_and_trunk(tenan
     assert (number.label, number.trunk_id) == ("Berlin office", owned.pbx.pk)
     assert AuditLog.objects.filter(action="number.updated", subject_id=number.public_id).exists()
     assert AuditLog.objects.filter(action="number.routed", subject_id=number.public_id).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_didww_sdk_sets_and_lifts_a_dids_own_capacity_limit(tenants, owned, sdk):
+    """DIDWW's capacity_limit: at most that many calls to the DID at once (the SIP edge enforces it, see
+    tests/voice); null lifts the number's own limit, and the trunk's channels show again."""
+    client = sdk(tenants.a.key)
+    did = client.dids().find(owned.reception.public_id).data
+    assert did.capacity_limit == 30  # the channels of the trunk it is routed to
+    did.capacity_limit = 2
+    updated = client.dids().update(did).data
+    assert updated.capacity_limit == 2
+    number = Number.objects.get(pk=owned.reception.pk)
+    assert (number.capacity_limit, number.trunk_id) == (2, owned.pbx.pk)
+    assert AuditLog.objects.filter(
+        action="number.updated", subject_id=number.public_id, after__capacity_limit=2
+    ).exists()
+    assert client.dids().find(owned.reception.public_id).data.capacity_limit == 2
+
+    did = client.dids().find(owned.reception.public_id).data
+    did.capacity_limit = None
+    assert client.dids().update(did).data.capacity_limit == 30
+    assert Number.objects.get(pk=owned.reception.pk).capacity_limit is None
+
+    from didww.exceptions import DidwwApiError
+
+    did = client.dids().find(owned.reception.public_id).data
+    did.capacity_limit = 0
+    with pytest.raises(DidwwApiError) as refused:
+        client.dids().update(did)
+    assert refused.value.status_code == 422
+    assert refused.value.errors[0]["source"] == {"pointer": "/data/attributes/capacity_limit"}
+    assert Number.objects.get(pk=owned.reception.pk).capacity_limit is None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -605,6 +605,28 @@ def test_configuring_a_number_saves_through_the_service(owner, tenants, owned):
     assert AuditLog.objects.filter(action="number.updated", subject_id=number.public_id).exists()
 
 
+def test_a_numbers_own_limit_of_calls_at_once_is_set_and_lifted_on_its_page(owner, owned):
+    number = owned[NL_AMS[0]]
+    url = reverse("number_detail", args=[number.pk])
+    assert 'name="capacity_limit"' in owner.get(url).content.decode()
+
+    assert owner.post(url, {"label": "", "tags": "", "capacity_limit": "2"}).status_code == 302
+    number.refresh_from_db()
+    assert number.capacity_limit == 2
+    assert AuditLog.objects.filter(
+        action="number.updated", subject_id=number.public_id, after__capacity_limit=2
+    ).exists()
+
+    refused = owner.post(url, {"label": "", "tags": "", "capacity_limit": "0"}, headers=HTMX)
+    assert refused.status_code == 200 and refused.context["form"].errors["capacity_limit"]
+    number.refresh_from_db()
+    assert number.capacity_limit == 2
+
+    assert owner.post(url, {"label": "", "tags": "", "capacity_limit": ""}).status_code == 302
+    number.refresh_from_db()
+    assert number.capacity_limit is None
+
+
 def test_configuring_over_htmx_returns_the_panel_with_errors_from_the_service(owner, tenants, owned):
     number = owned[NL_AMS[0]]
     url = reverse("number_detail", args=[number.pk])

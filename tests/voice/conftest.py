@@ -140,14 +140,15 @@ class SippResult:
 class Sipp:
     """Runs SIPp scenarios against the edge; a background one (a PBX) is stopped at the end of the test."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, edge_port: int = EDGE_PORT):
         self.workdir = workdir
+        self.edge_port = edge_port
         self.background: list[subprocess.Popen] = []
 
     def _command(self, scenario, *, service, ip, port, keys, auth, duration_ms, media_port, timeout):
         command = [
             "sipp",
-            f"{EDGE_HOST}:{EDGE_PORT}",
+            f"{EDGE_HOST}:{self.edge_port}",
             "-sf",
             str(SCENARIOS / f"{scenario}.xml"),
             "-s",

@@ -2,13 +2,17 @@
 refusals with the right SIP answer; call records with their duration; metered minutes charged once."""
 
 import json
+import re
+import subprocess
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
 
 from billing.ledger import entries_total, wallet_for
 from billing.models import LedgerEntry
+from numbers_app import services
 from numbers_app.models import Call, Number
 from numbers_app.tasks import sip_edge_sync_task
 from numbers_app.trunks import services as trunks
@@ -140,6 +144,48 @@ def test_a_forwarded_number_reaches_its_sip_uri(edge, sipp, tenants, stock, djan
     assert call.trunk_id is None and call.number_id == number.pk
 
 
+def test_a_delivery_trunks_codec_list_filters_the_offer_its_pbx_gets(
+    edge, sipp, tenants, stock, django_capture_on_commit_callbacks
+):
+    from numbers_app.didww import voice_in
+
+    number = live_number(tenants, NL_AMS[1], django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    delivery = voice_in.trunk_create(
+        actor=tenants.a.owner_actor,
+        attributes={
+            "name": "Desk phones",
+            "configuration": {
+                "type": "sip_configurations",
+                "attributes": {"host": "127.0.0.1", "port": 15074, "username": "desk", "codec_ids": [10, 6]},
+            },
+        },
+    )
+    voice_in.did_apply(actor=tenants.a.owner_actor, number=number, changes={}, route=voice_in.DidRoute(trunk=delivery))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT action, target, codecs FROM sip_route WHERE e164 = %s", [number.e164])
+        assert cursor.fetchone() == ("uri", "sip:desk@127.0.0.1:15074", "PCMA,telephone-event")
+    target = sipp.start("pbx", ip="127.0.0.1", port=15074)
+
+    caller = sipp.run("call_codecs", service=number.e164, ip=CARRIER_IP, port=5073, keys={"caller": CALLER},
+                      duration_ms=500, media_port=15082)  # fmt: skip
+    assert caller.returncode == 0, caller.messages
+    assert target.wait(timeout=10) == 0
+    (received,) = [p.read_text() for p in sipp.workdir.glob("pbx-15074-*.log")]
+    offer = received[received.index("INVITE sip:") :]
+    offer = offer[: offer.index("m=audio") + 400]
+    media = re.search(r"^m=audio \d+ RTP/AVP ([\d ]+)$", offer, re.MULTILINE).group(1).split()
+    assert media == ["8", "101"]  # PCMU and G729 are gone from the offer
+    assert "PCMA/8000" in offer and "telephone-event/8000" in offer
+    assert "PCMU/8000" not in offer and "G729/8000" not in offer
+
+    # Without a codec list, the offer goes as it came.
+    delivery.configuration = {**delivery.configuration, "codec_ids": None}
+    delivery.save(update_fields=["configuration"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT codecs FROM sip_route WHERE e164 = %s", [number.e164])
+        assert cursor.fetchone() == ("",)
+
+
 def test_unrouted_suspended_released_and_unknown_numbers_get_their_sip_answers(
     edge, sipp, tenants, stock, django_capture_on_commit_callbacks
 ):
@@ -230,6 +276,55 @@ def test_the_channel_limit_answers_486_beyond_it(routed, sipp, tenants):
     assert second.final_code == 486
     assert first.wait(timeout=15) == 0
     assert pbx.wait(timeout=10) == 0
+
+
+def test_a_numbers_own_capacity_limit_answers_486_to_a_second_call_at_once(routed, sipp, tenants):
+    """The trunk has 10 channels; the number itself takes one call at a time (DIDWW's capacity_limit)."""
+    number, trunk = routed
+    assert trunk.channels == 10
+    services.number_configure(actor=tenants.a.owner_actor, number=number, capacity_limit=1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT capacity, channels FROM sip_route WHERE e164 = %s", [number.e164])
+        assert cursor.fetchone() == (1, 10)
+    pbx = sipp.start("pbx", ip="127.0.0.1", port=15072)
+    first = subprocess.Popen(  # noqa: S603 - a call that stays up while the second arrives
+        sipp._command(
+            "call",
+            service=number.e164,
+            ip=CARRIER_IP,
+            port=5075,
+            keys={"caller": CALLER},
+            auth=None,
+            duration_ms=3000,
+            media_port=15090,
+            timeout=20,
+        ),
+        cwd=sipp.workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    sipp.background.append(first)
+    wait_for(lambda: Call.objects.exists() or calls_import() or False, timeout=1.5)
+    second = dial(sipp, number.e164, talk_ms=None)
+    assert second.final_code == 486
+    assert first.wait(timeout=15) == 0
+    assert pbx.wait(timeout=10) == 0
+    expected = sorted([(Call.Status.COMPLETED, 200), (Call.Status.BUSY, 486)])
+
+    def recorded():
+        calls_import()
+        return sorted(Call.objects.values_list("status", "sip_code")) == expected
+
+    assert wait_for(recorded, timeout=15), list(Call.objects.values_list("status", "sip_code"))
+
+    # Once the first call has ended, the number takes a call again; without a limit, two at once.
+    pbx = sipp.start("pbx", ip="127.0.0.1", port=15072)
+    assert dial(sipp, number.e164, talk_ms=500).returncode == 0
+    assert pbx.wait(timeout=10) == 0
+    services.number_configure(actor=tenants.a.owner_actor, number=number, capacity_limit=None)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT capacity FROM sip_route WHERE e164 = %s", [number.e164])
+        assert cursor.fetchone() == (0,)
 
 
 def test_a_pbx_that_hangs_up_is_recorded_as_the_callee_and_the_numbers_own_webhook_hears_it(routed, sipp, tenants):

@@ -1,7 +1,7 @@
 """Run the whole portal in one terminal: gunicorn (web), a Celery worker and Celery beat, and, where
-``SIP_EDGE_ENABLED`` is on (``scripts/run`` turns it on when Kamailio is installed and the database is
-PostgreSQL), the SIP edge: Kamailio with the configuration ``sip_edge_config`` renders, written under the
-var directory.
+``SIP_EDGE_ENABLED`` is on (``scripts/run`` turns it on when Kamailio is installed with the module for the
+database: db_sqlite for the SQLite default, db_postgres for PostgreSQL), the SIP edge: Kamailio with the
+configuration ``sip_edge_config`` renders, written under the var directory.
 
 Each child runs in its own session, so Ctrl-C reaches only this supervisor, which then sends SIGTERM to
 each child's main process (which stops its own workers), waits, and kills a child's whole process group
@@ -122,6 +122,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Portal running at http://{host}:{port}  (Ctrl-C to stop)")
         if settings.SIP_EDGE_ENABLED:
             self.stdout.write(f"SIP edge listening on {settings.SIP_EDGE_LISTEN} (UDP and TCP)")
+            if settings.SIP_EDGE_TLS_CERTIFICATE and settings.SIP_EDGE_TLS_PRIVATE_KEY:
+                host = settings.SIP_EDGE_LISTEN.rpartition(":")[0] or settings.SIP_EDGE_LISTEN
+                self.stdout.write(f"and on {settings.SIP_EDGE_TLS_LISTEN or host + ':5061'} (TLS)")
 
         exit_code = 0
         while not stopping:
