@@ -79,6 +79,7 @@ page_patterns = [
     path("billing/invoices/<int:invoice_id>/paid/", invoicing_views.invoice_mark_paid, name="invoice_mark_paid"),
     path("billing/invoices/<int:invoice_id>/send/", invoicing_views.invoice_resend, name="invoice_resend"),
     path("billing/invoices/<int:invoice_id>/credit/", invoicing_views.invoice_credit, name="invoice_credit"),
+    path("billing/invoices/<int:invoice_id>/reissue/", invoicing_views.invoice_reissue, name="invoice_reissue"),
     path("billing/legal-profile/", invoicing_views.legal_profile, name="legal_profile"),
     path(
         "billing/clients/<int:client_id>/billing-profile/",

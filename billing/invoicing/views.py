@@ -1,5 +1,5 @@
 """Pages: the reseller's legal profile, a client's billing profile, and what is done to an issued invoice
-(mark paid, send again, credit)."""
+(mark paid, send again, credit, re-issue once credited)."""
 
 from __future__ import annotations
 
@@ -126,4 +126,16 @@ def invoice_credit(request, invoice_id: int):
         invoice_id,
         lambda: invoices.invoice_credit(actor=request.actor, invoice_id=invoice_id, reason=reason),
         _("Credit note %(number)s issued and sent to the client."),
+    )
+
+
+@portal_page(open_while_suspended=True)
+@require_POST
+def invoice_reissue(request, invoice_id: int):
+    """Credit and re-issue, its second step: a corrected draft for the credited invoice's client and month."""
+    return _act(
+        request,
+        invoice_id,
+        lambda: invoices.invoice_reissue(actor=request.actor, invoice_id=invoice_id),
+        _("Corrected invoice prepared as a draft: check it, then issue it."),
     )
