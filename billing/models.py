@@ -411,6 +411,12 @@ class LegalProfile(models.Model):
         return self.legal_name
 
 
+class ViesResult(models.TextChoices):
+    VALID = "valid", _("valid")
+    INVALID = "invalid", _("not registered")
+    UNAVAILABLE = "unavailable", _("could not be checked")
+
+
 class ClientBillingProfile(models.Model):
     """Who a client is on its invoices, and where and in which language they are sent. Kept by the
     reseller; the client's admins can read it."""
@@ -425,6 +431,12 @@ class ClientBillingProfile(models.Model):
     vat_id = models.CharField(_("VAT id"), max_length=40, blank=True)
     billing_email = models.EmailField(_("billing email"), blank=True)
     language = models.CharField(_("language"), max_length=10, default="en")
+    # The last VIES check of an EU VAT id (``billing.invoicing.vies``): for which id, its answer, when, and
+    # the name the member state holds. Cleared when the VAT id changes; never decides the VAT by itself.
+    vies_vat_id = models.CharField(_("VAT id checked"), max_length=40, blank=True, editable=False)
+    vies_result = models.CharField(_("VIES"), max_length=12, choices=ViesResult.choices, blank=True, editable=False)
+    vies_checked_at = models.DateTimeField(_("VIES checked"), null=True, blank=True, editable=False)
+    vies_name = models.CharField(_("name in VIES"), max_length=200, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
