@@ -490,6 +490,10 @@ STRIPE_PAYMENT_METHODS = env_list("STRIPE_PAYMENT_METHODS", "card,sepa_debit")
 TOPUP_MINIMUM = os.environ.get("TOPUP_MINIMUM", "10.00")
 TOPUP_MAXIMUM = os.environ.get("TOPUP_MAXIMUM", "5000.00")
 # The account resellers pay bank transfers into, shown on the wallet page with their own reference.
+BANK_TRANSFER_BENEFICIARY = os.environ.get("BANK_TRANSFER_BENEFICIARY", "DIDfarm B.V.")
+BANK_TRANSFER_IBAN = os.environ.get("BANK_TRANSFER_IBAN", "NL91ABNA0417164300")
+BANK_TRANSFER_BIC = os.environ.get("BANK_TRANSFER_BIC", "ABNANL2A")
+BANK_TRANSFER_BANK = os.environ.get("BANK_TRANSFER_BANK", "ABN AMRO")
 # VIES, the EU's register of VAT ids: the REST endpoint a client's EU VAT id is checked against when the
 # reseller saves its billing profile, and how long the check may take. Off unless set (the embedded run and
 # the tests make no outside call); the EU's service is
@@ -497,10 +501,6 @@ TOPUP_MAXIMUM = os.environ.get("TOPUP_MAXIMUM", "5000.00")
 # the save; the page says the id could not be checked.
 VIES_URL = os.environ.get("VIES_URL", "")
 VIES_TIMEOUT_SECONDS = float(os.environ.get("VIES_TIMEOUT_SECONDS", "5"))
-BANK_TRANSFER_BENEFICIARY = os.environ.get("BANK_TRANSFER_BENEFICIARY", "DIDfarm B.V.")
-BANK_TRANSFER_IBAN = os.environ.get("BANK_TRANSFER_IBAN", "NL91ABNA0417164300")
-BANK_TRANSFER_BIC = os.environ.get("BANK_TRANSFER_BIC", "ABNANL2A")
-BANK_TRANSFER_BANK = os.environ.get("BANK_TRANSFER_BANK", "ABN AMRO")
 # Auto-recharge: failed off-session charges are retried after 1, 4 and 16 hours, then not again until the
 # balance has been back above the threshold.
 AUTO_RECHARGE_MAX_FAILURES = 3
