@@ -51,7 +51,8 @@ class UnderBrand:
 
 
 def reference_title(look: Look) -> str:
-    return _("%(brand)s API") % {"brand": look.name}
+    # Like the platform's "DIDfarm API": a name, the same in every language.
+    return f"{look.name} API"
 
 
 def schema_under_brand(schema: dict[str, Any], look: Look) -> dict[str, Any]:
