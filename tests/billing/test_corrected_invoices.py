@@ -16,6 +16,7 @@ from billing.invoices import invoice_credit, invoice_draft, invoice_issue, invoi
 from billing.invoicing.ubl import NS, snapshot_ubl
 from billing.models import Invoice, InvoiceCounter
 from portal.errors import InvalidState, PermissionDenied
+from tests.billing.test_concurrency import run_together
 from tests.billing.test_invoices import at
 from tests.billing.test_legal_invoices import MARCH, bill_to, issue, march_invoice, pdf_text, tasks_in_place  # noqa: F401
 from tests.conftest import assert_error
@@ -181,3 +182,13 @@ def test_the_invoice_page_offers_credit_and_reissue_behind_a_confirmation_and_li
         assert 'data-testid="invoice-replaces"' in html and "INV-2026-0001" in html and note.number in html
         listing = http.get("/billing/invoices/").content.decode()
         assert "corrected invoice" in listing and corrected.number in listing and invoice.number in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asking_for_the_corrected_invoice_at_the_same_moment_prepares_one(tenants):
+    invoice, _note = credited_march(tenants)
+    results = run_together(4, lambda: invoice_reissue(actor=tenants.a.owner_actor, invoice_id=invoice.pk))
+    assert all(isinstance(r, Invoice) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert Invoice.objects.filter(replaces=invoice).count() == 1
+    assert AuditLog.objects.filter(action="invoice.reissue_prepared").count() == 1
