@@ -1,11 +1,18 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.admin import NoBulkDeleteAdmin, StaffAdmin
 from portal.errors import ApplicationError
 
 from .models import Account, ApiKey, AuditLog, Brand, Client, Membership, User
+
+# django-otp's page for its TOTP devices shows each secret and its QR code to staff, who could then make any
+# person's codes. Authenticator apps live in AuthenticatorDevice (encrypted, no staff page): a person sets up
+# and removes their own; a lost phone is what the recovery codes are for.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 class MembershipInline(admin.TabularInline):

@@ -8,7 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device, ThrottlingMixin
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+
+from portal.crypto import EncryptedTextField
 
 
 class UserManager(BaseUserManager["User"]):
@@ -337,6 +340,32 @@ class LoginSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.ip_address or '?'}"
+
+
+class AuthenticatorDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A person's authenticator app (TOTP, RFC 6238): django-otp's ``TOTPDevice`` with the shared secret
+    encrypted at rest (``ENCRYPTION_KEYS``), so a copy of the table or a backup gives nobody the codes.
+    The one-time-password arithmetic, throttling and the ``otpauth://`` link are django-otp's own, taken
+    unchanged from ``TOTPDevice``; the secret is hex, as there."""
+
+    key = EncryptedTextField(default=default_key)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    # The time step of the last code accepted: a code is never accepted twice.
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    bin_key = TOTPDevice.bin_key
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
 
 
 class RecoveryCodeDevice(ThrottlingMixin, Device):

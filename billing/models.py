@@ -5,14 +5,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypedDict
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+
+from portal.storage import PrivateFileStorage
 
 
 class _Money(TypedDict):
@@ -355,19 +355,10 @@ class InvoiceFile(models.Model):
 
 
 @deconstructible
-class PrivateMediaStorage(FileSystemStorage):
-    """Uploads under ``MEDIA_DIR`` (in ``DIDFARM_VAR_DIR``), with no public URL: read only by code."""
+class PrivateMediaStorage(PrivateFileStorage):
+    """Uploads (the legal profile's logo) under ``MEDIA_DIR``."""
 
-    def __init__(self):
-        super().__init__(location=None, base_url=None, file_permissions_mode=0o600, directory_permissions_mode=0o700)
-
-    @property
-    def base_location(self):
-        return str(settings.MEDIA_DIR)
-
-    @property
-    def location(self):
-        return str(Path(self.base_location).resolve())
+    folder_setting = "MEDIA_DIR"
 
 
 def _logo_path(profile: LegalProfile, filename: str) -> str:

@@ -480,8 +480,9 @@ def provisioning_stalled_ids(*, older_than: timedelta = timedelta(minutes=2)) ->
     return list(stalled.values_list("pk", flat=True)[:500])
 
 
-def number_provision_failed(*, number_id: int, reason: str) -> Number | None:
-    """The carrier gave up: mark the number failed, put it back in stock and refund what it cost.
+def number_provision_failed(*, number_id: int, reason: str, by_buyer: bool = False) -> Number | None:
+    """The carrier gave up, or the buyer canceled the order first (``by_buyer``): mark the number failed,
+    put it back in stock and refund what it cost, saying which of the two happened.
 
     Only when no attempt holds the number (one still at the carrier may yet succeed). Locks the wallet
     first, as buying does, so a refund and a purchase on the same account never deadlock."""
@@ -502,12 +503,16 @@ def number_provision_failed(*, number_id: int, reason: str) -> Number | None:
         number.save()
         _restock(number)
         with for_records():  # the refund's reason is part of its ledger entry
-            reason = _("the carrier could not provision it")
+            reason = (
+                _("the order was canceled before the number was provisioned")
+                if by_buyer
+                else _("the carrier could not provision it")
+            )
         refunded = billing.refund_number(number=number, reason=reason)
         audit_record(
             actor=None,
             account=number.account,
-            action="number.failed",
+            action="number.canceled" if by_buyer else "number.failed",
             subject=number,
             before={"status": "provisioning"},
             after={"status": "failed", "refunded": str(refunded)},

@@ -87,17 +87,17 @@ def totp_code(device) -> str:
 
 def two_factor_device(user):
     """A confirmed authenticator app for ``user``."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from accounts.models import AuthenticatorDevice
 
-    return TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    return AuthenticatorDevice.objects.create(user=user, name="Phone", confirmed=True)
 
 
 def pass_two_factor(http: HttpClient, user) -> None:
     """Mark a test client's session as having passed the second factor (with the user's app, made if
     needed), as the code step of the login does."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from accounts.models import AuthenticatorDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or two_factor_device(user)
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).first() or two_factor_device(user)
     session = http.session
     session["otp_device_id"] = device.persistent_id
     session.save()

@@ -5,7 +5,7 @@ a fresh set of recovery codes and ends the person's other sessions. DIDfarm staf
 factor, and so must people on a reseller account that asks for it (its team, its client logins):
 ``two_factor_required``. API keys are not affected: a key is its own credential.
 
-The TOTP secret is stored the way django-otp stores it (hex, readable by whoever can read the table).
+The TOTP secret is encrypted at rest (``AuthenticatorDevice``); recovery codes are kept as hashes.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import CLIENT_ROLES, RecoveryCode, RecoveryCodeDevice, User
+from accounts.models import CLIENT_ROLES, AuthenticatorDevice, RecoveryCode, RecoveryCodeDevice, User
 from portal.errors import PermissionDenied, ValidationFailed
 
 from .login import security_audit
@@ -39,7 +38,7 @@ def _new_recovery_code() -> str:
 
 
 def has_two_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def two_factor_required(user: User) -> bool:
@@ -53,32 +52,32 @@ def two_factor_required(user: User) -> bool:
     ).exists()
 
 
-def totp_secret(device: TOTPDevice) -> str:
+def totp_secret(device: AuthenticatorDevice) -> str:
     """The secret as authenticator apps take it typed in (base32, in groups of four)."""
     text = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def totp_qr_svg(device: TOTPDevice) -> str:
+def totp_qr_svg(device: AuthenticatorDevice) -> str:
     """The otpauth:// link as an inline SVG QR code (made here: the secret never leaves for a QR service)."""
     return segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#111", light="#fff", border=2)
 
 
-def totp_setup_begin(*, user: User) -> TOTPDevice:
+def totp_setup_begin(*, user: User) -> AuthenticatorDevice:
     """A new, unconfirmed authenticator for ``user`` (an earlier unconfirmed one is dropped). It counts
     for nothing until ``totp_setup_confirm`` sees a code from it."""
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-        return TOTPDevice.objects.create(user=user, name=_("Authenticator app")[:64], confirmed=False)
+        AuthenticatorDevice.objects.filter(user=user, confirmed=False).delete()
+        return AuthenticatorDevice.objects.create(user=user, name=_("Authenticator app")[:64], confirmed=False)
 
 
-def totp_setup_pending(*, user: User, device_id: int | None) -> TOTPDevice | None:
+def totp_setup_pending(*, user: User, device_id: int | None) -> AuthenticatorDevice | None:
     if not device_id:
         return None
-    return TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
+    return AuthenticatorDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
 
 
-def totp_setup_confirm(*, user: User, device: TOTPDevice, code: str, ip_address: str | None) -> list[str]:
+def totp_setup_confirm(*, user: User, device: AuthenticatorDevice, code: str, ip_address: str | None) -> list[str]:
     """Switch two-factor on with the app's current code. Replaces any earlier app and recovery codes, and
     returns the new recovery codes (shown once). A wrong code → ``ValidationFailed``, nothing changes."""
     if device.user_id != user.pk or device.confirmed:
@@ -91,7 +90,7 @@ def totp_setup_confirm(*, user: User, device: TOTPDevice, code: str, ip_address:
         }
         raise ValidationFailed(fields={"code": [message]})
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        AuthenticatorDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_replace(user)
@@ -132,7 +131,7 @@ def two_factor_disable(*, user: User, code: str, ip_address: str | None) -> None
     if two_factor_verify(user=user, code=code) is None:
         raise ValidationFailed(fields={"code": [_("That code does not match.")]})
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
+        AuthenticatorDevice.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
         security_audit(action="two_factor.disabled", email=user.email, ip_address=ip_address)
 
@@ -146,7 +145,7 @@ def two_factor_verify(*, user: User, code: str):
     # Six digits are the app's code; anything else can only be a recovery code. Each goes to its own kind
     # of device, so a mistyped recovery code does not slow down the app's codes, nor the other way round.
     compact = code.replace(" ", "")
-    model = TOTPDevice if compact.isdigit() and len(compact) == 6 else RecoveryCodeDevice
+    model = AuthenticatorDevice if compact.isdigit() and len(compact) == 6 else RecoveryCodeDevice
     with transaction.atomic():  # devices are locked while a code is checked: one code, one use
         for device in model.objects.devices_for_user(user, confirmed=True).select_for_update():
             if device.verify_token(compact):

@@ -88,8 +88,9 @@ def checkout_session_create(
 
 
 def checkout_session_retrieve(session_id: str):
-    """The session as Stripe has it now, with its PaymentIntent expanded (payment method, status)."""
-    return stripe.checkout.Session.retrieve(session_id, expand=["payment_intent"], **_options())
+    """The session as Stripe has it now, with its PaymentIntent and that intent's payment method expanded
+    (status; the card's brand, last four digits and expiry, or the SEPA account's last four)."""
+    return stripe.checkout.Session.retrieve(session_id, expand=["payment_intent.payment_method"], **_options())
 
 
 def off_session_charge(

@@ -195,6 +195,7 @@ def top_up_checkout_settle(*, session_id: str) -> TopUp | None:
             payment_method_id=(method if isinstance(method, str) else _value(method, "id", ""))
             if top_up.save_card
             else "",
+            card_label=payment_method_label(method) if top_up.save_card else "",
         )
     if _value(session, "status") == "expired":
         TopUp.objects.filter(pk=top_up.pk, status=TopUp.Status.PENDING).update(status=TopUp.Status.CANCELED)
@@ -212,8 +213,34 @@ def top_up_payment_failed(*, session_id: str, reason: str) -> None:
 # --- Crediting, once ------------------------------------------------------------------------------
 
 
+def payment_method_label(method) -> str:
+    """How the wallet page names a saved payment method: "Visa ending 4242, expires 12/2028" for a card,
+    "SEPA Direct Debit ending 3000" for a bank account; a generic name when Stripe gave only the id."""
+    kind = _value(method, "type", "") if method is not None and not isinstance(method, str) else ""
+    if kind == "card":
+        card = _value(method, "card", {}) or {}
+        brand = str(_value(card, "display_brand", "") or _value(card, "brand", "")).replace("_", " ").title()
+        return _("%(brand)s ending %(last4)s, expires %(month)02d/%(year)s") % {
+            "brand": brand or _("Card"),
+            "last4": _value(card, "last4", "????"),
+            "month": int(_value(card, "exp_month", 0) or 0),
+            "year": _value(card, "exp_year", ""),
+        }
+    if kind == "sepa_debit":
+        return _("SEPA Direct Debit ending %(last4)s") % {
+            "last4": _value(_value(method, "sepa_debit", {}) or {}, "last4", "????")
+        }
+    return _("Saved card")
+
+
 def top_up_settle(
-    *, top_up_pk: int, external_id: str, amount: Decimal, customer_id: str = "", payment_method_id: str = ""
+    *,
+    top_up_pk: int,
+    external_id: str,
+    amount: Decimal,
+    customer_id: str = "",
+    payment_method_id: str = "",
+    card_label: str = "",
 ) -> TopUp:
     """Credit a top-up once. Locks the wallet row, then the top-up row; a paid top-up is returned as it is.
     Writes the credit, the top-up's new state, an audit row and ``payment.succeeded`` + ``wallet.credited``
@@ -230,7 +257,7 @@ def top_up_settle(
             profile = PaymentProfile.objects.select_for_update().get_or_create(account_id=account_id)[0]
             profile.stripe_customer_id = customer_id or profile.stripe_customer_id
             profile.stripe_payment_method_id = payment_method_id
-            profile.card_label = _("Saved card")
+            profile.card_label = (card_label or _("Saved card"))[:64]
             profile.save(update_fields=["stripe_customer_id", "stripe_payment_method_id", "card_label", "updated_at"])
     return top_up
 

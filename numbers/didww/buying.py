@@ -395,7 +395,7 @@ def order_cancel(*, actor: Actor, order: Order) -> None:
         raise InvalidState(_("Only a pending order can be canceled."))
     canceled = 0
     for number_id in order.numbers.filter(status=Number.Status.PROVISIONING).values_list("pk", flat=True):
-        if services.number_provision_failed(number_id=number_id, reason="canceled by the buyer"):
+        if services.number_provision_failed(number_id=number_id, reason="canceled by the buyer", by_buyer=True):
             canceled += 1
     if not canceled:
         raise InvalidState(_("The order's numbers are being provisioned now; it can no longer be canceled."))

@@ -9,8 +9,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -18,28 +16,16 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from portal.crypto import EncryptedTextField
+from portal.storage import PrivateFileStorage
 
 from ..models import BillingCycle, Country, NumberType
 
 
 @deconstructible
-class PrivateDocumentStorage(FileSystemStorage):
-    """Files under ``REGULATORY_DOCUMENTS_DIR`` (in ``DIDFARM_VAR_DIR``), outside every static and media
-    URL: they have no URL at all, and are read only through views that check who is asking."""
+class PrivateDocumentStorage(PrivateFileStorage):
+    """Regulatory documents under ``REGULATORY_DOCUMENTS_DIR``."""
 
-    def __init__(self):
-        super().__init__(location=None, base_url=None, file_permissions_mode=0o600, directory_permissions_mode=0o700)
-
-    @property
-    def base_location(self):
-        return str(settings.REGULATORY_DOCUMENTS_DIR)
-
-    @property
-    def location(self):
-        return str(Path(self.base_location).resolve())
-
-    def url(self, name):
-        raise ValueError("Regulatory documents have no public URL; serve them through an authorised view.")
+    folder_setting = "REGULATORY_DOCUMENTS_DIR"
 
 
 def document_path(instance: ComplianceDocument, filename: str) -> str:

@@ -54,3 +54,30 @@ def since_or_now(moment) -> str:
     if (timezone.now() - moment).total_seconds() < 60:
         return _("just now")
     return _("%(time)s ago") % {"time": timesince(moment)}
+
+
+# Browser and system names people recognise, looked for in this order: Edge and Opera also say "Chrome",
+# Chrome also says "Safari", Android also says "Linux", iOS also says "Mac OS X".
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+@register.filter
+def device_name(user_agent: str) -> str:
+    """ "Firefox on Windows" for a browser's user agent; a program's own name ("curl/8.5.0") as it is, cut
+    short; "" for none. The full string stays available to show on hover."""
+    if not user_agent:
+        return ""
+    browser = next((name for token, name in _BROWSERS if token in user_agent), "")
+    system = next((name for token, name in _SYSTEMS if token in user_agent), "")
+    if browser and system:
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or user_agent.split(" ", 1)[0][:60]

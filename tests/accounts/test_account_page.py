@@ -5,6 +5,7 @@ import pytest
 from django.test import Client as HttpClient
 
 from accounts.models import AuditLog, LoginSession, User
+from portal.templatetags.portal_format import device_name
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -23,15 +24,50 @@ def logged_in(http) -> bool:
 
 
 def test_the_page_lists_where_the_person_is_logged_in_and_marks_this_one(tenants):
-    laptop = browser(agent="Firefox on Linux", ip="198.51.100.1")
-    browser(agent="Safari on iPhone", ip="2001:db8::7")
-    browser("owner@bravo.test", agent="Someone else's Chrome")
+    laptop = browser(agent=FIREFOX_LINUX, ip="198.51.100.1")
+    browser(agent=SAFARI_IPHONE, ip="2001:db8::7")
+    browser("owner@bravo.test", agent=EDGE_WINDOWS)
     page = laptop.get("/account/")
     text = page.content.decode()
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     assert "Firefox on Linux" in text and "Safari on iPhone" in text and "2001:db8::7" in text
-    assert "Someone else" not in text
+    assert "Edge on Windows" not in text and "Edg/" not in text  # someone else's session
     assert text.count("this one") == 1
+
+
+FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 "
+    "Mobile/15E148 Safari/604.1"
+)
+EDGE_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+    "Safari/537.36 Edg/131.0.0.0"
+)
+
+
+@pytest.mark.parametrize(
+    ("agent", "name"),
+    [
+        (FIREFOX_LINUX, "Firefox on Linux"),
+        (SAFARI_IPHONE, "Safari on iPhone"),
+        (EDGE_WINDOWS, "Edge on Windows"),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+            "Mobile Safari/537.36",
+            "Chrome on Android",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 "
+            "Safari/605.1.15",
+            "Safari on macOS",
+        ),
+        ("curl/8.5.0", "curl/8.5.0"),
+        ("", ""),
+    ],
+)
+def test_a_session_s_device_is_named_as_people_know_it(agent, name):
+    assert device_name(agent) == name
 
 
 def test_ending_another_session_logs_that_browser_out(tenants):

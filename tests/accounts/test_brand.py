@@ -320,15 +320,13 @@ def test_a_client_told_an_sms_destination_is_refused_is_sent_to_the_resellers_su
 
 
 def test_a_clients_authenticator_app_shows_the_brand_and_the_resellers_the_platform(tenants):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from accounts.models import User
+    from accounts.models import AuthenticatorDevice, User
 
     make_brand(tenants.a.owner_actor)
     client_admin = User.objects.get(email=tenants.x_admin_email)
     owner = User.objects.get(email="owner@alpha.test")
-    assert "issuer=Northwind%20Voice" in TOTPDevice.objects.create(user=client_admin, name="Phone").config_url
-    assert "issuer=DIDfarm" in TOTPDevice.objects.create(user=owner, name="Phone").config_url
+    assert "issuer=Northwind%20Voice" in AuthenticatorDevice.objects.create(user=client_admin, name="Phone").config_url
+    assert "issuer=DIDfarm" in AuthenticatorDevice.objects.create(user=owner, name="Phone").config_url
 
 
 def test_the_brand_costs_a_client_page_no_extra_query(tenants):

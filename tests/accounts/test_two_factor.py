@@ -5,11 +5,13 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client as HttpClient
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditLog, RecoveryCode, User
+from accounts.models import AuditLog, AuthenticatorDevice, RecoveryCode, User
 from accounts.security import two_factor
 from tests.conftest import PASSWORD, totp_code, two_factor_device
 
@@ -39,7 +41,7 @@ def test_setting_up_takes_a_code_from_the_app_and_shows_recovery_codes_once(tena
     page = owner_web.get("/account/two-factor/")
     assert page.status_code == 200
     assert "<svg" in page.content.decode()
-    device = TOTPDevice.objects.get(user=owner, confirmed=False)
+    device = AuthenticatorDevice.objects.get(user=owner, confirmed=False)
 
     wrong = owner_web.post("/account/two-factor/", {"code": "000000"})
     assert wrong.status_code == 422
@@ -118,7 +120,7 @@ def test_staff_without_an_app_are_sent_to_set_one_up_before_the_staff_console(te
     setup = http.get("/account/two-factor/", follow=True)
     assert "DIDfarm staff must use two-factor authentication" in setup.content.decode()
     # the app confirmed, the console opens
-    device = TOTPDevice.objects.get(user=staff_actor.user, confirmed=False)
+    device = AuthenticatorDevice.objects.get(user=staff_actor.user, confirmed=False)
     with time_machine.travel(timezone.now() + timezone.timedelta(seconds=31), tick=False):
         http.post("/account/two-factor/", {"code": totp_code(device)})
         assert http.get("/admin/").status_code == 200
@@ -207,3 +209,51 @@ def test_new_recovery_codes_replace_the_old_ones_and_keep_this_session_in(tenant
     assert two_factor.two_factor_verify(user=owner, code=old[1]) is None
     with time_machine.travel(timezone.now() + timezone.timedelta(seconds=2), tick=False):  # past the slow-down
         assert two_factor.two_factor_verify(user=owner, code=new[0]) is not None
+
+
+# --- The secret at rest ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_authenticator_secret_is_encrypted_in_its_column_and_its_codes_still_pass(tenants):
+    owner = User.objects.get(email="owner@alpha.test")
+    device = two_factor.totp_setup_begin(user=owner)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM accounts_authenticatordevice WHERE id = %s", [device.pk])
+        stored = cursor.fetchone()[0]
+    assert stored.startswith("v1:") and device.key not in stored and len(device.key) == 40
+    codes = two_factor.totp_setup_confirm(user=owner, device=device, code=totp_code(device), ip_address=None)
+    assert len(codes) == settings.TWO_FACTOR_RECOVERY_CODES
+    assert AuthenticatorDevice.objects.get(pk=device.pk).confirmed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_plain_authenticator_secrets_into_the_encrypted_column_and_back(tenants):
+    """A device set up before encryption keeps working after the migration (same secret, same last step),
+    and no plain copy is left behind; reversing the migration gives the plain device back."""
+    owner = User.objects.get(email="owner@alpha.test")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0007_reseller_brand")])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO otp_totp_totpdevice (user_id, name, confirmed, key, step, t0, digits, tolerance, drift,"
+            " last_t, throttling_failure_count, created_at) VALUES (%s, 'Phone', true, %s, 30, 0, 6, 1, 0, 42, 0,"
+            " now())",
+            [owner.pk, "3132333435363738393031323334353637383930"],
+        )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    device = AuthenticatorDevice.objects.get(user=owner)
+    assert device.key == "3132333435363738393031323334353637383930" and device.last_t == 42 and device.confirmed
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM accounts_authenticatordevice WHERE id = %s", [device.pk])
+        assert cursor.fetchone()[0].startswith("v1:")
+        cursor.execute("SELECT count(*) FROM otp_totp_totpdevice")
+        assert cursor.fetchone()[0] == 0
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0007_reseller_brand")])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key, last_t FROM otp_totp_totpdevice WHERE user_id = %s", [owner.pk])
+        assert cursor.fetchall() == [("3132333435363738393031323334353637383930", 42)]
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

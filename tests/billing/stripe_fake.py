@@ -29,6 +29,7 @@ class StripeFake:
     def __init__(self):
         self.sessions: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
+        self.payment_methods: dict[str, dict] = {}
         self.requests: list[tuple[str, str, dict]] = []
         self.decline = False
         self.fail_all = False
@@ -55,14 +56,20 @@ class StripeFake:
         """The payer completes the hosted page: card paid at once; SEPA pending until ``clear``."""
         with self._lock:
             session = self.sessions[session_id]
-            intent_id = self._id("pi")
+            intent_id, method_id = self._id("pi"), self._id("pm")
+            # What the payer entered on the hosted page: Stripe's test card, or a SEPA test account.
+            self.payment_methods[method_id] = {"id": method_id, "object": "payment_method"} | (
+                {"type": "sepa_debit", "sepa_debit": {"last4": "3000", "country": "DE"}}
+                if sepa_pending
+                else {"type": "card", "card": {"brand": "visa", "last4": "4242", "exp_month": 8, "exp_year": 2031}}
+            )
             self.intents[intent_id] = {
                 "id": intent_id,
                 "object": "payment_intent",
                 "amount": session["amount_total"],
                 "currency": "eur",
                 "status": "processing" if sepa_pending else "succeeded",
-                "payment_method": self._id("pm"),
+                "payment_method": method_id,
                 "customer": session["customer"] or self._id("cus"),
                 "latest_charge": self._id("ch"),
                 "metadata": session["metadata"],
@@ -155,8 +162,11 @@ class StripeFake:
                         )
                     body = dict(session)
                     expand = [value for key, values in query.items() if key.startswith("expand[") for value in values]
-                    if "payment_intent" in expand and body["payment_intent"]:
-                        body["payment_intent"] = fake.intents[body["payment_intent"]]
+                    if any(path.split(".")[0] == "payment_intent" for path in expand) and body["payment_intent"]:
+                        body["payment_intent"] = dict(fake.intents[body["payment_intent"]])
+                        method = fake.payment_methods.get(body["payment_intent"]["payment_method"])
+                        if "payment_intent.payment_method" in expand and method is not None:
+                            body["payment_intent"]["payment_method"] = method
                     return self._send(200, body)
                 if parts.path.startswith("/pay/"):
                     session = fake.sessions[parts.path.rsplit("/", 1)[1]]

@@ -186,6 +186,19 @@ def test_saving_the_card_keeps_the_customer_and_payment_method_for_auto_recharge
     profile = PaymentProfile.objects.get(account=tenants.a.account)
     assert profile.stripe_customer_id == session["customer"]
     assert profile.stripe_payment_method_id == stripe_fake.intents[session["payment_intent"]]["payment_method"]
+    assert profile.card_label == "Visa ending 4242, expires 08/2031"  # what the payer sees on the wallet page
+
+
+def test_a_saved_sepa_mandate_is_named_by_its_account_s_last_digits(tenants, stripe_fake):
+    top_up = start(tenants, "30.00", save_card=True)
+    http = HttpClient()
+    deliver(
+        http, stripe_fake.event("checkout.session.completed", stripe_fake.pay(top_up.session_id, sepa_pending=True))
+    )
+    assert not PaymentProfile.objects.filter(account=tenants.a.account).exclude(card_label="").exists()  # not yet
+    deliver(http, stripe_fake.event("checkout.session.async_payment_succeeded", stripe_fake.clear(top_up.session_id)))
+
+    assert PaymentProfile.objects.get(account=tenants.a.account).card_label == "SEPA Direct Debit ending 3000"
 
 
 def test_refunds_become_debits_once_per_step_even_below_zero(tenants, stripe_fake):

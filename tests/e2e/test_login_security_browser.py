@@ -50,7 +50,7 @@ def test_setting_up_two_factor_and_logging_in_with_the_code_on_a_phone(phone, li
     shot(page, "03-setup")
     secret = page.get_by_test_id("totp-secret").inner_text()
     assert re.fullmatch(r"[A-Z2-7 ]{20,}", secret)
-    device = User.objects.get(email="owner@alpha.test").totpdevice_set.get(confirmed=False)
+    device = User.objects.get(email="owner@alpha.test").authenticatordevice_set.get(confirmed=False)
     page.get_by_label("Code from the app").fill(totp_code(device))
     page.get_by_role("button", name="Turn on").click()
     codes = re.findall(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", page.get_by_test_id("recovery-codes").inner_text())

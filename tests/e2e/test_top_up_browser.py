@@ -67,6 +67,10 @@ def test_a_reseller_tops_up_by_card_and_by_bank_transfer_and_sets_its_alerts(
 
     set_alert_and_auto_recharge(page, alert="20.00", below="10.00", amount="50.00")
     expect(page.locator(".messages")).to_contain_text("Alert and auto-recharge settings saved.")
+    # The saved card is named as the payer knows it (the fake's test card), beside what auto-recharge does.
+    expect(page.get_by_test_id("payment-settings-form")).to_contain_text(
+        "the saved card (Visa ending 4242, expires 08/2031)"
+    )
 
     staff = django_user_model.objects.create_superuser("ops@didfarm.test", PASSWORD)
     staff_page = staff_console(browser.new_context(base_url=live_server.url), staff, PASSWORD)  # with a second factor

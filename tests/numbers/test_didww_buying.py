@@ -163,6 +163,10 @@ def test_someone_elses_order_is_404_and_a_pending_order_can_be_canceled_with_a_r
     assert sdk(tenants.a.key).orders().find(placed.id).data.is_canceled
     tenants.a.account.wallet.refresh_from_db()
     assert tenants.a.account.wallet.balance == Decimal("100.0000")
+    refunds = LedgerEntry.objects.filter(account=tenants.a.account, kind="refund")
+    assert refunds and all(  # the ledger says why: the buyer canceled, the carrier did not fail
+        e.description.endswith("the order was canceled before the number was provisioned") for e in refunds
+    )
     with pytest.raises(DidwwApiError) as again:
         sdk(tenants.a.key).orders().delete(placed.id)
     assert again.value.status_code == 422
