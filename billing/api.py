@@ -313,6 +313,9 @@ class InvoiceOutput(serializers.Serializer):
         help_text="draft, open, overdue (past its due date, unpaid), paid, credited; a credit note: issued"
     )
     credit_for = serializers.SerializerMethodField(help_text="A credit note: the invoice it cancels (inv_…)")
+    replaces = serializers.SerializerMethodField(
+        help_text="A corrected invoice: the credited invoice of the same client and month it replaces (inv_…)"
+    )
     client_id = serializers.IntegerField()
     client_name = serializers.CharField(source="client.name")
     period_start = serializers.DateField()
@@ -346,6 +349,9 @@ class InvoiceOutput(serializers.Serializer):
 
     def get_credit_for(self, invoice) -> str | None:
         return f"inv_{invoice.credit_for_id}" if invoice.credit_for_id else None
+
+    def get_replaces(self, invoice) -> str | None:
+        return f"inv_{invoice.replaces_id}" if invoice.replaces_id else None
 
     def get_ubl_url(self, invoice) -> str | None:
         return reverse("api_invoice_ubl", args=[invoice.public_id]) if invoice.snapshot else None
@@ -500,6 +506,23 @@ class InvoiceCreditApi(ApiView):
             actor=self.actor, invoice_id=invoice_id, reason=serializer.validated_data["reason"]
         )
         return Response({"data": InvoiceOutput(note, context={"request": request}).data}, status=201)
+
+
+class InvoiceReissueApi(ApiView):
+    @extend_schema(
+        operation_id="invoices_reissue",
+        tags=["Billing"],
+        parameters=[INVOICE_ID],
+        request=None,
+        responses={201: data_envelope(InvoiceDetailOutput)},
+        summary="Invoice a credited invoice's month again: a corrected draft that replaces it (issue it to number it)",
+        description="The draft's lines come from the ledger like any draft's; issuing it (`POST /invoices/{id}/issue`) "
+        "gives it the next number of the invoice series, and its PDF and UBL name the invoice it replaces. Once per "
+        "credited invoice: asking again answers the corrected invoice there is. An invoice that is not credited: 422.",
+    )
+    def post(self, request, invoice_id: str):
+        invoice = invoices.invoice_reissue(actor=self.actor, invoice_id=invoice_id)
+        return Response({"data": InvoiceDetailOutput(invoice, context={"request": request}).data}, status=201)
 
 
 class InvoiceSendApi(ApiView):

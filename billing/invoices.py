@@ -66,6 +66,7 @@ def _entries(invoice: Invoice):
 def _rebuild(invoice: Invoice) -> Invoice:
     """Replace a locked draft's lines with the ledger's entries for its client and month."""
     invoice.lines.all().delete()
+    correction = _correction_of(invoice)
     lines: list[InvoiceLine] = []
     entries = _entries(invoice).iterator(chunk_size=2000)
     while chunk := list(islice(entries, 2000)):
@@ -86,6 +87,7 @@ def _rebuild(invoice: Invoice) -> Invoice:
                     wholesale=-entry.amount,
                     message_id=message_id,
                     segments=-segments if entry.kind == LedgerEntry.Kind.REFUND else segments,
+                    correction=correction,
                 )
             )
     InvoiceLine.objects.bulk_create(lines, batch_size=2000)
@@ -94,6 +96,14 @@ def _rebuild(invoice: Invoice) -> Invoice:
     invoice.line_count = len(lines)
     invoice.save(update_fields=["total", "wholesale_total", "line_count", "updated_at"])
     return invoice
+
+
+def _correction_of(invoice: Invoice) -> int:
+    """0 for a month's invoice, 1 for the corrected invoice replacing it, 2 for one replacing that, …"""
+    depth, current = 0, invoice
+    while current.replaces_id is not None:
+        depth, current = depth + 1, current.replaces
+    return depth
 
 
 def _messages_of(entries: list[LedgerEntry]) -> dict[str, tuple[int, int]]:
@@ -182,17 +192,22 @@ def invoice_sms_summary(invoice: Invoice) -> list[SmsSummaryRow]:
     ]
 
 
+def _originals():
+    """Each client's one invoice of a month (not its credit notes, nor a corrected invoice)."""
+    return Invoice.objects.filter(kind=Invoice.Kind.INVOICE, replaces__isnull=True)
+
+
 def invoice_draft(*, account_id: int, client_id: int, month: date) -> Invoice:
     """The client's invoice for ``month`` (any day of it), created as a draft if it has none, and, while
     it is a draft, brought up to date with the ledger. An issued invoice is returned as it is."""
     start, end = month_of(month)
     try:
         with transaction.atomic():
-            invoice, _created = Invoice.objects.get_or_create(
+            invoice, _created = _originals().get_or_create(
                 client_id=client_id, period_start=start, defaults={"account_id": account_id, "period_end": end}
             )
     except IntegrityError:  # created at the same moment by another run
-        invoice = Invoice.objects.get(client_id=client_id, period_start=start)
+        invoice = _originals().get(client_id=client_id, period_start=start)
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.status == Invoice.Status.DRAFT:
@@ -328,28 +343,30 @@ def invoice_prepare(*, actor: Actor, client_id, month: date) -> Invoice:
 def invoice_issue_now(*, actor: Actor, invoice_id) -> Invoice:
     """The reseller issues a draft by hand (before the monthly run, or after it failed). Owners and
     admins only."""
+    invoice = _resellers_invoice(actor=actor, invoice_id=invoice_id, refused=_("Invoices are issued by the reseller."))
+    return invoice_issue(invoice_id=invoice.pk, actor=actor)
+
+
+def _resellers_invoice(*, actor: Actor, invoice_id, refused: str) -> Invoice:
+    """The invoice an owner or admin of the reseller acts on (``refused``: what a client's people are told)."""
     from .selectors import invoice_get
 
     actor.require_admin()
     if actor.is_client_scoped:
-        raise PermissionDenied(_("Invoices are issued by the reseller."))
-    invoice = invoice_get(actor=actor, invoice_id=invoice_id)
-    return invoice_issue(invoice_id=invoice.pk, actor=actor)
+        raise PermissionDenied(refused)
+    return invoice_get(actor=actor, invoice_id=invoice_id)
 
 
 def invoice_credit(*, actor: Actor, invoice_id, reason: str) -> Invoice:
     """Cancel an issued invoice with a credit note: a document of its own, numbered in the credit-note
     series, with the invoice's identities and lines and every amount negated. Owners and admins; once per
     invoice (a second attempt, or one at the same moment, finds the first)."""
-    from .selectors import invoice_get
-
-    actor.require_admin()
-    if actor.is_client_scoped:
-        raise PermissionDenied(_("Credit notes are issued by the reseller."))
+    invoice = _resellers_invoice(
+        actor=actor, invoice_id=invoice_id, refused=_("Credit notes are issued by the reseller.")
+    )
     reason = " ".join((reason or "").split())[:200]
     if not reason:
         raise ValidationFailed(fields={"reason": [_("Say why the invoice is credited: the client reads it.")]})
-    invoice = invoice_get(actor=actor, invoice_id=invoice_id)
     today = timezone.localdate()
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -392,14 +409,49 @@ def invoice_credit(*, actor: Actor, invoice_id, reason: str) -> Invoice:
     return note
 
 
+def invoice_reissue(*, actor: Actor, invoice_id) -> Invoice:
+    """Invoice a credited invoice's client and month again: a corrected invoice, a new draft that
+    ``replaces`` the credited one (its lines from the ledger, like any draft; it takes the next number of
+    the invoice series when issued, and its document names the invoice it replaces). Owners and admins.
+    Once per credited invoice: asking again (or at the same moment) returns the corrected invoice there is."""
+    invoice = _resellers_invoice(
+        actor=actor, invoice_id=invoice_id, refused=_("Invoices are prepared by the reseller.")
+    )
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:
+            raise InvalidState(_("Only an issued invoice can be corrected."))
+        note = invoice.credit_notes.first()
+        if note is None:
+            raise InvalidState(_("Credit this invoice first: its corrected invoice replaces it."))
+        existing = Invoice.objects.filter(replaces=invoice).first()
+        if existing is not None:
+            return existing
+        draft = Invoice.objects.create(
+            account_id=invoice.account_id,
+            client_id=invoice.client_id,
+            replaces=invoice,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            currency=invoice.currency,
+        )
+        _rebuild(draft)
+        audit_record(
+            actor=actor,
+            account=invoice.account,
+            action="invoice.reissue_prepared",
+            subject=draft,
+            before={"replaces": invoice.number, "credit_note": note.number},
+            after={"status": "draft", "total": str(draft.total)},
+        )
+    return draft
+
+
 def invoice_mark_paid(*, actor: Actor, invoice_id, paid: bool = True) -> Invoice:
     """The reseller records that an issued invoice was paid (or takes that back). Owners and admins."""
-    from .selectors import invoice_get
-
-    actor.require_admin()
-    if actor.is_client_scoped:
-        raise PermissionDenied(_("Payments are recorded by the reseller."))
-    invoice = invoice_get(actor=actor, invoice_id=invoice_id)
+    invoice = _resellers_invoice(
+        actor=actor, invoice_id=invoice_id, refused=_("Payments are recorded by the reseller.")
+    )
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:

@@ -192,7 +192,9 @@ class Invoice(models.Model):
     next number of the year, and everything the document says (both legal identities, lines, VAT, totals,
     payment details) is kept in ``snapshot`` with the PDF made from it (``InvoiceFile``). Nothing about an
     issued document changes afterwards except its payment state; a mistake is corrected by a credit note,
-    a document of its own (``kind`` credit note, ``credit_for`` the invoice) with the amounts negated."""
+    a document of its own (``kind`` credit note, ``credit_for`` the invoice) with the amounts negated. The
+    month can then be invoiced again: a corrected invoice (``replaces`` the credited one) is a new draft of
+    the same client and month, numbered in the same series when it is issued."""
 
     class Kind(models.TextChoices):
         INVOICE = "invoice", _("Invoice")
@@ -207,6 +209,10 @@ class Invoice(models.Model):
     kind = models.CharField(_("document"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
     credit_for = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes", editable=False
+    )
+    # A corrected invoice: the credited invoice of the same client and month it replaces (once).
+    replaces = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by", editable=False
     )
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
@@ -241,8 +247,15 @@ class Invoice(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "period_start"],
-                condition=models.Q(kind="invoice"),
+                condition=models.Q(kind="invoice", replaces__isnull=True),
                 name="invoice_one_per_client_month",
+            ),
+            models.UniqueConstraint(
+                fields=["replaces"], condition=models.Q(replaces__isnull=False), name="invoice_replaced_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(replaces__isnull=True) | models.Q(kind="invoice"),
+                name="invoice_only_an_invoice_replaces",
             ),
             models.UniqueConstraint(
                 fields=["account", "number"], condition=~models.Q(number=""), name="invoice_number_unique"
@@ -389,6 +402,12 @@ class LegalProfile(models.Model):
         return self.legal_name
 
 
+class ViesResult(models.TextChoices):
+    VALID = "valid", _("valid")
+    INVALID = "invalid", _("not registered")
+    UNAVAILABLE = "unavailable", _("could not be checked")
+
+
 class ClientBillingProfile(models.Model):
     """Who a client is on its invoices, and where and in which language they are sent. Kept by the
     reseller; the client's admins can read it."""
@@ -403,6 +422,12 @@ class ClientBillingProfile(models.Model):
     vat_id = models.CharField(_("VAT id"), max_length=40, blank=True)
     billing_email = models.EmailField(_("billing email"), blank=True)
     language = models.CharField(_("language"), max_length=10, default="en")
+    # The last VIES check of an EU VAT id (``billing.invoicing.vies``): for which id, its answer, when, and
+    # the name the member state holds. Cleared when the VAT id changes; never decides the VAT by itself.
+    vies_vat_id = models.CharField(_("VAT id checked"), max_length=40, blank=True, editable=False)
+    vies_result = models.CharField(_("VIES"), max_length=12, choices=ViesResult.choices, blank=True, editable=False)
+    vies_checked_at = models.DateTimeField(_("VIES checked"), null=True, blank=True, editable=False)
+    vies_name = models.CharField(_("name in VIES"), max_length=200, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -417,8 +442,10 @@ class InvoiceLine(models.Model):
     """One ledger entry on an invoice, at the client's price (a charge positive, a refund negative)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    # An entry is billed once: it belongs to one invoice only.
-    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="invoice_line")
+    # An entry is billed once: on one invoice of each correction (0: the month's invoice; 1: the corrected
+    # invoice replacing it once it was credited; 2: one replacing that, …), never twice on live invoices.
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="invoice_lines")
+    correction = models.PositiveSmallIntegerField(default=0, editable=False)
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=24, choices=LedgerEntry.Kind.choices)
     description = models.CharField(_("description"), max_length=255)
@@ -436,6 +463,9 @@ class InvoiceLine(models.Model):
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
         ordering = ["date", "entry_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "correction"], name="invoice_line_entry_billed_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.description} {self.amount}"

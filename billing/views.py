@@ -220,6 +220,10 @@ def invoice_detail(request, invoice_id: int):
     lines = page_of(request, invoice.lines.all().order_by("date", "entry_id"), per_page=100)
     reseller_admin = actor.can_administer and not actor.is_client_scoped
     issued = invoice.status == Invoice.Status.ISSUED
+    # Credit and re-issue: the credited invoice (this one, or the one this credit note cancels) and the
+    # corrected invoice that replaces it, as far as the actor may see it (a client: once it is issued).
+    credited = invoice.credit_for if invoice.is_credit_note else invoice
+    replacement = selectors.invoice_list(actor=actor).filter(replaces=credited).first() if issued else None
     context = {
         "invoice": invoice,
         "document": invoice.snapshot,
@@ -234,6 +238,9 @@ def invoice_detail(request, invoice_id: int):
         and invoice.period_end < timezone.localdate(),
         "query": query_without_page(request),
         "has_messages": invoices.invoice_has_messages(invoice),
+        "credited": credited,
+        "replacement": replacement,
+        "can_reissue": reseller_admin and replacement is None and credited.payment_state() == "credited",
     }
     return render(request, "billing/invoice_detail.html", context)
 

@@ -116,6 +116,7 @@ api_v1 = [
     path("invoices/<str:invoice_id>/ubl", billing_api.InvoiceUblApi.as_view(), name="api_invoice_ubl"),
     path("invoices/<str:invoice_id>/paid", billing_api.InvoicePaidApi.as_view(), name="api_invoice_paid"),
     path("invoices/<str:invoice_id>/credit-note", billing_api.InvoiceCreditApi.as_view(), name="api_invoice_credit"),
+    path("invoices/<str:invoice_id>/reissue", billing_api.InvoiceReissueApi.as_view(), name="api_invoice_reissue"),
     path("invoices/<str:invoice_id>/send", billing_api.InvoiceSendApi.as_view(), name="api_invoice_send"),
     path("invoices/<str:invoice_id>/csv", billing_api.InvoiceCsvApi.as_view(), name="api_invoice_csv"),
     path(

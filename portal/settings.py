@@ -497,6 +497,13 @@ BANK_TRANSFER_BENEFICIARY = os.environ.get("BANK_TRANSFER_BENEFICIARY", "DIDfarm
 BANK_TRANSFER_IBAN = os.environ.get("BANK_TRANSFER_IBAN", "NL91ABNA0417164300")
 BANK_TRANSFER_BIC = os.environ.get("BANK_TRANSFER_BIC", "ABNANL2A")
 BANK_TRANSFER_BANK = os.environ.get("BANK_TRANSFER_BANK", "ABN AMRO")
+# VIES, the EU's register of VAT ids: the REST endpoint a client's EU VAT id is checked against when the
+# reseller saves its billing profile, and how long the check may take. Off unless set (the embedded run and
+# the tests make no outside call); the EU's service is
+# https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number. A failed or slow check never stops
+# the save; the page says the id could not be checked.
+VIES_URL = os.environ.get("VIES_URL", "")
+VIES_TIMEOUT_SECONDS = float(os.environ.get("VIES_TIMEOUT_SECONDS", "5"))
 # Auto-recharge: failed off-session charges are retried after 1, 4 and 16 hours, then not again until the
 # balance has been back above the threshold.
 AUTO_RECHARGE_MAX_FAILURES = 3

@@ -2,12 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularJSONAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerView,
-)
 
 from accounts import views as account_views
 from accounts.branding import views as brand_views
@@ -21,7 +15,7 @@ from numbers_app.voice import views as voice_views
 from portal import views
 from portal.webhooks import views as webhook_views
 
-from . import jsonapi
+from . import jsonapi, reference
 from .api_urls import api_v1, api_v3, carrier_callbacks
 
 auth_patterns = [
@@ -85,6 +79,7 @@ page_patterns = [
     path("billing/invoices/<int:invoice_id>/paid/", invoicing_views.invoice_mark_paid, name="invoice_mark_paid"),
     path("billing/invoices/<int:invoice_id>/send/", invoicing_views.invoice_resend, name="invoice_resend"),
     path("billing/invoices/<int:invoice_id>/credit/", invoicing_views.invoice_credit, name="invoice_credit"),
+    path("billing/invoices/<int:invoice_id>/reissue/", invoicing_views.invoice_reissue, name="invoice_reissue"),
     path("billing/legal-profile/", invoicing_views.legal_profile, name="legal_profile"),
     path(
         "billing/clients/<int:client_id>/billing-profile/",
@@ -137,10 +132,11 @@ urlpatterns = [
     path("v1/", include((api_v1, "v1"), namespace="v1")),
     path("api/v3/", include(api_v3)),
     re_path(r"^api/v3(/.*)?$", jsonapi.not_found),
-    path("api/v1/schema", SpectacularJSONAPIView.as_view(), name="schema"),
-    path("api/v1/schema.yaml", SpectacularAPIView.as_view(), name="schema_yaml"),
-    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
-    path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
+    # The API reference, under the reseller's brand for its clients (portal/reference.py).
+    path("api/v1/schema", reference.JsonSchemaView.as_view(), name="schema"),
+    path("api/v1/schema.yaml", reference.SchemaView.as_view(), name="schema_yaml"),
+    path("api/docs", reference.SwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("api/redoc", reference.RedocView.as_view(url_name="schema"), name="api_redoc"),
     # The Connect guide's path for regulatory documents (the same endpoint as /api/v1/regulatory/submit).
     path("api/regulatory/submit", RegulatorySubmitApi.as_view(), name="api_regulatory_submit_connect"),
     re_path(r"^(api|v1)(/.*)?$", views.api_not_found),

@@ -143,6 +143,20 @@ def build(*, invoice: Invoice, profile: LegalProfile, number: str, issue_date: d
         "payment_reference": number,
         "credit_for": None,
         "reason": "",
+        "replaces": replaced_by_this(invoice),
+    }
+
+
+def replaced_by_this(invoice: Invoice) -> dict | None:
+    """A corrected invoice's reference to the invoice it replaces and the credit note that cancelled it."""
+    original = invoice.replaces
+    if original is None:
+        return None
+    note = original.credit_notes.order_by("id").first()
+    return {
+        "number": original.number,
+        "issue_date": original.issue_date.isoformat() if original.issue_date else "",
+        "credit_note": note.number if note is not None else "",
     }
 
 
@@ -170,6 +184,7 @@ def credit_of(original: dict, *, number: str, issue_date: date, reason: str) -> 
         "payment_reference": original["number"],
         "credit_for": {"number": original["number"], "issue_date": original["issue_date"]},
         "reason": reason,
+        "replaces": None,
     }
 
 

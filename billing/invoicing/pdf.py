@@ -41,6 +41,15 @@ def _day(text: str) -> str:
     return document_day(date.fromisoformat(text))
 
 
+def replaces_text(replaces: dict) -> str:
+    """How a corrected invoice names the invoice it replaces (the PDF and the page say the same)."""
+    return _("%(number)s of %(date)s, cancelled by credit note %(credit_note)s") % {
+        "number": replaces["number"],
+        "date": _day(replaces["issue_date"]) if replaces.get("issue_date") else "",
+        "credit_note": replaces.get("credit_note") or "",
+    }
+
+
 def snapshot_pdf(snapshot: dict, *, logo: bytes | None = None) -> bytes:
     """The document as PDF, in ``snapshot["language"]``."""
     with translation.override(snapshot.get("language") or "en"):
@@ -69,6 +78,8 @@ def _render_all(snap: dict, logo: bytes | None) -> bytes:
         if snap.get("reason"):
             facts.append((_("Reason"), snap["reason"]))
     else:
+        if snap.get("replaces"):
+            facts.append((_("Replaces invoice"), replaces_text(snap["replaces"])))
         facts.append((_("Due date"), _day(snap["due_date"])))
         facts.append((_("Payment reference"), snap["payment_reference"]))
     headings = (_("Number"), _("Description"), _("Quantity"), _("Unit price"), _("VAT %"), _("Net"))

@@ -220,8 +220,11 @@ def client_billing_profile_save(*, actor: Actor, client_id, data: ClientBillingI
         profile = ClientBillingProfile.objects.select_for_update().filter(client=client).first()
         before = {"legal_name": profile.legal_name, "vat_id": profile.vat_id} if profile else None
         profile = profile or ClientBillingProfile(client=client)
+        checked_id = profile.vies_vat_id
         for name, value in asdict(data).items():
             setattr(profile, name, value.strip() if isinstance(value, str) else value)
+        if checked_id != vat_id:  # VIES's answer was about the id this replaces
+            profile.vies_vat_id, profile.vies_result, profile.vies_checked_at, profile.vies_name = "", "", None, ""
         profile.country, profile.vat_id = country, vat_id
         profile.save()
         audit_record(

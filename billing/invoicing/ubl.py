@@ -5,7 +5,8 @@ The business terms (BT-…) of EN 16931 are named beside the elements. VAT categ
 rate) for domestic invoices, ``AE`` (reverse charge, reason VATEX-EU-AE) and ``O`` (outside the scope of
 VAT, reason VATEX-EU-O; the seller's VAT id is then left out of the tax scheme, as BR-O-2 requires).
 A credit note is a ``CreditNote`` document whose amounts are positive (the document type says they are
-credited) and whose ``BillingReference`` names the invoice.
+credited) and whose ``BillingReference`` names the invoice; a corrected invoice's ``BillingReference`` names
+the credited invoice it replaces.
 """
 
 from __future__ import annotations
@@ -102,10 +103,13 @@ def snapshot_ubl(snap: dict) -> bytes:
     period = _cac(root, "InvoicePeriod")  # BG-14
     _cbc(period, "StartDate", snap["period_start"])
     _cbc(period, "EndDate", snap["period_end"])
-    if credit and snap.get("credit_for"):
+    # BG-3, the preceding invoice: the one a credit note cancels, or the one a corrected invoice replaces.
+    preceding = snap.get("credit_for") if credit else snap.get("replaces")
+    if preceding:
         reference = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")  # BG-3
-        _cbc(reference, "ID", snap["credit_for"]["number"])  # BT-25
-        _cbc(reference, "IssueDate", snap["credit_for"]["issue_date"])  # BT-26
+        _cbc(reference, "ID", preceding["number"])  # BT-25
+        if preceding.get("issue_date"):
+            _cbc(reference, "IssueDate", preceding["issue_date"])  # BT-26
     _party(root, "AccountingSupplierParty", snap["seller"], tax_id=treatment != vat.OUTSIDE_SCOPE)  # BG-4
     _party(root, "AccountingCustomerParty", snap["buyer"], tax_id=True)  # BG-7
     seller = snap["seller"]

@@ -1,5 +1,5 @@
 """Pages: the reseller's legal profile, a client's billing profile, and what is done to an issued invoice
-(mark paid, send again, credit)."""
+(mark paid, send again, credit, re-issue once credited)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from billing import invoices
 from portal.errors import ApplicationError
 from portal.pages import add_error, portal_page
 
-from ..models import LegalProfile
-from . import profiles, sending
+from ..models import LegalProfile, ViesResult
+from . import profiles, sending, vies
 from .forms import ClientBillingProfileForm, CreditNoteForm, LegalProfileForm
 
 
@@ -73,6 +73,7 @@ def client_billing_profile(request, client_id: int):
                 add_error(form, exc)
             else:
                 messages.success(request, _("Billing profile saved. Invoices issued from now on use it."))
+                _vies_says(request, vies.client_vat_id_check(actor=actor, client_id=client.pk))
                 return redirect("client_billing_profile", client_id=client.pk)
     context = {
         "form": form,
@@ -81,6 +82,28 @@ def client_billing_profile(request, client_id: int):
         "can_edit": can_edit,
     }
     return render(request, "billing/client_billing_profile.html", context)
+
+
+def _vies_says(request, profile) -> None:
+    """After a save: what VIES said about the client's EU VAT id (nothing when it was not asked)."""
+    if profile is None:
+        return
+    values = {"vat_id": profile.vat_id, "name": profile.vies_name or profile.legal_name}
+    if profile.vies_result == ViesResult.VALID:
+        messages.info(request, _("VIES confirms the VAT id %(vat_id)s (%(name)s).") % values)
+    elif profile.vies_result == ViesResult.INVALID:
+        messages.warning(
+            request,
+            _(
+                "VIES does not know the VAT id %(vat_id)s. Reverse charge needs a registered VAT id: check it "
+                "with the client before its next invoice."
+            )
+            % values,
+        )
+    else:
+        messages.warning(
+            request, _("VIES could not be asked about %(vat_id)s just now; it is asked again when you save.") % values
+        )
 
 
 def _act(request, invoice_id: int, action, success: str):
@@ -126,4 +149,16 @@ def invoice_credit(request, invoice_id: int):
         invoice_id,
         lambda: invoices.invoice_credit(actor=request.actor, invoice_id=invoice_id, reason=reason),
         _("Credit note %(number)s issued and sent to the client."),
+    )
+
+
+@portal_page(open_while_suspended=True)
+@require_POST
+def invoice_reissue(request, invoice_id: int):
+    """Credit and re-issue, its second step: a corrected draft for the credited invoice's client and month."""
+    return _act(
+        request,
+        invoice_id,
+        lambda: invoices.invoice_reissue(actor=request.actor, invoice_id=invoice_id),
+        _("Corrected invoice prepared as a draft: check it, then issue it."),
     )

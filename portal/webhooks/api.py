@@ -20,10 +20,16 @@ WEBHOOK_ID = OpenApiParameter("webhook_id", str, OpenApiParameter.PATH, descript
 DELIVERY_ID = OpenApiParameter("delivery_id", str, OpenApiParameter.PATH, description="812 or dlv_812")
 TAGS = ["Webhooks"]
 
+# The platform's own signature header. A reseller's clients read the reference under the reseller's brand,
+# which names the Standard Webhooks headers only (portal/reference.py takes this clause out).
+PLATFORM_SIGNATURE_CLAUSE = (
+    '`X-DIDfarm-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (keyed with the whole secret as '
+    "shown, `whsec_` included) and "
+)
 DELIVERY_RULES = (
-    'Each event is POSTed as JSON `{"id", "event", "timestamp", "data"}` with `X-DIDfarm-Signature: '
-    't=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (keyed with the whole secret as shown, `whsec_` '
-    "included) and the Standard Webhooks headers (`webhook-id` — the event id, the same on every attempt — "
+    'Each event is POSTed as JSON `{"id", "event", "timestamp", "data"}` with '
+    + PLATFORM_SIGNATURE_CLAUSE
+    + "the Standard Webhooks headers (`webhook-id` — the event id, the same on every attempt — "
     "`webhook-timestamp`, `webhook-signature`, keyed as that specification says: with the bytes the base64 "
     "after `whsec_` decodes to). Answer with a 2xx within 10 seconds; "
     "redirects are not followed. Any other answer, a timeout or a connection error is retried after about "

@@ -52,6 +52,7 @@ RULES_BEYOND_THE_SCHEMA = [
     "POST /api/v1/invoices/draft",
     "POST /api/v1/invoices/{invoice_id}/credit-note",  # an invoice is credited once
     "POST /api/v1/invoices/{invoice_id}/paid",  # a credited invoice is not paid
+    "POST /api/v1/invoices/{invoice_id}/reissue",  # only a credited invoice is invoiced again
     "POST /api/v1/invoices/{invoice_id}/send",  # the client needs a billing email
     "POST /api/v1/messages/send",
     "GET /api/v1/numbers",

@@ -85,3 +85,55 @@ def log_in(page: Page, live_server, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(live_server.url + "/")
+
+
+def staff_console(context, staff, password: str) -> Page:
+    """A page of ``context`` logged in to the staff console as ``staff`` (with its second factor)."""
+    from tests.conftest import totp_code, two_factor_device
+
+    device = two_factor_device(staff)
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.get_by_label("Email").fill(staff.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Authentication code").fill(totp_code(device))
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+    return page
+
+
+def record_bank_transfer(page: Page, *, reference: str, amount: str, bank_id: str) -> None:
+    """Staff record a bank transfer on the top-ups' page of the staff console."""
+    page.goto("/admin/billing/topup/")
+    page.get_by_role("link", name="Record a bank transfer").click()
+    page.get_by_label("Payment reference").fill(reference)
+    page.get_by_label("Amount (EUR)").fill(amount)
+    page.get_by_label("Bank transaction id").fill(bank_id)
+    page.click("input[type=submit]")
+
+
+def set_alert_and_auto_recharge(page: Page, *, alert: str, below: str, amount: str) -> None:
+    """On the wallet page: the low-balance alert and auto-recharge of the saved card."""
+    form = page.get_by_test_id("payment-settings-form")
+    form.get_by_label("Alert me below (EUR)").fill(alert)
+    form.get_by_label("Recharge automatically").check()
+    form.get_by_label("When the balance falls below (EUR)").fill(below)
+    form.get_by_label("Charge the saved card (EUR)").fill(amount)
+    form.get_by_role("button", name="Save").click()
+
+
+def pay_by_card(page: Page, *, checkout_url: str, amount: str, save_card: bool) -> None:
+    """On the wallet page: top up ``amount`` EUR on the (fake) hosted checkout at ``checkout_url``, which
+    sends the payer back to the wallet."""
+    from playwright.sync_api import expect
+
+    form = page.get_by_test_id("top-up-form")
+    form.get_by_label("Amount (EUR)").fill(amount)
+    if save_card:
+        form.get_by_label("Save the card for auto-recharge").check()
+    form.get_by_role("button", name="Pay by card or SEPA").click()
+    page.wait_for_url(checkout_url + "/pay/*")
+    expect(page.get_by_role("heading")).to_have_text(f"Pay EUR {amount}")
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url("**/billing/wallet/")

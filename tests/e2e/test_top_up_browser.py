@@ -17,8 +17,8 @@ from billing.payments.services import payment_reference
 from numbers_app.models import Number
 from numbers_app.services import number_provision, number_purchase
 from tests.billing.conftest import charge, stripe_fake  # noqa: F401 (the fixture, used below)
-from tests.conftest import PASSWORD, totp_code, two_factor_device
-from tests.e2e.conftest import log_in
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in, pay_by_card, record_bank_transfer, set_alert_and_auto_recharge, staff_console
 from tests.numbers.conftest import NL_AMS, stock  # noqa: F401 (the fixture, used below)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("stock")]
@@ -55,14 +55,7 @@ def test_a_reseller_tops_up_by_card_and_by_bank_transfer_and_sets_its_alerts(
     expect(form.locator(".errorlist")).to_contain_text("Top up between 10.00 and 5000.00 EUR.")
     assert not TopUp.objects.exists()
 
-    form = page.get_by_test_id("top-up-form")
-    form.get_by_label("Amount (EUR)").fill("25.00")
-    form.get_by_label("Save the card for auto-recharge").check()
-    form.get_by_role("button", name="Pay by card or SEPA").click()
-    page.wait_for_url(stripe_fake.url + "/pay/*")
-    expect(page.get_by_role("heading")).to_have_text("Pay EUR 25.00")
-    page.get_by_role("button", name="Pay").click()
-    page.wait_for_url("**/billing/wallet/")
+    pay_by_card(page, checkout_url=stripe_fake.url, amount="25.00", save_card=True)
     expect(page.locator(".messages")).to_contain_text("Payment received: 25.00 EUR added to your wallet.")
     expect(page.get_by_test_id("wallet-balance")).to_have_text("25.50 EUR")
     expect(page.get_by_test_id("wallet-banner")).to_have_count(0)
@@ -72,12 +65,7 @@ def test_a_reseller_tops_up_by_card_and_by_bank_transfer_and_sets_its_alerts(
     credits = LedgerEntry.objects.filter(account=account, kind=LedgerEntry.Kind.TOP_UP, reference_type="topup")
     assert [c.amount for c in credits] == [Decimal("25.0000")]
 
-    settings_form = page.get_by_test_id("payment-settings-form")
-    settings_form.get_by_label("Alert me below (EUR)").fill("20.00")
-    settings_form.get_by_label("Recharge automatically").check()
-    settings_form.get_by_label("When the balance falls below (EUR)").fill("10.00")
-    settings_form.get_by_label("Charge the saved card (EUR)").fill("50.00")
-    settings_form.get_by_role("button", name="Save").click()
+    set_alert_and_auto_recharge(page, alert="20.00", below="10.00", amount="50.00")
     expect(page.locator(".messages")).to_contain_text("Alert and auto-recharge settings saved.")
     # The saved card is named as the payer knows it (the fake's test card), beside what auto-recharge does.
     expect(page.get_by_test_id("payment-settings-form")).to_contain_text(
@@ -85,21 +73,9 @@ def test_a_reseller_tops_up_by_card_and_by_bank_transfer_and_sets_its_alerts(
     )
 
     staff = django_user_model.objects.create_superuser("ops@didfarm.test", PASSWORD)
-    staff_page = browser.new_context(base_url=live_server.url).new_page()
-    device = two_factor_device(staff)  # staff log in with a second factor
-    staff_page.goto("/admin/login/")
-    staff_page.get_by_label("Email").fill(staff.email)
-    staff_page.get_by_label("Password").fill(PASSWORD)
-    staff_page.get_by_role("button", name="Log in").click()
-    staff_page.get_by_label("Authentication code").fill(totp_code(device))
-    staff_page.get_by_role("button", name="Log in").click()
-    staff_page.wait_for_url("**/admin/")
-    staff_page.goto("/admin/billing/topup/")
-    staff_page.get_by_role("link", name="Record a bank transfer").click()
-    staff_page.get_by_label("Payment reference").fill(payment_reference(account.pk).lower())
-    staff_page.get_by_label("Amount (EUR)").fill("100.00")
-    staff_page.get_by_label("Bank transaction id").fill("NL-BANK-0001")
-    staff_page.click("input[type=submit]")
+    staff_page = staff_console(browser.new_context(base_url=live_server.url), staff, PASSWORD)  # with a second factor
+    reference = payment_reference(account.pk).lower()
+    record_bank_transfer(staff_page, reference=reference, amount="100.00", bank_id="NL-BANK-0001")
     expect(staff_page.locator(".messagelist")).to_contain_text("Recorded 100.00 EUR from Alpha Telecom")
     staff_page.context.close()
 

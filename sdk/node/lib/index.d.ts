@@ -292,6 +292,9 @@ declare namespace DIDfarm {
   interface InvoicesIssueParams {
     [param: string]: unknown;
   }
+  interface InvoicesReissueParams {
+    [param: string]: unknown;
+  }
   interface InvoicesListParams {
     clientId?: string;
     limit?: number;
@@ -327,6 +330,8 @@ declare namespace DIDfarm {
     get(invoiceId: string | number, params?: InvoicesGetParams, options?: RequestOptions): Promise<ApiObject>;
     /** Issue a draft of a month that is over: it is numbered and frozen. `POST /invoices/{invoice_id}/issue` */
     issue(invoiceId: string | number, params?: InvoicesIssueParams, options?: RequestOptions): Promise<ApiObject>;
+    /** Invoice a credited invoice's month again: a corrected draft that replaces it (issue it to number it). `POST /invoices/{invoice_id}/reissue` */
+    reissue(invoiceId: string | number, params?: InvoicesReissueParams, options?: RequestOptions): Promise<ApiObject>;
     /** Client invoices, newest month first (client-scoped keys: their own issued invoices). `GET /invoices` */
     list(params?: InvoicesListParams, options?: RequestOptions): PagePromise;
     /** Every text message behind an invoice's SMS summary, one row each, as CSV. `GET /invoices/{invoice_id}/messages.csv` */

@@ -40,6 +40,7 @@ const OPERATIONS = {
   invoices_messages_csv: { method: 'GET', path: '/invoices/{invoice_id}/messages.csv', resource: 'invoices', name: 'messagesCsv', pagination: null, keyed: false, body: null, response: 'binary' },
   invoices_paid: { method: 'POST', path: '/invoices/{invoice_id}/paid', resource: 'invoices', name: 'markPaid', pagination: null, keyed: false, body: 'json', response: 'object' },
   invoices_pdf: { method: 'GET', path: '/invoices/{invoice_id}/pdf', resource: 'invoices', name: 'pdf', pagination: null, keyed: false, body: null, response: 'binary' },
+  invoices_reissue: { method: 'POST', path: '/invoices/{invoice_id}/reissue', resource: 'invoices', name: 'reissue', pagination: null, keyed: false, body: null, response: 'object' },
   invoices_send: { method: 'POST', path: '/invoices/{invoice_id}/send', resource: 'invoices', name: 'send', pagination: null, keyed: false, body: null, response: 'object' },
   invoices_ubl: { method: 'GET', path: '/invoices/{invoice_id}/ubl', resource: 'invoices', name: 'ubl', pagination: null, keyed: false, body: null, response: 'binary' },
   messages_send: { method: 'POST', path: '/messages/send', resource: 'messages', name: 'send', pagination: null, keyed: true, body: 'json', response: 'object' },

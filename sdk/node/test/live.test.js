@@ -238,6 +238,8 @@ test('an issued invoice downloads as UBL and is marked paid and back', async () 
   const undone = await c.invoices.markPaid(invoice.id, { paid: false });
   assert.equal(undone.paid_at, null);
   await assert.rejects(c.invoices.creditNote(invoice.id, { reason: '   ' }), DIDfarm.ValidationError);
+  // A corrected invoice replaces a credited one only.
+  await assert.rejects(c.invoices.reissue(invoice.id), (err) => err instanceof DIDfarm.ValidationError && err.code === 'invalid_state');
 });
 
 test('past the rate limit: typed 429 with Retry-After, and the client waits it out', async () => {

@@ -78,3 +78,6 @@ def test_an_issued_invoice_downloads_as_ubl_and_is_marked_paid_and_back(voice_cl
 
     with pytest.raises(didfarm.ValidationError):
         voice_client.invoices.credit_note(invoice.id, reason="   ")
+    with pytest.raises(didfarm.ValidationError) as refused:  # a corrected invoice replaces a credited one only
+        voice_client.invoices.reissue(invoice.id)
+    assert refused.value.code == "invalid_state"

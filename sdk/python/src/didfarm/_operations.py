@@ -112,6 +112,9 @@ OPERATIONS: dict[str, Operation] = {
         "POST", "/invoices/{invoice_id}/paid", "invoices", "mark_paid", None, False, "json", "object"
     ),
     "invoices_pdf": Operation("GET", "/invoices/{invoice_id}/pdf", "invoices", "pdf", None, False, None, "binary"),
+    "invoices_reissue": Operation(
+        "POST", "/invoices/{invoice_id}/reissue", "invoices", "reissue", None, False, None, "object"
+    ),
     "invoices_send": Operation("POST", "/invoices/{invoice_id}/send", "invoices", "send", None, False, None, "object"),
     "invoices_ubl": Operation("GET", "/invoices/{invoice_id}/ubl", "invoices", "ubl", None, False, None, "binary"),
     "messages_send": Operation("POST", "/messages/send", "messages", "send", None, True, "json", "object"),

@@ -538,6 +538,16 @@ class Invoices:
         )
         return result
 
+    def reissue(self, invoice_id: str | int, *, idempotency_key: str | None = None, **extra: Any) -> DidfarmObject:
+        """Invoice a credited invoice's month again: a corrected draft that replaces it (issue it to number it).
+
+        ``POST /invoices/{invoice_id}/reissue``
+        """
+        result: DidfarmObject = self._client._request(
+            "invoices_reissue", (invoice_id,), {}, extra, idempotency_key=idempotency_key
+        )
+        return result
+
     def list(
         self,
         *,
@@ -2394,6 +2404,18 @@ class AsyncInvoices:
         """
         result: DidfarmObject = await self._client._request(
             "invoices_issue", (invoice_id,), {}, extra, idempotency_key=idempotency_key
+        )
+        return result
+
+    async def reissue(
+        self, invoice_id: str | int, *, idempotency_key: str | None = None, **extra: Any
+    ) -> DidfarmObject:
+        """Invoice a credited invoice's month again: a corrected draft that replaces it (issue it to number it).
+
+        ``POST /invoices/{invoice_id}/reissue``
+        """
+        result: DidfarmObject = await self._client._request(
+            "invoices_reissue", (invoice_id,), {}, extra, idempotency_key=idempotency_key
         )
         return result
 
