@@ -191,6 +191,16 @@ class NumberAdmin(StaffAdmin):
     # which keep the ledger, the carrier and the audit log in step. Its lists are shown as words, not JSON.
     exclude = ["capabilities", "tags"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """The fields above in that order, then any field added to the model since: none is ever editable."""
+        listed = list(self.readonly_fields)
+        later = [
+            f.name
+            for f in self.model._meta.concrete_fields
+            if not f.primary_key and f.name not in listed and f.name not in self.exclude
+        ]
+        return listed + later
+
     def has_add_permission(self, request):
         return False
 

@@ -293,9 +293,12 @@ def scenario(tenants, settings, tmp_path) -> Scenario:
 # --- Finding an amount in any formatting ---------------------------------------------------------
 
 # A run of digits with the separators money is written with (., , ' and the spaces locales group thousands
-# with), not glued to letters, to # (colours) or by - to letters and digits (ids, dates). A minus sign
-# before an amount is fine.
-NUMERIC = re.compile(r"(?<![\w#.,])(?<!\w-)\d(?:[\d.,'\u00a0\u202f\u066b\u066c]*\d)?(?![\w%])(?!-\w)")
+# with), not glued to letters, to # (colours) or by - to letters and digits (ids, dates), and not a form
+# field's bounds (min="1" max="10000"). A minus sign before an amount is fine.
+NUMERIC = re.compile(
+    r"(?<![\w#.,])(?<!\w-)(?<!min=\")(?<!max=\")(?<!step=\")"
+    r"\d(?:[\d.,'\u00a0\u202f\u066b\u066c]*\d)?(?![\w%])(?!-\w)"
+)
 
 
 def _readings(token: str) -> tuple[set[Decimal], int]:
@@ -348,7 +351,16 @@ def test_the_finder_sees_an_amount_in_every_formatting():
         assert finder.find(text), text
     for text in ("1,234.50", "1.234,50", "1\u202f234,50", "12,34.50", "123450"):
         assert finder.find(text), text
-    for text in ("93.32 EUR", "#777777", "num_7777x", "2030-04-12", "ab12-7777-cd", "+31207000001", "v7.7777"):
+    for text in (
+        "93.32 EUR",
+        "#777777",
+        "num_7777x",
+        "2030-04-12",
+        "ab12-7777-cd",
+        "+31207000001",
+        "v7.7777",
+        '<input type="number" min="1" max="7777">',
+    ):
         assert not finder.find(text), text
 
 
