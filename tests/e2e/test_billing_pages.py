@@ -47,7 +47,10 @@ def test_a_markup_on_the_price_list_reaches_the_clients_costs_invoice_and_number
     expect(rules.first.locator("td").nth(3)).to_have_text("25.00")
     example = page.get_by_test_id("price-examples").locator("tbody tr")
     expect(example).to_have_count(1)
-    expect(example.first.locator("td")).to_have_text(["All clients", "1.0000", "1.2500", "0.0080", "0.0100"])
+    # A month of EUR 1, an SMS segment and a metered minute (markup only: the fixed amounts are per number).
+    expect(example.first.locator("td")).to_have_text(
+        ["All clients", "1.0000", "1.2500", "0.0080", "0.0100", "0.0200", "0.0250"]
+    )
     screenshot("billing-01-price-list")
     rule = PriceRule.objects.get()
     assert (rule.client_id, rule.country_id, rule.number_type, rule.markup_percent) == (None, None, "", Decimal("25"))
