@@ -57,6 +57,12 @@ def test_demo_seed_creates_the_demo_once_and_prints_keys_only_the_first_time():
     assert "df_live_sk_" in first.getvalue() and "df_live_rk_" in first.getvalue()
     assert "df_live_" not in second.getvalue()
     assert "owner@demo-telecom.test" in second.getvalue()
+    # Toll-free numbers of a few countries are metered, so the demo shows per-minute prices; nothing else is.
+    from numbers_app.models import NumberGroup
+
+    metered = NumberGroup.objects.filter(minute_price__isnull=False)
+    assert {(g.country_id, g.type) for g in metered} >= {("GB", "toll_free"), ("US", "toll_free")}
+    assert {g.type for g in metered} == {"toll_free"}
 
 
 @pytest.mark.parametrize("balance", ["NaN", "Infinity", "-5", "99999999999"])

@@ -64,6 +64,18 @@ class Command(BaseCommand):
         if not AvailableNumber.objects.exists():
             call_command("inventory_load", demo=True, stdout=self.stdout)
         self._sms_rates()
+        self._metered_toll_free()
+
+    def _metered_toll_free(self) -> None:
+        """Toll-free numbers are usually metered (the number's owner pays for the caller's minutes): a few
+        countries' toll-free groups charge per answered minute, so search, checkout and the price list show
+        per-minute prices. Groups staff already priced per minute stay as they are."""
+        from numbers_app.models import NumberGroup
+
+        for country, rate in (("GB", "0.0200"), ("NL", "0.0250"), ("DE", "0.0300"), ("US", "0.0150")):
+            NumberGroup.objects.filter(country_id=country, type="toll_free", minute_price__isnull=True).update(
+                minute_price=Decimal(rate)
+            )
 
     def _sms_rates(self) -> None:
         """An SMS rate for every country of the demo stock (a destination without a rate cannot be texted),
